@@ -1,0 +1,321 @@
+"""The one YAML loader: safe, strict, and line-aware.
+
+Builds plain Python data from libyaml's event stream (not PyYAML's constructors) so that
+every node keeps its line and column, duplicate keys and alias bombs are caught, and YAML 1.1
+surprises (`no` → False, `010` → 8) are reported instead of silently converted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, Pointer, error
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ALIASES = 10
+MAX_DEPTH = 64
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {None, "!", *(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))}
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML11_BOOLS = {"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N"}
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_INT_OCT = re.compile(r"0o[0-7]+")
+_INT_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
+_YAML11_NUMBER = re.compile(r"[-+]?(0[0-9_]+|[0-9][0-9_]*_[0-9_]*|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|0b[01_]+)")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded file: its data plus the position of every node (1-based line, column)."""
+
+    path: str
+    data: Any
+    node_marks: dict[Pointer, tuple[int, int]] = field(repr=False, default_factory=dict)
+    key_marks: dict[Pointer, tuple[int, int]] = field(repr=False, default_factory=dict)
+
+    def position(self, pointer: Pointer, *, on_key: bool = False) -> tuple[int, int]:
+        """Where a node is; falls back to the nearest ancestor that has a position."""
+        marks = self.key_marks if on_key else self.node_marks
+        if pointer in marks:
+            return marks[pointer]
+        while pointer:
+            pointer = pointer[:-1]
+            if pointer in self.node_marks:
+                return self.node_marks[pointer]
+        return (1, 1)
+
+    def locate(self, diagnostic: Diagnostic) -> Diagnostic:
+        line, column = self.position(diagnostic.pointer, on_key=diagnostic.on_key)
+        return diagnostic.at(line, column)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    document: Document | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Stop(Exception):
+    """Raised inside the builder when a file cannot be loaded any further."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+    display = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _fail(error(display, "file-too-large", f"file is {size:,} bytes; the limit is {max_bytes:,} bytes"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _fail(error(display, "unreadable", f"cannot read file: {exc.strerror or exc}"))
+    return load_bytes(raw, display, max_bytes=max_bytes)
+
+
+def load_bytes(raw: bytes, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+    if len(raw) > max_bytes:
+        return _fail(error(display, "file-too-large", f"file is {len(raw):,} bytes; the limit is {max_bytes:,} bytes"))
+    try:
+        text = _decode(raw, display)
+        _check_indentation(text, display)
+        builder = _Builder(display)
+        data = builder.build(text)
+    except _Stop as stop:
+        return _fail(stop.diagnostic)
+    return LoadResult(Document(display, data, builder.node_marks, builder.key_marks), tuple(builder.problems))
+
+
+def _fail(diagnostic: Diagnostic) -> LoadResult:
+    return LoadResult(None, (diagnostic,))
+
+
+def _decode(raw: bytes, display: str) -> str:
+    if b"\x00" in raw:
+        line, column = _byte_position(raw, raw.index(b"\x00"))
+        raise _Stop(error(display, "binary-file", "file contains NUL bytes: it is binary, not YAML text").at(line, column))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_position(raw, exc.start)
+        message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        raise _Stop(error(display, "not-utf8", message).at(line, column)) from None
+    return text.removeprefix("\ufeff")
+
+
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return raw.count(b"\n", 0, offset) + 1, column
+
+
+def _check_indentation(text: str, display: str) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            column = indent.index("\t") + 1
+            message = "tab character in indentation; YAML indents with spaces only"
+            raise _Stop(error(display, "tab-indent", message).at(number, column))
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+@dataclass
+class _Frame:
+    container: dict | list
+    pointer: Pointer
+    anchor: str | None
+    key: str | None = None
+    key_mark: tuple[int, int] = (1, 1)
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+class _Builder:
+    def __init__(self, display: str):
+        self.display = display
+        self.node_marks: dict[Pointer, tuple[int, int]] = {}
+        self.key_marks: dict[Pointer, tuple[int, int]] = {}
+        self.problems: list[Diagnostic] = []
+        self.anchors: dict[str, Any] = {}
+        self.aliases = 0
+        self.stack: list[_Frame] = []
+        self.documents = 0
+        self.root: Any = None
+
+    def build(self, text: str) -> Any:
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                self._on(event)
+        except yaml.MarkedYAMLError as exc:
+            raise _Stop(self._syntax_error(exc)) from None
+        except yaml.YAMLError as exc:
+            raise _Stop(error(self.display, "yaml-syntax", f"YAML error: {exc}")) from None
+        if self.documents == 0 or self.root is None:
+            raise _Stop(error(self.display, "empty-file", "file is empty: expected a mapping of keys"))
+        return self.root
+
+    def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        diagnostic = error(self.display, "yaml-syntax", f"YAML syntax error: {problem}{context}")
+        return diagnostic.at(mark.line + 1, mark.column + 1) if mark else diagnostic
+
+    def _on(self, event: Any) -> None:
+        kind = type(event).__name__
+        if kind == "DocumentStartEvent":
+            self.documents += 1
+            if self.documents > 1:
+                message = "file holds more than one YAML document (`---`); keep one document per file"
+                raise _Stop(error(self.display, "multiple-documents", message).at(*_mark(event)))
+        elif kind == "ScalarEvent":
+            self._on_scalar(event)
+        elif kind == "AliasEvent":
+            self._on_alias(event)
+        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
+            self._on_start(event, {} if kind == "MappingStartEvent" else [])
+        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+            self.stack.pop()
+
+    def _expecting_key(self) -> bool:
+        frame = self.stack[-1] if self.stack else None
+        return frame is not None and isinstance(frame.container, dict) and frame.key is None
+
+    def _on_scalar(self, event: Any) -> None:
+        mark = _mark(event)
+        self._check_tag(event.tag, mark)
+        if self._expecting_key():
+            self._on_key(event.value, mark)
+            return
+        value = self._resolve(event, mark)
+        if event.anchor:
+            self.anchors[event.anchor] = value
+        self._add(value, mark)
+
+    def _on_key(self, key: str, mark: tuple[int, int]) -> None:
+        frame = self.stack[-1]
+        if key == "<<":
+            raise _Stop(error(self.display, "merge-key", "merge keys (`<<`) are not supported; write the keys out").at(*mark))
+        if key in frame.seen:
+            message = f"duplicate key '{key}' (first defined on line {frame.seen[key]})"
+            self.problems.append(error(self.display, "duplicate-key", message).at(*mark))
+        frame.seen[key] = mark[0]
+        frame.key, frame.key_mark = key, mark
+
+    def _on_alias(self, event: Any) -> None:
+        mark = _mark(event)
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            message = f"more than {MAX_ALIASES} aliases (`*name`) in one file; refusing a possible alias bomb"
+            raise _Stop(error(self.display, "too-many-aliases", message).at(*mark))
+        if event.anchor not in self.anchors:
+            raise _Stop(error(self.display, "unknown-alias", f"alias '*{event.anchor}' refers to no anchor").at(*mark))
+        if any(frame.anchor == event.anchor for frame in self.stack):
+            raise _Stop(error(self.display, "recursive-alias", f"alias '*{event.anchor}' refers to itself").at(*mark))
+        if self._expecting_key():
+            raise _Stop(error(self.display, "alias-key", "an alias cannot be used as a mapping key").at(*mark))
+        self._add(self.anchors[event.anchor], mark)
+
+    def _on_start(self, event: Any, container: dict | list) -> None:
+        mark = _mark(event)
+        self._check_tag(event.tag, mark)
+        if self._expecting_key():
+            raise _Stop(error(self.display, "complex-key", "mapping keys must be plain text").at(*mark))
+        if len(self.stack) >= MAX_DEPTH:
+            message = f"nesting deeper than {MAX_DEPTH} levels"
+            raise _Stop(error(self.display, "too-deep", message).at(*mark))
+        pointer = self._add(container, mark)
+        if event.anchor:
+            self.anchors[event.anchor] = container
+        self.stack.append(_Frame(container, pointer, event.anchor))
+
+    def _add(self, value: Any, mark: tuple[int, int]) -> Pointer:
+        if not self.stack:
+            self.root = value
+            self.node_marks[()] = mark
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, dict):
+            key = frame.key
+            pointer = frame.pointer + (key,)
+            frame.container[key] = value
+            self.key_marks[pointer] = frame.key_mark
+            frame.key = None
+        else:
+            pointer = frame.pointer + (len(frame.container),)
+            frame.container.append(value)
+        self.node_marks[pointer] = mark
+        return pointer
+
+    def _check_tag(self, tag: str | None, mark: tuple[int, int]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            shown = tag.replace(_CORE, "!!") if tag else tag
+            message = f"tag '{shown}' is not allowed; only plain YAML data (text, numbers, lists, mappings)"
+            raise _Stop(error(self.display, "forbidden-tag", message).at(*mark))
+
+    def _resolve(self, event: Any, mark: tuple[int, int]) -> Any:
+        value, tag = event.value, event.tag
+        if tag == _CORE + "str" or event.style:
+            return value
+        resolved, problem = resolve_plain(value)
+        if problem:
+            self.problems.append(error(self.display, "ambiguous-scalar", problem).at(*mark))
+        if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
+            expected = tag.removeprefix(_CORE)
+            if _type_name(resolved) != expected:
+                message = f"'{value}' is not a valid !!{expected}"
+                self.problems.append(error(self.display, "bad-tagged-value", message).at(*mark))
+        return resolved
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "bool", int: "int", float: "float"}.get(type(value), "str")
+
+
+def resolve_plain(value: str) -> tuple[Any, str | None]:
+    """Resolve an unquoted scalar by YAML 1.2's core schema; report YAML 1.1 readings that differ.
+
+    Dates stay text: schemas check their format, and no timezone surprises creep in.
+    """
+    if value in _NULLS:
+        return None, None
+    if value in _BOOLS:
+        return _BOOLS[value], None
+    if value in _YAML11_BOOLS:
+        return value, (
+            f"'{value}' is ambiguous: YAML 1.1 reads it as a boolean, YAML 1.2 as text; "
+            f"write true/false, or quote it (\"{value}\") if you mean text"
+        )
+    if _INT.fullmatch(value):
+        return int(value), None
+    if _INT_OCT.fullmatch(value):
+        return int(value[2:], 8), None
+    if _INT_HEX.fullmatch(value):
+        return int(value[2:], 16), None
+    if _YAML11_NUMBER.fullmatch(value):
+        return value, (
+            f"'{value}' is ambiguous: YAML 1.1 reads it as a number (octal, sexagesimal or with "
+            f"underscores); quote it (\"{value}\") if you mean text, or write a plain decimal number"
+        )
+    if _FLOAT.fullmatch(value):
+        return float(value), None
+    if value.lower() in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[value.lower()], None
+    return value, None
