@@ -1,0 +1,121 @@
+"""Turn schema-valid documents into the immutable handbook model."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any, Iterable
+
+from .model import (Assessment, BenchmarkBand, Calculation, Component, Composite, Criterion, Decision,
+                    Dimension, Evidence, Gate, Governance, Guardrail, Handbook, Level, Metric,
+                    MetricSnapshot, Owner, Packet, RatingAnchor, Readiness, ReviewCycle, ReviewProcess,
+                    Settings, TeamContext, TimeInLevel, Track)
+
+
+def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tuple[str, Any]] = ()) -> Handbook:
+    """`valid` holds (kind, file, data) for documents that passed their schema; `declared` holds
+    (kind, data) for every loaded document so that ids of broken files are still known."""
+    by_kind: dict[str, list] = {}
+    for kind, file, data in valid:
+        by_kind.setdefault(kind, []).append(_BUILDERS[kind](file, data))
+    declared_ids = frozenset(_declared_ids(declared))
+    return Handbook(
+        settings=next(iter(by_kind.get("settings", [])), None),
+        composite=next(iter(by_kind.get("composite", [])), None),
+        levels=tuple(by_kind.get("level", [])),
+        dimensions=tuple(by_kind.get("dimension", [])),
+        metrics=tuple(by_kind.get("metric", [])),
+        packets=tuple(by_kind.get("packet", [])),
+        declared_ids=declared_ids,
+    )
+
+
+def _declared_ids(declared: Iterable[tuple[str, Any]]) -> Iterable[tuple[str, str]]:
+    for kind, data in declared:
+        if not isinstance(data, dict):
+            continue
+        if isinstance(data.get("id"), str):
+            yield kind, data["id"]
+        if kind == "dimension" and isinstance(data.get("expectations"), dict):
+            for items in data["expectations"].values():
+                for item in items if isinstance(items, list) else ():
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        yield "criterion", item["id"]
+
+
+def _owner(data: dict) -> Owner:
+    return Owner(data["group"], data["contact"])
+
+
+def _governance(data: dict) -> Governance:
+    return Governance(data["last_reviewed"], data.get("review_cadence"), data.get("status", "active"))
+
+
+def dimension(file: str, d: dict) -> Dimension:
+    criteria = tuple(
+        Criterion(c["id"], c["text"], tuple(c["examples"]), d["id"], level, file, index)
+        for level, items in d["expectations"].items()
+        for index, c in enumerate(items)
+    )
+    anchors = tuple(RatingAnchor(a["score"], a["label"], a["meaning"]) for a in d["rating_anchors"])
+    return Dimension(d["id"], d["name"], d["layer"], _owner(d["owner"]), d["summary"], tuple(d["signals"]),
+                     tuple(sorted(anchors, key=lambda a: a.score)), criteria, tuple(d["anti_gaming"]),
+                     _governance(d["governance"]), file)
+
+
+def metric(file: str, d: dict) -> Metric:
+    calc = d["calculation"]
+    bench = d.get("benchmark") or {}
+    return Metric(
+        d["id"], d["name"], d["layer"], d["subject"], d.get("dora", False), d.get("unit"), d["purpose"],
+        Calculation(calc["formula"], calc["aggregation"], calc["window"], tuple(calc["data_sources"]),
+                    tuple(calc.get("exclusions", ()))),
+        tuple(d["limitations"]), tuple(Guardrail(g["risk"], g["guardrail"]) for g in d["anti_gaming"]),
+        _owner(d["owner"]), _governance(d["governance"]), bench.get("source"),
+        tuple(BenchmarkBand(b["label"], b["range"]) for b in bench.get("bands", ())), file)
+
+
+def composite(file: str, d: dict) -> Composite:
+    return Composite(
+        d["advisory"], d["scale"]["min"], d["scale"]["max"],
+        tuple(Component(c["dimension"], c["weight"]) for c in d["components"]),
+        tuple(Gate(g["dimension"], g["below"], g["cap"], g["reason"]) for g in d["gates"]),
+        d["minimum_coverage"], d["explanation"], file)
+
+
+def level(file: str, d: dict) -> Level:
+    t, r = d["typical_time_in_level"], d["readiness"]
+    return Level(d["id"], d["title"], d["track"], d["rank"], d["summary"], d["scope"], d["complexity"],
+                 d["consistency"], TimeInLevel(t["min_months"], t.get("max_months"), t.get("note")),
+                 Readiness(tuple(r["convincing"]), tuple(r["disqualifying"]), tuple(r["sustained_growth"])), file)
+
+
+def packet(file: str, d: dict) -> Packet:
+    evidence = tuple(
+        Evidence(e["id"], e["title"], e["kind"], e["link"], e["date"], e["role"], tuple(e["criteria"]),
+                 e["impact"], e.get("invisible_work", False), index)
+        for index, e in enumerate(d["evidence"]))
+    tc = d.get("team_context")
+    team = TeamContext(tc["team"], tc["period"], tuple(MetricSnapshot(m["metric"], m["value"], m.get("note"))
+                                                      for m in tc["metrics"])) if tc else None
+    assessments = tuple(Assessment(a["reviewer"], tuple(a["ratings"].items()), a.get("notes"))
+                        for a in d.get("assessments", ()))
+    dec = d["decision"]
+    return Packet(PurePosixPath(file).stem, d["candidate"], d["visibility"], d["cycle"], d["criteria_version"],
+                  d["track"], d["current_level"], d["target_level"], d["summary"], evidence, team, assessments,
+                  Decision(dec["status"], dec.get("date"), dec.get("feedback")), file)
+
+
+def settings(file: str, d: dict) -> Settings:
+    org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d["review_process"]
+    return Settings(
+        org["name"], org.get("handbook_url"), org.get("repository_url"), d["criteria_version"],
+        tuple(Track(t["id"], t["name"], t["summary"]) for t in d["tracks"]),
+        tuple(ReviewCycle(c["id"], c["name"], c["opens"], c["closes"]) for c in d["review_cycles"]),
+        gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
+        pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
+        ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"])),
+        file)
+
+
+_BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,
+             "packet": packet, "settings": settings}

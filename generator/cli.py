@@ -1,0 +1,57 @@
+"""The `handbook` command: wires load → validate → model → render/report together."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .report_formats import FORMATS, render
+from .repository import find_root
+from .validate import validate_repository
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form", param_hint="--today") from None
+
+
+root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                           help="Handbook repository (default: the nearest folder above with site_config/handbook.yaml).")
+today_option = click.option("--today", metavar="YYYY-MM-DD", envvar="HANDBOOK_TODAY",
+                            help="Date used for review deadlines (default: today).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handbook")
+def main() -> None:
+    """Rubrics, levels and promotion packets as validated YAML, published as a handbook."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people, json for tools, github for pull-request annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
+@root_option
+@today_option
+def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None, today: str | None) -> None:
+    """Validate the whole repository, or just PATHS (still checked against the whole model).
+
+    Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
+    """
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root, list(paths) if paths else None, _today(today))
+    click.echo(render(report, fmt))
+    sys.exit(1 if report.failed(strict) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

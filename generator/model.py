@@ -1,0 +1,303 @@
+"""The handbook model: typed, immutable, built only from documents that passed their schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DIMENSION_LAYERS = ("delivery", "reliability", "collaboration")
+
+
+@dataclass(frozen=True)
+class Owner:
+    group: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Governance:
+    last_reviewed: str
+    review_cadence: str | None = None
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    text: str
+    examples: tuple[str, ...]
+    dimension: str
+    level: str
+    file: str
+    index: int
+
+    @property
+    def pointer(self) -> tuple:
+        return ("expectations", self.level, self.index)
+
+
+@dataclass(frozen=True)
+class RatingAnchor:
+    score: int
+    label: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    name: str
+    layer: str
+    owner: Owner
+    summary: str
+    signals: tuple[str, ...]
+    rating_anchors: tuple[RatingAnchor, ...]
+    criteria: tuple[Criterion, ...]
+    anti_gaming: tuple[str, ...]
+    governance: Governance
+    file: str
+
+    def criteria_for(self, level_id: str) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.level == level_id)
+
+    @property
+    def level_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.level for c in self.criteria))
+
+
+@dataclass(frozen=True)
+class Calculation:
+    formula: str
+    aggregation: str
+    window: str
+    data_sources: tuple[str, ...]
+    exclusions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    risk: str
+    guardrail: str
+
+
+@dataclass(frozen=True)
+class BenchmarkBand:
+    label: str
+    range: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: str
+    layer: str
+    subject: str
+    dora: bool
+    unit: str | None
+    purpose: str
+    calculation: Calculation
+    limitations: tuple[str, ...]
+    anti_gaming: tuple[Guardrail, ...]
+    owner: Owner
+    governance: Governance
+    benchmark_source: str | None
+    benchmark_bands: tuple[BenchmarkBand, ...]
+    file: str
+
+
+@dataclass(frozen=True)
+class Component:
+    dimension: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Gate:
+    dimension: str
+    below: float
+    cap: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Composite:
+    advisory: bool
+    scale_min: float
+    scale_max: float
+    components: tuple[Component, ...]
+    gates: tuple[Gate, ...]
+    minimum_coverage: float
+    explanation: str
+    file: str
+
+
+@dataclass(frozen=True)
+class TimeInLevel:
+    min_months: int
+    max_months: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    convincing: tuple[str, ...]
+    disqualifying: tuple[str, ...]
+    sustained_growth: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    title: str
+    track: str
+    rank: int
+    summary: str
+    scope: str
+    complexity: str
+    consistency: str
+    time_in_level: TimeInLevel
+    readiness: Readiness
+    file: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: str
+    title: str
+    kind: str
+    link: str
+    date: str
+    role: str
+    criteria: tuple[str, ...]
+    impact: str
+    invisible_work: bool
+    index: int
+
+
+@dataclass(frozen=True)
+class MetricSnapshot:
+    metric: str
+    value: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    team: str
+    period: str
+    metrics: tuple[MetricSnapshot, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    reviewer: str
+    ratings: tuple[tuple[str, int], ...]
+    notes: str | None = None
+
+    def rating(self, dimension: str) -> int | None:
+        return dict(self.ratings).get(dimension)
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    date: str | None = None
+    feedback: str | None = None
+
+
+@dataclass(frozen=True)
+class Packet:
+    slug: str
+    candidate: str
+    visibility: str
+    cycle: str
+    criteria_version: str
+    track: str
+    current_level: str
+    target_level: str
+    summary: str
+    evidence: tuple[Evidence, ...]
+    team_context: TeamContext | None
+    assessments: tuple[Assessment, ...]
+    decision: Decision
+    file: str
+
+    @property
+    def is_example(self) -> bool:
+        return self.visibility == "example"
+
+
+@dataclass(frozen=True)
+class Track:
+    id: str
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ReviewCycle:
+    id: str
+    name: str
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True)
+class ReviewProcess:
+    reviewers_per_packet: int
+    calibration: str
+    appeal: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    organisation: str
+    handbook_url: str | None
+    repository_url: str | None
+    criteria_version: str
+    tracks: tuple[Track, ...]
+    review_cycles: tuple[ReviewCycle, ...]
+    due_soon_days: int
+    default_metric_cadence: str
+    default_dimension_cadence: str
+    publish_packets: str
+    allowed_link_schemes: tuple[str, ...]
+    review_process: ReviewProcess
+    file: str
+
+
+@dataclass(frozen=True)
+class Handbook:
+    settings: Settings | None
+    composite: Composite | None
+    levels: tuple[Level, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    packets: tuple[Packet, ...] = ()
+    declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
+
+    def level(self, level_id: str) -> Level | None:
+        return next((lvl for lvl in self.levels if lvl.id == level_id), None)
+
+    def dimension(self, dimension_id: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.id == dimension_id), None)
+
+    def metric(self, metric_id: str) -> Metric | None:
+        return next((m for m in self.metrics if m.id == metric_id), None)
+
+    def track_levels(self, track: str) -> tuple[Level, ...]:
+        return tuple(sorted((lvl for lvl in self.levels if lvl.track == track), key=lambda lvl: lvl.rank))
+
+    def levels_up_to(self, level: Level) -> tuple[Level, ...]:
+        """The level and every level below it on its track."""
+        return tuple(lvl for lvl in self.track_levels(level.track) if lvl.rank <= level.rank)
+
+    def criteria_for_level(self, level_id: str) -> tuple[Criterion, ...]:
+        return tuple(c for d in self.dimensions for c in d.criteria_for(level_id))
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for d in self.dimensions for c in d.criteria if c.id == criterion_id), None)
+
+    def is_declared(self, kind: str, identifier: str) -> bool:
+        """Whether some file declares this id, even one that failed its schema (avoids cascades)."""
+        return (kind, identifier) in self.declared_ids

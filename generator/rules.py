@@ -1,0 +1,243 @@
+"""Cross-reference checks over the whole model: pure functions from a Handbook to findings.
+
+Each finding names a file and a JSON path; the validate stage turns paths into lines and columns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Callable, Iterable, Iterator
+
+from .diagnostics import Diagnostic, error, warning
+from .model import Handbook, Packet
+from .reviewdates import review_status
+from .versions import parse_version
+
+Rule = Callable[[Handbook], Iterator[Diagnostic]]
+WEIGHT_TOLERANCE = 1e-6
+
+
+def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for rule in RULES:
+        found.extend(rule(handbook))
+    found.extend(review_dates(handbook, today))
+    return found
+
+
+def _duplicates(items: Iterable[tuple[str, str, tuple]], what: str) -> Iterator[Diagnostic]:
+    """items: (id, file, pointer). Reports every occurrence after the first."""
+    first: dict[str, str] = {}
+    for identifier, file, pointer in items:
+        if identifier in first:
+            yield error(file, "duplicate-id", f"duplicate {what} id '{identifier}' (also defined in {first[identifier]})",
+                        pointer)
+        else:
+            first[identifier] = file
+
+
+def unique_ids(hb: Handbook) -> Iterator[Diagnostic]:
+    yield from _duplicates(((lvl.id, lvl.file, ("id",)) for lvl in hb.levels), "level")
+    yield from _duplicates(((d.id, d.file, ("id",)) for d in hb.dimensions), "dimension")
+    yield from _duplicates(((m.id, m.file, ("id",)) for m in hb.metrics), "metric")
+    yield from _duplicates(((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.criteria),
+                           "criterion")
+    for packet in hb.packets:
+        yield from _duplicates(((e.id, packet.file, ("evidence", e.index, "id")) for e in packet.evidence),
+                               "evidence")
+
+
+def ids_match_file_names(hb: Handbook) -> Iterator[Diagnostic]:
+    for item in (*hb.levels, *hb.dimensions, *hb.metrics):
+        stem = item.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if stem != item.id:
+            yield error(item.file, "id-file-mismatch", f"id '{item.id}' does not match the file name '{stem}.yaml'; "
+                        f"rename the file or the id so people can find it", ("id",))
+
+
+def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
+    tracks = {t.id for t in hb.settings.tracks} if hb.settings else None
+    seen: dict[tuple[str, int], str] = {}
+    for lvl in hb.levels:
+        if tracks is not None and lvl.track not in tracks:
+            yield error(lvl.file, "unknown-track", f"unknown track '{lvl.track}'; tracks are defined in "
+                        f"site_config/handbook.yaml: {', '.join(sorted(tracks))}", ("track",))
+        key = (lvl.track, lvl.rank)
+        if key in seen:
+            yield error(lvl.file, "duplicate-rank", f"rank {lvl.rank} on track '{lvl.track}' is already taken "
+                        f"by level '{seen[key]}'", ("rank",))
+        seen.setdefault(key, lvl.id)
+
+
+def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
+    for dim in hb.dimensions:
+        for level_id in dim.level_ids:
+            if hb.level(level_id) is None and not hb.is_declared("level", level_id):
+                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'",
+                            ("expectations", level_id), on_key=True)
+        for index, metric_id in enumerate(dim.signals):
+            yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
+        for lvl in hb.levels:
+            if lvl.id not in dim.level_ids:
+                yield warning(dim.file, "level-without-criteria",
+                              f"level '{lvl.id}' has no criteria in dimension '{dim.id}'", ("expectations",))
+    layers = Counter(d.layer for d in hb.dimensions)
+    for dim in hb.dimensions:
+        if layers[dim.layer] > 1:
+            yield error(dim.file, "duplicate-layer", f"layer '{dim.layer}' is used by more than one dimension",
+                        ("layer",))
+
+
+def _metric_reference(hb: Handbook, metric_id: str, file: str, pointer: tuple, what: str) -> Iterator[Diagnostic]:
+    metric = hb.metric(metric_id)
+    if metric is None:
+        if not hb.is_declared("metric", metric_id):
+            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'", pointer)
+    elif metric.governance.status == "retired":
+        yield error(file, "retired-metric", f"{what} cites metric '{metric_id}', which was retired "
+                    f"(see {metric.file}); retired metrics cannot be cited", pointer)
+
+
+def metric_principles(hb: Handbook) -> Iterator[Diagnostic]:
+    for metric in hb.metrics:
+        if metric.subject == "individual":
+            yield error(metric.file, "individual-metric",
+                        "a metric's subject cannot be an individual: DORA metrics and SLOs are team-level "
+                        "signals, never individual targets; use team, service or organisation", ("subject",))
+        if not metric.anti_gaming:
+            yield error(metric.file, "no-anti-gaming", "every metric needs at least one anti-gaming rule "
+                        "(a risk and its guardrail)", ("anti_gaming",))
+
+
+def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    comp = hb.composite
+    if comp is None:
+        return
+    if comp.advisory is not True:
+        yield error(comp.file, "composite-not-advisory", "the composite score must be advisory (advisory: true): "
+                    "it informs a promotion decision, it never makes one", ("advisory",))
+    if comp.scale_min >= comp.scale_max:
+        yield error(comp.file, "bad-scale", "scale min must be below scale max", ("scale",))
+    total = sum(c.weight for c in comp.components)
+    if abs(total - 1) > WEIGHT_TOLERANCE:
+        yield error(comp.file, "weights-sum", f"component weights add up to {total:g}; they must add up to 1",
+                    ("components",))
+    counts = Counter(c.dimension for c in comp.components)
+    for index, component in enumerate(comp.components):
+        yield from _dimension_reference(hb, component.dimension, comp.file, ("components", index, "dimension"))
+        if counts[component.dimension] > 1:
+            yield error(comp.file, "duplicate-component", f"dimension '{component.dimension}' is weighted twice",
+                        ("components", index, "dimension"))
+    for dim in hb.dimensions:
+        if dim.id not in counts:
+            yield warning(comp.file, "unweighted-dimension", f"dimension '{dim.id}' has no weight in the composite",
+                          ("components",))
+    for index, gate in enumerate(comp.gates):
+        yield from _dimension_reference(hb, gate.dimension, comp.file, ("gates", index, "dimension"))
+        for field in ("below", "cap"):
+            value = getattr(gate, field)
+            if not comp.scale_min <= value <= comp.scale_max:
+                yield error(comp.file, "gate-out-of-scale", f"gate {field} {value:g} lies outside the scale "
+                            f"{comp.scale_min:g}–{comp.scale_max:g}", ("gates", index, field))
+
+
+def _dimension_reference(hb: Handbook, dimension_id: str, file: str, pointer: tuple) -> Iterator[Diagnostic]:
+    if hb.dimension(dimension_id) is None and not hb.is_declared("dimension", dimension_id):
+        known = ", ".join(sorted(d.id for d in hb.dimensions))
+        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}' (known: {known})", pointer)
+
+
+def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    for packet in hb.packets:
+        yield from _packet_levels(hb, packet)
+        yield from _packet_evidence(hb, packet)
+        yield from _packet_context(hb, packet)
+
+
+def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
+    settings = hb.settings
+    if settings:
+        if packet.track not in {t.id for t in settings.tracks}:
+            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'", ("track",))
+        if packet.cycle not in {c.id for c in settings.review_cycles}:
+            known = ", ".join(c.id for c in settings.review_cycles)
+            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}' (known: {known})",
+                        ("cycle",))
+        yield from _packet_version(packet, settings.criteria_version)
+    levels = {}
+    for field in ("current_level", "target_level"):
+        level_id = getattr(packet, field)
+        levels[field] = hb.level(level_id)
+        if levels[field] is None:
+            if not hb.is_declared("level", level_id):
+                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'", (field,))
+        elif levels[field].track != packet.track:
+            yield error(packet.file, "wrong-track", f"{field} '{level_id}' is on track '{levels[field].track}', "
+                        f"not on the packet's track '{packet.track}'", (field,))
+    current, target = levels["current_level"], levels["target_level"]
+    if current and target and current.track == target.track and target.rank <= current.rank:
+        yield error(packet.file, "target-not-above", f"target level '{target.id}' (rank {target.rank}) is not above "
+                    f"current level '{current.id}' (rank {current.rank})", ("target_level",))
+
+
+def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnostic]:
+    pinned, current = parse_version(packet.criteria_version), parse_version(handbook_version)
+    if pinned > current:
+        yield error(packet.file, "version-ahead", f"criteria_version {packet.criteria_version} is newer than the "
+                    f"handbook's {handbook_version}", ("criteria_version",))
+    elif pinned < current:
+        yield warning(packet.file, "version-behind", f"packet was written against criteria "
+                      f"{packet.criteria_version}; the handbook is at {handbook_version}", ("criteria_version",))
+
+
+def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
+    target = hb.level(packet.target_level)
+    allowed = {lvl.id for lvl in hb.levels_up_to(target)} if target else None
+    for evidence in packet.evidence:
+        for index, criterion_id in enumerate(evidence.criteria):
+            pointer = ("evidence", evidence.index, "criteria", index)
+            criterion = hb.criterion(criterion_id)
+            if criterion is None:
+                if hb.is_declared("criterion", criterion_id):
+                    continue
+                yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown criterion "
+                            f"'{criterion_id}'", pointer)
+            elif allowed is not None and criterion.level not in allowed:
+                yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
+                            f"a criterion of level '{criterion.level}', which is not the target level "
+                            f"'{packet.target_level}' or below it on track '{target.track}'", pointer)
+
+
+def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
+    if packet.team_context:
+        for index, snapshot in enumerate(packet.team_context.metrics):
+            yield from _metric_reference(hb, snapshot.metric, packet.file, ("team_context", "metrics", index, "metric"),
+                                         "team context")
+    for index, assessment in enumerate(packet.assessments):
+        for dimension_id, _ in assessment.ratings:
+            yield from _dimension_reference(hb, dimension_id, packet.file,
+                                            ("assessments", index, "ratings", dimension_id))
+
+
+def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
+    if hb.settings is None:
+        return
+    due_soon = hb.settings.due_soon_days
+    items = [(m, m.governance.review_cadence or hb.settings.default_metric_cadence) for m in hb.metrics]
+    items += [(d, d.governance.review_cadence or hb.settings.default_dimension_cadence) for d in hb.dimensions]
+    for item, cadence in items:
+        last = item.governance.last_reviewed
+        if last > today.isoformat():
+            yield error(item.file, "review-in-future", f"last_reviewed {last} is in the future",
+                        ("governance", "last_reviewed"))
+            continue
+        status = review_status(last, cadence, today, due_soon, item.governance.status == "retired")
+        if status.status == "overdue":
+            yield warning(item.file, "review-overdue", f"'{item.id}' was due for its {cadence} review on "
+                          f"{status.next_due.isoformat()} ({-status.days_left} days ago): review it or retire it",
+                          ("governance", "last_reviewed"))
+
+
+RULES: tuple[Rule, ...] = (unique_ids, ids_match_file_names, levels_and_tracks,
+                           dimension_references, metric_principles, composite_rules, packet_rules)

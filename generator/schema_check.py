@@ -1,0 +1,137 @@
+"""JSON Schema validation of loaded documents, with errors a non-programmer can act on."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .diagnostics import Diagnostic, Pointer, error
+from .loader import Document
+
+KINDS = ("settings", "composite", "dimension", "metric", "level", "packet")
+_ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
+
+
+def schema_text(kind: str) -> str:
+    return resources.files("generator").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+
+
+@cache
+def validator_for(kind: str) -> Draft202012Validator:
+    schema = json.loads(schema_text(kind))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def check(document: Document, kind: str) -> list[Diagnostic]:
+    """Every schema problem in one document, each positioned at its node."""
+    found: list[Diagnostic] = []
+    for failure in validator_for(kind).iter_errors(document.data):
+        found.extend(_explain(document.path, failure))
+    return [document.locate(d) for d in dict.fromkeys(found)]  # `required` repeats per missing key
+
+
+def _explain(file: str, failure: ValidationError) -> Iterator[Diagnostic]:
+    pointer: Pointer = tuple(failure.absolute_path)
+    instance, expected, validator = failure.instance, failure.validator_value, failure.validator
+    code = f"schema-{validator}"
+    if validator == "required":
+        for name in expected:
+            if isinstance(instance, dict) and name not in instance:
+                yield error(file, code, f"missing required key '{name}'", pointer)
+    elif validator == "additionalProperties":
+        allowed = sorted(failure.schema.get("properties", {}))
+        for key in instance:
+            if key not in allowed:
+                yield error(file, code, f"unknown key '{key}'{_suggest(key, allowed)}", pointer + (key,), on_key=True)
+    elif validator == "propertyNames":
+        yield error(file, code, f"'{instance}' is not a valid id: {_ID_HINT}", pointer + (instance,), on_key=True)
+    else:
+        yield error(file, code, _message(failure), pointer)
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f"; allowed keys: {', '.join(choices)}" if choices else ""
+
+
+def _message(failure: ValidationError) -> str:
+    instance, expected, validator = failure.instance, failure.validator_value, failure.validator
+    shown = _show(instance)
+    if validator == "type":
+        return f"expected {_type_words(expected)}, found {_describe(instance)}"
+    if validator == "enum":
+        choices = [str(c) for c in expected]
+        return f"{shown} is not one of: {', '.join(choices)}{_suggest(str(instance), choices)}"
+    if validator == "const":
+        return f"must be {_show(expected)}"
+    if validator == "pattern":
+        return _pattern_message(instance, expected)
+    if validator == "format":
+        return f"{shown} is not a real calendar date" if expected == "date" else f"{shown} is not a valid {expected}"
+    if validator in ("minLength",):
+        return "must not be empty"
+    if validator == "maxLength":
+        return f"is longer than {expected} characters"
+    if validator == "minItems":
+        return f"needs at least {expected} item{'s' if expected != 1 else ''}, found {len(instance)}"
+    if validator == "maxItems":
+        return f"allows at most {expected} items, found {len(instance)}"
+    if validator == "minProperties":
+        return f"needs at least {expected} entr{'ies' if expected != 1 else 'y'}"
+    if validator == "uniqueItems":
+        return "lists the same value more than once"
+    if validator in ("minimum", "exclusiveMinimum"):
+        return f"{shown} is too small: the minimum is {expected}{' (exclusive)' if validator.startswith('exclusive') else ''}"
+    if validator in ("maximum", "exclusiveMaximum"):
+        return f"{shown} is too large: the maximum is {expected}"
+    return failure.message
+
+
+def _pattern_message(instance: str, pattern: str) -> str:
+    if pattern.startswith("^[a-z"):
+        return f"'{instance}' is not a valid id: {_ID_HINT}"
+    if pattern == "\\S":
+        return "must not be blank"
+    if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in pattern:
+        return f"'{instance}' is not a date in YYYY-MM-DD form"
+    if "\\.[0-9]+\\.[0-9]+" in pattern:
+        return f"'{instance}' is not a version in MAJOR.MINOR.PATCH form, e.g. '1.2.0'"
+    if pattern.startswith("^https://"):
+        return f"'{instance}' is not an https:// link"
+    return f"'{instance}' does not match the expected form {pattern}"
+
+
+_TYPE_WORDS = {"string": "text", "object": "a mapping of keys", "array": "a list", "integer": "a whole number",
+               "number": "a number", "boolean": "true or false", "null": "nothing"}
+
+
+def _type_words(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+
+
+def _describe(instance: Any) -> str:
+    if instance is None:
+        return "nothing (an empty value)"
+    if isinstance(instance, bool):
+        return f"{'true' if instance else 'false'} (true/false)"
+    if isinstance(instance, (int, float)):
+        return f"the number {instance}"
+    if isinstance(instance, str):
+        return f"the text {_show(instance)}"
+    if isinstance(instance, dict):
+        return "a mapping of keys"
+    return "a list"
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
