@@ -53,9 +53,12 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                     sources.append(source)
     documents, diagnostics = _load_and_check(sources)
     diagnostics = problems + diagnostics + _missing_required(sources)
+    loaded = {doc.path for _, doc, _ in documents}
+    # A file that could not be loaded still declares its id through its name: no cascade of "unknown id".
+    unloadable = [(s.kind, {"id": s.path.stem}) for s in sources if s.display not in loaded]
     handbook = build_handbook(
         ((kind, doc.path, doc.data) for kind, doc, ok in documents if ok),
-        ((kind, doc.data) for kind, doc, _ in documents))
+        [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
     by_file = {doc.path: doc for _, doc, _ in documents}
     for finding in rules.check_all(handbook, today):
         doc = by_file.get(finding.file)
