@@ -46,15 +46,12 @@ class Document:
     key_marks: dict[Pointer, tuple[int, int]] = field(repr=False, default_factory=dict)
 
     def position(self, pointer: Pointer, *, on_key: bool = False) -> tuple[int, int]:
-        """Where a node is; falls back to the nearest ancestor that has a position."""
-        marks = self.key_marks if on_key else self.node_marks
-        if pointer in marks:
-            return marks[pointer]
-        while pointer:
+        """Where a node is (or its key, with `on_key`); else the nearest ancestor with a position."""
+        if on_key and pointer in self.key_marks:
+            return self.key_marks[pointer]
+        while pointer not in self.node_marks and pointer:
             pointer = pointer[:-1]
-            if pointer in self.node_marks:
-                return self.node_marks[pointer]
-        return (1, 1)
+        return self.node_marks.get(pointer, (1, 1))
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         line, column = self.position(diagnostic.pointer, on_key=diagnostic.on_key)

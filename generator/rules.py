@@ -193,17 +193,17 @@ def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnosti
 
 def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     target = hb.level(packet.target_level)
-    allowed = {lvl.id for lvl in hb.levels_up_to(target)} if target else None
     for evidence in packet.evidence:
         for index, criterion_id in enumerate(evidence.criteria):
             pointer = ("evidence", evidence.index, "criteria", index)
             criterion = hb.criterion(criterion_id)
             if criterion is None:
-                if hb.is_declared("criterion", criterion_id):
-                    continue
-                yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown criterion "
-                            f"'{criterion_id}'", pointer)
-            elif allowed is not None and criterion.level not in allowed:
+                if not hb.is_declared("criterion", criterion_id):
+                    yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown "
+                                f"criterion '{criterion_id}'", pointer)
+                continue
+            level = hb.level(criterion.level)
+            if target and level and (level.track != target.track or level.rank > target.rank):
                 yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
                             f"a criterion of level '{criterion.level}', which is not the target level "
                             f"'{packet.target_level}' or below it on track '{target.track}'", pointer)
@@ -235,8 +235,12 @@ def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
         status = review_status(last, cadence, today, due_soon, item.governance.status == "retired")
         if status.status == "overdue":
             yield warning(item.file, "review-overdue", f"'{item.id}' was due for its {cadence} review on "
-                          f"{status.next_due.isoformat()} ({-status.days_left} days ago): review it or retire it",
+                          f"{status.next_due.isoformat()} ({_days(-status.days_left)} ago): review it or retire it",
                           ("governance", "last_reviewed"))
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
 
 
 RULES: tuple[Rule, ...] = (unique_ids, ids_match_file_names, levels_and_tracks,

@@ -43,7 +43,7 @@ def _explain(file: str, failure: ValidationError) -> Iterator[Diagnostic]:
     if validator == "required":
         for name in expected:
             if isinstance(instance, dict) and name not in instance:
-                yield error(file, code, f"missing required key '{name}'", pointer)
+                yield error(file, code, f"missing required key '{name}'", pointer, on_key=True)
     elif validator == "additionalProperties":
         allowed = sorted(failure.schema.get("properties", {}))
         for key in instance:

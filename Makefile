@@ -1,0 +1,28 @@
+# The two commands a new user needs: `make site` builds the handbook, `make test` runs the tests.
+# Each creates .venv and installs the pinned dependencies on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test validate serve clean
+
+site: $(STAMP)
+	$(BIN)/handbook build
+
+validate: $(STAMP)
+	$(BIN)/handbook validate
+
+serve: $(STAMP)
+	$(BIN)/handbook serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) site .handbook-build

@@ -1,0 +1,62 @@
+"""Schema errors point at the offending node, with a JSON path and a plain-language message."""
+
+from generator.loader import load_bytes
+from generator.schema_check import check
+
+LEVEL = b"""id: ic9
+title: Engineer IX
+track: ic
+rank: two
+summary: s
+scope: s
+complexity: s
+consistency: s
+typical_time_in_level:
+  min_months: 12
+readiness:
+  convincing: [a]
+  disqualifying: [b]
+  sustained_grwth: [c]
+"""
+
+
+def problems(source: bytes, kind: str):
+    document = load_bytes(source, f"{kind}.yaml").document
+    return {(d.line, d.column, d.json_path, d.message) for d in check(document, kind)}
+
+
+def test_level_errors_are_positioned():
+    found = problems(LEVEL, "level")
+    assert (4, 7, "$.rank", "expected a whole number, found the text 'two'") in found
+    assert (14, 3, "$.readiness.sustained_grwth", "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)") in found
+    assert (11, 1, "$.readiness", "missing required key 'sustained_growth'") in found
+    assert len(found) == 3
+
+
+def test_missing_key_points_at_the_mapping_that_lacks_it():
+    found = problems(b"advisory: true\nscale:\n  min: 1\n", "composite")
+    assert (2, 1, "$.scale", "missing required key 'max'") in found
+    assert (1, 1, "$", "missing required key 'components'") in found
+
+
+def test_enum_suggests_the_nearest_value():
+    source = b"id: x\nname: X\nlayer: reliabilty\n"
+    found = problems(source, "dimension")
+    assert any(line == 3 and col == 8 and "did you mean 'reliability'" in msg for line, col, _, msg in found)
+
+
+def test_impossible_date_and_bad_id_and_blank_text():
+    source = (b"id: Not An Id\nname: '  '\nlayer: delivery\nsubject: team\npurpose: p\n"
+              b"governance: {status: active, last_reviewed: '2026-02-30'}\n")
+    found = problems(source, "metric")
+    messages = {msg for _, _, _, msg in found}
+    assert "'Not An Id' is not a valid id: use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'" in messages
+    assert "must not be blank" in messages
+    assert "'2026-02-30' is not a real calendar date" in messages
+    assert any(path == "$.governance.last_reviewed" and line == 6 for line, _, path, _ in found)
+
+
+def test_evidence_link_must_be_https():
+    source = b"evidence:\n  - link: javascript:alert(1)\n"
+    found = problems(source, "packet")
+    assert (2, 11, "$.evidence[0].link", "'javascript:alert(1)' is not an https:// link") in found
