@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .publish import BuildError, build as build_site
 from .report_formats import FORMATS, render
 from .repository import find_root
 from .validate import validate_repository
@@ -51,6 +52,36 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
     report = validate_repository(root, list(paths) if paths else None, _today(today))
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"• {message}", err=True)
+
+
+@main.command()
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site (default: site/ in the repository).")
+@click.option("--include-private", is_flag=True,
+              help="Internal build that includes private packets; every page says so. Never publish it.")
+@root_option
+@today_option
+def build(site_dir: Path | None, include_private: bool, root: Path | None, today: str | None) -> None:
+    """Validate, generate the handbook's pages and build the site with MkDocs (--strict).
+
+    Nothing is written when validation fails, and a failed build leaves the previous site untouched.
+    """
+    root = root or find_root(Path.cwd())
+    site_dir = site_dir or root / "site"
+    try:
+        result = build_site(root, site_dir, _today(today), include_private, progress=_progress)
+    except BuildError as failure:
+        if failure.report is not None:
+            click.echo(render(failure.report, "text"), err=True)
+        click.echo(f"error: {failure}", err=True)
+        sys.exit(1)
+    warnings = len(result.report.warnings)
+    click.echo(f"Built {result.pages} pages into {result.site_dir}"
+               + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

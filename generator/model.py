@@ -276,6 +276,18 @@ class Handbook:
     packets: tuple[Packet, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
 
+    @property
+    def ordered_dimensions(self) -> tuple[Dimension, ...]:
+        """Dimensions in the scorecard's order: delivery, reliability, collaboration."""
+        order = {layer: index for index, layer in enumerate(DIMENSION_LAYERS)}
+        return tuple(sorted(self.dimensions, key=lambda d: (order.get(d.layer, 99), d.id)))
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        if self.settings:
+            return tuple(t.id for t in self.settings.tracks)
+        return tuple(dict.fromkeys(lvl.track for lvl in self.levels))
+
     def level(self, level_id: str) -> Level | None:
         return next((lvl for lvl in self.levels if lvl.id == level_id), None)
 

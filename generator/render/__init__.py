@@ -1,0 +1,1 @@
+"""The render stage: the handbook model becomes Markdown pages, an MkDocs config and assets."""

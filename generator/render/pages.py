@@ -1,0 +1,53 @@
+"""Render the site plan's pages through Jinja2 templates into Markdown text."""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from ..model import Handbook
+from . import text
+from .plan import SitePlan
+
+
+def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # output is Markdown; YAML text goes through the filters below
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        inline=lambda value: text.inline(value, schemes),
+        block=lambda value: text.block(value, schemes),
+        plain=text.plain,
+        pct=lambda value: f"{value:.0%}",
+        num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
+    )
+    env.globals["link"] = _link
+    return env
+
+
+@jinja2.pass_context
+def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str:
+    """A relative link from the page being rendered to another generated page."""
+    here = posixpath.dirname(context["page_path"])
+    relative = posixpath.relpath(target, here or ".")
+    return relative + (f"#{anchor}" if anchor else "")
+
+
+def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:
+    settings = hb.settings
+    env = environment(templates, frozenset(settings.allowed_link_schemes))
+    common = {"hb": hb, "settings": settings, "dims": hb.ordered_dimensions, "today": today,
+              "private_build": plan.private_build}
+    rendered = {}
+    for page in plan.pages:
+        template = env.get_template(page.template)
+        rendered[page.path] = template.render(**common, **page.context, page_path=page.path, page_title=page.title)
+    return rendered

@@ -1,0 +1,61 @@
+"""YAML text is untrusted: render its Markdown on its own, sanitize the HTML, and escape the rest.
+
+Raw HTML, event handlers, `javascript:` links, attribute lists (`{: onclick=...}`) and template
+syntax in a YAML field must never reach a page as anything but inert text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+
+import markdown
+import nh3
+
+INLINE_TAGS = {"a", "em", "strong", "code", "br"}
+BLOCK_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
+_ATTRIBUTES = {"a": {"href", "title"}}
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    if not hasattr(_local, "md"):
+        _local.md = markdown.Markdown(extensions=[], output_format="html")
+    return _local.md
+
+
+def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
+    converter = _markdown()
+    converter.reset()
+    rendered = converter.convert(text)
+    clean = nh3.clean(rendered, tags=tags, attributes=_ATTRIBUTES, url_schemes=set(schemes),
+                      link_rel="noopener noreferrer nofollow")
+    # Characters that Markdown extensions or the page's own Markdown could still act on.
+    return clean.replace("{", "&#123;").replace("}", "&#125;").replace("|", "&#124;")
+
+
+def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
+    """One line of HTML: safe in a paragraph, a list item, a heading or a table cell."""
+    html_text = _render(str(text), INLINE_TAGS | {"p"}, schemes)
+    html_text = re.sub(r"</?p>", " ", html_text)
+    return " ".join(html_text.split())
+
+
+def block(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
+    """A self-contained HTML block for longer prose (paragraphs, lists)."""
+    html_text = _render(str(text), BLOCK_TAGS, schemes)
+    return '<div class="hb-prose">' + html_text.replace("\n\n", "\n") + "</div>"
+
+
+_PLAIN = str.maketrans({char: f"&#{ord(char)};" for char in "&<>\"'{}|*_`[]#\\!"})
+
+
+def plain(text: object) -> str:
+    """Escaped text with no Markdown at all: for titles, headings and navigation labels."""
+    return " ".join(str(text).split()).translate(_PLAIN)
+
+
+def label(text: object) -> str:
+    """A navigation label: the theme prints it into HTML as is, so only HTML is escaped."""
+    return html.escape(" ".join(str(text).split()), quote=True)

@@ -1,0 +1,100 @@
+"""The advisory composite (OV) score: explainable, bounded, and capped by gates.
+
+Pure functions: the handbook's worked example and every packet's score come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import mean
+from typing import Mapping, Sequence
+
+from .model import Composite, Handbook, Packet
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    dimension: str
+    name: str
+    weight: float
+    ratings: tuple[int, ...]
+    mean: float | None
+    contribution: float | None
+
+    @property
+    def spread(self) -> int | None:
+        return max(self.ratings) - min(self.ratings) if self.ratings else None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    dimension: str
+    below: float
+    cap: float
+    reason: str
+    applied: bool
+
+
+@dataclass(frozen=True)
+class CompositeScore:
+    rows: tuple[DimensionScore, ...]
+    gates: tuple[GateResult, ...]
+    weighted: float | None
+    final: float | None
+    scale_min: float
+    scale_max: float
+    coverage: float
+    minimum_coverage: float
+    withheld_reason: str | None
+
+    @property
+    def shown(self) -> bool:
+        return self.withheld_reason is None
+
+    @property
+    def applied_gates(self) -> tuple[GateResult, ...]:
+        return tuple(g for g in self.gates if g.applied)
+
+
+def composite_score(composite: Composite, names: Mapping[str, str], ratings: Mapping[str, Sequence[int]],
+                    coverage: float) -> CompositeScore:
+    rows = tuple(_dimension_score(c.dimension, names.get(c.dimension, c.dimension), c.weight,
+                                  tuple(ratings.get(c.dimension, ()))) for c in composite.components)
+    means = {row.dimension: row.mean for row in rows}
+    gates = tuple(GateResult(g.dimension, g.below, g.cap, g.reason,
+                             means.get(g.dimension) is not None and means[g.dimension] < g.below)
+                  for g in composite.gates)
+    missing = [row.name for row in rows if row.mean is None]
+    weighted = None if missing else round(sum(row.contribution for row in rows), 2)
+    final = None
+    if weighted is not None:
+        final = min([weighted, *(g.cap for g in gates if g.applied)])
+        final = round(max(composite.scale_min, min(composite.scale_max, final)), 2)
+    reason = None
+    if missing:
+        reason = f"no ratings yet for {', '.join(missing)}"
+    elif coverage < composite.minimum_coverage:
+        reason = (f"evidence covers {coverage:.0%} of the target level's criteria; a score is shown from "
+                  f"{composite.minimum_coverage:.0%}")
+    return CompositeScore(rows, gates, weighted, final, composite.scale_min, composite.scale_max, coverage,
+                          composite.minimum_coverage, reason)
+
+
+def _dimension_score(dimension: str, name: str, weight: float, ratings: tuple[int, ...]) -> DimensionScore:
+    if not ratings:
+        return DimensionScore(dimension, name, weight, ratings, None, None)
+    average = round(mean(ratings), 2)
+    return DimensionScore(dimension, name, weight, ratings, average, round(weight * average, 4))
+
+
+def packet_ratings(packet: Packet) -> dict[str, list[int]]:
+    ratings: dict[str, list[int]] = {}
+    for assessment in packet.assessments:
+        for dimension, rating in assessment.ratings:
+            ratings.setdefault(dimension, []).append(rating)
+    return ratings
+
+
+def packet_score(handbook: Handbook, packet: Packet, coverage: float) -> CompositeScore:
+    names = {d.id: d.name for d in handbook.dimensions}
+    return composite_score(handbook.composite, names, packet_ratings(packet), coverage)
