@@ -84,5 +84,19 @@ def build(site_dir: Path | None, include_private: bool, root: Path | None, today
                + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))
 
 
+@main.command()
+@click.option("--dev-addr", "address", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--include-private", is_flag=True, help="Preview private packets too (never publish this).")
+@root_option
+@today_option
+def serve(address: str, include_private: bool, root: Path | None, today: str | None) -> None:
+    """Live preview: editing YAML under rubrics/, levels/, packets/ or a template regenerates the
+    pages and reloads the browser."""
+    from .serve import serve as run_server
+
+    root = root or find_root(Path.cwd())
+    sys.exit(run_server(root, address, _today(today), include_private, click.echo))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

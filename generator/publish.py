@@ -18,6 +18,7 @@ from typing import Callable
 
 import jinja2
 
+from .linkcheck import check_site
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import plan_site
@@ -122,6 +123,12 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
         config.write_text(build_config(base, plan.nav, workspace / "docs", workspace / "site"), "utf-8")
         progress(f"Building {len(plan.pages)} pages with MkDocs (--strict)")
         run_mkdocs(["build", "--strict", "--config-file", str(config)], root)
+        progress("Checking links")
+        broken = check_site(workspace / "site")
+        if broken:
+            listing = "\n".join(f"  {b.page}: {b.target} ({b.reason})" for b in broken[:50])
+            raise BuildError(f"{len(broken)} broken link(s) in the built site; the previous site was left "
+                             f"untouched:\n{listing}")
         progress("Publishing")
         swap(workspace / "site", site_dir)
     finally:

@@ -83,8 +83,8 @@ def composite_score(composite: Composite, names: Mapping[str, str], ratings: Map
 def _dimension_score(dimension: str, name: str, weight: float, ratings: tuple[int, ...]) -> DimensionScore:
     if not ratings:
         return DimensionScore(dimension, name, weight, ratings, None, None)
-    average = round(mean(ratings), 2)
-    return DimensionScore(dimension, name, weight, ratings, average, round(weight * average, 4))
+    average = mean(ratings)  # unrounded: only what is shown is rounded
+    return DimensionScore(dimension, name, weight, ratings, average, weight * average)
 
 
 def packet_ratings(packet: Packet) -> dict[str, list[int]]:

@@ -1,0 +1,71 @@
+"""Live preview: regenerate pages when YAML or templates change; MkDocs reloads the browser."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from .publish import ENGINE_ENV, generate_docs
+from .render.config import build_config, read_base_config
+from .report_formats import render
+from .validate import validate_repository
+
+WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    """Modification times of every watched file."""
+    times: dict[str, float] = {}
+    for name in WATCHED:
+        path = root / name
+        candidates = path.rglob("*") if path.is_dir() else [path]
+        for item in candidates:
+            if item.is_file():
+                times[str(item)] = item.stat().st_mtime_ns
+    return times
+
+
+def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None]) -> bool:
+    report = validate_repository(root, today=today)
+    if report.errors:
+        echo(render(report, "text"))
+        echo("Validation failed: still serving the last good pages.")
+        return False
+    plan = generate_docs(root, workdir / "docs", report, today, include_private)
+    config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav, workdir / "docs", workdir / "site")
+    target = workdir / "mkdocs.yml"
+    if not target.is_file() or target.read_text("utf-8") != config:
+        target.write_text(config, "utf-8")
+    return True
+
+
+def serve(root: Path, address: str, today: date, include_private: bool, echo: Callable[[str], None],
+          poll_seconds: float = 1.0) -> int:
+    workdir = root / ".handbook-build"
+    workdir.mkdir(exist_ok=True)
+    if not regenerate(root, workdir, today, include_private, echo):
+        return 1
+    command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dev-addr", address,
+               "--config-file", str(workdir / "mkdocs.yml")]
+    server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
+    echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
+    seen = snapshot(root)
+    try:
+        while server.poll() is None:
+            time.sleep(poll_seconds)
+            current = snapshot(root)
+            if current != seen:
+                seen = current
+                echo("Change detected: regenerating")
+                regenerate(root, workdir, today, include_private, echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return server.returncode or 0

@@ -1,0 +1,139 @@
+"""Build the real site into a temporary folder and inspect the HTML."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXED_TODAY, copy_content, edit, run_cli
+
+FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    repo = copy_content(tmp_path_factory.mktemp("handbook"))
+    shutil.copy(FIXTURE_PACKET, repo / "packets" / "examples" / "fixture-staff.yaml")
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return repo, repo / "site", result
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text("utf-8")
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_build_reports_progress_and_result(built):
+    _, site, result = built
+    assert "• Validating" in result.stderr and "• Building" in result.stderr
+    assert result.stdout.startswith("Built 33 pages into")
+
+
+def test_every_entity_has_its_page(built):
+    repo, site, _ = built
+    for level in ("ic1", "ic2", "ic3", "ic4", "ic5", "em1", "em2"):
+        assert f"<h1" in page(site, f"levels/{level}")
+    for dim in ("delivery", "reliability", "collaboration"):
+        assert (site / "dimensions" / dim / "index.html").is_file()
+    for metric in (repo / "rubrics" / "metrics").glob("*.yaml"):
+        assert (site / "metrics" / metric.stem / "index.html").is_file()
+    for packet in ("priya-raman-senior", "jonas-berg-staff", "amara-okafor-senior", "fixture-staff"):
+        assert (site / "packets" / packet / "index.html").is_file()
+    for change in ("ic1-to-ic2", "ic4-to-ic5", "em1-to-em2"):
+        assert (site / "levels" / "changes" / change / "index.html").is_file()
+    for kind in ("level", "packet", "metric", "dimension", "composite", "settings"):
+        schema = json.loads((site / "schemas" / f"{kind}.schema.json").read_text())
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_every_criterion_has_an_anchor_on_its_level_page(built):
+    repo, site, _ = built
+    from generator.validate import validate_repository
+    hb = validate_repository(repo).handbook
+    for dim in hb.dimensions:
+        for criterion in dim.criteria:
+            assert f'id="{criterion.id}"' in page(site, f"levels/{criterion.level}"), criterion.id
+
+
+def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
+    _, site, _ = built
+    text = text_of(page(site, "packets/fixture-staff"))
+    assert "4 of 6 criteria covered (67%)" in text
+    assert re.search(r"Finds systemic failure modes .*? not covered —", text)
+    assert re.search(r"Shapes on-call for several teams .*? covered ev-two", text)
+    assert "Delivery 5, 5 5 0 40% 2 " in text
+    assert "Reliability 2, 2 2 0 35% 0.7 " in text
+    assert "Collaboration 4, 3 3.5 1 25% 0.875 " in text
+    assert "Gate applied on reliability (mean below 2.5): capped at 2.5." in text
+    assert "Composite: 2.5 (weighted 3.58)" in text
+    assert "Evidence that cites no criterion: ev-four" in text
+    assert "2 of 4 pieces of evidence are invisible work" in text
+
+
+def test_gallery_and_withheld_score(built):
+    _, site, _ = built
+    text = text_of(page(site, "packets/jonas-berg-staff"))
+    assert "Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%" in text
+    gallery = text_of(page(site, "packets"))
+    assert "Fixture Candidate Senior Engineer → Staff Engineer 2026-h2 4 of 6 (67%) 2.5 submitted" in gallery
+
+
+def test_composite_page_worked_example(built):
+    _, site, _ = built
+    text = text_of(page(site, "composite"))
+    assert "Reliability 2, 3, 2 2.33 35% 0.817" in text
+    assert "Weighted sum 3.6 " in text
+    assert "Composite: 2.5 — capped from 3.6, because High output cannot offset" in text
+
+
+def test_metric_catalogue_shows_governance_status(built):
+    _, site, _ = built
+    html = page(site, "metrics")
+    assert html.count('class="hb-status hb-status-current"') == 7
+    assert "2027-01-06" in html  # deployment frequency: last reviewed 2026-10-06, quarterly
+
+
+def test_search_index_contains_criteria_text(built):
+    _, site, _ = built
+    index = (site / "search" / "search_index.json").read_text("utf-8")
+    assert "Shapes on-call for several teams so it is sustainable" in index
+
+
+def test_material_features(built):
+    _, site, _ = built
+    home = page(site, ".")
+    assert "How you are evaluated, in two minutes" in home
+    assert 'data-md-color-scheme="default"' in home and "slate" in home  # light/dark palette
+    assert "md-tabs" in home  # navigation tabs
+    assert "handbook.css" in home
+
+
+def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_path):
+    repo = copy_content(tmp_path / "broken")
+    (repo / "site").mkdir()
+    (repo / "site" / "marker.txt").write_text("previous site")
+    edit(repo / "levels" / "ic2.yaml", "rank: 2", "rank: [2")
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 1
+    assert "levels/ic2.yaml:6:8: error: YAML syntax error" in result.stderr
+    assert "validation failed: nothing was built" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in (repo / "site").iterdir()] == ["marker.txt"]
+    assert not list(tmp_path.joinpath("broken").glob(".site-build-*"))
+
+
+def test_template_error_is_reported_without_traceback(tmp_path):
+    repo = copy_content(tmp_path / "tpl")
+    edit(repo / "site_config" / "templates" / "composite.md.j2", "{{ composite.explanation | block }}",
+         "{{ composite.no_such_field }}")
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 1
+    assert "composite.md.j2:" in result.stderr and "no_such_field" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (repo / "site").exists()
