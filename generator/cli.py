@@ -98,5 +98,65 @@ def serve(address: str, include_private: bool, root: Path | None, today: str | N
     sys.exit(run_server(root, address, _today(today), include_private, click.echo))
 
 
+@main.command()
+@click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@root_option
+@today_option
+def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> None:
+    """The advisory readiness report for PACKET: coverage of the target level's criteria, evidence
+    that cites nothing, invisible work, the composite with its breakdown, and reviewer spread."""
+    from .readiness import readiness as build_report
+    from .reports import render_report, to_json
+
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root, [packet], _today(today))
+    if report.errors:
+        click.echo(render(report, "text"), err=True)
+        click.echo("error: the packet does not validate; fix it first", err=True)
+        sys.exit(1)
+    relative = packet.resolve().relative_to(root.resolve()).as_posix()
+    found = next((p for p in report.handbook.packets if p.file == relative), None)
+    if found is None:
+        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+    result = build_report(report.handbook, found)
+    if fmt == "json":
+        click.echo(to_json(result))
+    else:
+        click.echo(render_report(root / "site_config" / "templates", "readiness", fmt, report=result), nl=False)
+
+
+@main.group()
+def new() -> None:
+    """Create new files from templates."""
+
+
+@new.command("packet")
+@click.option("--candidate", required=True, help="The candidate's name.")
+@click.option("--target", "target", required=True, metavar="LEVEL", help="Target level id, e.g. ic3.")
+@click.option("--current", "current", metavar="LEVEL", help="Current level id (default: the level below the target).")
+@click.option("--cycle", metavar="CYCLE", help="Review cycle id (default: the open or next cycle).")
+@root_option
+@today_option
+def new_packet(candidate: str, target: str, current: str | None, cycle: str | None, root: Path | None,
+               today: str | None) -> None:
+    """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
+    from .scaffold import ScaffoldError, plan_packet, write_new
+
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root, today=_today(today))
+    if report.handbook.settings is None:
+        click.echo(render(report, "text"), err=True)
+        sys.exit(1)
+    try:
+        packet = plan_packet(report.handbook, root, candidate, target, cycle, current, _today(today))
+        write_new(packet)
+    except ScaffoldError as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {packet.relative}")
+    click.echo(f"Next: fill in the evidence, then run `handbook readiness {packet.relative}`.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

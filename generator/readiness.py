@@ -1,0 +1,72 @@
+"""The readiness report for one packet: what the candidate and every reviewer see. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .coverage import Coverage, packet_coverage
+from .model import Dimension, Handbook, Packet
+from .scoring import CompositeScore, packet_score
+
+ADVISORY_NOTE = "This verdict is advisory: reviewers and the committee decide, not this report."
+
+
+@dataclass(frozen=True)
+class DimensionReadiness:
+    dimension: Dimension
+    covered: tuple[tuple[str, str, tuple[str, ...]], ...]  # (criterion id, text, evidence ids)
+    missing: tuple[tuple[str, str], ...]  # (criterion id, text)
+    ratings: tuple[int, ...]
+    spread: int | None
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    packet: Packet
+    target_title: str
+    current_title: str
+    coverage: Coverage
+    score: CompositeScore
+    dimensions: tuple[DimensionReadiness, ...]
+    verdict: str
+    behind_by: str | None  # the handbook's criteria version when the packet pins an older one
+
+
+def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
+    coverage = packet_coverage(hb, packet)
+    score = packet_score(hb, packet, coverage.ratio)
+    spreads = {row.dimension: row for row in score.rows}
+    dims = []
+    for dim in hb.ordered_dimensions:
+        rows = coverage.rows_for(dim.id)
+        row = spreads.get(dim.id)
+        dims.append(DimensionReadiness(
+            dim,
+            tuple((r.criterion.id, r.criterion.text, r.evidence_ids) for r in rows if r.covered),
+            tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
+            row.ratings if row else (), row.spread if row else None))
+    target, current = hb.level(packet.target_level), hb.level(packet.current_level)
+    version = hb.settings.criteria_version if hb.settings else packet.criteria_version
+    return ReadinessReport(packet, target.title if target else packet.target_level,
+                           current.title if current else packet.current_level, coverage, score, tuple(dims),
+                           verdict(coverage, score), version if version != packet.criteria_version else None)
+
+
+def verdict(coverage: Coverage, score: CompositeScore) -> str:
+    missing = coverage.total - coverage.covered
+    sentences = []
+    if coverage.ratio < score.minimum_coverage:
+        sentences.append(f"Not enough evidence yet: {coverage.covered} of {coverage.total} target-level criteria "
+                         f"are covered (a composite is shown from {score.minimum_coverage:.0%}).")
+    elif missing:
+        sentences.append(f"Evidence covers {coverage.covered} of {coverage.total} target-level criteria; "
+                         f"{missing} still lack evidence.")
+    else:
+        sentences.append("Evidence covers every target-level criterion.")
+    for gate in score.applied_gates:
+        sentences.append(f"A gate applies on {gate.dimension}: the composite is capped at {gate.cap:g}.")
+    if score.shown:
+        sentences.append(f"Advisory composite {score.final:g}.")
+    elif coverage.ratio >= score.minimum_coverage:
+        sentences.append(f"Composite withheld: {score.withheld_reason}.")
+    return " ".join([*sentences, ADVISORY_NOTE])
