@@ -158,5 +158,39 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
     click.echo(f"Next: fill in the evidence, then run `handbook readiness {packet.relative}`.")
 
 
+@main.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@root_option
+def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> None:
+    """Semantic diff of expectations between git revisions BASE and HEAD.
+
+    Default BASE: the merge-base with main. Default HEAD: the working tree. Suggests the criteria
+    version bump (major: new or raised expectation; minor: clarification or removal; patch: wording).
+    """
+    from .history import GitError, default_base, is_repository, load_revision, load_working_tree
+    from .reports import render_report, to_json
+    from .semantic_diff import diff_handbooks
+
+    root = root or find_root(Path.cwd())
+    if not is_repository(root):
+        raise click.UsageError(f"{root} is not inside a git repository")
+    try:
+        base = base or default_base(root)
+        before = load_revision(root, base)
+        after = load_revision(root, head) if head else load_working_tree(root)
+    except GitError as problem:
+        raise click.UsageError(f"git: {problem}") from None
+    result = diff_handbooks(before, after)
+    if fmt == "json":
+        click.echo(to_json(result) if not result.changes else to_json(
+            {"bump": result.bump, "suggested_version": result.suggested_version, "base_version": result.base_version,
+             "head_version": result.head_version, "changes": result.changes}))
+        return
+    click.echo(render_report(root / "site_config" / "templates", "diff", fmt, diff=result,
+                             base_label=base[:10], head_label=head or "working tree"), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -18,6 +18,7 @@ from typing import Callable
 
 import jinja2
 
+from .history import changelog
 from .linkcheck import check_site
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
@@ -44,10 +45,11 @@ class BuildResult:
     report: Report
 
 
-def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, include_private: bool = False):
+def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, include_private: bool = False,
+                  history: tuple = ()):
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
     handbook = report.handbook
-    plan = plan_site(handbook, today, include_private)
+    plan = plan_site(handbook, today, include_private, history)
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files = {path: text for path, text in pages.items()}
     for kind in KINDS:
@@ -114,9 +116,11 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     workspace = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
     try:
+        progress("Reading criteria history from git")
+        history = changelog(root)
         progress("Generating pages")
         try:
-            plan = generate_docs(root, workspace / "docs", report, today, include_private)
+            plan = generate_docs(root, workspace / "docs", report, today, include_private, history)
         except jinja2.TemplateError as exc:
             raise BuildError(template_problem(exc)) from None
         config = workspace / "mkdocs.yml"

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from .history import changelog
 from .publish import ENGINE_ENV, generate_docs
 from .render.config import build_config, read_base_config
 from .report_formats import render
@@ -36,7 +37,7 @@ def regenerate(root: Path, workdir: Path, today: date, include_private: bool, ec
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")
         return False
-    plan = generate_docs(root, workdir / "docs", report, today, include_private)
+    plan = generate_docs(root, workdir / "docs", report, today, include_private, changelog(root))
     config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav, workdir / "docs", workdir / "site")
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:

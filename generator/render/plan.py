@@ -81,7 +81,7 @@ def change_path(lower: Level, higher: Level) -> str:
     return f"levels/changes/{lower.id}-to-{higher.id}.md"
 
 
-def plan_site(hb: Handbook, today: date, include_private: bool = False) -> SitePlan:
+def plan_site(hb: Handbook, today: date, include_private: bool = False, changelog: tuple = ()) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -119,6 +119,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False) -> SiteP
         pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
     example = next((c for d in dims for c in d.criteria), None)
     pages.append(Page("process.md", "process.md.j2", "Submitting and reviewing", {"example_criterion": example}))
+    pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     nav = _nav(tracks, pairs, dims, metric_rows, packets)
@@ -141,5 +142,6 @@ def _nav(tracks, pairs, dims, metric_rows, packets) -> tuple[NavItem, ...]:
         NavItem("Packets", children=(NavItem("Submitting and reviewing", "process.md"),
                                      NavItem("Example packets", "packets/index.md"),
                                      *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md") for v in packets))),
-        NavItem("Reference", children=(NavItem("JSON Schemas", "schemas/index.md"),)),
+        NavItem("Reference", children=(NavItem("Criteria changelog", "changelog.md"),
+                                       NavItem("JSON Schemas", "schemas/index.md"))),
     )

@@ -1,0 +1,97 @@
+"""Handbook models at git revisions, and the criteria changelog built from history. I/O at the edge."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Handbook
+from .semantic_diff import SemanticDiff, diff_handbooks
+from .validate import validate_repository
+
+TRACKED = ("rubrics", "levels", "site_config/handbook.yaml")
+
+
+class GitError(Exception):
+    pass
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise GitError(result.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def is_repository(root: Path) -> bool:
+    try:
+        return git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except (GitError, FileNotFoundError):
+        return False
+
+
+def default_base(root: Path) -> str:
+    """The merge-base with main (or origin/main); HEAD when there is none."""
+    for branch in ("main", "origin/main", "master"):
+        try:
+            return git(root, "merge-base", branch, "HEAD").strip()
+        except GitError:
+            continue
+    return "HEAD"
+
+
+def load_revision(root: Path, revision: str) -> Handbook:
+    """The handbook model (rubrics, levels, settings) as it was at a revision."""
+    commit = git(root, "rev-parse", "--verify", f"{revision}^{{commit}}").strip()
+    present = [p for p in TRACKED if git(root, "ls-tree", "--name-only", commit, "--", p).strip()]
+    with tempfile.TemporaryDirectory(prefix="handbook-rev-") as folder:
+        if present:
+            archive = subprocess.run(["git", "archive", "--format=tar", commit, "--", *present], cwd=root,
+                                     capture_output=True, check=True).stdout
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(folder, filter="data")
+        return validate_repository(Path(folder)).handbook
+
+
+def load_working_tree(root: Path) -> Handbook:
+    return validate_repository(root).handbook
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    commit: str
+    date: str
+    subject: str
+    version: str | None
+    diff: SemanticDiff
+
+
+def changelog(root: Path, limit: int = 50) -> tuple[ChangelogEntry, ...]:
+    """Semantic changes commit by commit, newest first; commits without any are left out."""
+    if not is_repository(root):
+        return ()
+    try:
+        log = git(root, "log", f"--max-count={limit}", "--format=%H%x09%ad%x09%s", "--date=short", "--", *TRACKED)
+    except GitError:
+        return ()
+    entries = []
+    models: dict[str, Handbook] = {}
+
+    def model(rev: str) -> Handbook:
+        if rev not in models:
+            models[rev] = load_revision(root, rev)
+        return models[rev]
+
+    empty = Handbook(settings=None, composite=None)
+    for line in log.splitlines():
+        commit, day, subject = line.split("\t", 2)
+        parents = git(root, "rev-list", "--parents", "-n", "1", commit).split()[1:]
+        before = model(parents[0]) if parents else empty
+        diff = diff_handbooks(before, model(commit))
+        if diff.changes:
+            entries.append(ChangelogEntry(commit[:10], day, subject, diff.head_version, diff))
+    return tuple(entries)

@@ -1,0 +1,202 @@
+"""Semantic diff of expectations between two handbook models: what changed, not which lines. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Iterator
+
+from .model import Handbook, Level
+from .versions import parse_version
+
+BUMPS = ("none", "patch", "minor", "major")
+
+
+@dataclass(frozen=True)
+class Change:
+    area: str  # criterion | level | dimension | metric | composite
+    action: str  # added | removed | reworded | raised | moved | renamed | changed
+    subject: str
+    description: str
+    bump: str
+    levels: tuple[str, ...] = ()
+    before: str | None = None
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class SemanticDiff:
+    changes: tuple[Change, ...]
+    base_version: str | None
+    head_version: str | None
+
+    @property
+    def bump(self) -> str:
+        return max((c.bump for c in self.changes), key=BUMPS.index, default="none")
+
+    @property
+    def suggested_version(self) -> str | None:
+        if self.base_version is None or self.bump == "none":
+            return self.base_version
+        major, minor, patch = parse_version(self.base_version)
+        return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
+                "patch": f"{major}.{minor}.{patch + 1}"}[self.bump]
+
+    @property
+    def version_bumped_enough(self) -> bool:
+        if self.bump == "none" or self.base_version is None or self.head_version is None:
+            return True
+        return parse_version(self.head_version) >= parse_version(self.suggested_version)
+
+    def for_level(self, level_id: str) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if level_id in c.levels)
+
+
+def diff_handbooks(base: Handbook, head: Handbook) -> SemanticDiff:
+    changes = [*_criteria(base, head), *_levels(base, head), *_dimensions(base, head), *_metrics(base, head),
+               *_composite(base, head)]
+    return SemanticDiff(tuple(changes), base.settings.criteria_version if base.settings else None,
+                        head.settings.criteria_version if head.settings else None)
+
+
+def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
+    before = {c.id: c for d in base.dimensions for c in d.criteria}
+    after = {c.id: c for d in head.dimensions for c in d.criteria}
+    for cid, c in after.items():
+        if cid not in before:
+            yield Change("criterion", "added", cid, f"New expectation at {_title(head, c.level)} ({c.dimension}): {c.text}",
+                         "major", (c.level,), None, c.text)
+    for cid, c in before.items():
+        if cid not in after:
+            yield Change("criterion", "removed", cid, f"Removed from {_title(base, c.level)} ({c.dimension}): {c.text}",
+                         "minor", (c.level,), c.text, None)
+    for cid in before.keys() & after.keys():
+        old, new = before[cid], after[cid]
+        if old.level != new.level:
+            raised = _is_lower(head, new.level, old.level)
+            yield Change("criterion", "raised" if raised else "moved", cid,
+                         f"Moved from {_title(base, old.level)} to {_title(head, new.level)}"
+                         + (": now expected at a lower level" if raised else ""),
+                         "major" if raised else "minor", (old.level, new.level), old.level, new.level)
+        if old.dimension != new.dimension:
+            yield Change("criterion", "moved", cid, f"Moved from dimension {old.dimension} to {new.dimension}",
+                         "minor", (new.level,), old.dimension, new.dimension)
+        if old.text != new.text:
+            yield Change("criterion", "reworded", cid, "Reworded", "patch", (new.level,), old.text, new.text)
+        if old.examples != new.examples:
+            yield Change("criterion", "changed", cid, "Examples changed", "patch", (new.level,))
+
+
+def _is_lower(hb: Handbook, new_level: str, old_level: str) -> bool:
+    new, old = hb.level(new_level), hb.level(old_level)
+    return bool(new and old and new.track == old.track and new.rank < old.rank)
+
+
+def _title(hb: Handbook, level_id: str) -> str:
+    level = hb.level(level_id)
+    return level.title if level else level_id
+
+
+_LEVEL_WORDING = ("summary", "scope", "complexity", "consistency")
+
+
+def _levels(base: Handbook, head: Handbook) -> Iterator[Change]:
+    before, after = {lvl.id: lvl for lvl in base.levels}, {lvl.id: lvl for lvl in head.levels}
+    for lid in after.keys() - before.keys():
+        yield Change("level", "added", lid, f"New level {after[lid].title} on track {after[lid].track}", "major", (lid,))
+    for lid in before.keys() - after.keys():
+        yield Change("level", "removed", lid, f"Removed level {before[lid].title}", "minor", (lid,))
+    for lid in sorted(before.keys() & after.keys()):
+        yield from _level_fields(before[lid], after[lid])
+
+
+def _level_fields(old: Level, new: Level) -> Iterator[Change]:
+    if old.title != new.title:
+        yield Change("level", "renamed", old.id, f"Renamed from {old.title} to {new.title}", "patch", (old.id,),
+                     old.title, new.title)
+    if (old.track, old.rank) != (new.track, new.rank):
+        yield Change("level", "changed", old.id, f"Track or rank changed ({old.track} {old.rank} → {new.track} {new.rank})",
+                     "minor", (old.id,))
+    for name in _LEVEL_WORDING:
+        if getattr(old, name) != getattr(new, name):
+            yield Change("level", "reworded", old.id, f"{name.capitalize()} reworded", "patch", (old.id,),
+                         getattr(old, name), getattr(new, name))
+    if old.readiness != new.readiness:
+        yield Change("level", "changed", old.id, "Readiness rubric changed", "minor", (old.id,))
+    if old.time_in_level != new.time_in_level:
+        yield Change("level", "changed", old.id, "Typical time in level changed", "minor", (old.id,))
+
+
+def _dimensions(base: Handbook, head: Handbook) -> Iterator[Change]:
+    before, after = {d.id: d for d in base.dimensions}, {d.id: d for d in head.dimensions}
+    for did in after.keys() - before.keys():
+        yield Change("dimension", "added", did, f"New dimension {after[did].name}", "major", after[did].level_ids)
+    for did in before.keys() - after.keys():
+        yield Change("dimension", "removed", did, f"Removed dimension {before[did].name}", "minor", before[did].level_ids)
+    for did in sorted(before.keys() & after.keys()):
+        old, new = before[did], after[did]
+        if old.rating_anchors != new.rating_anchors:
+            yield Change("dimension", "changed", did, "Rating anchors changed", "minor", new.level_ids)
+        if old.signals != new.signals:
+            yield Change("dimension", "changed", did, f"Signals changed: {', '.join(old.signals) or 'none'} → "
+                         f"{', '.join(new.signals) or 'none'}", "minor")
+        for name in ("name", "summary", "anti_gaming"):
+            if getattr(old, name) != getattr(new, name):
+                yield Change("dimension", "reworded", did, f"{name.replace('_', '-').capitalize()} changed", "patch")
+
+
+_METRIC_DEFINITION = ("layer", "subject", "purpose", "calculation", "limitations", "anti_gaming", "unit")
+
+
+def _metrics(base: Handbook, head: Handbook) -> Iterator[Change]:
+    before, after = {m.id: m for m in base.metrics}, {m.id: m for m in head.metrics}
+    for mid in after.keys() - before.keys():
+        yield Change("metric", "added", mid, f"New metric {after[mid].name}", "minor")
+    for mid in before.keys() - after.keys():
+        yield Change("metric", "removed", mid, f"Deleted metric {before[mid].name}", "minor")
+    for mid in sorted(before.keys() & after.keys()):
+        old, new = before[mid], after[mid]
+        changed = [name for name in _METRIC_DEFINITION if getattr(old, name) != getattr(new, name)]
+        if changed:
+            yield Change("metric", "changed", mid, f"Definition changed: {', '.join(changed)}", "minor")
+        if old.governance.status != new.governance.status:
+            yield Change("metric", "changed", mid, f"Status {old.governance.status} → {new.governance.status}",
+                         "minor" if new.governance.status == "retired" else "patch")
+        other = [f.name for f in fields(old.governance) if f.name != "status"
+                 and getattr(old.governance, f.name) != getattr(new.governance, f.name)]
+        if other or old.owner != new.owner:
+            yield Change("metric", "changed", mid, "Governance updated: " + ", ".join(other + (["owner"] if old.owner != new.owner else [])),
+                         "patch")
+
+
+def _composite(base: Handbook, head: Handbook) -> Iterator[Change]:
+    old, new = base.composite, head.composite
+    if old is None or new is None:
+        return
+    weights_old = {c.dimension: c.weight for c in old.components}
+    weights_new = {c.dimension: c.weight for c in new.components}
+    if weights_old != weights_new:
+        shown = ", ".join(f"{d} {weights_old.get(d, 0):g}→{weights_new.get(d, 0):g}"
+                          for d in sorted(weights_old.keys() | weights_new.keys())
+                          if weights_old.get(d) != weights_new.get(d))
+        yield Change("composite", "changed", "weights", f"Weights changed: {shown}", "major")
+    gates_old = {g.dimension: g for g in old.gates}
+    gates_new = {g.dimension: g for g in new.gates}
+    for dim in sorted(gates_old.keys() | gates_new.keys()):
+        g_old, g_new = gates_old.get(dim), gates_new.get(dim)
+        if g_old == g_new:
+            continue
+        if g_old is None:
+            yield Change("composite", "added", f"gate:{dim}", f"New gate on {dim}: below {g_new.below:g} caps at {g_new.cap:g}", "major")
+        elif g_new is None:
+            yield Change("composite", "removed", f"gate:{dim}", f"Gate on {dim} removed", "minor")
+        else:
+            stricter = g_new.below > g_old.below or g_new.cap < g_old.cap
+            yield Change("composite", "changed", f"gate:{dim}",
+                         f"Gate on {dim}: below {g_old.below:g}→{g_new.below:g}, cap {g_old.cap:g}→{g_new.cap:g}",
+                         "major" if stricter else "minor")
+    if old.minimum_coverage != new.minimum_coverage:
+        yield Change("composite", "changed", "minimum_coverage",
+                     f"Minimum coverage {old.minimum_coverage:.0%} → {new.minimum_coverage:.0%}",
+                     "major" if new.minimum_coverage > old.minimum_coverage else "minor")
+    if (old.scale_min, old.scale_max, old.advisory) != (new.scale_min, new.scale_max, new.advisory):
+        yield Change("composite", "changed", "scale", "Scale or advisory flag changed", "major")
