@@ -1,0 +1,105 @@
+"""`handbook diff` and the changelog on real git history in temporary repositories."""
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import copy_content, edit, run_cli
+from generator.history import changelog, load_revision
+from generator.semantic_diff import diff_handbooks
+
+RELIABILITY = "rubrics/dimensions/reliability.yaml"
+
+
+def git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def commit(repo, message):
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
+
+
+@pytest.fixture
+def history(tmp_path):
+    repo = copy_content(tmp_path / "hb")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "Initial handbook")
+    edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
+    commit(repo, "Clarify on-call wording")
+    edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
+         "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")
+    commit(repo, "Add capacity planning to Senior")
+    return repo
+
+
+def test_diff_between_revisions(history):
+    result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
+    assert result.returncode == 0, result.stderr
+    assert "Suggested criteria version bump: patch (1.2.0 -> 1.2.1)" in result.stdout
+    assert "[patch] criterion reworded rel-ic4-oncall: Reworded" in result.stdout
+    assert "before: Shapes on-call for several teams" in result.stdout
+
+
+def test_new_expectation_is_major_and_version_check(history):
+    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
+    payload = json.loads(result.stdout)
+    assert payload["bump"] == "major" and payload["suggested_version"] == "2.0.0"
+    [change] = payload["changes"]
+    assert change["action"] == "added" and change["subject"] == "rel-ic3-capacity" and change["levels"] == ["ic3"]
+
+
+def test_default_base_is_merge_base_with_main_against_working_tree(history):
+    git(history, "checkout", "-q", "-b", "feature")
+    edit(history / "rubrics/dimensions/delivery.yaml", "  ic4:\n    - id: del-ic4-cross-team",
+         "  ic3:\n    - id: del-ic4-cross-team")  # moved one level down: raised expectation
+    edit(history / "rubrics/dimensions/delivery.yaml", "  ic3:\n    - id: del-ic3-projects", "    - id: del-ic3-projects")
+    result = run_cli("diff", "--format", "markdown", cwd=history)
+    assert result.returncode == 0, result.stderr
+    assert "→ working tree" in result.stdout
+    assert "| criterion | raised | `del-ic4-cross-team` | Moved from Staff Engineer to Senior Engineer" in result.stdout
+    assert "**Suggested criteria version bump: major** (2.0.0 → 3.0.0)" in result.stdout
+
+
+def test_moved_up_removed_and_metric_changes_classified(history):
+    base = load_revision(history, "HEAD")
+    edit(history / RELIABILITY, "    - id: rel-ic3-capacity\n      text: Plans capacity for the team's services ahead "
+         "of demand.\n      examples: [Forecasts peak load for the sales event.]\n", "")
+    edit(history / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
+    edit(history / "rubrics/composite.yaml", "below: 2.5", "below: 3")
+    from generator.history import load_working_tree
+    diff = diff_handbooks(base, load_working_tree(history))
+    by_subject = {(c.area, c.subject): c for c in diff.changes}
+    assert by_subject[("criterion", "rel-ic3-capacity")].bump == "minor"
+    assert by_subject[("metric", "slo-attainment")].description == "Status active → retired"
+    assert by_subject[("composite", "gate:reliability")].bump == "major"  # stricter gate
+
+
+def test_changelog_newest_first_skips_commits_without_semantic_changes(history):
+    (history / "README.md").write_text("docs only\n")
+    commit(history, "Docs only")
+    entries = changelog(history)
+    assert [e.subject for e in entries] == ["Add capacity planning to Senior", "Clarify on-call wording",
+                                            "Initial handbook"]
+    assert entries[0].version == "2.0.0" and entries[0].diff.bump == "major"
+
+
+def test_changelog_page_in_the_built_site(history):
+    result = run_cli("build", cwd=history)
+    assert result.returncode == 0, result.stderr
+    html = (history / "site" / "changelog" / "index.html").read_text()
+    assert html.index("Add capacity planning to Senior") < html.index("Clarify on-call wording")
+    assert "rel-ic3-capacity" in html
+
+
+def test_diff_outside_git_is_a_usage_error(tmp_path):
+    repo = copy_content(tmp_path / "nogit")
+    result = run_cli("diff", cwd=repo)
+    assert result.returncode == 2 and "not inside a git repository" in result.stderr
+
+
+def test_unknown_revision_is_a_usage_error(history):
+    result = run_cli("diff", "no-such-rev", cwd=history)
+    assert result.returncode == 2 and "git:" in result.stderr and "Traceback" not in result.stderr
