@@ -114,7 +114,7 @@ def settings(file: str, d: dict) -> Settings:
         gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
         pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
         ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"])),
-        file)
+        file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,

@@ -50,12 +50,38 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
     """
     root = root or find_root(Path.cwd())
     report = validate_repository(root, list(paths) if paths else None, _today(today))
+    report = _explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)
 
 
 def _progress(message: str) -> None:
     click.echo(f"• {message}", err=True)
+
+
+def _explain_outdated_packets(root: Path, report):
+    """Add to each 'version behind' warning what changed since for the packet's target level."""
+    from dataclasses import replace
+
+    from .history import changes_since
+    from .validate import Report
+
+    behind = [d for d in report.diagnostics if d.code == "version-behind"]
+    if not behind:
+        return report
+    packets = {p.file: p for p in report.handbook.packets}
+    updated = []
+    for diagnostic in report.diagnostics:
+        packet = packets.get(diagnostic.file)
+        if diagnostic.code == "version-behind" and packet:
+            changes = changes_since(root, packet.criteria_version, packet.target_level, report.handbook)
+            if changes is not None:
+                listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
+                extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
+                diagnostic = replace(diagnostic, message=f"{diagnostic.message}; changed since for "
+                                     f"{packet.target_level}: {listed}{extra}")
+        updated.append(diagnostic)
+    return Report(report.files_checked, tuple(updated), report.handbook)
 
 
 @main.command()
@@ -190,6 +216,32 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
         return
     click.echo(render_report(root / "site_config" / "templates", "diff", fmt, diff=result,
                              base_label=base[:10], head_label=head or "working tree"), nl=False)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
+@root_option
+def codeowners(check: bool, root: Path | None) -> None:
+    """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
+    from .codeowners import PATH, render_codeowners
+
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root)
+    if report.errors:
+        click.echo(render(report, "text"), err=True)
+        sys.exit(1)
+    expected = render_codeowners(report.handbook)
+    target = root / PATH
+    current = target.read_text("utf-8") if target.is_file() else None
+    if check:
+        if current != expected:
+            click.echo(f"{PATH} is out of date: run `handbook codeowners`", err=True)
+            sys.exit(1)
+        click.echo(f"{PATH} is current")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(expected, "utf-8")
+    click.echo(f"Wrote {PATH}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,3 +95,30 @@ def changelog(root: Path, limit: int = 50) -> tuple[ChangelogEntry, ...]:
         if diff.changes:
             entries.append(ChangelogEntry(commit[:10], day, subject, diff.head_version, diff))
     return tuple(entries)
+
+
+def revision_at_version(root: Path, version: str) -> str | None:
+    """The newest commit at which site settings carried this criteria version."""
+    from .loader import load_bytes
+
+    try:
+        commits = git(root, "log", "--format=%H", "--", "site_config/handbook.yaml").split()
+    except GitError:
+        return None
+    for commit in commits:
+        raw = subprocess.run(["git", "show", f"{commit}:site_config/handbook.yaml"], cwd=root,
+                             capture_output=True).stdout
+        document = load_bytes(raw, "site_config/handbook.yaml").document
+        if document and isinstance(document.data, dict) and document.data.get("criteria_version") == version:
+            return commit
+    return None
+
+
+def changes_since(root: Path, version: str, level_id: str, head: Handbook) -> tuple | None:
+    """What changed for one level since the commit that carried `version`; None when unknown."""
+    if not is_repository(root):
+        return None
+    commit = revision_at_version(root, version)
+    if commit is None:
+        return None
+    return diff_handbooks(load_revision(root, commit), head).for_level(level_id)

@@ -264,6 +264,8 @@ class Settings:
     allowed_link_schemes: tuple[str, ...]
     review_process: ReviewProcess
     file: str
+    default_owners: tuple[str, ...] = ()
+    packet_owners: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
