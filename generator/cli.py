@@ -86,7 +86,7 @@ def _explain_outdated_packets(root: Path, report):
 
 @main.command()
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site (default: site/ in the repository).")
+              help="Where to write the site (default: site/, or site-internal/ with --include-private).")
 @click.option("--include-private", is_flag=True,
               help="Internal build that includes private packets; every page says so. Never publish it.")
 @root_option
@@ -97,7 +97,7 @@ def build(site_dir: Path | None, include_private: bool, root: Path | None, today
     Nothing is written when validation fails, and a failed build leaves the previous site untouched.
     """
     root = root or find_root(Path.cwd())
-    site_dir = site_dir or root / "site"
+    site_dir = site_dir or root / ("site-internal" if include_private else "site")
     try:
         result = build_site(root, site_dir, _today(today), include_private, progress=_progress)
     except BuildError as failure:

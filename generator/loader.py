@@ -100,7 +100,13 @@ def _fail(diagnostic: Diagnostic) -> LoadResult:
     return LoadResult(None, (diagnostic,))
 
 
+_WIDE_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+
+
 def _decode(raw: bytes, display: str) -> str:
+    for bom, encoding in _WIDE_BOMS.items():
+        if raw.startswith(bom):
+            raise _Stop(error(display, "not-utf8", f"file is encoded as {encoding}; save it as UTF-8"))
     if b"\x00" in raw:
         line, column = _byte_position(raw, raw.index(b"\x00"))
         raise _Stop(error(display, "binary-file", "file contains NUL bytes: it is binary, not YAML text").at(line, column))
@@ -160,11 +166,21 @@ class _Builder:
                 self._on(event)
         except yaml.MarkedYAMLError as exc:
             raise _Stop(self._syntax_error(exc)) from None
+        except yaml.reader.ReaderError as exc:
+            raise _Stop(self._reader_error(exc, text)) from None
         except yaml.YAMLError as exc:
             raise _Stop(error(self.display, "yaml-syntax", f"YAML error: {exc}")) from None
         if self.documents == 0 or self.root is None:
             raise _Stop(error(self.display, "empty-file", "file is empty: expected a mapping of keys"))
         return self.root
+
+    def _reader_error(self, exc: yaml.reader.ReaderError, text: str) -> Diagnostic:
+        position = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        message = f"character U+{ord(character):04X} is not allowed in YAML text (control characters are refused)"
+        return error(self.display, "control-character", message).at(line, column)
 
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
         mark = exc.problem_mark or exc.context_mark

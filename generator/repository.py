@@ -53,7 +53,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
         base = root / folder
         if not base.is_dir():
             continue
-        for path in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")):
+        for path in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") or p.is_symlink()):
             source, problem = classify(root, path)
             if problem:
                 problems.append(problem)

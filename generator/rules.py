@@ -152,6 +152,7 @@ def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
     for packet in hb.packets:
         yield from _packet_levels(hb, packet)
         yield from _packet_evidence(hb, packet)
+        yield from _packet_links(hb, packet)
         yield from _packet_context(hb, packet)
 
 
@@ -207,6 +208,16 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                 yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
                             f"a criterion of level '{criterion.level}', which is not the target level "
                             f"'{packet.target_level}' or below it on track '{target.track}'", pointer)
+
+
+def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
+    allowed = hb.settings.allowed_link_schemes if hb.settings else ("https",)
+    for evidence in packet.evidence:
+        scheme = evidence.link.split(":", 1)[0].lower()
+        if scheme not in allowed:
+            yield error(packet.file, "link-scheme", f"evidence '{evidence.id}' links with '{scheme}:'; allowed "
+                        f"schemes are {', '.join(allowed)} (publish.allowed_link_schemes in site settings)",
+                        ("evidence", evidence.index, "link"))
 
 
 def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:

@@ -106,6 +106,8 @@ def _pattern_message(instance: str, pattern: str) -> str:
         return f"'{instance}' is not a version in MAJOR.MINOR.PATCH form, e.g. '1.2.0'"
     if pattern.startswith("^https://"):
         return f"'{instance}' is not an https:// link"
+    if pattern.startswith("^[A-Za-z][A-Za-z0-9+.-]*:"):
+        return f"'{instance}' is not a link (scheme:address, without spaces or quotes)"
     return f"'{instance}' does not match the expected form {pattern}"
 
 

@@ -25,6 +25,7 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
     env.filters.update(
         inline=lambda value: text.inline(value, schemes),
         block=lambda value: text.block(value, schemes),
+        link_to=lambda title, url: text.link_to(title, url, schemes),
         plain=text.plain,
         pct=lambda value: f"{value:.0%}",
         num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),

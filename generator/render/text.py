@@ -42,6 +42,11 @@ def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     return " ".join(html_text.split())
 
 
+def link_to(title: object, url: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
+    """A link built by Markdown and then sanitized like any other text: a disallowed scheme loses its href."""
+    return inline(f"[{title}](<{url}>)", schemes)
+
+
 def block(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """A self-contained HTML block for longer prose (paragraphs, lists)."""
     html_text = _render(str(text), BLOCK_TAGS, schemes)
