@@ -17,6 +17,7 @@ INLINE_TAGS = {"a", "em", "strong", "code", "br"}
 BLOCK_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
 _ATTRIBUTES = {"a": {"href", "title"}}
 _local = threading.local()
+_MARKDOWN_SYNTAX = str.maketrans({char: f"&#{ord(char)};" for char in "{}|[]()*_`!#~\\"})
 
 
 def _markdown() -> markdown.Markdown:
@@ -31,8 +32,10 @@ def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
     rendered = converter.convert(text)
     clean = nh3.clean(rendered, tags=tags, attributes=_ATTRIBUTES, url_schemes=set(schemes),
                       link_rel="noopener noreferrer nofollow")
-    # Characters that Markdown extensions or the page's own Markdown could still act on.
-    return clean.replace("{", "&#123;").replace("}", "&#125;").replace("|", "&#124;")
+    # The page itself is Markdown again: text left in the sanitized HTML must not become links,
+    # emphasis, attribute lists or table cells there. Entities inside attribute values decode
+    # back to the same characters in the browser, so escaping the whole string is safe.
+    return clean.translate(_MARKDOWN_SYNTAX)
 
 
 def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
@@ -61,6 +64,10 @@ def plain(text: object) -> str:
     return " ".join(str(text).split()).translate(_PLAIN)
 
 
+_UNSAFE_IN_LABELS = re.compile(r"[^\w\s.,'’()\-–—→:/+?]")
+
+
 def label(text: object) -> str:
-    """A navigation label: the theme prints it into HTML as is, so only HTML is escaped."""
-    return html.escape(" ".join(str(text).split()), quote=True)
+    """A navigation label and page title. The theme prints these unescaped, and `striptags` in
+    its <title> would undo any escaping, so characters that could form markup are dropped."""
+    return " ".join(_UNSAFE_IN_LABELS.sub("", str(text)).split()) or "Untitled"

@@ -1,0 +1,81 @@
+"""Private packets are validated like any other but leave no trace in the public site."""
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_content, run_cli
+
+FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
+MARKERS = {
+    "candidate: Fixture Candidate": "candidate: Zqxmarkercandidate Private",
+    "summary: A fixture with known coverage and a known composite.": "summary: Zqxmarkersummary confidential.",
+    "title: Cross-team migration": "title: Zqxmarkertitle migration",
+    "impact: Migrated six services.": "impact: Zqxmarkerimpact services.",
+    "link: https://example.com/pr/1": "link: https://example.com/zqxmarkerlink",
+    "reviewer: Reviewer One": "reviewer: Zqxmarkerreviewer",
+    "id: ev-two": "id: zqxmarkerevidence",
+    "status: submitted": "status: not-yet\n  feedback: Zqxmarkerfeedback",
+}
+
+
+def private_packet(folder: Path, name: str) -> None:
+    text = FIXTURE.read_text().replace("visibility: example", "visibility: private")
+    for old, new in MARKERS.items():
+        assert old in text
+        text = text.replace(old, new)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(text)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = copy_content(tmp_path_factory.mktemp("private"))
+    private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
+    private_packet(repo / "packets" / "2026-h1", "zqxmarkerother")
+    return repo
+
+
+def every_file_text(site: Path):
+    for path in site.rglob("*"):
+        if path.is_file():
+            raw = path.read_bytes()
+            if path.suffix == ".gz":
+                raw = gzip.decompress(raw)
+            yield path, raw.decode("utf-8", errors="replace").lower()
+
+
+def test_private_packets_validate(repo):
+    result = run_cli("validate", cwd=repo)
+    assert result.returncode == 0, result.stdout
+    assert "24 files checked" in result.stdout
+
+
+def test_public_build_holds_no_trace_of_private_packets(repo):
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    site = repo / "site"
+    scanned = 0
+    for path, text in every_file_text(site):
+        scanned += 1
+        assert "zqxmarker" not in text, f"private text leaked into {path}"
+        assert "zqxmarker" not in str(path.relative_to(site)).lower()
+    assert scanned > 50
+    for kind in ("search/search_index.json", "sitemap.xml"):
+        assert (site / kind).is_file()
+    assert not list(site.rglob("*Internal build*"))
+    assert "Internal build" not in (site / "index.html").read_text()
+
+
+def test_internal_build_must_be_asked_for_and_says_so_on_every_page(repo):
+    result = run_cli("build", "--include-private", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    internal = repo / "site-internal"
+    assert "zqxmarkertitle" in (internal / "packets" / "zqxmarkerslug" / "index.html").read_text().lower()
+    pages = [p for p in internal.rglob("index.html")]
+    assert len(pages) > 30
+    for page in pages:
+        assert "Internal build: contains private packets" in page.read_text(), page
+    assert "zqxmarker" not in (repo / "site" / "index.html").read_text().lower()  # public site untouched
