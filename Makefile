@@ -17,6 +17,7 @@ serve: $(STAMP)
 	$(BIN)/handbook serve
 
 test: $(STAMP)
+	./scripts/ensure-browser
 	$(BIN)/python -m pytest
 
 $(STAMP): pyproject.toml constraints.txt

@@ -1,0 +1,133 @@
+"""End to end in headless Chromium (Debian's package, driven by Playwright)."""
+
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_content, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE = Path(__file__).parent / "fixtures" / "packets" / "hostile-example.yaml"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is required in CI: scripts/ensure-browser should have installed it")
+    pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    repo = copy_content(tmp_path_factory.mktemp("browser"))
+    shutil.copy(HOSTILE, repo / "packets" / "hostile-example.yaml")
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    handler = functools.partial(QuietHandler, directory=str(repo / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def test_home_page_renders(page, site_url, tmp_path):
+    page.goto(site_url + "/")
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "How you are evaluated, in two minutes"
+    assert "Northwind Engineering Handbook" in page.title()
+    page.screenshot(path=str(tmp_path / "home.png"))
+    assert (tmp_path / "home.png").stat().st_size > 10_000
+
+
+def test_no_request_leaves_the_site(page, site_url):
+    outside = []
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(site_url) else None)
+    for path in ("/", "/levels/ic4/", "/packets/priya-raman-senior/", "/metrics/"):
+        page.goto(site_url + path)
+        page.wait_for_load_state("networkidle")
+    assert outside == []
+
+
+def test_navigation_reaches_a_level_page(page, site_url):
+    page.goto(site_url + "/")
+    page.locator(".md-tabs__link", has_text="Levels").click()
+    page.locator("nav.md-nav--primary a.md-nav__link", has_text="Staff Engineer").first.click()
+    page.wait_for_url("**/levels/ic4/")
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "Staff Engineer"
+
+
+def test_search_finds_a_criterion_by_a_word_in_its_text(page, site_url):
+    page.goto(site_url + "/")
+    page.locator("label.md-search__icon, input.md-search__input").first.click()
+    page.keyboard.type("sustainable", delay=30)
+    result = page.locator(".md-search-result__item").filter(has_text="Shapes on-call for several teams")
+    result.first.wait_for()
+    hrefs = [a.get_attribute("href") for a in result.first.locator("a").all()]
+    assert any("levels/ic4/" in h and h.endswith("#rel-ic4-oncall") for h in hrefs), hrefs
+
+
+def test_criterion_anchor_scrolls_to_it(page, site_url):
+    page.goto(site_url + "/levels/ic4/#rel-ic4-failure-modes")
+    page.wait_for_function("window.scrollY > 100")
+    top = page.evaluate("document.getElementById('rel-ic4-failure-modes').getBoundingClientRect().top")
+    assert 0 <= top < 300
+
+
+@pytest.mark.parametrize("path", ["/packets/hostile-example/", "/packets/", "/", "/metrics/slo-attainment/"])
+def test_hostile_text_runs_no_script(page, site_url, path):
+    dialogs, errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(site_url + path)
+    page.wait_for_load_state("networkidle")
+    page.mouse.move(400, 400)
+    assert dialogs == [] and errors == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    if path == "/packets/hostile-example/":
+        body = page.locator("article").inner_text()
+        assert "<script>window.__pwned=1;alert(1)</script>Mallory" in body  # shown as text
+        assert "{{ 7*7 }}" in body and "emphasis stays" in body
+        assert page.locator("article em", has_text="emphasis stays").count() == 1
+        assert page.locator("article a[href^='javascript']").count() == 0
+        assert page.locator("article iframe, article img[src='x'], article marquee").count() == 0
+
+
+def test_search_results_for_hostile_text_run_no_script(page, site_url):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(site_url + "/")
+    page.locator("label.md-search__icon, input.md-search__input").first.click()
+    page.keyboard.type("emphasis", delay=30)
+    page.locator(".md-search-result__item").first.wait_for()
+    page.wait_for_timeout(500)
+    assert dialogs == [] and page.evaluate("typeof window.__pwned") == "undefined"
