@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-from .model import (Assessment, BenchmarkBand, Calculation, Component, Composite, Criterion, Decision,
+from .model import (Appeal, Assessment, Harm, HarmReview, BenchmarkBand, Calculation, Component, Composite, Criterion, Decision,
                     Dimension, Evidence, Gate, Governance, Guardrail, Handbook, Level, Metric,
                     MetricSnapshot, Owner, Packet, RatingAnchor, Readiness, ReviewCycle, ReviewProcess,
                     Settings, TeamContext, TimeInLevel, Track)
@@ -71,7 +71,10 @@ def metric(file: str, d: dict) -> Metric:
                     tuple(calc.get("exclusions", ()))),
         tuple(d["limitations"]), tuple(Guardrail(g["risk"], g["guardrail"]) for g in d["anti_gaming"]),
         _owner(d["owner"]), _governance(d["governance"]), bench.get("source"),
-        tuple(BenchmarkBand(b["label"], b["range"]) for b in bench.get("bands", ())), file)
+        tuple(BenchmarkBand(b["label"], b["range"]) for b in bench.get("bands", ())), file,
+        tuple(HarmReview(r["date"], tuple(r["participants"]), r["outcome"],
+                         tuple(Harm(h["kind"], h["description"]) for h in r["harms_found"]), tuple(r["actions"]))
+              for r in d.get("harm_reviews", ())))
 
 
 def composite(file: str, d: dict) -> Composite:
@@ -99,10 +102,11 @@ def packet(file: str, d: dict) -> Packet:
                                                       for m in tc["metrics"])) if tc else None
     assessments = tuple(Assessment(a["reviewer"], tuple(a["ratings"].items()), a.get("notes"))
                         for a in d.get("assessments", ()))
-    dec = d["decision"]
+    dec, app = d["decision"], d.get("appeal")
     return Packet(PurePosixPath(file).stem, d["candidate"], d["visibility"], d["cycle"], d["criteria_version"],
                   d["track"], d["current_level"], d["target_level"], d["summary"], evidence, team, assessments,
-                  Decision(dec["status"], dec.get("date"), dec.get("feedback")), file)
+                  Decision(dec["status"], dec.get("date"), dec.get("feedback")), file,
+                  Appeal(app["filed"], app["status"], app.get("decided")) if app else None)
 
 
 def settings(file: str, d: dict) -> Settings:
@@ -114,7 +118,8 @@ def settings(file: str, d: dict) -> Settings:
         gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
         pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
         ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"])),
-        file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())))
+        file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())),
+        pub.get("minimum_group_size", 5))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,

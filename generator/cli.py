@@ -219,6 +219,31 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 1 when anything is overdue (for a scheduled CI job).")
+@root_option
+@today_option
+def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> None:
+    """Every metric and dimension with owner, cadence, last and next review, and status."""
+    from .governance import governance_report
+    from .reports import render_report, to_json
+
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root, today=_today(today))
+    if report.errors:
+        click.echo(render(report, "text"), err=True)
+        sys.exit(1)
+    result = governance_report(report.handbook, _today(today))
+    if fmt == "json":
+        click.echo(to_json(result))
+    else:
+        click.echo(render_report(root / "site_config" / "templates", "governance", fmt, report=result), nl=False)
+    if strict and result.overdue:
+        click.echo(f"{len(result.overdue)} overdue: {', '.join(r.id for r in result.overdue)}", err=True)
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
 @root_option
 def codeowners(check: bool, root: Path | None) -> None:

@@ -86,6 +86,21 @@ class BenchmarkBand:
 
 
 @dataclass(frozen=True)
+class Harm:
+    kind: str
+    description: str
+
+
+@dataclass(frozen=True)
+class HarmReview:
+    date: str
+    participants: tuple[str, ...]
+    outcome: str
+    harms_found: tuple[Harm, ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Metric:
     id: str
     name: str
@@ -102,6 +117,7 @@ class Metric:
     benchmark_source: str | None
     benchmark_bands: tuple[BenchmarkBand, ...]
     file: str
+    harm_reviews: tuple[HarmReview, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,13 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Appeal:
+    filed: str
+    status: str
+    decided: str | None = None
+
+
+@dataclass(frozen=True)
 class Packet:
     slug: str
     candidate: str
@@ -220,6 +243,7 @@ class Packet:
     assessments: tuple[Assessment, ...]
     decision: Decision
     file: str
+    appeal: Appeal | None = None
 
     @property
     def is_example(self) -> bool:
@@ -266,6 +290,7 @@ class Settings:
     file: str
     default_owners: tuple[str, ...] = ()
     packet_owners: tuple[str, ...] = ()
+    minimum_group_size: int = 5
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,21 @@ def metric_principles(hb: Handbook) -> Iterator[Diagnostic]:
                         "(a risk and its guardrail)", ("anti_gaming",))
 
 
+def harm_reviews(hb: Handbook) -> Iterator[Diagnostic]:
+    for metric in hb.metrics:
+        reviews = metric.harm_reviews
+        for index, review in enumerate(reviews):
+            if index and review.date < reviews[index - 1].date:
+                yield error(metric.file, "harm-review-order", "harm reviews must be in date order, newest last",
+                            ("harm_reviews", index, "date"))
+        if metric.governance.status == "retired" and not any(r.outcome == "retire" for r in reviews):
+            yield error(metric.file, "retired-without-review", "a retired metric records its retirement: add a harm "
+                        "review with outcome 'retire'", ("governance", "status"))
+        if reviews and reviews[-1].outcome == "retire" and metric.governance.status != "retired":
+            yield error(metric.file, "retire-not-applied", f"the harm review of {reviews[-1].date} retired this metric, "
+                        "but governance.status is not 'retired'", ("governance", "status"))
+
+
 def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
     comp = hb.composite
     if comp is None:
@@ -254,5 +269,5 @@ def _days(count: int) -> str:
     return f"{count} day{'s' if count != 1 else ''}"
 
 
-RULES: tuple[Rule, ...] = (unique_ids, ids_match_file_names, levels_and_tracks,
+RULES: tuple[Rule, ...] = (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks,
                            dimension_references, metric_principles, composite_rules, packet_rules)

@@ -10,7 +10,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
 def test_clean_repository_exits_zero_with_a_summary():
     result = run_cli("validate", cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "22 files checked, 0 errors, 0 warnings"
+    assert result.stdout.strip().splitlines()[-1] == "23 files checked, 0 errors, 0 warnings"
 
 
 def test_errors_exit_one_and_all_are_reported(repo):
@@ -21,7 +21,7 @@ def test_errors_exit_one_and_all_are_reported(repo):
     lines = result.stdout.splitlines()
     assert "levels/ic2.yaml:5:7: error: expected a whole number, found the text 'two' [schema-type]" in lines
     assert f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' [unknown-level]" in lines
-    assert lines[-1] == "22 files checked, 2 errors, 0 warnings"
+    assert lines[-1] == "23 files checked, 2 errors, 0 warnings"
     assert "Traceback" not in result.stderr
 
 
@@ -29,7 +29,7 @@ def test_json_format(repo):
     edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
     result = run_cli("validate", "--format", "json", cwd=repo)
     payload = json.loads(result.stdout)
-    assert payload["errors"] == 1 and payload["files_checked"] == 22
+    assert payload["errors"] == 1 and payload["files_checked"] == 23
     [item] = payload["diagnostics"]
     assert item == {"file": "levels/ic2.yaml", "line": 5, "column": 7, "severity": "error", "code": "schema-type",
                     "message": "expected a whole number, found the text 'two'", "json_path": "$.rank"}
@@ -72,4 +72,4 @@ def test_file_in_an_unknown_place(repo):
 
 def test_runs_from_a_subfolder(repo):
     result = run_cli("validate", cwd=repo / "packets" / "examples")
-    assert result.returncode == 0 and "22 files checked" in result.stdout
+    assert result.returncode == 0 and "23 files checked" in result.stdout

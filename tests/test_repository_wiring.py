@@ -14,7 +14,7 @@ WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
 
 def test_workflows_parse_and_call_real_commands():
-    assert {w.name for w in WORKFLOWS} == {"pull-request.yml", "publish.yml"}
+    assert {w.name for w in WORKFLOWS} == {"pull-request.yml", "publish.yml", "governance.yml"}
     commands = set()
     for workflow in WORKFLOWS:
         data = yaml.safe_load(workflow.read_text())
@@ -22,7 +22,7 @@ def test_workflows_parse_and_call_real_commands():
             for step in job["steps"]:
                 for line in step.get("run", "").splitlines():
                     commands.update(re.findall(r"handbook ([a-z]+)", line))
-    assert commands >= {"validate", "readiness", "diff", "build", "codeowners"}
+    assert commands >= {"validate", "readiness", "diff", "build", "codeowners", "governance"}
     for command in commands:
         assert run_cli(command, "--help", cwd=REPO).returncode == 0, command
 

@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 34 pages into")
+    assert result.stdout.startswith("Built 35 pages into")
 
 
 def test_every_entity_has_its_page(built):
@@ -96,6 +96,7 @@ def test_metric_catalogue_shows_governance_status(built):
     _, site, _ = built
     html = page(site, "metrics")
     assert html.count('class="hb-status hb-status-current"') == 7
+    assert html.count('class="hb-status hb-status-retired"') == 1
     assert "2027-01-06" in html  # deployment frequency: last reviewed 2026-10-06, quarterly
 
 

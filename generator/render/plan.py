@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from ..coverage import packet_coverage
 from ..model import Handbook, Level, Metric, Packet
-from ..reviewdates import ReviewStatus, review_status
+from ..governance import governance_report
 from ..schema_check import KINDS
 from ..scoring import composite_score, packet_score
 
@@ -57,12 +57,6 @@ def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]
     return tuple(p for p in hb.packets if p.is_example)
 
 
-def metric_status(hb: Handbook, metric: Metric, today: date) -> ReviewStatus:
-    cadence = metric.governance.review_cadence or hb.settings.default_metric_cadence
-    return review_status(metric.governance.last_reviewed, cadence, today, hb.settings.due_soon_days,
-                         metric.governance.status == "retired")
-
-
 def packet_view(hb: Handbook, packet: Packet) -> PacketView:
     coverage = packet_coverage(hb, packet)
     return PacketView(packet, coverage, packet_score(hb, packet, coverage.ratio), hb.level(packet.target_level),
@@ -86,7 +80,9 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
     pairs = adjacent_pairs(hb)
-    metric_rows = [(m, metric_status(hb, m, today)) for m in sorted(hb.metrics, key=lambda m: (m.layer, m.name))]
+    governance = {row.id: row for row in governance_report(hb, today).rows if row.kind == "metric"}
+    metric_rows = [(m, governance[m.id]) for m in sorted(hb.metrics, key=lambda m: (m.governance.status == "retired",
+                                                                                   m.layer, m.name))]
     names = {d.id: d.name for d in dims}
     worked = composite_score(hb.composite, names, WORKED_EXAMPLE_RATINGS, 1.0)
 
