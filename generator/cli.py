@@ -244,6 +244,27 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@root_option
+def stats(fmt: str, root: Path | None) -> None:
+    """Process health: per-cycle aggregates over all real packets, with small groups suppressed."""
+    from .history import submission_dates
+    from .process_health import process_health
+    from .reports import render_report, to_json
+
+    root = root or find_root(Path.cwd())
+    report = validate_repository(root)
+    if report.errors:
+        click.echo(render(report, "text"), err=True)
+        sys.exit(1)
+    health = process_health(report.handbook, submission_dates(root))
+    if fmt == "json":
+        click.echo(to_json(health))
+    else:
+        click.echo(render_report(root / "site_config" / "templates", "stats", "text", health=health), nl=False)
+
+
+@main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
 @root_option
 def codeowners(check: bool, root: Path | None) -> None:

@@ -122,3 +122,24 @@ def changes_since(root: Path, version: str, level_id: str, head: Handbook) -> tu
     if commit is None:
         return None
     return diff_handbooks(load_revision(root, commit), head).for_level(level_id)
+
+
+def submission_dates(root: Path) -> dict[str, "date"]:
+    """When each packet file was first committed: the day its pull request put it up for review."""
+    from datetime import date
+
+    if not is_repository(root):
+        return {}
+    try:
+        log = git(root, "log", "--diff-filter=A", "--format=%x00%ad", "--date=short", "--name-only", "--", "packets")
+    except GitError:
+        return {}
+    dates: dict[str, date] = {}
+    for block in log.split("\x00")[1:]:
+        lines = [line for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        day = date.fromisoformat(lines[0])
+        for name in lines[1:]:
+            dates[name] = min(day, dates.get(name, day))  # log runs newest first; keep the oldest
+    return dates

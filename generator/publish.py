@@ -18,7 +18,8 @@ from typing import Callable
 
 import jinja2
 
-from .history import changelog
+from .history import changelog, submission_dates
+from .process_health import process_health
 from .linkcheck import check_site
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
@@ -46,10 +47,10 @@ class BuildResult:
 
 
 def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, include_private: bool = False,
-                  history: tuple = ()):
+                  history: tuple = (), health=None):
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
     handbook = report.handbook
-    plan = plan_site(handbook, today, include_private, history)
+    plan = plan_site(handbook, today, include_private, history, health)
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files = {path: text for path, text in pages.items()}
     for kind in KINDS:
@@ -118,9 +119,10 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
     try:
         progress("Reading criteria history from git")
         history = changelog(root)
+        health = process_health(report.handbook, submission_dates(root))
         progress("Generating pages")
         try:
-            plan = generate_docs(root, workspace / "docs", report, today, include_private, history)
+            plan = generate_docs(root, workspace / "docs", report, today, include_private, history, health)
         except jinja2.TemplateError as exc:
             raise BuildError(template_problem(exc)) from None
         config = workspace / "mkdocs.yml"

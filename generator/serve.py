@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .history import changelog
+from .history import changelog, submission_dates
+from .process_health import process_health
 from .publish import ENGINE_ENV, generate_docs
 from .render.config import build_config, read_base_config
 from .report_formats import render
@@ -37,7 +38,8 @@ def regenerate(root: Path, workdir: Path, today: date, include_private: bool, ec
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")
         return False
-    plan = generate_docs(root, workdir / "docs", report, today, include_private, changelog(root))
+    health = process_health(report.handbook, submission_dates(root))
+    plan = generate_docs(root, workdir / "docs", report, today, include_private, changelog(root), health)
     config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav, workdir / "docs", workdir / "site")
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:

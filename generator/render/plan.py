@@ -75,7 +75,8 @@ def change_path(lower: Level, higher: Level) -> str:
     return f"levels/changes/{lower.id}-to-{higher.id}.md"
 
 
-def plan_site(hb: Handbook, today: date, include_private: bool = False, changelog: tuple = ()) -> SitePlan:
+def plan_site(hb: Handbook, today: date, include_private: bool = False, changelog: tuple = (),
+              health: Any = None) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -115,14 +116,16 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
         pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
     example = next((c for d in dims for c in d.criteria), None)
     pages.append(Page("process.md", "process.md.j2", "Submitting and reviewing", {"example_criterion": example}))
+    if health is not None:
+        pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
-    nav = _nav(tracks, pairs, dims, metric_rows, packets)
+    nav = _nav(tracks, pairs, dims, metric_rows, packets, health)
     return SitePlan(tuple(pages), nav, include_private)
 
 
-def _nav(tracks, pairs, dims, metric_rows, packets) -> tuple[NavItem, ...]:
+def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ...]:
     level_sections = tuple(
         NavItem(track.name, children=tuple(NavItem(lvl.title, f"levels/{lvl.id}.md") for lvl in levels))
         for track, levels in tracks)
@@ -138,6 +141,7 @@ def _nav(tracks, pairs, dims, metric_rows, packets) -> tuple[NavItem, ...]:
         NavItem("Packets", children=(NavItem("Submitting and reviewing", "process.md"),
                                      NavItem("Example packets", "packets/index.md"),
                                      *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md") for v in packets))),
-        NavItem("Reference", children=(NavItem("Criteria changelog", "changelog.md"),
+        NavItem("Reference", children=(*((NavItem("Process health", "process-health.md"),) if health else ()),
+                                       NavItem("Criteria changelog", "changelog.md"),
                                        NavItem("JSON Schemas", "schemas/index.md"))),
     )
