@@ -138,3 +138,21 @@ def test_template_error_is_reported_without_traceback(tmp_path):
     assert "composite.md.j2:" in result.stderr and "no_such_field" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (repo / "site").exists()
+
+
+def test_harm_reviews_on_metric_pages_and_catalogue(built):
+    _, site, _ = built
+    metric = text_of(page(site, "metrics/deployment-frequency"))
+    assert "2026-10-06 — keep" in metric and "2026-04-08 — change" in metric
+    assert metric.index("2026-10-06 — keep") < metric.index("2026-04-08 — change")  # newest first
+    assert "gaming One team split configuration changes" in metric
+    catalogue = text_of(page(site, "metrics"))
+    assert "Story point velocity 1 2026-03-02 retire gaming, misuse" in catalogue
+    assert 'id="harm-reviews"' in page(site, "metrics/story-point-velocity")
+
+
+def test_default_process_health_page_suppresses_small_groups(built):
+    _, site, _ = built
+    text = text_of(page(site, "process-health"))
+    assert text.count("fewer than 5 packets: suppressed") == 2
+    assert "example packets are left out" in text
