@@ -89,9 +89,11 @@ def _explain_outdated_packets(root: Path, report):
               help="Where to write the site (default: site/, or site-internal/ with --include-private).")
 @click.option("--include-private", is_flag=True,
               help="Internal build that includes private packets; every page says so. Never publish it.")
+@click.option("--engine", type=click.Choice(("mkdocs", "zensical")), default="mkdocs", show_default=True,
+              help="Static site engine. Zensical is Material's successor: pip install '.[zensical]'.")
 @root_option
 @today_option
-def build(site_dir: Path | None, include_private: bool, root: Path | None, today: str | None) -> None:
+def build(site_dir: Path | None, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
     """Validate, generate the handbook's pages and build the site with MkDocs (--strict).
 
     Nothing is written when validation fails, and a failed build leaves the previous site untouched.
@@ -99,7 +101,7 @@ def build(site_dir: Path | None, include_private: bool, root: Path | None, today
     root = root or find_root(Path.cwd())
     site_dir = site_dir or root / ("site-internal" if include_private else "site")
     try:
-        result = build_site(root, site_dir, _today(today), include_private, progress=_progress)
+        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine)
     except BuildError as failure:
         if failure.report is not None:
             click.echo(render(failure.report, "text"), err=True)
@@ -113,15 +115,23 @@ def build(site_dir: Path | None, include_private: bool, root: Path | None, today
 @main.command()
 @click.option("--dev-addr", "address", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--include-private", is_flag=True, help="Preview private packets too (never publish this).")
+@click.option("--engine", type=click.Choice(("mkdocs", "zensical")), default="mkdocs", show_default=True)
 @root_option
 @today_option
-def serve(address: str, include_private: bool, root: Path | None, today: str | None) -> None:
+def serve(address: str, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
     """Live preview: editing YAML under rubrics/, levels/, packets/ or a template regenerates the
     pages and reloads the browser."""
     from .serve import serve as run_server
 
+    from .publish import BuildError, require_engine
+
+    try:
+        require_engine(engine)
+    except BuildError as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
     root = root or find_root(Path.cwd())
-    sys.exit(run_server(root, address, _today(today), include_private, click.echo))
+    sys.exit(run_server(root, address, _today(today), include_private, click.echo, engine=engine))
 
 
 @main.command()

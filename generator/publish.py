@@ -6,6 +6,7 @@ renamed over the old site only when MkDocs succeeded.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from .validate import Report, validate_repository
 
 Progress = Callable[[str], None]
 ENGINE_ENV = {"NO_MKDOCS_2_WARNING": "1"}  # Material's documented switch for its end-of-life banner
+ENGINES = ("mkdocs", "zensical")
 
 
 class BuildError(Exception):
@@ -103,8 +105,21 @@ def write_tree(folder: Path, files: dict[str, str]) -> int:
     return written
 
 
+def require_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise BuildError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    if importlib.util.find_spec(engine) is None:
+        raise BuildError(f"{engine} is not installed: pip install '.[{engine}]' (or -c constraints.txt -e '.[{engine}]')")
+
+
+def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[str]:
+    strict = ["--strict"] if action == "build" else []  # Zensical ignores it; our link check covers both
+    return [sys.executable, "-m", engine, action, *strict, "--config-file", str(config), *extra]
+
+
 def build(root: Path, site_dir: Path, today: date, include_private: bool = False,
-          progress: Progress = lambda message: None) -> BuildResult:
+          progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
+    require_engine(engine)
     progress("Validating")
     report = validate_repository(root, today=today)
     if report.errors:
@@ -126,9 +141,9 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
         except jinja2.TemplateError as exc:
             raise BuildError(template_problem(exc)) from None
         config = workspace / "mkdocs.yml"
-        config.write_text(build_config(base, plan.nav, workspace / "docs", workspace / "site"), "utf-8")
-        progress(f"Building {len(plan.pages)} pages with MkDocs (--strict)")
-        run_mkdocs(["build", "--strict", "--config-file", str(config)], root)
+        config.write_text(build_config(base, plan.nav), "utf-8")
+        progress(f"Building {len(plan.pages)} pages with {engine}")
+        run_engine(engine_command(engine, "build", config), root, engine)
         progress("Checking links")
         broken = check_site(workspace / "site")
         if broken:
@@ -142,13 +157,12 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
     return BuildResult(site_dir, len(plan.pages), report)
 
 
-def run_mkdocs(arguments: list[str], cwd: Path) -> None:
+def run_engine(command: list[str], cwd: Path, engine: str) -> None:
     env = {**os.environ, **ENGINE_ENV}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", *arguments], cwd=cwd, env=env,
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         output = "\n".join(line for line in (result.stderr + result.stdout).splitlines() if line.strip())
-        raise BuildError(f"MkDocs failed; the previous site was left untouched:\n{output}")
+        raise BuildError(f"{engine} failed; the previous site was left untouched:\n{output[-4000:]}")
 
 
 def swap(new_site: Path, site_dir: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Callable
 
 from .history import changelog, submission_dates
 from .process_health import process_health
-from .publish import ENGINE_ENV, generate_docs
+from .publish import ENGINE_ENV, engine_command, generate_docs
 from .render.config import build_config, read_base_config
 from .report_formats import render
 from .validate import validate_repository
@@ -40,7 +39,7 @@ def regenerate(root: Path, workdir: Path, today: date, include_private: bool, ec
         return False
     health = process_health(report.handbook, submission_dates(root))
     plan = generate_docs(root, workdir / "docs", report, today, include_private, changelog(root), health)
-    config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav, workdir / "docs", workdir / "site")
+    config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav)
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:
         target.write_text(config, "utf-8")
@@ -48,13 +47,14 @@ def regenerate(root: Path, workdir: Path, today: date, include_private: bool, ec
 
 
 def serve(root: Path, address: str, today: date, include_private: bool, echo: Callable[[str], None],
-          poll_seconds: float = 1.0) -> int:
+          poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
     workdir = root / ".handbook-build"
     workdir.mkdir(exist_ok=True)
     if not regenerate(root, workdir, today, include_private, echo):
         return 1
-    command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dev-addr", address,
-               "--config-file", str(workdir / "mkdocs.yml")]
+    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
+    extra = ["--livereload"] if engine == "mkdocs" else []
+    command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
     server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
     seen = snapshot(root)

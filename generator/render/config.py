@@ -31,6 +31,7 @@ def nav_entries(items: tuple[NavItem, ...]) -> list[dict[str, Any]]:
     return [{label(item.title): item.path if item.path else nav_entries(item.children)} for item in items]
 
 
-def build_config(base: dict[str, Any], nav: tuple[NavItem, ...], docs_dir: Path, site_dir: Path) -> str:
-    config = {**base, "docs_dir": str(docs_dir), "site_dir": str(site_dir), "nav": nav_entries(nav)}
+def build_config(base: dict[str, Any], nav: tuple[NavItem, ...], docs_dir: str = "docs", site_dir: str = "site") -> str:
+    """Folders are relative to the written config file: both MkDocs and Zensical resolve them so."""
+    config = {**base, "docs_dir": docs_dir, "site_dir": site_dir, "nav": nav_entries(nav)}
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)

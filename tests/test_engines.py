@@ -1,0 +1,87 @@
+"""The same handbook builds with MkDocs + Material and with Zensical, and shows the same facts."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_content, run_cli
+from generator.validate import validate_repository
+
+FIXTURES = Path(__file__).parent / "fixtures" / "packets"
+SEARCH_DATA = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def built(request, tmp_path_factory):
+    engine = request.param
+    repo = copy_content(tmp_path_factory.mktemp(engine))
+    shutil.copy(FIXTURES / "fixture-staff.yaml", repo / "packets" / "fixture-staff.yaml")
+    private = (FIXTURES / "fixture-staff.yaml").read_text().replace("visibility: example", "visibility: private")
+    (repo / "packets" / "secret.yaml").write_text(private.replace("Fixture Candidate", "Qqprivatemarker"))
+    result = run_cli("build", "--engine", engine, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert f"with {engine}" in result.stderr
+    return engine, repo, repo / "site"
+
+
+def html(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text("utf-8")
+
+
+def text(site: Path, path: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html(site, path)).split())
+
+
+def test_every_entity_has_a_page(built):
+    _, repo, site = built
+    hb = validate_repository(repo).handbook
+    paths = [f"levels/{lvl.id}" for lvl in hb.levels] + [f"dimensions/{d.id}" for d in hb.dimensions]
+    paths += [f"metrics/{m.id}" for m in hb.metrics] + [f"packets/{p.slug}" for p in hb.packets if p.is_example]
+    for path in paths:
+        assert (site / path / "index.html").is_file(), path
+
+
+def test_every_page_type_shows_its_facts(built):
+    _, _, site = built
+    assert "How you are evaluated, in two minutes" in text(site, ".")
+    assert "Shapes on-call for several teams" in text(site, "ladder")
+    assert "Staff Engineer (new or raised)" in text(site, "levels/changes/ic3-to-ic4")
+    assert "Story point velocity" in text(site, "metrics") and "hb-status-retired" in html(site, "metrics")
+    assert "Composite: 2.5 — capped from 3.6" in text(site, "composite")
+    packet = text(site, "packets/fixture-staff")
+    assert "4 of 6 criteria covered (67%)" in packet and "Composite: 2.5 (weighted 3.58)" in packet
+    assert "Criteria changelog" in text(site, "changelog")
+    assert "fewer than 5 packets: suppressed" in text(site, "process-health")
+    assert (site / "schemas" / "packet.schema.json").is_file()
+
+
+def test_criterion_anchors(built):
+    _, repo, site = built
+    hb = validate_repository(repo).handbook
+    for criterion in (c for d in hb.dimensions for c in d.criteria):
+        assert f'id="{criterion.id}"' in html(site, f"levels/{criterion.level}"), criterion.id
+
+
+def test_search_data_contains_criterion_text(built):
+    engine, _, site = built
+    data = (site / SEARCH_DATA[engine]).read_text("utf-8")
+    assert "Finds systemic failure modes before they cause incidents" in data
+
+
+def test_no_private_packet_text_anywhere(built):
+    _, _, site = built
+    for path in site.rglob("*"):
+        if path.is_file():
+            assert b"qqprivatemarker" not in path.read_bytes().lower(), path
+            assert "secret" not in path.relative_to(site).as_posix()
+
+
+def test_missing_engine_is_a_clear_error(monkeypatch):
+    import importlib.util
+
+    from generator.publish import BuildError, require_engine
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(BuildError, match=r"zensical is not installed: pip install '\.\[zensical\]'"):
+        require_engine("zensical")
