@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any, Iterable
 
 from .model import (Appeal, Assessment, Harm, HarmReview, BenchmarkBand, Calculation, Component, Composite, Criterion, Decision,
@@ -103,7 +102,7 @@ def packet(file: str, d: dict) -> Packet:
     assessments = tuple(Assessment(a["reviewer"], tuple(a["ratings"].items()), a.get("notes"))
                         for a in d.get("assessments", ()))
     dec, app = d["decision"], d.get("appeal")
-    return Packet(PurePosixPath(file).stem, d["candidate"], d["visibility"], d["cycle"], d["criteria_version"],
+    return Packet(file.rsplit("/", 1)[-1].removesuffix(".yaml"), d["candidate"], d["visibility"], d["cycle"], d["criteria_version"],
                   d["track"], d["current_level"], d["target_level"], d["summary"], evidence, team, assessments,
                   Decision(dec["status"], dec.get("date"), dec.get("feedback")), file,
                   Appeal(app["filed"], app["status"], app.get("decided")) if app else None)

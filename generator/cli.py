@@ -41,15 +41,20 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people, json for tools, github for pull-request annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
+@click.option("--no-cache", is_flag=True, help="Do not use or fill the content-keyed result cache.")
 @root_option
 @today_option
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None, today: str | None) -> None:
+def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, root: Path | None,
+             today: str | None) -> None:
     """Validate the whole repository, or just PATHS (still checked against the whole model).
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
     """
     root = root or find_root(Path.cwd())
-    report = validate_repository(root, list(paths) if paths else None, _today(today))
+    from .cache import ResultCache
+
+    cache = None if no_cache else ResultCache()
+    report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache)
     report = _explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +39,39 @@ _YAML11_NUMBER = re.compile(r"[-+]?(0[0-9_]+|[0-9][0-9_]*_[0-9_]*|[0-9][0-9_]*(:
 
 @dataclass(frozen=True)
 class Document:
-    """One loaded file: its data plus the position of every node (1-based line, column)."""
+    """One loaded file: its data, and the position of every node (1-based line, column).
+
+    Positions cost time to record, and most files never need one: a document loaded without
+    them keeps its source and parses it again the first time a position is asked for."""
 
     path: str
     data: Any
-    node_marks: dict[Pointer, tuple[int, int]] = field(repr=False, default_factory=dict)
-    key_marks: dict[Pointer, tuple[int, int]] = field(repr=False, default_factory=dict)
+    node_marks: dict[Pointer, tuple[int, int]] | None = field(repr=False, default=None)
+    key_marks: dict[Pointer, tuple[int, int]] | None = field(repr=False, default=None)
+    source: str | bytes | None = field(repr=False, default=None, compare=False)
+
+    def _marks(self) -> tuple[dict, dict]:
+        if self.node_marks is None:
+            builder = _Builder(self.path, positions=True)
+            source = self.source or ""
+            if isinstance(source, bytes):
+                source = source.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            try:
+                builder.build(source)
+            except _Stop:
+                pass
+            object.__setattr__(self, "node_marks", builder.node_marks)
+            object.__setattr__(self, "key_marks", builder.key_marks)
+        return self.node_marks, self.key_marks
 
     def position(self, pointer: Pointer, *, on_key: bool = False) -> tuple[int, int]:
         """Where a node is (or its key, with `on_key`); else the nearest ancestor with a position."""
-        if on_key and pointer in self.key_marks:
-            return self.key_marks[pointer]
-        while pointer not in self.node_marks and pointer:
+        node_marks, key_marks = self._marks()
+        if on_key and pointer in key_marks:
+            return key_marks[pointer]
+        while pointer not in node_marks and pointer:
             pointer = pointer[:-1]
-        return self.node_marks.get(pointer, (1, 1))
+        return node_marks.get(pointer, (1, 1))
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         line, column = self.position(diagnostic.pointer, on_key=diagnostic.on_key)
@@ -71,7 +91,8 @@ class _Stop(Exception):
         self.diagnostic = diagnostic
 
 
-def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES,
+              positions: bool = True) -> LoadResult:
     display = display or str(path)
     try:
         size = path.stat().st_size
@@ -80,20 +101,24 @@ def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FI
         raw = path.read_bytes()
     except OSError as exc:
         return _fail(error(display, "unreadable", f"cannot read file: {exc.strerror or exc}"))
-    return load_bytes(raw, display, max_bytes=max_bytes)
+    return load_bytes(raw, display, max_bytes=max_bytes, positions=positions)
 
 
-def load_bytes(raw: bytes, display: str, *, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+def load_bytes(raw: bytes, display: str, *, max_bytes: int = MAX_FILE_BYTES, positions: bool = True) -> LoadResult:
     if len(raw) > max_bytes:
         return _fail(error(display, "file-too-large", f"file is {len(raw):,} bytes; the limit is {max_bytes:,} bytes"))
     try:
         text = _decode(raw, display)
         _check_indentation(text, display)
-        builder = _Builder(display)
+        builder = _Builder(display, positions)
         data = builder.build(text)
     except _Stop as stop:
         return _fail(stop.diagnostic)
-    return LoadResult(Document(display, data, builder.node_marks, builder.key_marks), tuple(builder.problems))
+    if positions:
+        document = Document(display, data, builder.node_marks, builder.key_marks)
+    else:
+        document = Document(display, data, source=text)
+    return LoadResult(document, tuple(builder.problems))
 
 
 def _fail(diagnostic: Diagnostic) -> LoadResult:
@@ -138,19 +163,26 @@ def _mark(event: Any) -> tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
-@dataclass
 class _Frame:
-    container: dict | list
-    pointer: Pointer
-    anchor: str | None
-    key: str | None = None
-    key_mark: tuple[int, int] = (1, 1)
-    seen: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("container", "is_map", "pointer", "anchor", "key", "key_event", "seen")
+
+    def __init__(self, container: dict | list, pointer: Pointer, anchor: str | None):
+        self.container = container
+        self.is_map = isinstance(container, dict)
+        self.pointer = pointer
+        self.anchor = anchor
+        self.key: str | None = None
+        self.key_event: Any = None
+        self.seen: dict[str, Any] = {}
 
 
 class _Builder:
-    def __init__(self, display: str):
+    """Plain data from libyaml's events. With `positions`, every node's line and column is kept;
+    without, positions are recovered later by parsing again, only for files that need them."""
+
+    def __init__(self, display: str, positions: bool = True):
         self.display = display
+        self.positions = positions
         self.node_marks: dict[Pointer, tuple[int, int]] = {}
         self.key_marks: dict[Pointer, tuple[int, int]] = {}
         self.problems: list[Diagnostic] = []
@@ -159,11 +191,20 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.documents = 0
         self.root: Any = None
+        self.handlers = {
+            yaml.ScalarEvent: self._on_scalar, yaml.AliasEvent: self._on_alias,
+            yaml.MappingStartEvent: self._on_mapping, yaml.SequenceStartEvent: self._on_sequence,
+            yaml.MappingEndEvent: self._on_end, yaml.SequenceEndEvent: self._on_end,
+            yaml.DocumentStartEvent: self._on_document,
+        }
 
     def build(self, text: str) -> Any:
+        handlers = self.handlers
         try:
             for event in yaml.parse(text, Loader=_Loader):
-                self._on(event)
+                handler = handlers.get(event.__class__)
+                if handler is not None:
+                    handler(event)
         except yaml.MarkedYAMLError as exc:
             raise _Stop(self._syntax_error(exc)) from None
         except yaml.reader.ReaderError as exc:
@@ -189,110 +230,118 @@ class _Builder:
         diagnostic = error(self.display, "yaml-syntax", f"YAML syntax error: {problem}{context}")
         return diagnostic.at(mark.line + 1, mark.column + 1) if mark else diagnostic
 
-    def _on(self, event: Any) -> None:
-        kind = type(event).__name__
-        if kind == "DocumentStartEvent":
-            self.documents += 1
-            if self.documents > 1:
-                message = "file holds more than one YAML document (`---`); keep one document per file"
-                raise _Stop(error(self.display, "multiple-documents", message).at(*_mark(event)))
-        elif kind == "ScalarEvent":
-            self._on_scalar(event)
-        elif kind == "AliasEvent":
-            self._on_alias(event)
-        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
-            self._on_start(event, {} if kind == "MappingStartEvent" else [])
-        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-            self.stack.pop()
+    def _stop(self, code: str, message: str, event: Any) -> _Stop:
+        return _Stop(error(self.display, code, message).at(*_mark(event)))
+
+    def _on_document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise self._stop("multiple-documents",
+                             "file holds more than one YAML document (`---`); keep one document per file", event)
+
+    def _on_end(self, event: Any) -> None:
+        self.stack.pop()
 
     def _expecting_key(self) -> bool:
-        frame = self.stack[-1] if self.stack else None
-        return frame is not None and isinstance(frame.container, dict) and frame.key is None
+        stack = self.stack
+        return bool(stack) and stack[-1].is_map and stack[-1].key is None
 
     def _on_scalar(self, event: Any) -> None:
-        mark = _mark(event)
-        self._check_tag(event.tag, mark)
-        if self._expecting_key():
-            self._on_key(event.value, mark)
+        if event.tag not in _ALLOWED_TAGS:
+            self._forbidden_tag(event)
+        stack = self.stack
+        if stack and stack[-1].is_map and stack[-1].key is None:
+            self._on_key(stack[-1], event)
             return
-        value = self._resolve(event, mark)
+        value = self._resolve(event)
         if event.anchor:
             self.anchors[event.anchor] = value
-        self._add(value, mark)
+        self._add(value, event)
 
-    def _on_key(self, key: str, mark: tuple[int, int]) -> None:
-        frame = self.stack[-1]
+    def _on_key(self, frame: _Frame, event: Any) -> None:
+        key = event.value
         if key == "<<":
-            raise _Stop(error(self.display, "merge-key", "merge keys (`<<`) are not supported; write the keys out").at(*mark))
+            raise self._stop("merge-key", "merge keys (`<<`) are not supported; write the keys out", event)
         if key in frame.seen:
-            message = f"duplicate key '{key}' (first defined on line {frame.seen[key]})"
-            self.problems.append(error(self.display, "duplicate-key", message).at(*mark))
-        frame.seen[key] = mark[0]
-        frame.key, frame.key_mark = key, mark
+            message = f"duplicate key '{key}' (first defined on line {_mark(frame.seen[key])[0]})"
+            self.problems.append(error(self.display, "duplicate-key", message).at(*_mark(event)))
+        frame.seen[key] = event
+        frame.key, frame.key_event = key, event
 
     def _on_alias(self, event: Any) -> None:
-        mark = _mark(event)
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            message = f"more than {MAX_ALIASES} aliases (`*name`) in one file; refusing a possible alias bomb"
-            raise _Stop(error(self.display, "too-many-aliases", message).at(*mark))
+            raise self._stop("too-many-aliases", f"more than {MAX_ALIASES} aliases (`*name`) in one file; "
+                             "refusing a possible alias bomb", event)
         if event.anchor not in self.anchors:
-            raise _Stop(error(self.display, "unknown-alias", f"alias '*{event.anchor}' refers to no anchor").at(*mark))
+            raise self._stop("unknown-alias", f"alias '*{event.anchor}' refers to no anchor", event)
         if any(frame.anchor == event.anchor for frame in self.stack):
-            raise _Stop(error(self.display, "recursive-alias", f"alias '*{event.anchor}' refers to itself").at(*mark))
+            raise self._stop("recursive-alias", f"alias '*{event.anchor}' refers to itself", event)
         if self._expecting_key():
-            raise _Stop(error(self.display, "alias-key", "an alias cannot be used as a mapping key").at(*mark))
-        self._add(self.anchors[event.anchor], mark)
+            raise self._stop("alias-key", "an alias cannot be used as a mapping key", event)
+        self._add(self.anchors[event.anchor], event)
+
+    def _on_mapping(self, event: Any) -> None:
+        self._on_start(event, {})
+
+    def _on_sequence(self, event: Any) -> None:
+        self._on_start(event, [])
 
     def _on_start(self, event: Any, container: dict | list) -> None:
-        mark = _mark(event)
-        self._check_tag(event.tag, mark)
+        if event.tag not in _ALLOWED_TAGS:
+            self._forbidden_tag(event)
         if self._expecting_key():
-            raise _Stop(error(self.display, "complex-key", "mapping keys must be plain text").at(*mark))
+            raise self._stop("complex-key", "mapping keys must be plain text", event)
         if len(self.stack) >= MAX_DEPTH:
-            message = f"nesting deeper than {MAX_DEPTH} levels"
-            raise _Stop(error(self.display, "too-deep", message).at(*mark))
-        pointer = self._add(container, mark)
+            raise self._stop("too-deep", f"nesting deeper than {MAX_DEPTH} levels", event)
+        pointer = self._add(container, event)
         if event.anchor:
             self.anchors[event.anchor] = container
         self.stack.append(_Frame(container, pointer, event.anchor))
 
-    def _add(self, value: Any, mark: tuple[int, int]) -> Pointer:
-        if not self.stack:
+    def _add(self, value: Any, event: Any) -> Pointer:
+        stack = self.stack
+        if not stack:
             self.root = value
-            self.node_marks[()] = mark
+            if self.positions:
+                self.node_marks[()] = _mark(event)
             return ()
-        frame = self.stack[-1]
-        if isinstance(frame.container, dict):
+        frame = stack[-1]
+        if frame.is_map:
             key = frame.key
-            pointer = frame.pointer + (key,)
             frame.container[key] = value
-            self.key_marks[pointer] = frame.key_mark
             frame.key = None
+            if not self.positions:
+                return ()
+            pointer = frame.pointer + (key,)
+            self.key_marks[pointer] = _mark(frame.key_event)
         else:
+            if not self.positions:
+                frame.container.append(value)
+                return ()
             pointer = frame.pointer + (len(frame.container),)
             frame.container.append(value)
-        self.node_marks[pointer] = mark
+        self.node_marks[pointer] = _mark(event)
         return pointer
 
-    def _check_tag(self, tag: str | None, mark: tuple[int, int]) -> None:
-        if tag not in _ALLOWED_TAGS:
-            shown = tag.replace(_CORE, "!!") if tag else tag
-            message = f"tag '{shown}' is not allowed; only plain YAML data (text, numbers, lists, mappings)"
-            raise _Stop(error(self.display, "forbidden-tag", message).at(*mark))
+    def _forbidden_tag(self, event: Any) -> None:
+        tag = event.tag
+        shown = tag.replace(_CORE, "!!") if tag else tag
+        raise self._stop("forbidden-tag", f"tag '{shown}' is not allowed; only plain YAML data "
+                         "(text, numbers, lists, mappings)", event)
 
-    def _resolve(self, event: Any, mark: tuple[int, int]) -> Any:
+    def _resolve(self, event: Any) -> Any:
         value, tag = event.value, event.tag
-        if tag == _CORE + "str" or event.style:
+        if event.style or tag == _CORE + "str":
             return value
         resolved, problem = resolve_plain(value)
         if problem:
-            self.problems.append(error(self.display, "ambiguous-scalar", problem).at(*mark))
+            self.problems.append(error(self.display, "ambiguous-scalar", problem).at(*_mark(event)))
         if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
             expected = tag.removeprefix(_CORE)
             if _type_name(resolved) != expected:
                 message = f"'{value}' is not a valid !!{expected}"
-                self.problems.append(error(self.display, "bad-tagged-value", message).at(*mark))
+                self.problems.append(error(self.display, "bad-tagged-value", message).at(*_mark(event)))
         return resolved
 
 
@@ -302,6 +351,7 @@ def _type_name(value: Any) -> str:
     return {bool: "bool", int: "int", float: "float"}.get(type(value), "str")
 
 
+@lru_cache(maxsize=8192)
 def resolve_plain(value: str) -> tuple[Any, str | None]:
     """Resolve an unquoted scalar by YAML 1.2's core schema; report YAML 1.1 readings that differ.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 DIMENSION_LAYERS = ("delivery", "reliability", "collaboration")
 
@@ -315,14 +316,32 @@ class Handbook:
             return tuple(t.id for t in self.settings.tracks)
         return tuple(dict.fromkeys(lvl.track for lvl in self.levels))
 
+    # Indexes: built once per model (cached_property writes to the instance dict, which a frozen
+    # dataclass allows), so that cross-reference checks stay linear in the number of packets.
+    @cached_property
+    def _levels_by_id(self) -> dict[str, Level]:
+        return {lvl.id: lvl for lvl in reversed(self.levels)}
+
+    @cached_property
+    def _dimensions_by_id(self) -> dict[str, Dimension]:
+        return {d.id: d for d in reversed(self.dimensions)}
+
+    @cached_property
+    def _metrics_by_id(self) -> dict[str, Metric]:
+        return {m.id: m for m in reversed(self.metrics)}
+
+    @cached_property
+    def _criteria_by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for d in reversed(self.dimensions) for c in reversed(d.criteria)}
+
     def level(self, level_id: str) -> Level | None:
-        return next((lvl for lvl in self.levels if lvl.id == level_id), None)
+        return self._levels_by_id.get(level_id)
 
     def dimension(self, dimension_id: str) -> Dimension | None:
-        return next((d for d in self.dimensions if d.id == dimension_id), None)
+        return self._dimensions_by_id.get(dimension_id)
 
     def metric(self, metric_id: str) -> Metric | None:
-        return next((m for m in self.metrics if m.id == metric_id), None)
+        return self._metrics_by_id.get(metric_id)
 
     def track_levels(self, track: str) -> tuple[Level, ...]:
         return tuple(sorted((lvl for lvl in self.levels if lvl.track == track), key=lambda lvl: lvl.rank))
@@ -335,7 +354,7 @@ class Handbook:
         return tuple(c for d in self.dimensions for c in d.criteria_for(level_id))
 
     def criterion(self, criterion_id: str) -> Criterion | None:
-        return next((c for d in self.dimensions for c in d.criteria if c.id == criterion_id), None)
+        return self._criteria_by_id.get(criterion_id)
 
     def is_declared(self, kind: str, identifier: str) -> bool:
         """Whether some file declares this id, even one that failed its schema (avoids cascades)."""

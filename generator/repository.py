@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -20,6 +21,8 @@ KIND_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 SEARCHED_FOLDERS = ("site_config", "rubrics", "levels", "packets")
 SETTINGS_FILE = "site_config/handbook.yaml"
+_UNKNOWN_PLACE = ("not a place where the handbook keeps data files "
+                  "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/)")
 
 
 @dataclass(frozen=True)
@@ -46,20 +49,52 @@ def find_root(start: Path) -> Path:
 
 
 def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every YAML file of the handbook under `root`, sorted, with problems found on the way."""
+    """Every YAML file of the handbook under `root`, sorted, with problems found on the way.
+
+    Walks without following symbolic links, so everything found lies inside the repository;
+    links themselves are reported, never read."""
     files: list[SourceFile] = []
     problems: list[Diagnostic] = []
+    root = root.resolve()
     for folder in SEARCHED_FOLDERS:
         base = root / folder
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
+            if base.is_symlink():
+                problems.append(error(folder, "symlink", "symbolic links are not followed; commit the folder itself"))
             continue
-        for path in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") or p.is_symlink()):
-            source, problem = classify(root, path)
-            if problem:
-                problems.append(problem)
-            elif source:
-                files.append(source)
+        for directory, subfolders, names in os.walk(base):
+            relative_dir = Path(directory).relative_to(root).as_posix()
+            for name in sorted(subfolders):
+                if os.path.islink(os.path.join(directory, name)):
+                    problems.append(error(f"{relative_dir}/{name}", "symlink",
+                                          "symbolic links are not followed; commit the folder itself"))
+            for name in names:
+                source, problem = _classify_found(root, directory, relative_dir, name)
+                if problem:
+                    problems.append(problem)
+                elif source:
+                    files.append(source)
+    files.sort(key=lambda f: f.display)
+    problems.sort(key=lambda d: d.file)
     return files, problems
+
+
+def _classify_found(root: Path, directory: str, relative_dir: str, name: str):
+    full = os.path.join(directory, name)
+    relative = f"{relative_dir}/{name}"
+    is_link = os.path.islink(full)
+    if not (name.endswith((".yaml", ".yml")) or is_link):
+        return None, None
+    if is_link:
+        return None, error(relative, "symlink", "symbolic links are not followed; commit the file itself")
+    if name.endswith(".yml"):
+        return None, error(relative, "wrong-extension", "use the .yaml extension")
+    kind = kind_of(relative)
+    if kind is None:
+        if relative.startswith("site_config/"):
+            return None, None
+        return None, error(relative, "unknown-kind", _UNKNOWN_PLACE)
+    return SourceFile(Path(full), relative, kind), None
 
 
 def classify(root: Path, path: Path) -> tuple[SourceFile | None, Diagnostic | None]:
@@ -82,8 +117,7 @@ def classify(root: Path, path: Path) -> tuple[SourceFile | None, Diagnostic | No
     if kind is None:
         if relative.startswith("site_config/"):
             return None, None  # templates and other settings files are not data
-        return None, error(display, "unknown-kind", "not a place where the handbook keeps data files "
-                           "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/)")
+        return None, error(display, "unknown-kind", _UNKNOWN_PLACE)
     return SourceFile(absolute, relative, kind), None
 
 

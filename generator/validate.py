@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import rules, schema_check
+from . import rules
 from .assemble import build_handbook
+from .batch import check_files
+from .cache import ResultCache
 from .diagnostics import Diagnostic, error
-from .loader import Document, load_file
+from .loader import Document
 from .model import Handbook
 from .repository import SourceFile, classify, discover
 
@@ -34,9 +36,11 @@ class Report:
         return bool(self.errors or (strict and self.warnings))
 
 
-def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None) -> Report:
+def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
+                        cache: ResultCache | None = None, workers: int | None = None) -> Report:
     """Validate the repository at `root`. With `only`, report just those files' problems, still
-    checked against the whole model."""
+    checked against the whole model. Packets never refer to each other, so when `only` names
+    nothing but packets, the other packets are not even read."""
     today = today or date.today()
     sources, problems = discover(root)
     selected: set[str] | None = None
@@ -51,7 +55,9 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                 selected.add(source.display)
                 if source.display not in {s.display for s in sources}:
                     sources.append(source)
-    documents, diagnostics = _load_and_check(sources)
+    if selected is not None and all(s.kind == "packet" for s in sources if s.display in selected):
+        sources = [s for s in sources if s.kind != "packet" or s.display in selected]
+    documents, diagnostics = _load_and_check(sources, cache, workers)
     diagnostics = problems + diagnostics + _missing_required(sources)
     loaded = {doc.path for _, doc, _ in documents}
     # A file that could not be loaded still declares its id through its name: no cascade of "unknown id".
@@ -70,18 +76,14 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     return Report(checked, ordered, handbook)
 
 
-def _load_and_check(sources: list[SourceFile]) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
+def _load_and_check(sources: list[SourceFile], cache: ResultCache | None,
+                    workers: int | None) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
     documents: list[tuple[str, Document, bool]] = []
     diagnostics: list[Diagnostic] = []
-    for source in sources:
-        loaded = load_file(source.path, source.display)
-        diagnostics.extend(loaded.diagnostics)
-        if loaded.document is None:
-            continue
-        schema_problems = schema_check.check(loaded.document, source.kind)
-        diagnostics.extend(schema_problems)
-        clean = not schema_problems and not any(d.severity == "error" for d in loaded.diagnostics)
-        documents.append((source.kind, loaded.document, clean))
+    for checked in check_files(sources, cache, workers):
+        diagnostics.extend(checked.diagnostics)
+        if checked.document is not None:
+            documents.append((checked.source.kind, checked.document, checked.clean))
     return documents, diagnostics
 
 

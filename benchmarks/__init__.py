@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic organisations and timings against the tools users would otherwise use."""

@@ -1,0 +1,105 @@
+"""Load and schema-check many files: through the result cache, on every core when it pays."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from typing import Any
+
+from . import schema_check
+from .cache import ResultCache, key_for
+from .diagnostics import Diagnostic, error
+from .loader import MAX_FILE_BYTES, Document, load_bytes
+from .repository import SourceFile
+
+PARALLEL_FROM = 300  # files to check before a process pool is worth its start-up
+CHUNK = 250
+
+
+@dataclass(frozen=True)
+class Checked:
+    source: SourceFile
+    document: Document | None
+    diagnostics: tuple[Diagnostic, ...]
+    clean: bool
+
+
+def check_source(kind: str, display: str, raw: bytes) -> dict:
+    """Load + schema check of one file as plain data (what the cache stores)."""
+    loaded = load_bytes(raw, display, positions=False)
+    diagnostics = list(loaded.diagnostics)
+    if loaded.document is not None:
+        diagnostics += schema_check.check(loaded.document, kind)
+    return {
+        "loaded": loaded.document is not None,
+        "data": loaded.document.data if loaded.document is not None else None,
+        "diagnostics": [_to_dict(d) for d in diagnostics],
+        "clean": loaded.document is not None and not any(d.severity == "error" for d in diagnostics),
+    }
+
+
+def _to_dict(d: Diagnostic) -> dict:
+    return {f.name: getattr(d, f.name) for f in fields(d)}
+
+
+def _from_dict(item: dict, display: str) -> Diagnostic:
+    # The cache is keyed by content: the same bytes may now live at another path.
+    return Diagnostic(**{**item, "file": display, "pointer": tuple(item["pointer"])})
+
+
+def _check_chunk(items: list[tuple[str, str, bytes]]) -> list[dict]:
+    return [check_source(kind, display, raw) for kind, display, raw in items]
+
+
+def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
+                workers: int | None = None) -> list[Checked]:
+    raws: dict[str, bytes] = {}
+    results: dict[str, dict] = {}
+    for source in sources:
+        try:
+            size = source.path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                results[source.display] = _failed(error(source.display, "file-too-large",
+                                                        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"))
+                continue
+            raws[source.display] = source.path.read_bytes()
+        except OSError as exc:
+            results[source.display] = _failed(error(source.display, "unreadable",
+                                                    f"cannot read file: {exc.strerror or exc}"))
+    keys = {s.display: key_for(s.kind, raws[s.display]) for s in sources if s.display in raws}
+    cached = cache.get_many(keys.values()) if cache else {}
+    misses = [s for s in sources if s.display in keys and keys[s.display] not in cached]
+    fresh = _run([(s.kind, s.display, raws[s.display]) for s in misses], workers)
+    if cache:
+        cache.put_many({keys[s.display]: result for s, result in zip(misses, fresh)})
+    for source, result in zip(misses, fresh):
+        results[source.display] = result
+    for source in sources:
+        if source.display not in results:
+            results[source.display] = cached[keys[source.display]]
+    return [_checked(source, results[source.display], raws.get(source.display)) for source in sources]
+
+
+def _failed(diagnostic: Diagnostic) -> dict:
+    return {"loaded": False, "data": None, "diagnostics": [_to_dict(diagnostic)], "clean": False}
+
+
+def _run(items: list[tuple[str, str, bytes]], workers: int | None) -> list[dict]:
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < PARALLEL_FROM:
+        return _check_chunk(items)
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return [result for chunk in pool.map(_check_chunk, chunks) for result in chunk]
+    except (OSError, RuntimeError):  # no process pool here (sandbox, frozen app): do it in-process
+        return _check_chunk(items)
+
+
+def _checked(source: SourceFile, result: dict, raw: bytes | None) -> Checked:
+    diagnostics = tuple(_from_dict(d, source.display) for d in result["diagnostics"])
+    document = None
+    if result["loaded"]:
+        document = Document(source.display, result["data"], source=raw)
+    return Checked(source, document, diagnostics, result["clean"])
