@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test validate serve clean
+.PHONY: site test validate serve bench clean
 
 site: $(STAMP)
 	$(BIN)/handbook build
@@ -23,6 +23,15 @@ test: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run
+
+$(BENCH_STAMP): pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 clean:

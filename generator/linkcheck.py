@@ -1,12 +1,23 @@
-"""Check every internal link and anchor in a built site, whichever engine built it."""
+"""Check every internal link and anchor in a built site, whichever engine built it.
+
+Zensical does not check links and MkDocs checks only Markdown links, so the handbook holds both to
+the same standard here. The HTML is our own engines' output, so attributes are read with a regular
+expression rather than a full parser: on a 1,000-page site that is the difference between seconds
+and minutes.
+"""
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+_LINK = re.compile(r"""<(?:a|link|img|script)\b[^>]*?\s(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_ID = re.compile(r"""\s(?:id|name)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
+_EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 
 
 @dataclass(frozen=True)
@@ -16,59 +27,47 @@ class BrokenLink:
     reason: str
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(values["id"])
-        if tag == "a" and values.get("name"):
-            self.ids.add(values["name"])
-        if tag in ("a", "link") and values.get("href"):
-            self.links.append(values["href"])
-        if tag in ("img", "script") and values.get("src"):
-            self.links.append(values["src"])
-
-
-def _parse(path: Path) -> _Collector:
-    collector = _Collector()
-    collector.feed(path.read_text("utf-8", errors="replace"))
-    return collector
-
-
 def check_site(site: Path) -> list[BrokenLink]:
-    pages = {p.relative_to(site).as_posix(): _parse(p) for p in sorted(site.rglob("*.html"))}
+    texts = {p.relative_to(site).as_posix(): p.read_text("utf-8", errors="replace") for p in site.rglob("*.html")}
+    files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    folders = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()} | {"."}
+    ids: dict[str, set[str]] = {}
+    resolved: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     broken: list[BrokenLink] = []
-    for page, collector in pages.items():
-        for href in collector.links:
-            problem = _check(site, pages, page, href)
-            if problem:
-                broken.append(BrokenLink(page, href, problem))
+    for page, text in texts.items():
+        here = posixpath.dirname(page)
+        for match in _LINK.finditer(text):
+            href = html.unescape(match.group(2))
+            if _EXTERNAL.match(href):
+                continue
+            key = (here, href)
+            if key not in resolved:
+                resolved[key] = _resolve(page, here, href, files, folders)
+            target, fragment = resolved[key]
+            if target is None:
+                broken.append(BrokenLink(page, href, fragment or "no such file"))
+                continue
+            if fragment and target in texts:
+                if target not in ids:
+                    ids[target] = {m.group(2) for m in _ID.finditer(texts[target])}
+                if fragment not in ids[target]:
+                    broken.append(BrokenLink(page, href, f"no element with id '{fragment}'"))
     return broken
 
 
-def _check(site: Path, pages: dict[str, _Collector], page: str, href: str) -> str | None:
+def _resolve(page: str, here: str, href: str, files: set[str], folders: set[str]) -> tuple[str | None, str | None]:
     parts = urlsplit(href)
-    if parts.scheme or parts.netloc or href.startswith(("mailto:", "data:")):
-        return None
     path = unquote(parts.path)
     if not path:
         target = page
     elif path.startswith("/"):  # root-relative, as in the 404 page
         target = posixpath.normpath(path.lstrip("/") or ".")
     else:
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        target = posixpath.normpath(posixpath.join(here, path))
     if target.startswith(".."):
-        return "points outside the site"
-    if target == "." or (site / target).is_dir() or path.endswith("/"):
-        target = posixpath.join(target, "index.html")
-    if not (site / target).exists():
-        return "no such file"
-    fragment = unquote(parts.fragment)
-    if fragment and target in pages and fragment not in pages[target].ids:
-        return f"no element with id '{fragment}'"
-    return None
+        return None, "points outside the site"
+    if target in folders or path.endswith("/"):
+        target = "index.html" if target == "." else posixpath.join(target, "index.html")
+    if target not in files:
+        return None, "no such file"
+    return target, unquote(parts.fragment) or None

@@ -99,3 +99,15 @@ def test_fast_validator_agrees_with_the_full_one(data):
         return
     full = list(schema_check.validator_for("packet").iter_errors(document.data))
     assert schema_check.is_valid(document.data, "packet") == (not full)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(list("\n\t  *_-.1#<>&ab")),
+               max_size=60))
+@settings(max_examples=1500, deadline=None)
+def test_plain_text_fast_path_renders_like_markdown(text):
+    import re
+
+    from generator.render import text as render_text
+    slow = " ".join(re.sub(r"</?p>", " ", render_text._render(text, render_text.INLINE_TAGS | {"p"},
+                                                               frozenset({"https"}))).split())
+    assert render_text.inline(text) == slow

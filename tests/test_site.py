@@ -156,3 +156,16 @@ def test_default_process_health_page_suppresses_small_groups(built):
     text = text_of(page(site, "process-health"))
     assert text.count("fewer than 5 packets: suppressed") == 2
     assert "example packets are left out" in text
+
+
+def test_link_check_finds_missing_files_and_anchors(tmp_path):
+    from generator.linkcheck import check_site
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text('<a href="a/">ok</a><a href="a/#there">ok</a><a href="a/#nowhere">x</a>'
+                                         '<a href="missing/">x</a><a href="https://example.com/">ext</a>'
+                                         '<img src="../../etc/passwd"><a href="#top">self</a><h1 id="top">t</h1>')
+    (tmp_path / "a" / "index.html").write_text('<h2 id="there">x</h2><a href="/index.html#top">root</a>')
+    broken = {(b.page, b.target, b.reason) for b in check_site(tmp_path)}
+    assert broken == {("index.html", "a/#nowhere", "no element with id 'nowhere'"),
+                      ("index.html", "missing/", "no such file"),
+                      ("index.html", "../../etc/passwd", "points outside the site")}

@@ -12,6 +12,10 @@ from ..governance import governance_report
 from ..schema_check import KINDS
 from ..scoring import composite_score, packet_score
 
+# Above this many packets, the navigation lists only the gallery: every page carries the whole
+# section's navigation, so listing thousands of packets grows the site with the square of their number.
+NAV_PACKETS_MAX = 20
+
 # Ratings for the composite page's worked example: strong delivery, weak reliability, so that the
 # reader sees a gate at work. Three reviewers, one list per dimension.
 WORKED_EXAMPLE_RATINGS = {"delivery": [5, 4, 5], "reliability": [2, 3, 2], "collaboration": [4, 3, 4]}
@@ -140,7 +144,8 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ..
         NavItem("Composite score", "composite.md"),
         NavItem("Packets", children=(NavItem("Submitting and reviewing", "process.md"),
                                      NavItem("Example packets", "packets/index.md"),
-                                     *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md") for v in packets))),
+                                     *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
+                                       for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())))),
         NavItem("Reference", children=(*((NavItem("Process health", "process-health.md"),) if health else ()),
                                        NavItem("Criteria changelog", "changelog.md"),
                                        NavItem("JSON Schemas", "schemas/index.md"))),

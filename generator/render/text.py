@@ -38,9 +38,18 @@ def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
     return clean.translate(_MARKDOWN_SYNTAX)
 
 
+# Lines that start with a letter and hold none of these characters render to themselves: most
+# YAML prose. It skips Markdown and the sanitizer (tests check both paths agree).
+_NOTHING_TO_RENDER = re.compile(r"[^\W\d_](?:[^*_\[\]()<>&`\\!#{}|~\s]|[ \t])*")
+
+
 def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """One line of HTML: safe in a paragraph, a list item, a heading or a table cell."""
-    html_text = _render(str(text), INLINE_TAGS | {"p"}, schemes)
+    text = str(text)
+    lines = [line.strip(" \t") for line in text.split("\n") if line.strip(" \t")]
+    if lines and all(_NOTHING_TO_RENDER.fullmatch(line) for line in lines):
+        return " ".join(" ".join(lines).split())
+    html_text = _render(text, INLINE_TAGS | {"p"}, schemes)
     html_text = re.sub(r"</?p>", " ", html_text)
     return " ".join(html_text.split())
 
