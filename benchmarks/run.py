@@ -132,7 +132,7 @@ def build_rows(folder: Path, sizes: list[int], repeat: int, engines: list[str]) 
             total, peak = measure(handbook("build", "--include-private", "--engine", engine, "--site-dir",
                                            str(folder / f"site-{engine}-{size}")), repo, repeat=1,
                                   expect_success=True)
-            growth = f"×{total / previous[1]:.1f} for ×{size / previous[0]:.0f} packets" if previous else ""
+            growth = f"×{total / previous[1]:.1f} time for ×{size / previous[0]:.1f} packets" if previous else ""
             rows.append([f"internal build, {size:,} packets ({engine})", f"{total:.2f} s", f"{peak} MiB", growth, ""])
             previous = (size, total)
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from datetime import date
@@ -46,6 +47,10 @@ def regenerate(root: Path, workdir: Path, today: date, include_private: bool, ec
     return True
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(root: Path, address: str, today: date, include_private: bool, echo: Callable[[str], None],
           poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
     workdir = root / ".handbook-build"
@@ -56,6 +61,7 @@ def serve(root: Path, address: str, today: date, include_private: bool, echo: Ca
     extra = ["--livereload"] if engine == "mkdocs" else []
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
     server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
+    signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
     seen = snapshot(root)
     try:

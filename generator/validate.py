@@ -39,8 +39,8 @@ class Report:
 def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
                         cache: ResultCache | None = None, workers: int | None = None) -> Report:
     """Validate the repository at `root`. With `only`, report just those files' problems, still
-    checked against the whole model. Packets never refer to each other, so when `only` names
-    nothing but packets, the other packets are not even read."""
+    checked against the whole model. No rule reports a problem in one file because of a packet
+    other than itself, so with `only`, packets it does not name are not even read."""
     today = today or date.today()
     sources, problems = discover(root)
     selected: set[str] | None = None
@@ -55,7 +55,7 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                 selected.add(source.display)
                 if source.display not in {s.display for s in sources}:
                     sources.append(source)
-    if selected is not None and all(s.kind == "packet" for s in sources if s.display in selected):
+    if selected is not None:
         sources = [s for s in sources if s.kind != "packet" or s.display in selected]
     documents, diagnostics = _load_and_check(sources, cache, workers)
     diagnostics = problems + diagnostics + _missing_required(sources)

@@ -46,8 +46,8 @@ _NOTHING_TO_RENDER = re.compile(r"[^\W\d_](?:[^*_\[\]()<>&`\\!#{}|~\s]|[ \t])*")
 def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """One line of HTML: safe in a paragraph, a list item, a heading or a table cell."""
     text = str(text)
-    lines = [line.strip(" \t") for line in text.split("\n") if line.strip(" \t")]
-    if lines and all(_NOTHING_TO_RENDER.fullmatch(line) for line in lines):
+    lines = [line.rstrip(" \t") for line in text.split("\n") if line.strip(" \t")]
+    if lines and all(_NOTHING_TO_RENDER.fullmatch(line) for line in lines):  # no indentation: no code block
         return " ".join(" ".join(lines).split())
     html_text = _render(text, INLINE_TAGS | {"p"}, schemes)
     html_text = re.sub(r"</?p>", " ", html_text)

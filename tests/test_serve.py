@@ -1,0 +1,56 @@
+"""`handbook serve`: a real server on loopback regenerates pages when YAML changes."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import FIXED_TODAY, edit
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def wait_for(predicate, seconds: float = 40) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_serve_regenerates_after_an_edit(repo):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/levels/ic4/"
+    env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                              cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, text=True)
+    try:
+        assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(url) or "")), "server never answered"
+        edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
+             "Shapes on-call for every team")
+        assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
+        edit(repo / "levels/ic4.yaml", "rank: 4", "rank: [4")  # broken: last good pages stay up
+        time.sleep(2.5)
+        assert "Shapes on-call for every team" in (fetch(url) or "")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "levels/ic4.yaml:6:8: error: YAML syntax error" in output
+    assert "still serving the last good pages" in output
+    assert "Traceback" not in output
