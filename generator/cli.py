@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .publish import BuildError, build as build_site
 from .report_formats import FORMATS, render
 from .repository import find_root
-from .validate import validate_repository
+from .validate import Report, validate_repository
+
+ENGINES = ("mkdocs", "zensical")
+REPORT_FORMATS = ("text", "markdown", "json")
 
 
 def _today(value: str | None) -> date:
@@ -24,10 +27,48 @@ def _today(value: str | None) -> date:
         raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form", param_hint="--today") from None
 
 
+def _root(root: Path | None) -> Path:
+    return root or find_root(Path.cwd())
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None) -> Report:
+    """The validated repository; prints the problems and exits 1 when there are errors."""
+    report = validate_repository(root, paths, today)
+    if report.errors:
+        click.echo(render(report, "text"), err=True)
+        _fail("validation failed; fix the errors above first")
+    return report
+
+
+def _emit(root: Path, name: str, fmt: str, value: Any, **context: Any) -> None:
+    """A report as JSON, or through its text or Markdown template in site_config/templates/reports/."""
+    from .reports import render_report, to_json
+
+    if fmt == "json":
+        click.echo(to_json(value))
+    else:
+        click.echo(render_report(root / "site_config" / "templates", name, fmt, **context), nl=False)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"• {message}", err=True)
+
+
 root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
                            help="Handbook repository (default: the nearest folder above with site_config/handbook.yaml).")
 today_option = click.option("--today", metavar="YYYY-MM-DD", envvar="HANDBOOK_TODAY",
                             help="Date used for review deadlines (default: today).")
+engine_option = click.option("--engine", type=click.Choice(ENGINES), default="mkdocs", show_default=True,
+                             help="Site engine. Zensical, Material's successor, is an extra: pip install '.[zensical]'.")
+
+
+def format_option(choices: tuple[str, ...] = REPORT_FORMATS):
+    return click.option("--format", "fmt", type=click.Choice(choices), default="text", show_default=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,43 +91,15 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, ro
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
     """
-    root = root or find_root(Path.cwd())
     from .cache import ResultCache
+    from .history import explain_outdated_packets
 
+    root = _root(root)
     cache = None if no_cache else ResultCache()
     report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache)
-    report = _explain_outdated_packets(root, report)
+    report = explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)
-
-
-def _progress(message: str) -> None:
-    click.echo(f"• {message}", err=True)
-
-
-def _explain_outdated_packets(root: Path, report):
-    """Add to each 'version behind' warning what changed since for the packet's target level."""
-    from dataclasses import replace
-
-    from .history import changes_since
-    from .validate import Report
-
-    behind = [d for d in report.diagnostics if d.code == "version-behind"]
-    if not behind:
-        return report
-    packets = {p.file: p for p in report.handbook.packets}
-    updated = []
-    for diagnostic in report.diagnostics:
-        packet = packets.get(diagnostic.file)
-        if diagnostic.code == "version-behind" and packet:
-            changes = changes_since(root, packet.criteria_version, packet.target_level, report.handbook)
-            if changes is not None:
-                listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
-                extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
-                diagnostic = replace(diagnostic, message=f"{diagnostic.message}; changed since for "
-                                     f"{packet.target_level}: {listed}{extra}")
-        updated.append(diagnostic)
-    return Report(report.files_checked, tuple(updated), report.handbook)
 
 
 @main.command()
@@ -94,24 +107,24 @@ def _explain_outdated_packets(root: Path, report):
               help="Where to write the site (default: site/, or site-internal/ with --include-private).")
 @click.option("--include-private", is_flag=True,
               help="Internal build that includes private packets; every page says so. Never publish it.")
-@click.option("--engine", type=click.Choice(("mkdocs", "zensical")), default="mkdocs", show_default=True,
-              help="Static site engine. Zensical is Material's successor: pip install '.[zensical]'.")
+@engine_option
 @root_option
 @today_option
 def build(site_dir: Path | None, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
-    """Validate, generate the handbook's pages and build the site with MkDocs (--strict).
+    """Validate, generate the handbook's pages, build the site and check its links.
 
     Nothing is written when validation fails, and a failed build leaves the previous site untouched.
     """
-    root = root or find_root(Path.cwd())
+    from .publish import BuildError, build as build_site
+
+    root = _root(root)
     site_dir = site_dir or root / ("site-internal" if include_private else "site")
     try:
         result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine)
     except BuildError as failure:
         if failure.report is not None:
             click.echo(render(failure.report, "text"), err=True)
-        click.echo(f"error: {failure}", err=True)
-        sys.exit(1)
+        _fail(str(failure))
     warnings = len(result.report.warnings)
     click.echo(f"Built {result.pages} pages into {result.site_dir}"
                + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))
@@ -120,51 +133,40 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 @main.command()
 @click.option("--dev-addr", "address", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @click.option("--include-private", is_flag=True, help="Preview private packets too (never publish this).")
-@click.option("--engine", type=click.Choice(("mkdocs", "zensical")), default="mkdocs", show_default=True)
+@engine_option
 @root_option
 @today_option
 def serve(address: str, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
     """Live preview: editing YAML under rubrics/, levels/, packets/ or a template regenerates the
     pages and reloads the browser."""
-    from .serve import serve as run_server
-
     from .publish import BuildError, require_engine
+    from .serve import serve as run_server
 
     try:
         require_engine(engine)
     except BuildError as problem:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(1)
-    root = root or find_root(Path.cwd())
-    sys.exit(run_server(root, address, _today(today), include_private, click.echo, engine=engine))
+        _fail(str(problem))
+    sys.exit(run_server(_root(root), address, _today(today), include_private, click.echo, engine=engine))
 
 
 @main.command()
 @click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@format_option()
 @root_option
 @today_option
 def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> None:
     """The advisory readiness report for PACKET: coverage of the target level's criteria, evidence
     that cites nothing, invisible work, the composite with its breakdown, and reviewer spread."""
     from .readiness import readiness as build_report
-    from .reports import render_report, to_json
 
-    root = root or find_root(Path.cwd())
-    report = validate_repository(root, [packet], _today(today))
-    if report.errors:
-        click.echo(render(report, "text"), err=True)
-        click.echo("error: the packet does not validate; fix it first", err=True)
-        sys.exit(1)
+    root = _root(root)
+    report = _valid(root, _today(today), [packet])
     relative = packet.resolve().relative_to(root.resolve()).as_posix()
     found = next((p for p in report.handbook.packets if p.file == relative), None)
     if found is None:
         raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
     result = build_report(report.handbook, found)
-    if fmt == "json":
-        click.echo(to_json(result))
-    else:
-        click.echo(render_report(root / "site_config" / "templates", "readiness", fmt, report=result), nl=False)
+    _emit(root, "readiness", fmt, result, report=result)
 
 
 @main.group()
@@ -184,17 +186,16 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
     from .scaffold import ScaffoldError, plan_packet, write_new
 
-    root = root or find_root(Path.cwd())
+    root = _root(root)
     report = validate_repository(root, today=_today(today))
     if report.handbook.settings is None:
         click.echo(render(report, "text"), err=True)
-        sys.exit(1)
+        _fail("site settings are missing or invalid")
     try:
         packet = plan_packet(report.handbook, root, candidate, target, cycle, current, _today(today))
         write_new(packet)
     except ScaffoldError as problem:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(1)
+        _fail(str(problem))
     click.echo(f"Created {packet.relative}")
     click.echo(f"Next: fill in the evidence, then run `handbook readiness {packet.relative}`.")
 
@@ -202,7 +203,7 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
 @main.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@format_option()
 @root_option
 def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> None:
     """Semantic diff of expectations between git revisions BASE and HEAD.
@@ -211,10 +212,9 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
     version bump (major: new or raised expectation; minor: clarification or removal; patch: wording).
     """
     from .history import GitError, default_base, is_repository, load_revision, load_working_tree
-    from .reports import render_report, to_json
     from .semantic_diff import diff_handbooks
 
-    root = root or find_root(Path.cwd())
+    root = _root(root)
     if not is_repository(root):
         raise click.UsageError(f"{root} is not inside a git repository")
     try:
@@ -224,59 +224,36 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
     except GitError as problem:
         raise click.UsageError(f"git: {problem}") from None
     result = diff_handbooks(before, after)
-    if fmt == "json":
-        click.echo(to_json(result) if not result.changes else to_json(
-            {"bump": result.bump, "suggested_version": result.suggested_version, "base_version": result.base_version,
-             "head_version": result.head_version, "changes": result.changes}))
-        return
-    click.echo(render_report(root / "site_config" / "templates", "diff", fmt, diff=result,
-                             base_label=base[:10], head_label=head or "working tree"), nl=False)
+    _emit(root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+@format_option()
 @click.option("--strict", is_flag=True, help="Exit 1 when anything is overdue (for a scheduled CI job).")
 @root_option
 @today_option
 def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> None:
     """Every metric and dimension with owner, cadence, last and next review, and status."""
     from .governance import governance_report
-    from .reports import render_report, to_json
 
-    root = root or find_root(Path.cwd())
-    report = validate_repository(root, today=_today(today))
-    if report.errors:
-        click.echo(render(report, "text"), err=True)
-        sys.exit(1)
-    result = governance_report(report.handbook, _today(today))
-    if fmt == "json":
-        click.echo(to_json(result))
-    else:
-        click.echo(render_report(root / "site_config" / "templates", "governance", fmt, report=result), nl=False)
+    root = _root(root)
+    result = governance_report(_valid(root, _today(today)).handbook, _today(today))
+    _emit(root, "governance", fmt, result, report=result)
     if strict and result.overdue:
-        click.echo(f"{len(result.overdue)} overdue: {', '.join(r.id for r in result.overdue)}", err=True)
-        sys.exit(1)
+        _fail(f"{len(result.overdue)} overdue: {', '.join(r.id for r in result.overdue)}")
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@format_option(("text", "json"))
 @root_option
 def stats(fmt: str, root: Path | None) -> None:
     """Process health: per-cycle aggregates over all real packets, with small groups suppressed."""
     from .history import submission_dates
     from .process_health import process_health
-    from .reports import render_report, to_json
 
-    root = root or find_root(Path.cwd())
-    report = validate_repository(root)
-    if report.errors:
-        click.echo(render(report, "text"), err=True)
-        sys.exit(1)
-    health = process_health(report.handbook, submission_dates(root))
-    if fmt == "json":
-        click.echo(to_json(health))
-    else:
-        click.echo(render_report(root / "site_config" / "templates", "stats", "text", health=health), nl=False)
+    root = _root(root)
+    health = process_health(_valid(root).handbook, submission_dates(root))
+    _emit(root, "stats", fmt, health, health=health)
 
 
 @main.command()
@@ -286,18 +263,13 @@ def codeowners(check: bool, root: Path | None) -> None:
     """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
     from .codeowners import PATH, render_codeowners
 
-    root = root or find_root(Path.cwd())
-    report = validate_repository(root)
-    if report.errors:
-        click.echo(render(report, "text"), err=True)
-        sys.exit(1)
-    expected = render_codeowners(report.handbook)
+    root = _root(root)
+    expected = render_codeowners(_valid(root).handbook)
     target = root / PATH
     current = target.read_text("utf-8") if target.is_file() else None
     if check:
         if current != expected:
-            click.echo(f"{PATH} is out of date: run `handbook codeowners`", err=True)
-            sys.exit(1)
+            _fail(f"{PATH} is out of date: run `handbook codeowners`")
         click.echo(f"{PATH} is current")
         return
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -143,3 +143,26 @@ def submission_dates(root: Path) -> dict[str, "date"]:
         for name in lines[1:]:
             dates[name] = min(day, dates.get(name, day))  # log runs newest first; keep the oldest
     return dates
+
+
+def explain_outdated_packets(root: Path, report):
+    """Add to each 'version behind' warning what changed since for the packet's target level."""
+    from dataclasses import replace
+
+    from .validate import Report
+
+    if not any(d.code == "version-behind" for d in report.diagnostics):
+        return report
+    packets = {p.file: p for p in report.handbook.packets}
+    updated = []
+    for diagnostic in report.diagnostics:
+        packet = packets.get(diagnostic.file)
+        if diagnostic.code == "version-behind" and packet:
+            changes = changes_since(root, packet.criteria_version, packet.target_level, report.handbook)
+            if changes is not None:
+                listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
+                extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
+                diagnostic = replace(diagnostic, message=f"{diagnostic.message}; changed since for "
+                                     f"{packet.target_level}: {listed}{extra}")
+        updated.append(diagnostic)
+    return Report(report.files_checked, tuple(updated), report.handbook)

@@ -45,8 +45,8 @@ def _plain(value: Any) -> Any:
                 "target_level": value.target_level, "cycle": value.cycle, "criteria_version": value.criteria_version}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         result = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for name in ("total", "covered", "ratio", "shown", "spread"):
-            if hasattr(type(value), name) and isinstance(getattr(type(value), name), property):
+        for name, attribute in vars(type(value)).items():  # computed figures travel with the data
+            if isinstance(attribute, property) and not name.startswith("_"):
                 result[name] = _plain(getattr(value, name))
         return result
     if isinstance(value, (list, tuple)):
