@@ -4,10 +4,37 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .model import (Appeal, Assessment, Harm, HarmReview, BenchmarkBand, Calculation, Component, Composite, Criterion, Decision,
-                    Dimension, Evidence, Gate, Governance, Guardrail, Handbook, Level, Metric,
-                    MetricSnapshot, Owner, Packet, RatingAnchor, Readiness, ReviewCycle, ReviewProcess,
-                    Settings, TeamContext, TimeInLevel, Track)
+from .model import (
+    Appeal,
+    Assessment,
+    BenchmarkBand,
+    Calculation,
+    Component,
+    Composite,
+    Criterion,
+    Decision,
+    Dimension,
+    Evidence,
+    Gate,
+    Governance,
+    Guardrail,
+    Handbook,
+    Harm,
+    HarmReview,
+    Level,
+    Metric,
+    MetricSnapshot,
+    Owner,
+    Packet,
+    RatingAnchor,
+    Readiness,
+    ReviewCycle,
+    ReviewProcess,
+    Settings,
+    TeamContext,
+    TimeInLevel,
+    Track,
+)
 
 
 def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tuple[str, Any]] = ()) -> Handbook:

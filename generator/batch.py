@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
-from typing import Any
 
 from . import schema_check
 from .cache import ResultCache, key_for
@@ -72,8 +71,8 @@ def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
     misses = [s for s in sources if s.display in keys and keys[s.display] not in cached]
     fresh = _run([(s.kind, s.display, raws[s.display]) for s in misses], workers)
     if cache:
-        cache.put_many({keys[s.display]: result for s, result in zip(misses, fresh)})
-    for source, result in zip(misses, fresh):
+        cache.put_many({keys[s.display]: result for s, result in zip(misses, fresh, strict=True)})
+    for source, result in zip(misses, fresh, strict=True):
         results[source.display] = result
     for source in sources:
         if source.display not in results:

@@ -115,7 +115,8 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 
     Nothing is written when validation fails, and a failed build leaves the previous site untouched.
     """
-    from .publish import BuildError, build as build_site
+    from .publish import BuildError
+    from .publish import build as build_site
 
     root = _root(root)
     site_dir = site_dir or root / ("site-internal" if include_private else "site")

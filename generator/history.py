@@ -7,6 +7,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .model import Handbook
@@ -124,10 +125,8 @@ def changes_since(root: Path, version: str, level_id: str, head: Handbook) -> tu
     return diff_handbooks(load_revision(root, commit), head).for_level(level_id)
 
 
-def submission_dates(root: Path) -> dict[str, "date"]:
+def submission_dates(root: Path) -> dict[str, date]:
     """When each packet file was first committed: the day its pull request put it up for review."""
-    from datetime import date
-
     if not is_repository(root):
         return {}
     try:

@@ -20,8 +20,8 @@ from typing import Callable
 import jinja2
 
 from .history import changelog, submission_dates
-from .process_health import process_health
 from .linkcheck import check_site
+from .process_health import process_health
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import plan_site

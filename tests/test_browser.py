@@ -8,7 +8,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_content, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -3,11 +3,12 @@
 import shutil
 from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import REPO, edit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import REPO, copy_content, edit
-from generator import batch, cache as cache_module, schema_check
+from generator import batch, schema_check
+from generator import cache as cache_module
 from generator.cache import ResultCache
 from generator.loader import load_bytes
 from generator.validate import validate_repository

@@ -1,13 +1,13 @@
 """The repository's own content is the default handbook: complete and schema-aware in editors."""
 
-from pathlib import Path
+
+from datetime import date
 
 import pytest
-
 from conftest import REPO
+
 from generator.repository import discover
 from generator.validate import validate_repository
-from datetime import date
 
 SOURCES, _ = discover(REPO)
 

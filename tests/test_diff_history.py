@@ -4,8 +4,8 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import copy_content, edit, run_cli
+
 from generator.history import changelog, load_revision
 from generator.semantic_diff import diff_handbooks
 

@@ -5,8 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_content, run_cli
+
 from generator.validate import validate_repository
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packets"

@@ -4,8 +4,8 @@ import json
 from datetime import date
 
 import pytest
-
 from conftest import REPO, edit, run_cli
+
 from generator.governance import governance_report
 from generator.reviewdates import add_months, review_status
 from generator.validate import validate_repository

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_content, run_cli
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"

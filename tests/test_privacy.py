@@ -1,11 +1,9 @@
 """Private packets are validated like any other but leave no trace in the public site."""
 
 import gzip
-import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_content, run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"

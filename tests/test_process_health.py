@@ -5,7 +5,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import copy_content, run_cli
 
 IC2_CRITERIA = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",

@@ -1,11 +1,11 @@
 """Property-based: random mutations of valid files never crash the validator; they are reported."""
 
 import shutil
-from pathlib import Path
-
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import REPO, copy_content
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from generator.loader import load_bytes
 from generator.repository import discover
 from generator.validate import validate_repository

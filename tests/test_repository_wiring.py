@@ -6,8 +6,8 @@ import subprocess
 from fnmatch import fnmatch
 
 import yaml
-
 from conftest import REPO, copy_content, edit, run_cli
+
 from generator.repository import KIND_PATTERNS
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))

@@ -3,8 +3,8 @@
 from datetime import date
 
 import pytest
-
 from conftest import edit
+
 from generator.validate import validate_repository
 
 TODAY = date(2026, 11, 28)

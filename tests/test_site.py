@@ -6,8 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from conftest import FIXED_TODAY, copy_content, edit, run_cli
+from conftest import copy_content, edit, run_cli
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
@@ -38,7 +37,7 @@ def test_build_reports_progress_and_result(built):
 def test_every_entity_has_its_page(built):
     repo, site, _ = built
     for level in ("ic1", "ic2", "ic3", "ic4", "ic5", "em1", "em2"):
-        assert f"<h1" in page(site, f"levels/{level}")
+        assert "<h1" in page(site, f"levels/{level}")
     for dim in ("delivery", "reliability", "collaboration"):
         assert (site / "dimensions" / dim / "index.html").is_file()
     for metric in (repo / "rubrics" / "metrics").glob("*.yaml"):

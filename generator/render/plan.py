@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any, Mapping
 
 from ..coverage import packet_coverage
-from ..model import Handbook, Level, Metric, Packet
 from ..governance import governance_report
+from ..model import Handbook, Level, Packet
 from ..schema_check import KINDS
 from ..scoring import composite_score, packet_score
 
@@ -71,7 +71,7 @@ def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:
     pairs = []
     for track in hb.tracks:
         levels = hb.track_levels(track)
-        pairs.extend(zip(levels, levels[1:]))
+        pairs.extend(zip(levels, levels[1:], strict=False))
     return pairs
 
 

@@ -6,7 +6,6 @@ syntax in a YAML field must never reach a page as anything but inert text.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 
