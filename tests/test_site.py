@@ -168,3 +168,10 @@ def test_link_check_finds_missing_files_and_anchors(tmp_path):
     assert broken == {("index.html", "a/#nowhere", "no element with id 'nowhere'"),
                       ("index.html", "missing/", "no such file"),
                       ("index.html", "../../etc/passwd", "points outside the site")}
+
+
+def test_home_page_reads_in_under_two_minutes(built):
+    _, site, _ = built
+    article = re.search(r"<article.*?</article>", page(site, "."), re.S).group(0)
+    words = len(text_of(article).split())
+    assert words <= 500, f"{words} words: more than two minutes at 250 words a minute"
