@@ -12,6 +12,7 @@ from .diagnostics import Diagnostic, error
 from .loader import MAX_FILE_BYTES, Document, load_bytes
 from .repository import SourceFile
 
+PROGRESS_FROM = 2000  # files to check before saying so on stderr
 PARALLEL_FROM = 300  # files to check before a process pool is worth its start-up
 CHUNK = 250
 
@@ -52,7 +53,7 @@ def _check_chunk(items: list[tuple[str, str, bytes]]) -> list[dict]:
 
 
 def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
-                workers: int | None = None) -> list[Checked]:
+                workers: int | None = None, progress: Callable[[str], None] | None = None) -> list[Checked]:
     raws: dict[str, bytes] = {}
     results: dict[str, dict] = {}
     for source in sources:
@@ -69,6 +70,8 @@ def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
     keys = {s.display: key_for(s.kind, raws[s.display]) for s in sources if s.display in raws}
     cached = cache.get_many(keys.values()) if cache else {}
     misses = [s for s in sources if s.display in keys and keys[s.display] not in cached]
+    if progress and len(misses) >= PROGRESS_FROM:
+        progress(f"Checking {len(misses):,} files ({len(sources) - len(misses):,} unchanged, from the cache)")
     fresh = _run([(s.kind, s.display, raws[s.display]) for s in misses], workers)
     if cache:
         cache.put_many({keys[s.display]: result for s, result in zip(misses, fresh, strict=True)})

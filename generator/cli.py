@@ -96,7 +96,8 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, ro
 
     root = _root(root)
     cache = None if no_cache else ResultCache()
-    report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache)
+    report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache,
+                                 progress=_progress)
     report = explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)

@@ -26,6 +26,7 @@ from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import plan_site
 from .schema_check import KINDS, schema_text
+from .cache import ResultCache
 from .validate import Report, validate_repository
 
 Progress = Callable[[str], None]
@@ -121,7 +122,7 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
           progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
     require_engine(engine)
     progress("Validating")
-    report = validate_repository(root, today=today)
+    report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         raise BuildError("validation failed: nothing was built", report)
     try:

@@ -15,6 +15,7 @@ from .process_health import process_health
 from .publish import ENGINE_ENV, engine_command, generate_docs
 from .render.config import build_config, read_base_config
 from .report_formats import render
+from .cache import ResultCache
 from .validate import validate_repository
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
@@ -33,7 +34,7 @@ def snapshot(root: Path) -> dict[str, float]:
 
 
 def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None]) -> bool:
-    report = validate_repository(root, today=today)
+    report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")

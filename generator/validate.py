@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from . import rules
 from .assemble import build_handbook
@@ -37,7 +38,8 @@ class Report:
 
 
 def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
-                        cache: ResultCache | None = None, workers: int | None = None) -> Report:
+                        cache: ResultCache | None = None, workers: int | None = None,
+                        progress: Callable[[str], None] | None = None) -> Report:
     """Validate the repository at `root`. With `only`, report just those files' problems, still
     checked against the whole model. No rule reports a problem in one file because of a packet
     other than itself, so with `only`, packets it does not name are not even read."""
@@ -57,7 +59,7 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                     sources.append(source)
     if selected is not None:
         sources = [s for s in sources if s.kind != "packet" or s.display in selected]
-    documents, diagnostics = _load_and_check(sources, cache, workers)
+    documents, diagnostics = _load_and_check(sources, cache, workers, progress)
     diagnostics = problems + diagnostics + _missing_required(sources)
     loaded = {doc.path for _, doc, _ in documents}
     # A file that could not be loaded still declares its id through its name: no cascade of "unknown id".
@@ -76,11 +78,11 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     return Report(checked, ordered, handbook)
 
 
-def _load_and_check(sources: list[SourceFile], cache: ResultCache | None,
-                    workers: int | None) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
+def _load_and_check(sources: list[SourceFile], cache: ResultCache | None, workers: int | None,
+                    progress: Callable[[str], None] | None) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
     documents: list[tuple[str, Document, bool]] = []
     diagnostics: list[Diagnostic] = []
-    for checked in check_files(sources, cache, workers):
+    for checked in check_files(sources, cache, workers, progress):
         diagnostics.extend(checked.diagnostics)
         if checked.document is not None:
             documents.append((checked.source.kind, checked.document, checked.clean))
