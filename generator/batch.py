@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
+from typing import Callable
 
 from . import schema_check
 from .cache import ResultCache, key_for

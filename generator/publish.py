@@ -19,6 +19,7 @@ from typing import Callable
 
 import jinja2
 
+from .cache import ResultCache
 from .history import changelog, submission_dates
 from .linkcheck import check_site
 from .process_health import process_health
@@ -26,7 +27,6 @@ from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import plan_site
 from .schema_check import KINDS, schema_text
-from .cache import ResultCache
 from .validate import Report, validate_repository
 
 Progress = Callable[[str], None]

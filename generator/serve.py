@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from .cache import ResultCache
 from .history import changelog, submission_dates
 from .process_health import process_health
 from .publish import ENGINE_ENV, engine_command, generate_docs
 from .render.config import build_config, read_base_config
 from .report_formats import render
-from .cache import ResultCache
 from .validate import validate_repository
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
