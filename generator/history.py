@@ -54,8 +54,18 @@ def load_revision(root: Path, revision: str) -> Handbook:
             archive = subprocess.run(["git", "archive", "--format=tar", commit, "--", *present], cwd=root,
                                      capture_output=True, check=True).stdout
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(folder, filter="data")
+                _extract(tar, folder)
         return validate_repository(Path(folder)).handbook
+
+
+def _extract(tar: tarfile.TarFile, folder: str) -> None:
+    """Extract only regular files and folders inside `folder` (Python < 3.11.4 has no filters)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    safe = [m for m in tar.getmembers() if (m.isfile() or m.isdir()) and not m.name.startswith("/")
+            and ".." not in m.name.split("/")]
+    tar.extractall(folder, members=safe)  # noqa: S202 - members checked above
 
 
 def load_working_tree(root: Path) -> Handbook:
