@@ -23,6 +23,8 @@ def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
     for rule in RULES:
         found.extend(rule(handbook))
     found.extend(review_dates(handbook, today))
+    found.extend(packet_dates(handbook, today))
+    found.extend(empty_handbook(handbook))
     return found
 
 
@@ -244,6 +246,36 @@ def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         for dimension_id, _ in assessment.ratings:
             yield from _dimension_reference(hb, dimension_id, packet.file,
                                             ("assessments", index, "ratings", dimension_id))
+
+
+def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
+    """Evidence and decisions that could not have happened yet, and decisions taken on too few reviews."""
+    iso = today.isoformat()
+    required = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
+    for packet in hb.packets:
+        for evidence in packet.evidence:
+            if evidence.date > iso:
+                yield error(packet.file, "evidence-in-future", f"evidence '{evidence.id}' is dated {evidence.date}, "
+                            "after today", ("evidence", evidence.index, "date"))
+        decision = packet.decision
+        if decision.date and decision.date > iso:
+            yield error(packet.file, "decision-in-future", f"decision dated {decision.date}, after today",
+                        ("decision", "date"))
+        if decision.status in ("promoted", "not-yet"):
+            if not decision.date:
+                yield warning(packet.file, "decision-undated", f"decision '{decision.status}' has no date",
+                              ("decision",))
+            if len(packet.assessments) < required:
+                yield warning(packet.file, "too-few-reviews", f"decided on {len(packet.assessments)} review(s); "
+                              f"the process asks for {required}", ("decision", "status"))
+
+
+def empty_handbook(hb: Handbook) -> Iterator[Diagnostic]:
+    if hb.settings and not hb.levels and not any(kind == "level" for kind, _ in hb.declared_ids):
+        yield error("levels", "no-levels", "the handbook defines no level: add levels/<id>.yaml files")
+    if hb.settings and not hb.dimensions and not any(kind == "dimension" for kind, _ in hb.declared_ids):
+        yield error("rubrics/dimensions", "no-dimensions", "the handbook defines no dimension: add "
+                    "rubrics/dimensions/<id>.yaml files")
 
 
 def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:

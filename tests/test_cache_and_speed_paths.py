@@ -76,7 +76,7 @@ def test_parallel_and_sequential_loading_agree(repo, monkeypatch):
 
 
 def test_only_packets_given_skips_other_packets_but_not_the_rubrics(repo):
-    edit(repo / "packets/examples/jonas-berg-staff.yaml", "cycle: 2026-h2", "cycle: [broken")
+    edit(repo / "packets/examples/jonas-berg-staff.yaml", "cycle: 2026-h1", "cycle: [broken")
     edit(repo / "rubrics/dimensions/delivery.yaml", "id: del-ic3-projects", "id: del-ic3-project")
     report = validate_repository(repo, only=[repo / PRIYA])
     assert [(d.file, d.code) for d in report.errors] == [(PRIYA, "unknown-criterion")]

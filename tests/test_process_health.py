@@ -52,7 +52,7 @@ H1 = [  # name, status, submitted, decided, ratings, full coverage, invisible, a
 ]
 H2 = [
     ("q1", "promoted", "2026-11-03", "2026-11-10", (4, 4), True, False, None),
-    ("q2", "promoted", "2026-11-03", "2026-12-20", (4, 4), True, False, None),
+    ("q2", "promoted", "2026-11-03", "2026-11-25", (4, 4), True, False, None),
 ]
 
 
@@ -77,7 +77,7 @@ def repo(tmp_path_factory):
             commit(repo, f"packet {name}", submitted)
         for name, status, submitted, decided, ratings, full, invisible, appeal in rows:
             (folder / f"{name}.yaml").write_text(packet(name, cycle, status, decided, ratings, full, invisible, appeal))
-        commit(repo, f"decisions {cycle}", "2026-12-21")
+        commit(repo, f"decisions {cycle}", "2026-11-26")
     return repo
 
 
@@ -95,7 +95,7 @@ def test_known_aggregates(repo):
     assert delivery["mean_spread"] == pytest.approx(5 / 7) and delivery["mean_variance"] == pytest.approx(2.25 / 7)
     assert h2["suppressed"] is True and h2["submitted"] is None
     assert [(b["label"], b["count"]) for b in health["days_histogram"]] == [
-        ("under 2 weeks", 1), ("2–4 weeks", 0), ("4–8 weeks", 6), ("8–16 weeks", 0), ("16 weeks or more", 0)]
+        ("under 2 weeks", 1), ("2–4 weeks", 1), ("4–8 weeks", 5), ("8–16 weeks", 0), ("16 weeks or more", 0)]
     assert health["decisions_timed"] == 7
     assert health["appeals_filed"] == 1 and health["appeal_outcomes"] == []
 

@@ -35,7 +35,7 @@ MUTATIONS = [
     (PRIYA, "target_level: ic3", "target_level: ic2", "target-not-above", PRIYA, 9),
     (PRIYA, "target_level: ic3", "target_level: em2", "wrong-track", PRIYA, 9),
     (PRIYA, "target_level: ic3", "target_level: ic7", "unknown-level", PRIYA, 9),
-    (PRIYA, "cycle: 2026-h2", "cycle: 2027-h1", "unknown-cycle", PRIYA, 5),
+    (PRIYA, "cycle: 2026-h1", "cycle: 2027-h1", "unknown-cycle", PRIYA, 5),
     (PRIYA, "criteria: [rel-ic3-incident-lead]", "criteria: [rel-ic3-incident-lead, rel-ic4-oncall]",
      "criterion-wrong-level", PRIYA, 39),
     (PRIYA, "criteria: [col-ic3-mentoring]", "criteria: [col-ic3-mentorship]", "unknown-criterion", PRIYA, 55),
@@ -110,3 +110,28 @@ def test_only_given_files_are_reported_but_checked_against_the_whole_model(repo)
     report = validate_repository(repo, only=[repo / PRIYA], today=TODAY)
     assert report.files_checked == 1
     assert [d.code for d in report.errors] == ["unknown-level"]
+
+
+def test_evidence_and_decisions_cannot_be_dated_after_today(repo):
+    edit(repo / PRIYA, 'date: "2026-01-14"', 'date: "2026-12-24"')
+    edit(repo / PRIYA, '  date: "2026-06-19"', '  date: "2027-01-05"')
+    report = validate_repository(repo, today=TODAY)
+    assert [(d.code, d.line) for d in report.errors] == [("evidence-in-future", 37), ("decision-in-future", 88)]
+
+
+def test_decisions_need_a_date_and_enough_reviews(repo):
+    edit(repo / PRIYA, '  date: "2026-06-19"\n', "")
+    text = (repo / PRIYA).read_text()
+    start = text.index("  - reviewer: Reviewer C")
+    (repo / PRIYA).write_text(text[:start] + text[text.index("decision:"):])
+    report = validate_repository(repo, today=TODAY)
+    assert not report.errors
+    assert {d.code for d in report.warnings} == {"decision-undated", "too-few-reviews"}
+    assert "decided on 2 review(s); the process asks for 3" in {d.message for d in report.warnings}
+
+
+def test_a_handbook_without_levels_says_so(repo):
+    for level in (repo / "levels").iterdir():
+        level.unlink()
+    codes = {d.code for d in validate_repository(repo, today=TODAY).errors}
+    assert "no-levels" in codes
