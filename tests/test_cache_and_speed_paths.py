@@ -1,6 +1,7 @@
 """The result cache never gives a stale answer, and the fast paths agree with the slow ones."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from conftest import REPO, edit
@@ -15,6 +16,7 @@ from generator.validate import validate_repository
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
 PRIYA = "packets/examples/priya-raman-senior.yaml"
+TODAY = date(2026, 11, 28)
 
 
 def summary(report):
@@ -25,9 +27,9 @@ def test_warm_cache_gives_the_same_answer_as_no_cache(repo, tmp_path):
     for index, fixture in enumerate(sorted(CORPUS.iterdir())[:20]):
         shutil.copy(fixture, repo / "packets" / f"hostile-{index}.yaml")
     cache = ResultCache(tmp_path / "cache")
-    cold = validate_repository(repo, cache=cache)
-    warm = validate_repository(repo, cache=cache)
-    uncached = validate_repository(repo)
+    cold = validate_repository(repo, today=TODAY, cache=cache)
+    warm = validate_repository(repo, today=TODAY, cache=cache)
+    uncached = validate_repository(repo, today=TODAY)
     assert summary(cold) == summary(warm) == summary(uncached)
     assert len(cache.get_many([cache_module.key_for("packet", (repo / PRIYA).read_bytes())])) == 1
 
@@ -36,24 +38,24 @@ def test_same_content_at_another_path_reports_the_new_path(repo, tmp_path):
     cache = ResultCache(tmp_path / "cache")
     broken = (CORPUS / "25-wrong-type.yaml").read_bytes()
     (repo / "levels" / "zz.yaml").write_bytes(broken)
-    validate_repository(repo, cache=cache)
+    validate_repository(repo, today=TODAY, cache=cache)
     (repo / "levels" / "zz.yaml").unlink()
     (repo / "levels" / "yy.yaml").write_bytes(broken.replace(b"id: zz", b"id: yy"))
-    report = validate_repository(repo, cache=cache)
+    report = validate_repository(repo, today=TODAY, cache=cache)
     assert {d.file for d in report.errors} == {"levels/yy.yaml"}
 
 
 def test_rubric_changes_apply_to_cached_packets(repo, tmp_path):
     cache = ResultCache(tmp_path / "cache")
-    assert not validate_repository(repo, cache=cache).errors
+    assert not validate_repository(repo, today=TODAY, cache=cache).errors
     edit(repo / "rubrics/dimensions/collaboration.yaml", "id: col-ic3-mentoring", "id: col-ic3-mentorship")
-    codes = {(d.file, d.code) for d in validate_repository(repo, cache=cache).errors}
+    codes = {(d.file, d.code) for d in validate_repository(repo, today=TODAY, cache=cache).errors}
     assert (PRIYA, "unknown-criterion") in codes
 
 
 def test_a_schema_or_code_change_invalidates_every_entry(repo, tmp_path, monkeypatch):
     cache = ResultCache(tmp_path / "cache")
-    validate_repository(repo, cache=cache)
+    validate_repository(repo, today=TODAY, cache=cache)
     key = cache_module.key_for("packet", (repo / PRIYA).read_bytes())
     monkeypatch.setattr(cache_module, "fingerprint", lambda: b"another schema")
     assert cache_module.key_for("packet", (repo / PRIYA).read_bytes()) != key
@@ -63,7 +65,7 @@ def test_a_broken_cache_only_costs_time(repo, tmp_path):
     folder = tmp_path / "cache"
     folder.mkdir()
     (folder / "results-v1.sqlite").write_bytes(b"this is not a database" * 100)
-    report = validate_repository(repo, cache=ResultCache(folder))
+    report = validate_repository(repo, today=TODAY, cache=ResultCache(folder))
     assert report.diagnostics == ()
 
 
@@ -72,13 +74,14 @@ def test_parallel_and_sequential_loading_agree(repo, monkeypatch):
         shutil.copy(fixture, repo / "packets" / f"hostile-{index}.yaml")
     monkeypatch.setattr(batch, "PARALLEL_FROM", 10)
     monkeypatch.setattr(batch, "CHUNK", 7)
-    assert summary(validate_repository(repo, workers=2)) == summary(validate_repository(repo, workers=1))
+    parallel = validate_repository(repo, today=TODAY, workers=2)
+    assert summary(parallel) == summary(validate_repository(repo, today=TODAY, workers=1))
 
 
 def test_only_packets_given_skips_other_packets_but_not_the_rubrics(repo):
     edit(repo / "packets/examples/jonas-berg-staff.yaml", "cycle: 2026-h1", "cycle: [broken")
     edit(repo / "rubrics/dimensions/delivery.yaml", "id: del-ic3-projects", "id: del-ic3-project")
-    report = validate_repository(repo, only=[repo / PRIYA])
+    report = validate_repository(repo, today=TODAY, only=[repo / PRIYA])
     assert [(d.file, d.code) for d in report.errors] == [(PRIYA, "unknown-criterion")]
 
 
