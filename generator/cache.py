@@ -90,7 +90,3 @@ class ResultCache:
                                             ((k, json.dumps(v)) for k, v in items.items()))
         except (sqlite3.Error, ValueError, TypeError):
             pass
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()

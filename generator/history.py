@@ -81,6 +81,13 @@ class ChangelogEntry:
     diff: SemanticDiff
 
 
+def head_commit(root: Path) -> str | None:
+    try:
+        return git(root, "rev-parse", "HEAD").strip()
+    except (GitError, FileNotFoundError):
+        return None
+
+
 def changelog(root: Path, limit: int = 50) -> tuple[ChangelogEntry, ...]:
     """Semantic changes commit by commit, newest first; commits without any are left out."""
     if not is_repository(root):
@@ -125,14 +132,14 @@ def revision_at_version(root: Path, version: str) -> str | None:
     return None
 
 
-def changes_since(root: Path, version: str, level_id: str, head: Handbook) -> tuple | None:
-    """What changed for one level since the commit that carried `version`; None when unknown."""
+def diff_since(root: Path, version: str, head: Handbook) -> SemanticDiff | None:
+    """What changed since the commit that carried `version`; None when history cannot tell."""
     if not is_repository(root):
         return None
     commit = revision_at_version(root, version)
     if commit is None:
         return None
-    return diff_handbooks(load_revision(root, commit), head).for_level(level_id)
+    return diff_handbooks(load_revision(root, commit), head)
 
 
 def submission_dates(root: Path) -> dict[str, date]:
@@ -163,11 +170,15 @@ def explain_outdated_packets(root: Path, report):
     if not any(d.code == "version-behind" for d in report.diagnostics):
         return report
     packets = {p.file: p for p in report.handbook.packets}
+    diffs: dict[str, SemanticDiff | None] = {}
     updated = []
     for diagnostic in report.diagnostics:
         packet = packets.get(diagnostic.file)
         if diagnostic.code == "version-behind" and packet:
-            changes = changes_since(root, packet.criteria_version, packet.target_level, report.handbook)
+            if packet.criteria_version not in diffs:
+                diffs[packet.criteria_version] = diff_since(root, packet.criteria_version, report.handbook)
+            since = diffs[packet.criteria_version]
+            changes = since.for_level(packet.target_level) if since else None
             if changes is not None:
                 listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
                 extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""

@@ -293,6 +293,14 @@ class Settings:
     packet_owners: tuple[str, ...] = ()
     minimum_group_size: int = 5
 
+    @cached_property
+    def track_ids(self) -> frozenset[str]:
+        return frozenset(t.id for t in self.tracks)
+
+    @cached_property
+    def cycle_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.review_cycles)
+
 
 @dataclass(frozen=True)
 class Handbook:

@@ -25,7 +25,7 @@ from .linkcheck import check_site
 from .process_health import process_health
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
-from .render.plan import plan_site
+from .render.plan import SitePlan, plan_site
 from .schema_check import KINDS, schema_text
 from .validate import Report, validate_repository
 
@@ -67,6 +67,26 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
     return plan
 
 
+def prepare_sources(root: Path, workdir: Path, report: Report, today: date, include_private: bool,
+                    history: tuple) -> SitePlan:
+    """Everything an engine reads, written into workdir: docs/ and an mkdocs.yml pointing at it.
+
+    Raises BuildError for a broken template or mkdocs.yml, so no caller sees a traceback."""
+    try:
+        base = read_base_config(root / "mkdocs.yml")
+        health = process_health(report.handbook, submission_dates(root))
+        plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
+    except ConfigError as exc:
+        raise BuildError(str(exc)) from None
+    except jinja2.TemplateError as exc:
+        raise BuildError(template_problem(exc)) from None
+    config = build_config(base, plan.nav)
+    target = workdir / "mkdocs.yml"
+    if not target.is_file() or target.read_text("utf-8") != config:  # a watching server reloads on writes
+        target.write_text(config, "utf-8")
+    return plan
+
+
 def template_problem(exc: jinja2.TemplateError) -> str:
     """A template error as `file:line: message`, without a traceback."""
     name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
@@ -85,17 +105,15 @@ def _traceback_frames(exc: BaseException):
         tb = tb.tb_next
 
 
-def write_tree(folder: Path, files: dict[str, str]) -> int:
+def write_tree(folder: Path, files: dict[str, str]) -> None:
     """Write files under folder, rewriting only those whose content changed, and removing the
-    rest, so that a watching server sees exactly what changed. Returns how many were written."""
-    written = 0
+    rest, so that a watching server sees exactly what changed."""
     for relative, content in files.items():
         target = folder / relative
         if target.is_file() and target.read_text("utf-8") == content:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, "utf-8")
-        written += 1
     if folder.is_dir():
         for existing in sorted(folder.rglob("*"), reverse=True):
             relative = existing.relative_to(folder).as_posix()
@@ -103,7 +121,6 @@ def write_tree(folder: Path, files: dict[str, str]) -> int:
                 existing.unlink()
             elif existing.is_dir() and not any(existing.iterdir()):
                 existing.rmdir()
-    return written
 
 
 def require_engine(engine: str) -> None:
@@ -125,26 +142,16 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
     report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         raise BuildError("validation failed: nothing was built", report)
-    try:
-        base = read_base_config(root / "mkdocs.yml")
-    except ConfigError as exc:
-        raise BuildError(str(exc)) from None
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     workspace = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
     try:
         progress("Reading criteria history from git")
         history = changelog(root)
-        health = process_health(report.handbook, submission_dates(root))
         progress("Generating pages")
-        try:
-            plan = generate_docs(root, workspace / "docs", report, today, include_private, history, health)
-        except jinja2.TemplateError as exc:
-            raise BuildError(template_problem(exc)) from None
-        config = workspace / "mkdocs.yml"
-        config.write_text(build_config(base, plan.nav), "utf-8")
+        plan = prepare_sources(root, workspace, report, today, include_private, history)
         progress(f"Building {len(plan.pages)} pages with {engine}")
-        run_engine(engine_command(engine, "build", config), root, engine)
+        run_engine(engine_command(engine, "build", workspace / "mkdocs.yml"), root, engine)
         progress("Checking links")
         broken = check_site(workspace / "site")
         if broken:

@@ -10,12 +10,11 @@ from typing import Any
 import jinja2
 
 from .model import Dimension, Packet
+from .render.pages import template_environment
 
 
 def report_environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates / "reports")),
-                             undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+    env = template_environment(templates / "reports")
     env.filters["md"] = markdown_cell
     env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{v:.0%}"

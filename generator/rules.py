@@ -10,8 +10,8 @@ from datetime import date
 from typing import Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic, error, warning
+from .governance import governance_report
 from .model import Handbook, Packet
-from .reviewdates import review_status
 from .versions import parse_version
 
 Rule = Callable[[Handbook], Iterator[Diagnostic]]
@@ -59,7 +59,7 @@ def ids_match_file_names(hb: Handbook) -> Iterator[Diagnostic]:
 
 
 def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
-    tracks = {t.id for t in hb.settings.tracks} if hb.settings else None
+    tracks = hb.settings.track_ids if hb.settings else None
     seen: dict[tuple[str, int], str] = {}
     for lvl in hb.levels:
         if tracks is not None and lvl.track not in tracks:
@@ -176,9 +176,9 @@ def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     settings = hb.settings
     if settings:
-        if packet.track not in {t.id for t in settings.tracks}:
+        if packet.track not in settings.track_ids:
             yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'", ("track",))
-        if packet.cycle not in {c.id for c in settings.review_cycles}:
+        if packet.cycle not in settings.cycle_ids:
             known = ", ".join(c.id for c in settings.review_cycles)
             yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}' (known: {known})",
                         ("cycle",))
@@ -281,19 +281,13 @@ def empty_handbook(hb: Handbook) -> Iterator[Diagnostic]:
 def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     if hb.settings is None:
         return
-    due_soon = hb.settings.due_soon_days
-    items = [(m, m.governance.review_cadence or hb.settings.default_metric_cadence) for m in hb.metrics]
-    items += [(d, d.governance.review_cadence or hb.settings.default_dimension_cadence) for d in hb.dimensions]
-    for item, cadence in items:
-        last = item.governance.last_reviewed
-        if last > today.isoformat():
-            yield error(item.file, "review-in-future", f"last_reviewed {last} is in the future",
+    for row in governance_report(hb, today).rows:
+        if row.last_reviewed > today.isoformat():
+            yield error(row.file, "review-in-future", f"last_reviewed {row.last_reviewed} is in the future",
                         ("governance", "last_reviewed"))
-            continue
-        status = review_status(last, cadence, today, due_soon, item.governance.status == "retired")
-        if status.status == "overdue":
-            yield warning(item.file, "review-overdue", f"'{item.id}' was due for its {cadence} review on "
-                          f"{status.next_due.isoformat()} ({_days(-status.days_left)} ago): review it or retire it",
+        elif row.status == "overdue":
+            yield warning(row.file, "review-overdue", f"'{row.id}' was due for its {row.cadence} review on "
+                          f"{row.next_due} ({_days(-row.days_left)} ago): review it or retire it",
                           ("governance", "last_reviewed"))
 
 

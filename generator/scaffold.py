@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import jinja2
-
 from .model import Handbook, Level, ReviewCycle
+from .render.pages import template_environment
 
 EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-response, on-call, mentoring, "
                   "observability, documentation, glue-work, hiring, other")
@@ -69,9 +68,7 @@ def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_
     relative = f"packets/{cycle.id}/{slugify(candidate)}.yaml"
     path = root / relative
     criteria = [(d, d.criteria_for(target.id)) for d in hb.ordered_dimensions]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(root / "site_config" / "templates")),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = template_environment(root / "site_config" / "templates")
     env.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
     text = env.get_template("new_packet.yaml.j2").render(
         candidate=candidate, current=current, target=target, cycle=cycle.id,

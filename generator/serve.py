@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import ResultCache
-from .history import changelog, submission_dates
-from .process_health import process_health
-from .publish import ENGINE_ENV, engine_command, generate_docs
-from .render.config import build_config, read_base_config
+from .history import changelog, head_commit
+from .publish import ENGINE_ENV, BuildError, engine_command, prepare_sources
 from .report_formats import render
 from .validate import validate_repository
 
@@ -33,18 +31,32 @@ def snapshot(root: Path) -> dict[str, float]:
     return times
 
 
-def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None]) -> bool:
+class _History:
+    """The criteria changelog depends only on commits: read it again only when HEAD moves."""
+
+    def __init__(self, root: Path):
+        self.root, self.head, self.entries = root, None, ()
+
+    def entries_now(self) -> tuple:
+        head = head_commit(self.root)
+        if head is None or head != self.head:
+            self.head, self.entries = head, changelog(self.root)
+        return self.entries
+
+
+def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None],
+               history: _History) -> bool:
     report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")
         return False
-    health = process_health(report.handbook, submission_dates(root))
-    plan = generate_docs(root, workdir / "docs", report, today, include_private, changelog(root), health)
-    config = build_config(read_base_config(root / "mkdocs.yml"), plan.nav)
-    target = workdir / "mkdocs.yml"
-    if not target.is_file() or target.read_text("utf-8") != config:
-        target.write_text(config, "utf-8")
+    try:
+        prepare_sources(root, workdir, report, today, include_private, history.entries_now())
+    except BuildError as problem:
+        echo(f"error: {problem}")
+        echo("Still serving the last good pages.")
+        return False
     return True
 
 
@@ -56,7 +68,8 @@ def serve(root: Path, address: str, today: date, include_private: bool, echo: Ca
           poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
     workdir = root / ".handbook-build"
     workdir.mkdir(exist_ok=True)
-    if not regenerate(root, workdir, today, include_private, echo):
+    history = _History(root)
+    if not regenerate(root, workdir, today, include_private, echo, history):
         return 1
     # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
     extra = ["--livereload"] if engine == "mkdocs" else []
@@ -72,7 +85,7 @@ def serve(root: Path, address: str, today: date, include_private: bool, echo: Ca
             if current != seen:
                 seen = current
                 echo("Change detected: regenerating")
-                regenerate(root, workdir, today, include_private, echo)
+                regenerate(root, workdir, today, include_private, echo, history)
     except KeyboardInterrupt:
         pass
     finally:

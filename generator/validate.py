@@ -48,6 +48,7 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     selected: set[str] | None = None
     if only is not None:
         selected = set()
+        known = {s.display for s in sources}
         for path in only:
             source, problem = classify(root, path)
             if problem:
@@ -55,7 +56,8 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                 selected.add(problem.file)
             elif source:
                 selected.add(source.display)
-                if source.display not in {s.display for s in sources}:
+                if source.display not in known:
+                    known.add(source.display)
                     sources.append(source)
     if selected is not None:
         sources = [s for s in sources if s.kind != "packet" or s.display in selected]

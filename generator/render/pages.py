@@ -13,15 +13,15 @@ from . import text
 from .plan import SitePlan
 
 
+def template_environment(templates: Path) -> jinja2.Environment:
+    """The settings every template of the project is rendered with (pages, reports, scaffolds).
+    Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # output is Markdown; YAML text goes through the filters below
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(templates)
     env.filters.update(
         inline=lambda value: text.inline(value, schemes),
         block=lambda value: text.block(value, schemes),
