@@ -12,6 +12,7 @@ import click
 from . import __version__
 from .report_formats import FORMATS, render
 from .repository import find_root
+from .safe_text import for_terminal
 from .validate import Report, validate_repository
 
 ENGINES = ("mkdocs", "zensical")
@@ -32,7 +33,7 @@ def _root(root: Path | None) -> Path:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {for_terminal(message)}", err=True)
     sys.exit(1)
 
 

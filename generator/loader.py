@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Pointer, error
+from .safe_text import CONTROL, describe
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -249,6 +250,8 @@ class _Builder:
     def _on_scalar(self, event: Any) -> None:
         if event.tag not in _ALLOWED_TAGS:
             self._forbidden_tag(event)
+        if event.style == '"' and CONTROL.search(event.value):  # only escapes (`"\\e"`) get past libyaml's reader
+            self._control_character(event)
         stack = self.stack
         if stack and stack[-1].is_map and stack[-1].key is None:
             self._on_key(stack[-1], event)
@@ -267,6 +270,12 @@ class _Builder:
             self.problems.append(error(self.display, "duplicate-key", message).at(*_mark(event)))
         frame.seen[key] = event
         frame.key, frame.key_event = key, event
+
+    def _control_character(self, event: Any) -> None:
+        found = CONTROL.search(event.value)
+        message = (f"text holds the control character {describe(found.group())} (character {found.start() + 1} of the "
+                   "quoted text); control characters are not allowed, only newlines and tabs")
+        self.problems.append(error(self.display, "control-character", message).at(*_mark(event)))
 
     def _on_alias(self, event: Any) -> None:
         self.aliases += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .diagnostics import Diagnostic
+from .safe_text import for_terminal
 from .validate import Report
 
 FORMATS = ("text", "json", "github")
@@ -21,7 +22,7 @@ def render(report: Report, fmt: str) -> str:
 
 
 def _text(report: Report) -> str:
-    lines = [f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]" for d in report.diagnostics]
+    lines = [for_terminal(f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]") for d in report.diagnostics]
     return "\n".join([*lines, summary_line(report)])
 
 
@@ -41,6 +42,7 @@ def _as_dict(d: Diagnostic) -> dict:
 
 
 def _escape_data(text: str) -> str:
+    text = for_terminal(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

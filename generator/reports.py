@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +12,35 @@ import jinja2
 
 from .model import Dimension, Packet
 from .render.pages import template_environment
+from .safe_text import for_terminal
 
 
 def report_environment(templates: Path) -> jinja2.Environment:
     env = template_environment(templates / "reports")
+    env.finalize = _one_line  # every value a report prints, whatever its template says
     env.filters["md"] = markdown_cell
     env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{v:.0%}"
     return env
 
 
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\u2028\u2029]+[ \t]*")
+
+
+def _one_line(value: Any) -> Any:
+    """A value inside a line of a report: line breaks fold to spaces, and controls, bidirectional
+    and invisible characters are shown escaped, so no value can fake or erase a line."""
+    return for_terminal(_LINE_BREAKS.sub(" ", value)) if isinstance(value, str) else value
+
+
+# Every character GitHub-flavoured Markdown or HTML could act on (links, images, emphasis, tables,
+# headings, lists, autolinks, mentions, emoji shortcodes, math) becomes an entity: shown, never acted on.
+_MARKDOWN_INERT = str.maketrans({char: f"&#{ord(char)};" for char in "&<>`*_{}[]()#+-.!|~:=$@^\\"})
+
+
 def markdown_cell(value: Any) -> str:
-    """Text for a pull-request comment: no raw HTML, no table breaks, one line."""
-    text = " ".join(str(value).split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """Text for a pull-request comment or job summary: inert text on one line, never Markdown or HTML."""
+    return " ".join(str(value).split()).translate(_MARKDOWN_INERT)
 
 
 def render_report(templates: Path, name: str, fmt: str, **context: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any, Iterator
@@ -13,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 
 from .diagnostics import Diagnostic, Pointer, error
 from .loader import Document
+from .safe_text import describe
 
 try:  # a compiled validator answers "valid?" ~500× faster; the pure-Python one explains failures
     import jsonschema_rs
@@ -103,7 +105,10 @@ def _message(failure: ValidationError) -> str:
     if validator in ("minLength",):
         return "must not be empty"
     if validator == "maxLength":
-        return f"is longer than {expected} characters"
+        return (f"is {len(instance):,} characters long; the limit here is {expected:,} (shorten it, or link to a "
+                "longer document)" if isinstance(instance, str) else failure.message)
+    if validator == "not" and isinstance(expected, dict) and "pattern" in expected and isinstance(instance, str):
+        return _hidden_character_message(instance, expected["pattern"])
     if validator == "minItems":
         return f"needs at least {expected} item{'s' if expected != 1 else ''}, found {len(instance)}"
     if validator == "maxItems":
@@ -117,6 +122,16 @@ def _message(failure: ValidationError) -> str:
     if validator in ("maximum", "exclusiveMaximum"):
         return f"{shown} is too large: the maximum is {expected}"
     return failure.message
+
+
+def _hidden_character_message(instance: str, pattern: str) -> str:
+    found = re.search(pattern, instance)
+    if found is None:  # pragma: no cover - the validator said it matched
+        return "holds a character that is not allowed here"
+    char = next((c for c in found.group() if not c.isspace() or c in "\n\t\r"), found.group()[0])
+    return (f"holds {describe(char)} at character {instance.index(char, found.start()) + 1}: a name or title is one "
+            "line of visible text, without control, bidirectional or invisible characters (zero-width joiners "
+            "only between two characters)")
 
 
 def _pattern_message(instance: str, pattern: str) -> str:

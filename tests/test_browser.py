@@ -130,3 +130,49 @@ def test_search_results_for_hostile_text_run_no_script(page, site_url):
     page.locator(".md-search-result__item").first.wait_for()
     page.wait_for_timeout(500)
     assert dialogs == [] and page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def _serve(folder: Path):
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+TITLE_ATTACKS = ["</title><script>window.__pwned=1;alert(1)</script>", "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
+                 "</title><img src=x onerror=alert(3)>", "<svg/onload=alert(4)>"]
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def many_examples_url(request, tmp_path_factory):
+    """More examples than the navigation lists, so packet pages take their title from the page itself."""
+    from generator.render.plan import NAV_PACKETS_MAX
+
+    if request.param == "zensical":
+        pytest.importorskip("zensical")
+    repo = copy_content(tmp_path_factory.mktemp(f"titles-{request.param}"))
+    base = HOSTILE.read_text("utf-8")
+    for index in range(NAV_PACKETS_MAX + 2):
+        attack = TITLE_ATTACKS[index % len(TITLE_ATTACKS)].replace('"', '\\"')
+        packet = base.replace('candidate: <script>window.__pwned=1;alert(1)</script>Mallory & "Co"',
+                              f'candidate: "{attack}"')
+        (repo / "packets" / f"title-{index}.yaml").write_text(packet, "utf-8")
+    result = run_cli("build", "--engine", request.param, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    server = _serve(repo / "site")
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("index", range(len(TITLE_ATTACKS)))
+def test_packet_titles_run_no_script_beyond_the_navigation(page, many_examples_url, index):
+    dialogs, errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{many_examples_url}/packets/title-{index}/")
+    page.wait_for_load_state("networkidle")
+    assert dialogs == [] and errors == [] and page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("head img, head svg").count() == 0  # nothing broke out of <title>
+    title = page.title()
+    assert title.endswith(" - Northwind Engineering Handbook") and not set("<>&\"") & set(title), title
+    assert page.locator("article h1").first.inner_text().rstrip("¶") == TITLE_ATTACKS[index]  # shown as text

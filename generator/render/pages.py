@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
+import yaml
 
 from ..model import Handbook
 from . import text
@@ -50,5 +51,13 @@ def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> 
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)
-        rendered[page.path] = template.render(**common, **page.context, page_path=page.path, page_title=page.title)
+        body = template.render(**common, **page.context, page_path=page.path, page_title=page.title)
+        rendered[page.path] = front_matter(page.title) + body
     return rendered
+
+
+def front_matter(title: str) -> str:
+    """Every page names its title, whatever its template or its place in the navigation: without
+    one, the theme takes the title from the H1, and `striptags` in its <title> turns escaped
+    entities back into markup. The theme prints it unescaped, so it is a markup-free label."""
+    return "---\n" + yaml.safe_dump({"title": text.label(title)}, allow_unicode=True, width=1 << 16) + "---\n\n"

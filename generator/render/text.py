@@ -6,11 +6,14 @@ syntax in a YAML field must never reach a page as anything but inert text.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 
 import markdown
 import nh3
+
+from ..safe_text import visible
 
 INLINE_TAGS = {"a", "em", "strong", "code", "br"}
 BLOCK_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
@@ -25,10 +28,39 @@ def _markdown() -> markdown.Markdown:
     return _local.md
 
 
+# Python-Markdown looks for the end of every `[`, `![` and `<` in the rest of the text, so text
+# made of thousands of them costs the square of its length (20 KB of `[` took 37 s), and nested
+# list or quote markers recurse once per level. Beyond these counts the markers are shown as
+# written instead: the cost stays linear at any length the schemas allow.
+MAX_OPENERS = 64
+MAX_NESTING = 16
+_NESTED_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+]|[0-9]{1,9}[.)])(?=[ \t]|$)){%d,}" % (MAX_NESTING + 1), re.MULTILINE)
+
+
+def _defuse(text: str) -> str:
+    if text.count("[") > MAX_OPENERS:
+        text = text.replace("[", "\\[")
+    if text.count("<") > MAX_OPENERS:
+        text = text.replace("<", "&lt;")
+    return _NESTED_MARKERS.sub(_as_written, text)
+
+
+def _as_written(found: re.Match) -> str:
+    """A line of more nested list or quote markers than MAX_NESTING: its first marker escaped, so
+    the line is a paragraph that shows the markers."""
+    markers = found.group().lstrip(" \t")
+    number = re.match(r"[0-9]*", markers).end()
+    return markers[:number] + "\\" + markers[number:]
+
+
 def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
     converter = _markdown()
     converter.reset()
-    rendered = converter.convert(text)
+    try:
+        rendered = converter.convert(_defuse(visible(text)))
+    except RecursionError:  # nesting built from shapes _defuse does not count: show the text as written
+        converter.reset()
+        rendered = "<p>" + html.escape(visible(text)) + "</p>"
     clean = nh3.clean(rendered, tags=tags, attributes=_ATTRIBUTES, url_schemes=set(schemes),
                       link_rel="noopener noreferrer nofollow")
     # The page itself is Markdown again: text left in the sanitized HTML must not become links,
@@ -44,7 +76,7 @@ _NOTHING_TO_RENDER = re.compile(r"[^\W\d_](?:[^*_\[\]()<>&`\\!#{}|~\s]|[ \t])*")
 
 def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """One line of HTML: safe in a paragraph, a list item, a heading or a table cell."""
-    text = str(text)
+    text = visible(str(text))
     lines = [line.rstrip(" \t") for line in text.split("\n") if line.strip(" \t")]
     if lines and all(_NOTHING_TO_RENDER.fullmatch(line) for line in lines):  # no indentation: no code block
         return " ".join(" ".join(lines).split())
@@ -69,7 +101,7 @@ _PLAIN = str.maketrans({char: f"&#{ord(char)};" for char in "&<>\"'{}|*_`[]#\\!"
 
 def plain(text: object) -> str:
     """Escaped text with no Markdown at all: for titles, headings and navigation labels."""
-    return " ".join(str(text).split()).translate(_PLAIN)
+    return " ".join(visible(str(text)).split()).translate(_PLAIN)
 
 
 _UNSAFE_IN_LABELS = re.compile(r"[^\w\s.,'’()\-–—→:/+?]")
