@@ -48,12 +48,16 @@ def _valid(root: Path, today: date | None = None, paths: list[Path] | None = Non
 
 def _emit(root: Path, name: str, fmt: str, value: Any, **context: Any) -> None:
     """A report as JSON, or through its text or Markdown template in site_config/templates/reports/."""
-    from .reports import render_report, to_json
+    from .reports import ReportTemplateError, render_report, to_json
 
     if fmt == "json":
         click.echo(to_json(value))
-    else:
-        click.echo(render_report(root / "site_config" / "templates", name, fmt, **context), nl=False)
+        return
+    try:
+        text = render_report(root / "site_config" / "templates", name, fmt, **context)
+    except ReportTemplateError as problem:
+        _fail(str(problem))
+    click.echo(text, nl=False)
 
 
 def _progress(message: str) -> None:
@@ -127,7 +131,8 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
     except BuildError as failure:
         if failure.report is not None:
             click.echo(render(failure.report, "text"), err=True)
-        _fail(str(failure))
+        click.echo(f"error: {failure}", err=True)
+        sys.exit(failure.exit_code)  # 2 for a site folder the build must not replace
     warnings = len(result.report.warnings)
     click.echo(f"Built {result.pages} pages into {result.site_dir}"
                + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from .model import Handbook
 from .semantic_diff import SemanticDiff, diff_handbooks
@@ -22,16 +23,23 @@ class GitError(Exception):
 
 
 def git(root: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    return git_bytes(root, *args).decode("utf-8", "replace")
+
+
+def git_bytes(root: Path, *args: str) -> bytes:
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise GitError(result.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
-    return result.stdout.decode("utf-8", "replace")
+    return result.stdout
 
 
 def is_repository(root: Path) -> bool:
     try:
         return git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
-    except (GitError, FileNotFoundError):
+    except GitError:
         return False
 
 
@@ -45,27 +53,44 @@ def default_base(root: Path) -> str:
     return "HEAD"
 
 
-def load_revision(root: Path, revision: str) -> Handbook:
-    """The handbook model (rubrics, levels, settings) as it was at a revision."""
+Warn = Callable[[str], None]
+
+
+def load_revision(root: Path, revision: str, warn: Warn | None = None) -> Handbook:
+    """The handbook model (rubrics, levels, settings) as it was at a revision. Anything but regular
+    files and folders (symbolic links above all) is left out, and `warn` is told which."""
     commit = git(root, "rev-parse", "--verify", f"{revision}^{{commit}}").strip()
     present = [p for p in TRACKED if git(root, "ls-tree", "--name-only", commit, "--", p).strip()]
     with tempfile.TemporaryDirectory(prefix="handbook-rev-") as folder:
         if present:
-            archive = subprocess.run(["git", "archive", "--format=tar", commit, "--", *present], cwd=root,
-                                     capture_output=True, check=True).stdout
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                _extract(tar, folder)
+            archive = git_bytes(root, "archive", "--format=tar", commit, "--", *present)
+            try:
+                with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                    skipped = _extract(tar, folder)
+            except (tarfile.TarError, OSError) as exc:
+                raise GitError(f"cannot unpack the files of commit {commit[:10]}: {exc}") from None
+            for name in skipped:
+                if warn is not None:
+                    warn(f"{name} at commit {commit[:10]} is not a regular file (a symbolic link?); "
+                         f"the criteria history leaves it out")
         return validate_repository(Path(folder)).handbook
 
 
-def _extract(tar: tarfile.TarFile, folder: str) -> None:
-    """Extract only regular files and folders inside `folder` (Python < 3.11.4 has no filters)."""
+def _extract(tar: tarfile.TarFile, folder: str) -> list[str]:
+    """Extract only regular files and folders, only inside `folder`; return the names left out.
+    Links are never extracted: the working tree's loader refuses them too."""
+    safe, skipped = [], []
+    for member in tar.getmembers():
+        parts = member.name.split("/")
+        if (member.isfile() or member.isdir()) and not member.name.startswith("/") and ".." not in parts:
+            safe.append(member)
+        elif member.type != tarfile.XGLTYPE:  # `git archive` writes the commit id as a global header
+            skipped.append(member.name)
     if hasattr(tarfile, "data_filter"):
-        tar.extractall(folder, filter="data")
-        return
-    safe = [m for m in tar.getmembers() if (m.isfile() or m.isdir()) and not m.name.startswith("/")
-            and ".." not in m.name.split("/")]
-    tar.extractall(folder, members=safe)  # noqa: S202 - members checked above
+        tar.extractall(folder, members=safe, filter="data")
+    else:  # Python < 3.11.4 has no extraction filters
+        tar.extractall(folder, members=safe)  # noqa: S202 - members checked above
+    return skipped
 
 
 def load_working_tree(root: Path) -> Handbook:
@@ -84,12 +109,13 @@ class ChangelogEntry:
 def head_commit(root: Path) -> str | None:
     try:
         return git(root, "rev-parse", "HEAD").strip()
-    except (GitError, FileNotFoundError):
+    except GitError:
         return None
 
 
-def changelog(root: Path, limit: int = 50) -> tuple[ChangelogEntry, ...]:
-    """Semantic changes commit by commit, newest first; commits without any are left out."""
+def changelog(root: Path, limit: int = 50, warn: Warn | None = None) -> tuple[ChangelogEntry, ...]:
+    """Semantic changes commit by commit, newest first; commits without any are left out.
+    Raises GitError when git cannot produce a revision it listed; `warn` hears of files left out."""
     if not is_repository(root):
         return ()
     try:
@@ -98,10 +124,17 @@ def changelog(root: Path, limit: int = 50) -> tuple[ChangelogEntry, ...]:
         return ()
     entries = []
     models: dict[str, Handbook] = {}
+    warned: set[str] = set()
+
+    def warn_once(message: str) -> None:
+        name = message.split(" at commit ", 1)[0]
+        if warn is not None and name not in warned:
+            warned.add(name)
+            warn(message)
 
     def model(rev: str) -> Handbook:
         if rev not in models:
-            models[rev] = load_revision(root, rev)
+            models[rev] = load_revision(root, rev, warn_once)
         return models[rev]
 
     empty = Handbook(settings=None, composite=None)
@@ -139,7 +172,10 @@ def diff_since(root: Path, version: str, head: Handbook) -> SemanticDiff | None:
     commit = revision_at_version(root, version)
     if commit is None:
         return None
-    return diff_handbooks(load_revision(root, commit), head)
+    try:
+        return diff_handbooks(load_revision(root, commit), head)
+    except GitError:
+        return None
 
 
 def submission_dates(root: Path) -> dict[str, date]:

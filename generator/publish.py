@@ -1,7 +1,8 @@
 """Build the handbook: validate, generate Markdown, run MkDocs, then swap the new site into place.
 
-A failed build never leaves a half-written site: everything is built in a sibling folder and
-renamed over the old site only when MkDocs succeeded.
+A failed build never leaves a half-written site: everything is built in a private folder beside
+the site and exchanged with the old site only when MkDocs and the link check succeeded. Which
+folders a build may replace, the lock, and the exchange live in site_folder.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,13 +20,15 @@ from typing import Callable
 import jinja2
 
 from .cache import ResultCache
-from .history import changelog, submission_dates
+from .history import GitError, changelog, submission_dates
 from .linkcheck import check_site
 from .process_health import process_health
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import SitePlan, plan_site
 from .schema_check import KINDS, schema_text
+from .site_folder import SiteFolderError, check_site_folder, locked, mark, new_workspace, put_in_place, site_path
+from .template_errors import template_problem
 from .validate import Report, validate_repository
 
 Progress = Callable[[str], None]
@@ -37,9 +39,10 @@ ENGINES = ("mkdocs", "zensical")
 class BuildError(Exception):
     """The build stopped; `report` holds validation problems when that is why."""
 
-    def __init__(self, message: str, report: Report | None = None):
+    def __init__(self, message: str, report: Report | None = None, exit_code: int = 1):
         super().__init__(message)
         self.report = report
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
     if assets.is_dir():
         for asset in sorted(assets.rglob("*")):
             if asset.is_file():
-                files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_text("utf-8")
+                files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()  # logos are binary
     write_tree(docs_dir, files)
     return plan
 
@@ -78,8 +81,11 @@ def prepare_sources(root: Path, workdir: Path, report: Report, today: date, incl
         plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
     except ConfigError as exc:
         raise BuildError(str(exc)) from None
-    except jinja2.TemplateError as exc:
-        raise BuildError(template_problem(exc)) from None
+    except Exception as exc:  # an exception raised inside a template is the template's problem
+        problem = template_problem(exc)
+        if problem is None:
+            raise
+        raise BuildError(problem) from None
     config = build_config(base, plan.nav)
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:  # a watching server reloads on writes
@@ -87,33 +93,16 @@ def prepare_sources(root: Path, workdir: Path, report: Report, today: date, incl
     return plan
 
 
-def template_problem(exc: jinja2.TemplateError) -> str:
-    """A template error as `file:line: message`, without a traceback."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
-    line = getattr(exc, "lineno", None)
-    if line is None:
-        frames = [tb for tb in _traceback_frames(exc) if tb.tb_frame.f_code.co_filename.endswith(".j2")]
-        if frames:
-            name, line = frames[-1].tb_frame.f_code.co_filename, frames[-1].tb_lineno
-    return f"{name}:{line or 1}: template error: {exc.message or exc}"
-
-
-def _traceback_frames(exc: BaseException):
-    tb = exc.__traceback__
-    while tb is not None:
-        yield tb
-        tb = tb.tb_next
-
-
-def write_tree(folder: Path, files: dict[str, str]) -> None:
-    """Write files under folder, rewriting only those whose content changed, and removing the
-    rest, so that a watching server sees exactly what changed."""
+def write_tree(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write files (text, or bytes as they are) under folder, rewriting only those whose content
+    changed, and removing the rest, so that a watching server sees exactly what changed."""
     for relative, content in files.items():
         target = folder / relative
-        if target.is_file() and target.read_text("utf-8") == content:
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        if target.is_file() and target.read_bytes() == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, "utf-8")
+        target.write_bytes(data)
     if folder.is_dir():
         for existing in sorted(folder.rglob("*"), reverse=True):
             relative = existing.relative_to(folder).as_posix()
@@ -142,12 +131,26 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
     report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         raise BuildError("validation failed: nothing was built", report)
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    workspace = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    try:
+        site = site_path(site_dir)
+        check_site_folder(root, site)
+        with locked(site, progress) as staging:
+            plan = _build_into(root, site, new_workspace(staging, site), report, today, include_private,
+                               progress, engine)
+    except SiteFolderError as problem:
+        raise BuildError(str(problem), exit_code=problem.exit_code) from None
+    return BuildResult(site, len(plan.pages), report)
+
+
+def _build_into(root: Path, site: Path, workspace: Path, report: Report, today: date, include_private: bool,
+                progress: Progress, engine: str) -> SitePlan:
+    """Build in workspace (0700) and put the result in place at site; the workspace is removed."""
     try:
         progress("Reading criteria history from git")
-        history = changelog(root)
+        try:
+            history = changelog(root, warn=lambda message: progress(f"warning: {message}"))
+        except GitError as problem:
+            raise BuildError(f"cannot read the criteria history from git: {problem}") from None
         progress("Generating pages")
         plan = prepare_sources(root, workspace, report, today, include_private, history)
         progress(f"Building {len(plan.pages)} pages with {engine}")
@@ -159,10 +162,11 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
             raise BuildError(f"{len(broken)} broken link(s) in the built site; the previous site was left "
                              f"untouched:\n{listing}")
         progress("Publishing")
-        swap(workspace / "site", site_dir)
+        mark(workspace / "site")
+        put_in_place(root, workspace / "site", site)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
-    return BuildResult(site_dir, len(plan.pages), report)
+    return plan
 
 
 def run_engine(command: list[str], cwd: Path, engine: str) -> None:
@@ -171,19 +175,3 @@ def run_engine(command: list[str], cwd: Path, engine: str) -> None:
     if result.returncode != 0:
         output = "\n".join(line for line in (result.stderr + result.stdout).splitlines() if line.strip())
         raise BuildError(f"{engine} failed; the previous site was left untouched:\n{output[-4000:]}")
-
-
-def swap(new_site: Path, site_dir: Path) -> None:
-    """Replace site_dir with new_site by renames on the same filesystem."""
-    old = None
-    if site_dir.exists():
-        old = site_dir.with_name(f".{site_dir.name}-old-{os.getpid()}")
-        site_dir.rename(old)
-    try:
-        new_site.rename(site_dir)
-    except OSError:
-        if old is not None:
-            old.rename(site_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

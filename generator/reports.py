@@ -13,6 +13,11 @@ import jinja2
 from .model import Dimension, Packet
 from .render.pages import template_environment
 from .safe_text import for_terminal
+from .template_errors import template_problem
+
+
+class ReportTemplateError(Exception):
+    """A report template failed: the message names its file and line."""
 
 
 def report_environment(templates: Path) -> jinja2.Environment:
@@ -45,7 +50,14 @@ def markdown_cell(value: Any) -> str:
 
 def render_report(templates: Path, name: str, fmt: str, **context: Any) -> str:
     extension = {"text": "txt", "markdown": "md"}[fmt]
-    return report_environment(templates).get_template(f"{name}.{extension}.j2").render(**context).rstrip() + "\n"
+    try:
+        text = report_environment(templates).get_template(f"{name}.{extension}.j2").render(**context)
+    except Exception as exc:  # raised inside a template: say where, without a traceback
+        problem = template_problem(exc)
+        if problem is None:
+            raise
+        raise ReportTemplateError(problem) from None
+    return text.rstrip() + "\n"
 
 
 def to_json(value: Any) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .model import Handbook, Level, ReviewCycle
 from .render.pages import template_environment
+from .template_errors import template_problem
 
 EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-response, on-call, mentoring, "
                   "observability, documentation, glue-work, hiring, other")
@@ -70,11 +71,17 @@ def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_
     criteria = [(d, d.criteria_for(target.id)) for d in hb.ordered_dimensions]
     env = template_environment(root / "site_config" / "templates")
     env.filters["yaml_str"] = lambda value: json.dumps(str(value), ensure_ascii=False)
-    text = env.get_template("new_packet.yaml.j2").render(
-        candidate=candidate, current=current, target=target, cycle=cycle.id,
-        version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
-        packet_path=relative, schema_path=os.path.relpath(root / "generator/schemas/packet.schema.json", path.parent),
-        example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
+    try:
+        text = env.get_template("new_packet.yaml.j2").render(
+            candidate=candidate, current=current, target=target, cycle=cycle.id,
+            version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
+            packet_path=relative, schema_path=os.path.relpath(root / "generator/schemas/packet.schema.json", path.parent),
+            example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
+    except Exception as exc:  # raised inside the template: say where, without a traceback
+        problem = template_problem(exc)
+        if problem is None:
+            raise
+        raise ScaffoldError(problem) from None
     return NewPacket(path, relative, text)
 
 

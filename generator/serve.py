@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from .cache import ResultCache
-from .history import changelog, head_commit
+from .history import GitError, changelog, head_commit
 from .publish import ENGINE_ENV, BuildError, engine_command, prepare_sources
 from .report_formats import render
 from .validate import validate_repository
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
+WORKDIR_PREFIX = "handbook-serve-"
 
 
 def snapshot(root: Path) -> dict[str, float]:
@@ -34,13 +38,17 @@ def snapshot(root: Path) -> dict[str, float]:
 class _History:
     """The criteria changelog depends only on commits: read it again only when HEAD moves."""
 
-    def __init__(self, root: Path):
-        self.root, self.head, self.entries = root, None, ()
+    def __init__(self, root: Path, echo: Callable[[str], None] = lambda message: None):
+        self.root, self.head, self.entries, self.echo = root, None, (), echo
 
     def entries_now(self) -> tuple:
         head = head_commit(self.root)
         if head is None or head != self.head:
-            self.head, self.entries = head, changelog(self.root)
+            try:
+                entries = changelog(self.root, warn=lambda message: self.echo(f"warning: {message}"))
+            except GitError as problem:
+                raise BuildError(f"cannot read the criteria history from git: {problem}") from None
+            self.head, self.entries = head, entries
         return self.entries
 
 
@@ -66,16 +74,29 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
 
 def serve(root: Path, address: str, today: date, include_private: bool, echo: Callable[[str], None],
           poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
-    workdir = root / ".handbook-build"
-    workdir.mkdir(exist_ok=True)
-    history = _History(root)
+    """Generated pages (private ones too, with --include-private) live in a 0700 folder outside
+    the repository, removed when the preview stops; one left by a killed preview goes at the next."""
+    remove_stale_workdirs()
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
+    signal.signal(signal.SIGHUP, _stop_on_terminate)  # the terminal was closed
+    try:
+        return _serve_from(workdir, root, address, today, include_private, echo, poll_seconds, engine)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve_from(workdir: Path, root: Path, address: str, today: date, include_private: bool,
+                echo: Callable[[str], None], poll_seconds: float, engine: str) -> int:
+    history = _History(root, echo)
     if not regenerate(root, workdir, today, include_private, echo, history):
         return 1
     # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
     extra = ["--livereload"] if engine == "mkdocs" else []
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
     server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
-    signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
     seen = snapshot(root)
     try:
@@ -89,6 +110,29 @@ def serve(root: Path, address: str, today: date, include_private: bool, echo: Ca
     except KeyboardInterrupt:
         pass
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
     return server.returncode or 0
+
+
+def stop(server: subprocess.Popen, patience: float = 10.0) -> None:
+    """Ask the engine's server to stop; kill it if it has not within `patience` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=patience)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the work folders of previews that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        found = re.match(rf"{WORKDIR_PREFIX}(\d+)-", folder.name)
+        if found is None or not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
