@@ -25,6 +25,7 @@ import secrets
 import sqlite3
 import stat
 import sys
+import tempfile
 from functools import cache
 from importlib import metadata, resources
 from importlib.abc import Traversable
@@ -130,16 +131,23 @@ def _private_file(path: Path) -> None:
 
 
 def _secret(folder: Path) -> bytes:
+    """The folder's signing key: made once, atomically (two first runs agree on it), mode 0600."""
     path = folder / SECRET
+    if not path.exists() and not path.is_symlink():
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".secret-")  # mkstemp: always 0600
+        try:
+            os.write(descriptor, secrets.token_bytes(_SECRET_BYTES))
+            os.close(descriptor)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
     _private_file(path)
     value = path.read_bytes()
     if len(value) != _SECRET_BYTES:
-        value = secrets.token_bytes(_SECRET_BYTES)
-        descriptor = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            os.write(descriptor, value)
-        finally:
-            os.close(descriptor)
+        raise UnsafeCache(f"{path} is not a key this program wrote; remove it")
     return value
 
 

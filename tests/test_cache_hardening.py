@@ -264,3 +264,22 @@ def test_the_fingerprint_walks_the_package_rather_than_a_list():
     assert {"rules.py", "cli.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
+
+
+def test_a_secret_this_program_did_not_write_is_refused(repo, tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    (folder / SECRET).write_bytes(b"short")
+    warnings = []
+    cache = ResultCache(folder, warn=warnings.append)
+    assert cache.connection is None and "remove it" in warnings[0]
+    assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
+
+
+def test_first_runs_in_parallel_agree_on_the_secret(tmp_path):
+    folder = tmp_path / "cache"
+    script = "import sys; from pathlib import Path; from generator.cache import ResultCache; ResultCache(Path(sys.argv[1]))"
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(folder)]) for _ in range(4)]
+    assert all(run.wait(timeout=60) == 0 for run in runs)
+    assert len((folder / SECRET).read_bytes()) == 32
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".secret-")) == []
