@@ -40,6 +40,36 @@ def check_source(kind: str, display: str, raw: bytes) -> dict:
     }
 
 
+_ROW_KEYS = frozenset({"loaded", "data", "diagnostics", "clean"})
+_DIAGNOSTIC_FIELDS = frozenset(f.name for f in fields(Diagnostic))
+_DIAGNOSTIC_TYPES = {"file": str, "message": str, "code": str, "severity": str, "pointer": list, "line": int,
+                     "column": int, "on_key": bool}
+
+
+def usable_row(kind: str, row: object) -> bool:
+    """Whether a cached row has the shape `check_source` gives (anything else is a miss, never a
+    crash), and decides nothing the file's bytes must: a packet that could be published (anything
+    but `visibility: private`) is always checked afresh from its bytes."""
+    if not isinstance(row, dict) or set(row) != _ROW_KEYS:
+        return False
+    loaded, data, diagnostics, clean = row["loaded"], row["data"], row["diagnostics"], row["clean"]
+    if not isinstance(loaded, bool) or not isinstance(clean, bool) or not isinstance(diagnostics, list):
+        return False
+    if (not loaded and (data is not None or clean)) or (clean and not isinstance(data, dict)):
+        return False
+    for item in diagnostics:
+        if not isinstance(item, dict) or set(item) != _DIAGNOSTIC_FIELDS:
+            return False
+        if any(type(item[name]) is not expected for name, expected in _DIAGNOSTIC_TYPES.items() if name in item):
+            return False
+        if item["severity"] not in ("error", "warning") or not all(
+                type(part) in (str, int) for part in item["pointer"]):
+            return False
+    if kind == "packet" and loaded and not (isinstance(data, dict) and data.get("visibility") == "private"):
+        return False
+    return True
+
+
 def _to_dict(d: Diagnostic) -> dict:
     return {f.name: getattr(d, f.name) for f in fields(d)}
 
@@ -69,7 +99,9 @@ def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
             results[source.display] = _failed(error(source.display, "unreadable",
                                                     f"cannot read file: {exc.strerror or exc}"))
     keys = {s.display: key_for(s.kind, raws[s.display]) for s in sources if s.display in raws}
-    cached = cache.get_many(keys.values()) if cache else {}
+    kinds = {keys[s.display]: s.kind for s in sources if s.display in keys}
+    cached = {key: row for key, row in (cache.get_many(keys.values()) if cache else {}).items()
+              if key in kinds and usable_row(kinds[key], row)}
     misses = [s for s in sources if s.display in keys and keys[s.display] not in cached]
     if progress and len(misses) >= PROGRESS_FROM:
         progress(f"Checking {len(misses):,} files ({len(sources) - len(misses):,} unchanged, from the cache)")

@@ -254,25 +254,30 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 @main.command()
 @format_option(("text", "json"))
 @root_option
-def stats(fmt: str, root: Path | None) -> None:
+@today_option
+def stats(fmt: str, root: Path | None, today: str | None) -> None:
     """Process health: per-cycle aggregates over all real packets, with small groups suppressed."""
     from .history import submission_dates
     from .process_health import process_health
 
     root = _root(root)
-    health = process_health(_valid(root).handbook, submission_dates(root))
+    health = process_health(_valid(root, _today(today)).handbook, submission_dates(root))
     _emit(root, "stats", fmt, health, health=health)
 
 
 @main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
 @root_option
-def codeowners(check: bool, root: Path | None) -> None:
+@today_option
+def codeowners(check: bool, root: Path | None, today: str | None) -> None:
     """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
-    from .codeowners import PATH, render_codeowners
+    from .codeowners import PATH, CodeownersError, render_codeowners
 
     root = _root(root)
-    expected = render_codeowners(_valid(root).handbook)
+    try:
+        expected = render_codeowners(_valid(root, _today(today)).handbook)
+    except CodeownersError as problem:
+        _fail(str(problem))
     target = root / PATH
     current = target.read_text("utf-8") if target.is_file() else None
     if check:

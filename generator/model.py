@@ -292,6 +292,7 @@ class Settings:
     default_owners: tuple[str, ...] = ()
     packet_owners: tuple[str, ...] = ()
     minimum_group_size: int = 5
+    protected_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (CODEOWNERS path, owners)
 
     @cached_property
     def track_ids(self) -> frozenset[str]:
