@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 MAX_DATABASE_BYTES = 512 * 1024 * 1024
-_CODE = ("loader.py", "schema_check.py", "diagnostics.py", "batch.py", "cache.py")
+_CODE = ("loader.py", "schema_check.py", "rules.py", "diagnostics.py", "batch.py", "cache.py")
 _LIBRARIES = ("PyYAML", "jsonschema", "jsonschema-rs", "referencing")
 
 

@@ -194,30 +194,34 @@ _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _NOT_MARKDOWN = frozenset({"link", "id", "$schema"})  # addresses and ids: checked by the schemas
 
 
-def text_links(file: str, data: Any, pointer: tuple = ()) -> Iterator[Diagnostic]:
+def text_links(file: str, data: Any) -> Iterator[Diagnostic]:
     """Relative links and footnote or reference definitions in any text of one document."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key not in _NOT_MARKDOWN:
-                yield from text_links(file, value, pointer + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from text_links(file, value, pointer + (index,))
-    elif isinstance(data, str) and ("](" in data or "]:" in data):
-        for match in _DEFINITION.finditer(data):
-            label = match.group(1)
-            if label.startswith("^"):
-                yield error(file, "footnote", f"footnote definition '[{label}]:' is not supported in handbook text "
-                            "(it would become a link to a page that does not exist); write the note in the "
-                            "sentence itself", pointer)
-            elif not _ABSOLUTE.match(match.group(2)):
-                yield error(file, "relative-link", f"link definition '[{label}]: {match.group(2)}' is relative; links "
-                            "in handbook text must be full addresses such as https://example.com/page", pointer)
-        for match in _INLINE_LINK.finditer(data):
-            if not _ABSOLUTE.match(match.group(1)):
-                yield error(file, "relative-link", f"link '({match.group(1)})' is relative; links in handbook text "
-                            "must be full addresses such as https://example.com/page (a relative one points at a "
-                            "generated page that does not exist)", pointer)
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:  # iterative: this runs over every file at every validation
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((pointer + (k,), v) for k, v in node.items() if k not in _NOT_MARKDOWN)
+        elif isinstance(node, list):
+            stack.extend((pointer + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and ("](" in node or "]:" in node):
+            yield from _links_in(file, node, pointer)
+
+
+def _links_in(file: str, data: str, pointer: tuple) -> Iterator[Diagnostic]:
+    for match in _DEFINITION.finditer(data):
+        label = match.group(1)
+        if label.startswith("^"):
+            yield error(file, "footnote", f"footnote definition '[{label}]:' is not supported in handbook text "
+                        "(it would become a link to a page that does not exist); write the note in the "
+                        "sentence itself", pointer)
+        elif not _ABSOLUTE.match(match.group(2)):
+            yield error(file, "relative-link", f"link definition '[{label}]: {match.group(2)}' is relative; links "
+                        "in handbook text must be full addresses such as https://example.com/page", pointer)
+    for match in _INLINE_LINK.finditer(data):
+        if not _ABSOLUTE.match(match.group(1)):
+            yield error(file, "relative-link", f"link '({match.group(1)})' is relative; links in handbook text "
+                        "must be full addresses such as https://example.com/page (a relative one points at a "
+                        "generated page that does not exist)", pointer)
 
 
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:

@@ -74,8 +74,6 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     for finding in rules.check_all(handbook, today):
         doc = by_file.get(finding.file)
         diagnostics.append(doc.locate(finding) if doc else finding)
-    for _, doc, _ in documents:
-        diagnostics.extend(doc.locate(finding) for finding in rules.text_links(doc.path, doc.data))
     if selected is not None:
         diagnostics = [d for d in diagnostics if d.file in selected]
     checked = len(selected) if selected is not None else len(sources)

@@ -202,3 +202,14 @@ def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_file
     result = run_cli("build", "--include-private", cwd=repo)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "packets/2026-h1/ada.yaml" in result.stderr and "packets/2026-h2/ada.yaml" in result.stderr
+
+
+def test_a_relative_link_is_reported_from_a_warm_cache_too(repo, tmp_path):
+    from generator.cache import ResultCache
+
+    edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
+         "six months on.", '    impact: "see [x](other.md)"')
+    cache = ResultCache(tmp_path / "cache")
+    cold, warm = (validate_repository(repo, today=TODAY, cache=cache) for _ in range(2))
+    assert [(d.file, d.code, d.line) for d in cold.errors] == [(PRIYA, "relative-link", 32)]
+    assert cold.diagnostics == warm.diagnostics
