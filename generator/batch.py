@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Callable
 
-from . import schema_check
+from . import rules, schema_check
 from .cache import ResultCache, key_for
 from .diagnostics import Diagnostic, error
 from .loader import MAX_FILE_BYTES, Document, load_bytes
@@ -32,6 +32,7 @@ def check_source(kind: str, display: str, raw: bytes) -> dict:
     diagnostics = list(loaded.diagnostics)
     if loaded.document is not None:
         diagnostics += schema_check.check(loaded.document, kind)
+        diagnostics += [loaded.document.locate(d) for d in rules.text_links(display, loaded.document.data)]
     return {
         "loaded": loaded.document is not None,
         "data": loaded.document.data if loaded.document is not None else None,

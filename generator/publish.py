@@ -25,7 +25,7 @@ from .linkcheck import check_site
 from .process_health import process_health
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
-from .render.plan import SitePlan, plan_site
+from .render.plan import PlanError, SitePlan, plan_site
 from .schema_check import KINDS, schema_text
 from .site_folder import SiteFolderError, check_site_folder, locked, mark, new_workspace, put_in_place, site_path
 from .template_errors import template_problem
@@ -79,7 +79,7 @@ def prepare_sources(root: Path, workdir: Path, report: Report, today: date, incl
         base = read_base_config(root / "mkdocs.yml")
         health = process_health(report.handbook, submission_dates(root))
         plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
-    except ConfigError as exc:
+    except (ConfigError, PlanError) as exc:
         raise BuildError(str(exc)) from None
     except Exception as exc:  # an exception raised inside a template is the template's problem
         problem = template_problem(exc)

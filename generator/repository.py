@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -21,6 +23,12 @@ KIND_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 SEARCHED_FOLDERS = ("site_config", "rubrics", "levels", "packets")
 SETTINGS_FILE = "site_config/handbook.yaml"
+# A packet's file name becomes its page's address (packets/<name>/): lowercase ASCII letters, digits
+# and single hyphens, so no name can end a URL early (?, #), be decoded twice (%20) or break Markdown
+# links ()). Names of pages the site always has are reserved.
+PACKET_NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+PACKET_NAME_MAX = 80
+RESERVED_PACKET_NAMES = frozenset({"index"})
 _UNKNOWN_PLACE = ("not a place where the handbook keeps data files "
                   "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/)")
 
@@ -74,6 +82,7 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
                     problems.append(problem)
                 elif source:
                     files.append(source)
+                    problems.extend(file_name_problems(source))
     files.sort(key=lambda f: f.display)
     problems.sort(key=lambda d: d.file)
     return files, problems
@@ -119,6 +128,30 @@ def classify(root: Path, path: Path) -> tuple[SourceFile | None, Diagnostic | No
             return None, None  # templates and other settings files are not data
         return None, error(display, "unknown-kind", _UNKNOWN_PLACE)
     return SourceFile(absolute, relative, kind), None
+
+
+def file_name_problems(source: SourceFile) -> list[Diagnostic]:
+    """A packet whose file name cannot be a page address, with the name to rename it to."""
+    if source.kind != "packet":
+        return []
+    stem = source.display.rsplit("/", 1)[-1].removesuffix(".yaml")
+    fix = packet_file_stem(stem)
+    if stem in RESERVED_PACKET_NAMES:
+        return [error(source.display, "reserved-file-name", f"a packet cannot be named '{stem}.yaml': the site's "
+                      f"page packets/{stem}/ is the example gallery; rename it to {stem}-packet.yaml")]
+    if not PACKET_NAME_PATTERN.fullmatch(stem) or len(stem) > PACKET_NAME_MAX:
+        return [error(source.display, "file-name", f"packet file name '{stem}.yaml' cannot be a page address: use "
+                      f"lowercase letters, digits and single hyphens (at most {PACKET_NAME_MAX} characters); "
+                      f"rename it to {fix}.yaml")]
+    return []
+
+
+def packet_file_stem(text: str) -> str:
+    """The closest valid packet file name to `text` (what a rename should use)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:PACKET_NAME_MAX].rstrip("-")
+    stem = stem or "packet"
+    return f"{stem}-packet" if stem in RESERVED_PACKET_NAMES else stem
 
 
 def _inside(root: Path, path: Path) -> bool:

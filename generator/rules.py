@@ -5,9 +5,10 @@ Each finding names a file and a JSON path; the validate stage turns paths into l
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic, error, warning
 from .governance import governance_report
@@ -173,6 +174,56 @@ def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
         yield from _packet_context(hb, packet)
 
 
+def example_page_names(hb: Handbook) -> Iterator[Diagnostic]:
+    """Each published example gets the page packets/<file name>/: two examples with the same file
+    name in different folders would overwrite one another's page."""
+    first: dict[str, str] = {}
+    for packet in sorted((p for p in hb.packets if p.is_example), key=lambda p: p.file):
+        if packet.slug in first:
+            yield error(packet.file, "duplicate-page", f"example packets {first[packet.slug]} and {packet.file} would "
+                        f"both be published as packets/{packet.slug}/; rename one of them")
+        first.setdefault(packet.slug, packet.file)
+
+
+# Links in YAML text must be absolute: a relative target ("other.md", "#part", "../x") or a
+# reference or footnote definition ("[^1]: note") points at a page of the generated site that
+# does not exist, and the build's link check fails on every page that shows the text.
+_INLINE_LINK = re.compile(r"\]\(\s*<?([^\s)>]*)")
+_DEFINITION = re.compile(r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?(\S*)", re.MULTILINE)
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_MARKDOWN = frozenset({"link", "id", "$schema"})  # addresses and ids: checked by the schemas
+
+
+def text_links(file: str, data: Any) -> Iterator[Diagnostic]:
+    """Relative links and footnote or reference definitions in any text of one document."""
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack:  # iterative: this runs over every file at every validation
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((pointer + (k,), v) for k, v in node.items() if k not in _NOT_MARKDOWN)
+        elif isinstance(node, list):
+            stack.extend((pointer + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and ("](" in node or "]:" in node):
+            yield from _links_in(file, node, pointer)
+
+
+def _links_in(file: str, data: str, pointer: tuple) -> Iterator[Diagnostic]:
+    for match in _DEFINITION.finditer(data):
+        label = match.group(1)
+        if label.startswith("^"):
+            yield error(file, "footnote", f"footnote definition '[{label}]:' is not supported in handbook text "
+                        "(it would become a link to a page that does not exist); write the note in the "
+                        "sentence itself", pointer)
+        elif not _ABSOLUTE.match(match.group(2)):
+            yield error(file, "relative-link", f"link definition '[{label}]: {match.group(2)}' is relative; links "
+                        "in handbook text must be full addresses such as https://example.com/page", pointer)
+    for match in _INLINE_LINK.finditer(data):
+        if not _ABSOLUTE.match(match.group(1)):
+            yield error(file, "relative-link", f"link '({match.group(1)})' is relative; links in handbook text "
+                        "must be full addresses such as https://example.com/page (a relative one points at a "
+                        "generated page that does not exist)", pointer)
+
+
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     settings = hb.settings
     if settings:
@@ -296,4 +347,4 @@ def _days(count: int) -> str:
 
 
 RULES: tuple[Rule, ...] = (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks,
-                           dimension_references, metric_principles, composite_rules, packet_rules)
+                           dimension_references, metric_principles, composite_rules, packet_rules, example_page_names)

@@ -59,6 +59,9 @@ def check(document: Document, kind: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for failure in validator_for(kind).iter_errors(document.data):
         found.extend(_explain(document.path, failure))
+    if not found:  # the two validators disagree: never let "invalid" pass in silence
+        found.append(error(document.path, "schema-invalid", f"{document.path} does not match the {kind} schema "
+                           f"(generator/schemas/{kind}.schema.json); check every value against it"))
     return [document.locate(d) for d in dict.fromkeys(found)]  # `required` repeats per missing key
 
 
@@ -137,7 +140,7 @@ def _hidden_character_message(instance: str, pattern: str) -> str:
 def _pattern_message(instance: str, pattern: str) -> str:
     if pattern.startswith("^[a-z"):
         return f"'{instance}' is not a valid id: {_ID_HINT}"
-    if pattern == "\\S":
+    if pattern.startswith("[^\\t\\n"):  # "contains a character that is not white space"
         return "must not be blank"
     if "[0-9]{4}-[0-9]{2}-[0-9]{2}" in pattern:
         return f"'{instance}' is not a date in YYYY-MM-DD form"

@@ -14,7 +14,7 @@ from .cache import ResultCache
 from .diagnostics import Diagnostic, error
 from .loader import Document
 from .model import Handbook
-from .repository import SourceFile, classify, discover
+from .repository import SourceFile, classify, discover, file_name_problems
 
 REQUIRED_FILES = {"settings": "site_config/handbook.yaml", "composite": "rubrics/composite.yaml"}
 
@@ -59,6 +59,7 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                 if source.display not in known:
                     known.add(source.display)
                     sources.append(source)
+                    problems.extend(file_name_problems(source))
     if selected is not None:
         sources = [s for s in sources if s.kind != "packet" or s.display in selected]
     documents, diagnostics = _load_and_check(sources, cache, workers, progress)

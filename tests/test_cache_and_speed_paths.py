@@ -107,3 +107,74 @@ def test_plain_text_fast_path_renders_like_markdown(text):
     slow = " ".join(re.sub(r"</?p>", " ", render_text._render(text, render_text.INLINE_TAGS | {"p"},
                                                                frozenset({"https"}))).split())
     assert render_text.inline(text) == slow
+
+
+# Where Python's `re` and the compiled (ECMA-262) engine read a pattern differently: `$` before a
+# final newline, and which characters `\s` calls white space.
+EDGE_CHARACTERS = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1f", "\ufeff", "\xa0",
+                   "\u3000", "\u180e", "\u200b", " ", "\t"]
+AGREEMENT_SOURCES = {"packet": PRIYA, "dimension": "rubrics/dimensions/reliability.yaml",
+                     "metric": "rubrics/metrics/change-failure-rate.yaml", "level": "levels/ic4.yaml",
+                     "settings": "site_config/handbook.yaml", "composite": "rubrics/composite.yaml"}
+
+
+def _string_paths(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _string_paths(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _string_paths(value, path + (index,))
+    elif isinstance(node, str):
+        yield path
+
+
+def _replaced(node, path, value):
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: (_replaced(v, rest, value) if k == head else v) for k, v in node.items()}
+    return [(_replaced(v, rest, value) if i == head else v) for i, v in enumerate(node)]
+
+
+@given(st.data())
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_both_validators_agree_on_line_breaks_and_white_space(data):
+    kind = data.draw(st.sampled_from(sorted(AGREEMENT_SOURCES)))
+    document = load_bytes((REPO / AGREEMENT_SOURCES[kind]).read_bytes(), "x.yaml").document
+    path = data.draw(st.sampled_from(list(_string_paths(document.data))))
+    value = _get(document.data, path)
+    edge = data.draw(st.sampled_from(EDGE_CHARACTERS))
+    shape = data.draw(st.sampled_from(["suffix", "prefix", "inside", "only", "doubled"]))
+    middle = len(value) // 2
+    mutated = {"suffix": value + edge, "prefix": edge + value, "inside": value[:middle] + edge + value[middle:],
+               "only": edge, "doubled": value + edge + edge}[shape]
+    changed = _replaced(document.data, path, mutated)
+    full = list(schema_check.validator_for(kind).iter_errors(changed))
+    assert schema_check.is_valid(changed, kind) == (not full), (kind, path, mutated)
+
+
+def _get(node, path):
+    for part in path:
+        node = node[part]
+    return node
+
+
+def test_a_trailing_newline_in_an_id_is_reported_at_its_line(repo):
+    edit(repo / "rubrics/dimensions/reliability.yaml", "id: rel-ic4-oncall", 'id: "rel-ic4-oncall\\n"')
+    report = validate_repository(repo, today=TODAY)
+    found = [(d.file, d.code) for d in report.errors]
+    assert ("rubrics/dimensions/reliability.yaml", "schema-pattern") in found
+
+
+def test_a_document_the_fast_validator_refuses_is_never_passed_in_silence(monkeypatch):
+    class Refuses:
+        def is_valid(self, _data):
+            return False
+
+    monkeypatch.setattr(schema_check, "fast_validator_for", lambda kind: Refuses())
+    document = load_bytes((REPO / PRIYA).read_bytes(), PRIYA).document
+    found = schema_check.check(document, "packet")
+    assert [(d.file, d.code, d.pointer) for d in found] == [(PRIYA, "schema-invalid", ())]
+    assert PRIYA in found[0].message

@@ -21,6 +21,10 @@ NAV_PACKETS_MAX = 20
 WORKED_EXAMPLE_RATINGS = {"delivery": [5, 4, 5], "reliability": [2, 3, 2], "collaboration": [4, 3, 4]}
 
 
+class PlanError(ValueError):
+    """Two generated pages would have the same address."""
+
+
 @dataclass(frozen=True)
 class Page:
     path: str
@@ -125,8 +129,26 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
+    _refuse_collisions(pages)
     nav = _nav(tracks, pairs, dims, metric_rows, packets, health)
     return SitePlan(tuple(pages), nav, include_private)
+
+
+def _refuse_collisions(pages: list[Page]) -> None:
+    """Validation reports the usual causes (reserved or shared packet file names); this catches the
+    rest, e.g. the same file name in two cycles in an internal build, before any page is written."""
+    seen: dict[str, Page] = {}
+    for page in pages:
+        if page.path in seen:
+            first = seen[page.path]
+            raise PlanError(f"two pages would be written to {page.path} ({_origin(first)} and {_origin(page)}); "
+                            "rename one of the files so that each page has its own address")
+        seen[page.path] = page
+
+
+def _origin(page: Page) -> str:
+    view = page.context.get("view")
+    return view.packet.file if view is not None else f"the {page.title} page"
 
 
 def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ...]:

@@ -62,11 +62,20 @@ def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
         converter.reset()
         rendered = "<p>" + html.escape(visible(text)) + "</p>"
     clean = nh3.clean(rendered, tags=tags, attributes=_ATTRIBUTES, url_schemes=set(schemes),
-                      link_rel="noopener noreferrer nofollow")
+                      link_rel="noopener noreferrer nofollow", attribute_filter=_absolute_links_only)
     # The page itself is Markdown again: text left in the sanitized HTML must not become links,
     # emphasis, attribute lists or table cells there. Entities inside attribute values decode
     # back to the same characters in the browser, so escaping the whole string is safe.
     return clean.translate(_MARKDOWN_SYNTAX)
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    """A relative link (or a footnote turned into one) would point at a generated page that does
+    not exist: its text stays, its href goes. Validation reports it at the YAML line too."""
+    return value if attribute != "href" or _ABSOLUTE.match(value) else None
 
 
 # Lines that start with a letter and hold none of these characters render to themselves: most
