@@ -114,7 +114,7 @@ def _spreads(hb: Handbook, group: list[Packet], minimum: int) -> tuple[Dimension
     result = []
     for dim in hb.ordered_dimensions:
         per_packet = [ratings for p in group
-                      if len(ratings := [r for a in p.assessments if (r := a.rating(dim.id)) is not None]) >= 2]
+                      if len(ratings := [r for a in p.all_assessments if (r := a.rating(dim.id)) is not None]) >= 2]
         if len(per_packet) >= minimum:
             result.append(DimensionSpread(dim.id, dim.name, mean(max(r) - min(r) for r in per_packet),
                                           mean(pvariance(r) for r in per_packet)))

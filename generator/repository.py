@@ -16,13 +16,16 @@ KIND_PATTERNS: tuple[tuple[str, str], ...] = (
     ("dimension", "rubrics/dimensions/*.yaml"),
     ("metric", "rubrics/metrics/*.yaml"),
     ("level", "levels/*.yaml"),
+    ("review", "packets/*.reviews/*.yaml"),  # one reviewer's file beside a packet (see reviews.py)
+    ("review", "packets/**/*.reviews/*.yaml"),
     ("packet", "packets/*.yaml"),
     ("packet", "packets/**/*.yaml"),
 )
 SEARCHED_FOLDERS = ("site_config", "rubrics", "levels", "packets")
 SETTINGS_FILE = "site_config/handbook.yaml"
 _UNKNOWN_PLACE = ("not a place where the handbook keeps data files "
-                  "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/)")
+                  "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/, "
+                  "packets/**/<slug>.reviews/)")
 
 
 @dataclass(frozen=True)
