@@ -451,7 +451,7 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
     originals = {r.file: r for p in report.handbook.packets if p.cycle == cycle for r in p.reviews}
     texts = {r.file: file_text(r.file, {"reviewer": r.reviewer, "packet": r.packet, "date": r.date}, body_of(r.content))
              for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed}
-    waiting = [p.file for p in chosen if not p.is_decided and p.sealed_reviews]
+    waiting = [p.file for p in report.handbook.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
         (root / relative).write_text(text, "utf-8")
         click.echo(f"Revealed {relative}")
