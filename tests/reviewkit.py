@@ -47,9 +47,11 @@ class Committee:
 def enable_sealing(repo: Path, committee: Committee, keep: bool = True, bar: float | None = None) -> None:
     members = "".join(f"\n      - member: Member {i}\n        recipient: {r}" for i, r in enumerate(committee.recipients))
     extra = f"\n  conflict_bar: {bar}" if bar is not None else ""
-    edit(repo / "site_config/handbook.yaml", "review_process:\n  reviewers_per_packet: 3",
-         f"review_process:\n  reviewers_per_packet: 3{extra}\n  sealing:\n    enabled: true\n"
-         f"    decisions_keep_ratings: {'true' if keep else 'false'}\n    committee:{members}")
+    settings = repo / "site_config/handbook.yaml"
+    edit(settings, "review_process:\n  reviewers_per_packet: 3", f"review_process:\n  reviewers_per_packet: 3{extra}")
+    edit(settings, "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n",
+         f"  sealing:\n    enabled: true\n    decisions_keep_ratings: {'true' if keep else 'false'}\n"
+         f"    committee:{members}\n")
 
 
 def write_packet(repo: Path, slug: str, decision: str, cycle: str = "2026-h2") -> str:
