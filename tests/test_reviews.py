@@ -193,3 +193,13 @@ def test_reveal_only_after_decision_and_only_when_settings_keep_ratings(repo: Pa
     assert "3 of 3 reviews in" in readiness.stdout and f"delivery 4 ({SECRET_NOTE} bob)" in readiness.stdout
     assert "Composite: 4" in readiness.stdout
     assert FIXED_TODAY  # the decision dates of the fixtures lie before the fixed today
+
+
+def test_validating_one_review_file_checks_it_against_its_packet(repo: Path):
+    packet = write_packet(repo, "echo", "submitted")
+    path = write_review(repo, packet, "erin", body((3, 3, 3)), None)
+    assert run_cli("validate", str(path), cwd=repo).returncode == 0
+    edit(path, "- billing-bus-plan", "- not-in-the-packet")
+    result = run_cli("validate", str(path), cwd=repo)
+    assert result.returncode == 1 and "'not-in-the-packet' is not an evidence id" in result.stdout
+    assert "1 file checked" in result.stdout
