@@ -35,6 +35,7 @@ from .model import (
     TimeInLevel,
     Track,
 )
+from .reviews import attach_reviews, review
 
 
 def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tuple[str, Any]] = ()) -> Handbook:
@@ -44,13 +45,15 @@ def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tup
     for kind, file, data in valid:
         by_kind.setdefault(kind, []).append(_BUILDERS[kind](file, data))
     declared_ids = frozenset(_declared_ids(declared))
+    reviews = tuple(by_kind.get("review", []))
     return Handbook(
         settings=next(iter(by_kind.get("settings", [])), None),
         composite=next(iter(by_kind.get("composite", [])), None),
         levels=tuple(by_kind.get("level", [])),
         dimensions=tuple(by_kind.get("dimension", [])),
         metrics=tuple(by_kind.get("metric", [])),
-        packets=tuple(by_kind.get("packet", [])),
+        packets=attach_reviews(tuple(by_kind.get("packet", [])), reviews),
+        reviews=reviews,
         declared_ids=declared_ids,
     )
 
@@ -143,11 +146,19 @@ def settings(file: str, d: dict) -> Settings:
         tuple(ReviewCycle(c["id"], c["name"], c["opens"], c["closes"]) for c in d["review_cycles"]),
         gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
         pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
-        ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"])),
+        _review_process(proc),
         file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())),
         pub.get("minimum_group_size", 5),
         protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())))
 
 
+def _review_process(proc: dict) -> ReviewProcess:
+    sealing = proc.get("sealing", {})
+    return ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"]),
+                         sealing.get("enabled", False),
+                         tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
+                         sealing.get("decisions_keep_ratings", False), proc.get("conflict_bar"))
+
+
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,
-             "packet": packet, "settings": settings}
+             "packet": packet, "settings": settings, "review": review}

@@ -265,6 +265,209 @@ def stats(fmt: str, root: Path | None, today: str | None) -> None:
     _emit(root, "stats", fmt, health, health=health)
 
 
+def _packet_in(report: Report, root: Path, packet: Path):
+    relative = packet.resolve().relative_to(root.resolve()).as_posix()
+    found = next((p for p in report.handbook.packets if p.file == relative), None)
+    if found is None:
+        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+    return found
+
+
+def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE", param_hint=option)
+        pairs.append((key.strip(), rest.strip()))
+    return pairs
+
+
+def _review_body(root: Path, source: Path | None, ratings, notes, met, not_met, counterexamples,
+                 sealing: bool) -> dict:
+    from .loader import load_file
+    from .reviews import CONTENT_KEYS
+
+    body: dict = {}
+    if source is not None:
+        if sealing and source.resolve().is_relative_to(root.resolve()):
+            _fail(f"{source} is inside the repository: keep your draft outside it, since it holds your review in "
+                  "clear and could be committed")
+        loaded = load_file(source, str(source))
+        if loaded.document is None or any(d.severity == "error" for d in loaded.diagnostics):
+            for d in loaded.diagnostics:
+                click.echo(f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]", err=True)
+            _fail(f"{source} could not be read as YAML")
+        data = loaded.document.data
+        if not isinstance(data, dict) or not set(data) <= set(CONTENT_KEYS):
+            _fail(f"{source} must be a mapping with only these keys: {', '.join(CONTENT_KEYS)}")
+        body = dict(data)
+    table = dict(body.get("ratings") or {})
+    for dim, value in _pairs(ratings, "--rating"):
+        if not value.isdigit():
+            raise click.BadParameter(f"rating '{value}' for {dim} is not a whole number", param_hint="--rating")
+        entry = table.get(dim) if isinstance(table.get(dim), dict) else {}
+        table[dim] = {**entry, "rating": int(value)}
+    for dim, text in _pairs(notes, "--note"):
+        if dim not in table:
+            raise click.BadParameter(f"a note for '{dim}' needs a --rating {dim}=N too", param_hint="--note")
+        table[dim] = {**table[dim], "note": text}
+    if table:
+        body["ratings"] = table
+    judged = list(body.get("criteria") or [])
+    for option, pairs, judgement, field in (("--met", met, "met", "convincing"),
+                                            ("--not-met", not_met, "not-met", "unconvincing")):
+        for criterion, ids in _pairs(pairs, option):
+            evidence = [i.strip() for i in ids.split(",") if i.strip()]
+            judged.append({"criterion": criterion, "judgement": judgement, **({field: evidence} if evidence else {})})
+    if judged:
+        body["criteria"] = judged
+    examples = list(body.get("counterexamples") or []) + [{"description": text} for text in counterexamples]
+    if examples:
+        body["counterexamples"] = examples
+    return body
+
+
+@main.command()
+@click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reviewer", required=True, metavar="ID", help="Your reviewer id (lowercase, hyphens); names the file.")
+@click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML with ratings, criteria and counterexamples (keep it outside the repository).")
+@click.option("--rating", "ratings", multiple=True, metavar="DIM=N", help="Rating 1-5 for a dimension.")
+@click.option("--note", "notes", multiple=True, metavar="DIM=TEXT", help="Note on a dimension's rating.")
+@click.option("--met", multiple=True, metavar="CRITERION=EVIDENCE,...",
+              help="A criterion judged met, with the evidence ids that convinced you.")
+@click.option("--not-met", "not_met", multiple=True, metavar="CRITERION=EVIDENCE,...",
+              help="A criterion judged not met, with the evidence ids that failed to convince you.")
+@click.option("--counterexample", "counterexamples", multiple=True, metavar="TEXT", help="A documented counterexample.")
+@click.option("--replace", "replace_existing", is_flag=True, help="Replace your earlier review of this packet.")
+@root_option
+@today_option
+def review(packet: Path, reviewer: str, source: Path | None, ratings, notes, met, not_met, counterexamples,
+           replace_existing: bool, root: Path | None, today: str | None) -> None:
+    """Write your assessment of PACKET as its own file beside it:
+    packets/<cycle>/<slug>.reviews/<reviewer>.yaml, sealed to the committee when settings say so.
+
+    No prompt: give the assessment with --from FILE and/or the flags.
+    """
+    import re
+
+    from .model import Review
+    from .reviews import ReviewError, check_document, content_from, content_problems, file_text, review_file, seal
+    from .reviews import write_new as write_review
+
+    root = _root(root)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", reviewer) or len(reviewer) > 64:
+        raise click.BadParameter("use lowercase letters, digits and single hyphens, e.g. 'grace-hopper'",
+                                 param_hint="--reviewer")
+    day = _today(today)
+    report = _valid(root, day, [packet])
+    found = _packet_in(report, root, packet)
+    process = report.handbook.settings.review_process
+    body = _review_body(root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
+    relative = review_file(found.file, reviewer)
+    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
+    problems = check_document({**header, **body}, relative)
+    if not problems:
+        problems = list(content_problems(report.handbook, found, Review(reviewer, found.slug, header["date"],
+                                                                        relative, content_from(body))))
+    if problems:
+        for d in problems:
+            click.echo(f"{d.file}: {d.json_path}: {d.severity}: {d.message} [{d.code}]", err=True)
+        _fail("the review was not written; fix the problems above")
+    try:
+        if process.sealing:
+            text = file_text(relative, header, armored=seal(body, (r for _, r in process.committee)))
+        else:
+            text = file_text(relative, header, body)
+        write_review(root / relative, text, replace_existing)
+    except ReviewError as problem:
+        _fail(str(problem))
+    sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
+    click.echo(f"Wrote {relative}{sealed}")
+
+
+def _opened(root: Path, report: Report, cycle: str, identity: Path | None):
+    """The handbook with the cycle's sealed reviews opened in memory (never written)."""
+    import dataclasses
+
+    from .reviews import ReviewError, open_packets, read_identities
+
+    hb = report.handbook
+    if cycle not in hb.settings.cycle_ids:
+        raise click.BadParameter(f"unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})",
+                                 param_hint="CYCLE")
+    chosen = [p for p in hb.packets if p.cycle == cycle]
+    sealed = sum(p.sealed_reviews for p in chosen)
+    if sealed and identity is None:
+        _fail(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee member's age "
+              "identity")
+    try:
+        identities = read_identities(identity) if identity else None
+        opened = {p.file: p for p in open_packets(hb, chosen, identities)}
+    except ReviewError as problem:
+        _fail(str(problem))
+    return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
+
+
+identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                               metavar="KEYFILE", help="A committee member's age identity file (AGE-SECRET-KEY-1...).")
+
+
+@main.command()
+@click.argument("cycle")
+@click.option("--level", metavar="LEVEL", help="Only packets for this target level.")
+@format_option()
+@identity_option
+@root_option
+@today_option
+def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, root: Path | None,
+              today: str | None) -> None:
+    """A cycle's packets for each target level side by side: coverage, composite, gates, every
+    reviewer's ratings (2+ point disagreements flagged), evidence found convincing or not,
+    counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory."""
+    from .calibration import calibrate as build_view
+
+    root = _root(root)
+    report = _valid(root, _today(today))
+    if level is not None and report.handbook.level(level) is None:
+        raise click.BadParameter(f"unknown level '{level}'", param_hint="--level")
+    hb = _opened(root, report, cycle, identity)
+    view = build_view(hb, cycle, level)
+    _emit(root, "calibration", fmt, view, cal=view)
+
+
+@main.command()
+@click.argument("cycle")
+@identity_option
+@root_option
+@today_option
+def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | None) -> None:
+    """After the decision: write the decided packets' sealed reviews of CYCLE in clear, when the
+    settings say decisions keep the ratings (review_process.sealing.decisions_keep_ratings)."""
+    from .reviews import body_of, file_text
+
+    root = _root(root)
+    report = _valid(root, _today(today))
+    process = report.handbook.settings.review_process
+    if not process.decisions_keep_ratings:
+        _fail("the settings say decisions do not keep the ratings (review_process.sealing.decisions_keep_ratings "
+              "is not true): the reviews stay sealed")
+    hb = _opened(root, report, cycle, identity)
+    chosen = [p for p in hb.packets if p.cycle == cycle]
+    originals = {r.file: r for p in report.handbook.packets if p.cycle == cycle for r in p.reviews}
+    texts = {r.file: file_text(r.file, {"reviewer": r.reviewer, "packet": r.packet, "date": r.date}, body_of(r.content))
+             for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed}
+    waiting = [p.file for p in report.handbook.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
+    for relative, text in texts.items():
+        (root / relative).write_text(text, "utf-8")
+        click.echo(f"Revealed {relative}")
+    if not texts:
+        click.echo(f"No sealed review of a decided packet in cycle {cycle}")
+    for file in waiting:
+        click.echo(f"Still sealed: reviews of {file} (no decision yet)")
+
+
 @main.command()
 @click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
 @root_option

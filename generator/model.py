@@ -215,6 +215,65 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class DimensionRating:
+    dimension: str
+    rating: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CriterionJudgement:
+    criterion: str
+    met: bool
+    convincing: tuple[str, ...] = ()
+    unconvincing: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    description: str
+    criterion: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewContent:
+    """What a reviewer judged: the part that is sealed when sealing is on."""
+    ratings: tuple[DimensionRating, ...]
+    criteria: tuple[CriterionJudgement, ...] = ()
+    counterexamples: tuple[Counterexample, ...] = ()
+
+    def rating(self, dimension: str) -> int | None:
+        return next((r.rating for r in self.ratings if r.dimension == dimension), None)
+
+
+@dataclass(frozen=True)
+class Review:
+    """One reviewer's file beside a packet (packets/<cycle>/<slug>.reviews/<reviewer>.yaml).
+    `content` is None while sealed; `armored` holds the age ciphertext then."""
+    reviewer: str
+    packet: str
+    date: str
+    file: str
+    content: ReviewContent | None = None
+    armored: str | None = field(default=None, repr=False)
+
+    @property
+    def sealed(self) -> bool:
+        return self.content is None
+
+    @property
+    def packet_file(self) -> str:
+        return self.file.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml"
+
+    def as_assessment(self) -> Assessment | None:
+        if self.content is None:
+            return None
+        notes = "; ".join(f"{r.dimension}: {r.note}" for r in self.content.ratings if r.note) or None
+        return Assessment(self.reviewer, tuple((r.dimension, r.rating) for r in self.content.ratings), notes)
+
+
+@dataclass(frozen=True)
 class Decision:
     status: str
     date: str | None = None
@@ -245,10 +304,25 @@ class Packet:
     decision: Decision
     file: str
     appeal: Appeal | None = None
+    reviews: tuple[Review, ...] = ()  # review files beside the packet, sealed or open
 
     @property
     def is_example(self) -> bool:
         return self.visibility == "example"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decision.status in ("promoted", "not-yet")
+
+    @property
+    def all_assessments(self) -> tuple[Assessment, ...]:
+        """In-file assessments (history) and every review file that is not sealed."""
+        opened = tuple(a for r in self.reviews if (a := r.as_assessment()) is not None)
+        return self.assessments + opened
+
+    @property
+    def sealed_reviews(self) -> int:
+        return sum(r.sealed for r in self.reviews)
 
 
 @dataclass(frozen=True)
@@ -272,6 +346,10 @@ class ReviewProcess:
     calibration: str
     appeal: str
     steps: tuple[str, ...]
+    sealing: bool = False
+    committee: tuple[tuple[str, str], ...] = ()  # (member, age recipient)
+    decisions_keep_ratings: bool = False
+    conflict_bar: float | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +389,7 @@ class Handbook:
     dimensions: tuple[Dimension, ...] = ()
     metrics: tuple[Metric, ...] = ()
     packets: tuple[Packet, ...] = ()
+    reviews: tuple[Review, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
 
     @property

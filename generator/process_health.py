@@ -11,8 +11,10 @@ from datetime import date
 from statistics import mean, median, pvariance
 from typing import Mapping
 
+from .calibration import conflict, conflict_bar
 from .coverage import packet_coverage
 from .model import Handbook, Packet
+from .scoring import packet_score
 
 DECIDED = ("promoted", "not-yet")
 OUTCOMES = ("promoted", "not-yet", "submitted", "withdrawn")
@@ -43,6 +45,12 @@ class CycleHealth:
     invisible_share: float | None = None
     full_coverage_share: float | None = None
     spreads: tuple[DimensionSpread, ...] = ()
+    conflicts: int | None = None  # decided packets whose composite sits on the other side of the bar
+    conflicts_of: int | None = None  # decided packets with a composite to compare (None: suppressed)
+
+    @property
+    def conflict_rate(self) -> float | None:
+        return self.conflicts / self.conflicts_of if self.conflicts_of else None
 
     def share(self, status: str) -> float:
         counts = {"promoted": self.promoted, "not-yet": self.not_yet, "submitted": self.pending,
@@ -107,14 +115,30 @@ def _cycle(hb: Handbook, cycle_id: str, name: str, group: list[Packet], submitte
         statuses.count("withdrawn"), statuses.count("promoted"), statuses.count("not-yet"),
         median(durations) if len(durations) >= minimum else None,
         sum(e.invisible_work for e in evidence) / len(evidence) if evidence else None,
-        full / len(group), _spreads(hb, group, minimum))
+        full / len(group), _spreads(hb, group, minimum), *_conflicts(hb, group, minimum))
+
+
+def _conflicts(hb: Handbook, group: list[Packet], minimum: int) -> tuple[int | None, int | None]:
+    """How often numbers and narrative disagree; only over readable ratings, and only when at least
+    `minimum` decided packets can be compared (else suppressed like every other figure)."""
+    bar = conflict_bar(hb)
+    if hb.composite is None or bar is None:
+        return None, None
+    found = []
+    for packet in group:
+        if packet.is_decided:
+            coverage = packet_coverage(hb, packet)
+            score = packet_score(hb, packet, coverage.ratio)
+            if score.shown:
+                found.append(conflict(packet, score, bar) is not None)
+    return (sum(found), len(found)) if len(found) >= minimum else (None, None)
 
 
 def _spreads(hb: Handbook, group: list[Packet], minimum: int) -> tuple[DimensionSpread, ...]:
     result = []
     for dim in hb.ordered_dimensions:
         per_packet = [ratings for p in group
-                      if len(ratings := [r for a in p.assessments if (r := a.rating(dim.id)) is not None]) >= 2]
+                      if len(ratings := [r for a in p.all_assessments if (r := a.rating(dim.id)) is not None]) >= 2]
         if len(per_packet) >= minimum:
             result.append(DimensionSpread(dim.id, dim.name, mean(max(r) - min(r) for r in per_packet),
                                           mean(pvariance(r) for r in per_packet)))

@@ -30,6 +30,9 @@ class ReadinessReport:
     dimensions: tuple[DimensionReadiness, ...]
     verdict: str
     behind_by: str | None  # the handbook's criteria version when the packet pins an older one
+    reviews_in: int = 0  # in-file assessments and review files, sealed or not
+    reviews_expected: int = 0
+    sealed_reviews: int = 0  # review files still sealed: counted, never read
 
 
 def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
@@ -49,7 +52,9 @@ def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
     version = hb.settings.criteria_version if hb.settings else packet.criteria_version
     return ReadinessReport(packet, target.title if target else packet.target_level,
                            current.title if current else packet.current_level, coverage, score, tuple(dims),
-                           verdict(coverage, score), version if version != packet.criteria_version else None)
+                           verdict(coverage, score), version if version != packet.criteria_version else None,
+                           len(packet.assessments) + len(packet.reviews),
+                           hb.settings.review_process.reviewers_per_packet if hb.settings else 0, packet.sealed_reviews)
 
 
 def verdict(coverage: Coverage, score: CompositeScore) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .diagnostics import Diagnostic, error, warning
 from .governance import governance_report
 from .model import Handbook, Packet
+from .reviews import review_rules
 from .versions import parse_version
 
 Rule = Callable[[Handbook], Iterator[Diagnostic]]
@@ -26,6 +27,7 @@ def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
     found.extend(review_dates(handbook, today))
     found.extend(packet_dates(handbook, today))
     found.extend(empty_handbook(handbook))
+    found.extend(review_rules(handbook))
     return found
 
 
@@ -316,8 +318,8 @@ def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
             if not decision.date:
                 yield warning(packet.file, "decision-undated", f"decision '{decision.status}' has no date",
                               ("decision",))
-            if len(packet.assessments) < required:
-                yield warning(packet.file, "too-few-reviews", f"decided on {len(packet.assessments)} review(s); "
+            if (reviews := len(packet.assessments) + len(packet.reviews)) < required:
+                yield warning(packet.file, "too-few-reviews", f"decided on {reviews} review(s); "
                               f"the process asks for {required}", ("decision", "status"))
 
 

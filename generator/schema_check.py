@@ -21,7 +21,7 @@ try:  # a compiled validator answers "valid?" ~500× faster; the pure-Python one
 except ImportError:  # pragma: no cover - the wheel exists for the usual platforms
     jsonschema_rs = None
 
-KINDS = ("settings", "composite", "dimension", "metric", "level", "packet")
+KINDS = ("settings", "composite", "dimension", "metric", "level", "packet", "review")
 _ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
 
 

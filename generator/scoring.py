@@ -89,7 +89,7 @@ def _dimension_score(dimension: str, name: str, weight: float, ratings: tuple[in
 
 def packet_ratings(packet: Packet) -> dict[str, list[int]]:
     ratings: dict[str, list[int]] = {}
-    for assessment in packet.assessments:
+    for assessment in packet.all_assessments:
         for dimension, rating in assessment.ratings:
             ratings.setdefault(dimension, []).append(rating)
     return ratings

@@ -61,7 +61,7 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
                     sources.append(source)
                     problems.extend(file_name_problems(source))
     if selected is not None:
-        sources = [s for s in sources if s.kind != "packet" or s.display in selected]
+        sources = _only_selected(sources, selected)
     documents, diagnostics = _load_and_check(sources, cache, workers, progress)
     diagnostics = problems + diagnostics + _missing_required(sources)
     loaded = {doc.path for _, doc, _ in documents}
@@ -79,6 +79,17 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     checked = len(selected) if selected is not None else len(sources)
     ordered = tuple(sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key))
     return Report(checked, ordered, handbook)
+
+
+def _only_selected(sources: list[SourceFile], selected: set[str]) -> list[SourceFile]:
+    """Packets named, with their review files, and the packet of every review named."""
+    packets = selected | {s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml"
+                          for s in sources if s.kind == "review" and s.display in selected}
+    return [s for s in sources
+            if (s.kind == "packet" and s.display in packets)
+            or (s.kind == "review" and (s.display in selected
+                                        or s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml" in packets))
+            or s.kind not in ("packet", "review")]
 
 
 def _load_and_check(sources: list[SourceFile], cache: ResultCache | None, workers: int | None,

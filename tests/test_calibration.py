@@ -1,0 +1,131 @@
+"""The calibration view: packets side by side, disagreements and conflicts flagged, never resolved.
+Fixtures with known answers are in reviewkit.CASES."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import FIXED_TODAY, run_cli
+from reviewkit import Committee, body, build_cycle, enable_sealing, write_packet, write_review
+
+from generator.calibration import CONFLICT_FLAG, calibrate
+from generator.process_health import process_health
+from generator.reviews import open_packets, read_identities
+from generator.validate import validate_repository
+
+EXPECTED = {  # slug: (composite, disagreements, conflict?)
+    "alpha": (4.0, (), False),
+    "bravo": (2.0, (), True),
+    "charlie": (3.83, ("delivery", "collaboration"), True),
+    "delta": (3.38, (), False),
+}
+
+
+@pytest.fixture
+def sealed(repo: Path, tmp_path: Path):
+    committee = Committee(tmp_path / "keys")
+    enable_sealing(repo, committee)
+    build_cycle(repo, committee)
+    return repo, committee
+
+
+def _view(repo: Path, keyfile: Path | None, level: str | None = None):
+    report = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY))
+    assert not report.errors, report.errors
+    hb = report.handbook
+    opened = open_packets(hb, hb.packets, read_identities(keyfile) if keyfile else None)
+    return calibrate(dataclasses.replace(hb, packets=opened), "2026-h2", level)
+
+
+def test_flags_match_the_known_answers(sealed):
+    repo, committee = sealed
+    view = _view(repo, committee.keyfiles[0])
+    assert [lvl.level for lvl in view.levels] == ["ic3"]
+    found = {c.packet.slug: (c.score.final, c.disagreements, c.conflict is not None) for c in view.levels[0].packets}
+    assert found == EXPECTED
+    assert view.conflicts == 2
+    assert all(c.reviews_expected == 3 for c in view.levels[0].packets)
+    assert {c.packet.slug: c.reviews_in for c in view.levels[0].packets}["delta"] == 2
+
+
+def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed):
+    repo, _ = sealed
+    view = _view(repo, None)
+    for c in view.levels[0].packets:
+        assert not c.score.shown and c.conflict is None and not c.disagreements
+        assert all(r.sealed for r in c.reviewers)
+
+
+@pytest.mark.parametrize("bar, conflicted", [(None, {"bravo", "charlie"}), (4.5, {"alpha", "bravo"}), (1.5, {"charlie"})])
+def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted):
+    committee = Committee(tmp_path / "keys")
+    enable_sealing(repo, committee, bar=bar)
+    build_cycle(repo, committee)
+    view = _view(repo, committee.keyfiles[1])
+    assert {c.packet.slug for c in view.levels[0].packets if c.conflict} == conflicted
+
+
+def test_calibrate_cli_shows_the_table_in_every_format(sealed):
+    repo, committee = sealed
+    key = str(committee.keyfiles[1])
+    text = run_cli("calibrate", "2026-h2", "--identity", key, cwd=repo)
+    assert text.returncode == 0, text.stderr
+    assert "== Senior Engineer (ic3): 4 packets ==" in text.stdout
+    assert "disagree:delivery,collaboration CONFLICT" in text.stdout
+    assert "! delivery: reviewers differ by 2 points (5, 3, 4)" in text.stdout
+    assert "rel-ic3-slos: met by nobody; not met by bob, carol, dan; unconvincing search-error-budget" in text.stdout
+    assert f">> {CONFLICT_FLAG} (promoted, but the composite 2 is below the bar of 3)" in text.stdout
+    assert "2 packets where numbers and narrative disagree: discuss." in text.stdout
+    markdown = run_cli("calibrate", "2026-h2", "--identity", key, "--format", "markdown", cwd=repo)
+    assert markdown.returncode == 0 and f"🔶 **{CONFLICT_FLAG}**" in markdown.stdout
+    assert "| Candidate Charlie | 6/6 (100%) | 3.83 | — | not-yet | 3 of 3 |" in markdown.stdout
+    data = json.loads(run_cli("calibrate", "2026-h2", "--identity", key, "--format", "json", cwd=repo).stdout)
+    rows = {p["packet"]["file"].rsplit("/", 1)[1]: p for p in data["levels"][0]["packets"]}
+    assert rows["charlie.yaml"]["disagreements"] == ["delivery", "collaboration"]
+    assert rows["bravo.yaml"]["conflict"] and rows["alpha.yaml"]["conflict"] is None
+    assert data["conflicts"] == 2 and data["flag"] == CONFLICT_FLAG
+
+
+def test_calibrate_filters_by_level_and_refuses_unknown_names(sealed):
+    repo, committee = sealed
+    key = str(committee.keyfiles[0])
+    none = run_cli("calibrate", "2026-h2", "--level", "ic4", "--identity", key, cwd=repo)
+    assert none.returncode == 0 and "No packet in cycle 2026-h2" in none.stdout
+    for args in (("2099-h1",), ("2026-h2", "--level", "nope")):
+        bad = run_cli("calibrate", *args, "--identity", key, cwd=repo)
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path):
+    build_cycle(repo, None)  # sealing off: reviews in clear
+    result = run_cli("calibrate", "2026-h2", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "Amara" not in result.stdout and "disagree:delivery,collaboration CONFLICT" in result.stdout
+
+
+def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: Path):
+    build_cycle(repo, None)
+    hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
+    cycle = next(c for c in process_health(hb, {}, minimum_group=3).cycles if c.cycle == "2026-h2")
+    assert (cycle.conflicts, cycle.conflicts_of) == (2, 3)  # alpha, bravo, charlie decided; delta pending
+    assert round(cycle.conflict_rate, 2) == 0.67
+    small = next(c for c in process_health(hb, {}, minimum_group=4).cycles if c.cycle == "2026-h2")
+    assert not small.suppressed and small.conflicts is None and small.conflict_rate is None
+    stats = run_cli("stats", cwd=repo)
+    assert stats.returncode == 0
+    assert "numbers and narrative disagree" not in stats.stdout or "suppressed" in stats.stdout
+
+
+def test_sealed_ratings_stay_out_of_process_health(repo: Path, tmp_path: Path):
+    committee = Committee(tmp_path / "keys")
+    enable_sealing(repo, committee)
+    build_cycle(repo, committee)
+    for slug in ("foxtrot", "golf"):
+        write_review(repo, write_packet(repo, slug, "submitted"), "bob", body((3, 3, 3)), committee.recipients)
+    hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
+    cycle = next(c for c in process_health(hb, {}, minimum_group=2).cycles if c.cycle == "2026-h2")
+    assert cycle.conflicts is None and cycle.spreads == ()
