@@ -42,6 +42,9 @@ _SLUG_HASH = 8
 _PLAIN_SAFE = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
+NAME_MAX = 200  # the schemas' limit for names and titles
+
+
 def check_name(name: str) -> str:
     """The candidate's name as it will be written, or a ScaffoldError saying what is wrong with it."""
     for char in name:
@@ -52,6 +55,9 @@ def check_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ScaffoldError("the candidate's name is empty")
+    if len(name) > NAME_MAX:
+        raise ScaffoldError(f"the candidate's name is {len(name):,} characters long; names hold at most "
+                            f"{NAME_MAX} (write the name people use day to day)")
     return name
 
 

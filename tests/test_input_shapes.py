@@ -24,7 +24,7 @@ PRINTABLE_NAMES = [
     "Ada Lovelace", "Zoë Müller", "Łukasz Øster-Straße", "李小龍", "山田 太郎", "김민준", "🦄 Unicorn", "👩‍💻",
     "אבי כהן", "محمد علي", 'Ada "the Countess" Lovelace', "O'Brien", "key: value", "#hash", "- dash",
     "[list]", "{map}", "&anchor", "*alias", "!tag", "%directive", "a\\b", "yes", "null", "1.0", "Ada\u00a0Lovelace",
-    "x" * 300,
+    "x" * 200,
 ]
 CONTROL_NAMES = ["Ada\nvisibility: example", "Ada\r", "A\x1b[2KB", "A\udcffB", "A\x85B", "A\u2028B", "A\u202eB",
                  "A\x7fB", "\t", "   "]
@@ -67,12 +67,18 @@ def test_new_packet_refuses_control_characters_and_writes_nothing(repo, name):
     assert sorted(p for p in (repo / "packets").rglob("*")) == before
 
 
+def test_a_name_longer_than_the_schema_allows_is_refused_before_anything_is_written(repo):
+    result = run_cli("new", "packet", "--candidate", "x" * 201, "--target", "ic4", cwd=repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "201 characters long" in result.stderr and "at most 200" in result.stderr
+    assert not list((repo / "packets").rglob("x*.yaml"))
+
+
 CRITERION_TEXTS = [
     "line one\nvisibility: example",
     "first\n\nsecond paragraph\n  - a list\n#: comment?",
     "ends with a newline\n",
-    "carriage\rreturn",
-    "next\x85line and line\u2028separator and paragraph\u2029separator",
+    "line\u2028separator and paragraph\u2029separator",
     "tab\tand\u00a0no-break and a BOM\ufeff",
 ]
 
@@ -88,6 +94,16 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, 
     assert data["visibility"] == "private" and data["candidate"] == "Ada"
     assert [line for line in path.read_text("utf-8").splitlines() if "del-ic3-projects:" in line][0].startswith("#")
     assert run_cli("validate", str(path), cwd=repo).returncode == 0
+
+
+@pytest.mark.parametrize("text", ["carriage\rreturn", "next\x85line", "escape\x1b[2K"])
+def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, text):
+    edit(repo / "rubrics/dimensions/delivery.yaml",
+         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
+         f"text: {json.dumps(text)}")
+    result = run_cli("validate", cwd=repo)
+    assert result.returncode == 1 and "[control-character]" in result.stdout
+    assert "rubrics/dimensions/delivery.yaml:" in result.stdout
 
 
 def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
