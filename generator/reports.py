@@ -14,7 +14,7 @@ from .render.pages import template_environment
 
 
 def report_environment(templates: Path) -> jinja2.Environment:
-    env = template_environment(templates / "reports")
+    env = template_environment(templates / "reports", "reports")
     env.filters["md"] = markdown_cell
     env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}".rstrip("0").rstrip(".")
     env.filters["pct"] = lambda v: f"{v:.0%}"

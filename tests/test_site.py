@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import copy_content, edit, override_template, run_cli
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
@@ -118,7 +118,7 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
     repo = copy_content(tmp_path / "broken")
     (repo / "site").mkdir()
     (repo / "site" / "marker.txt").write_text("previous site")
-    edit(repo / "levels" / "ic2.yaml", "rank: 2", "rank: [2")
+    edit(repo / "levels" / "ic2.yaml", "min_months: 18", "min_months: [18")
     result = run_cli("build", cwd=repo)
     assert result.returncode == 1
     assert "levels/ic2.yaml:6:8: error: YAML syntax error" in result.stderr
@@ -130,7 +130,7 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
 
 def test_template_error_is_reported_without_traceback(tmp_path):
     repo = copy_content(tmp_path / "tpl")
-    edit(repo / "site_config" / "templates" / "composite.md.j2", "{{ composite.explanation | block }}",
+    edit(override_template(repo, "composite.md.j2"), "{{ composite.explanation | block }}",
          "{{ composite.no_such_field }}")
     result = run_cli("build", cwd=repo)
     assert result.returncode == 1
