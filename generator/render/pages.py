@@ -41,6 +41,7 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
         link_to=lambda title, url: text.link_to(title, url, schemes),
         plain=text.plain,
         short=lambda value: text.inline(short_form(value), schemes),
+        sentence=lambda value: text.inline(first_sentence(value), schemes),
         is_long=lambda value: short_form(value) != " ".join(str(value).split()),
         pct=lambda value: f"{value:.0%}",
         num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
@@ -66,6 +67,13 @@ def short_form(value: object) -> str:
         first = _BLOCK_START.sub("", lines[0]).strip()
     whole = " ".join(str(value).split())
     return first if first == whole else first.rstrip(" :;,") + " …"
+
+
+def first_sentence(value: object) -> str:
+    """The first sentence of a text's short form: for summaries on pages that must read in minutes."""
+    short = short_form(value)
+    match = re.match(r"(.+?[.!?])\s+[A-Z]", short)
+    return match.group(1) if match else short
 
 
 @jinja2.pass_context
