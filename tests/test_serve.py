@@ -56,7 +56,7 @@ def test_serve_regenerates_after_an_edit(repo):
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
-    assert "levels/ic4.yaml:10:1: error: YAML syntax error" in output
+    assert "levels/ic4.yaml:10:10: error: YAML syntax error" in output
     assert "still serving the last good pages" in output
     assert "level.md.j2:" in output and "no_such" in output and "Still serving the last good pages." in output
     assert "Traceback" not in output

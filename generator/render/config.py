@@ -1,5 +1,5 @@
 """The MkDocs configuration for one build: shipped defaults, the organisation's overrides, and what
-follows from its settings (site name, URLs) and the site plan (navigation).
+follows from its settings (site name and URL) and the site plan (navigation).
 
 An organisation never writes the generated keys: `site_name` comes from site_config/handbook.yaml, so
 a new organisation's pages never carry another's name. Everything else (theme colours, extra
@@ -24,7 +24,6 @@ OVERRIDES = "mkdocs.yml"
 GENERATED = {
     "site_name": "organisation.name (or organisation.handbook_title) in site_config/handbook.yaml",
     "site_url": "organisation.handbook_url in site_config/handbook.yaml",
-    "repo_url": "organisation.repository_url in site_config/handbook.yaml",
     "nav": "the levels, dimensions and pages the handbook generates",
     "docs_dir": "the build (generated pages are written to a folder of its own)",
     "site_dir": "`handbook build --site-dir`",
@@ -53,7 +52,9 @@ def read_base_config(path: Path, display: str = "mkdocs.yml", reserved: bool = F
 
 
 def base_config(root: Path, settings: Settings) -> dict[str, Any]:
-    """Shipped defaults, then the organisation's overrides file (if any), then the settings."""
+    """Shipped defaults, then the organisation's overrides file (if any), then the settings. `repo_url`
+    is not generated: Material then asks the forge's API for repository facts, and the published site
+    makes no request to any other host unless the organisation opts in through the overrides file."""
     config = read_base_config(DEFAULTS, "generator/templates/mkdocs.yml")
     overrides = root / OVERRIDES
     if overrides.is_file():
@@ -61,8 +62,6 @@ def base_config(root: Path, settings: Settings) -> dict[str, Any]:
     config["site_name"] = label(settings.site_name)
     if settings.handbook_url:
         config["site_url"] = settings.handbook_url
-    if settings.repository_url:
-        config["repo_url"] = settings.repository_url
     return config
 
 
