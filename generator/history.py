@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .legacy import upgrade_tree
 from .model import Handbook
 from .semantic_diff import SemanticDiff, diff_handbooks
 from .validate import validate_repository
@@ -55,6 +56,7 @@ def load_revision(root: Path, revision: str) -> Handbook:
                                      capture_output=True, check=True).stdout
             with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 _extract(tar, folder)
+            upgrade_tree(Path(folder))  # history written before the open model reads as it does now
         return validate_repository(Path(folder)).handbook
 
 

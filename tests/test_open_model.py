@@ -244,3 +244,38 @@ def test_ladder_is_not_clipped_at_1280_px(framework):
     finally:
         server.shutdown()
     assert overflow and all(o["scroll"] <= 1 and o["right"] <= 1 for o in overflow), overflow
+
+
+def _first_shape(repo: Path) -> None:
+    """Rewrite a copy of the default content the way the model's first shape wrote it."""
+    import yaml as pyyaml
+
+    settings = pyyaml.safe_load((repo / "site_config/handbook.yaml").read_text())
+    for track in settings["tracks"]:
+        for rank, level in enumerate(track.pop("levels"), 1):
+            path = repo / "levels" / f"{level}.yaml"
+            path.write_text(path.read_text().replace(f"id: {level}\n", f"id: {level}\ntrack: {track['id']}\nrank: {rank}\n"))
+    del settings["dimension_groups"]
+    (repo / "site_config/handbook.yaml").write_text(pyyaml.safe_dump(settings, sort_keys=False))
+    for path in (repo / "rubrics/dimensions").glob("*.yaml"):
+        text = re.sub(r"order: \d+\ngroup: (\w+)\n", r"layer: \1\n", path.read_text())
+        path.write_text(re.sub(r"      raises: .*\n", "", text))
+    for path in (repo / "rubrics/metrics").glob("*.yaml"):
+        path.write_text(path.read_text().replace("\ngroup: ", "\nlayer: "))
+
+
+def test_history_in_the_first_shape_reads_as_the_same_handbook(repo, tmp_path):
+    from generator.legacy import upgrade_tree
+    from generator.semantic_diff import diff_handbooks
+
+    old = copy_content(tmp_path / "old")
+    _first_shape(old)
+    assert validate_repository(old, today=TODAY).errors  # the current schemas reject the first shape
+    assert upgrade_tree(old)
+    before = validate_repository(old, today=TODAY)
+    assert before.errors == ()
+    for path in (repo / "rubrics/dimensions").glob("*.yaml"):
+        path.write_text(re.sub(r"      raises: .*\n", "", path.read_text()))
+    diff = diff_handbooks(before.handbook, validate_repository(repo, today=TODAY).handbook)
+    assert diff.changes == (), diff.changes
+    assert not upgrade_tree(repo)  # content already in the current shape is left alone
