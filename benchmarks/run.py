@@ -63,9 +63,7 @@ def synthetic(folder: Path, packets: int, with_site: bool = False) -> Path:
     if not target.exists():
         generate(target, levels=6, metrics=10, packets=packets, seed=7, error_rate=0.0 if with_site else 0.01)
         if with_site:
-            shutil.copytree(REPO / "site_config" / "templates", target / "site_config" / "templates")
-            shutil.copytree(REPO / "site_config" / "assets", target / "site_config" / "assets")
-            shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")
+            shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")  # templates and assets ship in the package
     return target
 
 

@@ -35,7 +35,7 @@ def generate(out: Path, levels: int = 6, metrics: int = 10, packets: int = 1000,
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     level_ids = [f"ic{i}" for i in range(1, levels + 1)]
-    _settings(out)
+    _settings(out, level_ids)
     _levels(out, level_ids, rng)
     metric_ids = _metrics(out, metrics, rng)
     criteria = _dimensions(out, level_ids, metric_ids, rng)
@@ -45,10 +45,10 @@ def generate(out: Path, levels: int = 6, metrics: int = 10, packets: int = 1000,
             "packets_with_errors": errors}
 
 
-def _settings(out: Path) -> None:
+def _settings(out: Path, level_ids: list[str]) -> None:
     data = {
         "organisation": {"name": "Synthetic Org"}, "criteria_version": "1.0.0",
-        "tracks": [{"id": "ic", "name": "Individual contributor", "summary": "Engineers."}],
+        "tracks": [{"id": "ic", "name": "Individual contributor", "summary": "Engineers.", "levels": level_ids}],
         "review_cycles": [{"id": f"{y}-h{h}", "name": f"{y} H{h}", "opens": f"{y}-{'05' if h == 1 else '11'}-01",
                            "closes": f"{y}-{'06' if h == 1 else '12'}-15"} for y in (2025, 2026) for h in (1, 2)],
         "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "semiannual"}},
@@ -62,7 +62,7 @@ def _settings(out: Path) -> None:
 def _levels(out: Path, level_ids: list[str], rng: random.Random) -> None:
     for rank, level_id in enumerate(level_ids, start=1):
         dump(out / "levels" / f"{level_id}.yaml", "level", depth=1, data={
-            "id": level_id, "title": f"Engineer {rank}", "track": "ic", "rank": rank,
+            "id": level_id, "title": f"Engineer {rank}",
             "summary": sentence(rng), "scope": sentence(rng), "complexity": sentence(rng),
             "consistency": sentence(rng), "typical_time_in_level": {"min_months": 12 + rank * 6},
             "readiness": {"convincing": [sentence(rng)], "disqualifying": [sentence(rng)],
@@ -73,7 +73,7 @@ def _metrics(out: Path, count: int, rng: random.Random) -> list[str]:
     ids = [f"metric-{i:03d}" for i in range(count)]
     for metric_id in ids:
         dump(out / "rubrics" / "metrics" / f"{metric_id}.yaml", "metric", depth=2, data={
-            "id": metric_id, "name": metric_id.replace("-", " ").title(), "layer": rng.choice(DIMENSIONS)[2],
+            "id": metric_id, "name": metric_id.replace("-", " ").title(),
             "subject": "team", "purpose": sentence(rng),
             "calculation": {"formula": sentence(rng), "aggregation": "Median per team.", "window": "90 days",
                             "data_sources": ["Pipeline events"]},
@@ -85,7 +85,7 @@ def _metrics(out: Path, count: int, rng: random.Random) -> list[str]:
 
 def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: random.Random) -> dict[str, list[str]]:
     by_level: dict[str, list[str]] = {level: [] for level in level_ids}
-    for dim_id, name, layer in DIMENSIONS:
+    for order, (dim_id, name, _) in enumerate(DIMENSIONS, 1):
         expectations = {}
         for level in level_ids:
             items = []
@@ -95,7 +95,7 @@ def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: ran
                 by_level[level].append(criterion_id)
             expectations[level] = items
         dump(out / "rubrics" / "dimensions" / f"{dim_id}.yaml", "dimension", depth=2, data={
-            "id": dim_id, "name": name, "layer": layer, "owner": {"group": "Leads", "contact": "leads@example.com"},
+            "id": dim_id, "name": name, "order": order, "owner": {"group": "Leads", "contact": "leads@example.com"},
             "summary": sentence(rng), "signals": rng.sample(metric_ids, min(2, len(metric_ids))),
             "rating_anchors": [{"score": s, "label": f"Anchor {s}", "meaning": sentence(rng)} for s in range(1, 6)],
             "expectations": expectations, "anti_gaming": [sentence(rng)],

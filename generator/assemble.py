@@ -14,6 +14,7 @@ from .model import (
     Criterion,
     Decision,
     Dimension,
+    DimensionGroup,
     Evidence,
     Gate,
     Governance,
@@ -81,21 +82,22 @@ def _governance(data: dict) -> Governance:
 
 def dimension(file: str, d: dict) -> Dimension:
     criteria = tuple(
-        Criterion(c["id"], c["text"], tuple(c["examples"]), d["id"], level, file, index)
+        Criterion(c["id"], c["text"], tuple(c.get("examples", ())), d["id"], level, file, index, c.get("raises"),
+                  c.get("external_id"))
         for level, items in d["expectations"].items()
         for index, c in enumerate(items)
     )
-    anchors = tuple(RatingAnchor(a["score"], a["label"], a["meaning"]) for a in d["rating_anchors"])
-    return Dimension(d["id"], d["name"], d["layer"], _owner(d["owner"]), d["summary"], tuple(d["signals"]),
-                     tuple(sorted(anchors, key=lambda a: a.score)), criteria, tuple(d["anti_gaming"]),
-                     _governance(d["governance"]), file)
+    anchors = tuple(RatingAnchor(a["score"], a["label"], a["meaning"]) for a in d.get("rating_anchors", ()))
+    return Dimension(d["id"], d["name"], d["order"], d.get("group"), _owner(d["owner"]), d["summary"],
+                     tuple(d.get("signals", ())), tuple(sorted(anchors, key=lambda a: a.score)), criteria,
+                     tuple(d.get("anti_gaming", ())), _governance(d["governance"]), file)
 
 
 def metric(file: str, d: dict) -> Metric:
     calc = d["calculation"]
     bench = d.get("benchmark") or {}
     return Metric(
-        d["id"], d["name"], d["layer"], d["subject"], d.get("dora", False), d.get("unit"), d["purpose"],
+        d["id"], d["name"], d.get("group"), d["subject"], d.get("dora", False), d.get("unit"), d["purpose"],
         Calculation(calc["formula"], calc["aggregation"], calc["window"], tuple(calc["data_sources"]),
                     tuple(calc.get("exclusions", ()))),
         tuple(d["limitations"]), tuple(Guardrail(g["risk"], g["guardrail"]) for g in d["anti_gaming"]),
@@ -110,15 +112,16 @@ def composite(file: str, d: dict) -> Composite:
     return Composite(
         d["advisory"], d["scale"]["min"], d["scale"]["max"],
         tuple(Component(c["dimension"], c["weight"]) for c in d["components"]),
-        tuple(Gate(g["dimension"], g["below"], g["cap"], g["reason"]) for g in d["gates"]),
+        tuple(Gate(g["dimension"], g["below"], g["cap"], g["reason"]) for g in d.get("gates", ())),
         d["minimum_coverage"], d["explanation"], file)
 
 
 def level(file: str, d: dict) -> Level:
-    t, r = d["typical_time_in_level"], d["readiness"]
-    return Level(d["id"], d["title"], d["track"], d["rank"], d["summary"], d["scope"], d["complexity"],
-                 d["consistency"], TimeInLevel(t["min_months"], t.get("max_months"), t.get("note")),
-                 Readiness(tuple(r["convincing"]), tuple(r["disqualifying"]), tuple(r["sustained_growth"])), file)
+    t, r = d.get("typical_time_in_level"), d.get("readiness")
+    return Level(d["id"], d["title"], d["summary"], file, d.get("scope"), d.get("complexity"), d.get("consistency"),
+                 TimeInLevel(t["min_months"], t.get("max_months"), t.get("note")) if t else None,
+                 Readiness(tuple(r.get("convincing", ())), tuple(r.get("disqualifying", ())),
+                           tuple(r.get("sustained_growth", ()))) if r else None)
 
 
 def packet(file: str, d: dict) -> Packet:
@@ -142,13 +145,15 @@ def settings(file: str, d: dict) -> Settings:
     org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d["review_process"]
     return Settings(
         org["name"], org.get("handbook_url"), org.get("repository_url"), d["criteria_version"],
-        tuple(Track(t["id"], t["name"], t["summary"]) for t in d["tracks"]),
+        tuple(Track(t["id"], t["name"], t.get("summary"), tuple(t["levels"])) for t in d["tracks"]),
         tuple(ReviewCycle(c["id"], c["name"], c["opens"], c["closes"]) for c in d["review_cycles"]),
         gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
         pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
         _review_process(proc),
         file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())),
         pub.get("minimum_group_size", 5),
+        dimension_groups=tuple(DimensionGroup(g["id"], g["name"], g.get("summary")) for g in d.get("dimension_groups", ())),
+        handbook_title=org.get("handbook_title"),
         protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())))
 
 

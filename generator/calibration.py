@@ -115,11 +115,11 @@ def calibrate(hb: Handbook, cycle: str, level: str | None = None) -> Calibration
 
 
 def _by_rank(hb: Handbook, packets: list[Packet]) -> list[Packet]:
-    tracks = {t: i for i, t in enumerate(hb.tracks)}
+    ladders = {t.id: (i, t.levels) for i, t in enumerate(hb.settings.tracks if hb.settings else ())}
 
     def key(p: Packet) -> tuple:
-        lvl = hb.level(p.target_level)
-        return (tracks.get(p.track, 99), lvl.rank if lvl else 0, p.target_level)
+        index, levels = ladders.get(p.track, (len(ladders), ()))
+        return (index, levels.index(p.target_level) if p.target_level in levels else len(levels), p.target_level)
     return sorted(packets, key=key)
 
 

@@ -493,5 +493,43 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
     click.echo(f"Wrote {PATH}")
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@root_option
+@today_option
+def lint(fmt: str, root: Path | None, today: str | None) -> None:
+    """What this handbook has not written yet (optional parts left out): information, never an error."""
+    from .completeness import completeness
+    from .reports import to_json
+
+    gaps = completeness(_valid(_root(root), _today(today)).handbook)
+    if fmt == "json":
+        click.echo(to_json(gaps))
+        return
+    for gap in gaps:
+        click.echo(f"{gap.file}: info: {gap.subject}: {', '.join(gap.missing)}")
+    click.echo(f"{len(gaps)} part{'s' if len(gaps) != 1 else ''} of the handbook could say more; none of this is an error.")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="The organisation's name (default: the folder's name).")
+@click.option("--owner", metavar="@ORG/TEAM", help="Who owns the rubric: a GitHub team, user or e-mail "
+              "(default: @<organisation>/handbook-maintainers).")
+@today_option
+def init(directory: Path, name: str | None, owner: str | None, today: str | None) -> None:
+    """Start a new, blank handbook in DIRECTORY: one track with two levels, two dimensions, settings
+    with the organisation's name, CI workflows, pull-request templates and a README."""
+    from .starter import InitError, plan_init, write_init
+
+    name = name or directory.resolve().name.replace("-", " ").replace("_", " ").title()
+    try:
+        write_init(directory, plan_init(name, _today(today), owner))
+    except InitError as problem:
+        _fail(str(problem))
+    click.echo(f"Created a handbook for {name} in {directory}")
+    click.echo(f"Next: cd {directory} && handbook build")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,4 +1,4 @@
-"""Evidence coverage of a packet's target-level criteria: a pure computation over the model."""
+"""Evidence coverage of what a packet's target level expects: a pure computation over the model."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ class Coverage:
 
 
 def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
-    criteria = [c for d in handbook.ordered_dimensions for c in d.criteria_for(packet.target_level)]
+    """A packet covers what is expected at its target level: the level's own criteria and every lower
+    level's criterion on its tracks that no criterion up to the target raises."""
+    criteria = handbook.expected_criteria(packet.target_level)
     rows = tuple(
         CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
     return Coverage(

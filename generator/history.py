@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from .legacy import upgrade_tree
 from .model import Handbook
 from .semantic_diff import SemanticDiff, diff_handbooks
 from .validate import validate_repository
@@ -73,6 +74,7 @@ def load_revision(root: Path, revision: str, warn: Warn | None = None) -> Handbo
                 if warn is not None:
                     warn(f"{name} at commit {commit[:10]} is not a regular file (a symbolic link?); "
                          f"the criteria history leaves it out")
+            upgrade_tree(Path(folder))  # history written before the open model reads as it does now
         return validate_repository(Path(folder)).handbook
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-DIMENSION_LAYERS = ("delivery", "reliability", "collaboration")
-
-
 @dataclass(frozen=True)
 class Owner:
     group: str
@@ -30,6 +27,8 @@ class Criterion:
     level: str
     file: str
     index: int
+    raises: str | None = None
+    external_id: str | None = None
 
     @property
     def pointer(self) -> tuple:
@@ -47,7 +46,8 @@ class RatingAnchor:
 class Dimension:
     id: str
     name: str
-    layer: str
+    order: int
+    group: str | None
     owner: Owner
     summary: str
     signals: tuple[str, ...]
@@ -105,7 +105,7 @@ class HarmReview:
 class Metric:
     id: str
     name: str
-    layer: str
+    group: str | None
     subject: str
     dora: bool
     unit: str | None
@@ -156,24 +156,29 @@ class TimeInLevel:
 
 @dataclass(frozen=True)
 class Readiness:
-    convincing: tuple[str, ...]
-    disqualifying: tuple[str, ...]
-    sustained_growth: tuple[str, ...]
+    convincing: tuple[str, ...] = ()
+    disqualifying: tuple[str, ...] = ()
+    sustained_growth: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Level:
+    """What a level is. Its place on the ladders is in the settings' tracks, not here."""
     id: str
     title: str
-    track: str
-    rank: int
     summary: str
-    scope: str
-    complexity: str
-    consistency: str
-    time_in_level: TimeInLevel
-    readiness: Readiness
     file: str
+    scope: str | None = None
+    complexity: str | None = None
+    consistency: str | None = None
+    time_in_level: TimeInLevel | None = None
+    readiness: Readiness | None = None
+
+    @property
+    def facets(self) -> tuple[tuple[str, str], ...]:
+        """The optional descriptive fields this level has, as (label, text)."""
+        named = (("Scope", self.scope), ("Complexity", self.complexity), ("Consistency", self.consistency))
+        return tuple((label, value) for label, value in named if value)
 
 
 @dataclass(frozen=True)
@@ -329,7 +334,15 @@ class Packet:
 class Track:
     id: str
     name: str
-    summary: str
+    summary: str | None
+    levels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DimensionGroup:
+    id: str
+    name: str
+    summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -371,6 +384,12 @@ class Settings:
     packet_owners: tuple[str, ...] = ()
     minimum_group_size: int = 5
     protected_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (CODEOWNERS path, owners)
+    dimension_groups: tuple[DimensionGroup, ...] = ()
+    handbook_title: str | None = None
+
+    @property
+    def site_name(self) -> str:
+        return self.handbook_title or f"{self.organisation} Handbook"
 
     @cached_property
     def track_ids(self) -> frozenset[str]:
@@ -392,17 +411,61 @@ class Handbook:
     reviews: tuple[Review, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
 
-    @property
+    @cached_property
     def ordered_dimensions(self) -> tuple[Dimension, ...]:
-        """Dimensions in the scorecard's order: delivery, reliability, collaboration."""
-        order = {layer: index for index, layer in enumerate(DIMENSION_LAYERS)}
-        return tuple(sorted(self.dimensions, key=lambda d: (order.get(d.layer, 99), d.id)))
+        """Dimensions in their declared order: by group (in the settings' order), then `order`, then id."""
+        groups = {g.id: index for index, g in enumerate(self.settings.dimension_groups)} if self.settings else {}
+        return tuple(sorted(self.dimensions, key=lambda d: (groups.get(d.group, len(groups)), d.order, d.id)))
+
+    @cached_property
+    def dimension_groups(self) -> tuple[tuple[DimensionGroup | None, tuple[Dimension, ...]], ...]:
+        """Dimensions by declared group, in order; one (None, all) entry when no group is declared."""
+        declared = self.settings.dimension_groups if self.settings else ()
+        dims = self.ordered_dimensions
+        groups = [(g, tuple(d for d in dims if d.group == g.id)) for g in declared]
+        known = {g.id for g in declared}
+        rest = tuple(d for d in dims if d.group not in known)
+        return tuple((g, ds) for g, ds in [*groups, (None, rest)] if ds)
 
     @property
     def tracks(self) -> tuple[str, ...]:
-        if self.settings:
-            return tuple(t.id for t in self.settings.tracks)
-        return tuple(dict.fromkeys(lvl.track for lvl in self.levels))
+        return tuple(t.id for t in self.settings.tracks) if self.settings else ()
+
+    def track(self, track_id: str) -> Track | None:
+        return next((t for t in self.settings.tracks if t.id == track_id), None) if self.settings else None
+
+    def tracks_of(self, level_id: str) -> tuple[Track, ...]:
+        return tuple(t for t in self.settings.tracks if level_id in t.levels) if self.settings else ()
+
+    def is_below(self, lower: str, higher: str, track: str | None = None) -> bool:
+        """Whether `lower` comes before `higher` on `track` (or on some track holding both)."""
+        for t in (self.settings.tracks if self.settings else ()):
+            if (track is None or t.id == track) and lower in t.levels and higher in t.levels:
+                if t.levels.index(lower) < t.levels.index(higher):
+                    return True
+        return False
+
+    @cached_property
+    def _below(self) -> dict[str, tuple[str, ...]]:
+        below: dict[str, dict[str, None]] = {}
+        for t in (self.settings.tracks if self.settings else ()):
+            for index, level_id in enumerate(t.levels):
+                below.setdefault(level_id, {}).update(dict.fromkeys(t.levels[:index]))
+        return {level_id: tuple(ids) for level_id, ids in below.items()}
+
+    def levels_below(self, level_id: str) -> tuple[str, ...]:
+        """Every level below this one on any track that holds it, lowest first."""
+        return self._below.get(level_id, ())
+
+    @cached_property
+    def adjacent_pairs(self) -> tuple[tuple[Level, Level], ...]:
+        """Every adjacent pair of levels on every track, once each (a shared step is listed once)."""
+        pairs: dict[tuple[str, str], tuple[Level, Level]] = {}
+        for t in (self.settings.tracks if self.settings else ()):
+            levels = self.track_levels(t.id)
+            for lower, higher in zip(levels, levels[1:]):
+                pairs.setdefault((lower.id, higher.id), (lower, higher))
+        return tuple(pairs.values())
 
     # Indexes: built once per model (cached_property writes to the instance dict, which a frozen
     # dataclass allows), so that cross-reference checks stay linear in the number of packets.
@@ -432,14 +495,42 @@ class Handbook:
         return self._metrics_by_id.get(metric_id)
 
     def track_levels(self, track: str) -> tuple[Level, ...]:
-        return tuple(sorted((lvl for lvl in self.levels if lvl.track == track), key=lambda lvl: lvl.rank))
-
-    def levels_up_to(self, level: Level) -> tuple[Level, ...]:
-        """The level and every level below it on its track."""
-        return tuple(lvl for lvl in self.track_levels(level.track) if lvl.rank <= level.rank)
+        """The track's levels in ladder order (ids that name no level are left out)."""
+        found = self.track(track)
+        return tuple(lvl for lvl in (self.level(i) for i in (found.levels if found else ())) if lvl)
 
     def criteria_for_level(self, level_id: str) -> tuple[Criterion, ...]:
-        return tuple(c for d in self.dimensions for c in d.criteria_for(level_id))
+        """The criteria written for this level (not those carried up from lower levels)."""
+        return tuple(c for d in self.ordered_dimensions for c in d.criteria_for(level_id))
+
+    def expected_criteria(self, level_id: str, dimension_id: str | None = None) -> tuple[Criterion, ...]:
+        """Everything expected at this level: its own criteria, and every lower level's criterion on its
+        tracks that no criterion up to this level raises. Lowest level first, in dimension order."""
+        key = (level_id, dimension_id)
+        if key not in self._expected:
+            chain = (*self.levels_below(level_id), level_id)
+            dims = [self.dimension(dimension_id)] if dimension_id else self.ordered_dimensions
+            expected = []
+            for dim in dims:
+                if dim is None:
+                    continue
+                written = [c for lvl in chain for c in dim.criteria_for(lvl)]
+                raised = {c.raises for c in written if c.raises}
+                expected.extend(c for c in written if c.id not in raised)
+            self._expected[key] = tuple(expected)
+        return self._expected[key]
+
+    @cached_property
+    def _expected(self) -> dict[tuple[str, str | None], tuple[Criterion, ...]]:
+        return {}
+
+    def carried_criteria(self, level_id: str, dimension_id: str | None = None) -> tuple[Criterion, ...]:
+        """Lower levels' criteria that still apply at this level."""
+        return tuple(c for c in self.expected_criteria(level_id, dimension_id) if c.level != level_id)
+
+    def raised_by(self, criterion: Criterion) -> Criterion | None:
+        """The lower criterion this one replaces."""
+        return self.criterion(criterion.raises) if criterion.raises else None
 
     def criterion(self, criterion_id: str) -> Criterion | None:
         return self._criteria_by_id.get(criterion_id)

@@ -23,8 +23,8 @@ from .cache import ResultCache
 from .history import GitError, changelog, submission_dates
 from .linkcheck import check_site
 from .process_health import process_health
-from .render.config import ConfigError, build_config, read_base_config
-from .render.pages import render_pages
+from .render.config import ConfigError, base_config, build_config
+from .render.pages import PACKAGE_TEMPLATES, render_pages
 from .render.plan import PlanError, SitePlan, plan_site
 from .schema_check import KINDS, schema_text
 from .site_folder import SiteFolderError, check_site_folder, locked, mark, new_workspace, put_in_place, site_path
@@ -61,11 +61,11 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
     files = {path: text for path, text in pages.items()}
     for kind in KINDS:
         files[f"schemas/{kind}.schema.json"] = schema_text(kind)
-    assets = root / "site_config" / "assets"
-    if assets.is_dir():
-        for asset in sorted(assets.rglob("*")):
-            if asset.is_file():
-                files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()  # logos are binary
+    for assets in (PACKAGE_TEMPLATES / "assets", root / "site_config" / "assets"):  # the organisation's override ours
+        if assets.is_dir():
+            for asset in sorted(assets.rglob("*")):
+                if asset.is_file():
+                    files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()  # logos are binary
     write_tree(docs_dir, files)
     return plan
 
@@ -76,7 +76,7 @@ def prepare_sources(root: Path, workdir: Path, report: Report, today: date, incl
 
     Raises BuildError for a broken template or mkdocs.yml, so no caller sees a traceback."""
     try:
-        base = read_base_config(root / "mkdocs.yml")
+        base = base_config(root, report.handbook.settings)
         health = process_health(report.handbook, submission_dates(root))
         plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
     except (ConfigError, PlanError) as exc:

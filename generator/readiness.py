@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .coverage import Coverage, packet_coverage
 from .model import Dimension, Handbook, Packet
-from .scoring import CompositeScore, packet_score
+from .scoring import CompositeScore, packet_ratings, packet_score
 
 ADVISORY_NOTE = "This verdict is advisory: reviewers and the committee decide, not this report."
 
@@ -26,7 +26,7 @@ class ReadinessReport:
     target_title: str
     current_title: str
     coverage: Coverage
-    score: CompositeScore
+    score: CompositeScore | None  # None when the organisation has no composite
     dimensions: tuple[DimensionReadiness, ...]
     verdict: str
     behind_by: str | None  # the handbook's criteria version when the packet pins an older one
@@ -38,16 +38,16 @@ class ReadinessReport:
 def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
     coverage = packet_coverage(hb, packet)
     score = packet_score(hb, packet, coverage.ratio)
-    spreads = {row.dimension: row for row in score.rows}
+    ratings = packet_ratings(packet)
     dims = []
     for dim in hb.ordered_dimensions:
         rows = coverage.rows_for(dim.id)
-        row = spreads.get(dim.id)
+        given = tuple(ratings.get(dim.id, ()))
         dims.append(DimensionReadiness(
             dim,
             tuple((r.criterion.id, r.criterion.text, r.evidence_ids) for r in rows if r.covered),
             tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
-            row.ratings if row else (), row.spread if row else None))
+            given, max(given) - min(given) if given else None))
     target, current = hb.level(packet.target_level), hb.level(packet.current_level)
     version = hb.settings.criteria_version if hb.settings else packet.criteria_version
     return ReadinessReport(packet, target.title if target else packet.target_level,
@@ -57,10 +57,10 @@ def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
                            hb.settings.review_process.reviewers_per_packet if hb.settings else 0, packet.sealed_reviews)
 
 
-def verdict(coverage: Coverage, score: CompositeScore) -> str:
+def verdict(coverage: Coverage, score: CompositeScore | None) -> str:
     missing = coverage.total - coverage.covered
     sentences = []
-    if coverage.ratio < score.minimum_coverage:
+    if score is not None and coverage.ratio < score.minimum_coverage:
         sentences.append(f"Not enough evidence yet: {coverage.covered} of {coverage.total} target-level criteria "
                          f"are covered (a composite is shown from {score.minimum_coverage:.0%}).")
     elif missing:
@@ -68,6 +68,8 @@ def verdict(coverage: Coverage, score: CompositeScore) -> str:
                          f"{missing} still lack evidence.")
     else:
         sentences.append("Evidence covers every target-level criterion.")
+    if score is None:
+        return " ".join([*sentences, ADVISORY_NOTE])
     for gate in score.applied_gates:
         sentences.append(f"A gate applies on {gate.dimension}: the composite is capped at {gate.cap:g}.")
     if score.shown:

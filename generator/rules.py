@@ -62,17 +62,35 @@ def ids_match_file_names(hb: Handbook) -> Iterator[Diagnostic]:
 
 
 def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
-    tracks = hb.settings.track_ids if hb.settings else None
-    seen: dict[tuple[str, int], str] = {}
+    """Tracks are ordered ladders of level ids in the settings; a level may sit on several."""
+    settings = hb.settings
+    if settings is None:
+        return
+    yield from _duplicates(((t.id, settings.file, ("tracks", i, "id")) for i, t in enumerate(settings.tracks)), "track")
+    order: dict[tuple[str, str], str] = {}  # (lower, higher) -> track that puts them so
+    for ti, track in enumerate(settings.tracks):
+        for li, level_id in enumerate(track.levels):
+            if hb.level(level_id) is None and not hb.is_declared("level", level_id):
+                yield error(settings.file, "unknown-level", f"track '{track.id}' names unknown level '{level_id}' "
+                            f"(add levels/{level_id}.yaml or remove it from the track)", ("tracks", ti, "levels", li))
+            for lower in track.levels[:li]:
+                if (level_id, lower) in order:
+                    yield error(settings.file, "track-order", f"track '{track.id}' puts '{lower}' below "
+                                f"'{level_id}', but track '{order[(level_id, lower)]}' puts it above",
+                                ("tracks", ti, "levels", li))
+                order.setdefault((lower, level_id), track.id)
     for lvl in hb.levels:
-        if tracks is not None and lvl.track not in tracks:
-            yield error(lvl.file, "unknown-track", f"unknown track '{lvl.track}'; tracks are defined in "
-                        f"site_config/handbook.yaml: {', '.join(sorted(tracks))}", ("track",))
-        key = (lvl.track, lvl.rank)
-        if key in seen:
-            yield error(lvl.file, "duplicate-rank", f"rank {lvl.rank} on track '{lvl.track}' is already taken "
-                        f"by level '{seen[key]}'", ("rank",))
-        seen.setdefault(key, lvl.id)
+        if not hb.tracks_of(lvl.id):
+            yield error(lvl.file, "level-not-on-track", f"level '{lvl.id}' is on no track: add it to a track's "
+                        f"levels in {settings.file}", ("id",))
+    groups = {g.id for g in settings.dimension_groups}
+    yield from _duplicates(((g.id, settings.file, ("dimension_groups", i, "id"))
+                            for i, g in enumerate(settings.dimension_groups)), "dimension group")
+    for item, kind in [*((d, "dimension") for d in hb.dimensions), *((m, "metric") for m in hb.metrics)]:
+        if item.group is not None and item.group not in groups:
+            known = ", ".join(sorted(groups)) or "none declared"
+            yield error(item.file, "unknown-group", f"{kind} group '{item.group}' is not a dimension group in "
+                        f"{settings.file} (known: {known})", ("group",))
 
 
 def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
@@ -84,14 +102,30 @@ def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
         for index, metric_id in enumerate(dim.signals):
             yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
         for lvl in hb.levels:
-            if lvl.id not in dim.level_ids:
+            if not hb.expected_criteria(lvl.id, dim.id):
                 yield warning(dim.file, "level-without-criteria",
-                              f"level '{lvl.id}' has no criteria in dimension '{dim.id}'", ("expectations",))
-    layers = Counter(d.layer for d in hb.dimensions)
-    for dim in hb.dimensions:
-        if layers[dim.layer] > 1:
-            yield error(dim.file, "duplicate-layer", f"layer '{dim.layer}' is used by more than one dimension",
-                        ("layer",))
+                              f"level '{lvl.id}' has no criteria in dimension '{dim.id}', not even carried up "
+                              f"from a lower level", ("expectations",))
+        yield from _raises(hb, dim)
+
+
+def _raises(hb: Handbook, dim) -> Iterator[Diagnostic]:
+    """A criterion that raises another replaces a criterion of the same dimension at a lower level."""
+    for criterion in dim.criteria:
+        if criterion.raises is None:
+            continue
+        pointer = criterion.pointer + ("raises",)
+        lower = hb.criterion(criterion.raises)
+        if lower is None:
+            if not hb.is_declared("criterion", criterion.raises):
+                yield error(dim.file, "unknown-criterion", f"criterion '{criterion.id}' raises unknown criterion "
+                            f"'{criterion.raises}'", pointer)
+        elif lower.dimension != dim.id:
+            yield error(dim.file, "raises-other-dimension", f"criterion '{criterion.id}' raises '{lower.id}', a "
+                        f"criterion of dimension '{lower.dimension}'; it can only raise one of '{dim.id}'", pointer)
+        elif lower.level not in hb.levels_below(criterion.level):
+            yield error(dim.file, "raises-not-below", f"criterion '{criterion.id}' (level '{criterion.level}') raises "
+                        f"'{lower.id}' of level '{lower.level}', which is not below it on any track", pointer)
 
 
 def _metric_reference(hb: Handbook, metric_id: str, file: str, pointer: tuple, what: str) -> Iterator[Diagnostic]:
@@ -236,6 +270,7 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
             yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}' (known: {known})",
                         ("cycle",))
         yield from _packet_version(packet, settings.criteria_version)
+    track = hb.track(packet.track)
     levels = {}
     for field in ("current_level", "target_level"):
         level_id = getattr(packet, field)
@@ -243,13 +278,15 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         if levels[field] is None:
             if not hb.is_declared("level", level_id):
                 yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'", (field,))
-        elif levels[field].track != packet.track:
-            yield error(packet.file, "wrong-track", f"{field} '{level_id}' is on track '{levels[field].track}', "
-                        f"not on the packet's track '{packet.track}'", (field,))
+        elif track is not None and level_id not in track.levels:
+            on = ", ".join(t.id for t in hb.tracks_of(level_id)) or "no track"
+            yield error(packet.file, "wrong-track", f"{field} '{level_id}' is not on the packet's track "
+                        f"'{packet.track}' (it is on {on})", (field,))
     current, target = levels["current_level"], levels["target_level"]
-    if current and target and current.track == target.track and target.rank <= current.rank:
-        yield error(packet.file, "target-not-above", f"target level '{target.id}' (rank {target.rank}) is not above "
-                    f"current level '{current.id}' (rank {current.rank})", ("target_level",))
+    if (current and target and track is not None and current.id in track.levels and target.id in track.levels
+            and track.levels.index(target.id) <= track.levels.index(current.id)):
+        yield error(packet.file, "target-not-above", f"target level '{target.id}' is not above current level "
+                    f"'{current.id}' on track '{track.id}' ({' → '.join(track.levels)})", ("target_level",))
 
 
 def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnostic]:
@@ -273,11 +310,10 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                     yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown "
                                 f"criterion '{criterion_id}'", pointer)
                 continue
-            level = hb.level(criterion.level)
-            if target and level and (level.track != target.track or level.rank > target.rank):
+            if target and criterion.level != target.id and not hb.is_below(criterion.level, target.id, packet.track):
                 yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
                             f"a criterion of level '{criterion.level}', which is not the target level "
-                            f"'{packet.target_level}' or below it on track '{target.track}'", pointer)
+                            f"'{packet.target_level}' or below it on track '{packet.track}'", pointer)
 
 
 def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:

@@ -130,14 +130,16 @@ def choose_cycle(cycles: tuple[ReviewCycle, ...], today: date) -> ReviewCycle:
 def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
                 current_id: str | None, today: date) -> NewPacket:
     target = _level(hb, target_id, "--target")
+    tracks = hb.tracks_of(target.id)
     if current_id:
         current = _level(hb, current_id, "--current")
     else:
-        below = [lvl for lvl in hb.track_levels(target.track) if lvl.rank < target.rank]
+        below = [t.levels[t.levels.index(target.id) - 1] for t in tracks if t.levels.index(target.id) > 0]
         if not below:
             raise ScaffoldError(f"{target.title} is the first level of its track: there is nothing to be promoted from")
-        current = below[-1]
-    if current.track != target.track or current.rank >= target.rank:
+        current = _level(hb, below[0], "--current")
+    track = next((t for t in tracks if hb.is_below(current.id, target.id, t.id)), None)
+    if track is None:
         raise ScaffoldError(f"target {target.id} must be above {current.id} on the same track")
     cycles = hb.settings.review_cycles
     if cycle_id:
@@ -149,12 +151,12 @@ def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_
     candidate = check_name(candidate)
     relative = f"packets/{cycle.id}/{slugify(candidate)}.yaml"
     path = root / relative
-    criteria = [(d, d.criteria_for(target.id)) for d in hb.ordered_dimensions]
+    criteria = [(d, hb.expected_criteria(target.id, d.id)) for d in hb.ordered_dimensions]
     env = template_environment(root / "site_config" / "templates")
     env.filters.update(yaml_str=yaml_quoted, comment=yaml_comment)
     try:
         text = env.get_template("new_packet.yaml.j2").render(
-            candidate=candidate, current=current, target=target, cycle=cycle.id,
+            candidate=candidate, current=current, target=target, track=track.id, cycle=cycle.id,
             version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
             packet_path=relative, schema_path=os.path.relpath(root / "generator/schemas/packet.schema.json", path.parent),
             example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
@@ -163,7 +165,7 @@ def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_
         if problem is None:
             raise
         raise ScaffoldError(problem) from None
-    check_scaffold(text, relative, candidate, expected={"cycle": cycle.id, "track": target.track,
+    check_scaffold(text, relative, candidate, expected={"cycle": cycle.id, "track": track.id,
                                                          "current_level": current.id, "target_level": target.id,
                                                          "visibility": "private"})
     return NewPacket(path, relative, text)

@@ -84,11 +84,13 @@ def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
             yield Change("criterion", "reworded", cid, "Reworded", "patch", (new.level,), old.text, new.text)
         if old.examples != new.examples:
             yield Change("criterion", "changed", cid, "Examples changed", "patch", (new.level,))
+        if old.raises != new.raises:
+            yield Change("criterion", "changed", cid, f"Now replaces {new.raises or 'no lower criterion'} "
+                         f"(was {old.raises or 'none'})", "minor", (new.level,), old.raises, new.raises)
 
 
 def _is_lower(hb: Handbook, new_level: str, old_level: str) -> bool:
-    new, old = hb.level(new_level), hb.level(old_level)
-    return bool(new and old and new.track == old.track and new.rank < old.rank)
+    return hb.is_below(new_level, old_level)
 
 
 def _title(hb: Handbook, level_id: str) -> str:
@@ -102,20 +104,25 @@ _LEVEL_WORDING = ("summary", "scope", "complexity", "consistency")
 def _levels(base: Handbook, head: Handbook) -> Iterator[Change]:
     before, after = {lvl.id: lvl for lvl in base.levels}, {lvl.id: lvl for lvl in head.levels}
     for lid in after.keys() - before.keys():
-        yield Change("level", "added", lid, f"New level {after[lid].title} on track {after[lid].track}", "major", (lid,))
+        on = ", ".join(t.name for t in head.tracks_of(lid)) or "no track"
+        yield Change("level", "added", lid, f"New level {after[lid].title} on {on}", "major", (lid,))
     for lid in before.keys() - after.keys():
         yield Change("level", "removed", lid, f"Removed level {before[lid].title}", "minor", (lid,))
     for lid in sorted(before.keys() & after.keys()):
         yield from _level_fields(before[lid], after[lid])
+    tracks_before = {t.id: t for t in base.settings.tracks} if base.settings else {}
+    tracks_after = {t.id: t for t in head.settings.tracks} if head.settings else {}
+    for tid in tracks_before.keys() & tracks_after.keys():
+        old, new = tracks_before[tid].levels, tracks_after[tid].levels
+        if old != new:
+            yield Change("level", "changed", tid, f"Ladder of track {tid} changed ({' → '.join(old)} to "
+                         f"{' → '.join(new)})", "minor", tuple(dict.fromkeys((*old, *new))))
 
 
 def _level_fields(old: Level, new: Level) -> Iterator[Change]:
     if old.title != new.title:
         yield Change("level", "renamed", old.id, f"Renamed from {old.title} to {new.title}", "patch", (old.id,),
                      old.title, new.title)
-    if (old.track, old.rank) != (new.track, new.rank):
-        yield Change("level", "changed", old.id, f"Track or rank changed ({old.track} {old.rank} → {new.track} {new.rank})",
-                     "minor", (old.id,))
     for name in _LEVEL_WORDING:
         if getattr(old, name) != getattr(new, name):
             yield Change("level", "reworded", old.id, f"{name.capitalize()} reworded", "patch", (old.id,),
@@ -144,7 +151,7 @@ def _dimensions(base: Handbook, head: Handbook) -> Iterator[Change]:
                 yield Change("dimension", "reworded", did, f"{name.replace('_', '-').capitalize()} changed", "patch")
 
 
-_METRIC_DEFINITION = ("layer", "subject", "purpose", "calculation", "limitations", "anti_gaming", "unit")
+_METRIC_DEFINITION = ("group", "subject", "purpose", "calculation", "limitations", "anti_gaming", "unit")
 
 
 def _metrics(base: Handbook, head: Handbook) -> Iterator[Change]:

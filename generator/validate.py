@@ -16,7 +16,7 @@ from .loader import Document
 from .model import Handbook
 from .repository import SourceFile, classify, discover, file_name_problems
 
-REQUIRED_FILES = {"settings": "site_config/handbook.yaml", "composite": "rubrics/composite.yaml"}
+REQUIRED_FILES = {"settings": "site_config/handbook.yaml"}  # rubrics/composite.yaml is optional
 
 
 @dataclass(frozen=True)

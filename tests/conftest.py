@@ -32,6 +32,15 @@ def repo(tmp_path: Path) -> Path:
     return copy_content(tmp_path / "handbook")
 
 
+def override_template(repo: Path, name: str) -> Path:
+    """Copy a shipped template into the repository's site_config/templates/, where it overrides the
+    shipped one, and return its path there."""
+    target = repo / "site_config" / "templates" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "generator" / "templates" / name, target)
+    return target
+
+
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text("utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -15,31 +15,31 @@ def test_clean_repository_exits_zero_with_a_summary():
 
 def test_errors_exit_one_and_all_are_reported(repo):
     edit(repo / PRIYA, "target_level: ic3", "target_level: ic7")
-    edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
+    edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", cwd=repo)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert "levels/ic2.yaml:5:7: error: expected a whole number, found the text 'two' [schema-type]" in lines
+    assert "levels/ic2.yaml:9:15: error: expected a whole number, found the text 'two' [schema-type]" in lines
     assert f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' [unknown-level]" in lines
     assert lines[-1] == "23 files checked, 2 errors, 0 warnings"
     assert "Traceback" not in result.stderr
 
 
 def test_json_format(repo):
-    edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
+    edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", "--format", "json", cwd=repo)
     payload = json.loads(result.stdout)
     assert payload["errors"] == 1 and payload["files_checked"] == 23
     [item] = payload["diagnostics"]
-    assert item == {"file": "levels/ic2.yaml", "line": 5, "column": 7, "severity": "error", "code": "schema-type",
-                    "message": "expected a whole number, found the text 'two'", "json_path": "$.rank"}
+    assert item == {"file": "levels/ic2.yaml", "line": 9, "column": 15, "severity": "error", "code": "schema-type",
+                    "message": "expected a whole number, found the text 'two'", "json_path": "$.typical_time_in_level.min_months"}
 
 
 def test_github_annotations(repo):
-    edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
+    edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", "--format", "github", cwd=repo)
     assert result.stdout.splitlines()[0] == (
-        "::error file=levels/ic2.yaml,line=5,col=7,title=schema-type::expected a whole number, found the text 'two'")
+        "::error file=levels/ic2.yaml,line=9,col=15,title=schema-type::expected a whole number, found the text 'two'")
 
 
 def test_strict_turns_overdue_reviews_into_failure(repo):
@@ -50,7 +50,7 @@ def test_strict_turns_overdue_reviews_into_failure(repo):
 
 
 def test_given_paths_only(repo):
-    edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
+    edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", PRIYA, cwd=repo)
     assert result.returncode == 0
     assert result.stdout.strip() == "1 file checked, 0 errors, 0 warnings"

@@ -24,7 +24,9 @@ def test_every_file_starts_with_a_schema_modeline_that_resolves(source):
 def test_default_content_is_complete():
     hb = validate_repository(REPO, today=date(2026, 11, 28)).handbook
     assert len(hb.track_levels("ic")) >= 5 and len(hb.track_levels("management")) >= 2
-    assert {d.layer for d in hb.dimensions} == {"delivery", "reliability", "collaboration"}
+    assert [d.id for d in hb.ordered_dimensions] == ["delivery", "reliability", "collaboration"]
+    assert [(g.id, [d.id for d in dims]) for g, dims in hb.dimension_groups] == [
+        ("delivery", ["delivery"]), ("reliability", ["reliability"]), ("collaboration", ["collaboration"])]
     for level in hb.levels:
         for dim in hb.dimensions:
             assert dim.criteria_for(level.id), f"{dim.id} has no criteria for {level.id}"

@@ -47,9 +47,10 @@ def test_every_page_type_shows_its_facts(built):
     _, _, site = built
     assert "How you are evaluated, in two minutes" in text(site, ".")
     assert "Shapes on-call for several teams" in text(site, "ladder")
-    assert "Staff Engineer (new or raised)" in text(site, "levels/changes/ic3-to-ic4")
+    change = text(site, "levels/changes/ic3-to-ic4")
+    assert "Senior Engineer Staff Engineer Change" in change and "raised" in change
     assert "Story point velocity" in text(site, "metrics") and "hb-status-retired" in html(site, "metrics")
-    assert "Composite: 2.5 — capped from 3.6" in text(site, "composite")
+    assert "Composite: 2.5 — capped from 3.73" in text(site, "composite")
     packet = text(site, "packets/fixture-staff")
     assert "4 of 6 criteria covered (67%)" in packet and "Composite: 2.5 (weighted 3.58)" in packet
     assert "Criteria changelog" in text(site, "changelog")

@@ -35,7 +35,7 @@ CASES = [
     ("21-deep-nesting.yaml", LEVEL, "too-deep", 2, 71),
     ("23-top-level-list.yaml", LEVEL, "schema-type", 1, 1),
     ("24-top-level-scalar.yaml", LEVEL, "schema-type", 1, 1),
-    ("25-wrong-type.yaml", LEVEL, "schema-type", 4, 7),
+    ("25-wrong-type.yaml", LEVEL, "schema-type", 4, 8),
     ("26-unknown-key.yaml", LEVEL, "schema-additionalProperties", 15, 1),
     ("27-missing-key.yaml", LEVEL, "schema-required", 1, 1),
     ("28-bad-id.yaml", LEVEL, "schema-pattern", 1, 5),

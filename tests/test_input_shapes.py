@@ -8,7 +8,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import edit, run_cli
+from conftest import edit, run_cli, override_template
 
 from generator import rules
 from generator.loader import load_file
@@ -107,7 +107,7 @@ def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, tex
 
 
 def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
-    template = repo / "site_config/templates/new_packet.yaml.j2"
+    template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(template.read_text("utf-8").replace("visibility: private\n", "visibility: private\n"
                                                             "visibility: example\n"), "utf-8")
     result = run_cli("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
@@ -117,7 +117,7 @@ def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
 
 
 def test_a_template_that_rewrites_what_was_asked_writes_nothing(repo):
-    template = repo / "site_config/templates/new_packet.yaml.j2"
+    template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(template.read_text("utf-8").replace("{{ candidate | yaml_str }}", '"Someone else"'), "utf-8")
     result = run_cli("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
     assert result.returncode == 1 and "candidate" in result.stderr and "nothing was written" in result.stderr

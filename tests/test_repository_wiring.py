@@ -38,10 +38,10 @@ def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path):
     pattern = re.compile(hook["files"])
     assert pattern.search("packets/2026-h2/someone.yaml") and not pattern.search("generator/cli.py")
     repo = copy_content(tmp_path / "hb")
-    edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
+    edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     arguments = shlex.split(hook["entry"])[1:] + ["levels/ic2.yaml", "levels/ic3.yaml"]
     result = run_cli(*arguments, cwd=repo)
-    assert result.returncode == 1 and "levels/ic2.yaml:5:7" in result.stdout
+    assert result.returncode == 1 and "levels/ic2.yaml:9:15" in result.stdout
 
 
 def test_editor_schema_mapping_matches_the_repository_layout():

@@ -15,13 +15,27 @@ MUTATIONS = [
     # (file, old, new, code, where the error is reported, line)
     ("levels/ic2.yaml", "id: ic2", "id: ic1", "duplicate-id", "levels/ic2.yaml", 2),
     ("rubrics/dimensions/reliability.yaml", "id: rel-ic2-oncall", "id: rel-ic1-safe-changes", "duplicate-id",
-     "rubrics/dimensions/reliability.yaml", 36),
+     "rubrics/dimensions/reliability.yaml", 37),
     (PRIYA, "id: cache-strategy-rfc", "id: billing-bus-plan", "duplicate-id", PRIYA, 25),
-    ("levels/ic3.yaml", "track: ic", "track: research", "unknown-track", "levels/ic3.yaml", 4),
-    ("levels/ic3.yaml", "rank: 3", "rank: 2", "duplicate-rank", "levels/ic3.yaml", 5),
-    ("rubrics/dimensions/delivery.yaml", "  ic5:\n", "  ic6:\n", "unknown-level", "rubrics/dimensions/delivery.yaml", 68),
+    (PRIYA, "track: ic", "track: research", "unknown-track", PRIYA, 7),
+    ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [em1]", "level-not-on-track", "levels/em2.yaml", 2),
+    ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [em1, em2, em3]", "unknown-level",
+     "site_config/handbook.yaml", 19),
+    ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [ic2, ic1]", "track-order", "site_config/handbook.yaml",
+     19),
+    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: del-ic3-projects", "raises-not-below",
+     "rubrics/dimensions/delivery.yaml", 43),
+    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: rel-ic1-safe-changes",
+     "raises-other-dimension", "rubrics/dimensions/delivery.yaml", 43),
+    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: del-ic1-nothing", "unknown-criterion",
+     "rubrics/dimensions/delivery.yaml", 43),
+    ("rubrics/dimensions/delivery.yaml", "group: delivery", "group: throughput", "unknown-group",
+     "rubrics/dimensions/delivery.yaml", 5),
+    ("rubrics/metrics/slo-attainment.yaml", "group: reliability", "group: uptime", "unknown-group",
+     "rubrics/metrics/slo-attainment.yaml", 4),
+    ("rubrics/dimensions/delivery.yaml", "  ic5:\n", "  ic6:\n", "unknown-level", "rubrics/dimensions/delivery.yaml", 75),
     ("rubrics/dimensions/delivery.yaml", "signals: [deployment-frequency,", "signals: [deploy-frequency,",
-     "unknown-metric", "rubrics/dimensions/delivery.yaml", 12),
+     "unknown-metric", "rubrics/dimensions/delivery.yaml", 13),
     ("rubrics/metrics/slo-attainment.yaml", "subject: service", "subject: individual", "individual-metric",
      "rubrics/metrics/slo-attainment.yaml", 5),
     ("rubrics/metrics/error-budget-burn.yaml", "id: error-budget-burn", "id: budget-burn", "id-file-mismatch",
@@ -99,13 +113,13 @@ def test_missing_settings_file(repo):
 
 
 def test_broken_level_file_does_not_cascade_into_unknown_level_errors(repo):
-    edit(repo / "levels/ic3.yaml", "rank: 3", "rank: [3")
+    edit(repo / "levels/ic3.yaml", "title: Senior Engineer", "title: [Senior Engineer")
     report = validate_repository(repo, today=TODAY)
     assert [d.code for d in report.errors] == ["yaml-syntax"]
 
 
 def test_only_given_files_are_reported_but_checked_against_the_whole_model(repo):
-    edit(repo / "levels/ic3.yaml", "track: ic", "track: research")
+    edit(repo / "levels/ic3.yaml", "summary:", "sumary:")
     edit(repo / PRIYA, "target_level: ic3", "target_level: ic7")
     report = validate_repository(repo, only=[repo / PRIYA], today=TODAY)
     assert report.files_checked == 1

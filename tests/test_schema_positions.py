@@ -5,14 +5,12 @@ from generator.schema_check import check
 
 LEVEL = b"""id: ic9
 title: Engineer IX
-track: ic
-rank: two
 summary: s
 scope: s
 complexity: s
 consistency: s
 typical_time_in_level:
-  min_months: 12
+  min_months: two
 readiness:
   convincing: [a]
   disqualifying: [b]
@@ -27,10 +25,9 @@ def problems(source: bytes, kind: str):
 
 def test_level_errors_are_positioned():
     found = problems(LEVEL, "level")
-    assert (4, 7, "$.rank", "expected a whole number, found the text 'two'") in found
-    assert (14, 3, "$.readiness.sustained_grwth", "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)") in found
-    assert (11, 1, "$.readiness", "missing required key 'sustained_growth'") in found
-    assert len(found) == 3
+    assert (8, 15, "$.typical_time_in_level.min_months", "expected a whole number, found the text 'two'") in found
+    assert (12, 3, "$.readiness.sustained_grwth", "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)") in found
+    assert len(found) == 2
 
 
 def test_missing_key_points_at_the_mapping_that_lacks_it():
@@ -40,9 +37,9 @@ def test_missing_key_points_at_the_mapping_that_lacks_it():
 
 
 def test_enum_suggests_the_nearest_value():
-    source = b"id: x\nname: X\nlayer: reliabilty\n"
-    found = problems(source, "dimension")
-    assert any(line == 3 and col == 8 and "did you mean 'reliability'" in msg for line, col, _, msg in found)
+    source = b"id: x\nname: X\nsubject: teem\n"
+    found = problems(source, "metric")
+    assert any(line == 3 and col == 10 and "did you mean 'team'" in msg for line, col, _, msg in found)
 
 
 def test_impossible_date_and_bad_id_and_blank_text():

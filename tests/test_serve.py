@@ -7,7 +7,7 @@ import sys
 import time
 import urllib.request
 
-from conftest import FIXED_TODAY, edit
+from conftest import FIXED_TODAY, edit, override_template
 
 
 def free_port() -> int:
@@ -45,18 +45,18 @@ def test_serve_regenerates_after_an_edit(repo):
         edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
              "Shapes on-call for every team")
         assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
-        edit(repo / "levels/ic4.yaml", "rank: 4", "rank: [4")  # broken: last good pages stay up
+        edit(repo / "levels/ic4.yaml", "min_months: 36", "min_months: [36")  # broken: last good pages stay up
         time.sleep(2.5)
         assert "Shapes on-call for every team" in (fetch(url) or "")
-        edit(repo / "levels/ic4.yaml", "rank: [4", "rank: 4")
-        edit(repo / "site_config/templates/level.md.j2", "{{ level.summary | block }}", "{{ level.no_such }}")
+        edit(repo / "levels/ic4.yaml", "min_months: [36", "min_months: 36")
+        edit(override_template(repo, "level.md.j2"), "{{ level.summary | block }}", "{{ level.no_such }}")
         time.sleep(2.5)
         assert server.poll() is None, "a broken template must not stop the preview"
         assert "Shapes on-call for every team" in (fetch(url) or "")
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
-    assert "levels/ic4.yaml:6:8: error: YAML syntax error" in output
+    assert "levels/ic4.yaml:10:10: error: YAML syntax error" in output
     assert "still serving the last good pages" in output
     assert "level.md.j2:" in output and "no_such" in output and "Still serving the last good pages." in output
     assert "Traceback" not in output

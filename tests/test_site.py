@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import copy_content, edit, override_template, run_cli
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
@@ -69,7 +69,7 @@ def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
     assert "Delivery 5, 5 5 0 40% 2 " in text
     assert "Reliability 2, 2 2 0 35% 0.7 " in text
     assert "Collaboration 4, 3 3.5 1 25% 0.875 " in text
-    assert "Gate applied on reliability (mean below 2.5): capped at 2.5." in text
+    assert "Gate applied on Reliability (mean below 2.5): capped at 2.5." in text
     assert "Composite: 2.5 (weighted 3.58)" in text
     assert "Evidence that cites no criterion: ev-four" in text
     assert "2 of 4 pieces of evidence are invisible work" in text
@@ -86,9 +86,11 @@ def test_gallery_and_withheld_score(built):
 def test_composite_page_worked_example(built):
     _, site, _ = built
     text = text_of(page(site, "composite"))
-    assert "Reliability 2, 3, 2 2.33 35% 0.817" in text
-    assert "Weighted sum 3.6 " in text
-    assert "Composite: 2.5 — capped from 3.6, because High output cannot offset" in text
+    # Ratings come from the composite itself: its first gate's dimension just under the threshold.
+    assert "Reliability 2, 2, 2 2 35% 0.7" in text
+    assert "Delivery 5, 4, 5 4.67 40% 1.867" in text
+    assert "Weighted sum 3.73 " in text
+    assert "Composite: 2.5 — capped from 3.73, because High output cannot offset" in text
 
 
 def test_metric_catalogue_shows_governance_status(built):
@@ -118,10 +120,10 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
     repo = copy_content(tmp_path / "broken")
     (repo / "site").mkdir()
     (repo / "site" / "marker.txt").write_text("previous site")
-    edit(repo / "levels" / "ic2.yaml", "rank: 2", "rank: [2")
+    edit(repo / "levels" / "ic2.yaml", "min_months: 18", "min_months: [18")
     result = run_cli("build", cwd=repo)
     assert result.returncode == 1
-    assert "levels/ic2.yaml:6:8: error: YAML syntax error" in result.stderr
+    assert "levels/ic2.yaml:10:13: error: YAML syntax error" in result.stderr
     assert "validation failed: nothing was built" in result.stderr
     assert "Traceback" not in result.stderr
     assert [p.name for p in (repo / "site").iterdir()] == ["marker.txt"]
@@ -130,7 +132,7 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
 
 def test_template_error_is_reported_without_traceback(tmp_path):
     repo = copy_content(tmp_path / "tpl")
-    edit(repo / "site_config" / "templates" / "composite.md.j2", "{{ composite.explanation | block }}",
+    edit(override_template(repo, "composite.md.j2"), "{{ composite.explanation | block }}",
          "{{ composite.no_such_field }}")
     result = run_cli("build", cwd=repo)
     assert result.returncode == 1

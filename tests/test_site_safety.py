@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, run_cli
+from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, run_cli, override_template
 from test_privacy import private_packet
 from test_serve import fetch, free_port, wait_for
 
@@ -416,7 +416,7 @@ def test_binary_assets_are_copied_as_bytes(repo):
     for name, data in BINARY_ASSETS.items():
         assert (repo / "site" / "assets" / name).read_bytes() == data
     assert (repo / "site" / "assets" / "handbook.css").read_text("utf-8").startswith(
-        (repo / "site_config" / "assets" / "handbook.css").read_text("utf-8")[:40])
+        (REPO / "generator" / "templates" / "assets" / "handbook.css").read_text("utf-8")[:40])
 
 
 LINKS = {
@@ -482,7 +482,7 @@ TEMPLATE_FAULTS = {
     ("level.md.j2", 4, ["build"]),  # inside its block: a child template renders only its blocks
 ], ids=["governance-text", "governance-markdown", "readiness", "stats", "new-packet", "site-page"])
 def test_an_error_in_any_template_names_file_and_line(repo, template, line, command, fault):
-    path = repo / "site_config" / "templates" / template
+    path = override_template(repo, template)
     lines = path.read_text("utf-8").splitlines(keepends=True)
     lines.insert(line - 1, TEMPLATE_FAULTS[fault] + "\n")
     path.write_text("".join(lines), "utf-8")

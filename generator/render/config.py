@@ -1,4 +1,10 @@
-"""The MkDocs configuration for one build: the repository's mkdocs.yml plus generated navigation."""
+"""The MkDocs configuration for one build: shipped defaults, the organisation's overrides, and what
+follows from its settings (site name and URL) and the site plan (navigation).
+
+An organisation never writes the generated keys: `site_name` comes from site_config/handbook.yaml, so
+a new organisation's pages never carry another's name. Everything else (theme colours, extra
+Markdown extensions, ...) goes in an optional overrides file, `mkdocs.yml` at the repository root,
+merged over the defaults shipped in the package (mappings merge, other values replace)."""
 
 from __future__ import annotations
 
@@ -8,15 +14,27 @@ from typing import Any
 import yaml
 
 from ..loader import load_file
+from ..model import Settings
+from .pages import PACKAGE_TEMPLATES
 from .plan import NavItem
 from .text import label
+
+DEFAULTS = PACKAGE_TEMPLATES / "mkdocs.yml"
+OVERRIDES = "mkdocs.yml"
+GENERATED = {
+    "site_name": "organisation.name (or organisation.handbook_title) in site_config/handbook.yaml",
+    "site_url": "organisation.handbook_url in site_config/handbook.yaml",
+    "nav": "the levels, dimensions and pages the handbook generates",
+    "docs_dir": "the build (generated pages are written to a folder of its own)",
+    "site_dir": "`handbook build --site-dir`",
+}
 
 
 class ConfigError(Exception):
     pass
 
 
-def read_base_config(path: Path, display: str = "mkdocs.yml") -> dict[str, Any]:
+def read_base_config(path: Path, display: str = "mkdocs.yml", reserved: bool = False) -> dict[str, Any]:
     loaded = load_file(path, display)
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
     if loaded.document is None or problems:
@@ -24,7 +42,34 @@ def read_base_config(path: Path, display: str = "mkdocs.yml") -> dict[str, Any]:
         raise ConfigError(f"{first.file}:{first.line}:{first.column}: {first.message}")
     if not isinstance(loaded.document.data, dict):
         raise ConfigError(f"{display}:1:1: expected a mapping of MkDocs settings")
+    if reserved:
+        for key in loaded.document.data:
+            if key in GENERATED:
+                line, column = loaded.document.position((key,), on_key=True)
+                raise ConfigError(f"{display}:{line}:{column}: '{key}' is generated from {GENERATED[key]}; "
+                                  f"remove it from {display}")
     return dict(loaded.document.data)
+
+
+def base_config(root: Path, settings: Settings) -> dict[str, Any]:
+    """Shipped defaults, then the organisation's overrides file (if any), then the settings. `repo_url`
+    is not generated: Material then asks the forge's API for repository facts, and the published site
+    makes no request to any other host unless the organisation opts in through the overrides file."""
+    config = read_base_config(DEFAULTS, "generator/templates/mkdocs.yml")
+    overrides = root / OVERRIDES
+    if overrides.is_file():
+        config = merge(config, read_base_config(overrides, OVERRIDES, reserved=True))
+    config["site_name"] = label(settings.site_name)
+    if settings.handbook_url:
+        config["site_url"] = settings.handbook_url
+    return config
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
 
 
 def nav_entries(items: tuple[NavItem, ...]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,10 +15,22 @@ from . import text
 from .plan import SitePlan
 
 
-def template_environment(templates: Path) -> jinja2.Environment:
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def template_loader(overrides: Path, subdir: str = "") -> jinja2.BaseLoader:
+    """The templates shipped with the package, each overridable by a file of the same name in the
+    organisation's `overrides` folder (site_config/templates/), as a theme's custom_dir works: upgrading
+    the tool never conflicts with an organisation's edits, and a missing folder is no error."""
+    shipped = PACKAGE_TEMPLATES / subdir if subdir else PACKAGE_TEMPLATES
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overrides)), jinja2.FileSystemLoader(str(shipped))])
+
+
+def template_environment(templates: Path, subdir: str = "") -> jinja2.Environment:
     """The settings every template of the project is rendered with (pages, reports, scaffolds).
-    Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+    Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters.
+    `templates` is the organisation's override folder; `subdir` the shipped folder's part (reports)."""
+    return jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
                               autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
@@ -28,11 +41,40 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
         block=lambda value: text.block(value, schemes),
         link_to=lambda title, url: text.link_to(title, url, schemes),
         plain=text.plain,
+        short=lambda value: text.inline(short_form(value), schemes),
+        sentence=lambda value: text.inline(first_sentence(value), schemes),
+        is_long=lambda value: short_form(value) != " ".join(str(value).split()),
         pct=lambda value: f"{value:.0%}",
         num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
     )
     env.globals["link"] = _link
     return env
+
+
+_BLOCK_START = re.compile(r"^\s*([-*+]|[0-9]+[.)])\s|^\s*$")
+
+
+def short_form(value: object) -> str:
+    """The first paragraph of a text, up to any list: what an inline place (a table cell, a heading,
+    a navigation label) shows of a criterion written as Markdown blocks. Ends in "…" when cut."""
+    lines = str(value).strip().split("\n")
+    kept = []
+    for line in lines:
+        if _BLOCK_START.match(line):
+            break
+        kept.append(line.strip())
+    first = " ".join(" ".join(kept).split())
+    if not first:  # the text starts with a list: its first item
+        first = _BLOCK_START.sub("", lines[0]).strip()
+    whole = " ".join(str(value).split())
+    return first if first == whole else first.rstrip(" :;,") + " …"
+
+
+def first_sentence(value: object) -> str:
+    """The first sentence of a text's short form: for summaries on pages that must read in minutes."""
+    short = short_form(value)
+    match = re.match(r"(.+?[.!?])\s+[A-Z]", short)
+    return match.group(1) if match else short
 
 
 @jinja2.pass_context
@@ -46,13 +88,18 @@ def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str
 def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:
     settings = hb.settings
     env = environment(templates, frozenset(settings.allowed_link_schemes))
-    common = {"hb": hb, "settings": settings, "dims": hb.ordered_dimensions, "today": today,
-              "private_build": plan.private_build}
+    paths = {page.path for page in plan.pages}
+    common = {"hb": hb, "settings": settings, "dims": hb.ordered_dimensions, "groups": hb.dimension_groups,
+              "group_names": {g.id: g.name for g in settings.dimension_groups},
+              "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
+              "today": today, "private_build": plan.private_build, "has_metrics": "metrics/index.md" in paths,
+              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths}
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)
         body = template.render(**common, **page.context, page_path=page.path, page_title=page.title)
-        rendered[page.path] = front_matter(page.title) + body
+        # The home page is always in the navigation; the theme titles it with the site name alone.
+        rendered[page.path] = (body if page.path == "index.md" else front_matter(page.title) + body)
     return rendered
 
 

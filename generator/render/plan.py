@@ -8,17 +8,17 @@ from typing import Any, Mapping
 
 from ..coverage import packet_coverage
 from ..governance import governance_report
-from ..model import Handbook, Level, Packet
+from ..model import Criterion, Dimension, Handbook, Level, Packet, Track
 from ..schema_check import KINDS
-from ..scoring import composite_score, packet_score
+from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
 
 # Above this many packets, the navigation lists only the gallery: every page carries the whole
 # section's navigation, so listing thousands of packets grows the site with the square of their number.
 NAV_PACKETS_MAX = 20
 
-# Ratings for the composite page's worked example: strong delivery, weak reliability, so that the
-# reader sees a gate at work. Three reviewers, one list per dimension.
-WORKED_EXAMPLE_RATINGS = {"delivery": [5, 4, 5], "reliability": [2, 3, 2], "collaboration": [4, 3, 4]}
+# At most this many dimensions side by side in one ladder table: wider tables do not fit a laptop
+# screen, so more dimensions are split into one table per group, and groups into tables this wide.
+LADDER_COLUMNS = 4
 
 
 class PlanError(ValueError):
@@ -72,15 +72,80 @@ def packet_view(hb: Handbook, packet: Packet) -> PacketView:
 
 
 def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:
-    pairs = []
-    for track in hb.tracks:
-        levels = hb.track_levels(track)
-        pairs.extend(zip(levels, levels[1:], strict=False))
-    return pairs
+    return list(hb.adjacent_pairs)
 
 
 def change_path(lower: Level, higher: Level) -> str:
     return f"levels/changes/{lower.id}-to-{higher.id}.md"
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    kind: str  # new | raised | carried
+    before: Criterion | None
+    after: Criterion | None
+
+
+def change_rows(hb: Handbook, lower: Level, higher: Level, dim: Dimension) -> tuple[ChangeRow, ...]:
+    """Per dimension, what the step from `lower` to `higher` changes: each raised criterion beside the
+    one it replaces, new criteria, and criteria carried over unchanged."""
+    before = hb.expected_criteria(lower.id, dim.id)
+    after = hb.expected_criteria(higher.id, dim.id)
+    after_ids = {c.id for c in after}
+    rows = []
+    for c in after:
+        if c.level == higher.id:
+            replaced = hb.raised_by(c)
+            rows.append(ChangeRow("raised" if replaced else "new", replaced, c))
+    rows.extend(ChangeRow("carried", c, c) for c in before if c.id in after_ids)
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Where a track shares its first levels with another track, and where it leaves it."""
+    other: Track
+    shared: tuple[Level, ...]
+    after: Level
+
+
+def branches(hb: Handbook, track: Track) -> tuple[Branch, ...]:
+    found = []
+    for other in hb.settings.tracks:
+        if other.id == track.id:
+            continue
+        shared = 0
+        while shared < min(len(track.levels), len(other.levels)) and track.levels[shared] == other.levels[shared]:
+            shared += 1
+        if 0 < shared < len(track.levels):
+            levels = tuple(lvl for lvl in (hb.level(i) for i in track.levels[:shared]) if lvl)
+            if levels:
+                found.append(Branch(other, levels, levels[-1]))
+    return tuple(found)
+
+
+def ladder_tables(hb: Handbook) -> tuple[tuple[str | None, tuple[Dimension, ...]], ...]:
+    """The ladder's tables: all dimensions in one when they fit, else one per group (or per slice)."""
+    dims = hb.ordered_dimensions
+    if len(dims) <= LADDER_COLUMNS:
+        return ((None, dims),) if dims else ()
+    tables = []
+    for group, members in hb.dimension_groups:
+        chunks = [members[i:i + LADDER_COLUMNS] for i in range(0, len(members), LADDER_COLUMNS)]
+        for chunk in chunks:
+            tables.append((group.name if group else None, chunk))
+    return tuple(tables)
+
+
+def level_neighbours(hb: Handbook, level: Level) -> tuple[tuple[Track, Level | None, Level | None, int, int], ...]:
+    """(track, level below, level above, position from 1, number of levels) on each track holding the level."""
+    found = []
+    for track in hb.tracks_of(level.id):
+        levels = hb.track_levels(track.id)
+        index = next(i for i, lvl in enumerate(levels) if lvl.id == level.id)
+        found.append((track, levels[index - 1] if index else None,
+                      levels[index + 1] if index + 1 < len(levels) else None, index + 1, len(levels)))
+    return tuple(found)
 
 
 def plan_site(hb: Handbook, today: date, include_private: bool = False, changelog: tuple = (),
@@ -91,35 +156,44 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     pairs = adjacent_pairs(hb)
     governance = {row.id: row for row in governance_report(hb, today).rows if row.kind == "metric"}
     metric_rows = [(m, governance[m.id]) for m in sorted(hb.metrics, key=lambda m: (m.governance.status == "retired",
-                                                                                   m.layer, m.name))]
+                                                                                   m.group or "", m.name))]
     names = {d.id: d.name for d in dims}
-    worked = composite_score(hb.composite, names, WORKED_EXAMPLE_RATINGS, 1.0)
+    composite = hb.composite
+    percents = composite_percents(composite) if composite else {}
+    ordered_levels = tuple(dict.fromkeys(lvl for _, levels in tracks for lvl in levels))
+    track_branches = {t.id: branches(hb, t) for t, _ in tracks}
 
     pages = [
-        Page("index.md", "home.md.j2", "Home", {"tracks": tracks, "packets": packets}),
-        Page("ladder.md", "ladder.md.j2", "Ladder", {"tracks": tracks}),
+        Page("index.md", "home.md.j2", "Home", {"tracks": tracks, "packets": packets, "percents": percents,
+                                                 "branches": track_branches}),
+        Page("ladder.md", "ladder.md.j2", "Ladder", {"tracks": tracks, "tables": ladder_tables(hb),
+                                                     "branches": track_branches}),
     ]
-    for track, levels in tracks:
-        for index, level in enumerate(levels):
-            lower = levels[index - 1] if index else None
-            higher = levels[index + 1] if index + 1 < len(levels) else None
-            pages.append(Page(f"levels/{level.id}.md", "level.md.j2", level.title,
-                              {"level": level, "track": track, "lower": lower, "higher": higher}))
+    for level in ordered_levels:
+        pages.append(Page(f"levels/{level.id}.md", "level.md.j2", level.title,
+                          {"level": level, "neighbours": level_neighbours(hb, level)}))
     for lower, higher in pairs:
+        rows = {d.id: change_rows(hb, lower, higher, d) for d in dims}
         pages.append(Page(change_path(lower, higher), "change.md.j2", f"{lower.title} → {higher.title}",
-                          {"lower": lower, "higher": higher}))
+                          {"lower": lower, "higher": higher, "rows": rows,
+                           "facets": _facet_rows(lower, higher)}))
     for dim in dims:
         pages.append(Page(f"dimensions/{dim.id}.md", "dimension.md.j2", dim.name,
-                          {"dimension": dim, "tracks": tracks,
+                          {"dimension": dim, "tracks": tracks, "levels": ordered_levels,
                            "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)]}))
-    pages.append(Page("metrics/index.md", "metric_catalogue.md.j2", "Metric catalogue", {"rows": metric_rows}))
+    if metric_rows:
+        pages.append(Page("metrics/index.md", "metric_catalogue.md.j2", "Metric catalogue", {"rows": metric_rows}))
     for metric, status in metric_rows:
         cited_by = [d for d in dims if metric.id in d.signals]
         pages.append(Page(f"metrics/{metric.id}.md", "metric.md.j2", metric.name,
                           {"metric": metric, "status": status, "cited_by": cited_by}))
-    pages.append(Page("composite.md", "composite.md.j2", "Composite score",
-                      {"composite": hb.composite, "worked": worked, "ratings": WORKED_EXAMPLE_RATINGS}))
-    pages.append(Page("packets/index.md", "packet_gallery.md.j2", "Example packets", {"packets": packets}))
+    if composite:
+        ratings = worked_example_ratings(composite)
+        pages.append(Page("composite.md", "composite.md.j2", "Composite score",
+                          {"composite": composite, "worked": composite_score(composite, names, ratings, 1.0),
+                           "ratings": ratings, "percents": percents}))
+    if packets:
+        pages.append(Page("packets/index.md", "packet_gallery.md.j2", "Example packets", {"packets": packets}))
     for view in packets:
         pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
     example = next((c for d in dims for c in d.criteria), None)
@@ -130,7 +204,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
-    nav = _nav(tracks, pairs, dims, metric_rows, packets, health)
+    nav = _nav(tracks, pairs, dims, metric_rows, packets, health, composite is not None)
     return SitePlan(tuple(pages), nav, include_private)
 
 
@@ -151,21 +225,33 @@ def _origin(page: Page) -> str:
     return view.packet.file if view is not None else f"the {page.title} page"
 
 
-def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ...]:
-    level_sections = tuple(
-        NavItem(track.name, children=tuple(NavItem(lvl.title, f"levels/{lvl.id}.md") for lvl in levels))
-        for track, levels in tracks)
+def _facet_rows(lower: Level, higher: Level) -> tuple[tuple[str, str | None, str | None], ...]:
+    """The descriptive fields either level has, side by side; none when neither has any."""
+    before, after = dict(lower.facets), dict(higher.facets)
+    labels = [label for label in ("Scope", "Complexity", "Consistency") if label in before or label in after]
+    return tuple((label, before.get(label), after.get(label)) for label in labels)
+
+
+def _nav(tracks, pairs, dims, metric_rows, packets, health, has_composite) -> tuple[NavItem, ...]:
+    listed: set[str] = set()
+    level_sections = []
+    for track, levels in tracks:  # a level shared by several tracks is listed once, under the first
+        own = tuple(NavItem(lvl.title, f"levels/{lvl.id}.md") for lvl in levels if lvl.id not in listed)
+        listed.update(lvl.id for lvl in levels)
+        if own:
+            level_sections.append(NavItem(track.name, children=own))
     changes = NavItem("What changes", children=tuple(
         NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs))
     return (
         NavItem("Home", "index.md"),
-        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, changes)),
+        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *((changes,) if pairs else ()))),
         NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
-        NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
-                                     *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),
-        NavItem("Composite score", "composite.md"),
+        *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
+                                        *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),)
+          if metric_rows else ()),
+        *((NavItem("Composite score", "composite.md"),) if has_composite else ()),
         NavItem("Packets", children=(NavItem("Submitting and reviewing", "process.md"),
-                                     NavItem("Example packets", "packets/index.md"),
+                                     *((NavItem("Example packets", "packets/index.md"),) if packets else ()),
                                      *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
                                        for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())))),
         NavItem("Reference", children=(*((NavItem("Process health", "process-health.md"),) if health else ()),
