@@ -175,14 +175,20 @@ def explain_outdated_packets(root: Path, report):
     for diagnostic in report.diagnostics:
         packet = packets.get(diagnostic.file)
         if diagnostic.code == "version-behind" and packet:
+            pinned = report.handbook.pinned.get(packet.criteria_version)
             if packet.criteria_version not in diffs:
-                diffs[packet.criteria_version] = diff_since(root, packet.criteria_version, report.handbook)
+                diffs[packet.criteria_version] = diff_handbooks(pinned, report.handbook) if pinned else None
             since = diffs[packet.criteria_version]
             changes = since.for_level(packet.target_level) if since else None
+            judged = (f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` "
+                      "moves it)" if pinned else f"criteria {packet.criteria_version} are not in the handbook's "
+                      "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
+                      "it is checked against the current criteria")
+            message = f"{diagnostic.message}; {judged}"
             if changes is not None:
                 listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
                 extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
-                diagnostic = replace(diagnostic, message=f"{diagnostic.message}; changed since for "
-                                     f"{packet.target_level}: {listed}{extra}")
+                message += f"; changed since for {packet.target_level}: {listed}{extra}"
+            diagnostic = replace(diagnostic, message=message)
         updated.append(diagnostic)
     return Report(report.files_checked, tuple(updated), report.handbook)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Mapping
 
 DIMENSION_LAYERS = ("delivery", "reliability", "collaboration")
 
@@ -292,6 +293,8 @@ class Settings:
     default_owners: tuple[str, ...] = ()
     packet_owners: tuple[str, ...] = ()
     minimum_group_size: int = 5
+    round_counts_to: int = 1
+    acknowledge_private_packets: bool = False
 
     @cached_property
     def track_ids(self) -> frozenset[str]:
@@ -311,6 +314,8 @@ class Handbook:
     metrics: tuple[Metric, ...] = ()
     packets: tuple[Packet, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
+    # Criteria versions that packets pin, other than the current one: version -> that handbook (pinned.py).
+    pinned: Mapping[str, "Handbook"] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ordered_dimensions(self) -> tuple[Dimension, ...]:

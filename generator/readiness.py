@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from .coverage import Coverage, packet_coverage
 from .model import Dimension, Handbook, Packet
+from .pinned import criteria_of
 from .scoring import CompositeScore, packet_score
+from .semantic_diff import Change, diff_handbooks
 
 ADVISORY_NOTE = "This verdict is advisory: reviewers and the committee decide, not this report."
 
@@ -30,9 +32,13 @@ class ReadinessReport:
     dimensions: tuple[DimensionReadiness, ...]
     verdict: str
     behind_by: str | None  # the handbook's criteria version when the packet pins an older one
+    judged_against: str | None = None  # the version whose criteria this report uses
+    changes_since: tuple[Change, ...] = ()  # what changed for the target level since the pinned version
 
 
-def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
+def readiness(current_hb: Handbook, packet: Packet) -> ReadinessReport:
+    """Judged against the criteria the packet pins (when history has them), never moved goalposts."""
+    hb = criteria_of(current_hb, packet)
     coverage = packet_coverage(hb, packet)
     score = packet_score(hb, packet, coverage.ratio)
     spreads = {row.dimension: row for row in score.rows}
@@ -46,10 +52,13 @@ def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
             tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
             row.ratings if row else (), row.spread if row else None))
     target, current = hb.level(packet.target_level), hb.level(packet.current_level)
-    version = hb.settings.criteria_version if hb.settings else packet.criteria_version
+    version = current_hb.settings.criteria_version if current_hb.settings else packet.criteria_version
+    behind = version if version != packet.criteria_version else None
+    since = diff_handbooks(hb, current_hb).for_level(packet.target_level) if behind and hb is not current_hb else ()
     return ReadinessReport(packet, target.title if target else packet.target_level,
                            current.title if current else packet.current_level, coverage, score, tuple(dims),
-                           verdict(coverage, score), version if version != packet.criteria_version else None)
+                           verdict(coverage, score), behind,
+                           hb.settings.criteria_version if hb.settings else None, since)
 
 
 def verdict(coverage: Coverage, score: CompositeScore) -> str:
