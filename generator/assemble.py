@@ -145,7 +145,8 @@ def settings(file: str, d: dict) -> Settings:
         pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
         ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"])),
         file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())),
-        pub.get("minimum_group_size", 5))
+        pub.get("minimum_group_size", 5), round_counts_to=pub.get("round_counts_to", 1),
+        acknowledge_private_packets=pub.get("acknowledge_private_packets", False))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,
