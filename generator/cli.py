@@ -31,14 +31,25 @@ def _root(root: Path | None) -> Path:
     return root or find_root(Path.cwd())
 
 
+def _workspace(root: Path | None):
+    """The handbook and, inside a packets repository, the packets repository (packets.yaml)."""
+    from .packets_repo import PacketsRepoError, workspace
+
+    try:
+        return workspace(Path.cwd(), root)
+    except PacketsRepoError as problem:
+        _fail(str(problem))
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
 
-def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None) -> Report:
+def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None,
+           packets_root: Path | None = None) -> Report:
     """The validated repository; prints the problems and exits 1 when there are errors."""
-    report = validate_repository(root, paths, today)
+    report = validate_repository(root, paths, today, packets_root=packets_root)
     if report.errors:
         click.echo(render(report, "text"), err=True)
         _fail("validation failed; fix the errors above first")
@@ -247,15 +258,30 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 
 @main.command()
 @format_option(("text", "json"))
+@click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the aggregates file the handbook repository publishes (site_config/process-health.json "
+                   "there). Cycles already in it keep their figures: each is published once.")
 @root_option
-def stats(fmt: str, root: Path | None) -> None:
-    """Process health: per-cycle aggregates over all real packets, with small groups suppressed."""
+@today_option
+def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -> None:
+    """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
+    from .aggregates import write_export
     from .history import submission_dates
     from .process_health import process_health
 
-    root = _root(root)
-    health = process_health(_valid(root).handbook, submission_dates(root))
-    _emit(root, "stats", fmt, health, health=health)
+    space = _workspace(root)
+    day = _today(today)
+    report = _valid(space.handbook_root, day, packets_root=space.packets_root)
+    health = process_health(report.handbook, submission_dates(space.data_root), day)
+    if export is not None:
+        try:
+            added = write_export(export, health, day)
+        except (ValueError, OSError) as problem:
+            _fail(f"cannot export to {export}: {problem}")
+        click.echo(f"Wrote {export}: {len(added)} newly closed cycle(s) added"
+                   + (f" ({', '.join(added)})" if added else "") + "; cycles published before keep their figures.")
+        return
+    _emit(space.handbook_root, "stats", fmt, health, health=health)
 
 
 @main.command()

@@ -65,9 +65,10 @@ def find_workspace_root(start: Path) -> tuple[Path, bool]:
 
 def workspace(start: Path, explicit_root: Path | None = None) -> Workspace:
     """The workspace a command runs in: `--root` if given, else found from `start`."""
-    folder, is_packets = find_workspace_root(explicit_root or start)
-    if explicit_root is not None and not is_packets:
-        return Workspace(explicit_root.resolve())
+    if explicit_root is not None:
+        folder, is_packets = explicit_root.resolve(), (explicit_root / MANIFEST).is_file()
+    else:
+        folder, is_packets = find_workspace_root(start)
     if not is_packets:
         return Workspace(folder)
     manifest = read_manifest(folder)

@@ -20,9 +20,9 @@ from typing import Callable
 import jinja2
 
 from .cache import ResultCache
-from .history import changelog, submission_dates
+from .aggregates import site_aggregates
+from .history import changelog
 from .linkcheck import check_site
-from .process_health import process_health
 from .render.config import ConfigError, build_config, read_base_config
 from .render.pages import render_pages
 from .render.plan import SitePlan, plan_site
@@ -68,13 +68,13 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
 
 
 def prepare_sources(root: Path, workdir: Path, report: Report, today: date, include_private: bool,
-                    history: tuple) -> SitePlan:
+                    history: tuple, packets_root: Path | None = None) -> SitePlan:
     """Everything an engine reads, written into workdir: docs/ and an mkdocs.yml pointing at it.
 
     Raises BuildError for a broken template or mkdocs.yml, so no caller sees a traceback."""
     try:
         base = read_base_config(root / "mkdocs.yml")
-        health = process_health(report.handbook, submission_dates(root))
+        health = site_aggregates(root, report.handbook, today, include_private, packets_root)
         plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
     except ConfigError as exc:
         raise BuildError(str(exc)) from None
@@ -136,10 +136,11 @@ def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[
 
 
 def build(root: Path, site_dir: Path, today: date, include_private: bool = False,
-          progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
+          progress: Progress = lambda message: None, engine: str = "mkdocs",
+          packets_root: Path | None = None) -> BuildResult:
     require_engine(engine)
     progress("Validating")
-    report = validate_repository(root, today=today, cache=ResultCache())
+    report = validate_repository(root, today=today, cache=ResultCache(), packets_root=packets_root)
     if report.errors:
         raise BuildError("validation failed: nothing was built", report)
     site_dir = site_dir.resolve()
@@ -149,7 +150,7 @@ def build(root: Path, site_dir: Path, today: date, include_private: bool = False
         progress("Reading criteria history from git")
         history = changelog(root)
         progress("Generating pages")
-        plan = prepare_sources(root, workspace, report, today, include_private, history)
+        plan = prepare_sources(root, workspace, report, today, include_private, history, packets_root)
         progress(f"Building {len(plan.pages)} pages with {engine}")
         run_engine(engine_command(engine, "build", workspace / "mkdocs.yml"), root, engine)
         progress("Checking links")
