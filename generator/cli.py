@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -105,10 +106,11 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, ro
     from .cache import ResultCache
     from .history import explain_outdated_packets
 
-    root = _root(root)
+    space = _workspace(root)
+    root = space.handbook_root
     cache = None if no_cache else ResultCache()
     report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache,
-                                 progress=_progress)
+                                 progress=_progress, packets_root=space.packets_root)
     report = explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)
@@ -130,10 +132,15 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
     from .publish import BuildError
     from .publish import build as build_site
 
-    root = _root(root)
-    site_dir = site_dir or root / ("site-internal" if include_private else "site")
+    space = _workspace(root)
+    if space.separate and not include_private:
+        _fail("this is a packets repository: `handbook build --include-private` builds its internal site; the "
+              "public handbook is built in the handbook repository, which never reads packets")
+    root = space.handbook_root
+    site_dir = site_dir or space.data_root / ("site-internal" if include_private else "site")
     try:
-        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine)
+        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine,
+                            packets_root=space.packets_root)
     except BuildError as failure:
         if failure.report is not None:
             click.echo(render(failure.report, "text"), err=True)
@@ -172,9 +179,13 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
     that cites nothing, invisible work, the composite with its breakdown, and reviewer spread."""
     from .readiness import readiness as build_report
 
-    root = _root(root)
-    report = _valid(root, _today(today), [packet])
-    relative = packet.resolve().relative_to(root.resolve()).as_posix()
+    space = _workspace(root)
+    root = space.handbook_root
+    report = _valid(root, _today(today), [packet], packets_root=space.packets_root)
+    try:
+        relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
+    except ValueError:
+        raise click.BadParameter(f"{packet} is not inside {space.data_root}", param_hint="PACKET") from None
     found = next((p for p in report.handbook.packets if p.file == relative), None)
     if found is None:
         raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
@@ -199,13 +210,16 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
     from .scaffold import ScaffoldError, plan_packet, write_new
 
-    root = _root(root)
-    report = validate_repository(root, today=_today(today))
+    space = _workspace(root)
+    root = space.handbook_root
+    report = validate_repository(root, today=_today(today), packets_root=space.packets_root)
     if report.handbook.settings is None:
         click.echo(render(report, "text"), err=True)
         _fail("site settings are missing or invalid")
     try:
         packet = plan_packet(report.handbook, root, candidate, target, cycle, current, _today(today))
+        if space.separate:
+            packet = replace(packet, path=space.data_root / packet.relative)
         write_new(packet)
     except ScaffoldError as problem:
         _fail(str(problem))
@@ -282,6 +296,32 @@ def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -
                    + (f" ({', '.join(added)})" if added else "") + "; cycles published before keep their figures.")
         return
     _emit(space.handbook_root, "stats", fmt, health, health=health)
+
+
+@main.group()
+def init() -> None:
+    """Create a new repository from a skeleton."""
+
+
+@init.command("packets")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--handbook", "handbook", required=True, metavar="URL",
+              help="The handbook repository: a git URL, or a path (used as it is, no network).")
+@click.option("--ref", default=None, help="Branch, tag or commit of the handbook (default: its default branch).")
+def init_packets(directory: Path, handbook: str, ref: str | None) -> None:
+    """Scaffold a packets repository in DIRECTORY: packets.yaml naming the handbook, a README on the
+    access model, a CI workflow, a pull-request template and a .gitignore."""
+    from .packets_repo import PacketsRepoError, init_packets as scaffold
+
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        written = scaffold(directory, handbook, ref)
+    except PacketsRepoError as problem:
+        _fail(str(problem))
+    for name in written:
+        click.echo(f"Created {(directory / name).as_posix()}")
+    click.echo("Next: make it a private git repository readable only by the promotion committee, then "
+               "`handbook new packet` inside it.")
 
 
 @main.command()

@@ -114,13 +114,15 @@ def test_a_suppressed_cycle_counts_in_no_other_figure(handbook):
     assert published(with_small, "2026-h2") == {}
 
 
-@pytest.mark.parametrize("counts", [c for c in product(range(0, 9), repeat=3) if sum(c) >= 5])
-def test_no_hidden_count_can_be_worked_out_from_the_total(counts):
-    protected = protect_counts(counts, 5)
-    hidden = [i for i, v in enumerate(protected) if v is None]
-    assert all(v is None or v >= 5 for v in protected)
-    if hidden:
-        assert len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 5
+def test_no_hidden_count_can_be_worked_out_from_the_total():
+    for counts in product(range(0, 9), repeat=3):
+        if sum(counts) < 5:
+            continue
+        protected = protect_counts(counts, 5)
+        hidden = [i for i, v in enumerate(protected) if v is None]
+        assert all(v is None or v >= 5 for v in protected), counts
+        if hidden:
+            assert len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 5, counts
 
 
 def test_counts_can_be_rounded(handbook, tmp_path):
