@@ -298,6 +298,61 @@ def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -
     _emit(space.handbook_root, "stats", fmt, health, health=health)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Check and say what would be tagged; tag nothing.")
+@root_option
+def release(dry_run: bool, root: Path | None) -> None:
+    """Tag HEAD criteria-v<version> (the version in site settings), refusing a bump smaller than the
+    semantic diff since the previous version requires. Packets pinned to it are judged against it."""
+    from .release import ReleaseError, make_release, plan_release
+
+    root = _root(root)
+    try:
+        plan = plan_release(root)
+        if not dry_run:
+            make_release(root, plan)
+    except ReleaseError as problem:
+        _fail(str(problem))
+    since = (f" ({plan.diff.bump} change since {plan.previous}: {len(plan.diff.changes)} change(s))"
+             if plan.diff else " (the first tagged version)")
+    click.echo(f"{'Would tag' if dry_run else 'Tagged'} {plan.commit[:10]} as {plan.tag}{since}")
+    if not dry_run:
+        click.echo(f"Next: git push origin {plan.tag}")
+
+
+@main.command()
+@click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show coverage before and after; change nothing.")
+@root_option
+@today_option
+def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> None:
+    """Move PACKET to the current criteria version, after showing its coverage before and after."""
+    from .release import ReleaseError, plan_repin, repinned_text
+
+    space = _workspace(root)
+    report = _valid(space.handbook_root, _today(today), [packet], packets_root=space.packets_root)
+    relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
+    found = next((p for p in report.handbook.packets if p.file == relative), None)
+    if found is None:
+        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+    plan = plan_repin(report.handbook, found)
+    if plan.before_version == plan.after_version:
+        click.echo(f"{relative} already pins the current criteria version {plan.after_version}")
+        return
+    for label, version, cover in (("before", plan.before_version, plan.before), ("after", plan.after_version, plan.after)):
+        click.echo(f"{label:6} {version}: {cover.covered} of {cover.total} target-level criteria ({cover.ratio:.0%})")
+    new_ids = {r.criterion.id for r in plan.after.rows} - {r.criterion.id for r in plan.before.rows}
+    if new_ids:
+        click.echo(f"new for {found.target_level}: {', '.join(sorted(new_ids))}")
+    if dry_run:
+        return
+    try:
+        packet.write_text(repinned_text(packet.read_text("utf-8"), plan.after_version), "utf-8")
+    except ReleaseError as problem:
+        _fail(f"{relative}: {problem}")
+    click.echo(f"{relative} now pins {plan.after_version}")
+
+
 @main.group()
 def init() -> None:
     """Create a new repository from a skeleton."""

@@ -131,3 +131,31 @@ def test_unknown_version_falls_back_to_current_criteria_and_says_so(tmp_path):
     result = run_cli("validate", PACKET, cwd=repo)  # not a git repository: no history to pin to
     assert result.returncode == 0
     assert "criteria 1.2.0 are not in the handbook's history" in result.stdout
+
+
+def test_repin_shows_coverage_before_and_after_then_moves_the_packet(moved):
+    dry = run_cli("repin", PACKET, "--dry-run", cwd=moved)
+    assert dry.returncode == 0, dry.stderr
+    assert "before 1.2.0: 5 of 6 target-level criteria (83%)" in dry.stdout
+    assert "after  2.0.0: 5 of 8 target-level criteria (62%)" in dry.stdout
+    assert "new for ic3: rel-ic3-capacity, rel-ic3-cost" in dry.stdout
+    assert "criteria_version: 1.2.0" in (moved / PACKET).read_text()
+    assert run_cli("repin", PACKET, cwd=moved).returncode == 0
+    assert "criteria_version: 2.0.0" in (moved / PACKET).read_text()
+    assert "Coverage: 5 of 8" in run_cli("readiness", PACKET, cwd=moved).stdout
+
+
+def test_release_refuses_a_bump_smaller_than_the_diff_requires(moved):
+    edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 1.3.0")
+    git(moved, "commit", "-qa", "--amend", "-m", "Raise expectations, version too small")
+    refused = run_cli("release", cwd=moved)
+    assert refused.returncode == 1 and "calls for a major change, at least 2.0.0" in refused.stderr
+    assert git(moved, "tag").strip() == ""
+    edit(moved / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
+    git(moved, "commit", "-qa", "--amend", "-m", "Raise expectations")
+    released = run_cli("release", cwd=moved)
+    assert released.returncode == 0, released.stderr
+    assert "as criteria-v2.0.0 (major change since 1.2.0" in released.stdout
+    assert git(moved, "tag").split() == ["criteria-v2.0.0"]
+    again = run_cli("release", cwd=moved)
+    assert again.returncode == 1 and "already exists" in again.stderr
