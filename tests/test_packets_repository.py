@@ -2,7 +2,6 @@
 path or by file:// URL; the handbook repository never reads them."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import copy_content, edit, run_cli
