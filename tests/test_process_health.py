@@ -112,7 +112,9 @@ def test_known_aggregates(repo):
 def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
     site = tmp_path / "site"
     assert run_cli("build", "--site-dir", str(site), cwd=repo).returncode == 0
-    assert not (site / "process-health").exists()  # the public build never computes from packets
+    before = (site / "process-health" / "index.html").read_text()
+    assert "No review cycle has been published yet" in before  # the public build never computes from packets
+    shipped = (repo / "site_config/process-health.json").read_text()
     exported = run_cli("stats", "--export", "site_config/process-health.json", cwd=repo)
     assert exported.returncode == 0, exported.stderr
     assert "1 newly closed cycle(s) added (2026-h1)" in exported.stdout
@@ -126,13 +128,14 @@ def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
             if path.is_file():
                 assert "secretmarker" not in path.read_bytes().decode("utf-8", "replace").lower(), path
     finally:
-        (repo / "site_config/process-health.json").unlink()
+        (repo / "site_config/process-health.json").write_text(shipped)
 
 
 @pytest.mark.parametrize("damage", ['"packets": 7', '"format": 1', '"kind": "counts"'])
 def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
-    assert run_cli("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
     path = repo / "site_config/process-health.json"
+    shipped = path.read_text()
+    assert run_cli("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
     try:
         path.write_text(path.read_text().replace(damage, damage.split(":")[0] + ': "seven"', 1))
         result = run_cli("validate", cwd=repo)
@@ -140,7 +143,7 @@ def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
         assert "Traceback" not in result.stderr
         assert run_cli("build", cwd=repo).returncode == 1
     finally:
-        path.unlink()
+        path.write_text(shipped)
 
 
 def test_minimum_group_size_is_configurable(repo, tmp_path):
