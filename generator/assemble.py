@@ -154,6 +154,8 @@ def settings(file: str, d: dict) -> Settings:
         pub.get("minimum_group_size", 5),
         dimension_groups=tuple(DimensionGroup(g["id"], g["name"], g.get("summary")) for g in d.get("dimension_groups", ())),
         handbook_title=org.get("handbook_title"),
+        round_counts_to=pub.get("round_counts_to", 1),
+        acknowledge_private_packets=pub.get("acknowledge_private_packets", False),
         protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,14 +33,25 @@ def _root(root: Path | None) -> Path:
     return root or find_root(Path.cwd())
 
 
+def _workspace(root: Path | None):
+    """The handbook and, inside a packets repository, the packets repository (packets.yaml)."""
+    from .packets_repo import PacketsRepoError, workspace
+
+    try:
+        return workspace(Path.cwd(), root)
+    except PacketsRepoError as problem:
+        _fail(str(problem))
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {for_terminal(message)}", err=True)
     sys.exit(1)
 
 
-def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None) -> Report:
+def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None,
+           packets_root: Path | None = None) -> Report:
     """The validated repository; prints the problems and exits 1 when there are errors."""
-    report = validate_repository(root, paths, today)
+    report = validate_repository(root, paths, today, packets_root=packets_root)
     if report.errors:
         click.echo(render(report, "text"), err=True)
         _fail("validation failed; fix the errors above first")
@@ -99,10 +111,11 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, ro
     from .cache import ResultCache
     from .history import explain_outdated_packets
 
-    root = _root(root)
+    space = _workspace(root)
+    root = space.handbook_root
     cache = None if no_cache else ResultCache()
     report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache,
-                                 progress=_progress)
+                                 progress=_progress, packets_root=space.packets_root)
     report = explain_outdated_packets(root, report)
     click.echo(render(report, fmt))
     sys.exit(1 if report.failed(strict) else 0)
@@ -124,10 +137,15 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
     from .publish import BuildError
     from .publish import build as build_site
 
-    root = _root(root)
-    site_dir = site_dir or root / ("site-internal" if include_private else "site")
+    space = _workspace(root)
+    if space.separate and not include_private:
+        _fail("this is a packets repository: `handbook build --include-private` builds its internal site; the "
+              "public handbook is built in the handbook repository, which never reads packets")
+    root = space.handbook_root
+    site_dir = site_dir or space.data_root / ("site-internal" if include_private else "site")
     try:
-        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine)
+        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine,
+                            packets_root=space.packets_root)
     except BuildError as failure:
         if failure.report is not None:
             click.echo(render(failure.report, "text"), err=True)
@@ -167,9 +185,13 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
     that cites nothing, invisible work, the composite with its breakdown, and reviewer spread."""
     from .readiness import readiness as build_report
 
-    root = _root(root)
-    report = _valid(root, _today(today), [packet])
-    relative = packet.resolve().relative_to(root.resolve()).as_posix()
+    space = _workspace(root)
+    root = space.handbook_root
+    report = _valid(root, _today(today), [packet], packets_root=space.packets_root)
+    try:
+        relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
+    except ValueError:
+        raise click.BadParameter(f"{packet} is not inside {space.data_root}", param_hint="PACKET") from None
     found = next((p for p in report.handbook.packets if p.file == relative), None)
     if found is None:
         raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
@@ -194,13 +216,16 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
     from .scaffold import ScaffoldError, plan_packet, write_new
 
-    root = _root(root)
-    report = validate_repository(root, today=_today(today))
+    space = _workspace(root)
+    root = space.handbook_root
+    report = validate_repository(root, today=_today(today), packets_root=space.packets_root)
     if report.handbook.settings is None:
         click.echo(render(report, "text"), err=True)
         _fail("site settings are missing or invalid")
     try:
         packet = plan_packet(report.handbook, root, candidate, target, cycle, current, _today(today))
+        if space.separate:
+            packet = replace(packet, path=space.data_root / packet.relative)
         write_new(packet)
     except ScaffoldError as problem:
         _fail(str(problem))
@@ -253,16 +278,85 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 
 @main.command()
 @format_option(("text", "json"))
+@click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the aggregates file the handbook repository publishes (site_config/process-health.json "
+                   "there). Cycles already in it keep their figures: each is published once.")
 @root_option
 @today_option
-def stats(fmt: str, root: Path | None, today: str | None) -> None:
-    """Process health: per-cycle aggregates over all real packets, with small groups suppressed."""
+def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -> None:
+    """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
+    from .aggregates import write_export
     from .history import submission_dates
     from .process_health import process_health
 
+    space = _workspace(root)
+    day = _today(today)
+    report = _valid(space.handbook_root, day, packets_root=space.packets_root)
+    health = process_health(report.handbook, submission_dates(space.data_root), day)
+    if export is not None:
+        try:
+            added = write_export(export, health, day)
+        except (ValueError, OSError) as problem:
+            _fail(f"cannot export to {export}: {problem}")
+        click.echo(f"Wrote {export}: {len(added)} newly closed cycle(s) added"
+                   + (f" ({', '.join(added)})" if added else "") + "; cycles published before keep their figures.")
+        return
+    _emit(space.handbook_root, "stats", fmt, health, health=health)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Check and say what would be tagged; tag nothing.")
+@root_option
+def release(dry_run: bool, root: Path | None) -> None:
+    """Tag HEAD criteria-v<version> (the version in site settings), refusing a bump smaller than the
+    semantic diff since the previous version requires. Packets pinned to it are judged against it."""
+    from .release import ReleaseError, make_release, plan_release
+
     root = _root(root)
-    health = process_health(_valid(root, _today(today)).handbook, submission_dates(root))
-    _emit(root, "stats", fmt, health, health=health)
+    try:
+        plan = plan_release(root)
+        if not dry_run:
+            make_release(root, plan)
+    except ReleaseError as problem:
+        _fail(str(problem))
+    since = (f" ({plan.diff.bump} change since {plan.previous}: {len(plan.diff.changes)} change(s))"
+             if plan.diff else " (the first tagged version)")
+    click.echo(f"{'Would tag' if dry_run else 'Tagged'} {plan.commit[:10]} as {plan.tag}{since}")
+    if not dry_run:
+        click.echo(f"Next: git push origin {plan.tag}")
+
+
+@main.command()
+@click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show coverage before and after; change nothing.")
+@root_option
+@today_option
+def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> None:
+    """Move PACKET to the current criteria version, after showing its coverage before and after."""
+    from .release import ReleaseError, plan_repin, repinned_text
+
+    space = _workspace(root)
+    report = _valid(space.handbook_root, _today(today), [packet], packets_root=space.packets_root)
+    relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
+    found = next((p for p in report.handbook.packets if p.file == relative), None)
+    if found is None:
+        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+    plan = plan_repin(report.handbook, found)
+    if plan.before_version == plan.after_version:
+        click.echo(f"{relative} already pins the current criteria version {plan.after_version}")
+        return
+    for label, version, cover in (("before", plan.before_version, plan.before), ("after", plan.after_version, plan.after)):
+        click.echo(f"{label:6} {version}: {cover.covered} of {cover.total} target-level criteria ({cover.ratio:.0%})")
+    new_ids = {r.criterion.id for r in plan.after.rows} - {r.criterion.id for r in plan.before.rows}
+    if new_ids:
+        click.echo(f"new for {found.target_level}: {', '.join(sorted(new_ids))}")
+    if dry_run:
+        return
+    try:
+        packet.write_text(repinned_text(packet.read_text("utf-8"), plan.after_version), "utf-8")
+    except ReleaseError as problem:
+        _fail(f"{relative}: {problem}")
+    click.echo(f"{relative} now pins {plan.after_version}")
 
 
 def _packet_in(report: Report, root: Path, packet: Path):
@@ -511,15 +605,38 @@ def lint(fmt: str, root: Path | None, today: str | None) -> None:
     click.echo(f"{len(gaps)} part{'s' if len(gaps) != 1 else ''} of the handbook could say more; none of this is an error.")
 
 
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", help="The organisation's name (default: the folder's name).")
-@click.option("--owner", metavar="@ORG/TEAM", help="Who owns the rubric: a GitHub team, user or e-mail "
+@main.command(context_settings={"ignore_unknown_options": False})
+@click.argument("what", nargs=-1, required=True, metavar="[packets] DIRECTORY")
+@click.option("--name", help="Handbook: the organisation's name (default: the folder's name).")
+@click.option("--owner", metavar="@ORG/TEAM", help="Handbook: who owns the rubric, a GitHub team, user or e-mail "
               "(default: @<organisation>/handbook-maintainers).")
+@click.option("--handbook", "handbook", metavar="URL",
+              help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).")
+@click.option("--ref", default=None, help="Packets repository: branch, tag or commit of the handbook.")
 @today_option
-def init(directory: Path, name: str | None, owner: str | None, today: str | None) -> None:
-    """Start a new, blank handbook in DIRECTORY: one track with two levels, two dimensions, settings
-    with the organisation's name, CI workflows, pull-request templates and a README."""
+def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: str | None, ref: str | None,
+         today: str | None) -> None:
+    """Start a new repository in DIRECTORY.
+
+    `handbook init DIR`: a blank handbook (one track with two levels, two dimensions, settings with
+    the organisation's name, CI workflows, pull-request templates and a README).
+
+    `handbook init packets DIR --handbook URL`: a packets repository for real promotion packets
+    (packets.yaml naming the handbook, a README on the access model, CI, a PR template, .gitignore).
+    """
+    if len(what) == 2 and what[0] == "packets":
+        if handbook is None:
+            raise click.UsageError("init packets needs --handbook URL (a git URL or a path to the handbook repository)")
+        _init_packets(Path(what[1]), handbook, ref)
+        return
+    if len(what) != 1:
+        raise click.UsageError("give one DIRECTORY (a handbook) or `packets DIRECTORY` (a packets repository)")
+    if handbook is not None or ref is not None:
+        raise click.UsageError("--handbook and --ref belong to `handbook init packets DIR`")
+    _init_handbook(Path(what[0]), name, owner, today)
+
+
+def _init_handbook(directory: Path, name: str | None, owner: str | None, today: str | None) -> None:
     from .starter import InitError, plan_init, write_init
 
     name = name or directory.resolve().name.replace("-", " ").replace("_", " ").title()
@@ -529,6 +646,21 @@ def init(directory: Path, name: str | None, owner: str | None, today: str | None
         _fail(str(problem))
     click.echo(f"Created a handbook for {name} in {directory}")
     click.echo(f"Next: cd {directory} && handbook build")
+
+
+def _init_packets(directory: Path, handbook: str, ref: str | None) -> None:
+    from .packets_repo import PacketsRepoError
+    from .packets_repo import init_packets as scaffold
+
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        written = scaffold(directory, handbook, ref)
+    except PacketsRepoError as problem:
+        _fail(str(problem))
+    for name in written:
+        click.echo(f"Created {(directory / name).as_posix()}")
+    click.echo("Next: make it a private git repository readable only by the promotion committee, then "
+               "`handbook new packet` inside it.")
 
 
 if __name__ == "__main__":  # pragma: no cover

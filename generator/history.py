@@ -101,11 +101,19 @@ def load_working_tree(root: Path) -> Handbook:
 
 @dataclass(frozen=True)
 class ChangelogEntry:
+    """What changed in expectations from one criteria version to the next. Built only from the
+    content of rubrics, levels and settings: never from commit subjects or messages, which may
+    name people (a packet's commit, a calibration note) and would be published verbatim."""
+
+    version: str | None  # None: changes since the latest version that no version declares yet
+    previous: str | None  # the version compared with; None for the first version in history
     commit: str
     date: str
-    subject: str
-    version: str | None
     diff: SemanticDiff
+
+    @property
+    def first(self) -> bool:
+        return self.previous is None and self.version is not None
 
 
 def head_commit(root: Path) -> str | None:
@@ -116,38 +124,38 @@ def head_commit(root: Path) -> str | None:
 
 
 def changelog(root: Path, limit: int = 50, warn: Warn | None = None) -> tuple[ChangelogEntry, ...]:
-    """Semantic changes commit by commit, newest first; commits without any are left out.
+    """Semantic changes version by version, newest first, from the semantic diff between criteria
+    versions (tag criteria-v<version>, else the earliest commit declaring it), then what changed
+    since the latest version. Never commit subjects or messages: those may name candidates.
     Raises GitError when git cannot produce a revision it listed; `warn` hears of files left out."""
+    from .pinned import load_at, version_points
+
     if not is_repository(root):
         return ()
-    try:
-        log = git(root, "log", f"--max-count={limit}", "--format=%H%x09%ad%x09%s", "--date=short", "--", *TRACKED)
-    except GitError:
-        return ()
+    head = head_commit(root)
+    points = [p for p in version_points(root).values() if head and _is_ancestor(root, p.commit, head)]
     entries = []
-    models: dict[str, Handbook] = {}
-    warned: set[str] = set()
+    previous = None
+    for point in points:
+        before = load_at(root, warn=warn, commit=previous.commit) if previous else Handbook(settings=None, composite=None)
+        diff = diff_handbooks(before, load_at(root, warn=warn, commit=point.commit))
+        entries.append(ChangelogEntry(point.version, previous.version if previous else None, point.commit[:10],
+                                      _date(root, point.commit), diff))
+        previous = point
+    if previous is not None and head and head != previous.commit:
+        since = diff_handbooks(load_at(root, warn=warn, commit=previous.commit), load_at(root, warn=warn, commit=head))
+        if since.changes:
+            entries.append(ChangelogEntry(None, previous.version, head[:10], _date(root, head), since))
+    return tuple(reversed(entries))[:limit]
 
-    def warn_once(message: str) -> None:
-        name = message.split(" at commit ", 1)[0]
-        if warn is not None and name not in warned:
-            warned.add(name)
-            warn(message)
 
-    def model(rev: str) -> Handbook:
-        if rev not in models:
-            models[rev] = load_revision(root, rev, warn_once)
-        return models[rev]
+def _is_ancestor(root: Path, commit: str, head: str) -> bool:
+    return subprocess.run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root,
+                          capture_output=True).returncode == 0
 
-    empty = Handbook(settings=None, composite=None)
-    for line in log.splitlines():
-        commit, day, subject = line.split("\t", 2)
-        parents = git(root, "rev-list", "--parents", "-n", "1", commit).split()[1:]
-        before = model(parents[0]) if parents else empty
-        diff = diff_handbooks(before, model(commit))
-        if diff.changes:
-            entries.append(ChangelogEntry(commit[:10], day, subject, diff.head_version, diff))
-    return tuple(entries)
+
+def _date(root: Path, commit: str) -> str:
+    return git(root, "log", "-1", "--format=%ad", "--date=short", commit).strip()
 
 
 def revision_at_version(root: Path, version: str) -> str | None:
@@ -213,14 +221,20 @@ def explain_outdated_packets(root: Path, report):
     for diagnostic in report.diagnostics:
         packet = packets.get(diagnostic.file)
         if diagnostic.code == "version-behind" and packet:
+            pinned = report.handbook.pinned.get(packet.criteria_version)
             if packet.criteria_version not in diffs:
-                diffs[packet.criteria_version] = diff_since(root, packet.criteria_version, report.handbook)
+                diffs[packet.criteria_version] = diff_handbooks(pinned, report.handbook) if pinned else None
             since = diffs[packet.criteria_version]
             changes = since.for_level(packet.target_level) if since else None
+            judged = (f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` "
+                      "moves it)" if pinned else f"criteria {packet.criteria_version} are not in the handbook's "
+                      "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
+                      "it is checked against the current criteria")
+            message = f"{diagnostic.message}; {judged}"
             if changes is not None:
                 listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
                 extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
-                diagnostic = replace(diagnostic, message=f"{diagnostic.message}; changed since for "
-                                     f"{packet.target_level}: {listed}{extra}")
+                message += f"; changed since for {packet.target_level}: {listed}{extra}"
+            diagnostic = replace(diagnostic, message=message)
         updated.append(diagnostic)
     return Report(report.files_checked, tuple(updated), report.handbook)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Mapping
 
 @dataclass(frozen=True)
 class Owner:
@@ -390,6 +391,8 @@ class Settings:
     @property
     def site_name(self) -> str:
         return self.handbook_title or f"{self.organisation} Handbook"
+    round_counts_to: int = 1
+    acknowledge_private_packets: bool = False
 
     @cached_property
     def track_ids(self) -> frozenset[str]:
@@ -410,6 +413,8 @@ class Handbook:
     packets: tuple[Packet, ...] = ()
     reviews: tuple[Review, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
+    # Criteria versions that packets pin, other than the current one: version -> that handbook (pinned.py).
+    pinned: Mapping[str, "Handbook"] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def ordered_dimensions(self) -> tuple[Dimension, ...]:

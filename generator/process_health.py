@@ -1,145 +1,170 @@
-"""Process health: aggregates over all real packets (private included), never about one person.
+"""Process health: per closed cycle, aggregates over its real packets (private included), never
+about one person. Examples are fictional and left out.
 
-Examples are fictional and left out. Any group smaller than the minimum group size is suppressed,
-so no figure can be traced back to an individual. Pure: submission dates come in as data.
+Every figure goes through the privacy model in aggregates.py: a cycle is shown once it has
+closed and only with at least k packets; each figure is built from that cycle's group alone by
+one of the FIGURES below, with counts protected together and means over at least k. A new figure
+joins by adding a builder to FIGURES: it gets the same suppression for free. Pure: submission
+dates and today come in as data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from statistics import mean, median, pvariance
-from typing import Mapping
+from statistics import mean, pvariance
+from typing import Callable, Mapping
 
+from .aggregates import (
+    Aggregates,
+    Cell,
+    CycleAggregates,
+    Figure,
+    counts_figure,
+    middle_mean,
+    round_count,
+    value_figure,
+)
 from .calibration import conflict, conflict_bar
 from .coverage import packet_coverage
-from .model import Handbook, Packet
+from .model import Handbook, Packet, ReviewCycle
+from .pinned import criteria_of
 from .scoring import packet_score
 
 DECIDED = ("promoted", "not-yet")
-OUTCOMES = ("promoted", "not-yet", "submitted", "withdrawn")
+OUTCOMES = (("promoted", "promoted"), ("not-yet", "not yet"), ("submitted", "pending"), ("withdrawn", "withdrawn"))
 DAY_BINS = ((0, 14, "under 2 weeks"), (14, 28, "2–4 weeks"), (28, 56, "4–8 weeks"), (56, 112, "8–16 weeks"),
             (112, None, "16 weeks or more"))
+APPEAL_OUTCOMES = ("pending", "upheld", "overturned")
+
+# The aggregates type is the process-health result: one privacy model for the page, `stats` and the export.
+ProcessHealth = Aggregates
 
 
 @dataclass(frozen=True)
-class DimensionSpread:
-    dimension: str
-    name: str
-    mean_spread: float
-    mean_variance: float
+class Group:
+    """What a figure builder sees: one closed cycle's real packets and the protection settings."""
+
+    handbook: Handbook
+    cycle: ReviewCycle
+    packets: tuple[Packet, ...]
+    submitted_on: Mapping[str, date]
+    k: int
+    step: int
 
 
-@dataclass(frozen=True)
-class CycleHealth:
-    cycle: str
-    name: str
-    suppressed: bool
-    submitted: int | None = None
-    decided: int | None = None
-    pending: int | None = None
-    withdrawn: int | None = None
-    promoted: int | None = None
-    not_yet: int | None = None
-    median_days_to_decision: float | None = None
-    invisible_share: float | None = None
-    full_coverage_share: float | None = None
-    spreads: tuple[DimensionSpread, ...] = ()
-    conflicts: int | None = None  # decided packets whose composite sits on the other side of the bar
-    conflicts_of: int | None = None  # decided packets with a composite to compare (None: suppressed)
-
-    @property
-    def conflict_rate(self) -> float | None:
-        return self.conflicts / self.conflicts_of if self.conflicts_of else None
-
-    def share(self, status: str) -> float:
-        counts = {"promoted": self.promoted, "not-yet": self.not_yet, "submitted": self.pending,
-                  "withdrawn": self.withdrawn}
-        return (counts[status] or 0) / self.submitted if self.submitted else 0.0
+FigureBuilder = Callable[[Group], "Figure | None"]
 
 
-@dataclass(frozen=True)
-class Bin:
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ProcessHealth:
-    minimum_group: int
-    cycles: tuple[CycleHealth, ...]
-    days_histogram: tuple[Bin, ...]  # empty when fewer decisions than the minimum group
-    decisions_timed: int | None
-    appeals_filed: int | None
-    appeal_outcomes: tuple[tuple[str, int], ...]  # empty when fewer appeals than the minimum group
-
-    @property
-    def histogram_max(self) -> int:
-        return max((b.count for b in self.days_histogram), default=0)
-
-
-def process_health(hb: Handbook, submitted_on: Mapping[str, date], minimum_group: int | None = None) -> ProcessHealth:
-    minimum = minimum_group or (hb.settings.minimum_group_size if hb.settings else 5)
+def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date | None = None,
+                   minimum_group: int | None = None) -> ProcessHealth:
+    settings = hb.settings
+    k = minimum_group or (settings.minimum_group_size if settings else 5)
+    step = settings.round_counts_to if settings else 1
+    today = today or date.today()
     real = [p for p in hb.packets if not p.is_example and p.decision.status != "draft"]
     cycles = []
-    for cycle in (hb.settings.review_cycles if hb.settings else ()):
-        group = [p for p in real if p.cycle == cycle.id]
-        cycles.append(_cycle(hb, cycle.id, cycle.name, group, submitted_on, minimum))
-    durations = [d for p in real if (d := _days_to_decision(p, submitted_on)) is not None]
-    histogram = tuple(Bin(label, sum(lo <= d and (hi is None or d < hi) for d in durations))
-                      for lo, hi, label in DAY_BINS) if len(durations) >= minimum else ()
-    appeals = [p.appeal for p in real if p.appeal]
-    outcomes = tuple((status, sum(a.status == status for a in appeals)) for status in ("pending", "upheld", "overturned"))
-    return ProcessHealth(
-        minimum, tuple(cycles), histogram, len(durations) if len(durations) >= minimum else None,
-        len(appeals) if len(real) >= minimum else None, outcomes if len(appeals) >= minimum else ())
+    for cycle in (settings.review_cycles if settings else ()):
+        group = tuple(p for p in real if p.cycle == cycle.id)
+        if cycle.closes >= today.isoformat():
+            cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "open"))
+        elif len(group) < k:
+            cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "suppressed"))
+        else:
+            context = Group(hb, cycle, group, submitted_on, k, step)
+            figures = tuple(f for build in FIGURES if (f := build(context)) is not None)
+            cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "published",
+                                          round_count(len(group), step), figures))
+    return Aggregates(k, step, tuple(cycles))
 
 
-def _days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
+def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
     start = submitted_on.get(packet.file)
     if start is None or packet.decision.status not in DECIDED or not packet.decision.date:
         return None
     return (date.fromisoformat(packet.decision.date) - start).days
 
 
-def _cycle(hb: Handbook, cycle_id: str, name: str, group: list[Packet], submitted_on: Mapping[str, date],
-           minimum: int) -> CycleHealth:
-    if len(group) < minimum:
-        return CycleHealth(cycle_id, name, suppressed=True)
-    statuses = [p.decision.status for p in group]
-    durations = [d for p in group if (d := _days_to_decision(p, submitted_on)) is not None]
-    evidence = [e for p in group for e in p.evidence]
-    full = sum(packet_coverage(hb, p).ratio == 1 for p in group)
-    return CycleHealth(
-        cycle_id, name, False, len(group), sum(s in DECIDED for s in statuses), statuses.count("submitted"),
-        statuses.count("withdrawn"), statuses.count("promoted"), statuses.count("not-yet"),
-        median(durations) if len(durations) >= minimum else None,
-        sum(e.invisible_work for e in evidence) / len(evidence) if evidence else None,
-        full / len(group), _spreads(hb, group, minimum), *_conflicts(hb, group, minimum))
+def outcomes(g: Group) -> Figure:
+    statuses = [p.decision.status for p in g.packets]
+    return counts_figure("outcomes", "Outcomes", "packets", [(label, statuses.count(s)) for s, label in OUTCOMES],
+                         g.k, g.step)
 
 
-def _conflicts(hb: Handbook, group: list[Packet], minimum: int) -> tuple[int | None, int | None]:
-    """How often numbers and narrative disagree; only over readable ratings, and only when at least
-    `minimum` decided packets can be compared (else suppressed like every other figure)."""
-    bar = conflict_bar(hb)
-    if hb.composite is None or bar is None:
-        return None, None
-    found = []
-    for packet in group:
-        if packet.is_decided:
-            coverage = packet_coverage(hb, packet)
-            score = packet_score(hb, packet, coverage.ratio)
-            if score.shown:
-                found.append(conflict(packet, score, bar) is not None)
-    return (sum(found), len(found)) if len(found) >= minimum else (None, None)
+def typical_days(g: Group) -> Figure:
+    durations = [d for p in g.packets if (d := days_to_decision(p, g.submitted_on)) is not None]
+    return value_figure("typical-days-to-decision", "Typical days from submission to decision", "days",
+                        middle_mean(durations, g.k), 0,
+                        f"Mean of the middle {g.k} decisions: never one person's value, as a median can be.")
 
 
-def _spreads(hb: Handbook, group: list[Packet], minimum: int) -> tuple[DimensionSpread, ...]:
-    result = []
-    for dim in hb.ordered_dimensions:
-        per_packet = [ratings for p in group
+def days_histogram(g: Group) -> Figure | None:
+    durations = [d for p in g.packets if (d := days_to_decision(p, g.submitted_on)) is not None]
+    if len(durations) < g.k:
+        return None
+    bins = [(label, sum(lo <= d and (hi is None or d < hi) for d in durations)) for lo, hi, label in DAY_BINS]
+    return counts_figure("days-to-decision", "Time from submission to decision", "decisions", bins, g.k, g.step)
+
+
+def coverage(g: Group) -> Figure:
+    full = sum(packet_coverage(criteria_of(g.handbook, p), p).ratio == 1 for p in g.packets)
+    return counts_figure("full-coverage", "Evidence for every target-level criterion", "packets",
+                         [("full coverage", full), ("partial coverage", len(g.packets) - full)], g.k, g.step)
+
+
+def invisible_work(g: Group) -> Figure:
+    evidence = [e for p in g.packets for e in p.evidence]
+    share = 100 * sum(e.invisible_work for e in evidence) / len(evidence) if evidence else None
+    return value_figure("invisible-work", "Invisible work in evidence", "%", share, 0)
+
+
+def reviewer_spread(g: Group) -> Figure:
+    cells = []
+    for dim in g.handbook.ordered_dimensions:
+        per_packet = [ratings for p in g.packets
                       if len(ratings := [r for a in p.all_assessments if (r := a.rating(dim.id)) is not None]) >= 2]
-        if len(per_packet) >= minimum:
-            result.append(DimensionSpread(dim.id, dim.name, mean(max(r) - min(r) for r in per_packet),
-                                          mean(pvariance(r) for r in per_packet)))
-    return tuple(result)
+        spread = mean(max(r) - min(r) for r in per_packet) if len(per_packet) >= g.k else None
+        variance = mean(pvariance(r) for r in per_packet) if len(per_packet) >= g.k else None
+        cells.append(Cell(f"{dim.name}: mean spread", None if spread is None else round(spread, 1)))
+        cells.append(Cell(f"{dim.name}: mean variance", None if variance is None else round(variance, 1)))
+    return Figure("reviewer-spread", "Reviewer spread (calibration)", "value", "points", tuple(cells),
+                  f"Over packets with two or more reviews, shown when at least {g.k} have them.")
+
+
+def appeals(g: Group) -> Figure:
+    filed = [p.appeal for p in g.packets if p.appeal]
+    return counts_figure("appeals", "Appeals", "packets", [("appealed", len(filed)),
+                                                           ("not appealed", len(g.packets) - len(filed))],
+                         g.k, g.step)
+
+
+def appeal_outcomes(g: Group) -> Figure | None:
+    filed = [p.appeal for p in g.packets if p.appeal]
+    if len(filed) < g.k:
+        return None
+    return counts_figure("appeal-outcomes", "Appeal outcomes", "appeals",
+                         [(s, sum(a.status == s for a in filed)) for s in APPEAL_OUTCOMES], g.k, g.step)
+
+
+def numbers_and_narrative(g: Group) -> Figure | None:
+    """How often the composite and the decision disagree (a signal problem when frequent): over
+    decided packets with a composite from readable ratings, shown only when at least k compare."""
+    if g.handbook.composite is None or (bar := conflict_bar(g.handbook)) is None:
+        return None
+    found = []
+    for packet in g.packets:
+        if packet.is_decided:
+            pinned = criteria_of(g.handbook, packet)
+            score = packet_score(pinned, packet, packet_coverage(pinned, packet).ratio)
+            if score is not None and score.shown:
+                found.append(conflict(packet, score, bar) is not None)
+    if len(found) < g.k:
+        return None
+    return counts_figure("numbers-and-narrative", "Composite and decision", "decisions",
+                         [("agree", found.count(False)), ("disagree: discussed at calibration", found.count(True))],
+                         g.k, g.step, "A decision on the other side of the composite's bar; frequent "
+                         "disagreement is a signal problem, not a verdict on anyone.")
+
+
+FIGURES: tuple[FigureBuilder, ...] = (outcomes, typical_days, days_histogram, coverage, invisible_work,
+                                      reviewer_spread, appeals, appeal_outcomes, numbers_and_narrative)

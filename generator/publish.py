@@ -20,9 +20,9 @@ from typing import Callable
 import jinja2
 
 from .cache import ResultCache
-from .history import GitError, changelog, submission_dates
+from .aggregates import site_aggregates
+from .history import GitError, changelog
 from .linkcheck import check_site
-from .process_health import process_health
 from .render.config import ConfigError, base_config, build_config
 from .render.pages import PACKAGE_TEMPLATES, render_pages
 from .render.plan import PlanError, SitePlan, plan_site
@@ -71,13 +71,13 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
 
 
 def prepare_sources(root: Path, workdir: Path, report: Report, today: date, include_private: bool,
-                    history: tuple) -> SitePlan:
+                    history: tuple, packets_root: Path | None = None) -> SitePlan:
     """Everything an engine reads, written into workdir: docs/ and an mkdocs.yml pointing at it.
 
     Raises BuildError for a broken template or mkdocs.yml, so no caller sees a traceback."""
     try:
         base = base_config(root, report.handbook.settings)
-        health = process_health(report.handbook, submission_dates(root))
+        health = site_aggregates(root, report.handbook, today, include_private, packets_root)
         plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
     except (ConfigError, PlanError) as exc:
         raise BuildError(str(exc)) from None
@@ -125,25 +125,27 @@ def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[
 
 
 def build(root: Path, site_dir: Path, today: date, include_private: bool = False,
-          progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
+          progress: Progress = lambda message: None, engine: str = "mkdocs",
+          packets_root: Path | None = None) -> BuildResult:
     require_engine(engine)
     progress("Validating")
-    report = validate_repository(root, today=today, cache=ResultCache())
+    report = validate_repository(root, today=today, cache=ResultCache(), packets_root=packets_root)
     if report.errors:
         raise BuildError("validation failed: nothing was built", report)
     try:
         site = site_path(site_dir)
-        check_site_folder(root, site)
+        for repository in (root, packets_root) if packets_root else (root,):
+            check_site_folder(repository, site)
         with locked(site, progress) as staging:
             plan = _build_into(root, site, new_workspace(staging, site), report, today, include_private,
-                               progress, engine)
+                               progress, engine, packets_root)
     except SiteFolderError as problem:
         raise BuildError(str(problem), exit_code=problem.exit_code) from None
     return BuildResult(site, len(plan.pages), report)
 
 
 def _build_into(root: Path, site: Path, workspace: Path, report: Report, today: date, include_private: bool,
-                progress: Progress, engine: str) -> SitePlan:
+                progress: Progress, engine: str, packets_root: Path | None) -> SitePlan:
     """Build in workspace (0700) and put the result in place at site; the workspace is removed."""
     try:
         progress("Reading criteria history from git")
@@ -152,7 +154,7 @@ def _build_into(root: Path, site: Path, workspace: Path, report: Report, today: 
         except GitError as problem:
             raise BuildError(f"cannot read the criteria history from git: {problem}") from None
         progress("Generating pages")
-        plan = prepare_sources(root, workspace, report, today, include_private, history)
+        plan = prepare_sources(root, workspace, report, today, include_private, history, packets_root)
         progress(f"Building {len(plan.pages)} pages with {engine}")
         run_engine(engine_command(engine, "build", workspace / "mkdocs.yml"), root, engine)
         progress("Checking links")
@@ -163,7 +165,7 @@ def _build_into(root: Path, site: Path, workspace: Path, report: Report, today: 
                              f"untouched:\n{listing}")
         progress("Publishing")
         mark(workspace / "site")
-        put_in_place(root, workspace / "site", site)
+        put_in_place(packets_root or root, workspace / "site", site)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
     return plan

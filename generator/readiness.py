@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from .coverage import Coverage, packet_coverage
 from .model import Dimension, Handbook, Packet
+from .pinned import criteria_of
 from .scoring import CompositeScore, packet_ratings, packet_score
+from .semantic_diff import Change, diff_handbooks
 
 ADVISORY_NOTE = "This verdict is advisory: reviewers and the committee decide, not this report."
 
@@ -33,9 +35,13 @@ class ReadinessReport:
     reviews_in: int = 0  # in-file assessments and review files, sealed or not
     reviews_expected: int = 0
     sealed_reviews: int = 0  # review files still sealed: counted, never read
+    judged_against: str | None = None  # the version whose criteria this report uses
+    changes_since: tuple[Change, ...] = ()  # what changed for the target level since the pinned version
 
 
-def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
+def readiness(current_hb: Handbook, packet: Packet) -> ReadinessReport:
+    """Judged against the criteria the packet pins (when history has them), never moved goalposts."""
+    hb = criteria_of(current_hb, packet)
     coverage = packet_coverage(hb, packet)
     score = packet_score(hb, packet, coverage.ratio)
     ratings = packet_ratings(packet)
@@ -49,12 +55,16 @@ def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
             tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
             given, max(given) - min(given) if given else None))
     target, current = hb.level(packet.target_level), hb.level(packet.current_level)
-    version = hb.settings.criteria_version if hb.settings else packet.criteria_version
+    version = current_hb.settings.criteria_version if current_hb.settings else packet.criteria_version
+    behind = version if version != packet.criteria_version else None
+    since = diff_handbooks(hb, current_hb).for_level(packet.target_level) if behind and hb is not current_hb else ()
     return ReadinessReport(packet, target.title if target else packet.target_level,
                            current.title if current else packet.current_level, coverage, score, tuple(dims),
-                           verdict(coverage, score), version if version != packet.criteria_version else None,
+                           verdict(coverage, score), behind,
                            len(packet.assessments) + len(packet.reviews),
-                           hb.settings.review_process.reviewers_per_packet if hb.settings else 0, packet.sealed_reviews)
+                           current_hb.settings.review_process.reviewers_per_packet if current_hb.settings else 0,
+                           packet.sealed_reviews,
+                           hb.settings.criteria_version if hb.settings else None, since)
 
 
 def verdict(coverage: Coverage, score: CompositeScore | None) -> str:

@@ -59,15 +59,17 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+def discover(root: Path, packets_root: Path | None = None) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every YAML file of the handbook under `root`, sorted, with problems found on the way.
+    With `packets_root` (a packets repository), packets/ is read from there instead.
 
     Walks without following symbolic links, so everything found lies inside the repository;
     links themselves are reported, never read."""
     files: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    root = root.resolve()
+    handbook_root = root.resolve()
     for folder in SEARCHED_FOLDERS:
+        root = (packets_root or handbook_root).resolve() if folder == "packets" else handbook_root
         base = root / folder
         if not base.is_dir() or base.is_symlink():
             if base.is_symlink():

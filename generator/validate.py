@@ -14,6 +14,7 @@ from .cache import ResultCache
 from .diagnostics import Diagnostic, error
 from .loader import Document
 from .model import Handbook
+from .pinned import check_pinned, resolve_pinned, with_pinned
 from .repository import SourceFile, classify, discover, file_name_problems
 
 REQUIRED_FILES = {"settings": "site_config/handbook.yaml"}  # rubrics/composite.yaml is optional
@@ -39,18 +40,22 @@ class Report:
 
 def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
                         cache: ResultCache | None = None, workers: int | None = None,
-                        progress: Callable[[str], None] | None = None) -> Report:
+                        progress: Callable[[str], None] | None = None,
+                        packets_root: Path | None = None) -> Report:
     """Validate the repository at `root`. With `only`, report just those files' problems, still
     checked against the whole model. No rule reports a problem in one file because of a packet
-    other than itself, so with `only`, packets it does not name are not even read."""
+    other than itself, so with `only`, packets it does not name are not even read.
+
+    With `packets_root` (a packets repository), packets come from there and everything else from
+    the handbook at `root`. Each packet is checked against the criteria version it pins."""
     today = today or date.today()
-    sources, problems = discover(root)
+    sources, problems = discover(root, packets_root)
     selected: set[str] | None = None
     if only is not None:
         selected = set()
         known = {s.display for s in sources}
         for path in only:
-            source, problem = classify(root, path)
+            source, problem = classify(_owner(root, packets_root, path), path)
             if problem:
                 problems.append(problem)
                 selected.add(problem.file)
@@ -70,8 +75,12 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     handbook = build_handbook(
         ((kind, doc.path, doc.data) for kind, doc, ok in documents if ok),
         [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
+    handbook = with_pinned(handbook, resolve_pinned(root, handbook, {p.criteria_version for p in handbook.packets}))
     by_file = {doc.path: doc for _, doc, _ in documents}
-    for finding in rules.check_all(handbook, today):
+    findings = check_pinned(handbook, rules.check_all(handbook, today), today, rules.check_all)
+    findings += layout_warnings(handbook, separate=packets_root is not None)
+    findings += check_published_aggregates(root) if only is None and packets_root is None else []
+    for finding in findings:
         doc = by_file.get(finding.file)
         diagnostics.append(doc.locate(finding) if doc else finding)
     if selected is not None:
@@ -107,3 +116,27 @@ def _missing_required(sources: list[SourceFile]) -> list[Diagnostic]:
     present = {s.kind for s in sources}
     return [error(file, "missing-file", f"required file {file} is missing")
             for kind, file in REQUIRED_FILES.items() if kind not in present]
+
+
+def _owner(root: Path, packets_root: Path | None, path: Path) -> Path:
+    """The repository a named file belongs to: the packets repository for its files, else the handbook."""
+    if packets_root is not None:
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        try:
+            absolute.absolute().relative_to(packets_root.absolute())
+            return packets_root
+        except ValueError:
+            pass
+    return root
+
+
+def layout_warnings(handbook: Handbook, separate: bool) -> list[Diagnostic]:
+    from .packets_repo import private_packets_warning
+
+    return private_packets_warning(handbook, separate)
+
+
+def check_published_aggregates(root: Path) -> list[Diagnostic]:
+    from .aggregates import check_published
+
+    return check_published(root)

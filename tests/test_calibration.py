@@ -107,14 +107,25 @@ def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path):
     assert "Amara" not in result.stdout and "disagree:delivery,collaboration CONFLICT" in result.stdout
 
 
+AFTER_CLOSE = date(2027, 1, 4)  # process-health figures exist only for closed cycles
+
+
 def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: Path):
     build_cycle(repo, None)
     hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
-    cycle = next(c for c in process_health(hb, {}, minimum_group=3).cycles if c.cycle == "2026-h2")
-    assert (cycle.conflicts, cycle.conflicts_of) == (2, 3)  # alpha, bravo, charlie decided; delta pending
-    assert round(cycle.conflict_rate, 2) == 0.67
-    small = next(c for c in process_health(hb, {}, minimum_group=4).cycles if c.cycle == "2026-h2")
-    assert not small.suppressed and small.conflicts is None and small.conflict_rate is None
+
+    def figure(k: int):
+        cycle = next(c for c in process_health(hb, {}, AFTER_CLOSE, minimum_group=k).cycles if c.cycle == "2026-h2")
+        assert not cycle.suppressed
+        return cycle.figure("numbers-and-narrative")
+
+    # alpha, bravo, charlie decided (two disagree); delta pending
+    assert [(c.label, c.value) for c in figure(1).cells] == [("agree", 1), ("disagree: discussed at calibration", 2)]
+    assert [c.value for c in figure(3).cells] == [None, None]  # both cells under k: neither can be published
+    assert figure(4) is None  # fewer than k decided packets to compare: no figure at all
+    open_cycle = next(c for c in process_health(hb, {}, date.fromisoformat(FIXED_TODAY), minimum_group=1).cycles
+                      if c.cycle == "2026-h2")
+    assert open_cycle.status == "open" and open_cycle.figure("numbers-and-narrative") is None
     stats = run_cli("stats", cwd=repo)
     assert stats.returncode == 0
     assert "numbers and narrative disagree" not in stats.stdout or "suppressed" in stats.stdout
@@ -127,5 +138,6 @@ def test_sealed_ratings_stay_out_of_process_health(repo: Path, tmp_path: Path):
     for slug in ("foxtrot", "golf"):
         write_review(repo, write_packet(repo, slug, "submitted"), "bob", body((3, 3, 3)), committee.recipients)
     hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
-    cycle = next(c for c in process_health(hb, {}, minimum_group=2).cycles if c.cycle == "2026-h2")
-    assert cycle.conflicts is None and cycle.spreads == ()
+    cycle = next(c for c in process_health(hb, {}, AFTER_CLOSE, minimum_group=2).cycles if c.cycle == "2026-h2")
+    assert cycle.figure("numbers-and-narrative") is None
+    assert all(cell.value is None for cell in cycle.figure("reviewer-spread").cells)

@@ -1,5 +1,6 @@
 """`handbook diff` and the changelog on real git history in temporary repositories."""
 
+import gzip
 import json
 import subprocess
 
@@ -77,21 +78,64 @@ def test_moved_up_removed_and_metric_changes_classified(history):
     assert by_subject[("composite", "gate:reliability")].bump == "major"  # stricter gate
 
 
-def test_changelog_newest_first_skips_commits_without_semantic_changes(history):
+def test_changelog_is_version_by_version_from_the_semantic_diff(history):
     (history / "README.md").write_text("docs only\n")
     commit(history, "Docs only")
     entries = changelog(history)
-    assert [e.subject for e in entries] == ["Add capacity planning to Senior", "Clarify on-call wording",
-                                            "Initial handbook"]
-    assert entries[0].version == "2.0.0" and entries[0].diff.bump == "major"
+    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.2.0"), ("1.2.0", None)]
+    assert entries[0].diff.bump == "major"
+    assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("reworded", "rel-ic4-oncall"),
+                                                                      ("added", "rel-ic3-capacity")}
+    assert not any(hasattr(e, "subject") for e in entries)
+
+
+def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
+    edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams")
+    commit(history, "Reword again")
+    latest = changelog(history)[0]
+    assert latest.version is None and latest.previous == "2.0.0" and latest.diff.bump == "patch"
+
+
+def test_a_tag_marks_the_version_exactly(history):
+    git(history, "tag", "criteria-v1.2.0", "HEAD~1")  # the reword was released as part of 1.2.0
+    entries = changelog(history)
+    assert [c.subject for c in entries[0].diff.changes] == ["rel-ic3-capacity"]
 
 
 def test_changelog_page_in_the_built_site(history):
     result = run_cli("build", cwd=history)
     assert result.returncode == 0, result.stderr
     html = (history / "site" / "changelog" / "index.html").read_text()
-    assert html.index("Add capacity planning to Senior") < html.index("Clarify on-call wording")
+    assert html.index("2.0.0") < html.index("1.2.0")
     assert "rel-ic3-capacity" in html
+    assert "Add capacity planning to Senior" not in html
+
+
+@pytest.mark.parametrize("where", ["rubrics", "packets", "both"])
+def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where):
+    """Commit subjects and messages may name people; the changelog never reads them."""
+    if where in ("rubrics", "both"):
+        edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for every team")
+    if where in ("packets", "both"):
+        text = (history / "packets/examples/priya-raman-senior.yaml").read_text()
+        folder = history / "packets/2026-h2"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "q.yaml").write_text(text.replace("visibility: example", "visibility: private")
+                                       .replace("Priya Raman (example)", "Quentin Private"))
+    git(history, "add", "-A")
+    git(history, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm",
+        "Promotion packet: Zqxcandidate ic3->ic4 (not-yet after calibration)",
+        "-m", "Body: Zqxcandidate was discussed at calibration")
+    result = run_cli("build", cwd=history)
+    assert result.returncode == 0, result.stderr
+    scanned = 0
+    for path in (history / "site").rglob("*"):
+        if path.is_file():
+            scanned += 1
+            raw = path.read_bytes()
+            raw = gzip.decompress(raw) if path.suffix == ".gz" else raw
+            assert b"zqxcandidate" not in raw.lower(), path
+    assert scanned > 50
 
 
 def test_diff_outside_git_is_a_usage_error(tmp_path):

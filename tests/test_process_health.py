@@ -81,45 +81,69 @@ def repo(tmp_path_factory):
     return repo
 
 
+def cells(figure):
+    return [(c["label"], c["value"]) for c in figure["cells"]]
+
+
+def figures(cycle):
+    return {f["id"]: f for f in cycle["figures"]}
+
+
 def test_known_aggregates(repo):
     result = run_cli("stats", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stderr
     health = json.loads(result.stdout)
     h1, h2 = health["cycles"]
-    assert (h1["submitted"], h1["decided"], h1["pending"], h1["withdrawn"], h1["promoted"], h1["not_yet"]) == \
-        (7, 5, 1, 1, 3, 2)
-    assert h1["median_days_to_decision"] == 45  # 35, 35, 45, 45, 49
-    assert h1["invisible_share"] == pytest.approx(1 / 14)
-    assert h1["full_coverage_share"] == pytest.approx(1 / 7)
-    delivery = next(s for s in h1["spreads"] if s["dimension"] == "delivery")
-    assert delivery["mean_spread"] == pytest.approx(5 / 7) and delivery["mean_variance"] == pytest.approx(2.25 / 7)
-    assert h2["suppressed"] is True and h2["submitted"] is None
-    assert [(b["label"], b["count"]) for b in health["days_histogram"]] == [
-        ("under 2 weeks", 1), ("2–4 weeks", 1), ("4–8 weeks", 5), ("8–16 weeks", 0), ("16 weeks or more", 0)]
-    assert health["decisions_timed"] == 7
-    assert health["appeals_filed"] == 1 and health["appeal_outcomes"] == []
+    assert h1["status"] == "published" and h1["packets"] == 7
+    found = figures(h1)
+    # 3 promoted, 2 not yet, 1 pending, 1 withdrawn: every count is under 5, so all are hidden
+    assert cells(found["outcomes"]) == [("promoted", None), ("not yet", None), ("pending", None), ("withdrawn", None)]
+    assert found["typical-days-to-decision"]["cells"][0]["value"] == 42  # mean of 35, 35, 45, 45, 49
+    assert found["invisible-work"]["cells"][0]["value"] == 7  # 1 of 14 pieces of evidence
+    assert cells(found["full-coverage"]) == [("full coverage", None), ("partial coverage", None)]  # 1 and 6
+    spread = dict(cells(found["reviewer-spread"]))
+    assert spread["Delivery: mean spread"] == 0.7 and spread["Delivery: mean variance"] == 0.3
+    assert all(v is None for _, v in cells(found["days-to-decision"]))  # five in one bin: "all five" is hidden
+    assert cells(found["appeals"]) == [("appealed", None), ("not appealed", None)]
+    assert "appeal-outcomes" not in found
+    assert h2["status"] == "open" and h2["figures"] == []  # closes 2026-12-11: nothing before it has closed
 
 
-def test_page_shows_aggregates_only(repo):
-    result = run_cli("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    html = (repo / "site" / "process-health" / "index.html").read_text()
-    text = " ".join(html.split())
-    assert "<td>First half 2026</td> <td>7</td> <td>5</td> <td>1</td> <td>1</td> <td>3</td> <td>2</td> <td>45</td>" in text
-    assert "fewer than 5 packets: suppressed" in text
-    assert "<svg" in html and "1 appeal filed." in text
-    assert "Outcomes are suppressed while fewer than 5 appeals" in text
-    for path in (repo / "site").rglob("*"):
-        if path.is_file():
-            assert "secretmarker" not in path.read_bytes().decode("utf-8", "replace").lower(), path
+def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
+    site = tmp_path / "site"
+    assert run_cli("build", "--site-dir", str(site), cwd=repo).returncode == 0
+    before = (site / "process-health" / "index.html").read_text()
+    assert "No review cycle has been published yet" in before  # the public build never computes from packets
+    shipped = (repo / "site_config/process-health.json").read_text()
+    exported = run_cli("stats", "--export", "site_config/process-health.json", cwd=repo)
+    assert exported.returncode == 0, exported.stderr
+    assert "1 newly closed cycle(s) added (2026-h1)" in exported.stdout
+    try:
+        result = run_cli("build", "--site-dir", str(site), cwd=repo)
+        assert result.returncode == 0, result.stderr
+        text = " ".join((site / "process-health" / "index.html").read_text().split())
+        assert "7 packets · closed 2026-06-12" in text and "Open until 2026-12-11" not in text
+        assert "<td>suppressed</td>" in text and "Typical days from submission to decision</strong>: 42" in text
+        for path in site.rglob("*"):
+            if path.is_file():
+                assert "secretmarker" not in path.read_bytes().decode("utf-8", "replace").lower(), path
+    finally:
+        (repo / "site_config/process-health.json").write_text(shipped)
 
 
-def test_too_few_decisions_suppress_the_median(repo):
-    from generator.process_health import process_health
-    from generator.validate import validate_repository
-    hb = validate_repository(repo).handbook
-    h1 = process_health(hb, {}, minimum_group=5).cycles[0]
-    assert h1.submitted == 7 and h1.median_days_to_decision is None  # no submission dates: nothing timed
+@pytest.mark.parametrize("damage", ['"packets": 7', '"format": 1', '"kind": "counts"'])
+def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
+    path = repo / "site_config/process-health.json"
+    shipped = path.read_text()
+    assert run_cli("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
+    try:
+        path.write_text(path.read_text().replace(damage, damage.split(":")[0] + ': "seven"', 1))
+        result = run_cli("validate", cwd=repo)
+        assert result.returncode == 1 and "site_config/process-health.json:" in result.stdout
+        assert "Traceback" not in result.stderr
+        assert run_cli("build", cwd=repo).returncode == 1
+    finally:
+        path.write_text(shipped)
 
 
 def test_minimum_group_size_is_configurable(repo, tmp_path):
@@ -129,6 +153,17 @@ def test_minimum_group_size_is_configurable(repo, tmp_path):
         settings.write_text(original.replace("  allowed_link_schemes: [https]", "  allowed_link_schemes: [https]\n"
                                              "  minimum_group_size: 2"))
         health = json.loads(run_cli("stats", "--format", "json", cwd=repo).stdout)
-        assert health["cycles"][1]["submitted"] == 2 and health["cycles"][1]["suppressed"] is False
+        assert cells(figures(health["cycles"][0])["outcomes"]) == [("promoted", 3), ("not yet", 2), ("pending", None),
+                                                                 ("withdrawn", None)]
+        later = json.loads(run_cli("stats", "--format", "json", "--today", "2026-12-20", cwd=repo).stdout)
+        assert later["cycles"][1]["status"] == "published" and later["cycles"][1]["packets"] == 2
     finally:
         settings.write_text(original)
+
+
+def test_stats_text_names_open_and_suppressed_cycles(repo):
+    result = run_cli("stats", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "Second half 2026 (2026-h2): open until 2026-12-11; published once it has closed" in result.stdout
+    assert "First half 2026 (2026-h1): 7 packets" in result.stdout
+    assert "Outcomes: promoted suppressed" in result.stdout

@@ -80,5 +80,6 @@ def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
     git("commit", "-qam", "raise senior")
     result = run_cli("validate", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 0
-    assert ("warning: packet was written against criteria 1.2.0; the handbook is at 2.0.0; changed since for "
+    assert ("warning: packet was written against criteria 1.2.0; the handbook is at 2.0.0; it is checked and "
+            "scored against 1.2.0, as pinned (`handbook repin` moves it); changed since for "
             "ic3: added rel-ic3-capacity [version-behind]") in result.stdout

@@ -152,11 +152,11 @@ def test_harm_reviews_on_metric_pages_and_catalogue(built):
     assert 'id="harm-reviews"' in page(site, "metrics/story-point-velocity")
 
 
-def test_default_process_health_page_suppresses_small_groups(built):
+def test_default_process_health_page_comes_from_the_committed_aggregates(built):
     _, site, _ = built
     text = text_of(page(site, "process-health"))
-    assert text.count("fewer than 5 packets: suppressed") == 2
-    assert "example packets are left out" in text
+    assert "No review cycle has been published yet" in text
+    assert "examples left out" in text and "published once, after it has closed" in text
 
 
 def test_link_check_finds_missing_files_and_anchors(tmp_path):

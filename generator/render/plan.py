@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from ..coverage import packet_coverage
 from ..governance import governance_report
 from ..model import Criterion, Dimension, Handbook, Level, Packet, Track
+from ..pinned import criteria_of
 from ..schema_check import KINDS
 from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
 
@@ -54,6 +55,7 @@ class PacketView:
     score: Any
     target: Level | None
     current: Level | None
+    criteria: Handbook | None = None  # the criteria the packet is judged against (its pinned version)
 
 
 def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]:
@@ -65,10 +67,11 @@ def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]
     return tuple(p for p in hb.packets if p.is_example)
 
 
-def packet_view(hb: Handbook, packet: Packet) -> PacketView:
+def packet_view(current: Handbook, packet: Packet) -> PacketView:
+    hb = criteria_of(current, packet)
     coverage = packet_coverage(hb, packet)
     return PacketView(packet, coverage, packet_score(hb, packet, coverage.ratio), hb.level(packet.target_level),
-                      hb.level(packet.current_level))
+                      hb.level(packet.current_level), hb)
 
 
 def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:

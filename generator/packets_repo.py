@@ -1,0 +1,220 @@
+"""Packets repositories: real packets kept apart from the handbook that publishes a site.
+
+A packets repository has `packets.yaml` at its root naming its handbook (a path or a git URL,
+optional `ref`). Commands run inside it read packets from it and everything else from the
+handbook: a path is used as it is (no network); a URL is cloned into the user cache (0700) and
+fetched again on each use. I/O lives here; the rest of the code sees two folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, error, warning
+from .loader import load_file
+from .model import Handbook
+from .repository import SETTINGS_FILE
+
+MANIFEST = "packets.yaml"
+_URL = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.IGNORECASE)
+
+
+class PacketsRepoError(Exception):
+    """packets.yaml is missing or broken, or its handbook cannot be reached."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the handbook (rubrics, levels, settings, templates) and the packets are read from."""
+
+    handbook_root: Path
+    packets_root: Path | None = None  # None: the single-repository layout
+
+    @property
+    def separate(self) -> bool:
+        return self.packets_root is not None
+
+    @property
+    def data_root(self) -> Path:
+        """Where packets, internal sites and exports of this workspace live."""
+        return self.packets_root or self.handbook_root
+
+
+@dataclass(frozen=True)
+class Manifest:
+    handbook: str
+    ref: str | None
+    file: str
+
+
+def find_workspace_root(start: Path) -> tuple[Path, bool]:
+    """The nearest folder at or above `start` holding packets.yaml or site settings; is it a packets repository?"""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST).is_file():
+            return folder, True
+        if (folder / SETTINGS_FILE).is_file():
+            return folder, False
+    return start, False
+
+
+def workspace(start: Path, explicit_root: Path | None = None) -> Workspace:
+    """The workspace a command runs in: `--root` if given, else found from `start`."""
+    if explicit_root is not None:
+        folder, is_packets = explicit_root.resolve(), (explicit_root / MANIFEST).is_file()
+    else:
+        folder, is_packets = find_workspace_root(start)
+    if not is_packets:
+        return Workspace(folder)
+    manifest = read_manifest(folder)
+    return Workspace(handbook_checkout(folder, manifest), folder)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    from .schema_check import check
+
+    loaded = load_file(folder / MANIFEST, MANIFEST)
+    problems = list(loaded.diagnostics)
+    if loaded.document is not None and not problems:
+        problems = check(loaded.document, "packets_repository")
+    if problems or loaded.document is None:
+        first = problems[0]
+        raise PacketsRepoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
+    data = loaded.document.data
+    return Manifest(data["handbook"], data.get("ref"), MANIFEST)
+
+
+def is_url(location: str) -> bool:
+    return bool(_URL.match(location))
+
+
+def handbook_checkout(packets_root: Path, manifest: Manifest) -> Path:
+    """The handbook's folder: the path itself, or a clone of the URL in the user cache."""
+    if not is_url(manifest.handbook):
+        path = (packets_root / manifest.handbook).resolve()
+        if not (path / SETTINGS_FILE).is_file():
+            raise PacketsRepoError(f"{MANIFEST}: handbook '{manifest.handbook}' is not a handbook repository "
+                                   f"({path / SETTINGS_FILE} does not exist)")
+        if manifest.ref:
+            return _clone(path.as_uri(), manifest.ref)
+        return path
+    return _clone(manifest.handbook, manifest.ref)
+
+
+def cache_folder() -> Path:
+    """Handbooks fetched for packets repositories: HANDBOOK_CACHE_DIR, else the user cache, 0700."""
+    if os.environ.get("HANDBOOK_CACHE_DIR"):
+        base = Path(os.environ["HANDBOOK_CACHE_DIR"])
+    else:
+        from platformdirs import user_cache_dir
+
+        base = Path(user_cache_dir("handbook"))
+    folder = base / "handbooks"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for part in (base, folder):
+        try:
+            os.chmod(part, 0o700)
+        except OSError:
+            pass
+    return folder
+
+
+def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
+def _clone(url: str, ref: str | None) -> Path:
+    """A checkout of `ref` (default: the remote's HEAD) of `url`, with its tags and history."""
+    key = hashlib.sha256(f"{url}\n{ref or ''}".encode()).hexdigest()[:20]
+    target = cache_folder() / key
+    if not (target / ".git").is_dir():
+        result = _git("clone", "--quiet", "--no-checkout", "--", url, str(target))
+        if result.returncode != 0:
+            raise PacketsRepoError(f"{MANIFEST}: cannot fetch the handbook from {url}: {result.stderr.strip()}")
+    else:
+        fetched = _git("fetch", "--quiet", "--tags", "--force", "origin", "+refs/heads/*:refs/remotes/origin/*",
+                       cwd=target)
+        if fetched.returncode != 0 and not (target / SETTINGS_FILE).is_file():
+            raise PacketsRepoError(f"{MANIFEST}: cannot fetch the handbook from {url}: {fetched.stderr.strip()}")
+    wanted = ref or "origin/HEAD"
+    for candidate in (f"origin/{wanted}", wanted) if ref else (wanted,):
+        resolved = _git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", cwd=target)
+        if resolved.returncode == 0:
+            commit = resolved.stdout.strip()
+            break
+    else:
+        raise PacketsRepoError(f"{MANIFEST}: the handbook at {url} has no ref '{wanted}'")
+    checkout = _git("checkout", "--quiet", "--force", "--detach", commit, cwd=target)
+    if checkout.returncode != 0:
+        raise PacketsRepoError(f"{MANIFEST}: cannot check out {wanted}: {checkout.stderr.strip()}")
+    return target
+
+
+def private_packets_warning(handbook: Handbook, separate: bool) -> list[Diagnostic]:
+    """The single-repository layout: warn that real packets sit where a site is published from."""
+    if separate or handbook.settings is None or handbook.settings.acknowledge_private_packets:
+        return []
+    real = [p for p in handbook.packets if not p.is_example]
+    if not real:
+        return []
+    return [warning(handbook.settings.file, "private-packets-in-handbook",
+                    f"{len(real)} non-example packet(s) sit in the repository that publishes the handbook, so "
+                    "everyone who can read it can read them: move them to a packets repository (`handbook init "
+                    "packets DIR --handbook URL`) or acknowledge with publish.acknowledge_private_packets: true",
+                    ("publish",))]
+
+
+def manifest_problem(folder: Path) -> Diagnostic | None:
+    try:
+        read_manifest(folder)
+    except PacketsRepoError as problem:
+        return error(MANIFEST, "packets-manifest", str(problem))
+    return None
+
+
+SKELETON = {  # skeleton file -> path in the new repository
+    "packets.yaml.j2": MANIFEST,
+    "README.md.j2": "README.md",
+    "github/workflows/packets.yml": ".github/workflows/packets.yml",
+    "github/pull_request_template.md": ".github/pull_request_template.md",
+    "gitignore": ".gitignore",
+}
+
+
+def init_packets(target: Path, handbook: str, ref: str | None) -> list[str]:
+    """Scaffold a packets repository in `target`; refuses to overwrite anything. Returns files written."""
+    from importlib import resources
+
+    import jinja2
+
+    location = handbook
+    if not is_url(handbook):
+        absolute = Path(handbook).resolve()
+        if not (absolute / SETTINGS_FILE).is_file():
+            raise PacketsRepoError(f"--handbook {handbook}: not a handbook repository ({SETTINGS_FILE} is missing)")
+        location = os.path.relpath(absolute, target.resolve())
+    existing = [name for name in SKELETON.values() if (target / name).exists()]
+    if existing:
+        raise PacketsRepoError(f"{target} already has {', '.join(existing)}; refusing to overwrite")
+    package = resources.files("generator").joinpath("skeletons/packets")
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    context = {"handbook": location, "ref": ref}
+    written = []
+    for source, name in SKELETON.items():
+        text = package.joinpath(source).read_text("utf-8")
+        if source.endswith(".j2"):
+            text = env.from_string(text).render(**context)
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+        written.append(name)
+    (target / "packets").mkdir(exist_ok=True)
+    return written

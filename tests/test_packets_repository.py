@@ -1,0 +1,95 @@
+"""Two repositories, one tool: real packets in a packets repository that names its handbook by
+path or by file:// URL; the handbook repository never reads them."""
+
+import shutil
+
+import pytest
+from conftest import copy_content, edit, run_cli
+from test_pinned_versions import commit, five_of_six_packet, git, move_to_2_0_0
+
+MARKER = "Zqxpacketsrepo"
+
+
+@pytest.fixture(scope="module")
+def handbook(tmp_path_factory):
+    repo = copy_content(tmp_path_factory.mktemp("two") / "handbook")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "Handbook 1.2.0")
+    move_to_2_0_0(repo)
+    return repo
+
+
+@pytest.fixture(params=["path", "file-url"])
+def packets(request, handbook, tmp_path):
+    location = str(handbook) if request.param == "path" else handbook.as_uri()
+    target = tmp_path / "packets-repo"
+    result = run_cli("init", "packets", str(target), "--handbook", location, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    packet = five_of_six_packet(handbook, target)
+    edit(packet, "Pat Doe", f"{MARKER} Doe")
+    return target
+
+
+def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets, handbook, tmp_path):
+    for name in ("packets.yaml", "README.md", ".github/workflows/packets.yml", ".github/pull_request_template.md",
+                 ".gitignore"):
+        assert (packets / name).is_file(), name
+    assert "site-internal/" in (packets / ".gitignore").read_text()
+    assert "What leaves this repository" in (packets / "README.md").read_text()
+    again = run_cli("init", "packets", str(packets), "--handbook", str(handbook), cwd=tmp_path)
+    assert again.returncode == 1 and "refusing to overwrite" in again.stderr
+    wrong = run_cli("init", "packets", str(tmp_path / "other"), "--handbook", str(tmp_path), cwd=tmp_path)
+    assert wrong.returncode == 1 and "not a handbook repository" in wrong.stderr
+
+
+def test_commands_work_inside_a_packets_repository(packets):
+    result = run_cli("validate", cwd=packets)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "packets/2026-h2/pat-doe.yaml" in result.stdout and "as pinned" in result.stdout
+    assert "private-packets-in-handbook" not in result.stdout  # they are where they belong
+    readiness = run_cli("readiness", "2026-h2/pat-doe.yaml", cwd=packets / "packets")
+    assert readiness.returncode == 0, readiness.stderr
+    assert "Coverage: 5 of 6 target-level criteria (83%)" in readiness.stdout
+    created = run_cli("new", "packet", "--candidate", "Ada Lovelace", "--target", "ic3", cwd=packets)
+    assert created.returncode == 0, created.stderr
+    assert (packets / "packets/2026-h2/ada-lovelace.yaml").is_file()
+    assert run_cli("validate", "packets/2026-h2/ada-lovelace.yaml", cwd=packets).returncode == 0
+    stats = run_cli("stats", cwd=packets)
+    assert stats.returncode == 0 and "open until 2026-12-11" in stats.stdout
+
+
+def test_internal_build_in_a_packets_repository(packets, handbook):
+    refused = run_cli("build", cwd=packets)
+    assert refused.returncode == 1 and "--include-private" in refused.stderr
+    result = run_cli("build", "--include-private", cwd=packets)
+    assert result.returncode == 0, result.stderr
+    page = packets / "site-internal" / "packets" / "pat-doe" / "index.html"
+    assert "5 of 6 criteria covered (83%)" in " ".join(page.read_text().split())
+    assert not (handbook / "site-internal").exists()
+
+
+def test_the_handbooks_public_build_never_sees_the_packets(packets, handbook, tmp_path):
+    site = tmp_path / "public"
+    result = run_cli("build", "--site-dir", str(site), cwd=handbook)
+    assert result.returncode == 0, result.stderr
+    for path in site.rglob("*"):
+        if path.is_file():
+            assert MARKER.lower().encode() not in path.read_bytes().lower(), path
+
+
+def test_a_broken_manifest_is_reported_with_its_position(packets):
+    (packets / "packets.yaml").write_text("handbook: ../x\nhandbok: typo\n")
+    result = run_cli("validate", cwd=packets)
+    assert result.returncode == 1 and "packets.yaml:2:1:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
+    repo = copy_content(tmp_path / "hb")
+    five_of_six_packet(repo)
+    result = run_cli("validate", cwd=repo)
+    assert result.returncode == 0 and "[private-packets-in-handbook]" in result.stdout
+    edit(repo / "site_config/handbook.yaml", "  allowed_link_schemes: [https]",
+         "  allowed_link_schemes: [https]\n  acknowledge_private_packets: true")
+    assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
+    shutil.rmtree(repo / "packets" / "2026-h2")
+    assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
