@@ -5,6 +5,7 @@ Each finding names a file and a JSON path; the validate stage turns paths into l
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from datetime import date
@@ -29,6 +30,25 @@ def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
     found.extend(empty_handbook(handbook))
     found.extend(review_rules(handbook))
     return found
+
+
+def did_you_mean(word: str, choices: Iterable[str], few: int = 8) -> str:
+    """' (did you mean 'x'?)' for a near miss, and the valid choices when there are only a few."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if choices and len(choices) <= few:
+        hint += f"; valid: {', '.join(choices)}"
+    return hint
+
+
+def evidence_name(evidence: Any) -> str:
+    return f"evidence '{evidence.id}' (item {evidence.index + 1})"
+
+
+def _level_words(hb: Handbook, level_id: str) -> str:
+    level = hb.level(level_id)
+    return f"{level.title} ({level_id})" if level else f"'{level_id}'"
 
 
 def _duplicates(items: Iterable[tuple[str, str, tuple]], what: str) -> Iterator[Diagnostic]:
@@ -66,8 +86,8 @@ def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
     seen: dict[tuple[str, int], str] = {}
     for lvl in hb.levels:
         if tracks is not None and lvl.track not in tracks:
-            yield error(lvl.file, "unknown-track", f"unknown track '{lvl.track}'; tracks are defined in "
-                        f"site_config/handbook.yaml: {', '.join(sorted(tracks))}", ("track",))
+            yield error(lvl.file, "unknown-track", f"unknown track '{lvl.track}'{did_you_mean(lvl.track, tracks)} "
+                        "(tracks are defined in site_config/handbook.yaml)", ("track",))
         key = (lvl.track, lvl.rank)
         if key in seen:
             yield error(lvl.file, "duplicate-rank", f"rank {lvl.rank} on track '{lvl.track}' is already taken "
@@ -79,7 +99,8 @@ def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
     for dim in hb.dimensions:
         for level_id in dim.level_ids:
             if hb.level(level_id) is None and not hb.is_declared("level", level_id):
-                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'",
+                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'"
+                            f"{did_you_mean(level_id, (lvl.id for lvl in hb.levels))}",
                             ("expectations", level_id), on_key=True)
         for index, metric_id in enumerate(dim.signals):
             yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
@@ -98,7 +119,8 @@ def _metric_reference(hb: Handbook, metric_id: str, file: str, pointer: tuple, w
     metric = hb.metric(metric_id)
     if metric is None:
         if not hb.is_declared("metric", metric_id):
-            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'", pointer)
+            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'"
+                        f"{did_you_mean(metric_id, (m.id for m in hb.metrics))}", pointer)
     elif metric.governance.status == "retired":
         yield error(file, "retired-metric", f"{what} cites metric '{metric_id}', which was retired "
                     f"(see {metric.file}); retired metrics cannot be cited", pointer)
@@ -164,8 +186,8 @@ def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
 
 def _dimension_reference(hb: Handbook, dimension_id: str, file: str, pointer: tuple) -> Iterator[Diagnostic]:
     if hb.dimension(dimension_id) is None and not hb.is_declared("dimension", dimension_id):
-        known = ", ".join(sorted(d.id for d in hb.dimensions))
-        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}' (known: {known})", pointer)
+        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}'"
+                    f"{did_you_mean(dimension_id, (d.id for d in hb.dimensions))}", pointer)
 
 
 def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -230,11 +252,11 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     settings = hb.settings
     if settings:
         if packet.track not in settings.track_ids:
-            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'", ("track",))
+            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'"
+                        f"{did_you_mean(packet.track, settings.track_ids)}", ("track",))
         if packet.cycle not in settings.cycle_ids:
-            known = ", ".join(c.id for c in settings.review_cycles)
-            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}' (known: {known})",
-                        ("cycle",))
+            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}'"
+                        f"{did_you_mean(packet.cycle, settings.cycle_ids)}", ("cycle",))
         yield from _packet_version(packet, settings.criteria_version)
     levels = {}
     for field in ("current_level", "target_level"):
@@ -242,14 +264,26 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         levels[field] = hb.level(level_id)
         if levels[field] is None:
             if not hb.is_declared("level", level_id):
-                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'", (field,))
+                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'"
+                            f"{_level_choices(hb, level_id, packet.track)}", (field,))
         elif levels[field].track != packet.track:
-            yield error(packet.file, "wrong-track", f"{field} '{level_id}' is on track '{levels[field].track}', "
-                        f"not on the packet's track '{packet.track}'", (field,))
+            yield error(packet.file, "wrong-track", f"{field} {_level_words(hb, level_id)} is on track "
+                        f"'{levels[field].track}', not on the packet's track '{packet.track}'", (field,))
     current, target = levels["current_level"], levels["target_level"]
     if current and target and current.track == target.track and target.rank <= current.rank:
-        yield error(packet.file, "target-not-above", f"target level '{target.id}' (rank {target.rank}) is not above "
-                    f"current level '{current.id}' (rank {current.rank})", ("target_level",))
+        yield error(packet.file, "target-not-above", f"target level {_level_words(hb, target.id)} is not above "
+                    f"the current level {_level_words(hb, current.id)}: a packet asks for a higher level on the "
+                    "same track", ("target_level",))
+
+
+def _level_choices(hb: Handbook, level_id: str, track: str) -> str:
+    on_track = [lvl.id for lvl in hb.levels if lvl.track == track] or [lvl.id for lvl in hb.levels]
+    hint = did_you_mean(level_id, [lvl.id for lvl in hb.levels], 0)
+    titles = {lvl.title.lower(): lvl.id for lvl in hb.levels}
+    if not hint and (close := difflib.get_close_matches(level_id.lower().replace("-", " "), titles, n=1, cutoff=0.4)):
+        hint = f" (did you mean '{titles[close[0]]}', {hb.level(titles[close[0]]).title}?)"
+    listed = ", ".join(f"{i} ({hb.level(i).title})" for i in on_track)
+    return f"{hint}; levels use ids: {listed}" if len(on_track) <= 8 else hint
 
 
 def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnostic]:
@@ -270,14 +304,20 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
             criterion = hb.criterion(criterion_id)
             if criterion is None:
                 if not hb.is_declared("criterion", criterion_id):
-                    yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown "
-                                f"criterion '{criterion_id}'", pointer)
+                    yield error(packet.file, "unknown-criterion", f"{evidence_name(evidence)} cites unknown "
+                                f"criterion '{criterion_id}'"
+                                f"{did_you_mean(criterion_id, (c.id for d in hb.dimensions for c in d.criteria), 0)}",
+                                pointer)
                 continue
             level = hb.level(criterion.level)
-            if target and level and (level.track != target.track or level.rank > target.rank):
-                yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
-                            f"a criterion of level '{criterion.level}', which is not the target level "
-                            f"'{packet.target_level}' or below it on track '{target.track}'", pointer)
+            if target and level and level.track != target.track:
+                yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
+                            f"'{criterion_id}', a {level.title} criterion on track '{level.track}'; this packet "
+                            f"targets {target.title} on track '{target.track}'", pointer)
+            elif target and level and level.rank > target.rank:
+                yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
+                            f"'{criterion_id}', a {level.title} criterion; this packet targets {target.title} "
+                            f"(cite criteria of {target.title} or a level below it)", pointer)
 
 
 def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
