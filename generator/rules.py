@@ -192,6 +192,7 @@ def _dimension_reference(hb: Handbook, dimension_id: str, file: str, pointer: tu
 
 def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
     for packet in hb.packets:
+        yield from packet_content(packet)
         yield from _packet_levels(hb, packet)
         yield from _packet_evidence(hb, packet)
         yield from _packet_links(hb, packet)
@@ -246,6 +247,47 @@ def _links_in(file: str, data: str, pointer: tuple) -> Iterator[Diagnostic]:
             yield error(file, "relative-link", f"link '({match.group(1)})' is relative; links in handbook text "
                         "must be full addresses such as https://example.com/page (a relative one points at a "
                         "generated page that does not exist)", pointer)
+
+
+# Text `handbook new packet` writes for the candidate to replace, and the usual stand-ins for "later".
+SCAFFOLD_TEXTS = frozenset({
+    "one paragraph: the case in your own words, and the period it covers.",
+    "what you did", "what changed because of it, with figures where you have them.", "short-unique-id",
+})
+_STAND_IN = re.compile(r"(todo|tbd|tba|fixme|x{2,}|\.{3}|…|-+|\?+|lorem ipsum\b.*|fill (this )?in\b.*|<[^<>]*>|"
+                       r"\[[^\[\]]*\]|(todo|tbd|fixme)\s*[:\-].*)", re.IGNORECASE | re.DOTALL)
+UNDER_REVIEW = "submitted"  # errors here; a warning in a draft; decided and withdrawn packets are history
+
+
+def is_placeholder(text: str | None) -> bool:
+    words = " ".join((text or "").split())
+    return words.lower() in SCAFFOLD_TEXTS or bool(_STAND_IN.fullmatch(words))
+
+
+def packet_content(packet: Packet) -> Iterator[Diagnostic]:
+    """Placeholders and empty content: errors in a packet under review (decision status submitted),
+    warnings in a draft, so a candidate can commit work in progress; decided and withdrawn packets
+    are a record of what was decided and are left as they are."""
+    if packet.decision.status not in (UNDER_REVIEW, "draft"):
+        return
+    report = error if packet.decision.status == UNDER_REVIEW else warning
+    why = ("" if report is warning else
+           f" (the packet is '{packet.decision.status}'; set decision.status to draft while it is work in progress)")
+    if is_placeholder(packet.summary):
+        yield report(packet.file, "placeholder", f"the summary is still placeholder text: write the case in your own "
+                     f"words{why}", ("summary",))
+    if not packet.evidence:
+        yield report(packet.file, "no-evidence", f"the packet has no evidence yet: add at least one piece, citing the "
+                     f"criteria it demonstrates{why}", ("evidence",))
+    for evidence in packet.evidence:
+        where = ("evidence", evidence.index)
+        for field in ("title", "impact"):
+            if is_placeholder(getattr(evidence, field)):
+                yield report(packet.file, "placeholder", f"{evidence_name(evidence)}: the {field} is still placeholder "
+                             f"text{why}", where + (field,))
+        if not evidence.criteria:
+            yield report(packet.file, "evidence-cites-nothing", f"{evidence_name(evidence)} cites no criterion: list "
+                         f"the ids of the criteria it demonstrates under 'criteria'{why}", where + ("criteria",))
 
 
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
@@ -322,7 +364,15 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
 
 def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     allowed = hb.settings.allowed_link_schemes if hb.settings else ("https",)
+    linkless = hb.settings.review_process.evidence_without_link if hb.settings else ()
     for evidence in packet.evidence:
+        if evidence.link is None:
+            if evidence.kind not in linkless:
+                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: a "
+                            f"{evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
+                            "set in review_process.evidence_without_link)", ("evidence", evidence.index),
+                            on_key=False)
+            continue
         scheme = evidence.link.split(":", 1)[0].lower()
         if scheme not in allowed:
             yield error(packet.file, "link-scheme", f"evidence '{evidence.id}' links with '{scheme}:'; allowed "
