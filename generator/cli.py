@@ -168,13 +168,18 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
     from .readiness import readiness as build_report
 
     root = _root(root)
-    report = _valid(root, _today(today), [packet])
+    report = validate_repository(root, [packet], _today(today))
     relative = packet.resolve().relative_to(root.resolve()).as_posix()
     found = next((p for p in report.handbook.packets if p.file == relative), None)
     if found is None:
-        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
-    result = build_report(report.handbook, found)
+        if not relative.startswith("packets/"):
+            raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+        click.echo(render(report, "text"), err=True)  # it could not be read at all: its problems are the report
+        _fail(f"{relative} could not be read, so there is no readiness report yet; fix the problems above")
+    result = build_report(report.handbook, found, tuple(d for d in report.diagnostics if d.file == relative))
     _emit(root, "readiness", fmt, result, report=result)
+    if report.errors:
+        sys.exit(1)  # the report was printed: errors first, then what could still be computed
 
 
 @main.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .coverage import Coverage, packet_coverage
+from .diagnostics import Diagnostic
 from .model import Dimension, Handbook, Packet
 from .scoring import CompositeScore, packet_score
 
@@ -33,9 +34,15 @@ class ReadinessReport:
     reviews_in: int = 0  # in-file assessments and review files, sealed or not
     reviews_expected: int = 0
     sealed_reviews: int = 0  # review files still sealed: counted, never read
+    problems: tuple[Diagnostic, ...] = ()  # the packet's validation problems, errors first; shown before the rest
+
+    @property
+    def blocked(self) -> bool:
+        """True when the packet has errors: the figures below them use only its well-formed parts."""
+        return any(d.severity == "error" for d in self.problems)
 
 
-def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
+def readiness(hb: Handbook, packet: Packet, problems: tuple[Diagnostic, ...] = ()) -> ReadinessReport:
     coverage = packet_coverage(hb, packet)
     score = packet_score(hb, packet, coverage.ratio)
     spreads = {row.dimension: row for row in score.rows}
@@ -54,7 +61,8 @@ def readiness(hb: Handbook, packet: Packet) -> ReadinessReport:
                            current.title if current else packet.current_level, coverage, score, tuple(dims),
                            verdict(coverage, score), version if version != packet.criteria_version else None,
                            len(packet.assessments) + len(packet.reviews),
-                           hb.settings.review_process.reviewers_per_packet if hb.settings else 0, packet.sealed_reviews)
+                           hb.settings.review_process.reviewers_per_packet if hb.settings else 0, packet.sealed_reviews,
+                           tuple(sorted(problems, key=lambda d: (d.severity != "error", d.line, d.column))))
 
 
 def verdict(coverage: Coverage, score: CompositeScore) -> str:
