@@ -217,8 +217,10 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @format_option()
+@click.option("--check", is_flag=True, help="Exit 1 when site_config/handbook.yaml's criteria_version is not raised "
+              "by at least the bump the change needs.")
 @root_option
-def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> None:
+def diff(base: str | None, head: str | None, fmt: str, check: bool, root: Path | None) -> None:
     """Semantic diff of expectations between git revisions BASE and HEAD.
 
     Default BASE: the merge-base with main. Default HEAD: the working tree. Suggests the criteria
@@ -238,6 +240,9 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
         raise click.UsageError(f"git: {problem}") from None
     result = diff_handbooks(before, after)
     _emit(root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
+    if check and not result.version_bumped_enough:
+        _fail(f"criteria_version {result.head_version} is not enough for this change: it needs a {result.bump} bump "
+              f"from {result.base_version}, to at least {result.suggested_version} (site_config/handbook.yaml)")
 
 
 @main.command()

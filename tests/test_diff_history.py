@@ -38,8 +38,10 @@ def history(tmp_path):
 def test_diff_between_revisions(history):
     result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
-    assert "Suggested criteria version bump: patch (1.2.0 -> 1.2.1)" in result.stdout
-    assert "[patch] criterion reworded rel-ic4-oncall: Reworded" in result.stdout
+    # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
+    assert "Suggested criteria version bump: minor (1.2.0 -> 1.3.0)" in result.stdout
+    assert ("[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
+            "the meaning may change)") in result.stdout
     assert "before: Shapes on-call for several teams" in result.stdout
 
 
