@@ -85,7 +85,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, json for tools, github for pull-request annotations.")
+              help="text for people, json for tools, github for pull-request annotations, gitlab for a Code "
+              "Quality report (merge requests), sarif for code-scanning tools.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
 @click.option("--no-cache", is_flag=True, help="Do not use or fill the content-keyed result cache.")
 @root_option

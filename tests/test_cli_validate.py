@@ -41,7 +41,7 @@ def test_github_annotations(repo):
     edit(repo / "levels/ic2.yaml", "rank: 2", "rank: two")
     result = run_cli("validate", "--format", "github", cwd=repo)
     assert result.stdout.splitlines()[0] == (
-        "::error file=levels/ic2.yaml,line=5,col=7,title=schema-type::expected a whole number, found the text 'two'")
+        "::error file=levels/ic2.yaml,line=5,col=7,title=Wrong kind of value::expected a whole number, found the text 'two' [schema-type]")
 
 
 def test_strict_turns_overdue_reviews_into_failure(repo):
