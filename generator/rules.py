@@ -171,8 +171,9 @@ def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
         if counts[component.dimension] > 1:
             yield error(comp.file, "duplicate-component", f"dimension '{component.dimension}' is weighted twice",
                         ("components", index, "dimension"))
+    misspelled = any(hb.dimension(c.dimension) is None for c in comp.components)  # said once, as unknown
     for dim in hb.dimensions:
-        if dim.id not in counts:
+        if dim.id not in counts and not misspelled:
             yield warning(comp.file, "unweighted-dimension", f"dimension '{dim.id}' has no weight in the composite",
                           ("components",))
     for index, gate in enumerate(comp.gates):
@@ -308,7 +309,7 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
             if not hb.is_declared("level", level_id):
                 yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'"
                             f"{_level_choices(hb, level_id, packet.track)}", (field,))
-        elif levels[field].track != packet.track:
+        elif levels[field].track != packet.track and (not settings or packet.track in settings.track_ids):
             yield error(packet.file, "wrong-track", f"{field} {_level_words(hb, level_id)} is on track "
                         f"'{levels[field].track}', not on the packet's track '{packet.track}'", (field,))
     current, target = levels["current_level"], levels["target_level"]
@@ -339,7 +340,9 @@ def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnosti
 
 
 def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
-    target = hb.level(packet.target_level)
+    target, current = hb.level(packet.target_level), hb.level(packet.current_level)
+    if target and current and current.track == target.track and target.rank <= current.rank:
+        target = None  # the target itself is the mistake (reported once): no cascade over every citation
     for evidence in packet.evidence:
         for index, criterion_id in enumerate(evidence.criteria):
             pointer = ("evidence", evidence.index, "criteria", index)
@@ -375,7 +378,7 @@ def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
             continue
         scheme = evidence.link.split(":", 1)[0].lower()
         if scheme not in allowed:
-            yield error(packet.file, "link-scheme", f"evidence '{evidence.id}' links with '{scheme}:'; allowed "
+            yield error(packet.file, "link-scheme", f"{evidence_name(evidence)} links with '{scheme}:'; allowed "
                         f"schemes are {', '.join(allowed)} (publish.allowed_link_schemes in site settings)",
                         ("evidence", evidence.index, "link"))
 
@@ -398,7 +401,7 @@ def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     for packet in hb.packets:
         for evidence in packet.evidence:
             if evidence.date > iso:
-                yield error(packet.file, "evidence-in-future", f"evidence '{evidence.id}' is dated {evidence.date}, "
+                yield error(packet.file, "evidence-in-future", f"{evidence_name(evidence)} is dated {evidence.date}, "
                             "after today", ("evidence", evidence.index, "date"))
         decision = packet.decision
         if decision.date and decision.date > iso:

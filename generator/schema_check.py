@@ -166,7 +166,8 @@ def _message(failure: ValidationError) -> str:
         return f"expected {_type_words(expected)}, found {_describe(instance)}"
     if validator == "enum":
         choices = [str(c) for c in expected]
-        return f"{shown} is not one of: {', '.join(choices)}{_suggest(str(instance), choices)}"
+        close = difflib.get_close_matches(str(instance), choices, n=1)
+        return f"{shown} is not one of: {', '.join(choices)}" + (f" (did you mean '{close[0]}'?)" if close else "")
     if validator == "const":
         return f"must be {_show(expected)}"
     if validator == "pattern":

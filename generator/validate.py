@@ -87,8 +87,14 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     if selected is not None:
         diagnostics = [d for d in diagnostics if d.file in selected]
     checked = len(selected) if selected is not None else len(sources)
-    ordered = tuple(sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key))
+    ordered = tuple(sorted(_one_per_value(dict.fromkeys(diagnostics)), key=Diagnostic.sort_key))
     return Report(checked, ordered, handbook, frozenset(salvaged))
+
+
+def _one_per_value(diagnostics) -> list[Diagnostic]:
+    """A value the loader already explained (`yes` read as a boolean) gets no second, schema message."""
+    explained = {(d.file, d.line, d.column) for d in diagnostics if d.code == "ambiguous-scalar"}
+    return [d for d in diagnostics if not (d.code.startswith("schema-") and (d.file, d.line, d.column) in explained)]
 
 
 def _only_selected(sources: list[SourceFile], selected: set[str]) -> list[SourceFile]:

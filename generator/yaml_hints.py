@@ -26,11 +26,22 @@ def explain(text: str, problem: str, context: str | None, line: int, context_lin
     """The message for a syntax error reported at 1-based `line` (`context_line`: where the
     construct the parser was reading started)."""
     lines = text.splitlines()
-    hint = (_indentation_hint(lines, line) or _quote_hint(lines, line, problem)
+    hint = (_open_quote_hint(lines, line) or _indentation_hint(lines, line) or _quote_hint(lines, line, problem)
             or _unclosed_hint(lines, problem, context, context_line))
     if hint:
         return f"YAML syntax error: {hint}"
     return f"YAML syntax error: {_PLAIN_WORDS.get(problem, problem)}" + (f" ({context})" if context else "")
+
+
+def _open_quote_hint(lines: list[str], line: int) -> str | None:
+    """A value that opens a double quote and does not close it on its line: YAML reads on, across
+    the following lines, and fails somewhere below. Name the line that opened it."""
+    for number in range(min(line, len(lines)), max(line - 30, 0), -1):
+        match = _KEY_LINE.match(lines[number - 1])
+        value = (match.group("value") or "").strip() if match else ""
+        if value.startswith('"') and not re.search(r'(?<!\\)"\s*(#.*)?$', value[1:]):
+            return f'the text on line {number} opens a quote (") that is not closed on that line; end it with "'
+    return None
 
 
 def _indent(row: str) -> int:
@@ -74,9 +85,9 @@ def _indentation_hint(lines: list[str], line: int) -> str | None:
         nearest.setdefault(column, number)
     deeper = min((c for c in nearest if c > indent), default=None)
     shallower = max((c for c in nearest if c < indent), default=None)
-    options = " or ".join(f"{_spaces(c)} (like line {nearest[c]})" for c in (deeper, shallower) if c is not None)
+    options = [f"{_spaces(c)} (like line {nearest[c]})" for c in (deeper, shallower) if c is not None]
     return (f"line {line} is indented {_spaces(indent)}, which lines up with no line above it: "
-            f"indent it by {options}, whichever it belongs with")
+            f"indent it by {' or '.join(options)}" + (", whichever it belongs with" if len(options) > 1 else ""))
 
 
 def _spaces(count: int) -> str:
