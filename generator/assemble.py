@@ -126,7 +126,7 @@ def level(file: str, d: dict) -> Level:
 
 def packet(file: str, d: dict) -> Packet:
     evidence = tuple(
-        Evidence(e["id"], e["title"], e["kind"], e["link"], e["date"], e["role"], tuple(e["criteria"]),
+        Evidence(e["id"], e["title"], e["kind"], e.get("link"), e["date"], e["role"], tuple(e["criteria"]),
                  e["impact"], e.get("invisible_work", False), index)
         for index, e in enumerate(d["evidence"]))
     tc = d.get("team_context")
@@ -164,7 +164,8 @@ def _review_process(proc: dict) -> ReviewProcess:
     return ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"]),
                          sealing.get("enabled", False),
                          tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
-                         sealing.get("decisions_keep_ratings", False), proc.get("conflict_bar"))
+                         sealing.get("decisions_keep_ratings", False), proc.get("conflict_bar"),
+                         tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,

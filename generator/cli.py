@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from dataclasses import replace
@@ -97,7 +98,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, json for tools, github for pull-request annotations.")
+              help="text for people, json for tools, github for pull-request annotations, gitlab for a Code "
+              "Quality report (merge requests), sarif for code-scanning tools.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
 @click.option("--no-cache", is_flag=True, help="Do not use or fill the content-keyed result cache.")
 @root_option
@@ -187,16 +189,21 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
 
     space = _workspace(root)
     root = space.handbook_root
-    report = _valid(root, _today(today), [packet], packets_root=space.packets_root)
+    report = validate_repository(root, [packet], _today(today), packets_root=space.packets_root)
     try:
         relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
     except ValueError:
         raise click.BadParameter(f"{packet} is not inside {space.data_root}", param_hint="PACKET") from None
     found = next((p for p in report.handbook.packets if p.file == relative), None)
     if found is None:
-        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
-    result = build_report(report.handbook, found)
+        if not relative.startswith("packets/"):
+            raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
+        click.echo(render(report, "text"), err=True)  # it could not be read at all: its problems are the report
+        _fail(f"{relative} could not be read, so there is no readiness report yet; fix the problems above")
+    result = build_report(report.handbook, found, tuple(d for d in report.diagnostics if d.file == relative))
     _emit(root, "readiness", fmt, result, report=result)
+    if report.errors:
+        sys.exit(1)  # the report was printed: errors first, then what could still be computed
 
 
 @main.group()
@@ -237,8 +244,10 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @format_option()
+@click.option("--check", is_flag=True, help="Exit 1 when site_config/handbook.yaml's criteria_version is not raised "
+              "by at least the bump the change needs.")
 @root_option
-def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> None:
+def diff(base: str | None, head: str | None, fmt: str, check: bool, root: Path | None) -> None:
     """Semantic diff of expectations between git revisions BASE and HEAD.
 
     Default BASE: the merge-base with main. Default HEAD: the working tree. Suggests the criteria
@@ -258,6 +267,90 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
         raise click.UsageError(f"git: {problem}") from None
     result = diff_handbooks(before, after)
     _emit(root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
+    if check and not result.version_bumped_enough:
+        _fail(f"criteria_version {result.head_version} is not enough for this change: it needs a {result.bump} bump "
+              f"from {result.base_version}, to at least {result.suggested_version} (site_config/handbook.yaml)")
+
+
+def _changed(root: Path, base: str) -> tuple[list[str], bool]:
+    """Packets the change adds or modifies (a changed review file counts for its packet), and whether
+    the criteria (rubrics, levels, settings) changed."""
+    from .history import git_bytes
+
+    raw = git_bytes(root, "diff", "-z", "--name-only", "--diff-filter=AM", base, "HEAD", "--", "packets")
+    packets: list[str] = []
+    for name in (os.fsdecode(n) for n in raw.split(b"\0") if n):
+        if not name.endswith(".yaml"):
+            continue
+        folder, _, _ = name.rpartition("/")
+        packet = folder.removesuffix(".reviews") + ".yaml" if folder.endswith(".reviews") else name
+        if packet not in packets and (root / packet).is_file():
+            packets.append(packet)
+    criteria = git_bytes(root, "diff", "--name-only", base, "HEAD", "--", "rubrics", "levels",
+                         "site_config/handbook.yaml").strip()
+    return packets, bool(criteria)
+
+
+def comment_body(root: Path, base: str, today: date) -> str:
+    """The pull request's report: validation totals, each changed packet's readiness (its problems
+    first), and the semantic diff of the criteria when they changed."""
+    from .ci_comment import MARKER
+    from .history import load_revision, load_working_tree
+    from .readiness import readiness as build_report
+    from .reports import render_report
+    from .semantic_diff import diff_handbooks
+
+    packets, criteria_changed = _changed(root, base)
+    report = validate_repository(root, [root / p for p in packets] if packets else None, today)
+    entries = []
+    for file in packets:
+        found = next((p for p in report.handbook.packets if p.file == file), None)
+        problems = tuple(d for d in report.diagnostics if d.file == file)
+        entries.append({"file": file, "problems": problems,
+                        "report": build_report(report.handbook, found, problems) if found else None})
+    diff = diff_handbooks(load_revision(root, base), load_working_tree(root)) if criteria_changed else None
+    return render_report(root / "site_config" / "templates", "comment", "markdown", marker=MARKER,
+                         packets=entries, diff=diff, base_label=base[:10], head_label="this change",
+                         errors=len(report.errors), warnings=len(report.warnings), files=report.files_checked)
+
+
+@main.command()
+@click.option("--platform", type=click.Choice(("github", "gitlab")), required=True,
+              help="Where to post: the pull request (GitHub) or merge request (GitLab) of this CI run.")
+@click.option("--base", metavar="REV", help="Compare with this revision (default: the merge-base with main).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
+@click.option("--dry-run", is_flag=True, help="Print the report; post nothing.")
+@root_option
+@today_option
+def comment(platform: str, base: str | None, output: Path | None, dry_run: bool, root: Path | None,
+            today: str | None) -> None:
+    """Post the readiness of every changed packet and the criteria diff as ONE comment on the pull
+    request (or merge request), updated in place on every push. Reads the CI platform's environment
+    variables; on a fork, or without a token, the report goes to the job summary or log instead.
+    A packet with errors still gets its report: the errors come first."""
+    from .ci_comment import POSTERS, CommentError
+    from .history import GitError, default_base, is_repository
+
+    root = _root(root)
+    if not is_repository(root):
+        raise click.UsageError(f"{root} is not inside a git repository")
+    try:
+        body = comment_body(root, base or default_base(root), _today(today))
+    except GitError as problem:
+        raise click.UsageError(f"git: {problem}") from None
+    if output is not None:
+        output.write_text(body, "utf-8")
+    if dry_run:
+        click.echo(body, nl=False)
+        return
+    try:
+        outcome = POSTERS[platform](body, os.environ)
+    except CommentError as problem:
+        click.echo(body, nl=False)
+        _fail(f"the report could not be posted: {problem}")
+    if outcome.action == "printed":
+        click.echo(body, nl=False)
+    click.echo(f"handbook comment: {outcome.detail}", err=True)
 
 
 @main.command()

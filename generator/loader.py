@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, Pointer, error
+from . import yaml_hints
+from .diagnostics import Diagnostic, Pointer, error, warning
 from .safe_text import CONTROL, describe
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -201,6 +202,7 @@ class _Builder:
 
     def build(self, text: str) -> Any:
         handlers = self.handlers
+        self.text = text
         try:
             for event in yaml.parse(text, Loader=_Loader):
                 handler = handlers.get(event.__class__)
@@ -227,8 +229,10 @@ class _Builder:
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        diagnostic = error(self.display, "yaml-syntax", f"YAML syntax error: {problem}{context}")
+        context_line = exc.context_mark.line + 1 if exc.context_mark else None
+        message = yaml_hints.explain(getattr(self, "text", ""), problem, exc.context, mark.line + 1 if mark else 0,
+                                     context_line)
+        diagnostic = error(self.display, "yaml-syntax", message)
         return diagnostic.at(mark.line + 1, mark.column + 1) if mark else diagnostic
 
     def _stop(self, code: str, message: str, event: Any) -> _Stop:
@@ -257,6 +261,10 @@ class _Builder:
             self._on_key(stack[-1], event)
             return
         value = self._resolve(event)
+        if not event.style and isinstance(value, str) and yaml_hints.comment_in_text(self.text, event.end_mark.index):
+            self.problems.append(warning(self.display, "comment-in-text", f"the text '{value}' is followed by ' #', "
+                                         "so YAML drops the rest of the line as a comment; put the whole text in "
+                                         "double quotes if the '#' belongs to it").at(*_mark(event)))
         if event.anchor:
             self.anchors[event.anchor] = value
         self._add(value, event)

@@ -187,7 +187,7 @@ class Evidence:
     id: str
     title: str
     kind: str
-    link: str
+    link: str | None
     date: str
     role: str
     criteria: tuple[str, ...]
@@ -364,6 +364,7 @@ class ReviewProcess:
     committee: tuple[tuple[str, str], ...] = ()  # (member, age recipient)
     decisions_keep_ratings: bool = False
     conflict_bar: float | None = None
+    evidence_without_link: tuple[str, ...] = ("mentoring", "glue-work", "on-call")
 
 
 @dataclass(frozen=True)

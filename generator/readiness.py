@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .coverage import Coverage, packet_coverage
+from .diagnostics import Diagnostic
 from .model import Dimension, Handbook, Packet
 from .pinned import criteria_of
 from .scoring import CompositeScore, packet_ratings, packet_score
@@ -37,9 +38,15 @@ class ReadinessReport:
     sealed_reviews: int = 0  # review files still sealed: counted, never read
     judged_against: str | None = None  # the version whose criteria this report uses
     changes_since: tuple[Change, ...] = ()  # what changed for the target level since the pinned version
+    problems: tuple[Diagnostic, ...] = ()  # the packet's validation problems, errors first; shown before the rest
+
+    @property
+    def blocked(self) -> bool:
+        """True when the packet has errors: the figures below them use only its well-formed parts."""
+        return any(d.severity == "error" for d in self.problems)
 
 
-def readiness(current_hb: Handbook, packet: Packet) -> ReadinessReport:
+def readiness(current_hb: Handbook, packet: Packet, problems: tuple[Diagnostic, ...] = ()) -> ReadinessReport:
     """Judged against the criteria the packet pins (when history has them), never moved goalposts."""
     hb = criteria_of(current_hb, packet)
     coverage = packet_coverage(hb, packet)
@@ -64,7 +71,8 @@ def readiness(current_hb: Handbook, packet: Packet) -> ReadinessReport:
                            len(packet.assessments) + len(packet.reviews),
                            current_hb.settings.review_process.reviewers_per_packet if current_hb.settings else 0,
                            packet.sealed_reviews,
-                           hb.settings.criteria_version if hb.settings else None, since)
+                           hb.settings.criteria_version if hb.settings else None, since,
+                           tuple(sorted(problems, key=lambda d: (d.severity != "error", d.line, d.column))))
 
 
 def verdict(coverage: Coverage, score: CompositeScore | None) -> str:

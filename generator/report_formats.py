@@ -1,14 +1,16 @@
-"""Render a validation report for people (text), machines (json) and GitHub (annotations)."""
+"""Render a validation report for people (text), machines (json), GitHub (annotations), GitLab (Code
+Quality) and code-scanning tools (SARIF 2.1.0)."""
 
 from __future__ import annotations
 
 import json
 
+from .ci_formats import gitlab_code_quality, sarif, title
 from .diagnostics import Diagnostic
 from .safe_text import for_terminal
 from .validate import Report
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "gitlab", "sarif")
 
 
 def summary_line(report: Report) -> str:
@@ -18,7 +20,8 @@ def summary_line(report: Report) -> str:
 
 
 def render(report: Report, fmt: str) -> str:
-    return {"text": _text, "json": _json, "github": _github}[fmt](report)
+    return {"text": _text, "json": _json, "github": _github, "gitlab": lambda r: gitlab_code_quality(r.diagnostics),
+            "sarif": lambda r: sarif(r.diagnostics)}[fmt](report)
 
 
 def _text(report: Report) -> str:
@@ -53,7 +56,7 @@ def _escape_property(text: str) -> str:
 def _github(report: Report) -> str:
     lines = [
         f"::{d.severity} file={_escape_property(d.file)},line={d.line},col={d.column},"
-        f"title={_escape_property(d.code)}::{_escape_data(d.message)}"
+        f"title={_escape_property(title(d.code))}::{_escape_data(d.message)} [{_escape_data(d.code)}]"
         for d in report.diagnostics
     ]
     return "\n".join([*lines, summary_line(report)])

@@ -5,6 +5,7 @@ Each finding names a file and a JSON path; the validate stage turns paths into l
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from datetime import date
@@ -29,6 +30,25 @@ def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
     found.extend(empty_handbook(handbook))
     found.extend(review_rules(handbook))
     return found
+
+
+def did_you_mean(word: str, choices: Iterable[str], few: int = 8) -> str:
+    """' (did you mean 'x'?)' for a near miss, and the valid choices when there are only a few."""
+    choices = sorted(set(choices))
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if choices and len(choices) <= few:
+        hint += f"; valid: {', '.join(choices)}"
+    return hint
+
+
+def evidence_name(evidence: Any) -> str:
+    return f"evidence '{evidence.id}' (item {evidence.index + 1})"
+
+
+def _level_words(hb: Handbook, level_id: str) -> str:
+    level = hb.level(level_id)
+    return f"{level.title} ({level_id})" if level else f"'{level_id}'"
 
 
 def _duplicates(items: Iterable[tuple[str, str, tuple]], what: str) -> Iterator[Diagnostic]:
@@ -97,7 +117,8 @@ def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
     for dim in hb.dimensions:
         for level_id in dim.level_ids:
             if hb.level(level_id) is None and not hb.is_declared("level", level_id):
-                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'",
+                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'"
+                            f"{did_you_mean(level_id, (lvl.id for lvl in hb.levels))}",
                             ("expectations", level_id), on_key=True)
         for index, metric_id in enumerate(dim.signals):
             yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
@@ -132,7 +153,8 @@ def _metric_reference(hb: Handbook, metric_id: str, file: str, pointer: tuple, w
     metric = hb.metric(metric_id)
     if metric is None:
         if not hb.is_declared("metric", metric_id):
-            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'", pointer)
+            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'"
+                        f"{did_you_mean(metric_id, (m.id for m in hb.metrics))}", pointer)
     elif metric.governance.status == "retired":
         yield error(file, "retired-metric", f"{what} cites metric '{metric_id}', which was retired "
                     f"(see {metric.file}); retired metrics cannot be cited", pointer)
@@ -183,8 +205,9 @@ def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
         if counts[component.dimension] > 1:
             yield error(comp.file, "duplicate-component", f"dimension '{component.dimension}' is weighted twice",
                         ("components", index, "dimension"))
+    misspelled = any(hb.dimension(c.dimension) is None for c in comp.components)  # said once, as unknown
     for dim in hb.dimensions:
-        if dim.id not in counts:
+        if dim.id not in counts and not misspelled:
             yield warning(comp.file, "unweighted-dimension", f"dimension '{dim.id}' has no weight in the composite",
                           ("components",))
     for index, gate in enumerate(comp.gates):
@@ -198,12 +221,13 @@ def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
 
 def _dimension_reference(hb: Handbook, dimension_id: str, file: str, pointer: tuple) -> Iterator[Diagnostic]:
     if hb.dimension(dimension_id) is None and not hb.is_declared("dimension", dimension_id):
-        known = ", ".join(sorted(d.id for d in hb.dimensions))
-        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}' (known: {known})", pointer)
+        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}'"
+                    f"{did_you_mean(dimension_id, (d.id for d in hb.dimensions))}", pointer)
 
 
 def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
     for packet in hb.packets:
+        yield from packet_content(packet)
         yield from _packet_levels(hb, packet)
         yield from _packet_evidence(hb, packet)
         yield from _packet_links(hb, packet)
@@ -260,15 +284,56 @@ def _links_in(file: str, data: str, pointer: tuple) -> Iterator[Diagnostic]:
                         "generated page that does not exist)", pointer)
 
 
+# Text `handbook new packet` writes for the candidate to replace, and the usual stand-ins for "later".
+SCAFFOLD_TEXTS = frozenset({
+    "one paragraph: the case in your own words, and the period it covers.",
+    "what you did", "what changed because of it, with figures where you have them.", "short-unique-id",
+})
+_STAND_IN = re.compile(r"(todo|tbd|tba|fixme|x{2,}|\.{3}|…|-+|\?+|lorem ipsum\b.*|fill (this )?in\b.*|<[^<>]*>|"
+                       r"\[[^\[\]]*\]|(todo|tbd|fixme)\s*[:\-].*)", re.IGNORECASE | re.DOTALL)
+UNDER_REVIEW = "submitted"  # errors here; a warning in a draft; decided and withdrawn packets are history
+
+
+def is_placeholder(text: str | None) -> bool:
+    words = " ".join((text or "").split())
+    return words.lower() in SCAFFOLD_TEXTS or bool(_STAND_IN.fullmatch(words))
+
+
+def packet_content(packet: Packet) -> Iterator[Diagnostic]:
+    """Placeholders and empty content: errors in a packet under review (decision status submitted),
+    warnings in a draft, so a candidate can commit work in progress; decided and withdrawn packets
+    are a record of what was decided and are left as they are."""
+    if packet.decision.status not in (UNDER_REVIEW, "draft"):
+        return
+    report = error if packet.decision.status == UNDER_REVIEW else warning
+    why = ("" if report is warning else
+           f" (the packet is '{packet.decision.status}'; set decision.status to draft while it is work in progress)")
+    if is_placeholder(packet.summary):
+        yield report(packet.file, "placeholder", f"the summary is still placeholder text: write the case in your own "
+                     f"words{why}", ("summary",))
+    if not packet.evidence:
+        yield report(packet.file, "no-evidence", f"the packet has no evidence yet: add at least one piece, citing the "
+                     f"criteria it demonstrates{why}", ("evidence",))
+    for evidence in packet.evidence:
+        where = ("evidence", evidence.index)
+        for field in ("title", "impact"):
+            if is_placeholder(getattr(evidence, field)):
+                yield report(packet.file, "placeholder", f"{evidence_name(evidence)}: the {field} is still placeholder "
+                             f"text{why}", where + (field,))
+        if not evidence.criteria:
+            yield report(packet.file, "evidence-cites-nothing", f"{evidence_name(evidence)} cites no criterion: list "
+                         f"the ids of the criteria it demonstrates under 'criteria'{why}", where + ("criteria",))
+
+
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     settings = hb.settings
     if settings:
         if packet.track not in settings.track_ids:
-            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'", ("track",))
+            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'"
+                        f"{did_you_mean(packet.track, settings.track_ids)}", ("track",))
         if packet.cycle not in settings.cycle_ids:
-            known = ", ".join(c.id for c in settings.review_cycles)
-            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}' (known: {known})",
-                        ("cycle",))
+            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}'"
+                        f"{did_you_mean(packet.cycle, settings.cycle_ids)}", ("cycle",))
         yield from _packet_version(packet, settings.criteria_version)
     track = hb.track(packet.track)
     levels = {}
@@ -277,16 +342,39 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         levels[field] = hb.level(level_id)
         if levels[field] is None:
             if not hb.is_declared("level", level_id):
-                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'", (field,))
+                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'"
+                            f"{_level_choices(hb, level_id, track)}", (field,))
         elif track is not None and level_id not in track.levels:
             on = ", ".join(t.id for t in hb.tracks_of(level_id)) or "no track"
-            yield error(packet.file, "wrong-track", f"{field} '{level_id}' is not on the packet's track "
-                        f"'{packet.track}' (it is on {on})", (field,))
+            yield error(packet.file, "wrong-track", f"{field} {_level_words(hb, level_id)} is not on the packet's "
+                        f"track '{packet.track}' ({_ladder(hb, track)}); it is on {on}", (field,))
     current, target = levels["current_level"], levels["target_level"]
-    if (current and target and track is not None and current.id in track.levels and target.id in track.levels
-            and track.levels.index(target.id) <= track.levels.index(current.id)):
-        yield error(packet.file, "target-not-above", f"target level '{target.id}' is not above current level "
-                    f"'{current.id}' on track '{track.id}' ({' → '.join(track.levels)})", ("target_level",))
+    if current and target and track is not None and _not_above(track, current.id, target.id):
+        yield error(packet.file, "target-not-above", f"target level {_level_words(hb, target.id)} is not above "
+                    f"the current level {_level_words(hb, current.id)}: a packet asks for a higher level on the "
+                    f"same track ({_ladder(hb, track)})", ("target_level",))
+
+
+def _not_above(track: Any, current: str, target: str) -> bool:
+    return (current in track.levels and target in track.levels
+            and track.levels.index(target) <= track.levels.index(current))
+
+
+def _ladder(hb: Handbook, track: Any) -> str:
+    if track is None:
+        return "unknown track"
+    return " → ".join(hb.level(i).title if hb.level(i) else i for i in track.levels)
+
+
+def _level_choices(hb: Handbook, level_id: str, track: Any) -> str:
+    on_track = [i for i in track.levels if hb.level(i)] if track is not None else []
+    on_track = on_track or [lvl.id for lvl in hb.levels]
+    hint = did_you_mean(level_id, [lvl.id for lvl in hb.levels], 0)
+    titles = {lvl.title.lower(): lvl.id for lvl in hb.levels}
+    if not hint and (close := difflib.get_close_matches(level_id.lower().replace("-", " "), titles, n=1, cutoff=0.4)):
+        hint = f" (did you mean '{titles[close[0]]}', {hb.level(titles[close[0]]).title}?)"
+    listed = ", ".join(f"{i} ({hb.level(i).title})" for i in on_track)
+    return f"{hint}; levels use ids: {listed}" if len(on_track) <= 8 else hint
 
 
 def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnostic]:
@@ -300,28 +388,47 @@ def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnosti
 
 
 def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
-    target = hb.level(packet.target_level)
+    target, current = hb.level(packet.target_level), hb.level(packet.current_level)
+    track = hb.track(packet.track)
+    if track is None or (target and current and _not_above(track, current.id, target.id)):
+        target = None  # the track or target itself is the mistake (reported once): no cascade over every citation
     for evidence in packet.evidence:
         for index, criterion_id in enumerate(evidence.criteria):
             pointer = ("evidence", evidence.index, "criteria", index)
             criterion = hb.criterion(criterion_id)
             if criterion is None:
                 if not hb.is_declared("criterion", criterion_id):
-                    yield error(packet.file, "unknown-criterion", f"evidence '{evidence.id}' cites unknown "
-                                f"criterion '{criterion_id}'", pointer)
+                    yield error(packet.file, "unknown-criterion", f"{evidence_name(evidence)} cites unknown "
+                                f"criterion '{criterion_id}'"
+                                f"{did_you_mean(criterion_id, (c.id for d in hb.dimensions for c in d.criteria), 0)}",
+                                pointer)
                 continue
             if target and criterion.level != target.id and not hb.is_below(criterion.level, target.id, packet.track):
-                yield error(packet.file, "criterion-wrong-level", f"evidence '{evidence.id}' cites '{criterion_id}', "
-                            f"a criterion of level '{criterion.level}', which is not the target level "
-                            f"'{packet.target_level}' or below it on track '{packet.track}'", pointer)
+                level = hb.level(criterion.level)
+                title = level.title if level else criterion.level
+                if hb.is_below(target.id, criterion.level, packet.track):
+                    why = f"(cite criteria of {target.title} or a level below it)"
+                else:
+                    why = f"on track '{packet.track}' ({_ladder(hb, hb.track(packet.track))}), not on {title}'s track"
+                yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
+                            f"'{criterion_id}', a {title} criterion; this packet targets {target.title} {why}",
+                            pointer)
 
 
 def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     allowed = hb.settings.allowed_link_schemes if hb.settings else ("https",)
+    linkless = hb.settings.review_process.evidence_without_link if hb.settings else ()
     for evidence in packet.evidence:
+        if evidence.link is None:
+            if evidence.kind not in linkless:
+                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: a "
+                            f"{evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
+                            "set in review_process.evidence_without_link)", ("evidence", evidence.index),
+                            on_key=False)
+            continue
         scheme = evidence.link.split(":", 1)[0].lower()
         if scheme not in allowed:
-            yield error(packet.file, "link-scheme", f"evidence '{evidence.id}' links with '{scheme}:'; allowed "
+            yield error(packet.file, "link-scheme", f"{evidence_name(evidence)} links with '{scheme}:'; allowed "
                         f"schemes are {', '.join(allowed)} (publish.allowed_link_schemes in site settings)",
                         ("evidence", evidence.index, "link"))
 
@@ -344,7 +451,7 @@ def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     for packet in hb.packets:
         for evidence in packet.evidence:
             if evidence.date > iso:
-                yield error(packet.file, "evidence-in-future", f"evidence '{evidence.id}' is dated {evidence.date}, "
+                yield error(packet.file, "evidence-in-future", f"{evidence_name(evidence)} is dated {evidence.date}, "
                             "after today", ("evidence", evidence.index, "date"))
         decision = packet.decision
         if decision.date and decision.date > iso:

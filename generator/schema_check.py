@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any, Iterator
@@ -53,7 +54,7 @@ def is_valid(data: Any, kind: str) -> bool:
 
 
 def check(document: Document, kind: str) -> list[Diagnostic]:
-    """Every schema problem in one document, each positioned at its node."""
+    """Every schema problem in one document, each positioned at its node: one message per mistake."""
     if is_valid(document.data, kind):
         return []
     found: list[Diagnostic] = []
@@ -62,7 +63,74 @@ def check(document: Document, kind: str) -> list[Diagnostic]:
     if not found:  # the two validators disagree: never let "invalid" pass in silence
         found.append(error(document.path, "schema-invalid", f"{document.path} does not match the {kind} schema "
                            f"(generator/schemas/{kind}.schema.json); check every value against it"))
-    return [document.locate(d) for d in dict.fromkeys(found)]  # `required` repeats per missing key
+    found = _one_per_mistake(found)
+    return [document.locate(_named(d, document.data)) for d in found]
+
+
+# Which message wins when one value breaks several rules (a date "2026-6-9" fails both its pattern
+# and its format; an empty name fails both minLength and its "not blank" pattern).
+_PRIORITY = ("type", "enum", "const", "minLength", "pattern", "format", "not", "maxLength")
+
+
+def _one_per_mistake(found: list[Diagnostic]) -> list[Diagnostic]:
+    found = list(dict.fromkeys(found))  # `required` repeats per missing key
+    # A misspelled key is one mistake, not "missing 'impact'" plus "unknown key 'impcat'".
+    missing = {(d.pointer, d.message.split("'")[1]): d for d in found if d.code == "schema-required"}
+    merged: list[Diagnostic] = []
+    dropped: set[Diagnostic] = set()
+    for d in found:
+        if d.code == "schema-additionalProperties" and "(did you mean '" in d.message:
+            wanted = d.message.split("(did you mean '")[1].split("'")[0]
+            twin = missing.get((d.pointer[:-1], wanted))
+            if twin is not None:
+                dropped.add(twin)
+                d = replace(d, code="schema-misspelled-key",
+                            message=f"'{d.pointer[-1]}' should be '{wanted}' (misspelled key)")
+        merged.append(d)
+    merged = [d for d in merged if d not in dropped]
+    best: dict[Pointer, Diagnostic] = {}
+    keep: list[Diagnostic] = []
+    for d in merged:
+        rule = d.code.removeprefix("schema-")
+        if d.on_key or rule not in _PRIORITY:
+            keep.append(d)
+        elif d.pointer not in best or _PRIORITY.index(rule) < _PRIORITY.index(best[d.pointer].code.removeprefix("schema-")):
+            best[d.pointer] = d
+    return keep + list(best.values())
+
+
+def _named(d: Diagnostic, data: Any) -> Diagnostic:
+    """Name the list item a problem is in: "evidence 'mentoring-dani' (item 5) has no impact"."""
+    where = item_name(data, d.pointer if not (d.on_key and d.code == "schema-required") else d.pointer + ("",))
+    if where is None:
+        return d
+    if d.code == "schema-required":
+        return replace(d, message=f"{where} has no {d.message.split(chr(39))[1]}")
+    return replace(d, message=f"{where}: {d.message}")
+
+
+_SINGULAR = {"evidence": "evidence", "metrics": "metric", "assessments": "assessment", "harm_reviews": "harm review",
+             "components": "component", "gates": "gate", "anti_gaming": "anti-gaming rule", "tracks": "track",
+             "review_cycles": "review cycle", "criteria": "criterion", "harms_found": "harm", "committee": "member"}
+
+
+def item_name(data: Any, pointer: Pointer) -> str | None:
+    """The innermost list item of mappings above `pointer`, in words, or None."""
+    best = None
+    node = data
+    for depth, part in enumerate(pointer[:-1]):
+        if not isinstance(node, (dict, list)):
+            break
+        try:
+            child = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, list) and isinstance(child, dict) and depth > 0:
+            label = _SINGULAR.get(str(pointer[depth - 1]), str(pointer[depth - 1]).replace("_", " "))
+            ident = child.get("id") if isinstance(child.get("id"), str) else None
+            best = f"{label} '{ident}' (item {part + 1})" if ident else f"{label} item {part + 1}"
+        node = child
+    return best
 
 
 def _explain(file: str, failure: ValidationError) -> Iterator[Diagnostic]:
@@ -98,7 +166,8 @@ def _message(failure: ValidationError) -> str:
         return f"expected {_type_words(expected)}, found {_describe(instance)}"
     if validator == "enum":
         choices = [str(c) for c in expected]
-        return f"{shown} is not one of: {', '.join(choices)}{_suggest(str(instance), choices)}"
+        close = difflib.get_close_matches(str(instance), choices, n=1)
+        return f"{shown} is not one of: {', '.join(choices)}" + (f" (did you mean '{close[0]}'?)" if close else "")
     if validator == "const":
         return f"must be {_show(expected)}"
     if validator == "pattern":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, fields
 from typing import Iterator
 
@@ -21,6 +23,72 @@ class Change:
     levels: tuple[str, ...] = ()
     before: str | None = None
     after: str | None = None
+    reason: str = ""  # why this bump, in words
+
+    @property
+    def why(self) -> str:
+        return self.reason or _WHY.get((self.action, self.bump)) or _WHY_BUMP[self.bump]
+
+
+_WHY_BUMP = {"major": "a new or raised expectation", "minor": "a clarification, removal or definition change",
+             "patch": "wording or bookkeeping only", "none": ""}
+_WHY = {("added", "major"): "a new expectation", ("raised", "major"): "now expected at a lower level",
+        ("removed", "minor"): "an expectation or item removed", ("moved", "minor"): "moved without being raised",
+        ("renamed", "patch"): "a new name, same expectations"}
+
+
+def required_bump(diff: "SemanticDiff") -> str:
+    """The smallest criteria-version bump the change needs: none, patch, minor or major."""
+    return max((c.bump for c in diff.changes), key=BUMPS.index, default="none")
+
+
+def bump_is_sufficient(old: str, new: str, required: str) -> bool:
+    """True when going from version `old` to `new` is at least the `required` bump (and never back)."""
+    before, after = parse_version(old), parse_version(new)
+    if after < before:
+        return False
+    return {"none": True, "patch": after > before, "minor": after[:2] > before[:2],
+            "major": after[0] > before[0]}[required]
+
+
+# Words that add a duty or widen one: a rewording that adds them asks for more than before.
+OBLIGATION_WORDS = frozenset({
+    "and", "must", "always", "every", "each", "all", "never", "shall", "required", "requires", "require", "only",
+    "also", "both", "ensure", "ensures", "own", "owns", "fix", "fixes", "lead", "leads", "including", "plus",
+    "without", "any", "whenever", "mandatory", "consistently"})
+GROWTH_THRESHOLD = 0.2  # a rewording more than 20% longer (in words) is at least minor
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def classify_rewording(old: str, new: str) -> tuple[str, str]:
+    """(bump, reason) for a criterion's text changing from `old` to `new`: patch only for small
+    edits (punctuation, case, spacing, spelling), minor for anything that adds, removes or swaps words."""
+    before, after = _WORD.findall(old.lower()), _WORD.findall(new.lower())
+    if before == after:
+        return "patch", "punctuation, case or spacing only"
+    added: list[str] = []
+    removed: list[str] = []
+    respelled: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        old_words, new_words = before[i1:i2], after[j1:j2]
+        if op == "replace" and len(old_words) == len(new_words) and all(
+                difflib.SequenceMatcher(a=a, b=b).ratio() >= 0.75 for a, b in zip(old_words, new_words)):
+            respelled.extend(f"'{a}' → '{b}'" for a, b in zip(old_words, new_words))
+            continue
+        added.extend(new_words)
+        removed.extend(old_words)
+    duties = sorted(set(added) & OBLIGATION_WORDS - set(removed))
+    if duties:
+        return "minor", f"adds {', '.join(repr(w) for w in duties)}: a new clause or obligation"
+    if len(after) > len(before) * (1 + GROWTH_THRESHOLD):
+        return "minor", f"grows from {len(before)} to {len(after)} words"
+    if added or removed:
+        parts = ([f"adds {', '.join(repr(w) for w in added[:5])}"] if added else []) + \
+                ([f"removes {', '.join(repr(w) for w in removed[:5])}"] if removed else [])
+        return "minor", " and ".join(parts) + ": the meaning may change"
+    return "patch", "spelling only: " + ", ".join(respelled[:5])
 
 
 @dataclass(frozen=True)
@@ -31,7 +99,7 @@ class SemanticDiff:
 
     @property
     def bump(self) -> str:
-        return max((c.bump for c in self.changes), key=BUMPS.index, default="none")
+        return required_bump(self)
 
     @property
     def suggested_version(self) -> str | None:
@@ -43,9 +111,9 @@ class SemanticDiff:
 
     @property
     def version_bumped_enough(self) -> bool:
-        if self.bump == "none" or self.base_version is None or self.head_version is None:
+        if self.base_version is None or self.head_version is None:
             return True
-        return parse_version(self.head_version) >= parse_version(self.suggested_version)
+        return bump_is_sufficient(self.base_version, self.head_version, self.bump)
 
     def for_level(self, level_id: str) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if level_id in c.levels)
@@ -81,7 +149,8 @@ def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
             yield Change("criterion", "moved", cid, f"Moved from dimension {old.dimension} to {new.dimension}",
                          "minor", (new.level,), old.dimension, new.dimension)
         if old.text != new.text:
-            yield Change("criterion", "reworded", cid, "Reworded", "patch", (new.level,), old.text, new.text)
+            bump, reason = classify_rewording(old.text, new.text)
+            yield Change("criterion", "reworded", cid, "Reworded", bump, (new.level,), old.text, new.text, reason)
         if old.examples != new.examples:
             yield Change("criterion", "changed", cid, "Examples changed", "patch", (new.level,))
         if old.raises != new.raises:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import rules
+from .partial import Salvaged, salvage
 from .assemble import build_handbook
 from .batch import check_files
 from .cache import ResultCache
@@ -25,6 +26,7 @@ class Report:
     files_checked: int
     diagnostics: tuple[Diagnostic, ...]
     handbook: Handbook
+    partial: frozenset[str] = frozenset()  # files in the model only in part: they have schema errors
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -72,8 +74,14 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     loaded = {doc.path for _, doc, _ in documents}
     # A file that could not be loaded still declares its id through its name: no cascade of "unknown id".
     unloadable = [(s.kind, {"id": s.path.stem}) for s in sources if s.display not in loaded]
+    # A file with schema errors still takes part where it is well-formed: its rules run on the rest.
+    salvaged: dict[str, Salvaged] = {}
+    for kind, doc, ok in documents:
+        if not ok and (part := salvage(doc.data, kind)) is not None:
+            salvaged[doc.path] = part
     handbook = build_handbook(
-        ((kind, doc.path, doc.data) for kind, doc, ok in documents if ok),
+        [(kind, doc.path, doc.data if ok else salvaged[doc.path].data)
+         for kind, doc, ok in documents if ok or doc.path in salvaged],
         [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
     handbook = with_pinned(handbook, resolve_pinned(root, handbook, {p.criteria_version for p in handbook.packets}))
     by_file = {doc.path: doc for _, doc, _ in documents}
@@ -81,13 +89,21 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
     findings += layout_warnings(handbook, separate=packets_root is not None)
     findings += check_published_aggregates(root) if only is None and packets_root is None else []
     for finding in findings:
+        if finding.file in salvaged and salvaged[finding.file].hides(finding):
+            continue  # the schema check already reported this value: one mistake, one message
         doc = by_file.get(finding.file)
         diagnostics.append(doc.locate(finding) if doc else finding)
     if selected is not None:
         diagnostics = [d for d in diagnostics if d.file in selected]
     checked = len(selected) if selected is not None else len(sources)
-    ordered = tuple(sorted(dict.fromkeys(diagnostics), key=Diagnostic.sort_key))
-    return Report(checked, ordered, handbook)
+    ordered = tuple(sorted(_one_per_value(dict.fromkeys(diagnostics)), key=Diagnostic.sort_key))
+    return Report(checked, ordered, handbook, frozenset(salvaged))
+
+
+def _one_per_value(diagnostics) -> list[Diagnostic]:
+    """A value the loader already explained (`yes` read as a boolean) gets no second, schema message."""
+    explained = {(d.file, d.line, d.column) for d in diagnostics if d.code == "ambiguous-scalar"}
+    return [d for d in diagnostics if not (d.code.startswith("schema-") and (d.file, d.line, d.column) in explained)]
 
 
 def _only_selected(sources: list[SourceFile], selected: set[str]) -> list[SourceFile]:

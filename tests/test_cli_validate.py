@@ -20,7 +20,9 @@ def test_errors_exit_one_and_all_are_reported(repo):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert "levels/ic2.yaml:9:15: error: expected a whole number, found the text 'two' [schema-type]" in lines
-    assert f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' [unknown-level]" in lines
+    assert (f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' (did you mean 'ic5'?); levels use ids: "
+            "ic1 (Engineer I), ic3 (Senior Engineer), ic4 (Staff Engineer), ic5 (Principal Engineer) "
+            "[unknown-level]") in lines  # ic2 is broken, so not offered
     assert lines[-1] == "23 files checked, 2 errors, 0 warnings"
     assert "Traceback" not in result.stderr
 
@@ -39,7 +41,7 @@ def test_github_annotations(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", "--format", "github", cwd=repo)
     assert result.stdout.splitlines()[0] == (
-        "::error file=levels/ic2.yaml,line=9,col=15,title=schema-type::expected a whole number, found the text 'two'")
+        "::error file=levels/ic2.yaml,line=9,col=15,title=Wrong kind of value::expected a whole number, found the text 'two' [schema-type]")
 
 
 def test_strict_turns_overdue_reviews_into_failure(repo):

@@ -39,8 +39,10 @@ def history(tmp_path):
 def test_diff_between_revisions(history):
     result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
-    assert "Suggested criteria version bump: patch (1.2.0 -> 1.2.1)" in result.stdout
-    assert "[patch] criterion reworded rel-ic4-oncall: Reworded" in result.stdout
+    # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
+    assert "Suggested criteria version bump: minor (1.2.0 -> 1.3.0)" in result.stdout
+    assert ("[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
+            "the meaning may change)") in result.stdout
     assert "before: Shapes on-call for several teams" in result.stdout
 
 
@@ -93,7 +95,7 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
     edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams")
     commit(history, "Reword again")
     latest = changelog(history)[0]
-    assert latest.version is None and latest.previous == "2.0.0" and latest.diff.bump == "patch"
+    assert latest.version is None and latest.previous == "2.0.0" and latest.diff.bump == "minor"  # "all" adds an obligation
 
 
 def test_a_tag_marks_the_version_exactly(history):

@@ -73,10 +73,12 @@ def test_readiness_markdown_escapes_html_from_yaml(repo):
 
 
 def test_readiness_of_an_invalid_packet_fails_clearly(repo):
+    # issue 16: the report is still produced, with the packet's errors first, and exit status 1
     edit(repo / "packets/examples/priya-raman-senior.yaml", "target_level: ic3", "target_level: ic9")
     result = run_cli("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 1
-    assert "target_level names unknown level 'ic9'" in result.stderr and "Traceback" not in result.stderr
+    assert "target_level names unknown level 'ic9'" in result.stdout and "Traceback" not in result.stderr
+    assert result.stdout.index("Problems to fix first") < result.stdout.index("Coverage:")
 
 
 def test_readiness_of_a_non_packet_is_a_usage_error():

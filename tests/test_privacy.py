@@ -15,7 +15,7 @@ MARKERS = {
     "link: https://example.com/pr/1": "link: https://example.com/zqxmarkerlink",
     "reviewer: Reviewer One": "reviewer: Zqxmarkerreviewer",
     "id: ev-two": "id: zqxmarkerevidence",
-    "status: submitted": "status: not-yet\n  feedback: Zqxmarkerfeedback",
+    "status: draft  # ev-four cites nothing on purpose: allowed (with a warning) while a draft": "status: not-yet\n  feedback: Zqxmarkerfeedback",
 }
 
 

@@ -28,7 +28,7 @@ def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisi
     link: https://example.com/{name}/2
     date: "2026-03-02"
     role: author
-    criteria: []
+    criteria: [del-ic2-features]
     impact: Something.
 """
     assessments = "".join(f"  - reviewer: Reviewer {i}\n    ratings: {{delivery: {r}, reliability: {r}, collaboration: {r}}}\n"

@@ -27,6 +27,7 @@ def test_level_errors_are_positioned():
     found = problems(LEVEL, "level")
     assert (8, 15, "$.typical_time_in_level.min_months", "expected a whole number, found the text 'two'") in found
     assert (12, 3, "$.readiness.sustained_grwth", "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)") in found
+    assert not any("missing required key 'sustained_growth'" in f[3] for f in found)  # one mistake, one message
     assert len(found) == 2
 
 

@@ -80,7 +80,7 @@ def test_gallery_and_withheld_score(built):
     text = text_of(page(site, "packets/jonas-berg-staff"))
     assert "Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%" in text
     gallery = text_of(page(site, "packets"))
-    assert "Fixture Candidate Senior Engineer → Staff Engineer 2026-h2 4 of 6 (67%) 2.5 submitted" in gallery
+    assert "Fixture Candidate Senior Engineer → Staff Engineer 2026-h2 4 of 6 (67%) 2.5 draft" in gallery
 
 
 def test_composite_page_worked_example(built):

@@ -72,6 +72,14 @@ def test_least_privilege_per_job(path):
             # The job holding the token runs no repository code: no checkout, no shell.
             assert all("run" not in step for step in job["steps"])
             assert all("checkout" not in step.get("uses", "") for step in job["steps"])
+        elif path.name == "pull-request.yml" and name == "report":
+            # Comments on same-repository pull requests only (fork tokens are read-only): it installs
+            # the package and runs `handbook comment`, nothing else (no build, no tests, no scripts).
+            assert granted == {"pull-requests": "write"}
+            runs = [step["run"] for step in job["steps"] if "run" in step]
+            assert [r.split("\n")[0] for r in runs] == ["python -m pip install -c constraints.txt -e .",
+                                                        'base="$(git merge-base "origin/$BASE_REF" HEAD)"']
+            assert "handbook comment --platform github" in runs[-1]
         else:
             assert granted == {}, (path.name, name, granted)
 
@@ -94,8 +102,8 @@ def test_pull_request_workflow_triggers_on_code_dependencies_and_ci():
 
 def test_pull_request_workflow_passes_base_ref_through_env():
     workflow = load(REPO / ".github/workflows/pull-request.yml")
-    [job] = workflow["jobs"].values()
-    assert job["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    for job in workflow["jobs"].values():
+        assert job["env"]["BASE_REF"] == "${{ github.base_ref }}"
     runs = [step.get("run", "") for _, _, step in steps(workflow)]
     assert sum('"origin/$BASE_REF"' in run for run in runs) >= 3
 
@@ -161,25 +169,6 @@ def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.Comple
     result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env,
                             capture_output=True, text=True, timeout=60)
     return result, summary, log
-
-
-def test_readiness_step_reports_every_changed_packet_whatever_its_name(pr_repo, tmp_path):
-    script = step_named(load(REPO / ".github/workflows/pull-request.yml"), "Readiness reports for changed packets")["run"]
-    for name in ODD_NAMES:
-        (pr_repo / "packets/2026-h2" / name).write_text(f"candidate: {name!r}\n")
-    (pr_repo / "packets/2026-h2/kept.yaml").write_text("candidate: kept, edited\n")
-    (pr_repo / "packets/2026-h2/removed.yaml").unlink()
-    (pr_repo / "README.md").write_text("changed, not a packet\n")
-    git(pr_repo, "add", "-A")
-    git(pr_repo, "commit", "-q", "-m", "packets with all kinds of names")
-    result, summary, log = run_step(script, pr_repo, tmp_path)
-    assert result.returncode == 0, result.stderr
-    called = [os.fsdecode(raw) for raw in log.read_bytes().split(b"\0")[:-1]]
-    expected = sorted(f"packets/2026-h2/{name}" for name in [*ODD_NAMES, "kept.yaml"])
-    assert sorted(called) == expected
-    report = summary.read_text("utf-8")
-    for name in ODD_NAMES:
-        assert f"## Readiness report for packets/2026-h2/{name}\n" in report
 
 
 @pytest.mark.parametrize("changed,expected", [
