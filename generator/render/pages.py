@@ -11,7 +11,7 @@ import yaml
 
 from ..model import Handbook
 from . import text
-from .plan import SitePlan
+from .plan import Page, SitePlan
 
 
 def template_environment(templates: Path) -> jinja2.Environment:
@@ -32,6 +32,7 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
         num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
     )
     env.globals["link"] = _link
+    env.globals["sheet"] = _sheet
     return env
 
 
@@ -41,6 +42,14 @@ def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str
     here = posixpath.dirname(context["page_path"])
     relative = posixpath.relpath(target, here or ".")
     return relative + (f"#{anchor}" if anchor else "")
+
+
+@jinja2.pass_context
+def _sheet(context: jinja2.runtime.Context, page: Page) -> str:
+    """Another page's body, rendered by its own template into the page being rendered (its links
+    computed from here): the "print all levels" page is every level page, one after another."""
+    values = {**context.get_all(), **page.context, "page_title": page.title}
+    return context.environment.get_template(page.template).render(values)
 
 
 def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:

@@ -21,6 +21,10 @@ NAV_PACKETS_MAX = 20
 WORKED_EXAMPLE_RATINGS = {"delivery": [5, 4, 5], "reliability": [2, 3, 2], "collaboration": [4, 3, 4]}
 
 
+# Every level page, one after another, each starting a new printed sheet.
+PRINT_LEVELS = "levels/print.md"
+
+
 class PlanError(ValueError):
     """Two generated pages would have the same address."""
 
@@ -105,6 +109,8 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
             higher = levels[index + 1] if index + 1 < len(levels) else None
             pages.append(Page(f"levels/{level.id}.md", "level.md.j2", level.title,
                               {"level": level, "track": track, "lower": lower, "higher": higher}))
+    sheets = tuple({page.path: page for page in pages if page.template == "level.md.j2"}.values())
+    pages.append(Page(PRINT_LEVELS, "print_levels.md.j2", "Print all levels", {"sheets": sheets}))
     for lower, higher in pairs:
         pages.append(Page(change_path(lower, higher), "change.md.j2", f"{lower.title} → {higher.title}",
                           {"lower": lower, "higher": higher}))
@@ -159,7 +165,8 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ..
         NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs))
     return (
         NavItem("Home", "index.md"),
-        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, changes)),
+        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, changes,
+                                    NavItem("Print all levels", PRINT_LEVELS))),
         NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
         NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
                                      *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),
