@@ -60,7 +60,14 @@
     }
   }
 
+  /* The theme's search box is a dialog without a name: give it one. */
+  function nameSearch() {
+    var search = document.querySelector(".md-search[role='dialog']");
+    if (search && !search.getAttribute("aria-label")) search.setAttribute("aria-label", "Search the handbook");
+  }
+
   function update() {
+    nameSearch();
     document.querySelectorAll(".md-typeset table:not([class])").forEach(function (table) {
       label(table);
       cue(table);
