@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from .. import vocabulary
 from ..model import Handbook
 from . import text
 from .plan import Page, SitePlan
@@ -16,9 +17,13 @@ from .plan import Page, SitePlan
 
 def template_environment(templates: Path) -> jinja2.Environment:
     """The settings every template of the project is rendered with (pages, reports, scaffolds).
-    Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
-                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters. Status
+    words come from one vocabulary (`say`), so pages, reports and the command line agree."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome)
+    env.tests["decided"] = lambda status: status in vocabulary.DECIDED
+    return env
 
 
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:

@@ -133,6 +133,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
+    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
@@ -175,7 +176,8 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health) -> tuple[NavItem, ..
                                      NavItem("Example packets", "packets/index.md"),
                                      *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
                                        for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())))),
-        NavItem("Reference", children=(*((NavItem("Process health", "process-health.md"),) if health else ()),
+        NavItem("Reference", children=(NavItem("Glossary", "reference.md"),
+                                       *((NavItem("Process health", "process-health.md"),) if health else ()),
                                        NavItem("Criteria changelog", "changelog.md"),
                                        NavItem("JSON Schemas", "schemas/index.md"))),
     )
