@@ -203,7 +203,7 @@ def test_a_level_prints_on_as_few_pages_as_its_content_needs(browser, site, site
             assert header.count() == 1 and header.is_visible()
             title = page.locator("article h1").first.inner_text().rstrip("¶").strip()
             assert header.inner_text() == f"Northwind Engineering · {title} · criteria version 1.2.0 · {FIXED_TODAY}"
-            page.emulate_media(media="screen")
+            page.emulate_media(media="null")  # back to the screen (an emulated "screen" would also print as screen)
             assert not header.is_visible()  # print only
             counts[path] = pages
             assert pages <= math.ceil(height / A4_PRINTABLE_PX[0]), (path, pages, height)
