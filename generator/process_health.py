@@ -32,7 +32,7 @@ from .pinned import criteria_of
 from .scoring import packet_score
 
 DECIDED = ("promoted", "not-yet")
-OUTCOMES = (("promoted", "promoted"), ("not-yet", "not yet"), ("submitted", "pending"), ("withdrawn", "withdrawn"))
+OUTCOMES = (("promoted", "promoted"), ("not-yet", "not yet"), ("submitted", "in review"), ("withdrawn", "withdrawn"))
 DAY_BINS = ((0, 14, "under 2 weeks"), (14, 28, "2–4 weeks"), (28, 56, "4–8 weeks"), (56, 112, "8–16 weeks"),
             (112, None, "16 weeks or more"))
 APPEAL_OUTCOMES = ("pending", "upheld", "overturned")

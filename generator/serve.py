@@ -10,12 +10,15 @@ import subprocess
 import tempfile
 import time
 from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .cache import ResultCache
 from .history import GitError, changelog, head_commit
 from .publish import ENGINE_ENV, BuildError, engine_command, prepare_sources
+from .render.pages import template_environment
+from .render.text import plain
 from .report_formats import render
 from .validate import validate_repository
 
@@ -52,20 +55,58 @@ class _History:
         return self.entries
 
 
+@dataclass(frozen=True)
+class Problem:
+    location: str  # file:line:col, or "" for a problem that is not in one file
+    message: str
+
+
 def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None],
                history: _History) -> bool:
+    """Regenerate the pages; when the YAML (or a template) is broken, keep the last good pages and
+    put a banner listing the problems on every one of them, until the next good regeneration."""
     report = validate_repository(root, today=today, cache=ResultCache())
     if report.errors:
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")
+        show_banner(root, workdir, [Problem(f"{d.file}:{d.line}:{d.column}", d.message) for d in report.errors])
         return False
     try:
         prepare_sources(root, workdir, report, today, include_private, history.entries_now())
     except BuildError as problem:
         echo(f"error: {problem}")
         echo("Still serving the last good pages.")
+        show_banner(root, workdir, [Problem("", str(problem))])
         return False
     return True
+
+
+BANNER_START, BANNER_END = "<!-- handbook-serve-banner -->\n", "<!-- /handbook-serve-banner -->\n\n"
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\n", re.S)
+
+
+def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
+    """Put the banner (serve_banner.md.j2, overridable in site_config/templates/) at the top of every generated page,
+    replacing an earlier one; the engine's server reloads the pages. A good regeneration rewrites
+    every page, which removes it."""
+    docs = workdir / "docs"
+    try:
+        env = template_environment(root / "site_config" / "templates")
+        env.filters["plain"] = plain  # escaped text, no Markdown: messages quote what the files hold
+        html = BANNER_START + env.get_template("serve_banner.md.j2").render(problems=problems).strip("\n") + "\n" + BANNER_END
+    except Exception:  # noqa: BLE001 - a broken banner template: the terminal still lists the problems
+        return
+    for page in sorted(docs.rglob("*.md")) if docs.is_dir() else ():
+        text = page.read_text("utf-8")
+        start = text.find(BANNER_START)
+        if start >= 0:
+            end = text.find(BANNER_END, start)
+            text = text[:start] + text[end + len(BANNER_END):] if end >= 0 else text
+        head = _FRONT_MATTER.match(text)
+        cut = head.end() if head else 0
+        updated = text[:cut] + html + text[cut:]
+        if updated != page.read_text("utf-8"):
+            page.write_text(updated, "utf-8")
 
 
 def _stop_on_terminate(signum: int, frame: object) -> None:

@@ -82,7 +82,7 @@ def test_calibrate_cli_shows_the_table_in_every_format(sealed):
     assert "2 packets where numbers and narrative disagree: discuss." in text.stdout
     markdown = run_cli("calibrate", "2026-h2", "--identity", key, "--format", "markdown", cwd=repo)
     assert markdown.returncode == 0 and f"🔶 **{CONFLICT_FLAG}**" in markdown.stdout
-    assert "| Candidate Charlie | 6/6 (100%) | 3.83 | — | not-yet | 3 of 3 |" in markdown.stdout
+    assert "| Candidate Charlie | 6/6 (100%) | 3.83 | — | not yet | 3 of 3 |" in markdown.stdout
     data = json.loads(run_cli("calibrate", "2026-h2", "--identity", key, "--format", "json", cwd=repo).stdout)
     rows = {p["packet"]["file"].rsplit("/", 1)[1]: p for p in data["levels"][0]["packets"]}
     assert rows["charlie.yaml"]["disagreements"] == ["delivery", "collaboration"]

@@ -52,7 +52,9 @@ def test_every_page_type_shows_its_facts(built):
     assert "Story point velocity" in text(site, "metrics") and "hb-status-retired" in html(site, "metrics")
     assert "Composite: 2.5 — capped from 3.73" in text(site, "composite")
     packet = text(site, "packets/fixture-staff")
-    assert "4 of 6 criteria covered (67%)" in packet and "Composite: 2.5 (weighted 3.58)" in packet
+    assert "4 of 6 criteria covered (67%)" in packet and "Composite capped: 2.5 (weighted 3.58)" in packet
+    assert "Glossary" in text(site, "reference") and "packet.schema.json" in html(site, "reference")
+    assert "Print all levels" in text(site, "levels/print")
     assert "Criteria changelog" in text(site, "changelog")
     assert "No review cycle has been published yet" in text(site, "process-health")
     assert (site / "schemas" / "packet.schema.json").is_file()

@@ -60,3 +60,39 @@ def test_serve_regenerates_after_an_edit(repo):
     assert "still serving the last good pages" in output
     assert "level.md.j2:" in output and "no_such" in output and "Still serving the last good pages." in output
     assert "Traceback" not in output
+
+
+HOSTILE_KEY = "<img src=x onerror=alert(1)>"
+
+
+def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo):
+    """Broken YAML of several kinds: every page says so, with file:line, escaped; fixed, it goes."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+                              cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL)
+    pages = ("/", "/levels/ic4/", "/metrics/", "/packets/priya-raman-senior/", "/reference/")
+    level = repo / "levels/ic4.yaml"
+    good = level.read_text("utf-8")
+    breakages = [
+        ("  min_months: 36", "  min_months: [36", "levels/ic4.yaml:10:10"),  # YAML syntax
+        ("typical_time_in_level:", f"'{HOSTILE_KEY}': 1\ntypical_time_in_level:", "levels/ic4.yaml:8:1"),  # unknown key
+    ]
+    try:
+        assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(base + "/levels/ic4/") or ""))
+        assert "hb-serve-errors" not in fetch(base + "/")
+        for old, new, where in breakages:
+            level.write_text(good.replace(old, new, 1), "utf-8")
+            assert wait_for(lambda: all(where in (fetch(base + p) or "") for p in pages)), where
+            html = fetch(base + "/levels/ic4/")
+            assert html.count('class="admonition danger hb-serve-errors"') == 1
+            assert "Shapes on-call for several teams" in html  # the last good page, under the banner
+            assert HOSTILE_KEY not in html  # quoted as text, never markup
+            level.write_text(good, "utf-8")
+            assert wait_for(lambda: all("hb-serve-errors" not in (fetch(base + p) or "x hb-serve-errors")
+                                        for p in pages)), "the banner stayed after the fix"
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)

@@ -31,7 +31,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 36 pages into")
+    assert result.stdout.startswith("Built 38 pages into")
 
 
 def test_every_entity_has_its_page(built):
@@ -69,8 +69,8 @@ def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
     assert "Delivery 5, 5 5 0 40% 2 " in text
     assert "Reliability 2, 2 2 0 35% 0.7 " in text
     assert "Collaboration 4, 3 3.5 1 25% 0.875 " in text
-    assert "Gate applied on Reliability (mean below 2.5): capped at 2.5." in text
-    assert "Composite: 2.5 (weighted 3.58)" in text
+    assert "Capped by the gate on Reliability (mean below 2.5): at most 2.5." in text
+    assert "Composite capped: 2.5 (weighted 3.58)" in text and "withheld" not in text
     assert "Evidence that cites no criterion: ev-four" in text
     assert "2 of 4 pieces of evidence are invisible work" in text
 
@@ -78,9 +78,14 @@ def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
 def test_gallery_and_withheld_score(built):
     _, site, _ = built
     text = text_of(page(site, "packets/jonas-berg-staff"))
-    assert "Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%" in text
+    assert ("Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%. "
+            "No score is shown, so no gate caps one.") in text
+    assert "Capped" not in text and "Composite capped" not in text  # withheld, never both
     gallery = text_of(page(site, "packets"))
-    assert "Fixture Candidate Senior Engineer → Staff Engineer 2026-h2 4 of 6 (67%) 2.5 draft" in gallery
+    decided, in_review = gallery.split("Real-shaped, fictional packets", 1)[1].split("Packets without a decision", 1)
+    assert "Fixture Candidate Senior Engineer → Staff Engineer 2026-h2 4 of 6 (67%) 2.5 draft" in in_review
+    assert "Fixture Candidate" not in decided and "submitted" not in gallery
+    assert "Priya Raman" in decided and "promoted (2026-06-19)" in decided
 
 
 def test_composite_page_worked_example(built):
@@ -175,5 +180,6 @@ def test_link_check_finds_missing_files_and_anchors(tmp_path):
 def test_home_page_reads_in_under_two_minutes(built):
     _, site, _ = built
     article = re.search(r"<article.*?</article>", page(site, "."), re.S).group(0)
+    article = re.sub(r'<div class="hb-print-only.*?</div>', "", article, flags=re.S)  # on paper only
     words = len(text_of(article).split())
     assert words <= 500, f"{words} words: more than two minutes at 250 words a minute"

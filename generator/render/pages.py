@@ -10,9 +10,10 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from .. import vocabulary
 from ..model import Handbook
 from . import text
-from .plan import SitePlan
+from .plan import Page, SitePlan
 
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -29,9 +30,13 @@ def template_loader(overrides: Path, subdir: str = "") -> jinja2.BaseLoader:
 def template_environment(templates: Path, subdir: str = "") -> jinja2.Environment:
     """The settings every template of the project is rendered with (pages, reports, scaffolds).
     Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters.
-    `templates` is the organisation's override folder; `subdir` the shipped folder's part (reports)."""
-    return jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
-                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    `templates` is the organisation's override folder; `subdir` the shipped folder's part (reports).
+    Status words come from one vocabulary (`say`), so pages, reports and the command line agree."""
+    env = jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome)
+    env.tests["decided"] = lambda status: status in vocabulary.DECIDED
+    return env
 
 
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
@@ -48,6 +53,7 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
         num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
     )
     env.globals["link"] = _link
+    env.globals["sheet"] = _sheet
     return env
 
 
@@ -83,6 +89,14 @@ def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str
     here = posixpath.dirname(context["page_path"])
     relative = posixpath.relpath(target, here or ".")
     return relative + (f"#{anchor}" if anchor else "")
+
+
+@jinja2.pass_context
+def _sheet(context: jinja2.runtime.Context, page: Page) -> str:
+    """Another page's body, rendered by its own template into the page being rendered (its links
+    computed from here): the "print all levels" page is every level page, one after another."""
+    values = {**context.get_all(), **page.context, "page_title": page.title}
+    return context.environment.get_template(page.template).render(values)
 
 
 def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:

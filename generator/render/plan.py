@@ -22,6 +22,10 @@ NAV_PACKETS_MAX = 20
 LADDER_COLUMNS = 4
 
 
+# Every level page, one after another, each starting a new printed sheet.
+PRINT_LEVELS = "levels/print.md"
+
+
 class PlanError(ValueError):
     """Two generated pages would have the same address."""
 
@@ -175,6 +179,8 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     for level in ordered_levels:
         pages.append(Page(f"levels/{level.id}.md", "level.md.j2", level.title,
                           {"level": level, "neighbours": level_neighbours(hb, level)}))
+    sheets = tuple({page.path: page for page in pages if page.template == "level.md.j2"}.values())
+    pages.append(Page(PRINT_LEVELS, "print_levels.md.j2", "Print all levels", {"sheets": sheets}))
     for lower, higher in pairs:
         rows = {d.id: change_rows(hb, lower, higher, d) for d in dims}
         pages.append(Page(change_path(lower, higher), "change.md.j2", f"{lower.title} → {higher.title}",
@@ -204,6 +210,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
+    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
@@ -247,7 +254,8 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health, has_composite) -> tu
         NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs))
     return (
         NavItem("Home", "index.md"),
-        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *((changes,) if pairs else ()))),
+        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *((changes,) if pairs else ()),
+                                    NavItem("Print all levels", PRINT_LEVELS))),
         NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
         *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
                                         *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),)
@@ -257,7 +265,8 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health, has_composite) -> tu
                                      *((NavItem("Example packets", "packets/index.md"),) if packets else ()),
                                      *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
                                        for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())))),
-        NavItem("Reference", children=(*((NavItem("Process health", "process-health.md"),) if health else ()),
+        NavItem("Reference", children=(NavItem("Glossary", "reference.md"),
+                                       *((NavItem("Process health", "process-health.md"),) if health else ()),
                                        NavItem("Criteria changelog", "changelog.md"),
                                        NavItem("JSON Schemas", "schemas/index.md"))),
     )

@@ -1,0 +1,301 @@
+"""The handbook reads well on every screen, on paper and for every reader (issue 17), measured in
+headless Chromium: nothing hidden at any width, printable level sheets, axe in both palettes,
+keyboard reach, and status words that never rely on colour."""
+
+import functools
+import math
+import os
+import re
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import FIXED_TODAY, copy_content, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+WIDTHS = (390, 768, 1280, 1920)
+HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
+# One page of each kind that the handbook generates.
+PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/levels/changes/ic3-to-ic4/", "/levels/print/", "/dimensions/delivery/",
+              "/metrics/", "/metrics/change-lead-time/", "/metrics/story-point-velocity/", "/composite/",
+              "/packets/", "/packets/priya-raman-senior/", "/process/", "/process-health/", "/changelog/",
+              "/reference/", "/schemas/")
+A4_PRINTABLE_PX = ((297 - 2 * 12) / 25.4 * 96, (210 - 2 * 14) / 25.4 * 96)  # @page margins in handbook.css
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is required in CI: scripts/ensure-browser should have installed it")
+    pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    repo = copy_content(tmp_path_factory.mktemp("reading"))
+    result = run_cli("build", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return repo / "site"
+
+
+@pytest.fixture(scope="module")
+def site_url(site):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def new_page(browser, **options):
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
+def every_page(site: Path) -> list[str]:
+    paths = []
+    for html in sorted(site.rglob("index.html")):
+        relative = html.parent.relative_to(site).as_posix()
+        if not relative.startswith(("assets", "search")):
+            paths.append("/" if relative == "." else f"/{relative}/")
+    return paths
+
+
+# --- 1. Nothing hidden at any width ------------------------------------------------------------
+
+def test_no_page_hides_content_at_any_width(browser, site, site_url):
+    paths = every_page(site)
+    assert len(paths) > 30 and set(PAGE_TYPES) <= set(paths)
+    context, page = new_page(browser)
+    problems = []
+    try:
+        for path in paths:
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(site_url + path)
+            page.wait_for_load_state("load")
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                problems += [f"{width}px {path}: {p}" for p in page.evaluate(HIDDEN_CONTENT)]
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser, site_url):
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + "/process-health/")
+        page.wait_for_load_state("load")
+        box = page.locator("[data-hb-more]").first
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
+        assert box.get_attribute("aria-label") == "Packets per cycle (table, scrolls sideways)"
+        assert page.locator("[data-hb-more] + .hb-scroll-hint").first.is_visible()
+        shadow = box.evaluate("e => getComputedStyle(e).backgroundImage")
+        assert shadow.count("gradient") == 4  # two fading covers, two edge shadows
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('[data-hb-more]').scrollLeft > 0")
+    finally:
+        context.close()
+
+
+def test_wide_tables_become_labelled_cards_on_a_phone(browser, site_url):
+    context, page = new_page(browser, viewport={"width": 390, "height": 800})
+    try:
+        page.goto(site_url + "/packets/priya-raman-senior/")
+        page.wait_for_load_state("load")
+        evidence = page.locator("table[data-hb-cards]").first
+        assert evidence.evaluate("t => getComputedStyle(t.querySelector('tr')).display") == "block"
+        cell = evidence.locator("td[data-label='Criteria']").first
+        assert cell.evaluate("c => getComputedStyle(c, '::before').content") == '"Criteria"'
+        assert evidence.evaluate("t => t.getBoundingClientRect().width") <= 390
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/packets/priya-raman-senior/", "/ladder/", "/levels/ic2/"])
+def test_ids_never_break_inside_a_word(browser, site_url, path):
+    """Each line of an id code span ends at a hyphen or at the id's end: `rel-ic2-observability`
+    may wrap after `ic2-`, never as `observabilit / y`."""
+    context, page = new_page(browser, viewport={"width": 390, "height": 800})
+    try:
+        page.goto(site_url + path)
+        page.wait_for_load_state("load")
+        broken = page.evaluate("""() => {
+            const bad = [];
+            for (const code of document.querySelectorAll('article code')) {
+                const text = code.textContent;
+                if (!/^[a-z0-9]+(-[a-z0-9]+)+$/.test(text)) continue;
+                const node = code.firstChild, range = document.createRange();
+                let top = null;
+                for (let i = 0; i < text.length; i++) {
+                    range.setStart(node, i); range.setEnd(node, i + 1);
+                    const rects = range.getClientRects();
+                    if (!rects.length) continue;
+                    const y = Math.round(rects[0].top);
+                    if (top !== null && y > top + 2 && text[i - 1] !== '-') bad.push(text + ' at ' + i);
+                    top = y;
+                }
+            }
+            return bad;
+        }""")
+        assert broken == []
+    finally:
+        context.close()
+
+
+def test_pages_keep_working_with_javascript_off(browser, site_url):
+    """Without JavaScript a wide table is its own scroll box (with the shadow cue) and no page
+    scrolls sideways."""
+    context, page = new_page(browser, java_script_enabled=False, viewport={"width": 390, "height": 800})
+    try:
+        for path in ("/packets/priya-raman-senior/", "/process-health/", "/metrics/"):
+            page.goto(site_url + path)
+            assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), path
+            for table in page.locator("article table").all():
+                style = table.evaluate("t => [getComputedStyle(t).overflowX, getComputedStyle(t).backgroundImage]")
+                assert style[0] == "auto" and style[1].count("gradient") == 4, path
+                assert table.evaluate("t => t.getBoundingClientRect().right <= innerWidth"), path
+    finally:
+        context.close()
+
+
+# --- 3. Printable level sheets -----------------------------------------------------------------
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+def level_paths(site: Path) -> list[str]:
+    return [p for p in every_page(site) if re.fullmatch(r"/levels/[^/]+/", p) and p != "/levels/print/"]
+
+
+def test_a_level_prints_on_as_few_pages_as_its_content_needs(browser, site, site_url):
+    context, page = new_page(browser, viewport={"width": round(A4_PRINTABLE_PX[1]), "height": round(A4_PRINTABLE_PX[0])})
+    counts = {}
+    try:
+        for path in level_paths(site):
+            page.goto(site_url + path)
+            page.wait_for_load_state("load")
+            pages = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
+            page.emulate_media(media="print")
+            height = page.evaluate("document.querySelector('article').getBoundingClientRect().bottom + scrollY")
+            header = page.locator(".hb-print-header")
+            assert header.count() == 1 and header.is_visible()
+            title = page.locator("article h1").first.inner_text().rstrip("¶").strip()
+            assert header.inner_text() == f"Northwind Engineering · {title} · criteria version 1.2.0 · {FIXED_TODAY}"
+            page.emulate_media(media="null")  # back to the screen (an emulated "screen" would also print as screen)
+            assert not header.is_visible()  # print only
+            counts[path] = pages
+            assert pages <= math.ceil(height / A4_PRINTABLE_PX[0]), (path, pages, height)
+    finally:
+        context.close()
+    assert len(counts) == 7 and all(n == 1 for n in counts.values()), counts  # the default levels: one sheet each
+
+
+def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_url):
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + "/levels/print/")
+        page.wait_for_load_state("load")
+        pages = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
+        page.emulate_media(media="print")
+        headers = page.locator(".hb-print-header").all_inner_texts()
+        assert not page.locator("article h1").first.is_visible()  # the page's own title is for the screen
+    finally:
+        context.close()
+    levels = level_paths(site)
+    assert pages == len(levels) == len(headers)
+    assert [h.split(" · ")[1] for h in headers] == ["Engineer I", "Engineer II", "Senior Engineer", "Staff Engineer",
+                                                    "Principal Engineer", "Engineering Manager",
+                                                    "Senior Engineering Manager"]
+
+
+# --- 4. Accessibility ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_axe_finds_no_serious_violation_on_any_page_type(browser, site_url, palette):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context, page = new_page(browser, color_scheme=palette)
+    found = []
+    try:
+        for path in PAGE_TYPES:
+            page.goto(site_url + path)
+            page.wait_for_load_state("load")
+            scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+            assert scheme == {"light": "default", "dark": "slate"}[palette]
+            for violation in axe.run(page).response["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    found.append(f"{path}: {violation['id']} ({violation['impact']}) at "
+                                 f"{[node['target'] for node in violation['nodes'][:3]]}")
+    finally:
+        context.close()
+    assert found == []
+
+
+def test_the_palette_toggle_switches_light_and_dark(browser, site_url):
+    context, page = new_page(browser, color_scheme="light")
+    try:
+        page.goto(site_url + "/")
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
+        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    finally:
+        context.close()
+
+
+def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser, site_url):
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + "/")
+        page.wait_for_load_state("load")
+        reached = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("""() => { const e = document.activeElement;
+                return [e.tagName, e.className, e.getAttribute('href') || '', (e.textContent || '').trim()]; }"""))
+        tabs = {text for tag, cls, href, text in reached if "md-tabs__link" in cls}
+        assert tabs >= {"Home", "Levels", "Dimensions", "Metrics", "Composite score", "Packets", "Reference"}, reached
+        assert any(tag == "INPUT" and "md-search__input" in cls for tag, cls, _, _ in reached), reached
+        page.locator("input.md-search__input").focus()
+        page.keyboard.type("oncall")
+        page.locator(".md-search-result__item").first.wait_for()
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate("document.activeElement.closest('.md-search-result__item') !== null")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/metrics/", "/packets/priya-raman-senior/", "/metrics/story-point-velocity/",
+                                  "/packets/"])
+def test_colour_never_carries_a_status_alone(browser, site_url, path):
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + path)
+        marks = page.locator(".hb-status, .hb-covered, .hb-missing, .hb-decision")
+        assert marks.count() > 0
+        for text in marks.all_inner_texts():
+            assert re.fullmatch(r"[a-z][a-z ]+[a-z]", text.strip().lower()), text
+    finally:
+        context.close()
