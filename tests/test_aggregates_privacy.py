@@ -130,5 +130,5 @@ def test_counts_can_be_rounded(handbook, tmp_path):
     packets = ([make(f"p{i}") for i in range(7)] + [make(f"n{i}", status="not-yet") for i in range(6)]
                + [make(f"w{i}", status="withdrawn") for i in range(5)])
     result = health(replace(handbook, settings=settings), packets)
-    assert published(result)["outcomes"] == [("promoted", 5), ("not yet", 5), ("pending", None), ("withdrawn", None)]
+    assert published(result)["outcomes"] == [("promoted", 5), ("not yet", 5), ("in review", None), ("withdrawn", None)]
     assert next(c for c in result.cycles if c.cycle == "2026-h1").packets == 20  # 18, rounded

@@ -97,7 +97,7 @@ def test_known_aggregates(repo):
     assert h1["status"] == "published" and h1["packets"] == 7
     found = figures(h1)
     # 3 promoted, 2 not yet, 1 pending, 1 withdrawn: every count is under 5, so all are hidden
-    assert cells(found["outcomes"]) == [("promoted", None), ("not yet", None), ("pending", None), ("withdrawn", None)]
+    assert cells(found["outcomes"]) == [("promoted", None), ("not yet", None), ("in review", None), ("withdrawn", None)]
     assert found["typical-days-to-decision"]["cells"][0]["value"] == 42  # mean of 35, 35, 45, 45, 49
     assert found["invisible-work"]["cells"][0]["value"] == 7  # 1 of 14 pieces of evidence
     assert cells(found["full-coverage"]) == [("full coverage", None), ("partial coverage", None)]  # 1 and 6
@@ -153,7 +153,7 @@ def test_minimum_group_size_is_configurable(repo, tmp_path):
         settings.write_text(original.replace("  allowed_link_schemes: [https]", "  allowed_link_schemes: [https]\n"
                                              "  minimum_group_size: 2"))
         health = json.loads(run_cli("stats", "--format", "json", cwd=repo).stdout)
-        assert cells(figures(health["cycles"][0])["outcomes"]) == [("promoted", 3), ("not yet", 2), ("pending", None),
+        assert cells(figures(health["cycles"][0])["outcomes"]) == [("promoted", 3), ("not yet", 2), ("in review", None),
                                                                  ("withdrawn", None)]
         later = json.loads(run_cli("stats", "--format", "json", "--today", "2026-12-20", cwd=repo).stdout)
         assert later["cycles"][1]["status"] == "published" and later["cycles"][1]["packets"] == 2

@@ -103,11 +103,11 @@ def test_no_page_hides_content_at_any_width(browser, site, site_url):
 def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser, site_url):
     context, page = new_page(browser)
     try:
-        page.goto(site_url + "/process-health/")
+        page.goto(site_url + "/metrics/")
         page.wait_for_load_state("load")
         box = page.locator("[data-hb-more]").first
         assert box.get_attribute("tabindex") == "0" and box.get_attribute("role") == "region"
-        assert box.get_attribute("aria-label") == "Packets per cycle (table, scrolls sideways)"
+        assert box.get_attribute("aria-label") == "Metric catalogue (table, scrolls sideways)"
         assert page.locator("[data-hb-more] + .hb-scroll-hint").first.is_visible()
         shadow = box.evaluate("e => getComputedStyle(e).backgroundImage")
         assert shadow.count("gradient") == 4  # two fading covers, two edge shadows

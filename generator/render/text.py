@@ -113,10 +113,15 @@ def plain(text: object) -> str:
     return " ".join(visible(str(text)).split()).translate(_PLAIN)
 
 
-_UNSAFE_IN_LABELS = re.compile(r"[^\w\s.,'’()\-–—→:/+?]")
+_UNSAFE_IN_LABELS = re.compile(r"[^\w\s.,'’()\-–—→:/+?＆‹›”＃！]")
+
+
+# Look-alikes that cannot form markup, so "R&D" or "<beta>" stay readable in titles.
+_LABEL_LOOKALIKES = str.maketrans({"&": "＆", "<": "‹", ">": "›", '"': "”", "`": "’", "#": "＃", "!": "！"})
 
 
 def label(text: object) -> str:
     """A navigation label and page title. The theme prints these unescaped, and `striptags` in
-    its <title> would undo any escaping, so characters that could form markup are dropped."""
-    return " ".join(_UNSAFE_IN_LABELS.sub("", str(text)).split()) or "Untitled"
+    its <title> would undo any escaping, so characters that could form markup become look-alikes
+    and anything else outside a small allow-list is dropped."""
+    return " ".join(_UNSAFE_IN_LABELS.sub("", str(text).translate(_LABEL_LOOKALIKES)).split()) or "Untitled"
