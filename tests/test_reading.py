@@ -92,12 +92,45 @@ def test_no_page_hides_content_at_any_width(browser, site, site_url):
             page.goto(site_url + path)
             page.wait_for_load_state("load")
             for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                resize(page, width)
                 problems += [f"{width}px {path}: {p}" for p in page.evaluate(HIDDEN_CONTENT)]
     finally:
         context.close()
     assert problems == []
+
+
+def resize(page, width: int, height: int = 900) -> None:
+    """Resize the viewport and wait until handbook.js has measured the tables at the new width
+    (its data-hb-width marker), so a check never races the script."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function("w => document.documentElement.getAttribute('data-hb-width') === String(w)", arg=width)
+
+
+@pytest.mark.parametrize("path", ["/metrics/change-lead-time/", "/dimensions/reliability/", "/levels/ic2/"])
+@pytest.mark.parametrize("narrow", [390, 768])
+def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(browser, site_url, path, narrow):
+    """The theme's header search box animates its width for 250 ms when the window grows past
+    60em; while it does, it sticks out past the right edge. The page must not scroll sideways
+    even then (this was the 'scrolls sideways: 1334 > 1280' on a different page each run)."""
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + path)
+        page.wait_for_load_state("load")
+        resize(page, narrow)
+        page.wait_for_function("() => !document.getAnimations().some(a => a instanceof CSSTransition)")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        # Hold every transition at its first frame (deterministic, however busy the machine is),
+        # then measure the page as it looks at that moment.
+        moving, width = page.evaluate("""() => {
+            document.body.offsetWidth;  // apply the new width's styles, which starts the transitions
+            const moving = document.getAnimations().filter(a => a instanceof CSSTransition);
+            moving.forEach(a => { a.pause(); a.currentTime = 0; });
+            return [moving.length, document.scrollingElement.scrollWidth];
+        }""")
+        assert moving, "no transition started: the check would prove nothing"
+        assert width <= 1280
+    finally:
+        context.close()
 
 
 def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser, site_url):
