@@ -222,9 +222,16 @@ def level_paths(site: Path) -> list[str]:
     return [p for p in every_page(site) if re.fullmatch(r"/levels/[^/]+/", p) and p != "/levels/print/"]
 
 
-def test_a_level_prints_on_as_few_pages_as_its_content_needs(browser, site, site_url):
-    context, page = new_page(browser, viewport={"width": round(A4_PRINTABLE_PX[1]), "height": round(A4_PRINTABLE_PX[0])})
-    counts = {}
+A4_PAGE_HEIGHT = A4_PRINTABLE_PX[0]
+NEARLY_EMPTY = 0.1  # a last sheet holding less than this share of a page is a spill to tighten
+
+
+@pytest.fixture(scope="module")
+def printed_levels(browser, site, site_url):
+    """Each level page printed to A4: {path: (PDF pages, content height in the print layout)}.
+    The page is laid out at the printable width, so the article's height is what the sheets hold."""
+    context, page = new_page(browser, viewport={"width": round(A4_PRINTABLE_PX[1]), "height": round(A4_PAGE_HEIGHT)})
+    printed = {}
     try:
         for path in level_paths(site):
             page.goto(site_url + path)
@@ -238,14 +245,26 @@ def test_a_level_prints_on_as_few_pages_as_its_content_needs(browser, site, site
             assert header.inner_text() == f"Northwind Engineering · {title} · criteria version 1.2.0 · {FIXED_TODAY}"
             page.emulate_media(media="null")  # back to the screen (an emulated "screen" would also print as screen)
             assert not header.is_visible()  # print only
-            counts[path] = pages
-            assert pages <= math.ceil(height / A4_PRINTABLE_PX[0]), (path, pages, height)
+            printed[path] = (pages, height)
     finally:
         context.close()
-    assert len(counts) == 7 and all(n == 1 for n in counts.values()), counts  # the default levels: one sheet each
+    return printed
 
 
-def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_url):
+def test_a_level_prints_on_as_few_pages_as_its_content_needs(printed_levels):
+    """As many sheets as the content fills (its height in the print layout over the printable
+    page height, rounded up), and never a last sheet that holds only a few spilled lines."""
+    assert len(printed_levels) == 7  # the default levels
+    for path, (pages, height) in printed_levels.items():
+        needed = height / A4_PAGE_HEIGHT
+        assert pages == math.ceil(needed), (path, pages, round(needed, 2))
+        last = needed - (pages - 1)
+        assert pages == 1 or last >= NEARLY_EMPTY, (
+            f"{path} spills {last:.0%} of a page onto sheet {pages}: tighten the print CSS")
+
+
+def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_url, printed_levels):
+    """Every level starts on a new sheet and takes the same sheets as printing it alone."""
     context, page = new_page(browser)
     try:
         page.goto(site_url + "/levels/print/")
@@ -257,7 +276,8 @@ def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_ur
     finally:
         context.close()
     levels = level_paths(site)
-    assert pages == len(levels) == len(headers)
+    assert len(headers) == len(levels)
+    assert pages == sum(n for n, _ in printed_levels.values())
     assert [h.split(" · ")[1] for h in headers] == ["Engineer I", "Engineer II", "Senior Engineer", "Staff Engineer",
                                                     "Principal Engineer", "Engineering Manager",
                                                     "Senior Engineering Manager"]
