@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from ..coverage import packet_coverage
 from ..governance import governance_report
-from ..model import Criterion, Dimension, Handbook, Level, Packet, Track
+from ..level_compare import ChangeRow, compare_dimension
+from ..model import Dimension, Handbook, Level, Packet, Track
 from ..pinned import criteria_of
 from ..schema_check import KINDS
 from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
@@ -86,26 +87,9 @@ def change_path(lower: Level, higher: Level) -> str:
     return f"levels/changes/{lower.id}-to-{higher.id}.md"
 
 
-@dataclass(frozen=True)
-class ChangeRow:
-    kind: str  # new | raised | carried
-    before: Criterion | None
-    after: Criterion | None
-
-
 def change_rows(hb: Handbook, lower: Level, higher: Level, dim: Dimension) -> tuple[ChangeRow, ...]:
-    """Per dimension, what the step from `lower` to `higher` changes: each raised criterion beside the
-    one it replaces, new criteria, and criteria carried over unchanged."""
-    before = hb.expected_criteria(lower.id, dim.id)
-    after = hb.expected_criteria(higher.id, dim.id)
-    after_ids = {c.id for c in after}
-    rows = []
-    for c in after:
-        if c.level == higher.id:
-            replaced = hb.raised_by(c)
-            rows.append(ChangeRow("raised" if replaced else "new", replaced, c))
-    rows.extend(ChangeRow("carried", c, c) for c in before if c.id in after_ids)
-    return tuple(rows)
+    """Per dimension, what the step from `lower` to `higher` changes (the same pairing as the compare page)."""
+    return compare_dimension(hb, lower.id, higher.id, dim.id)
 
 
 @dataclass(frozen=True)
