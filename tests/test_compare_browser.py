@@ -157,3 +157,51 @@ def test_no_sideways_scroll(browser, framework_url, width):
         assert page.locator("#hb-compare-first").evaluate("e => e.getBoundingClientRect().right <= innerWidth")
     finally:
         context.close()
+
+
+# --- The ladder's filters --------------------------------------------------------------------
+
+def visible_ladder(page):
+    """(visible track headings, per visible table its visible header cells)."""
+    return page.evaluate("""() => {
+        const shown = e => e.getClientRects().length > 0;
+        const tracks = [...document.querySelectorAll('article h2')].filter(shown).map(h => h.textContent.replace('¶', '').trim());
+        const tables = [...document.querySelectorAll('article table')].filter(shown)
+            .map(t => [...t.querySelectorAll('thead th')].filter(shown).map(th => th.textContent.trim()));
+        return [tracks, tables];
+    }""")
+
+
+def test_the_ladder_filters_by_track_and_by_dimension(browser, framework_url):
+    context, page = new_page(browser)
+    try:
+        page.goto(framework_url + "/ladder/")
+        tracks, tables = visible_ladder(page)
+        assert tracks == ["Individual contributor", "People manager"] and len(tables) == 6  # 9 dimensions: 3 tables each
+        page.select_option("#hb-ladder-track", "people-manager")
+        tracks, tables = visible_ladder(page)
+        assert tracks == ["People manager"] and len(tables) == 3
+        page.select_option("#hb-ladder-dimension", "teamwork")
+        tracks, tables = visible_ladder(page)
+        assert tracks == ["People manager"] and tables == [["Level", "Teamwork"]]
+        rows = page.evaluate("""() => [...document.querySelectorAll('article table')].filter(t => t.getClientRects().length)
+            .flatMap(t => [...t.querySelectorAll('tbody tr')].map(r => [...r.children].filter(c => c.getClientRects().length).length))""")
+        assert rows == [2] * 5  # the manager ladder's five levels, each with its Teamwork cell
+        page.select_option("#hb-ladder-track", "")
+        tracks, tables = visible_ladder(page)
+        assert len(tracks) == 2 and tables == [["Level", "Teamwork"]] * 2
+        assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    finally:
+        context.close()
+
+
+def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
+    context, page = new_page(browser, java_script_enabled=False)
+    try:
+        page.goto(framework_url + "/ladder/")
+        assert not page.locator("#hb-ladder-filters").is_visible()
+        tracks, tables = visible_ladder(page)
+        assert tracks == ["Individual contributor", "People manager"] and len(tables) == 6
+        assert sum(len(t) - 1 for t in tables) == 2 * len(THEMES)
+    finally:
+        context.close()

@@ -113,3 +113,68 @@
   setup();
   window.addEventListener("load", setup);
 })();
+
+/* Ladder filters (ladder/): show one track and/or one dimension. With JavaScript off the form stays
+   hidden and the whole ladder is shown. Columns are marked by <span data-hb-dim> in their header. */
+(function () {
+  "use strict";
+
+  function section(heading) {
+    var nodes = [heading];
+    for (var node = heading.nextElementSibling; node && node.tagName !== "H2"; node = node.nextElementSibling) {
+      nodes.push(node);
+    }
+    return nodes;
+  }
+
+  /* One class per filter, so that showing every dimension never shows a track filtered out. */
+  function off(node, hide, by) { node.classList.toggle("hb-filtered-out-" + (by || "dimension"), hide); }
+
+  function apply(track, dimension) {
+    document.querySelectorAll("article h2[data-hb-track]").forEach(function (heading) {
+      var hide = track !== "" && heading.getAttribute("data-hb-track") !== track;
+      section(heading).forEach(function (node) { off(node, hide, "track"); });
+    });
+    document.querySelectorAll("article table").forEach(function (table) {
+      var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
+      var shown = 0, marked = 0;
+      headers.forEach(function (th, index) {
+        var dim = th.querySelector("[data-hb-dim]");
+        if (!dim) return;
+        marked += 1;
+        var hide = dimension !== "" && dim.getAttribute("data-hb-dim") !== dimension;
+        if (!hide) shown += 1;
+        off(th, hide);
+        table.querySelectorAll("tbody tr").forEach(function (row) {
+          if (row.children[index]) off(row.children[index], hide);
+        });
+      });
+      if (!marked) return;
+      var box = table.closest(".md-typeset__scrollwrap") || table;
+      off(box, shown === 0);
+      var title = box.previousElementSibling;
+      if (title && title.classList.contains("hb-ladder-group")) off(title, shown === 0);
+    });
+    window.dispatchEvent(new Event("resize"));  /* handbook.js: scroll cues follow the new widths */
+  }
+
+  function setup() {
+    var form = document.getElementById("hb-ladder-filters");
+    if (!form || form.dataset.hbReady) return;
+    form.dataset.hbReady = "1";
+    var track = document.getElementById("hb-ladder-track");
+    var dimension = document.getElementById("hb-ladder-dimension");
+    function update() { apply(track.value, dimension.value); }
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    track.addEventListener("change", update);
+    dimension.addEventListener("change", update);
+    form.hidden = false;
+    update();
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(function () { setTimeout(setup, 0); });
+  }
+  setup();
+  window.addEventListener("load", setup);
+})();
