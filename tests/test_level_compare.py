@@ -70,3 +70,61 @@ def test_every_dimension_in_declared_order_and_lower_level_first(hb):
     compared = compare_levels(hb, first, second)
     assert [d.id for d, _ in compared] == THEMES
     assert all(pairs(rows, "raised") == [(f"21-{d.id}", f"51-{d.id}")] for d, rows in compared)
+
+
+def scaled_handbook(root, dimensions: int, levels: int):
+    """One track of `levels` levels, `dimensions` dimensions, each level raising the one below."""
+    import yaml
+
+    def dump(path, data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+
+    ids = [f"l{n}" for n in range(1, levels + 1)]
+    dump(root / "site_config" / "handbook.yaml", {
+        "organisation": {"name": "Scale Test"}, "criteria_version": "1.0.0",
+        "tracks": [{"id": "main", "name": "Main", "levels": ids}],
+        "review_cycles": [{"id": "2026-h2", "name": "Autumn 2026", "opens": "2026-09-01", "closes": "2026-12-15"}],
+        "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "annual"}},
+        "publish": {"packets": "examples"},
+        "review_process": {"reviewers_per_packet": 2, "calibration": "Compared per level.", "appeal": "Within 30 days.",
+                           "steps": ["Write a packet.", "Open a pull request."]}})
+    for n, level in enumerate(ids, 1):
+        dump(root / "levels" / f"{level}.yaml", {"id": level, "title": f"Level {n}", "summary": f"Level {n} in one line."})
+    for d in range(1, dimensions + 1):
+        expectations = {level: [{"id": f"d{d}-{level}-a", "text": f"Does part a of dimension {d} at {level}.",
+                                 **({"raises": f"d{d}-{ids[n - 1]}-a"} if n else {})},
+                                {"id": f"d{d}-{level}-b", "text": f"Does part b of dimension {d} at {level}."}]
+                        for n, level in enumerate(ids)}
+        dump(root / "rubrics" / "dimensions" / f"d{d}.yaml", {
+            "id": f"d{d}", "name": f"Dimension {d}", "order": d,
+            "owner": {"group": "Framework group", "contact": "framework@example.org"},
+            "summary": f"Dimension {d}.", "expectations": expectations, "governance": {"last_reviewed": "2026-06-01"}})
+    # One example packet: without any, the glossary links a gallery that is not built (see the report).
+    dump(root / "packets" / "examples" / "sam.yaml", {
+        "candidate": "Sam Example", "visibility": "example", "cycle": "2026-h2", "criteria_version": "1.0.0",
+        "track": "main", "current_level": "l1", "target_level": "l2", "summary": "Grew into the next level.",
+        "evidence": [{"id": "plan", "title": "Team plan", "kind": "design-review", "link": "https://example.org/plan",
+                      "date": "2026-07-01", "role": "author", "criteria": ["d1-l2-a"], "impact": "Shipped on plan."}],
+        "decision": {"status": "submitted"}})
+    return root
+
+
+@pytest.mark.parametrize("dimensions, levels", [(1, 2), (20, 10)])
+def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, levels):
+    import json
+    import re
+
+    from conftest import run_cli
+
+    root = scaled_handbook(tmp_path / "hb", dimensions, levels)
+    result = run_cli("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (root / "site" / "compare" / "index.html").read_text("utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))
+    assert len(data["pairs"]) == levels * (levels - 1) // 2 and len(data["dimensions"]) == dimensions
+    top = data["pairs"][f"l1 l{levels}"]
+    assert top["first"] == "l1" and all(rows[0] == ["raised", f"{d}-l1-a", f"{d}-l{levels}-a"]
+                                         for d, rows in top["rows"].items())
+    assert html.count('<span class="hb-raised">raised</span>') == dimensions  # the default: the first step
+
