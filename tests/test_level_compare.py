@@ -72,7 +72,7 @@ def test_every_dimension_in_declared_order_and_lower_level_first(hb):
     assert all(pairs(rows, "raised") == [(f"21-{d.id}", f"51-{d.id}")] for d, rows in compared)
 
 
-def scaled_handbook(root, dimensions: int, levels: int):
+def scaled_handbook(root, dimensions: int, levels: int, packet: bool = True):
     """One track of `levels` levels, `dimensions` dimensions, each level raising the one below."""
     import yaml
 
@@ -100,24 +100,25 @@ def scaled_handbook(root, dimensions: int, levels: int):
             "id": f"d{d}", "name": f"Dimension {d}", "order": d,
             "owner": {"group": "Framework group", "contact": "framework@example.org"},
             "summary": f"Dimension {d}.", "expectations": expectations, "governance": {"last_reviewed": "2026-06-01"}})
-    # One example packet: without any, the glossary links a gallery that is not built (see the report).
-    dump(root / "packets" / "examples" / "sam.yaml", {
-        "candidate": "Sam Example", "visibility": "example", "cycle": "2026-h2", "criteria_version": "1.0.0",
-        "track": "main", "current_level": "l1", "target_level": "l2", "summary": "Grew into the next level.",
-        "evidence": [{"id": "plan", "title": "Team plan", "kind": "design-review", "link": "https://example.org/plan",
-                      "date": "2026-07-01", "role": "author", "criteria": ["d1-l2-a"], "impact": "Shipped on plan."}],
-        "decision": {"status": "submitted"}})
+    if packet:
+        dump(root / "packets" / "examples" / "sam.yaml", {
+            "candidate": "Sam Example", "visibility": "example", "cycle": "2026-h2", "criteria_version": "1.0.0",
+            "track": "main", "current_level": "l1", "target_level": "l2", "summary": "Grew into the next level.",
+            "evidence": [{"id": "plan", "title": "Team plan", "kind": "design-review", "link": "https://example.org/plan",
+                          "date": "2026-07-01", "role": "author", "criteria": ["d1-l2-a"], "impact": "Shipped on plan."}],
+            "decision": {"status": "submitted"}})
     return root
 
 
-@pytest.mark.parametrize("dimensions, levels", [(1, 2), (20, 10)])
-def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, levels):
+@pytest.mark.parametrize("dimensions, levels, packet", [(1, 2, False), (20, 10, True)])
+def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, levels, packet):
+    """Also: a handbook without example packets builds (the glossary linked a gallery that is not built)."""
     import json
     import re
 
     from conftest import run_cli
 
-    root = scaled_handbook(tmp_path / "hb", dimensions, levels)
+    root = scaled_handbook(tmp_path / "hb", dimensions, levels, packet)
     result = run_cli("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (root / "site" / "compare" / "index.html").read_text("utf-8")
