@@ -20,7 +20,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 WIDTHS = (390, 768, 1280, 1920)
 HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
 # One page of each kind that the handbook generates.
-PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/levels/changes/ic3-to-ic4/", "/levels/print/", "/dimensions/delivery/",
+PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/compare/", "/levels/changes/ic3-to-ic4/", "/levels/print/",
+              "/dimensions/delivery/",
               "/metrics/", "/metrics/change-lead-time/", "/metrics/story-point-velocity/", "/composite/",
               "/packets/", "/packets/priya-raman-senior/", "/process/", "/process-health/", "/changelog/",
               "/reference/", "/schemas/")

@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from ..coverage import packet_coverage
 from ..governance import governance_report
-from ..model import Criterion, Dimension, Handbook, Level, Packet, Track
+from ..level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
+from ..model import Dimension, Handbook, Level, Packet, Track
 from ..pinned import criteria_of
 from ..schema_check import KINDS
 from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
@@ -24,6 +25,9 @@ LADDER_COLUMNS = 4
 
 # Every level page, one after another, each starting a new printed sheet.
 PRINT_LEVELS = "levels/print.md"
+
+# Any two levels side by side, picked in the page (all pairs embedded: no server needed).
+COMPARE_LEVELS = "compare.md"
 
 
 class PlanError(ValueError):
@@ -86,26 +90,9 @@ def change_path(lower: Level, higher: Level) -> str:
     return f"levels/changes/{lower.id}-to-{higher.id}.md"
 
 
-@dataclass(frozen=True)
-class ChangeRow:
-    kind: str  # new | raised | carried
-    before: Criterion | None
-    after: Criterion | None
-
-
 def change_rows(hb: Handbook, lower: Level, higher: Level, dim: Dimension) -> tuple[ChangeRow, ...]:
-    """Per dimension, what the step from `lower` to `higher` changes: each raised criterion beside the
-    one it replaces, new criteria, and criteria carried over unchanged."""
-    before = hb.expected_criteria(lower.id, dim.id)
-    after = hb.expected_criteria(higher.id, dim.id)
-    after_ids = {c.id for c in after}
-    rows = []
-    for c in after:
-        if c.level == higher.id:
-            replaced = hb.raised_by(c)
-            rows.append(ChangeRow("raised" if replaced else "new", replaced, c))
-    rows.extend(ChangeRow("carried", c, c) for c in before if c.id in after_ids)
-    return tuple(rows)
+    """Per dimension, what the step from `lower` to `higher` changes (the same pairing as the compare page)."""
+    return compare_dimension(hb, lower.id, higher.id, dim.id)
 
 
 @dataclass(frozen=True)
@@ -181,6 +168,8 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
                           {"level": level, "neighbours": level_neighbours(hb, level)}))
     sheets = tuple({page.path: page for page in pages if page.template == "level.md.j2"}.values())
     pages.append(Page(PRINT_LEVELS, "print_levels.md.j2", "Print all levels", {"sheets": sheets}))
+    if len(ordered_levels) > 1:
+        pages.append(_compare_page(hb, ordered_levels, tracks, pairs))
     for lower, higher in pairs:
         rows = {d.id: change_rows(hb, lower, higher, d) for d in dims}
         pages.append(Page(change_path(lower, higher), "change.md.j2", f"{lower.title} → {higher.title}",
@@ -218,6 +207,16 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     return SitePlan(tuple(pages), nav, include_private)
 
 
+def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks, pairs) -> Page:
+    from .pages import short_form  # the same short form as the criteria in tables
+
+    first, second = pairs[0] if pairs else levels[:2]
+    return Page(COMPARE_LEVELS, "compare.md.j2", "Compare levels",
+                {"levels": levels, "tracks": tracks, "pairs": pairs, "first": first, "second": second,
+                 "compared": compare_levels(hb, first, second),
+                 "data": script_json(comparison_data(hb, levels, short_form))})
+
+
 def _refuse_collisions(pages: list[Page]) -> None:
     """Validation reports the usual causes (reserved or shared packet file names); this catches the
     rest, e.g. the same file name in two cycles in an internal build, before any page is written."""
@@ -250,11 +249,12 @@ def _nav(tracks, pairs, dims, metric_rows, packets, health, has_composite) -> tu
         listed.update(lvl.id for lvl in levels)
         if own:
             level_sections.append(NavItem(track.name, children=own))
+    compare = (NavItem("Compare levels", COMPARE_LEVELS),) if len(listed) > 1 else ()
     changes = NavItem("What changes", children=tuple(
         NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs))
     return (
         NavItem("Home", "index.md"),
-        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *((changes,) if pairs else ()),
+        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *compare, *((changes,) if pairs else ()),
                                     NavItem("Print all levels", PRINT_LEVELS))),
         NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
         *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
