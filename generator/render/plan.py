@@ -199,7 +199,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
-    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS, "has_gallery": bool(packets)}))
+    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
