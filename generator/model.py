@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Mapping
 
@@ -421,7 +421,7 @@ class Handbook:
     def ordered_dimensions(self) -> tuple[Dimension, ...]:
         """Dimensions in their declared order: by group (in the settings' order), then `order`, then id."""
         groups = {g.id: index for index, g in enumerate(self.settings.dimension_groups)} if self.settings else {}
-        return tuple(sorted(self.dimensions, key=lambda d: (groups.get(d.group, len(groups)), d.order, d.id)))
+        return tuple(sorted(self.dimensions, key=lambda d: (groups.get(d.group or "", len(groups)), d.order, d.id)))
 
     @cached_property
     def dimension_groups(self) -> tuple[tuple[DimensionGroup | None, tuple[Dimension, ...]], ...]:
@@ -491,6 +491,14 @@ class Handbook:
     def _criteria_by_id(self) -> dict[str, Criterion]:
         return {c.id: c for d in reversed(self.dimensions) for c in reversed(d.criteria)}
 
+    @cached_property
+    def _packets_by_file(self) -> dict[str, Packet]:
+        return {p.file: p for p in reversed(self.packets)}
+
+    def packet(self, file: str) -> Packet | None:
+        """The packet at this repository-relative path (packets/<cycle>/<slug>.yaml)."""
+        return self._packets_by_file.get(file)
+
     def level(self, level_id: str) -> Level | None:
         return self._levels_by_id.get(level_id)
 
@@ -516,7 +524,7 @@ class Handbook:
         if key not in self._expected:
             chain = (*self.levels_below(level_id), level_id)
             dims = [self.dimension(dimension_id)] if dimension_id else self.ordered_dimensions
-            expected = []
+            expected: list[Criterion] = []
             for dim in dims:
                 if dim is None:
                     continue
@@ -544,3 +552,21 @@ class Handbook:
     def is_declared(self, kind: str, identifier: str) -> bool:
         """Whether some file declares this id, even one that failed its schema (avoids cascades)."""
         return (kind, identifier) in self.declared_ids
+
+
+@dataclass(frozen=True)
+class CheckedHandbook(Handbook):
+    """A handbook that passed validation: what validation guarantees is no longer Optional.
+    Only `checked` (the workspace, after a report without errors) makes one."""
+
+    settings: Settings
+
+
+def checked(handbook: Handbook) -> CheckedHandbook:
+    """The same handbook, typed as checked; raises ValueError when it has no settings (a caller
+    must only pass the handbook of a report without errors)."""
+    if isinstance(handbook, CheckedHandbook):
+        return handbook
+    if handbook.settings is None:
+        raise ValueError("a handbook without settings did not pass validation")
+    return CheckedHandbook(**{f.name: getattr(handbook, f.name) for f in fields(Handbook)})

@@ -10,13 +10,14 @@ from typing import Any
 
 import jinja2
 
+from .errors import TemplateError
 from .model import Dimension, Packet
 from .render.pages import template_environment
 from .safe_text import for_terminal
 from .template_errors import template_problem
 
 
-class ReportTemplateError(Exception):
+class ReportTemplateError(TemplateError):
     """A report template failed: the message names its file and line."""
 
 

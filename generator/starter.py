@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .errors import HandbookError
 from .render.pages import PACKAGE_TEMPLATES
 from .schema_check import KINDS, schema_text
 
@@ -34,7 +35,7 @@ FILES = (
 )
 
 
-class InitError(Exception):
+class InitError(HandbookError):
     pass
 
 

@@ -11,7 +11,7 @@ import jinja2
 import yaml
 
 from .. import vocabulary
-from ..model import Handbook
+from ..model import CheckedHandbook
 from . import text
 from .plan import Page, SitePlan
 
@@ -99,7 +99,7 @@ def _sheet(context: jinja2.runtime.Context, page: Page) -> str:
     return context.environment.get_template(page.template).render(values)
 
 
-def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:
+def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: date) -> dict[str, str]:
     settings = hb.settings
     env = environment(templates, frozenset(settings.allowed_link_schemes))
     paths = {page.path for page in plan.pages}

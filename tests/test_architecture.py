@@ -1,0 +1,135 @@
+"""The architecture: one workspace wires load -> check -> model; one error family; typed model."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import pytest
+
+from conftest import REPO, edit, run_cli
+from generator import errors, validate, workspace
+from generator.model import CheckedHandbook
+from generator.validate import check, load
+from generator.workspace import Workspace
+
+TODAY = date(2026, 11, 28)
+
+
+def test_workspace_loads_and_checks_once(repo, monkeypatch):
+    calls = {"load": 0, "check": 0}
+
+    def counting_load(*args, **kwargs):
+        calls["load"] += 1
+        return load(*args, **kwargs)
+
+    def counting_check(*args, **kwargs):
+        calls["check"] += 1
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(workspace, "load", counting_load)
+    monkeypatch.setattr(workspace, "check", counting_check)
+    space = Workspace(repo, TODAY)
+    for _ in range(3):
+        assert space.report is space.report
+        assert space.handbook is space.handbook
+        space.explained_report
+        space.packet(space.handbook.packets[0].file)
+    assert calls == {"load": 1, "check": 1}
+    fresh = space.fresh()
+    fresh.report
+    assert calls == {"load": 2, "check": 2}
+
+
+def test_checked_handbook_has_settings(repo):
+    hb = Workspace(repo, TODAY).handbook
+    assert isinstance(hb, CheckedHandbook)
+    assert hb.settings is not None
+
+
+@pytest.mark.parametrize("breakage", [
+    ("site_config/handbook.yaml", "criteria_version:", "criteria_version_typo:"),  # schema error in settings
+    ("levels/ic2.yaml", "id: ic2", "id: [ic2"),  # YAML syntax error
+    ("rubrics/dimensions/delivery.yaml", "id: delivery", "id: not-this-file"),  # rule error
+])
+def test_invalid_handbook_raises_validation_failed(repo, breakage):
+    file, old, new = breakage
+    edit(repo / file, old, new)
+    space = Workspace(repo, TODAY)
+    with pytest.raises(errors.ValidationFailed) as raised:
+        space.handbook
+    assert raised.value.report is space.report and space.report.errors
+    assert isinstance(raised.value, click.ClickException) and raised.value.exit_code == 1
+
+
+def test_load_runs_no_rule_and_reads_no_clock(repo, monkeypatch):
+    """Old revisions (history, pinned versions) are loaded with load() alone."""
+    def no_rules(*args, **kwargs):
+        raise AssertionError("a rule ran during load()")
+
+    monkeypatch.setattr(validate.rules, "check_all", no_rules)
+    monkeypatch.setattr(validate, "date", None)  # any date.today() in load() would fail
+    loaded = load(repo)
+    assert loaded.handbook.settings is not None and loaded.files_checked > 0
+
+
+def test_history_loads_revisions_without_rules(repo, monkeypatch):
+    from generator import history
+
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"], cwd=repo, check=True)
+
+    def no_rules(*args, **kwargs):
+        raise AssertionError("a rule ran while loading a revision")
+
+    monkeypatch.setattr(validate.rules, "check_all", no_rules)
+    assert history.load_revision(repo, "HEAD").settings is not None
+
+
+def _error_classes() -> list[type]:
+    import generator.ci_comment, generator.codeowners, generator.packets_repo, generator.release  # noqa: E401
+    import generator.render.config, generator.render.plan, generator.reports, generator.reviews  # noqa: E401
+    import generator.scaffold, generator.site_folder, generator.starter  # noqa: E401
+    return [generator.ci_comment.CommentError, generator.codeowners.CodeownersError,
+            generator.packets_repo.PacketsRepoError, generator.release.ReleaseError,
+            generator.render.config.ConfigError, generator.render.plan.PlanError,
+            generator.reports.ReportTemplateError, generator.reviews.ReviewError, generator.scaffold.ScaffoldError,
+            generator.site_folder.SiteFolderError, generator.starter.InitError, errors.GitError,
+            errors.BuildError, errors.ValidationFailed]
+
+
+@pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
+def test_every_program_error_is_one_family(cls):
+    assert issubclass(cls, errors.HandbookError) and issubclass(cls, click.ClickException)
+
+
+def test_no_sys_exit_outside_the_entry_point():
+    offenders = []
+    for path in (REPO / "generator").rglob("*.py"):
+        if path.name == "__main__.py":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "exit" and getattr(node.value, "id", "") == "sys":
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not offenders
+
+
+@pytest.mark.parametrize("args", [("governance",), ("lint",), ("codeowners", "--check"), ("stats",)])
+def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo, args):
+    edit(repo / "levels/ic2.yaml", "id: ic2", "id: [ic2")
+    result = run_cli(*args, cwd=repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "levels/ic2.yaml:" in result.stderr and "error: validation failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_mypy_reports_no_error():
+    result = subprocess.run([sys.executable, "-m", "mypy", "generator"], cwd=REPO, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
