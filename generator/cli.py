@@ -507,8 +507,8 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
     problems = check_document({**header, **body}, relative)
     if not problems:
-        problems = list(content_problems(hb, found, Review(reviewer, found.slug, header["date"],
-                                                                        relative, content_from(body))))
+        problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
+                                                                        file=relative, content=content_from(body))))
     if problems:
         for d in problems:
             click.echo(f"{d.file}: {d.json_path}: {d.severity}: {d.message} [{d.code}]", err=True)

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Mapping
+from typing import Literal, Mapping
 
-@dataclass(frozen=True)
+# Statuses and kinds, as the schemas enumerate them (tests keep the two equal).
+MetricStatus = Literal["active", "trial", "retired"]
+Cadence = Literal["monthly", "quarterly", "semiannual", "annual"]
+DecisionStatus = Literal["draft", "submitted", "promoted", "not-yet", "withdrawn"]
+AppealStatus = Literal["pending", "upheld", "overturned"]
+Visibility = Literal["example", "private"]
+
+@dataclass(frozen=True, kw_only=True)
 class Owner:
     group: str
     contact: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Governance:
     last_reviewed: str
-    review_cadence: str | None = None
-    status: str = "active"
+    review_cadence: Cadence | None = None
+    status: MetricStatus = "active"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Criterion:
     id: str
     text: str
@@ -36,14 +43,14 @@ class Criterion:
         return ("expectations", self.level, self.index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RatingAnchor:
     score: int
     label: str
     meaning: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dimension:
     id: str
     name: str
@@ -66,7 +73,7 @@ class Dimension:
         return tuple(dict.fromkeys(c.level for c in self.criteria))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Calculation:
     formula: str
     aggregation: str
@@ -75,25 +82,25 @@ class Calculation:
     exclusions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Guardrail:
     risk: str
     guardrail: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BenchmarkBand:
     label: str
     range: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Harm:
     kind: str
     description: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HarmReview:
     date: str
     participants: tuple[str, ...]
@@ -102,7 +109,7 @@ class HarmReview:
     actions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     id: str
     name: str
@@ -122,13 +129,13 @@ class Metric:
     harm_reviews: tuple[HarmReview, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Component:
     dimension: str
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Gate:
     dimension: str
     below: float
@@ -136,7 +143,7 @@ class Gate:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Composite:
     advisory: bool
     scale_min: float
@@ -148,21 +155,21 @@ class Composite:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TimeInLevel:
     min_months: int
     max_months: int | None = None
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Readiness:
     convincing: tuple[str, ...] = ()
     disqualifying: tuple[str, ...] = ()
     sustained_growth: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Level:
     """What a level is. Its place on the ladders is in the settings' tracks, not here."""
     id: str
@@ -182,7 +189,7 @@ class Level:
         return tuple((label, value) for label, value in named if value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     id: str
     title: str
@@ -196,21 +203,21 @@ class Evidence:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricSnapshot:
     metric: str
     value: str
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamContext:
     team: str
     period: str
     metrics: tuple[MetricSnapshot, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assessment:
     reviewer: str
     ratings: tuple[tuple[str, int], ...]
@@ -220,14 +227,14 @@ class Assessment:
         return dict(self.ratings).get(dimension)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DimensionRating:
     dimension: str
     rating: int
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CriterionJudgement:
     criterion: str
     met: bool
@@ -236,13 +243,13 @@ class CriterionJudgement:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Counterexample:
     description: str
     criterion: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewContent:
     """What a reviewer judged: the part that is sealed when sealing is on."""
     ratings: tuple[DimensionRating, ...]
@@ -253,7 +260,7 @@ class ReviewContent:
         return next((r.rating for r in self.ratings if r.dimension == dimension), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Review:
     """One reviewer's file beside a packet (packets/<cycle>/<slug>.reviews/<reviewer>.yaml).
     `content` is None while sealed; `armored` holds the age ciphertext then."""
@@ -276,28 +283,28 @@ class Review:
         if self.content is None:
             return None
         notes = "; ".join(f"{r.dimension}: {r.note}" for r in self.content.ratings if r.note) or None
-        return Assessment(self.reviewer, tuple((r.dimension, r.rating) for r in self.content.ratings), notes)
+        return Assessment(reviewer=self.reviewer, ratings=tuple((r.dimension, r.rating) for r in self.content.ratings), notes=notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
-    status: str
+    status: DecisionStatus
     date: str | None = None
     feedback: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Appeal:
     filed: str
-    status: str
+    status: AppealStatus
     decided: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Packet:
     slug: str
     candidate: str
-    visibility: str
+    visibility: Visibility
     cycle: str
     criteria_version: str
     track: str
@@ -331,7 +338,7 @@ class Packet:
         return sum(r.sealed for r in self.reviews)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Track:
     id: str
     name: str
@@ -339,14 +346,14 @@ class Track:
     levels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DimensionGroup:
     id: str
     name: str
     summary: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewCycle:
     id: str
     name: str
@@ -354,7 +361,7 @@ class ReviewCycle:
     closes: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewProcess:
     reviewers_per_packet: int
     calibration: str
@@ -367,7 +374,7 @@ class ReviewProcess:
     evidence_without_link: tuple[str, ...] = ("mentoring", "glue-work", "on-call")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     organisation: str
     handbook_url: str | None
@@ -404,7 +411,7 @@ class Settings:
         return frozenset(c.id for c in self.review_cycles)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Handbook:
     settings: Settings | None
     composite: Composite | None
@@ -554,7 +561,7 @@ class Handbook:
         return (kind, identifier) in self.declared_ids
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckedHandbook(Handbook):
     """A handbook that passed validation: what validation guarantees is no longer Optional.
     Only `checked` (the workspace, after a report without errors) makes one."""

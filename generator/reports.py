@@ -24,9 +24,7 @@ class ReportTemplateError(TemplateError):
 def report_environment(templates: Path) -> jinja2.Environment:
     env = template_environment(templates / "reports", "reports")
     env.finalize = _one_line  # every value a report prints, whatever its template says
-    env.filters["md"] = markdown_cell
-    env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}".rstrip("0").rstrip(".")
-    env.filters["pct"] = lambda v: f"{v:.0%}"
+    env.filters["md"] = markdown_cell  # num and pct come with every template environment (render/pages.py)
     return env
 
 

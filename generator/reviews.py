@@ -47,15 +47,15 @@ class ReviewError(HandbookError):
 def review(file: str, data: dict) -> Review:
     """The model of a schema-valid review file (sealed or open)."""
     content = None if "sealed" in data else content_from(data)
-    return Review(data["reviewer"], data["packet"], data["date"], file, content, data.get("sealed"))
+    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content, armored=data.get("sealed"))
 
 
 def content_from(data: dict) -> ReviewContent:
     return ReviewContent(
-        tuple(DimensionRating(dim, r["rating"], r.get("note")) for dim, r in data["ratings"].items()),
-        tuple(CriterionJudgement(c["criterion"], c["judgement"] == "met", tuple(c.get("convincing", ())),
-                                 tuple(c.get("unconvincing", ())), c.get("note")) for c in data.get("criteria", ())),
-        tuple(Counterexample(c["description"], c.get("criterion")) for c in data.get("counterexamples", ())))
+        ratings=tuple(DimensionRating(dimension=dim, rating=r["rating"], note=r.get("note")) for dim, r in data["ratings"].items()),
+        criteria=tuple(CriterionJudgement(criterion=c["criterion"], met=c["judgement"] == "met", convincing=tuple(c.get("convincing", ())),
+                                 unconvincing=tuple(c.get("unconvincing", ())), note=c.get("note")) for c in data.get("criteria", ())),
+        counterexamples=tuple(Counterexample(description=c["description"], criterion=c.get("criterion")) for c in data.get("counterexamples", ())))
 
 
 def attach_reviews(packets: tuple[Packet, ...], reviews: Iterable[Review]) -> tuple[Packet, ...]:

@@ -17,18 +17,14 @@ from .model import Dimension, Handbook, Level, Metric, Packet, checked
 from .reviews import review_rules
 from .versions import parse_version
 
-Rule = Callable[[Handbook], Iterator[Diagnostic]]
+Rule = Callable[[Handbook, date], Iterable[Diagnostic]]  # every rule: the model and the day
 WEIGHT_TOLERANCE = 1e-6
 
 
 def check_all(handbook: Handbook, today: date) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for rule in RULES:
-        found.extend(rule(handbook))
-    found.extend(review_dates(handbook, today))
-    found.extend(packet_dates(handbook, today))
-    found.extend(empty_handbook(handbook))
-    found.extend(review_rules(handbook))
+        found.extend(rule(handbook, today))
     return found
 
 
@@ -494,5 +490,17 @@ def _days(count: int) -> str:
     return f"{count} day{'s' if count != 1 else ''}"
 
 
-RULES: tuple[Rule, ...] = (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks,
-                           dimension_references, metric_principles, composite_rules, packet_rules, example_page_names)
+def _any_day(rule: Callable[[Handbook], Iterable[Diagnostic]]) -> Rule:
+    """A rule that does not depend on the day, with the one signature every rule has."""
+    def dated(hb: Handbook, today: date) -> Iterable[Diagnostic]:
+        return rule(hb)
+
+    dated.__name__ = dated.__qualname__ = rule.__name__
+    return dated
+
+
+RULES: tuple[Rule, ...] = (
+    *map(_any_day, (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks, dimension_references,
+                    metric_principles, composite_rules, packet_rules, example_page_names)),
+    review_dates, packet_dates, _any_day(empty_handbook), _any_day(review_rules),
+)

@@ -133,3 +133,81 @@ def test_mypy_reports_no_error():
     result = subprocess.run([sys.executable, "-m", "mypy", "generator"], cwd=REPO, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("alias,schema,pointer", [
+    ("MetricStatus", "metric", ("properties", "governance", "properties", "status")),
+    ("Cadence", "metric", ("properties", "governance", "properties", "review_cadence")),
+    ("DecisionStatus", "packet", ("properties", "decision", "properties", "status")),
+    ("AppealStatus", "packet", ("properties", "appeal", "properties", "status")),
+    ("Visibility", "packet", ("properties", "visibility")),
+])
+def test_status_literals_match_the_schemas(alias, schema, pointer):
+    import json
+    import typing
+
+    from generator import model
+
+    node = json.loads((REPO / "generator" / "schemas" / f"{schema}.schema.json").read_text("utf-8"))
+    for part in pointer:
+        node = node[part]
+    assert set(typing.get_args(getattr(model, alias))) == set(node["enum"])
+
+
+def test_model_dataclasses_are_keyword_only():
+    import dataclasses
+
+    from generator import model
+
+    classes = [c for c in vars(model).values()
+               if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__]
+    assert len(classes) > 30
+    positional = [c.__name__ for c in classes if any(not f.kw_only for f in dataclasses.fields(c))]
+    assert not positional
+
+
+@pytest.mark.parametrize("value,digits,shown", [
+    (10, 0, "10"), (100, 0, "100"), (10.0, 0, "10"), (1200, 2, "1200"), (10, 2, "10"), (2.50, 2, "2.5"),
+    (3.14159, 2, "3.14"), (0.0, 1, "0"), (-20, 0, "-20"), (None, 2, "–"), (0.105, 1, "0.1"),
+])
+def test_num_keeps_the_zeros_of_whole_numbers(value, digits, shown):
+    from generator.render.pages import num
+
+    assert num(value, digits) == shown
+
+
+@pytest.mark.parametrize("build", ["pages", "reports"])
+def test_pages_and_reports_share_one_num_filter(build, tmp_path):
+    from generator.render.pages import environment, num
+    from generator.reports import report_environment
+
+    env = environment(tmp_path, frozenset({"https"})) if build == "pages" else report_environment(tmp_path)
+    assert env.filters["num"] is num
+    assert env.from_string("{{ 10 | num(0) }} {{ 0.5 | pct }}").render() == "10 50%"
+
+
+def test_every_rule_is_registered_with_one_signature():
+    import inspect
+
+    from generator import rules
+
+    names = {r.__name__ for r in rules.RULES}
+    assert {"empty_handbook", "review_dates", "packet_dates", "review_rules", "unique_ids"} <= names
+    for rule in rules.RULES:
+        assert list(inspect.signature(rule).parameters) == ["hb", "today"], rule.__name__
+
+
+@pytest.mark.parametrize("broken", ["{{ name | no_such_filter }}", "{% if %}", "{{ name.missing.deeper }}"])
+def test_init_template_errors_name_file_and_line(tmp_path, monkeypatch, broken):
+    import shutil
+
+    from generator import starter
+
+    shipped = tmp_path / "templates"
+    shutil.copytree(starter.PACKAGE_TEMPLATES / "init", shipped / "init")
+    first = starter.FILES[0][1]
+    (shipped / "init" / first).write_text("line one\n" + broken + "\n", "utf-8")
+    monkeypatch.setattr(starter, "PACKAGE_TEMPLATES", shipped)
+    with pytest.raises(errors.TemplateError) as raised:
+        starter.plan_init("Acme", TODAY)
+    assert str(raised.value).startswith(f"{first}:2: template error") or ":2: template error" in str(raised.value)
