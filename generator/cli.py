@@ -14,7 +14,7 @@ from . import __version__
 from .errors import GitError, HandbookError, ValidationFailed
 from .model import CheckedHandbook, Packet
 from .publish import ENGINES
-from .report_formats import FORMATS, render
+from .report.validation import FORMATS, render
 from .repository import find_root
 from .workspace import Workspace
 
@@ -67,7 +67,7 @@ def _fail(message: str) -> NoReturn:
 
 def _emit(root: Path, name: str, fmt: str, value: Any, **context: Any) -> None:
     """A report as JSON, or through its text or Markdown template in site_config/templates/reports/."""
-    from .reports import render_report, to_json
+    from .report.commands import render_report, to_json
 
     if fmt == "json":
         click.echo(to_json(value))
@@ -256,7 +256,7 @@ def comment_body(root: Path, base: str, today: date) -> str:
     first), and the semantic diff of the criteria when they changed."""
     from .ci_comment import MARKER
     from .readiness import readiness as build_report
-    from .reports import render_report
+    from .report.commands import render_report
     from .semantic_diff import diff_handbooks
 
     packets, criteria_changed = Workspace(root, today).changed_since(base)
@@ -617,7 +617,7 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
 def lint(fmt: str, root: Path | None, today: str | None) -> None:
     """What this handbook has not written yet (optional parts left out): information, never an error."""
     from .completeness import completeness
-    from .reports import to_json
+    from .report.commands import to_json
 
     gaps = completeness(_space(root, today, packets=False).handbook)
     if fmt == "json":

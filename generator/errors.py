@@ -31,7 +31,7 @@ class ValidationFailed(HandbookError):
         self.report = report
 
     def show(self, file: IO[Any] | None = None) -> None:
-        from .report_formats import render
+        from .report.validation import render
 
         click.echo(render(self.report, "text"), err=True)
         super().show(file)
@@ -46,7 +46,7 @@ class BuildError(HandbookError):
 
     def show(self, file: IO[Any] | None = None) -> None:
         if self.report is not None:
-            from .report_formats import render
+            from .report.validation import render
 
             click.echo(render(self.report, "text"), err=True)
         super().show(file)

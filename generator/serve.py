@@ -16,7 +16,7 @@ from typing import Callable
 from .publish import ENGINE_ENV, BuildError, engine_command, prepare_sources
 from .render.pages import template_environment
 from .render.text import plain
-from .report_formats import render
+from .report.validation import render
 from .workspace import Workspace
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")

@@ -93,12 +93,12 @@ def test_history_loads_revisions_without_rules(repo, monkeypatch):
 
 def _error_classes() -> list[type]:
     import generator.ci_comment, generator.codeowners, generator.packets_repo, generator.release  # noqa: E401
-    import generator.render.config, generator.render.plan, generator.reports, generator.reviews  # noqa: E401
+    import generator.render.config, generator.render.plan, generator.report.commands, generator.reviews  # noqa: E401
     import generator.scaffold, generator.site_folder, generator.starter  # noqa: E401
     return [generator.ci_comment.CommentError, generator.codeowners.CodeownersError,
             generator.packets_repo.PacketsRepoError, generator.release.ReleaseError,
             generator.render.config.ConfigError, generator.render.plan.PlanError,
-            generator.reports.ReportTemplateError, generator.reviews.ReviewError, generator.scaffold.ScaffoldError,
+            generator.report.commands.ReportTemplateError, generator.reviews.ReviewError, generator.scaffold.ScaffoldError,
             generator.site_folder.SiteFolderError, generator.starter.InitError, errors.GitError,
             errors.BuildError, errors.ValidationFailed]
 
@@ -179,7 +179,7 @@ def test_num_keeps_the_zeros_of_whole_numbers(value, digits, shown):
 @pytest.mark.parametrize("build", ["pages", "reports"])
 def test_pages_and_reports_share_one_num_filter(build, tmp_path):
     from generator.render.pages import environment, num
-    from generator.reports import report_environment
+    from generator.report.commands import report_environment
 
     env = environment(tmp_path, frozenset({"https"})) if build == "pages" else report_environment(tmp_path)
     assert env.filters["num"] is num
@@ -211,3 +211,13 @@ def test_init_template_errors_name_file_and_line(tmp_path, monkeypatch, broken):
     with pytest.raises(errors.TemplateError) as raised:
         starter.plan_init("Acme", TODAY)
     assert str(raised.value).startswith(f"{first}:2: template error") or ":2: template error" in str(raised.value)
+
+
+def test_readme_map_names_only_modules_that_exist():
+    import re
+
+    text = (REPO / "README.md").read_text("utf-8")
+    section = text[text.index("## Where things live"):text.index("## Starting a handbook")]
+    named = set(re.findall(r"`([a-z_/]+\.py)`", section))
+    assert {"workspace.py", "errors.py", "report/validation.py"} <= named
+    assert not [n for n in named if not (REPO / "generator" / n).is_file()]
