@@ -18,6 +18,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	./scripts/ensure-browser
+	$(BIN)/python -m mypy generator
 	$(BIN)/python -m pytest
 
 $(STAMP): pyproject.toml constraints.txt

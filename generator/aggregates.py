@@ -210,15 +210,3 @@ def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
     temporary.replace(path)
     return added
-
-
-def site_aggregates(root: Path, handbook, today: date, include_private: bool,
-                    packets_root: Path | None = None) -> Aggregates | None:
-    """What the Process health page shows. The public build reads only the committed, schema-checked
-    file (it never reads packets); an internal build computes the same protected figures live."""
-    if include_private:
-        from .history import submission_dates
-        from .process_health import process_health
-
-        return process_health(handbook, submission_dates(packets_root or root), today)
-    return read_published(root)

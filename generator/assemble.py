@@ -73,86 +73,86 @@ def _declared_ids(declared: Iterable[tuple[str, Any]]) -> Iterable[tuple[str, st
 
 
 def _owner(data: dict) -> Owner:
-    return Owner(data["group"], data["contact"])
+    return Owner(group=data["group"], contact=data["contact"])
 
 
 def _governance(data: dict) -> Governance:
-    return Governance(data["last_reviewed"], data.get("review_cadence"), data.get("status", "active"))
+    return Governance(last_reviewed=data["last_reviewed"], review_cadence=data.get("review_cadence"), status=data.get("status", "active"))
 
 
 def dimension(file: str, d: dict) -> Dimension:
     criteria = tuple(
-        Criterion(c["id"], c["text"], tuple(c.get("examples", ())), d["id"], level, file, index, c.get("raises"),
-                  c.get("external_id"))
+        Criterion(id=c["id"], text=c["text"], examples=tuple(c.get("examples", ())), dimension=d["id"], level=level, file=file, index=index, raises=c.get("raises"),
+                  external_id=c.get("external_id"))
         for level, items in d["expectations"].items()
         for index, c in enumerate(items)
     )
-    anchors = tuple(RatingAnchor(a["score"], a["label"], a["meaning"]) for a in d.get("rating_anchors", ()))
-    return Dimension(d["id"], d["name"], d["order"], d.get("group"), _owner(d["owner"]), d["summary"],
-                     tuple(d.get("signals", ())), tuple(sorted(anchors, key=lambda a: a.score)), criteria,
-                     tuple(d.get("anti_gaming", ())), _governance(d["governance"]), file)
+    anchors = tuple(RatingAnchor(score=a["score"], label=a["label"], meaning=a["meaning"]) for a in d.get("rating_anchors", ()))
+    return Dimension(id=d["id"], name=d["name"], order=d["order"], group=d.get("group"), owner=_owner(d["owner"]), summary=d["summary"],
+                     signals=tuple(d.get("signals", ())), rating_anchors=tuple(sorted(anchors, key=lambda a: a.score)), criteria=criteria,
+                     anti_gaming=tuple(d.get("anti_gaming", ())), governance=_governance(d["governance"]), file=file)
 
 
 def metric(file: str, d: dict) -> Metric:
     calc = d["calculation"]
     bench = d.get("benchmark") or {}
     return Metric(
-        d["id"], d["name"], d.get("group"), d["subject"], d.get("dora", False), d.get("unit"), d["purpose"],
-        Calculation(calc["formula"], calc["aggregation"], calc["window"], tuple(calc["data_sources"]),
-                    tuple(calc.get("exclusions", ()))),
-        tuple(d["limitations"]), tuple(Guardrail(g["risk"], g["guardrail"]) for g in d["anti_gaming"]),
-        _owner(d["owner"]), _governance(d["governance"]), bench.get("source"),
-        tuple(BenchmarkBand(b["label"], b["range"]) for b in bench.get("bands", ())), file,
-        tuple(HarmReview(r["date"], tuple(r["participants"]), r["outcome"],
-                         tuple(Harm(h["kind"], h["description"]) for h in r["harms_found"]), tuple(r["actions"]))
+        id=d["id"], name=d["name"], group=d.get("group"), subject=d["subject"], dora=d.get("dora", False), unit=d.get("unit"), purpose=d["purpose"],
+        calculation=Calculation(formula=calc["formula"], aggregation=calc["aggregation"], window=calc["window"], data_sources=tuple(calc["data_sources"]),
+                    exclusions=tuple(calc.get("exclusions", ()))),
+        limitations=tuple(d["limitations"]), anti_gaming=tuple(Guardrail(risk=g["risk"], guardrail=g["guardrail"]) for g in d["anti_gaming"]),
+        owner=_owner(d["owner"]), governance=_governance(d["governance"]), benchmark_source=bench.get("source"),
+        benchmark_bands=tuple(BenchmarkBand(label=b["label"], range=b["range"]) for b in bench.get("bands", ())), file=file,
+        harm_reviews=tuple(HarmReview(date=r["date"], participants=tuple(r["participants"]), outcome=r["outcome"],
+                         harms_found=tuple(Harm(kind=h["kind"], description=h["description"]) for h in r["harms_found"]), actions=tuple(r["actions"]))
               for r in d.get("harm_reviews", ())))
 
 
 def composite(file: str, d: dict) -> Composite:
     return Composite(
-        d["advisory"], d["scale"]["min"], d["scale"]["max"],
-        tuple(Component(c["dimension"], c["weight"]) for c in d["components"]),
-        tuple(Gate(g["dimension"], g["below"], g["cap"], g["reason"]) for g in d.get("gates", ())),
-        d["minimum_coverage"], d["explanation"], file)
+        advisory=d["advisory"], scale_min=d["scale"]["min"], scale_max=d["scale"]["max"],
+        components=tuple(Component(dimension=c["dimension"], weight=c["weight"]) for c in d["components"]),
+        gates=tuple(Gate(dimension=g["dimension"], below=g["below"], cap=g["cap"], reason=g["reason"]) for g in d.get("gates", ())),
+        minimum_coverage=d["minimum_coverage"], explanation=d["explanation"], file=file)
 
 
 def level(file: str, d: dict) -> Level:
     t, r = d.get("typical_time_in_level"), d.get("readiness")
-    return Level(d["id"], d["title"], d["summary"], file, d.get("scope"), d.get("complexity"), d.get("consistency"),
-                 TimeInLevel(t["min_months"], t.get("max_months"), t.get("note")) if t else None,
-                 Readiness(tuple(r.get("convincing", ())), tuple(r.get("disqualifying", ())),
-                           tuple(r.get("sustained_growth", ()))) if r else None)
+    return Level(id=d["id"], title=d["title"], summary=d["summary"], file=file, scope=d.get("scope"), complexity=d.get("complexity"), consistency=d.get("consistency"),
+                 time_in_level=TimeInLevel(min_months=t["min_months"], max_months=t.get("max_months"), note=t.get("note")) if t else None,
+                 readiness=Readiness(convincing=tuple(r.get("convincing", ())), disqualifying=tuple(r.get("disqualifying", ())),
+                           sustained_growth=tuple(r.get("sustained_growth", ()))) if r else None)
 
 
 def packet(file: str, d: dict) -> Packet:
     evidence = tuple(
-        Evidence(e["id"], e["title"], e["kind"], e.get("link"), e["date"], e["role"], tuple(e["criteria"]),
-                 e["impact"], e.get("invisible_work", False), index)
+        Evidence(id=e["id"], title=e["title"], kind=e["kind"], link=e.get("link"), date=e["date"], role=e["role"], criteria=tuple(e["criteria"]),
+                 impact=e["impact"], invisible_work=e.get("invisible_work", False), index=index)
         for index, e in enumerate(d["evidence"]))
     tc = d.get("team_context")
-    team = TeamContext(tc["team"], tc["period"], tuple(MetricSnapshot(m["metric"], m["value"], m.get("note"))
+    team = TeamContext(team=tc["team"], period=tc["period"], metrics=tuple(MetricSnapshot(metric=m["metric"], value=m["value"], note=m.get("note"))
                                                       for m in tc["metrics"])) if tc else None
-    assessments = tuple(Assessment(a["reviewer"], tuple(a["ratings"].items()), a.get("notes"))
+    assessments = tuple(Assessment(reviewer=a["reviewer"], ratings=tuple(a["ratings"].items()), notes=a.get("notes"))
                         for a in d.get("assessments", ()))
     dec, app = d["decision"], d.get("appeal")
-    return Packet(file.rsplit("/", 1)[-1].removesuffix(".yaml"), d["candidate"], d["visibility"], d["cycle"], d["criteria_version"],
-                  d["track"], d["current_level"], d["target_level"], d["summary"], evidence, team, assessments,
-                  Decision(dec["status"], dec.get("date"), dec.get("feedback")), file,
-                  Appeal(app["filed"], app["status"], app.get("decided")) if app else None)
+    return Packet(slug=file.rsplit("/", 1)[-1].removesuffix(".yaml"), candidate=d["candidate"], visibility=d["visibility"], cycle=d["cycle"], criteria_version=d["criteria_version"],
+                  track=d["track"], current_level=d["current_level"], target_level=d["target_level"], summary=d["summary"], evidence=evidence, team_context=team, assessments=assessments,
+                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback")), file=file,
+                  appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided")) if app else None)
 
 
 def settings(file: str, d: dict) -> Settings:
     org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d["review_process"]
     return Settings(
-        org["name"], org.get("handbook_url"), org.get("repository_url"), d["criteria_version"],
-        tuple(Track(t["id"], t["name"], t.get("summary"), tuple(t["levels"])) for t in d["tracks"]),
-        tuple(ReviewCycle(c["id"], c["name"], c["opens"], c["closes"]) for c in d["review_cycles"]),
-        gov["due_soon_days"], gov["default_cadence"]["metrics"], gov["default_cadence"]["dimensions"],
-        pub["packets"], tuple(pub.get("allowed_link_schemes", ("https",))),
-        _review_process(proc),
-        file, tuple(d.get("codeowners", {}).get("default", ())), tuple(d.get("codeowners", {}).get("packets", ())),
-        pub.get("minimum_group_size", 5),
-        dimension_groups=tuple(DimensionGroup(g["id"], g["name"], g.get("summary")) for g in d.get("dimension_groups", ())),
+        organisation=org["name"], handbook_url=org.get("handbook_url"), repository_url=org.get("repository_url"), criteria_version=d["criteria_version"],
+        tracks=tuple(Track(id=t["id"], name=t["name"], summary=t.get("summary"), levels=tuple(t["levels"])) for t in d["tracks"]),
+        review_cycles=tuple(ReviewCycle(id=c["id"], name=c["name"], opens=c["opens"], closes=c["closes"]) for c in d["review_cycles"]),
+        due_soon_days=gov["due_soon_days"], default_metric_cadence=gov["default_cadence"]["metrics"], default_dimension_cadence=gov["default_cadence"]["dimensions"],
+        publish_packets=pub["packets"], allowed_link_schemes=tuple(pub.get("allowed_link_schemes", ("https",))),
+        review_process=_review_process(proc),
+        file=file, default_owners=tuple(d.get("codeowners", {}).get("default", ())), packet_owners=tuple(d.get("codeowners", {}).get("packets", ())),
+        minimum_group_size=pub.get("minimum_group_size", 5),
+        dimension_groups=tuple(DimensionGroup(id=g["id"], name=g["name"], summary=g.get("summary")) for g in d.get("dimension_groups", ())),
         handbook_title=org.get("handbook_title"),
         round_counts_to=pub.get("round_counts_to", 1),
         acknowledge_private_packets=pub.get("acknowledge_private_packets", False),
@@ -161,11 +161,11 @@ def settings(file: str, d: dict) -> Settings:
 
 def _review_process(proc: dict) -> ReviewProcess:
     sealing = proc.get("sealing", {})
-    return ReviewProcess(proc["reviewers_per_packet"], proc["calibration"], proc["appeal"], tuple(proc["steps"]),
-                         sealing.get("enabled", False),
-                         tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
-                         sealing.get("decisions_keep_ratings", False), proc.get("conflict_bar"),
-                         tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))))
+    return ReviewProcess(reviewers_per_packet=proc["reviewers_per_packet"], calibration=proc["calibration"], appeal=proc["appeal"], steps=tuple(proc["steps"]),
+                         sealing=sealing.get("enabled", False),
+                         committee=tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
+                         decisions_keep_ratings=sealing.get("decisions_keep_ratings", False), conflict_bar=proc.get("conflict_bar"),
+                         evidence_without_link=tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,

@@ -46,7 +46,7 @@ class CriterionJudgements:
 class PacketCalibration:
     packet: Packet
     coverage: Coverage
-    score: CompositeScore
+    score: CompositeScore | None  # None: the handbook has no composite
     reviews_in: int
     reviews_expected: int
     reviewers: tuple[ReviewerRatings, ...]
@@ -88,9 +88,9 @@ def conflict_bar(hb: Handbook) -> float | None:
     return bar
 
 
-def conflict(packet: Packet, score: CompositeScore, bar: float | None) -> str | None:
+def conflict(packet: Packet, score: CompositeScore | None, bar: float | None) -> str | None:
     """Why the decision and the composite disagree, or None (no decision or no composite: nothing to compare)."""
-    if bar is None or not score.shown or score.final is None:
+    if bar is None or score is None or not score.shown or score.final is None:
         return None
     status = packet.decision.status
     if status == "promoted" and score.final < bar:

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from .errors import HandbookError
+
 MARKER = "<!-- handbook-readiness-report -->"
 GITHUB_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 GITLAB_LIMIT = 1_000_000
@@ -28,7 +30,7 @@ TIMEOUT = 20
 BOT_LOGIN = "github-actions[bot]"
 
 
-class CommentError(Exception):
+class CommentError(HandbookError):
     """The API refused or could not be reached: the message says which call and why."""
 
 

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import date
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
 
 import click
 
 from . import __version__
-from .report_formats import FORMATS, render
+from .errors import GitError, HandbookError, ValidationFailed
+from .model import CheckedHandbook, Packet
+from .publish import ENGINES
+from .report.validation import FORMATS, render
 from .repository import find_root
-from .safe_text import for_terminal
-from .validate import Report, validate_repository
+from .workspace import Workspace
 
-ENGINES = ("mkdocs", "zensical")
+if TYPE_CHECKING:
+    from .packets_repo import Workspace as PacketsPlace
 REPORT_FORMATS = ("text", "markdown", "json")
+F = TypeVar("F", bound=Callable[..., Any])
+Pairs = tuple[str, ...]  # repeated KEY=VALUE options
 
 
 def _today(value: str | None) -> date:
@@ -34,43 +38,41 @@ def _root(root: Path | None) -> Path:
     return root or find_root(Path.cwd())
 
 
-def _workspace(root: Path | None):
+def _place(root: Path | None) -> PacketsPlace:
     """The handbook and, inside a packets repository, the packets repository (packets.yaml)."""
-    from .packets_repo import PacketsRepoError, workspace
+    from .packets_repo import workspace
 
-    try:
-        return workspace(Path.cwd(), root)
-    except PacketsRepoError as problem:
-        _fail(str(problem))
+    return workspace(Path.cwd(), root)
+
+
+def _space(root: Path | None, today: str | None, paths: list[Path] | None = None, cache: bool = False,
+           progress: bool = False, packets: bool = True) -> Workspace:
+    """The workspace a command runs in. With `packets`, a packets repository (packets.yaml) is
+    found from the working directory or --root; otherwise the nearest handbook is."""
+    from .cache import ResultCache
+
+    if packets:
+        place = _place(root)
+        handbook_root, packets_root = place.handbook_root, place.packets_root
+    else:
+        handbook_root, packets_root = _root(root), None
+    return Workspace(handbook_root, _today(today), packets_root, ResultCache() if cache else None,
+                     tuple(paths) if paths is not None else None,
+                     progress=_progress if progress else None, warn=_progress if progress else None)
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {for_terminal(message)}", err=True)
-    sys.exit(1)
-
-
-def _valid(root: Path, today: date | None = None, paths: list[Path] | None = None,
-           packets_root: Path | None = None) -> Report:
-    """The validated repository; prints the problems and exits 1 when there are errors."""
-    report = validate_repository(root, paths, today, packets_root=packets_root)
-    if report.errors:
-        click.echo(render(report, "text"), err=True)
-        _fail("validation failed; fix the errors above first")
-    return report
+    raise HandbookError(message)
 
 
 def _emit(root: Path, name: str, fmt: str, value: Any, **context: Any) -> None:
     """A report as JSON, or through its text or Markdown template in site_config/templates/reports/."""
-    from .reports import ReportTemplateError, render_report, to_json
+    from .report.commands import render_report, to_json
 
     if fmt == "json":
         click.echo(to_json(value))
         return
-    try:
-        text = render_report(root / "site_config" / "templates", name, fmt, **context)
-    except ReportTemplateError as problem:
-        _fail(str(problem))
-    click.echo(text, nl=False)
+    click.echo(render_report(root / "site_config" / "templates", name, fmt, **context), nl=False)
 
 
 def _progress(message: str) -> None:
@@ -85,7 +87,7 @@ engine_option = click.option("--engine", type=click.Choice(ENGINES), default="mk
                              help="Site engine. Zensical, Material's successor, is an extra: pip install '.[zensical]'.")
 
 
-def format_option(choices: tuple[str, ...] = REPORT_FORMATS):
+def format_option(choices: tuple[str, ...] = REPORT_FORMATS) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default="text", show_default=True)
 
 
@@ -110,17 +112,11 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, ro
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
     """
-    from .cache import ResultCache
-    from .history import explain_outdated_packets
-
-    space = _workspace(root)
-    root = space.handbook_root
-    cache = None if no_cache else ResultCache()
-    report = validate_repository(root, list(paths) if paths else None, _today(today), cache=cache,
-                                 progress=_progress, packets_root=space.packets_root)
-    report = explain_outdated_packets(root, report)
+    space = _space(root, today, list(paths) if paths else None, cache=not no_cache, progress=True)
+    report = space.explained_report
     click.echo(render(report, fmt))
-    sys.exit(1 if report.failed(strict) else 0)
+    if report.failed(strict):
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
@@ -136,23 +132,15 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 
     Nothing is written when validation fails, and a failed build leaves the previous site untouched.
     """
-    from .publish import BuildError
     from .publish import build as build_site
 
-    space = _workspace(root)
-    if space.separate and not include_private:
+    space = _space(root, today, cache=True, progress=True)
+    if space.packets_root is not None and not include_private:
         _fail("this is a packets repository: `handbook build --include-private` builds its internal site; the "
               "public handbook is built in the handbook repository, which never reads packets")
-    root = space.handbook_root
     site_dir = site_dir or space.data_root / ("site-internal" if include_private else "site")
-    try:
-        result = build_site(root, site_dir, _today(today), include_private, progress=_progress, engine=engine,
-                            packets_root=space.packets_root)
-    except BuildError as failure:
-        if failure.report is not None:
-            click.echo(render(failure.report, "text"), err=True)
-        click.echo(f"error: {failure}", err=True)
-        sys.exit(failure.exit_code)  # 2 for a site folder the build must not replace
+    # a BuildError prints the validation report when that is why; exit 2 for a site folder it must not replace
+    result = build_site(space, site_dir, include_private, progress=_progress, engine=engine)
     warnings = len(result.report.warnings)
     click.echo(f"Built {result.pages} pages into {result.site_dir}"
                + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))
@@ -167,14 +155,15 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 def serve(address: str, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
     """Live preview: editing YAML under rubrics/, levels/, packets/ or a template regenerates the
     pages and reloads the browser."""
-    from .publish import BuildError, require_engine
+    from .cache import ResultCache
+    from .publish import require_engine
     from .serve import serve as run_server
 
-    try:
-        require_engine(engine)
-    except BuildError as problem:
-        _fail(str(problem))
-    sys.exit(run_server(_root(root), address, _today(today), include_private, click.echo, engine=engine))
+    require_engine(engine)
+    space = Workspace(_root(root), _today(today), cache=ResultCache(), warn=click.echo)
+    status = run_server(space, address, include_private, click.echo, engine=engine)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 @main.command()
@@ -187,23 +176,22 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
     that cites nothing, invisible work, the composite with its breakdown, and reviewer spread."""
     from .readiness import readiness as build_report
 
-    space = _workspace(root)
-    root = space.handbook_root
-    report = validate_repository(root, [packet], _today(today), packets_root=space.packets_root)
+    space = _space(root, today, [packet])
+    report = space.report
     try:
         relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
     except ValueError:
         raise click.BadParameter(f"{packet} is not inside {space.data_root}", param_hint="PACKET") from None
-    found = next((p for p in report.handbook.packets if p.file == relative), None)
+    found = space.packet(relative)
     if found is None:
         if not relative.startswith("packets/"):
             raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
         click.echo(render(report, "text"), err=True)  # it could not be read at all: its problems are the report
         _fail(f"{relative} could not be read, so there is no readiness report yet; fix the problems above")
     result = build_report(report.handbook, found, tuple(d for d in report.diagnostics if d.file == relative))
-    _emit(root, "readiness", fmt, result, report=result)
+    _emit(space.root, "readiness", fmt, result, report=result)
     if report.errors:
-        sys.exit(1)  # the report was printed: errors first, then what could still be computed
+        raise click.exceptions.Exit(1)  # the report was printed: errors first, then what could still be computed
 
 
 @main.group()
@@ -221,21 +209,13 @@ def new() -> None:
 def new_packet(candidate: str, target: str, current: str | None, cycle: str | None, root: Path | None,
                today: str | None) -> None:
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
-    from .scaffold import ScaffoldError, plan_packet, write_new
+    from .scaffold import plan_packet, write_new
 
-    space = _workspace(root)
-    root = space.handbook_root
-    report = validate_repository(root, today=_today(today), packets_root=space.packets_root)
-    if report.handbook.settings is None:
-        click.echo(render(report, "text"), err=True)
-        _fail("site settings are missing or invalid")
-    try:
-        packet = plan_packet(report.handbook, root, candidate, target, cycle, current, _today(today))
-        if space.separate:
-            packet = replace(packet, path=space.data_root / packet.relative)
-        write_new(packet)
-    except ScaffoldError as problem:
-        _fail(str(problem))
+    space = _space(root, today)
+    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today)
+    if space.packets_root is not None:
+        packet = replace(packet, path=space.data_root / packet.relative)
+    write_new(packet)
     click.echo(f"Created {packet.relative}")
     click.echo(f"Next: fill in the evidence, then run `handbook readiness {packet.relative}`.")
 
@@ -253,63 +233,43 @@ def diff(base: str | None, head: str | None, fmt: str, check: bool, root: Path |
     Default BASE: the merge-base with main. Default HEAD: the working tree. Suggests the criteria
     version bump (major: new or raised expectation; minor: clarification or removal; patch: wording).
     """
-    from .history import GitError, default_base, is_repository, load_revision, load_working_tree
     from .semantic_diff import diff_handbooks
 
-    root = _root(root)
-    if not is_repository(root):
-        raise click.UsageError(f"{root} is not inside a git repository")
+    space = Workspace(_root(root), date.today())
+    if not space.in_git:
+        raise click.UsageError(f"{space.root} is not inside a git repository")
     try:
-        base = base or default_base(root)
-        before = load_revision(root, base)
-        after = load_revision(root, head) if head else load_working_tree(root)
+        base = base or space.default_base()
+        before = space.at_revision(base)
+        after = space.at_revision(head)
     except GitError as problem:
         raise click.UsageError(f"git: {problem}") from None
     result = diff_handbooks(before, after)
-    _emit(root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
+    _emit(space.root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
     if check and not result.version_bumped_enough:
         _fail(f"criteria_version {result.head_version} is not enough for this change: it needs a {result.bump} bump "
               f"from {result.base_version}, to at least {result.suggested_version} (site_config/handbook.yaml)")
-
-
-def _changed(root: Path, base: str) -> tuple[list[str], bool]:
-    """Packets the change adds or modifies (a changed review file counts for its packet), and whether
-    the criteria (rubrics, levels, settings) changed."""
-    from .history import git_bytes
-
-    raw = git_bytes(root, "diff", "-z", "--name-only", "--diff-filter=AM", base, "HEAD", "--", "packets")
-    packets: list[str] = []
-    for name in (os.fsdecode(n) for n in raw.split(b"\0") if n):
-        if not name.endswith(".yaml"):
-            continue
-        folder, _, _ = name.rpartition("/")
-        packet = folder.removesuffix(".reviews") + ".yaml" if folder.endswith(".reviews") else name
-        if packet not in packets and (root / packet).is_file():
-            packets.append(packet)
-    criteria = git_bytes(root, "diff", "--name-only", base, "HEAD", "--", "rubrics", "levels",
-                         "site_config/handbook.yaml").strip()
-    return packets, bool(criteria)
 
 
 def comment_body(root: Path, base: str, today: date) -> str:
     """The pull request's report: validation totals, each changed packet's readiness (its problems
     first), and the semantic diff of the criteria when they changed."""
     from .ci_comment import MARKER
-    from .history import load_revision, load_working_tree
     from .readiness import readiness as build_report
-    from .reports import render_report
+    from .report.commands import render_report
     from .semantic_diff import diff_handbooks
 
-    packets, criteria_changed = _changed(root, base)
-    report = validate_repository(root, [root / p for p in packets] if packets else None, today)
+    packets, criteria_changed = Workspace(root, today).changed_since(base)
+    space = Workspace(root, today, only=tuple(root / p for p in packets) if packets else None)
+    report = space.report
     entries = []
     for file in packets:
-        found = next((p for p in report.handbook.packets if p.file == file), None)
+        found = space.packet(file)
         problems = tuple(d for d in report.diagnostics if d.file == file)
         entries.append({"file": file, "problems": problems,
                         "report": build_report(report.handbook, found, problems) if found else None})
-    diff = diff_handbooks(load_revision(root, base), load_working_tree(root)) if criteria_changed else None
-    return render_report(root / "site_config" / "templates", "comment", "markdown", marker=MARKER,
+    diff = diff_handbooks(space.at_revision(base), space.at_revision(None)) if criteria_changed else None
+    return render_report(space.templates, "comment", "markdown", marker=MARKER,
                          packets=entries, diff=diff, base_label=base[:10], head_label="this change",
                          errors=len(report.errors), warnings=len(report.warnings), files=report.files_checked)
 
@@ -329,13 +289,12 @@ def comment(platform: str, base: str | None, output: Path | None, dry_run: bool,
     variables; on a fork, or without a token, the report goes to the job summary or log instead.
     A packet with errors still gets its report: the errors come first."""
     from .ci_comment import POSTERS, CommentError
-    from .history import GitError, default_base, is_repository
 
-    root = _root(root)
-    if not is_repository(root):
-        raise click.UsageError(f"{root} is not inside a git repository")
+    space = _space(root, today, packets=False)
+    if not space.in_git:
+        raise click.UsageError(f"{space.root} is not inside a git repository")
     try:
-        body = comment_body(root, base or default_base(root), _today(today))
+        body = comment_body(space.root, base or space.default_base(), space.today)
     except GitError as problem:
         raise click.UsageError(f"git: {problem}") from None
     if output is not None:
@@ -362,9 +321,9 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
     """Every metric and dimension with owner, cadence, last and next review, and status."""
     from .governance import governance_report
 
-    root = _root(root)
-    result = governance_report(_valid(root, _today(today)).handbook, _today(today))
-    _emit(root, "governance", fmt, result, report=result)
+    space = _space(root, today, packets=False)
+    result = governance_report(space.handbook, space.today)
+    _emit(space.root, "governance", fmt, result, report=result)
     if strict and result.overdue:
         _fail(f"{len(result.overdue)} overdue: {', '.join(r.id for r in result.overdue)}")
 
@@ -379,22 +338,19 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -> None:
     """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
     from .aggregates import write_export
-    from .history import submission_dates
-    from .process_health import process_health
 
-    space = _workspace(root)
-    day = _today(today)
-    report = _valid(space.handbook_root, day, packets_root=space.packets_root)
-    health = process_health(report.handbook, submission_dates(space.data_root), day)
+    space = _space(root, today)
+    health = space.site_aggregates(include_private=True)
+    assert health is not None  # computed live from the packets, never read from a file
     if export is not None:
         try:
-            added = write_export(export, health, day)
+            added = write_export(export, health, space.today)
         except (ValueError, OSError) as problem:
             _fail(f"cannot export to {export}: {problem}")
         click.echo(f"Wrote {export}: {len(added)} newly closed cycle(s) added"
                    + (f" ({', '.join(added)})" if added else "") + "; cycles published before keep their figures.")
         return
-    _emit(space.handbook_root, "stats", fmt, health, health=health)
+    _emit(space.root, "stats", fmt, health, health=health)
 
 
 @main.command()
@@ -403,15 +359,12 @@ def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -
 def release(dry_run: bool, root: Path | None) -> None:
     """Tag HEAD criteria-v<version> (the version in site settings), refusing a bump smaller than the
     semantic diff since the previous version requires. Packets pinned to it are judged against it."""
-    from .release import ReleaseError, make_release, plan_release
+    from .release import make_release, plan_release
 
     root = _root(root)
-    try:
-        plan = plan_release(root)
-        if not dry_run:
-            make_release(root, plan)
-    except ReleaseError as problem:
-        _fail(str(problem))
+    plan = plan_release(root)
+    if not dry_run:
+        make_release(root, plan)
     since = (f" ({plan.diff.bump} change since {plan.previous}: {len(plan.diff.changes)} change(s))"
              if plan.diff else " (the first tagged version)")
     click.echo(f"{'Would tag' if dry_run else 'Tagged'} {plan.commit[:10]} as {plan.tag}{since}")
@@ -428,13 +381,11 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     """Move PACKET to the current criteria version, after showing its coverage before and after."""
     from .release import ReleaseError, plan_repin, repinned_text
 
-    space = _workspace(root)
-    report = _valid(space.handbook_root, _today(today), [packet], packets_root=space.packets_root)
-    relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
-    found = next((p for p in report.handbook.packets if p.file == relative), None)
-    if found is None:
-        raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
-    plan = plan_repin(report.handbook, found)
+    space = _space(root, today, [packet])
+    hb = space.handbook
+    found = _packet_in(space, packet)
+    relative = found.file
+    plan = plan_repin(hb, found)
     if plan.before_version == plan.after_version:
         click.echo(f"{relative} already pins the current criteria version {plan.after_version}")
         return
@@ -452,9 +403,9 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     click.echo(f"{relative} now pins {plan.after_version}")
 
 
-def _packet_in(report: Report, root: Path, packet: Path):
-    relative = packet.resolve().relative_to(root.resolve()).as_posix()
-    found = next((p for p in report.handbook.packets if p.file == relative), None)
+def _packet_in(space: Workspace, packet: Path) -> Packet:
+    relative = packet.resolve().relative_to(space.data_root.resolve()).as_posix()
+    found = space.packet(relative)
     if found is None:
         raise click.BadParameter(f"{packet} is not a packet (packets live under packets/)", param_hint="PACKET")
     return found
@@ -470,12 +421,12 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _review_body(root: Path, source: Path | None, ratings, notes, met, not_met, counterexamples,
-                 sealing: bool) -> dict:
+def _review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs, not_met: Pairs,
+                 counterexamples: Pairs, sealing: bool) -> dict[str, Any]:
     from .loader import load_file
     from .reviews import CONTENT_KEYS
 
-    body: dict = {}
+    body: dict[str, Any] = {}
     if source is not None:
         if sealing and source.resolve().is_relative_to(root.resolve()):
             _fail(f"{source} is inside the repository: keep your draft outside it, since it holds your review in "
@@ -493,7 +444,7 @@ def _review_body(root: Path, source: Path | None, ratings, notes, met, not_met, 
     for dim, value in _pairs(ratings, "--rating"):
         if not value.isdigit():
             raise click.BadParameter(f"rating '{value}' for {dim} is not a whole number", param_hint="--rating")
-        entry = table.get(dim) if isinstance(table.get(dim), dict) else {}
+        entry = table[dim] if isinstance(table.get(dim), dict) else {}
         table[dim] = {**entry, "rating": int(value)}
     for dim, text in _pairs(notes, "--note"):
         if dim not in table:
@@ -530,8 +481,8 @@ def _review_body(root: Path, source: Path | None, ratings, notes, met, not_met, 
 @click.option("--replace", "replace_existing", is_flag=True, help="Replace your earlier review of this packet.")
 @root_option
 @today_option
-def review(packet: Path, reviewer: str, source: Path | None, ratings, notes, met, not_met, counterexamples,
-           replace_existing: bool, root: Path | None, today: str | None) -> None:
+def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs,
+           not_met: Pairs, counterexamples: Pairs, replace_existing: bool, root: Path | None, today: str | None) -> None:
     """Write your assessment of PACKET as its own file beside it:
     packets/<cycle>/<slug>.reviews/<reviewer>.yaml, sealed to the committee when settings say so.
 
@@ -540,47 +491,43 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings, notes, met
     import re
 
     from .model import Review
-    from .reviews import ReviewError, check_document, content_from, content_problems, file_text, review_file, seal
+    from .reviews import check_document, content_from, content_problems, file_text, review_file, seal
     from .reviews import write_new as write_review
 
     root = _root(root)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", reviewer) or len(reviewer) > 64:
         raise click.BadParameter("use lowercase letters, digits and single hyphens, e.g. 'grace-hopper'",
                                  param_hint="--reviewer")
-    day = _today(today)
-    report = _valid(root, day, [packet])
-    found = _packet_in(report, root, packet)
-    process = report.handbook.settings.review_process
+    space = _space(root, today, [packet], packets=False)
+    day, hb = space.today, space.handbook
+    found = _packet_in(space, packet)
+    process = hb.settings.review_process
     body = _review_body(root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
     header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
     problems = check_document({**header, **body}, relative)
     if not problems:
-        problems = list(content_problems(report.handbook, found, Review(reviewer, found.slug, header["date"],
-                                                                        relative, content_from(body))))
+        problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
+                                                                        file=relative, content=content_from(body))))
     if problems:
         for d in problems:
             click.echo(f"{d.file}: {d.json_path}: {d.severity}: {d.message} [{d.code}]", err=True)
         _fail("the review was not written; fix the problems above")
-    try:
-        if process.sealing:
-            text = file_text(relative, header, armored=seal(body, (r for _, r in process.committee)))
-        else:
-            text = file_text(relative, header, body)
-        write_review(root / relative, text, replace_existing)
-    except ReviewError as problem:
-        _fail(str(problem))
+    if process.sealing:
+        text = file_text(relative, header, armored=seal(body, (r for _, r in process.committee)))
+    else:
+        text = file_text(relative, header, body)
+    write_review(space.root / relative, text, replace_existing)
     sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
     click.echo(f"Wrote {relative}{sealed}")
 
 
-def _opened(root: Path, report: Report, cycle: str, identity: Path | None):
+def _opened(hb: CheckedHandbook, cycle: str, identity: Path | None) -> CheckedHandbook:
     """The handbook with the cycle's sealed reviews opened in memory (never written)."""
     import dataclasses
 
-    from .reviews import ReviewError, open_packets, read_identities
+    from .reviews import open_packets, read_identities
 
-    hb = report.handbook
     if cycle not in hb.settings.cycle_ids:
         raise click.BadParameter(f"unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})",
                                  param_hint="CYCLE")
@@ -589,11 +536,8 @@ def _opened(root: Path, report: Report, cycle: str, identity: Path | None):
     if sealed and identity is None:
         _fail(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee member's age "
               "identity")
-    try:
-        identities = read_identities(identity) if identity else None
-        opened = {p.file: p for p in open_packets(hb, chosen, identities)}
-    except ReviewError as problem:
-        _fail(str(problem))
+    identities = read_identities(identity) if identity else None
+    opened = {p.file: p for p in open_packets(hb, chosen, identities)}
     return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
 
 
@@ -615,13 +559,12 @@ def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, ro
     counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory."""
     from .calibration import calibrate as build_view
 
-    root = _root(root)
-    report = _valid(root, _today(today))
-    if level is not None and report.handbook.level(level) is None:
+    space = _space(root, today, packets=False)
+    if level is not None and space.handbook.level(level) is None:
         raise click.BadParameter(f"unknown level '{level}'", param_hint="--level")
-    hb = _opened(root, report, cycle, identity)
+    hb = _opened(space.handbook, cycle, identity)
     view = build_view(hb, cycle, level)
-    _emit(root, "calibration", fmt, view, cal=view)
+    _emit(space.root, "calibration", fmt, view, cal=view)
 
 
 @main.command()
@@ -634,20 +577,20 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
     settings say decisions keep the ratings (review_process.sealing.decisions_keep_ratings)."""
     from .reviews import body_of, file_text
 
-    root = _root(root)
-    report = _valid(root, _today(today))
-    process = report.handbook.settings.review_process
+    space = _space(root, today, packets=False)
+    current = space.handbook
+    process = current.settings.review_process
     if not process.decisions_keep_ratings:
         _fail("the settings say decisions do not keep the ratings (review_process.sealing.decisions_keep_ratings "
               "is not true): the reviews stay sealed")
-    hb = _opened(root, report, cycle, identity)
+    hb = _opened(current, cycle, identity)
     chosen = [p for p in hb.packets if p.cycle == cycle]
-    originals = {r.file: r for p in report.handbook.packets if p.cycle == cycle for r in p.reviews}
+    originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
     texts = {r.file: file_text(r.file, {"reviewer": r.reviewer, "packet": r.packet, "date": r.date}, body_of(r.content))
-             for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed}
-    waiting = [p.file for p in report.handbook.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
+             for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content}
+    waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
-        (root / relative).write_text(text, "utf-8")
+        (space.root / relative).write_text(text, "utf-8")
         click.echo(f"Revealed {relative}")
     if not texts:
         click.echo(f"No sealed review of a decided packet in cycle {cycle}")
@@ -661,23 +604,10 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
 @today_option
 def codeowners(check: bool, root: Path | None, today: str | None) -> None:
     """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
-    from .codeowners import PATH, CodeownersError, render_codeowners
+    from .codeowners import check_or_write
 
-    root = _root(root)
-    try:
-        expected = render_codeowners(_valid(root, _today(today)).handbook)
-    except CodeownersError as problem:
-        _fail(str(problem))
-    target = root / PATH
-    current = target.read_text("utf-8") if target.is_file() else None
-    if check:
-        if current != expected:
-            _fail(f"{PATH} is out of date: run `handbook codeowners`")
-        click.echo(f"{PATH} is current")
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(expected, "utf-8")
-    click.echo(f"Wrote {PATH}")
+    space = _space(root, today, packets=False)
+    click.echo(check_or_write(space.root, space.handbook, check))
 
 
 @main.command()
@@ -687,9 +617,9 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
 def lint(fmt: str, root: Path | None, today: str | None) -> None:
     """What this handbook has not written yet (optional parts left out): information, never an error."""
     from .completeness import completeness
-    from .reports import to_json
+    from .report.commands import to_json
 
-    gaps = completeness(_valid(_root(root), _today(today)).handbook)
+    gaps = completeness(_space(root, today, packets=False).handbook)
     if fmt == "json":
         click.echo(to_json(gaps))
         return
@@ -730,26 +660,19 @@ def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: s
 
 
 def _init_handbook(directory: Path, name: str | None, owner: str | None, today: str | None) -> None:
-    from .starter import InitError, plan_init, write_init
+    from .starter import plan_init, write_init
 
     name = name or directory.resolve().name.replace("-", " ").replace("_", " ").title()
-    try:
-        write_init(directory, plan_init(name, _today(today), owner))
-    except InitError as problem:
-        _fail(str(problem))
+    write_init(directory, plan_init(name, _today(today), owner))
     click.echo(f"Created a handbook for {name} in {directory}")
     click.echo(f"Next: cd {directory} && handbook build")
 
 
 def _init_packets(directory: Path, handbook: str, ref: str | None) -> None:
-    from .packets_repo import PacketsRepoError
     from .packets_repo import init_packets as scaffold
 
     directory.mkdir(parents=True, exist_ok=True)
-    try:
-        written = scaffold(directory, handbook, ref)
-    except PacketsRepoError as problem:
-        _fail(str(problem))
+    written = scaffold(directory, handbook, ref)
     for name in written:
         click.echo(f"Created {(directory / name).as_posix()}")
     click.echo("Next: make it a private git repository readable only by the promotion committee, then "

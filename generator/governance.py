@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .model import Handbook
+from .model import CheckedHandbook, Dimension, Metric
 from .reviewdates import review_status
 
 
@@ -39,7 +39,7 @@ class GovernanceReport:
         return tuple(row for row in self.rows if row.status == "overdue")
 
 
-def governance_report(hb: Handbook, today: date) -> GovernanceReport:
+def governance_report(hb: CheckedHandbook, today: date) -> GovernanceReport:
     settings = hb.settings
     rows = []
     for metric in hb.metrics:
@@ -55,7 +55,8 @@ def governance_report(hb: Handbook, today: date) -> GovernanceReport:
     return GovernanceReport(today.isoformat(), settings.due_soon_days, tuple(rows))
 
 
-def _row(kind, item, cadence, today, due_soon, retired, harm) -> GovernanceRow:
+def _row(kind: str, item: Metric | Dimension, cadence: str, today: date, due_soon: int, retired: bool,
+         harm: str | None) -> GovernanceRow:
     status = review_status(item.governance.last_reviewed, cadence, today, due_soon, retired)
     return GovernanceRow(kind, item.id, item.name, item.owner.group, item.owner.contact, cadence,
                          item.governance.last_reviewed, status.next_due.isoformat(), status.status,

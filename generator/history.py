@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -11,16 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from .errors import GitError
 from .legacy import upgrade_tree
 from .model import Handbook
 from .semantic_diff import SemanticDiff, diff_handbooks
-from .validate import validate_repository
+from .validate import load
 
 TRACKED = ("rubrics", "levels", "site_config/handbook.yaml")
 
 
-class GitError(Exception):
-    pass
 
 
 def git(root: Path, *args: str) -> str:
@@ -75,7 +75,7 @@ def load_revision(root: Path, revision: str, warn: Warn | None = None) -> Handbo
                     warn(f"{name} at commit {commit[:10]} is not a regular file (a symbolic link?); "
                          f"the criteria history leaves it out")
             upgrade_tree(Path(folder))  # history written before the open model reads as it does now
-        return validate_repository(Path(folder)).handbook
+        return load(Path(folder), versions=False).handbook  # no rules, no clock: just the model
 
 
 def _extract(tar: tarfile.TarFile, folder: str) -> list[str]:
@@ -96,7 +96,7 @@ def _extract(tar: tarfile.TarFile, folder: str) -> list[str]:
 
 
 def load_working_tree(root: Path) -> Handbook:
-    return validate_repository(root).handbook
+    return load(root, versions=False).handbook
 
 
 @dataclass(frozen=True)
@@ -207,34 +207,18 @@ def submission_dates(root: Path) -> dict[str, date]:
     return dates
 
 
-def explain_outdated_packets(root: Path, report):
-    """Add to each 'version behind' warning what changed since for the packet's target level."""
-    from dataclasses import replace
-
-    from .validate import Report
-
-    if not any(d.code == "version-behind" for d in report.diagnostics):
-        return report
-    packets = {p.file: p for p in report.handbook.packets}
-    diffs: dict[str, SemanticDiff | None] = {}
-    updated = []
-    for diagnostic in report.diagnostics:
-        packet = packets.get(diagnostic.file)
-        if diagnostic.code == "version-behind" and packet:
-            pinned = report.handbook.pinned.get(packet.criteria_version)
-            if packet.criteria_version not in diffs:
-                diffs[packet.criteria_version] = diff_handbooks(pinned, report.handbook) if pinned else None
-            since = diffs[packet.criteria_version]
-            changes = since.for_level(packet.target_level) if since else None
-            judged = (f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` "
-                      "moves it)" if pinned else f"criteria {packet.criteria_version} are not in the handbook's "
-                      "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
-                      "it is checked against the current criteria")
-            message = f"{diagnostic.message}; {judged}"
-            if changes is not None:
-                listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
-                extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
-                message += f"; changed since for {packet.target_level}: {listed}{extra}"
-            diagnostic = replace(diagnostic, message=message)
-        updated.append(diagnostic)
-    return Report(report.files_checked, tuple(updated), report.handbook)
+def changed_since(root: Path, base: str) -> tuple[list[str], bool]:
+    """Packets the change adds or modifies (a changed review file counts for its packet), and whether
+    the criteria (rubrics, levels, settings) changed."""
+    raw = git_bytes(root, "diff", "-z", "--name-only", "--diff-filter=AM", base, "HEAD", "--", "packets")
+    packets: list[str] = []
+    for name in (os.fsdecode(n) for n in raw.split(b"\0") if n):
+        if not name.endswith(".yaml"):
+            continue
+        folder, _, _ = name.rpartition("/")
+        packet = folder.removesuffix(".reviews") + ".yaml" if folder.endswith(".reviews") else name
+        if packet not in packets and (root / packet).is_file():
+            packets.append(packet)
+    criteria = git_bytes(root, "diff", "--name-only", base, "HEAD", "--", "rubrics", "levels",
+                         "site_config/handbook.yaml").strip()
+    return packets, bool(criteria)

@@ -8,13 +8,14 @@ fixed layers. Applied only to a revision extracted into a temporary folder, neve
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 LAYERS = ("delivery", "reliability", "collaboration")
 
 
-def _load(path: Path):
+def _load(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError):

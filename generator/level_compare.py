@@ -23,14 +23,12 @@ def replaced(hb: Handbook, criterion: Criterion, before: dict[str, Criterion]) -
     """The criterion in `before` that `criterion` replaces, following `raises:` down through levels in
     between (a criterion raising one that itself raised one expected at the first level)."""
     seen = {criterion.id}
-    current = criterion
-    while current.raises and current.raises not in seen:
+    current: Criterion | None = criterion
+    while current is not None and current.raises and current.raises not in seen:
         if current.raises in before:
             return before[current.raises]
         seen.add(current.raises)
         current = hb.criterion(current.raises)
-        if current is None:
-            return None
     return None
 
 

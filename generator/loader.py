@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +52,23 @@ class Document:
     key_marks: dict[Pointer, tuple[int, int]] | None = field(repr=False, default=None)
     source: str | bytes | None = field(repr=False, default=None, compare=False)
 
-    def _marks(self) -> tuple[dict, dict]:
-        if self.node_marks is None:
-            builder = _Builder(self.path, positions=True)
-            source = self.source or ""
-            if isinstance(source, bytes):
-                source = source.decode("utf-8", errors="replace").removeprefix("\ufeff")
-            try:
-                builder.build(source)
-            except _Stop:
-                pass
-            object.__setattr__(self, "node_marks", builder.node_marks)
-            object.__setattr__(self, "key_marks", builder.key_marks)
-        return self.node_marks, self.key_marks
+    @cached_property
+    def _parsed_marks(self) -> tuple[dict[Pointer, tuple[int, int]], dict[Pointer, tuple[int, int]]]:
+        """Positions parsed again from the source, once (a cached property: the document stays frozen)."""
+        builder = _Builder(self.path, positions=True)
+        source = self.source or ""
+        if isinstance(source, bytes):
+            source = source.decode("utf-8", errors="replace").removeprefix("\ufeff")
+        try:
+            builder.build(source)
+        except _Stop:
+            pass
+        return builder.node_marks, builder.key_marks
+
+    def _marks(self) -> tuple[dict[Pointer, tuple[int, int]], dict[Pointer, tuple[int, int]]]:
+        if self.node_marks is not None and self.key_marks is not None:
+            return self.node_marks, self.key_marks
+        return self._parsed_marks
 
     def position(self, pointer: Pointer, *, on_key: bool = False) -> tuple[int, int]:
         """Where a node is (or its key, with `on_key`); else the nearest ancestor with a position."""
@@ -162,18 +166,18 @@ def _check_indentation(text: str, display: str) -> None:
 
 
 def _mark(event: Any) -> tuple[int, int]:
-    return event.start_mark.line + 1, event.start_mark.column + 1
+    return int(event.start_mark.line) + 1, int(event.start_mark.column) + 1
 
 
 class _Frame:
     __slots__ = ("container", "is_map", "pointer", "anchor", "key", "key_event", "seen")
 
     def __init__(self, container: dict | list, pointer: Pointer, anchor: str | None):
-        self.container = container
+        self.container: Any = container  # a dict or a list (is_map says which)
         self.is_map = isinstance(container, dict)
         self.pointer = pointer
         self.anchor = anchor
-        self.key: str | None = None
+        self.key: Any = None
         self.key_event: Any = None
         self.seen: dict[str, Any] = {}
 
@@ -281,6 +285,7 @@ class _Builder:
 
     def _control_character(self, event: Any) -> None:
         found = CONTROL.search(event.value)
+        assert found is not None  # called only for a value the pattern matched
         message = (f"text holds the control character {describe(found.group())} (character {found.start() + 1} of the "
                    "quoted text); control characters are not allowed, only newlines and tabs")
         self.problems.append(error(self.display, "control-character", message).at(*_mark(event)))

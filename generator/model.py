@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import Mapping
+from typing import Literal, Mapping
 
-@dataclass(frozen=True)
+# Statuses and kinds, as the schemas enumerate them (tests keep the two equal).
+MetricStatus = Literal["active", "trial", "retired"]
+Cadence = Literal["monthly", "quarterly", "semiannual", "annual"]
+DecisionStatus = Literal["draft", "submitted", "promoted", "not-yet", "withdrawn"]
+AppealStatus = Literal["pending", "upheld", "overturned"]
+Visibility = Literal["example", "private"]
+
+@dataclass(frozen=True, kw_only=True)
 class Owner:
     group: str
     contact: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Governance:
     last_reviewed: str
-    review_cadence: str | None = None
-    status: str = "active"
+    review_cadence: Cadence | None = None
+    status: MetricStatus = "active"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Criterion:
     id: str
     text: str
@@ -36,14 +43,14 @@ class Criterion:
         return ("expectations", self.level, self.index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RatingAnchor:
     score: int
     label: str
     meaning: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Dimension:
     id: str
     name: str
@@ -66,7 +73,7 @@ class Dimension:
         return tuple(dict.fromkeys(c.level for c in self.criteria))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Calculation:
     formula: str
     aggregation: str
@@ -75,25 +82,25 @@ class Calculation:
     exclusions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Guardrail:
     risk: str
     guardrail: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BenchmarkBand:
     label: str
     range: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Harm:
     kind: str
     description: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HarmReview:
     date: str
     participants: tuple[str, ...]
@@ -102,7 +109,7 @@ class HarmReview:
     actions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     id: str
     name: str
@@ -122,13 +129,13 @@ class Metric:
     harm_reviews: tuple[HarmReview, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Component:
     dimension: str
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Gate:
     dimension: str
     below: float
@@ -136,7 +143,7 @@ class Gate:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Composite:
     advisory: bool
     scale_min: float
@@ -148,21 +155,21 @@ class Composite:
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TimeInLevel:
     min_months: int
     max_months: int | None = None
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Readiness:
     convincing: tuple[str, ...] = ()
     disqualifying: tuple[str, ...] = ()
     sustained_growth: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Level:
     """What a level is. Its place on the ladders is in the settings' tracks, not here."""
     id: str
@@ -182,7 +189,7 @@ class Level:
         return tuple((label, value) for label, value in named if value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     id: str
     title: str
@@ -196,21 +203,21 @@ class Evidence:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricSnapshot:
     metric: str
     value: str
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TeamContext:
     team: str
     period: str
     metrics: tuple[MetricSnapshot, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Assessment:
     reviewer: str
     ratings: tuple[tuple[str, int], ...]
@@ -220,14 +227,14 @@ class Assessment:
         return dict(self.ratings).get(dimension)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DimensionRating:
     dimension: str
     rating: int
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CriterionJudgement:
     criterion: str
     met: bool
@@ -236,13 +243,13 @@ class CriterionJudgement:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Counterexample:
     description: str
     criterion: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewContent:
     """What a reviewer judged: the part that is sealed when sealing is on."""
     ratings: tuple[DimensionRating, ...]
@@ -253,7 +260,7 @@ class ReviewContent:
         return next((r.rating for r in self.ratings if r.dimension == dimension), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Review:
     """One reviewer's file beside a packet (packets/<cycle>/<slug>.reviews/<reviewer>.yaml).
     `content` is None while sealed; `armored` holds the age ciphertext then."""
@@ -276,28 +283,28 @@ class Review:
         if self.content is None:
             return None
         notes = "; ".join(f"{r.dimension}: {r.note}" for r in self.content.ratings if r.note) or None
-        return Assessment(self.reviewer, tuple((r.dimension, r.rating) for r in self.content.ratings), notes)
+        return Assessment(reviewer=self.reviewer, ratings=tuple((r.dimension, r.rating) for r in self.content.ratings), notes=notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
-    status: str
+    status: DecisionStatus
     date: str | None = None
     feedback: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Appeal:
     filed: str
-    status: str
+    status: AppealStatus
     decided: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Packet:
     slug: str
     candidate: str
-    visibility: str
+    visibility: Visibility
     cycle: str
     criteria_version: str
     track: str
@@ -331,7 +338,7 @@ class Packet:
         return sum(r.sealed for r in self.reviews)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Track:
     id: str
     name: str
@@ -339,14 +346,14 @@ class Track:
     levels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DimensionGroup:
     id: str
     name: str
     summary: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewCycle:
     id: str
     name: str
@@ -354,7 +361,7 @@ class ReviewCycle:
     closes: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewProcess:
     reviewers_per_packet: int
     calibration: str
@@ -367,7 +374,7 @@ class ReviewProcess:
     evidence_without_link: tuple[str, ...] = ("mentoring", "glue-work", "on-call")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     organisation: str
     handbook_url: str | None
@@ -404,7 +411,7 @@ class Settings:
         return frozenset(c.id for c in self.review_cycles)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Handbook:
     settings: Settings | None
     composite: Composite | None
@@ -421,7 +428,7 @@ class Handbook:
     def ordered_dimensions(self) -> tuple[Dimension, ...]:
         """Dimensions in their declared order: by group (in the settings' order), then `order`, then id."""
         groups = {g.id: index for index, g in enumerate(self.settings.dimension_groups)} if self.settings else {}
-        return tuple(sorted(self.dimensions, key=lambda d: (groups.get(d.group, len(groups)), d.order, d.id)))
+        return tuple(sorted(self.dimensions, key=lambda d: (groups.get(d.group or "", len(groups)), d.order, d.id)))
 
     @cached_property
     def dimension_groups(self) -> tuple[tuple[DimensionGroup | None, tuple[Dimension, ...]], ...]:
@@ -491,6 +498,14 @@ class Handbook:
     def _criteria_by_id(self) -> dict[str, Criterion]:
         return {c.id: c for d in reversed(self.dimensions) for c in reversed(d.criteria)}
 
+    @cached_property
+    def _packets_by_file(self) -> dict[str, Packet]:
+        return {p.file: p for p in reversed(self.packets)}
+
+    def packet(self, file: str) -> Packet | None:
+        """The packet at this repository-relative path (packets/<cycle>/<slug>.yaml)."""
+        return self._packets_by_file.get(file)
+
     def level(self, level_id: str) -> Level | None:
         return self._levels_by_id.get(level_id)
 
@@ -516,7 +531,7 @@ class Handbook:
         if key not in self._expected:
             chain = (*self.levels_below(level_id), level_id)
             dims = [self.dimension(dimension_id)] if dimension_id else self.ordered_dimensions
-            expected = []
+            expected: list[Criterion] = []
             for dim in dims:
                 if dim is None:
                     continue
@@ -544,3 +559,21 @@ class Handbook:
     def is_declared(self, kind: str, identifier: str) -> bool:
         """Whether some file declares this id, even one that failed its schema (avoids cascades)."""
         return (kind, identifier) in self.declared_ids
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckedHandbook(Handbook):
+    """A handbook that passed validation: what validation guarantees is no longer Optional.
+    Only `checked` (the workspace, after a report without errors) makes one."""
+
+    settings: Settings
+
+
+def checked(handbook: Handbook) -> CheckedHandbook:
+    """The same handbook, typed as checked; raises ValueError when it has no settings (a caller
+    must only pass the handbook of a report without errors)."""
+    if isinstance(handbook, CheckedHandbook):
+        return handbook
+    if handbook.settings is None:
+        raise ValueError("a handbook without settings did not pass validation")
+    return CheckedHandbook(**{f.name: getattr(handbook, f.name) for f in fields(Handbook)})

@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import HandbookError
 from .diagnostics import Diagnostic, error, warning
 from .loader import load_file
 from .model import Handbook
@@ -24,7 +25,7 @@ MANIFEST = "packets.yaml"
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/\s]+@[^/\s]+:)", re.IGNORECASE)
 
 
-class PacketsRepoError(Exception):
+class PacketsRepoError(HandbookError):
     """packets.yaml is missing or broken, or its handbook cannot be reached."""
 
 

@@ -42,8 +42,9 @@ class Salvaged:
 
 
 @cache
-def _root_schema(kind: str) -> dict:
-    return json.loads(schema_text(kind))
+def _root_schema(kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_text(kind))
+    return schema
 
 
 @cache
@@ -139,7 +140,7 @@ def _schema_at(root: dict, pointer: Pointer) -> dict:
 
 def _accepts(root: dict, schema: dict, value: Any) -> bool:
     whole = {**schema, "$defs": root.get("$defs", {})}
-    return Draft202012Validator(whole, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(value)
+    return bool(Draft202012Validator(whole, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(value))
 
 
 def _stand_in(root: dict, schema: dict, current: Any) -> Any:
@@ -150,24 +151,24 @@ def _stand_in(root: dict, schema: dict, current: Any) -> Any:
         return next((v for v in _PREFERRED_ENUM if v in schema["enum"]), schema["enum"][0])
     kind = schema.get("type")
     if kind == "array":
-        value = [] if not isinstance(current, list) else list(dict.fromkeys(
+        items: list[Any] = [] if not isinstance(current, list) else list(dict.fromkeys(
             json.dumps(v, sort_keys=True) for v in current))
-        value = [json.loads(v) for v in value] if isinstance(current, list) else value
-        return value if _accepts(root, schema, value) else ([] if _accepts(root, schema, []) else _NONE)
+        items = [json.loads(v) for v in items] if isinstance(current, list) else items
+        return items if _accepts(root, schema, items) else ([] if _accepts(root, schema, []) else _NONE)
     if kind == "object":
-        value: dict = {}
+        mapping: dict[str, Any] = {}
         for key in schema.get("required", ()):
             sub = _stand_in(root, _resolve(root, schema.get("properties", {}).get(key, {})), None)
             if sub is _NONE:
                 return _NONE
-            value[key] = sub
-        return value if _accepts(root, schema, value) else _NONE
+            mapping[key] = sub
+        return mapping if _accepts(root, schema, mapping) else _NONE
     if kind == "boolean":
         return False
     if kind in ("integer", "number"):
-        for value in (schema.get("minimum", 0), schema.get("maximum", 0), 1):
-            if _accepts(root, schema, value):
-                return value
+        for number in (schema.get("minimum", 0), schema.get("maximum", 0), 1):
+            if _accepts(root, schema, number):
+                return number
         return _NONE
     if kind == "string" or "pattern" in schema:
         return next((v for v in _TEXT_STAND_INS if _accepts(root, schema, v)), _NONE)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from .diagnostics import Diagnostic
 from .model import Handbook, Packet
 from .versions import parse_version
 
@@ -97,7 +99,8 @@ def packet_view(pinned: Handbook, current: Handbook, packets: tuple[Packet, ...]
     return replace(pinned, settings=current.settings, packets=packets, pinned={})
 
 
-def check_pinned(handbook: Handbook, findings: list, today, check_all) -> list:
+def check_pinned(handbook: Handbook, findings: list[Diagnostic], today: date,
+                 check_all: Callable[[Handbook, date], list[Diagnostic]]) -> list[Diagnostic]:
     """Replace the findings for packets pinned to an older, known version with findings computed
     against that version's criteria (their levels, criteria and composite)."""
     if not handbook.pinned:

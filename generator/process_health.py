@@ -86,7 +86,7 @@ def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | 
 
 
 def outcomes(g: Group) -> Figure:
-    statuses = [p.decision.status for p in g.packets]
+    statuses: list[str] = [p.decision.status for p in g.packets]
     return counts_figure("outcomes", "Outcomes", "packets", [(label, statuses.count(s)) for s, label in OUTCOMES],
                          g.k, g.step)
 

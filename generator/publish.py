@@ -19,30 +19,23 @@ from typing import Callable
 
 import jinja2
 
-from .cache import ResultCache
-from .aggregates import site_aggregates
-from .history import GitError, changelog
+from .aggregates import Aggregates
+from .errors import BuildError, GitError
+from .history import ChangelogEntry
 from .linkcheck import check_site
 from .render.config import ConfigError, base_config, build_config
 from .render.pages import PACKAGE_TEMPLATES, render_pages
 from .render.plan import PlanError, SitePlan, plan_site
 from .schema_check import KINDS, schema_text
-from .site_folder import SiteFolderError, check_site_folder, locked, mark, new_workspace, put_in_place, site_path
+from .site_folder import check_site_folder, locked, mark, new_workspace, put_in_place, site_path
 from .template_errors import template_problem
-from .validate import Report, validate_repository
+from .model import CheckedHandbook
+from .validate import Report
+from .workspace import Workspace
 
 Progress = Callable[[str], None]
 ENGINE_ENV = {"NO_MKDOCS_2_WARNING": "1"}  # Material's documented switch for its end-of-life banner
 ENGINES = ("mkdocs", "zensical")
-
-
-class BuildError(Exception):
-    """The build stopped; `report` holds validation problems when that is why."""
-
-    def __init__(self, message: str, report: Report | None = None, exit_code: int = 1):
-        super().__init__(message)
-        self.report = report
-        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -52,13 +45,12 @@ class BuildResult:
     report: Report
 
 
-def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, include_private: bool = False,
-                  history: tuple = (), health=None):
+def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: date, include_private: bool = False,
+                  history: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
-    handbook = report.handbook
     plan = plan_site(handbook, today, include_private, history, health)
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
-    files = {path: text for path, text in pages.items()}
+    files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
     for kind in KINDS:
         files[f"schemas/{kind}.schema.json"] = schema_text(kind)
     for assets in (PACKAGE_TEMPLATES / "assets", root / "site_config" / "assets"):  # the organisation's override ours
@@ -70,22 +62,26 @@ def generate_docs(root: Path, docs_dir: Path, report: Report, today: date, inclu
     return plan
 
 
-def prepare_sources(root: Path, workdir: Path, report: Report, today: date, include_private: bool,
-                    history: tuple, packets_root: Path | None = None) -> SitePlan:
+def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> SitePlan:
     """Everything an engine reads, written into workdir: docs/ and an mkdocs.yml pointing at it.
 
     Raises BuildError for a broken template or mkdocs.yml, so no caller sees a traceback."""
+    root, handbook = space.root, space.handbook
     try:
-        base = base_config(root, report.handbook.settings)
-        health = site_aggregates(root, report.handbook, today, include_private, packets_root)
-        plan = generate_docs(root, workdir / "docs", report, today, include_private, history, health)
+        history = space.changelog
+    except GitError as problem:
+        raise BuildError(f"cannot read the criteria history from git: {problem}") from None
+    try:
+        base = base_config(root, handbook.settings)
+        health = space.site_aggregates(include_private)
+        plan = generate_docs(root, workdir / "docs", handbook, space.today, include_private, history, health)
     except (ConfigError, PlanError) as exc:
         raise BuildError(str(exc)) from None
     except Exception as exc:  # an exception raised inside a template is the template's problem
-        problem = template_problem(exc)
-        if problem is None:
+        located = template_problem(exc)
+        if located is None:
             raise
-        raise BuildError(problem) from None
+        raise BuildError(located) from None
     config = build_config(base, plan.nav)
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:  # a watching server reloads on writes
@@ -124,50 +120,45 @@ def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[
     return [sys.executable, "-m", engine, action, *strict, "--config-file", str(config), *extra]
 
 
-def build(root: Path, site_dir: Path, today: date, include_private: bool = False,
-          progress: Progress = lambda message: None, engine: str = "mkdocs",
-          packets_root: Path | None = None) -> BuildResult:
+def build(space: Workspace, site_dir: Path, include_private: bool = False,
+          progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
     require_engine(engine)
     progress("Validating")
-    report = validate_repository(root, today=today, cache=ResultCache(), packets_root=packets_root)
-    if report.errors:
-        raise BuildError("validation failed: nothing was built", report)
-    try:
-        site = site_path(site_dir)
-        for repository in (root, packets_root) if packets_root else (root,):
-            check_site_folder(repository, site)
-        with locked(site, progress) as staging:
-            plan = _build_into(root, site, new_workspace(staging, site), report, today, include_private,
-                               progress, engine, packets_root)
-    except SiteFolderError as problem:
-        raise BuildError(str(problem), exit_code=problem.exit_code) from None
-    return BuildResult(site, len(plan.pages), report)
+    if space.report.errors:
+        raise BuildError("validation failed: nothing was built", space.report)
+    root, packets_root = space.root, space.packets_root
+    site = site_path(site_dir)  # a SiteFolderError (exit status 2): a folder the build must not replace
+    for repository in (root, packets_root) if packets_root else (root,):
+        check_site_folder(repository, site)
+    with locked(site, progress) as staging:
+        plan = _build_into(space, site, new_workspace(staging, site), include_private, progress, engine)
+    return BuildResult(site, len(plan.pages), space.report)
 
 
-def _build_into(root: Path, site: Path, workspace: Path, report: Report, today: date, include_private: bool,
-                progress: Progress, engine: str, packets_root: Path | None) -> SitePlan:
-    """Build in workspace (0700) and put the result in place at site; the workspace is removed."""
+def _build_into(space: Workspace, site: Path, workdir: Path, include_private: bool, progress: Progress,
+                engine: str) -> SitePlan:
+    """Build in workdir (0700) and put the result in place at site; the workdir is removed."""
     try:
         progress("Reading criteria history from git")
         try:
-            history = changelog(root, warn=lambda message: progress(f"warning: {message}"))
+            space.changelog
         except GitError as problem:
             raise BuildError(f"cannot read the criteria history from git: {problem}") from None
         progress("Generating pages")
-        plan = prepare_sources(root, workspace, report, today, include_private, history, packets_root)
+        plan = prepare_sources(space, workdir, include_private)
         progress(f"Building {len(plan.pages)} pages with {engine}")
-        run_engine(engine_command(engine, "build", workspace / "mkdocs.yml"), root, engine)
+        run_engine(engine_command(engine, "build", workdir / "mkdocs.yml"), space.root, engine)
         progress("Checking links")
-        broken = check_site(workspace / "site")
+        broken = check_site(workdir / "site")
         if broken:
             listing = "\n".join(f"  {b.page}: {b.target} ({b.reason})" for b in broken[:50])
             raise BuildError(f"{len(broken)} broken link(s) in the built site; the previous site was left "
                              f"untouched:\n{listing}")
         progress("Publishing")
-        mark(workspace / "site")
-        put_in_place(packets_root or root, workspace / "site", site)
+        mark(workdir / "site")
+        put_in_place(space.data_root, workdir / "site", site)
     finally:
-        shutil.rmtree(workspace, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     return plan
 
 

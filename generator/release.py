@@ -11,14 +11,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import HandbookError
 from .coverage import Coverage, packet_coverage
-from .model import Handbook, Packet
+from .model import CheckedHandbook, Handbook, Packet
 from .pinned import TAG_PREFIX, criteria_of, load_at, version_points
 from .semantic_diff import SemanticDiff, diff_handbooks
 from .versions import parse_version
 
 
-class ReleaseError(Exception):
+class ReleaseError(HandbookError):
     pass
 
 
@@ -81,7 +82,7 @@ class Repin:
     after: Coverage
 
 
-def plan_repin(current: Handbook, packet: Packet) -> Repin:
+def plan_repin(current: CheckedHandbook, packet: Packet) -> Repin:
     before = packet_coverage(criteria_of(current, packet), packet)
     return Repin(packet, packet.criteria_version, current.settings.criteria_version, before,
                  packet_coverage(current, packet))

@@ -93,7 +93,7 @@ def discover(root: Path, packets_root: Path | None = None) -> tuple[list[SourceF
     return files, problems
 
 
-def _classify_found(root: Path, directory: str, relative_dir: str, name: str):
+def _classify_found(root: Path, directory: str, relative_dir: str, name: str) -> tuple[SourceFile | None, Diagnostic | None]:
     full = os.path.join(directory, name)
     relative = f"{relative_dir}/{name}"
     is_link = os.path.islink(full)

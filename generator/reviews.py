@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from . import schema_check
+from .errors import HandbookError
 from .diagnostics import Diagnostic, error, warning
 from .loader import Document, load_bytes
 from .model import (
@@ -37,7 +38,7 @@ SCHEMA = "generator/schemas/review.schema.json"
 MAX_IDENTITY_BYTES = 64 * 1024
 
 
-class ReviewError(Exception):
+class ReviewError(HandbookError):
     """A review that cannot be written, opened or revealed; the message says why and where."""
 
 
@@ -46,15 +47,15 @@ class ReviewError(Exception):
 def review(file: str, data: dict) -> Review:
     """The model of a schema-valid review file (sealed or open)."""
     content = None if "sealed" in data else content_from(data)
-    return Review(data["reviewer"], data["packet"], data["date"], file, content, data.get("sealed"))
+    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content, armored=data.get("sealed"))
 
 
 def content_from(data: dict) -> ReviewContent:
     return ReviewContent(
-        tuple(DimensionRating(dim, r["rating"], r.get("note")) for dim, r in data["ratings"].items()),
-        tuple(CriterionJudgement(c["criterion"], c["judgement"] == "met", tuple(c.get("convincing", ())),
-                                 tuple(c.get("unconvincing", ())), c.get("note")) for c in data.get("criteria", ())),
-        tuple(Counterexample(c["description"], c.get("criterion")) for c in data.get("counterexamples", ())))
+        ratings=tuple(DimensionRating(dimension=dim, rating=r["rating"], note=r.get("note")) for dim, r in data["ratings"].items()),
+        criteria=tuple(CriterionJudgement(criterion=c["criterion"], met=c["judgement"] == "met", convincing=tuple(c.get("convincing", ())),
+                                 unconvincing=tuple(c.get("unconvincing", ())), note=c.get("note")) for c in data.get("criteria", ())),
+        counterexamples=tuple(Counterexample(description=c["description"], criterion=c.get("criterion")) for c in data.get("counterexamples", ())))
 
 
 def attach_reviews(packets: tuple[Packet, ...], reviews: Iterable[Review]) -> tuple[Packet, ...]:
@@ -104,7 +105,8 @@ def seal(body: dict, recipients: Iterable[str]) -> str:
         raise ReviewError(f"a committee recipient in the site settings is not an age public key: {problem}") from None
     if not keys:
         raise ReviewError("sealing is on but the settings list no committee recipient")
-    return pyrage.encrypt(dump_yaml(body).encode("utf-8"), keys, armored=True).decode("ascii")
+    sealed: bytes = pyrage.encrypt(dump_yaml(body).encode("utf-8"), keys, armored=True)
+    return sealed.decode("ascii")
 
 
 def file_text(relative: str, header: dict, body: dict | None = None, armored: str | None = None) -> str:
@@ -153,7 +155,7 @@ def read_identities(path: Path) -> list[Any]:
 
 def open_review(item: Review, identities: list[Any]) -> Review:
     """A sealed review decrypted in memory and checked against the review schema."""
-    if not item.sealed:
+    if not item.sealed or item.armored is None:
         return item
     import pyrage
 
@@ -168,10 +170,10 @@ def open_review(item: Review, identities: list[Any]) -> Review:
     body = loaded.document.data if loaded.document is not None else None
     if not problems and not (isinstance(body, dict) and set(body) <= set(CONTENT_KEYS)):
         problems = [error(display, "sealed-content", "the sealed content is not a review assessment")]
-    if not problems:
+    if not problems and isinstance(body, dict):
         problems = check_document({"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body},
                                   display)
-    if problems:
+    if problems or not isinstance(body, dict):
         first = problems[0]
         raise ReviewError(f"{first.file}: {first.message} [{first.code}]")
     return replace(item, content=content_from(body), armored=None)
@@ -237,6 +239,8 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
 
 
 def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Diagnostic]:
+    if item.content is None:
+        return  # sealed: nothing to check until it is opened
     evidence = {e.id for e in packet.evidence}
     for rating in item.content.ratings:
         if hb.dimension(rating.dimension) is None and not hb.is_declared("dimension", rating.dimension):
@@ -261,10 +265,13 @@ def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Dia
 def _recipient_rules(hb: Handbook) -> Iterator[Diagnostic]:
     import pyrage
 
-    for index, (member, recipient) in enumerate(hb.settings.review_process.committee):
+    settings = hb.settings
+    if settings is None:
+        return
+    for index, (member, recipient) in enumerate(settings.review_process.committee):
         try:
             pyrage.x25519.Recipient.from_str(recipient)
         except pyrage.RecipientError:
-            yield error(hb.settings.file, "age-recipient", f"the age public key of '{member}' is not valid "
+            yield error(settings.file, "age-recipient", f"the age public key of '{member}' is not valid "
                         "(check it was copied whole)",
                         ("review_process", "sealing", "committee", index, "recipient"))

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 
 from . import schema_check
+from .errors import ScaffoldError
 from .loader import load_bytes, resolve_plain
-from .model import Handbook, Level, ReviewCycle
+from .model import CheckedHandbook, Handbook, Level, ReviewCycle
 from .render.pages import template_environment
 from .repository import PACKET_NAME_MAX, PACKET_NAME_PATTERN
 from .template_errors import template_problem
@@ -21,8 +22,6 @@ EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-respon
                   "observability, documentation, glue-work, hiring, other")
 
 
-class ScaffoldError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def choose_cycle(cycles: tuple[ReviewCycle, ...], today: date) -> ReviewCycle:
     return upcoming[0] if upcoming else max(cycles, key=lambda c: c.closes)
 
 
-def plan_packet(hb: Handbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
+def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
                 current_id: str | None, today: date) -> NewPacket:
     target = _level(hb, target_id, "--target")
     tracks = hb.tracks_of(target.id)

@@ -20,7 +20,7 @@ from .safe_text import describe
 try:  # a compiled validator answers "valid?" ~500× faster; the pure-Python one explains failures
     import jsonschema_rs
 except ImportError:  # pragma: no cover - the wheel exists for the usual platforms
-    jsonschema_rs = None
+    jsonschema_rs = None  # type: ignore[assignment]
 
 KINDS = ("settings", "composite", "dimension", "metric", "level", "packet", "review")
 _ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
@@ -47,10 +47,10 @@ def is_valid(data: Any, kind: str) -> bool:
     fast = fast_validator_for(kind)
     if fast is not None:
         try:
-            return fast.is_valid(data)
+            return bool(fast.is_valid(data))
         except (ValueError, TypeError, OverflowError):
             return False  # let the full validator explain whatever the fast one could not take
-    return validator_for(kind).is_valid(data)
+    return bool(validator_for(kind).is_valid(data))
 
 
 def check(document: Document, kind: str) -> list[Diagnostic]:
@@ -122,13 +122,13 @@ def item_name(data: Any, pointer: Pointer) -> str | None:
         if not isinstance(node, (dict, list)):
             break
         try:
-            child = node[part]
+            child = node[part]  # type: ignore[index]  # a key into a list: TypeError, caught
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(node, list) and isinstance(child, dict) and depth > 0:
             label = _SINGULAR.get(str(pointer[depth - 1]), str(pointer[depth - 1]).replace("_", " "))
             ident = child.get("id") if isinstance(child.get("id"), str) else None
-            best = f"{label} '{ident}' (item {part + 1})" if ident else f"{label} item {part + 1}"
+            best = f"{label} '{ident}' (item {int(part) + 1})" if ident else f"{label} item {int(part) + 1}"
         node = child
     return best
 
@@ -193,7 +193,7 @@ def _message(failure: ValidationError) -> str:
         return f"{shown} is too small: the minimum is {expected}{' (exclusive)' if validator.startswith('exclusive') else ''}"
     if validator in ("maximum", "exclusiveMaximum"):
         return f"{shown} is too large: the maximum is {expected}"
-    return failure.message
+    return str(failure.message)
 
 
 def _hidden_character_message(instance: str, pattern: str) -> str:
@@ -228,7 +228,7 @@ _TYPE_WORDS = {"string": "text", "object": "a mapping of keys", "array": "a list
 
 def _type_words(expected: Any) -> str:
     names = expected if isinstance(expected, list) else [expected]
-    return " or ".join(_TYPE_WORDS.get(n, n) for n in names)
+    return " or ".join(_TYPE_WORDS.get(n) or str(n) for n in names)
 
 
 def _describe(instance: Any) -> str:

@@ -97,11 +97,11 @@ def composite_score(composite: Composite, names: Mapping[str, str], ratings: Map
                                   tuple(ratings.get(c.dimension, ())), percents[c.dimension])
                  for c in composite.components)
     means = {row.dimension: row.mean for row in rows}
-    gates = tuple(GateResult(g.dimension, g.below, g.cap, g.reason,
-                             means.get(g.dimension) is not None and means[g.dimension] < g.below)
+    gates = tuple(GateResult(g.dimension, g.below, g.cap, g.reason, (mean := means.get(g.dimension)) is not None
+                             and mean < g.below)
                   for g in composite.gates)
     missing = [row.name for row in rows if row.mean is None]
-    weighted = None if missing else round(sum(row.contribution for row in rows), 2)
+    weighted = None if missing else round(sum(row.contribution or 0.0 for row in rows), 2)
     final = None
     if weighted is not None:
         final = min([weighted, *(g.cap for g in gates if g.applied)])

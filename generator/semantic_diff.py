@@ -262,6 +262,7 @@ def _composite(base: Handbook, head: Handbook) -> Iterator[Change]:
         if g_old == g_new:
             continue
         if g_old is None:
+            assert g_new is not None  # they differ
             yield Change("composite", "added", f"gate:{dim}", f"New gate on {dim}: below {g_new.below:g} caps at {g_new.cap:g}", "major")
         elif g_new is None:
             yield Change("composite", "removed", f"gate:{dim}", f"Gate on {dim} removed", "minor")

@@ -9,18 +9,15 @@ import signal
 import subprocess
 import tempfile
 import time
-from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .cache import ResultCache
-from .history import GitError, changelog, head_commit
 from .publish import ENGINE_ENV, BuildError, engine_command, prepare_sources
 from .render.pages import template_environment
 from .render.text import plain
-from .report_formats import render
-from .validate import validate_repository
+from .report.validation import render
+from .workspace import Workspace
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
 WORKDIR_PREFIX = "handbook-serve-"
@@ -38,45 +35,27 @@ def snapshot(root: Path) -> dict[str, float]:
     return times
 
 
-class _History:
-    """The criteria changelog depends only on commits: read it again only when HEAD moves."""
-
-    def __init__(self, root: Path, echo: Callable[[str], None] = lambda message: None):
-        self.root, self.head, self.entries, self.echo = root, None, (), echo
-
-    def entries_now(self) -> tuple:
-        head = head_commit(self.root)
-        if head is None or head != self.head:
-            try:
-                entries = changelog(self.root, warn=lambda message: self.echo(f"warning: {message}"))
-            except GitError as problem:
-                raise BuildError(f"cannot read the criteria history from git: {problem}") from None
-            self.head, self.entries = head, entries
-        return self.entries
-
-
 @dataclass(frozen=True)
 class Problem:
     location: str  # file:line:col, or "" for a problem that is not in one file
     message: str
 
 
-def regenerate(root: Path, workdir: Path, today: date, include_private: bool, echo: Callable[[str], None],
-               history: _History) -> bool:
+def regenerate(space: Workspace, workdir: Path, include_private: bool, echo: Callable[[str], None]) -> bool:
     """Regenerate the pages; when the YAML (or a template) is broken, keep the last good pages and
     put a banner listing the problems on every one of them, until the next good regeneration."""
-    report = validate_repository(root, today=today, cache=ResultCache())
+    report = space.report
     if report.errors:
         echo(render(report, "text"))
         echo("Validation failed: still serving the last good pages.")
-        show_banner(root, workdir, [Problem(f"{d.file}:{d.line}:{d.column}", d.message) for d in report.errors])
+        show_banner(space.root, workdir, [Problem(f"{d.file}:{d.line}:{d.column}", d.message) for d in report.errors])
         return False
     try:
-        prepare_sources(root, workdir, report, today, include_private, history.entries_now())
+        prepare_sources(space, workdir, include_private)
     except BuildError as problem:
         echo(f"error: {problem}")
         echo("Still serving the last good pages.")
-        show_banner(root, workdir, [Problem("", str(problem))])
+        show_banner(space.root, workdir, [Problem("", str(problem))])
         return False
     return True
 
@@ -113,7 +92,7 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(root: Path, address: str, today: date, include_private: bool, echo: Callable[[str], None],
+def serve(space: Workspace, address: str, include_private: bool, echo: Callable[[str], None],
           poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
     """Generated pages (private ones too, with --include-private) live in a 0700 folder outside
     the repository, removed when the preview stops; one left by a killed preview goes at the next."""
@@ -122,17 +101,17 @@ def serve(root: Path, address: str, today: date, include_private: bool, echo: Ca
     signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
     signal.signal(signal.SIGHUP, _stop_on_terminate)  # the terminal was closed
     try:
-        return _serve_from(workdir, root, address, today, include_private, echo, poll_seconds, engine)
+        return _serve_from(workdir, space, address, include_private, echo, poll_seconds, engine)
     except KeyboardInterrupt:
         return 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _serve_from(workdir: Path, root: Path, address: str, today: date, include_private: bool,
+def _serve_from(workdir: Path, space: Workspace, address: str, include_private: bool,
                 echo: Callable[[str], None], poll_seconds: float, engine: str) -> int:
-    history = _History(root, echo)
-    if not regenerate(root, workdir, today, include_private, echo, history):
+    root = space.root
+    if not regenerate(space, workdir, include_private, echo):
         return 1
     # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
     extra = ["--livereload"] if engine == "mkdocs" else []
@@ -147,7 +126,7 @@ def _serve_from(workdir: Path, root: Path, address: str, today: date, include_pr
             if current != seen:
                 seen = current
                 echo("Change detected: regenerating")
-                regenerate(root, workdir, today, include_private, echo, history)
+                regenerate(space.fresh(), workdir, include_private, echo)
     except KeyboardInterrupt:
         pass
     finally:

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .errors import HandbookError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: builds are not serialised
@@ -34,7 +36,7 @@ SOURCES = ("rubrics", "levels", "packets", "site_config", ".git", ".github", STA
 LOCK_PATIENCE_SECONDS = 600.0
 
 
-class SiteFolderError(Exception):
+class SiteFolderError(HandbookError):
     """The site folder cannot be used: a usage error (exit status 2)."""
 
     exit_code = 2

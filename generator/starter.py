@@ -14,6 +14,8 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .errors import HandbookError, TemplateError
+from .template_errors import template_problem
 from .render.pages import PACKAGE_TEMPLATES
 from .schema_check import KINDS, schema_text
 
@@ -34,7 +36,7 @@ FILES = (
 )
 
 
-class InitError(Exception):
+class InitError(HandbookError):
     pass
 
 
@@ -59,7 +61,13 @@ def plan_init(name: str, today: date, contact: str | None = None) -> dict[str, s
     env.filters["yaml_str"] = lambda value: json.dumps(" ".join(str(value).split()), ensure_ascii=False)
     context = {"name": " ".join(name.split()), "contact": contact, "today": today.isoformat(),
                "year": today.year, "version": __version__}
-    files = {path: env.get_template(template).render(**context) for path, template in FILES}
+    try:
+        files = {path: env.get_template(template).render(**context) for path, template in FILES}
+    except Exception as exc:  # raised inside a template: say where, without a traceback
+        problem = template_problem(exc)
+        if problem is None:
+            raise
+        raise TemplateError(problem) from None
     for kind in KINDS:
         files[f"schemas/{kind}.schema.json"] = schema_text(kind)
     return files

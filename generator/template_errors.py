@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import TracebackType
+from typing import Iterator
+
 import jinja2
 
 
@@ -23,7 +26,7 @@ def template_problem(exc: BaseException) -> str | None:
     return f"{name or 'template'}:{line or 1}: template error: {message}"
 
 
-def _traceback_frames(exc: BaseException):
+def _traceback_frames(exc: BaseException) -> Iterator[TracebackType]:
     tb = exc.__traceback__
     while tb is not None:
         yield tb

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
 from . import rules
 from .partial import Salvaged, salvage
@@ -40,17 +40,31 @@ class Report:
         return bool(self.errors or (strict and self.warnings))
 
 
-def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
-                        cache: ResultCache | None = None, workers: int | None = None,
-                        progress: Callable[[str], None] | None = None,
-                        packets_root: Path | None = None) -> Report:
-    """Validate the repository at `root`. With `only`, report just those files' problems, still
-    checked against the whole model. No rule reports a problem in one file because of a packet
-    other than itself, so with `only`, packets it does not name are not even read.
+@dataclass(frozen=True)
+class Loaded:
+    """What loading gives, before any rule runs: the files, their load and schema problems, and
+    the model of everything well-formed (a partial model when some files are broken)."""
+
+    root: Path
+    files_checked: int
+    diagnostics: tuple[Diagnostic, ...]
+    handbook: Handbook
+    documents: Mapping[str, Document] = field(default_factory=dict, repr=False)
+    salvaged: Mapping[str, Salvaged] = field(default_factory=dict, repr=False)
+    selected: frozenset[str] | None = None  # with `only`: the files whose problems are reported
+    separate: bool = False  # packets come from a packets repository
+
+
+def load(root: Path, only: list[Path] | None = None, cache: ResultCache | None = None,
+         workers: int | None = None, progress: Callable[[str], None] | None = None,
+         packets_root: Path | None = None, versions: bool = True) -> Loaded:
+    """Load the repository at `root`: sources, documents, load and schema diagnostics, and the
+    (partial) model. No rule runs and no clock is read. With `only`, just those files' problems are
+    reported, still checked against the whole model; packets it does not name are not even read.
 
     With `packets_root` (a packets repository), packets come from there and everything else from
-    the handbook at `root`. Each packet is checked against the criteria version it pins."""
-    today = today or date.today()
+    the handbook at `root`. With `versions`, the handbooks at the criteria versions packets pin are
+    loaded from git (with `load` alone) so that `check` can judge each packet by its version."""
     sources, problems = discover(root, packets_root)
     selected: set[str] | None = None
     if only is not None:
@@ -83,24 +97,42 @@ def validate_repository(root: Path, only: list[Path] | None = None, today: date 
         [(kind, doc.path, doc.data if ok else salvaged[doc.path].data)
          for kind, doc, ok in documents if ok or doc.path in salvaged],
         [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
-    handbook = with_pinned(handbook, resolve_pinned(root, handbook, {p.criteria_version for p in handbook.packets}))
-    by_file = {doc.path: doc for _, doc, _ in documents}
+    if versions:
+        handbook = with_pinned(handbook, resolve_pinned(root, handbook, {p.criteria_version for p in handbook.packets}))
+    if only is None and packets_root is None:
+        diagnostics += check_published_aggregates(root)
+    return Loaded(root, len(selected) if selected is not None else len(sources), tuple(diagnostics), handbook,
+                  {doc.path: doc for _, doc, _ in documents}, salvaged,
+                  frozenset(selected) if selected is not None else None, packets_root is not None)
+
+
+def check(loaded: Loaded, today: date) -> Report:
+    """Run every rule on the loaded model (each packet against the criteria version it pins) and
+    give the report: load, schema and rule problems, located in their files, one per value."""
+    handbook = loaded.handbook
+    diagnostics = list(loaded.diagnostics)
     findings = check_pinned(handbook, rules.check_all(handbook, today), today, rules.check_all)
-    findings += layout_warnings(handbook, separate=packets_root is not None)
-    findings += check_published_aggregates(root) if only is None and packets_root is None else []
+    findings += layout_warnings(handbook, separate=loaded.separate)
     for finding in findings:
-        if finding.file in salvaged and salvaged[finding.file].hides(finding):
+        if finding.file in loaded.salvaged and loaded.salvaged[finding.file].hides(finding):
             continue  # the schema check already reported this value: one mistake, one message
-        doc = by_file.get(finding.file)
+        doc = loaded.documents.get(finding.file)
         diagnostics.append(doc.locate(finding) if doc else finding)
-    if selected is not None:
-        diagnostics = [d for d in diagnostics if d.file in selected]
-    checked = len(selected) if selected is not None else len(sources)
+    if loaded.selected is not None:
+        diagnostics = [d for d in diagnostics if d.file in loaded.selected]
     ordered = tuple(sorted(_one_per_value(dict.fromkeys(diagnostics)), key=Diagnostic.sort_key))
-    return Report(checked, ordered, handbook, frozenset(salvaged))
+    return Report(loaded.files_checked, ordered, handbook, frozenset(loaded.salvaged))
 
 
-def _one_per_value(diagnostics) -> list[Diagnostic]:
+def validate_repository(root: Path, only: list[Path] | None = None, today: date | None = None,
+                        cache: ResultCache | None = None, workers: int | None = None,
+                        progress: Callable[[str], None] | None = None,
+                        packets_root: Path | None = None) -> Report:
+    """`load` then `check`: the report on the repository at `root` (see `load` for the arguments)."""
+    return check(load(root, only, cache, workers, progress, packets_root), today or date.today())
+
+
+def _one_per_value(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """A value the loader already explained (`yes` read as a boolean) gets no second, schema message."""
     explained = {(d.file, d.line, d.column) for d in diagnostics if d.code == "ambiguous-scalar"}
     return [d for d in diagnostics if not (d.code.startswith("schema-") and (d.file, d.line, d.column) in explained)]
@@ -156,3 +188,34 @@ def check_published_aggregates(root: Path) -> list[Diagnostic]:
     from .aggregates import check_published
 
     return check_published(root)
+
+
+def explain_outdated_packets(report: Report) -> Report:
+    """Add to each 'version behind' warning what changed since for the packet's target level."""
+    from .semantic_diff import SemanticDiff, diff_handbooks
+
+    if not any(d.code == "version-behind" for d in report.diagnostics):
+        return report
+    packets = {p.file: p for p in report.handbook.packets}
+    diffs: dict[str, SemanticDiff | None] = {}
+    updated = []
+    for diagnostic in report.diagnostics:
+        packet = packets.get(diagnostic.file)
+        if diagnostic.code == "version-behind" and packet:
+            pinned = report.handbook.pinned.get(packet.criteria_version)
+            if packet.criteria_version not in diffs:
+                diffs[packet.criteria_version] = diff_handbooks(pinned, report.handbook) if pinned else None
+            since = diffs[packet.criteria_version]
+            changes = since.for_level(packet.target_level) if since else None
+            judged = (f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` "
+                      "moves it)" if pinned else f"criteria {packet.criteria_version} are not in the handbook's "
+                      "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
+                      "it is checked against the current criteria")
+            message = f"{diagnostic.message}; {judged}"
+            if changes is not None:
+                listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"
+                extra = f" (+{len(changes) - 8} more)" if len(changes) > 8 else ""
+                message += f"; changed since for {packet.target_level}: {listed}{extra}"
+            diagnostic = replace(diagnostic, message=message)
+        updated.append(diagnostic)
+    return replace(report, diagnostics=tuple(updated))

@@ -9,6 +9,11 @@ report and at the command line. Files and JSON output keep the codes; people rea
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scoring import CompositeScore
+
 WORDS: dict[str, dict[str, str]] = {
     "lifecycle": {"active": "active", "trial": "trial", "retired": "retired"},
     "review": {"current": "up to date", "due-soon": "due soon", "overdue": "overdue", "retired": "retired"},
@@ -25,7 +30,7 @@ def say(code: object, concept: str) -> str:
     return WORDS[concept].get(str(code), str(code).replace("-", " "))
 
 
-def composite_outcome(score) -> str:
+def composite_outcome(score: CompositeScore) -> str:
     """Which one applies to an advisory score: withheld (not shown at all), capped (shown, lowered
     by a gate) or shown."""
     if not score.shown:

@@ -100,7 +100,7 @@ def _quote_hint(lines: list[str], line: int, problem: str) -> str | None:
             continue
         match = _KEY_LINE.match(lines[number - 1])
         value = (match.group("value") or "").strip() if match else ""
-        if not value or value[0] in "\"|>[{&*!":
+        if match is None or not value or value[0] in "\"|>[{&*!":
             continue
         if value.startswith("'"):
             if value.count("'") > 2 and "''" not in value:

@@ -55,3 +55,28 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 300) 
                 "HANDBOOK_CACHE_DIR": CACHE_DIR, **(env or {})}
     return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The CLI in this process (Click's test runner), for logic that does not cross a process
+    boundary: the same environment as run_cli, the same result shape, and a traceback (which a
+    real run would print) kept in stderr so that tests can still refuse one. Use run_cli where the
+    process boundary is the point: signals, serve, engines, kill -9, the installed entry point."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    full_env = {"HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "HANDBOOK_CACHE_DIR": CACHE_DIR,
+                **(env or {})}
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, [str(a) for a in args], env=full_env, catch_exceptions=True)
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["handbook", *map(str, args)], result.exit_code, result.stdout, stderr)

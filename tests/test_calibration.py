@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, run_cli
+from conftest import FIXED_TODAY
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 from reviewkit import Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
 from generator.calibration import CONFLICT_FLAG, calibrate

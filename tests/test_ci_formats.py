@@ -77,7 +77,7 @@ def test_a_clean_repository_gives_empty_reports(repo):
     ("duplicate-id", "Duplicate id"),
 ])
 def test_github_annotation_titles_are_words(code, title):
-    from generator.ci_formats import title as title_of
+    from generator.report.ci import title as title_of
     assert title_of(code) == title
 
 

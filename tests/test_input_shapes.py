@@ -8,7 +8,8 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import edit, run_cli, override_template
+from conftest import edit, override_template
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
 from generator import rules
 from generator.loader import load_file

@@ -14,7 +14,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, override_template, run_cli
+from conftest import FIXED_TODAY, copy_content, edit, override_template
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 from framework import IC, MANAGER, ORGANISATION, THEMES, external_id, write_framework
 
 from generator.scoring import weight_percents

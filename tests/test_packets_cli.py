@@ -4,7 +4,8 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO, edit, run_cli
+from conftest import REPO, edit
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 

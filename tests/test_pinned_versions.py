@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import copy_content, edit
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
 from generator import pinned
 from generator.validate import validate_repository

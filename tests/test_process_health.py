@@ -5,7 +5,8 @@ import os
 import subprocess
 
 import pytest
-from conftest import copy_content, run_cli
+from conftest import copy_content
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
 IC2_CRITERIA = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
                 "col-ic2-reviews", "col-ic2-onboarding"]

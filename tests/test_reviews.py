@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXED_TODAY, edit, run_cli
+from conftest import FIXED_TODAY, edit
+from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 from reviewkit import SECRET_NOTE, Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
 CLEAR_MARKERS = (SECRET_NOTE, "zebra-marker", "billing-bus-plan", "search-error-budget", "del-ic3-projects",

@@ -23,7 +23,7 @@ from conftest import FIXED_TODAY, copy_content, edit, run_cli
 from generator.loader import load_bytes
 from generator.render import text
 from generator.render.plan import NAV_PACKETS_MAX
-from generator.reports import markdown_cell, report_environment
+from generator.report.commands import markdown_cell, report_environment
 from generator.safe_text import for_terminal
 from generator.validate import validate_repository
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import HandbookError
 from ..loader import load_file
 from ..model import Settings
 from .pages import PACKAGE_TEMPLATES
@@ -30,7 +31,7 @@ GENERATED = {
 }
 
 
-class ConfigError(Exception):
+class ConfigError(HandbookError):
     pass
 
 

@@ -11,7 +11,7 @@ import jinja2
 import yaml
 
 from .. import vocabulary
-from ..model import Handbook
+from ..model import CheckedHandbook
 from . import text
 from .plan import Page, SitePlan
 
@@ -34,9 +34,23 @@ def template_environment(templates: Path, subdir: str = "") -> jinja2.Environmen
     Status words come from one vocabulary (`say`), so pages, reports and the command line agree."""
     env = jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome)
+    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome, num=num, pct=pct)
     env.tests["decided"] = lambda status: status in vocabulary.DECIDED
     return env
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    """A number with at most `digits` decimals and no trailing zeros after the point (10 stays 10);
+    a dash for no value."""
+    if value is None:
+        return "–"
+    shown = f"{value:.{digits}f}"
+    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+
+
+def pct(value: float) -> str:
+    """A ratio as a whole percentage: 0.5 is 50%."""
+    return f"{value:.0%}"
 
 
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
@@ -49,8 +63,6 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
         short=lambda value: text.inline(short_form(value), schemes),
         sentence=lambda value: text.inline(first_sentence(value), schemes),
         is_long=lambda value: short_form(value) != " ".join(str(value).split()),
-        pct=lambda value: f"{value:.0%}",
-        num=lambda value, digits=2: "–" if value is None else f"{value:.{digits}f}".rstrip("0").rstrip("."),
     )
     env.globals["link"] = _link
     env.globals["sheet"] = _sheet
@@ -99,7 +111,7 @@ def _sheet(context: jinja2.runtime.Context, page: Page) -> str:
     return context.environment.get_template(page.template).render(values)
 
 
-def render_pages(plan: SitePlan, hb: Handbook, templates: Path, today: date) -> dict[str, str]:
+def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: date) -> dict[str, str]:
     settings = hb.settings
     env = environment(templates, frozenset(settings.allowed_link_schemes))
     paths = {page.path for page in plan.pages}

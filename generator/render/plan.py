@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+from ..errors import HandbookError
+
+if TYPE_CHECKING:
+    from ..aggregates import Aggregates
+    from ..history import ChangelogEntry
 from ..coverage import packet_coverage
 from ..governance import governance_report
 from ..level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
-from ..model import Dimension, Handbook, Level, Packet, Track
+from ..model import CheckedHandbook, Dimension, Handbook, Level, Packet, Track
 from ..pinned import criteria_of
 from ..schema_check import KINDS
 from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
@@ -30,7 +35,7 @@ PRINT_LEVELS = "levels/print.md"
 COMPARE_LEVELS = "compare.md"
 
 
-class PlanError(ValueError):
+class PlanError(HandbookError, ValueError):
     """Two generated pages would have the same address."""
 
 
@@ -103,7 +108,7 @@ class Branch:
     after: Level
 
 
-def branches(hb: Handbook, track: Track) -> tuple[Branch, ...]:
+def branches(hb: CheckedHandbook, track: Track) -> tuple[Branch, ...]:
     found = []
     for other in hb.settings.tracks:
         if other.id == track.id:
@@ -142,8 +147,8 @@ def level_neighbours(hb: Handbook, level: Level) -> tuple[tuple[Track, Level | N
     return tuple(found)
 
 
-def plan_site(hb: Handbook, today: date, include_private: bool = False, changelog: tuple = (),
-              health: Any = None) -> SitePlan:
+def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
+              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -207,7 +212,7 @@ def plan_site(hb: Handbook, today: date, include_private: bool = False, changelo
     return SitePlan(tuple(pages), nav, include_private)
 
 
-def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks, pairs) -> Page:
+def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks: Any, pairs: Any) -> Page:
     from .pages import short_form  # the same short form as the criteria in tables
 
     first, second = pairs[0] if pairs else levels[:2]
@@ -241,7 +246,8 @@ def _facet_rows(lower: Level, higher: Level) -> tuple[tuple[str, str | None, str
     return tuple((label, before.get(label), after.get(label)) for label in labels)
 
 
-def _nav(tracks, pairs, dims, metric_rows, packets, health, has_composite) -> tuple[NavItem, ...]:
+def _nav(tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, health: Any,
+         has_composite: bool) -> tuple[NavItem, ...]:
     listed: set[str] = set()
     level_sections = []
     for track, levels in tracks:  # a level shared by several tracks is listed once, under the first

@@ -45,11 +45,11 @@ def _defuse(text: str) -> str:
     return _NESTED_MARKERS.sub(_as_written, text)
 
 
-def _as_written(found: re.Match) -> str:
+def _as_written(found: re.Match[str]) -> str:
     """A line of more nested list or quote markers than MAX_NESTING: its first marker escaped, so
     the line is a paragraph that shows the markers."""
     markers = found.group().lstrip(" \t")
-    number = re.match(r"[0-9]*", markers).end()
+    number = len(markers) - len(markers.lstrip("0123456789"))
     return markers[:number] + "\\" + markers[number:]
 
 

@@ -10,22 +10,21 @@ from typing import Any
 
 import jinja2
 
-from .model import Dimension, Packet
-from .render.pages import template_environment
-from .safe_text import for_terminal
-from .template_errors import template_problem
+from ..errors import TemplateError
+from ..model import Dimension, Packet
+from ..render.pages import template_environment
+from ..safe_text import for_terminal
+from ..template_errors import template_problem
 
 
-class ReportTemplateError(Exception):
+class ReportTemplateError(TemplateError):
     """A report template failed: the message names its file and line."""
 
 
 def report_environment(templates: Path) -> jinja2.Environment:
     env = template_environment(templates / "reports", "reports")
     env.finalize = _one_line  # every value a report prints, whatever its template says
-    env.filters["md"] = markdown_cell
-    env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}".rstrip("0").rstrip(".")
-    env.filters["pct"] = lambda v: f"{v:.0%}"
+    env.filters["md"] = markdown_cell  # num and pct come with every template environment (render/pages.py)
     return env
 
 

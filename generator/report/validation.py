@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from .ci_formats import gitlab_code_quality, sarif, title
-from .diagnostics import Diagnostic
-from .safe_text import for_terminal
-from .validate import Report
+from .ci import gitlab_code_quality, sarif, title
+from ..diagnostics import Diagnostic
+from ..safe_text import for_terminal
+from ..validate import Report
 
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
 

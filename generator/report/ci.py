@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from . import __version__
-from .diagnostics import Diagnostic
+from .. import __version__
+from ..diagnostics import Diagnostic
 
 # Annotation titles in words (GitHub shows them in bold above the message).
 _TITLES = {
