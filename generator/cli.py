@@ -154,13 +154,18 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 @today_option
 def serve(address: str, include_private: bool, engine: str, root: Path | None, today: str | None) -> None:
     """Live preview: editing YAML under rubrics/, levels/, packets/ or a template regenerates the
-    pages and reloads the browser."""
+    pages and reloads the browser. Inside a packets repository, previews its internal site
+    (--include-private), each packet against the criteria version it pins."""
     from .cache import ResultCache
     from .publish import require_engine
     from .serve import serve as run_server
 
     require_engine(engine)
-    space = Workspace(_root(root), _today(today), cache=ResultCache(), warn=click.echo)
+    place = _place(root)
+    if place.packets_root is not None and not include_private:
+        _fail("this is a packets repository: `handbook serve --include-private` previews its internal site; the "
+              "public handbook is previewed in the handbook repository, which never reads packets")
+    space = Workspace(place.handbook_root, _today(today), place.packets_root, cache=ResultCache(), warn=click.echo)
     status = run_server(space, address, include_private, click.echo, engine=engine)
     if status:
         raise click.exceptions.Exit(status)

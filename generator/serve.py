@@ -35,6 +35,14 @@ def snapshot(root: Path) -> dict[str, float]:
     return times
 
 
+def _watched(space: Workspace) -> dict[str, float]:
+    """The handbook's files and, in a packets repository, its packets too."""
+    times = snapshot(space.root)
+    if space.packets_root is not None:
+        times.update(snapshot(space.packets_root))
+    return times
+
+
 @dataclass(frozen=True)
 class Problem:
     location: str  # file:line:col, or "" for a problem that is not in one file
@@ -118,11 +126,11 @@ def _serve_from(workdir: Path, space: Workspace, address: str, include_private: 
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
     server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
-    seen = snapshot(root)
+    seen = _watched(space)
     try:
         while server.poll() is None:
             time.sleep(poll_seconds)
-            current = snapshot(root)
+            current = _watched(space)
             if current != seen:
                 seen = current
                 echo("Change detected: regenerating")

@@ -1,10 +1,13 @@
 """Two repositories, one tool: real packets in a packets repository that names its handbook by
 path or by file:// URL; the handbook repository never reads them."""
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import FIXED_TODAY, copy_content, edit, run_cli
 from test_pinned_versions import commit, five_of_six_packet, git, move_to_2_0_0
 
 MARKER = "Zqxpacketsrepo"
@@ -93,3 +96,25 @@ def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
     assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
     shutil.rmtree(repo / "packets" / "2026-h2")
     assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
+
+
+def test_serve_previews_the_internal_site_of_a_packets_repository(packets):
+    from test_serve import fetch, free_port, wait_for
+
+    refused = run_cli("serve", cwd=packets)
+    assert refused.returncode == 1 and "--include-private" in refused.stderr
+    port = free_port()
+    env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr",
+                               f"127.0.0.1:{port}"], cwd=packets, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    page = f"http://127.0.0.1:{port}/packets/pat-doe/"
+    try:
+        assert wait_for(lambda: MARKER in (fetch(page) or "")), "the private packet is previewed"
+        assert "5 of 6 criteria covered (83%)" in " ".join((fetch(page) or "").split())  # as pinned
+        packet = packets / "packets/2026-h2/pat-doe.yaml"
+        edit(packet, f"{MARKER} Doe", f"{MARKER} Doe-Renamed")
+        assert wait_for(lambda: "Doe-Renamed" in (fetch(page) or "")), "an edited packet regenerates"
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
