@@ -27,6 +27,11 @@ _OWNER = re.compile(OWNER_PATTERN)
 _PATH = re.compile(PATH_PATTERN)
 
 
+def is_owner(value: str) -> bool:
+    """One GitHub user (@name), team (@org/team) or e-mail address, on one line."""
+    return bool(_OWNER.match(value))
+
+
 class CodeownersError(HandbookError, ValueError):
     """A value that cannot be written into CODEOWNERS as it stands."""
 
@@ -37,7 +42,7 @@ def _checked(where: str, path: str, owners: tuple[str, ...]) -> tuple[str, tuple
     if not owners:
         raise CodeownersError(f"{where}: {path} has no owner")
     for owner in owners:
-        if not _OWNER.match(owner):
+        if not is_owner(owner):
             raise CodeownersError(f"{where}: owner {owner!r} is not one GitHub user (@name), team (@org/team) "
                                   "or e-mail address on one line")
     return path, owners

@@ -14,10 +14,11 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .codeowners import is_owner
 from .errors import HandbookError, TemplateError
-from .template_errors import template_problem
 from .render.pages import PACKAGE_TEMPLATES
 from .schema_check import KINDS, schema_text
+from .template_errors import template_problem
 
 # (file in the new repository, template in generator/templates/init/)
 FILES = (
@@ -40,9 +41,6 @@ class InitError(HandbookError):
     pass
 
 
-OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-
-
 def default_owner(name: str) -> str:
     """A team handle made from the organisation's name, to be replaced by the real one."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "engineering"
@@ -54,7 +52,7 @@ def plan_init(name: str, today: date, contact: str | None = None) -> dict[str, s
     if not name.strip():
         raise InitError("the organisation's name must not be blank")
     contact = contact or default_owner(name)
-    if not OWNER.fullmatch(contact):
+    if not is_owner(contact):
         raise InitError(f"'{contact}' is not one GitHub user (@name), team (@org/team) or e-mail address")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES / "init")),
                              undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)

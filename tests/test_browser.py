@@ -1,31 +1,20 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright)."""
 
 import functools
-import os
 import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
 from conftest import copy_content, run_cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = Path(__file__).parent / "fixtures" / "packets" / "hostile-example.yaml"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("chromium is required in CI: scripts/ensure-browser should have installed it")
-    pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,15 @@ keyboard reach, and status words that never rely on colour."""
 
 import functools
 import math
-import os
 import re
-import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
 from conftest import FIXED_TODAY, copy_content, run_cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WIDTHS = (390, 768, 1280, 1920)
 HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
 # One page of each kind that the handbook generates.
@@ -27,17 +23,9 @@ PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/compare/", "/levels/changes/ic3
               "/reference/", "/schemas/")
 A4_PRINTABLE_PX = ((297 - 2 * 12) / 25.4 * 96, (210 - 2 * 14) / 25.4 * 96)  # @page margins in handbook.css
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("chromium is required in CI: scripts/ensure-browser should have installed it")
-    pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
+require_chromium()
 
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
