@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .compute.promotion import judge
 from .coverage import Coverage, packet_coverage
 from .model import Counterexample, Handbook, Packet
 from .scoring import CompositeScore, packet_score
@@ -54,6 +55,7 @@ class PacketCalibration:
     judgements: tuple[CriterionJudgements, ...]
     counterexamples: tuple[tuple[str, Counterexample], ...]  # (reviewer, counterexample)
     conflict: str | None  # why numbers and narrative disagree, or None
+    rule_verdict: str | None = None  # what the evidence supports under the declared promotion rule
 
     @property
     def disagreements(self) -> tuple[str, ...]:
@@ -141,11 +143,11 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
         ratings = tuple(v for row in rows if (v := row.ratings[index]) is not None)
         spread = max(ratings) - min(ratings) if len(ratings) >= 2 else None
         spreads.append(DimensionSpread(dim, ratings, spread, spread is not None and spread >= DISAGREEMENT))
-    expected = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
+    expected = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
     return PacketCalibration(packet, coverage, score, len(packet.assessments) + len(packet.reviews), expected,
                              tuple(rows), tuple(spreads), _judgements(packet),
                              tuple((r.reviewer, c) for r in packet.reviews if r.content for c in r.content.counterexamples),
-                             conflict(packet, score, bar))
+                             conflict(packet, score, bar), judge(hb, packet).summary)
 
 
 def _judgements(packet: Packet) -> tuple[CriterionJudgements, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .compute.promotion import packet_criteria
 from .model import Criterion, Handbook, Packet
 
 
@@ -41,9 +42,10 @@ class Coverage:
 
 
 def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
-    """A packet covers what is expected at its target level: the level's own criteria and every lower
-    level's criterion on its tracks that no criterion up to the target raises."""
-    criteria = handbook.expected_criteria(packet.target_level)
+    """A packet covers what counts for its target level under the declared promotion rule: by default the
+    level's own criteria and every lower level's criterion on its tracks that no criterion up to the target
+    raises (compute/promotion.py)."""
+    criteria = packet_criteria(handbook, packet)
     rows = tuple(
         CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
     return Coverage(

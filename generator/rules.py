@@ -446,7 +446,7 @@ def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
 def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     """Evidence and decisions that could not have happened yet, and decisions taken on too few reviews."""
     iso = today.isoformat()
-    required = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
+    required = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
     for packet in hb.packets:
         for evidence in packet.evidence:
             if evidence.date > iso:
@@ -477,7 +477,7 @@ def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     if hb.settings is None:
         return
     for row in governance_report(checked(hb), today).rows:
-        if row.last_reviewed > today.isoformat():
+        if row.last_reviewed and row.last_reviewed > today.isoformat():
             yield error(row.file, "review-in-future", f"last_reviewed {row.last_reviewed} is in the future",
                         ("governance", "last_reviewed"))
         elif row.status == "overdue":
