@@ -72,7 +72,7 @@ MISTAKES = [
     ('version too short', P, [('criteria_version: 1.2.0', 'criteria_version: "1.2"')],
      "6:19: error: '1.2' is not a version in MAJOR.MINOR.PATCH form, e.g. '1.2.0' [schema-pattern]"),
     ('evidence in the future', P, [('date: "2025-11-19"', 'date: "2027-01-05"')],
-     "29:11: error: evidence 'cache-strategy-rfc' (item 2) is dated 2027-01-05, after today [evidence-in-future]"),
+     "29:11: error: evidence 'cache-strategy-rfc' (item 2) is dated 2027-01-05, after today (2026-11-28); date it when the work happened [evidence-in-future]"),
     ('http link', P, [('link: https://github.com/northwind/rfcs/pull/118', 'link: http://github.com/northwind/rfcs/pull/118')],
      "28:11: error: evidence 'cache-strategy-rfc' (item 2) links with 'http:'; allowed schemes are https (publish.allowed_link_schemes in site settings) [link-scheme]"),
     ('rfc without link', P, [('    link: https://github.com/northwind/rfcs/pull/118\n', '')],
