@@ -39,6 +39,7 @@ class Judgement:
     reached_level: str | None = None  # points: the level the total maps to
     reached_title: str | None = None
     needed_points: int | None = None
+    reached_level_title: str | None = None  # the level's own title
 
 
 def is_track_change(hb: Handbook, packet: Packet) -> bool:
@@ -151,7 +152,7 @@ def _points(hb: Handbook, packet: Packet, rule: PromotionRule, cited: frozenset[
     if needed is not None:
         summary += f"; {target.title if target else packet.target_level} starts at {_count(needed, 'point')}"
     return Judgement(rule, explain(rule, hb), tuple(rows), ready, summary + ".", is_track_change(hb, packet),
-                     total, reached, title, needed)
+                     total, reached, title, needed, level.title if level else reached)
 
 
 def _summary(hb: Handbook, rule: PromotionRule, rows: list[DimensionVerdict], ready: bool | None) -> str:
