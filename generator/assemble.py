@@ -175,7 +175,8 @@ def settings(file: str, d: dict) -> Settings:
         criterion_attributes=tuple(CriterionAttribute(id=a["id"], name=a["name"], values=tuple(a["values"]))
                                    for a in d.get("criterion_attributes", ())),
         pages=tuple(OrganisationPage(id=p["id"], title=p["title"], section=p.get("section", "reference")) for p in d.get("pages", ())),
-        process_declared="review_process" in d)
+        process_declared="review_process" in d,
+        promotion_declared="promotion" in d or any("promotion" in t for t in d["tracks"]))
 
 
 def _promotion(p: dict) -> PromotionRule:

@@ -471,6 +471,7 @@ class Settings:
     criterion_attributes: tuple[CriterionAttribute, ...] = ()
     pages: tuple[OrganisationPage, ...] = ()
     process_declared: bool = False  # whether the settings have a review_process section
+    promotion_declared: bool = False  # whether the settings state a promotion rule (pages say nothing otherwise)
 
     def rule_for(self, track_id: str | None) -> PromotionRule:
         track = next((t for t in self.tracks if t.id == track_id), None)

@@ -200,3 +200,46 @@ def explain(rule: PromotionRule, hb: Handbook | None = None) -> str:
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+@dataclass(frozen=True)
+class PointRange:
+    level: str
+    minimum: int
+    maximum: int | None  # None: open-ended
+    titles: tuple[str, ...]  # the titles whose range overlaps this level's
+
+
+@dataclass(frozen=True)
+class PromotionView:
+    """What the pages say about the promotion rule: only what the settings declare."""
+    rules: tuple[tuple[str | None, str], ...]  # (track name, or None for every track; the rule in one sentence)
+    ranges: tuple[PointRange, ...]
+    level_criteria: bool  # some dimension has per-level criteria
+    milestones: bool  # some dimension has milestones
+
+    def range_of(self, level_id: str) -> PointRange | None:
+        return next((r for r in self.ranges if r.level == level_id), None)
+
+
+def promotion_view(hb: Handbook) -> PromotionView:
+    settings = hb.settings
+    rules: list[tuple[str | None, str]] = []
+    ranges: list[PointRange] = []
+    if settings is not None and settings.promotion_declared:
+        sentences = {t.id: explain(settings.rule_for(t.id), hb) for t in settings.tracks}
+        if len(set(sentences.values())) == 1:
+            rules.append((None, next(iter(sentences.values()))))
+        else:
+            rules.extend((t.name, sentences[t.id]) for t in settings.tracks)
+    for rule in dict.fromkeys(settings.rule_for(t.id) for t in settings.tracks) if settings else ():
+        ordered = sorted(rule.point_levels, key=lambda r: r[1])
+        titles = sorted(rule.point_titles, key=lambda r: r[1])
+        for index, (level, minimum) in enumerate(ordered):
+            maximum = ordered[index + 1][1] - 1 if index + 1 < len(ordered) else None
+            names = tuple(t for i, (t, start) in enumerate(titles)
+                          if (maximum is None or start <= maximum)
+                          and (i + 1 >= len(titles) or titles[i + 1][1] > minimum))
+            ranges.append(PointRange(level, minimum, maximum, names))
+    return PromotionView(tuple(rules), tuple(ranges), any(d.criteria for d in hb.dimensions),
+                         any(d.milestones for d in hb.dimensions))

@@ -11,6 +11,7 @@ import jinja2
 import yaml
 
 from .. import vocabulary
+from ..compute.promotion import promotion_view
 from ..model import CheckedHandbook
 from . import text
 from .plan import Page, SitePlan
@@ -119,7 +120,8 @@ def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: da
               "group_names": {g.id: g.name for g in settings.dimension_groups},
               "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
               "today": today, "private_build": plan.private_build, "has_metrics": "metrics/index.md" in paths,
-              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths}
+              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths,
+              "promotion": promotion_view(hb), "process": settings.review_process}
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)

@@ -11,6 +11,7 @@ from ..errors import HandbookError
 if TYPE_CHECKING:
     from ..aggregates import Aggregates
     from ..history import ChangelogEntry
+from ..compute.promotion import Judgement, explain, judge, milestone_points
 from ..coverage import packet_coverage
 from ..governance import governance_report
 from ..level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
@@ -69,6 +70,7 @@ class PacketView:
     target: Level | None
     current: Level | None
     criteria: Handbook | None = None  # the criteria the packet is judged against (its pinned version)
+    judgement: Judgement | None = None  # the declared promotion rule applied to the evidence
 
 
 def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]:
@@ -84,7 +86,7 @@ def packet_view(current: Handbook, packet: Packet) -> PacketView:
     hb = criteria_of(current, packet)
     coverage = packet_coverage(hb, packet)
     return PacketView(packet, coverage, packet_score(hb, packet, coverage.ratio), hb.level(packet.target_level),
-                      hb.level(packet.current_level), hb)
+                      hb.level(packet.current_level), hb, judge(hb, packet))
 
 
 def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:
@@ -147,6 +149,16 @@ def level_neighbours(hb: Handbook, level: Level) -> tuple[tuple[Track, Level | N
     return tuple(found)
 
 
+def milestone_context(hb: CheckedHandbook, dim: Dimension) -> dict[str, Any]:
+    """What each milestone is worth, and the points rule in one sentence (when the settings declare one)."""
+    rule = next((hb.settings.rule_for(t.id) for t in hb.settings.tracks
+                 if hb.settings.rule_for(t.id).rule == "points"), None)
+    if not dim.milestones:
+        return {"rule": None, "points": {}}
+    return {"rule": explain(rule) if rule else None,
+            "points": {ms.number: milestone_points(rule, ms) if rule else ms.points for ms in dim.milestones}}
+
+
 def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
               changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
     dims = hb.ordered_dimensions
@@ -183,7 +195,8 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     for dim in dims:
         pages.append(Page(f"dimensions/{dim.id}.md", "dimension.md.j2", dim.name,
                           {"dimension": dim, "tracks": tracks, "levels": ordered_levels,
-                           "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)]}))
+                           "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)],
+                           **milestone_context(hb, dim)}))
     if metric_rows:
         pages.append(Page("metrics/index.md", "metric_catalogue.md.j2", "Metric catalogue", {"rows": metric_rows}))
     for metric, status in metric_rows:
