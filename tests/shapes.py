@@ -101,6 +101,8 @@ def write_cumulative(root: Path) -> Path:
                               "attributes": {"proficiency": PROFICIENCY[min(2, (n - 1) // 2)]}}
                 if k == 1:
                     item["examples"] = [f"An example of {topic.replace('-', ' ')} at level {n}."]
+                elif topic == "technical-skill" and n > start:  # the same behaviour, at a higher proficiency
+                    item["raises"] = cumulative_criterion(topic, n - 1, k)
                 items.append(item)
             expectations[f"level-{n}"] = items
         dimension: dict = {"id": topic, "name": topic.replace("-", " ").capitalize(), "order": order,
