@@ -15,7 +15,7 @@ from ..compute.promotion import Judgement, explain, judge, milestone_points
 from ..coverage import packet_coverage
 from ..governance import governance_report
 from ..level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
-from ..model import CheckedHandbook, Dimension, Handbook, Level, Packet, Track
+from ..model import CheckedHandbook, Dimension, Handbook, Level, OrganisationPage, Packet, Track
 from ..pinned import criteria_of
 from ..schema_check import KINDS
 from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
@@ -160,7 +160,8 @@ def milestone_context(hb: CheckedHandbook, dim: Dimension) -> dict[str, Any]:
 
 
 def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
-              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
+              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None,
+              organisation_pages: Mapping[str, str] | None = None) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -218,11 +219,42 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
     pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
+    pages.append(Page("dimensions/index.md", "dimensions.md.j2", "Dimensions", {}))
+    written = organisation_pages or {}
+    for org_page in hb.settings.pages:
+        if org_page.id in written:
+            pages.append(Page(f"pages/{org_page.id}.md", "organisation_page.md.j2", org_page.title,
+                              {"body": without_title(written[org_page.id], org_page.title)}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
     nav = _nav(tracks, pairs, dims, metric_rows, packets, health, composite is not None)
+    nav = _place_pages(nav, tuple(p for p in hb.settings.pages if p.id in written))
     return SitePlan(tuple(pages), nav, include_private)
+
+
+def without_title(markdown: str, title: str) -> str:
+    """The page's Markdown without a first-line heading that repeats its title (the page has one)."""
+    lines = markdown.lstrip("\ufeff").splitlines()
+    if lines and lines[0].startswith("# ") and lines[0][2:].strip().lower() == title.strip().lower():
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+_SECTIONS = {"levels": "Levels", "packets": "Packets", "reference": "Reference"}
+
+
+def _place_pages(nav: tuple[NavItem, ...], placed: tuple[OrganisationPage, ...]) -> tuple[NavItem, ...]:
+    """Each organisation page in the section the settings name: after Home, or last in a section."""
+    items = list(nav)
+    for page in placed:
+        entry = NavItem(page.title, f"pages/{page.id}.md")
+        if page.section == "home":
+            items.insert(1 + sum(1 for p in placed[:placed.index(page)] if p.section == "home"), entry)
+            continue
+        index = next(i for i, item in enumerate(items) if item.title == _SECTIONS[page.section] and item.children)
+        items[index] = NavItem(items[index].title, items[index].path, (*items[index].children, entry))
+    return tuple(items)
 
 
 def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks: Any, pairs: Any) -> Page:
@@ -275,7 +307,8 @@ def _nav(tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, hea
         NavItem("Home", "index.md"),
         NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *compare, *((changes,) if pairs else ()),
                                     NavItem("Print all levels", PRINT_LEVELS))),
-        NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
+        NavItem("Dimensions", children=(NavItem("All dimensions", "dimensions/index.md"),
+                                        *(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims))),
         *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
                                         *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),)
           if metric_rows else ()),
