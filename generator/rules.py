@@ -40,6 +40,17 @@ def did_you_mean(word: str, choices: Iterable[str], few: int = 8) -> str:
     return hint
 
 
+def indefinite(word: str) -> str:
+    """'a' or 'an' before a word as it is read aloud: an RFC (an rfc), an Engineering Manager, a user."""
+    first = word.strip().split(" ", 1)[0] if word.strip() else ""
+    if not first:
+        return "a"
+    if first.lower().startswith(("uni", "use", "usu", "uti", "eu", "one", "once")):
+        return "a"  # read with a 'y' or 'w' sound: a user, a unit, a one-off
+    acronym = first.isupper() or not any(c in "aeiouy" for c in first.lower())
+    return "an" if first[0].lower() in ("aefhilmnorsx" if acronym else "aeiou") else "a"
+
+
 def evidence_name(evidence: Any) -> str:
     return f"evidence '{evidence.id}' (item {evidence.index + 1})"
 
@@ -462,7 +473,7 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                 else:
                     why = f"on track '{packet.track}' ({_ladder(hb, hb.track(packet.track))}), not on {title}'s track"
                 yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
-                            f"'{criterion_id}', a {title} criterion; this packet targets {target.title} {why}",
+                            f"'{criterion_id}', {indefinite(title)} {title} criterion; this packet targets {target.title} {why}",
                             pointer)
 
 
@@ -488,8 +499,8 @@ def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     for evidence in packet.evidence:
         if evidence.link is None:
             if evidence.kind not in linkless:
-                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: a "
-                            f"{evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
+                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: "
+                            f"{indefinite(evidence.kind)} {evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
                             "set in review_process.evidence_without_link)", ("evidence", evidence.index),
                             on_key=False)
             continue
