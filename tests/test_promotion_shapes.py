@@ -16,9 +16,9 @@ from conftest import invoke as run_cli
 from shapes import (AREAS, cumulative_packet, dump, load, points_packet, write_branching, write_cumulative,
                     write_points)
 
-from generator.compute.promotion import explain, judge, range_for
-from generator.model import PromotionRule
-from generator.validate import validate_repository
+from generator.compute.promotion import explain, range_for
+from generator.model.handbook import PromotionRule
+from generator.workspace.workspace import validate_repository
 
 TODAY = date.fromisoformat(FIXED_TODAY)
 

@@ -3,10 +3,10 @@ attributes and organisation pages. Pure functions from a Handbook to findings.""
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
-from ..diagnostics import Diagnostic, error
-from ..model import Handbook, PromotionRule, Settings
+from ..model.diagnostics import Diagnostic, error
+from ..model.handbook import Handbook, PromotionRule, Settings
 
 
 def promotion_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -28,7 +28,7 @@ def promotion_rules(hb: Handbook) -> Iterator[Diagnostic]:
     yield from _attributes(hb, settings)
 
 
-def _rule(hb: Handbook, settings: Settings, rule: PromotionRule, where: tuple, track: str | None) -> Iterator[Diagnostic]:
+def _rule(hb: Handbook, settings: Settings, rule: PromotionRule, where: tuple[Any, ...], track: str | None) -> Iterator[Diagnostic]:
     for index, criterion_id in enumerate(rule.must_have):
         if hb.criterion(criterion_id) is None and not hb.is_declared("criterion", criterion_id):
             yield error(settings.file, "unknown-criterion", f"must_have names unknown criterion '{criterion_id}'",
