@@ -37,7 +37,7 @@ def five_of_six_packet(repo: Path, folder: Path | None = None) -> Path:
     """An ic2 -> ic3 packet citing 5 of the 6 ic3 criteria of version 1.2.0 (not col-ic3-glue)."""
     text = (repo / "packets/examples/priya-raman-senior.yaml").read_text()
     text = text.replace("visibility: example", "visibility: private").replace("cycle: 2026-h1", "cycle: 2026-h2")
-    text = text.replace("Priya Raman (example)", "Pat Doe").replace("[col-ic3-glue, col-ic2-reviews]", "[col-ic2-reviews]")
+    text = text.replace("Priya Raman (example)", "Pat Doe").replace("[col-ic3-glue]", "[col-ic2-reviews]")
     target = (folder or repo) / PACKET
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text)

@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 39 pages into")
+    assert result.stdout.startswith("Built 40 pages into")  # with the dimensions index (issue 23)
 
 
 def test_every_entity_has_its_page(built):
