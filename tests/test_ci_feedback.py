@@ -295,7 +295,7 @@ def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_pa
 def test_version_check_step_fails_the_pull_request(pull_request, tmp_path):
     result = run_step(workflow_step("check", "Criteria version raised enough"), pull_request, {})
     assert result.returncode == 1
-    assert "needs a minor bump from 1.2.0, to at least 1.3.0" in result.stderr
+    assert "needs a minor bump from 1.3.0, to at least 1.4.0" in result.stderr
 
 
 def test_gitlab_ci_runs_the_same_report(pull_request, api):

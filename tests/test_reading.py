@@ -231,7 +231,7 @@ def printed_levels(browser, site, site_url):
             header = page.locator(".hb-print-header")
             assert header.count() == 1 and header.is_visible()
             title = page.locator("article h1").first.inner_text().rstrip("¶").strip()
-            assert header.inner_text() == f"Northwind Engineering · {title} · criteria version 1.2.0 · {FIXED_TODAY}"
+            assert header.inner_text() == f"Northwind Engineering · {title} · criteria version 1.3.0 · {FIXED_TODAY}"
             page.emulate_media(media="null")  # back to the screen (an emulated "screen" would also print as screen)
             assert not header.is_visible()  # print only
             printed[path] = (pages, height)
