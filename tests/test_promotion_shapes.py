@@ -128,6 +128,8 @@ def test_points_pages_show_ranges_titles_and_milestones(shapes):
     dimension = article_text(site / "dimensions" / "mobile" / "index.html")
     assert "Milestone 3 · 6 points" in dimension and 'id="mobile-m3-1"' in (
         site / "dimensions" / "mobile" / "index.html").read_text()
+    ladder = article_text(site / "ladder" / "index.html")
+    assert "Milestone Mobile" in ladder and "Grade 4 35–54 (Senior Engineer)" in ladder and " — — " not in ladder
     packet = article_text(site / "packets" / "robin" / "index.html")
     assert "Evidence supports 17 points in all, which maps to Grade 2 (Engineer I); Grade 3 starts at 20 points." in packet
 
@@ -243,6 +245,8 @@ def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shape
     change = article_text(site / "levels" / "changes" / "level-2-to-level-3" / "index.html")
     assert "raised Proficiency: aware → practised" in change
     assert "…" not in article_text(site / "ladder" / "index.html")
+    level4 = (site / "levels" / "level-4" / "index.html").read_text()
+    assert level4.count('<span class="hb-badge">must have</span>') == 1  # tech-4-1, the must-have
 
 
 def test_organisation_pages_are_placed_and_sanitized(shapes):

@@ -217,6 +217,7 @@ class PromotionView:
     ranges: tuple[PointRange, ...]
     level_criteria: bool  # some dimension has per-level criteria
     milestones: bool  # some dimension has milestones
+    must_have: frozenset[str] = frozenset()  # criteria a proportion rule requires whatever the share
 
     def range_of(self, level_id: str) -> PointRange | None:
         return next((r for r in self.ranges if r.level == level_id), None)
@@ -241,5 +242,7 @@ def promotion_view(hb: Handbook) -> PromotionView:
                           if (maximum is None or start <= maximum)
                           and (i + 1 >= len(titles) or titles[i + 1][1] > minimum))
             ranges.append(PointRange(level, minimum, maximum, names))
+    declared = [settings.rule_for(t.id) for t in settings.tracks] if settings else []
+    must = frozenset(c for rule in declared if rule.rule == "proportion" for c in rule.must_have)
     return PromotionView(tuple(rules), tuple(ranges), any(d.criteria for d in hb.dimensions),
-                         any(d.milestones for d in hb.dimensions))
+                         any(d.milestones for d in hb.dimensions), must)
