@@ -32,6 +32,7 @@ def shape_site(request, tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield site, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def test_no_axe_violation_and_nothing_hidden_on_any_page(browser, shape_site):
