@@ -60,6 +60,7 @@ def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = N
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             raw = response.read()
     except urllib.error.HTTPError as failure:
+        failure.close()  # it holds the connection
         raise CommentError(f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}") from None
     except (urllib.error.URLError, OSError) as failure:
         raise CommentError(f"{method} {_path(url)} failed: {getattr(failure, 'reason', failure)}") from None
