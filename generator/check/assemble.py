@@ -175,7 +175,7 @@ def _review_process(proc: dict[str, Any]) -> ReviewProcess:
                          committee=tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
                          decisions_keep_ratings=sealing.get("decisions_keep_ratings", False), conflict_bar=proc.get("conflict_bar"),
                          evidence_without_link=tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))),
-                         reviewers=tuple(Reviewer(id=r["id"], key=r["key"], name=r.get("name")) for r in proc.get("reviewers", ())),
+                         reviewers=tuple(Reviewer(id=r["id"], key=r["key"], name=r.get("name"), handle=r.get("handle")) for r in proc.get("reviewers", ())),
                          conflicts=_conflicts(proc.get("conflicts", {})))
 
 

@@ -13,6 +13,7 @@ from .common import (
     format_option,
     identity_option,
     packet_in,
+    parse_today,
     root_option,
     say,
     signer,
@@ -85,21 +86,25 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
 @click.option("--level", metavar="LEVEL", help="Only packets for this target level.")
 @format_option()
 @identity_option
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="A cycle manifest naming several packets repositories, read together.")
 @root_option
 @today_option
-def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, root: Path | None,
-              today: str | None) -> None:
+def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, manifest: Path | None,
+              root: Path | None, today: str | None) -> None:
     """A cycle's packets for each target level side by side: coverage, composite, gates, every
     reviewer's ratings (2+ point disagreements flagged), evidence found convincing or not,
-    counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory."""
+    counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory;
+    a review whose signature does not check is shown as unverified and not counted."""
     from ..actions.reviews import open_cycle
     from ..compute.calibration import calibrate as build_view
+    from ..workspace.manifest import cycle_space
 
-    space = workspace(root, today)
-    if level is not None and space.cycle_handbook.level(level) is None:
+    hb, _, templates, _ = cycle_space(Path.cwd(), root, parse_today(today), manifest)
+    if level is not None and hb.level(level) is None:
         raise click.BadParameter(f"unknown level '{level}'", param_hint="--level")
-    view = build_view(open_cycle(space.cycle_handbook, cycle, identity), cycle, level)
-    emit(space.root, "calibration", fmt, view, cal=view)
+    view = build_view(open_cycle(hb, cycle, identity), cycle, level)
+    emit(templates.parent.parent, "calibration", fmt, view, cal=view)
 
 
 @click.command()

@@ -401,6 +401,7 @@ class Reviewer:
     id: str
     key: str  # "ssh-ed25519 AAAA... [comment]"
     name: str | None = None
+    handle: str | None = None  # GitHub or GitLab username, mentioned in the tracking issue
 
 
 @dataclass(frozen=True, kw_only=True)
