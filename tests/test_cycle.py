@@ -202,3 +202,41 @@ def test_the_candidate_can_never_be_assigned_their_own_packet(cycle):
     hand.write_text(f"cycle: {CYCLE}\npackets:\n  bravo:\n    reviewers: [erin, bob]\n    assigned: 2026-11-20\n")
     result = run_cli("validate", cwd=repos["team-a"])
     assert result.returncode == 1 and "assignments.yaml:4:17:" in result.stdout and "own packet" in result.stdout
+
+
+@pytest.mark.parametrize("layout", ["single", "packets"])
+def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
+    hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
+    repo = hb.root
+    if layout == "packets":
+        repo = tmp_path / "packets-repo"
+        assert run_cli("init", "packets", repo, "--handbook", hb.root, cwd=tmp_path).returncode == 0
+    else:
+        edit(hb.root / "site_config/handbook.yaml", "publish:\n", "publish:\n  acknowledge_private_packets: true\n")
+
+    def ok(*args):
+        result = run_cli(*args, cwd=repo)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return result.stdout
+
+    ok("new", "packet", "--candidate", "Nia New", "--target", "ic3")
+    packet = write_packet(repo, "pat", "Pat Doe")
+    ok("readiness", packet)
+    ok("assign", packet, "--reviewers", "bob,carol,dan")
+    for reviewer, ratings in (("bob", (4, 4, 4)), ("carol", (4, 3, 4))):
+        written = review(repo, packet, reviewer, hb.signing[reviewer], ratings, "fine")
+        assert written.returncode == 0, written.stderr
+    assert "dan: packets/2026-h2/pat.yaml" in ok("status", CYCLE)
+    assert "bob" in ok("calibrate", CYCLE, "--identity", hb.identities[0])
+    hb.add_member("Later")
+    ok("reseal", CYCLE, "--identity", hb.identities[0])
+    ok("decide", packet, "--outcome", "promoted", "--rationale", "Clear.", "--feedback", "Well done.",
+       "--identity", hb.identities[1])
+    ok("appeal", packet, "--reason", "A factual error.")
+    ok("reveal", CYCLE, "--identity", hb.identities[1])
+    revealed = (repo / "packets/2026-h2/pat.reviews/bob.yaml").read_text()
+    assert "rating: 4" in revealed and "signature" in revealed
+    ok("validate")  # the revealed reviews still verify
+    ok("stats")
+    ok("build", "--include-private")
+    assert (repo / "site-internal").is_dir()
