@@ -42,16 +42,18 @@ def assign(packet: Path, reviewers: str, root: Path | None, today: str | None) -
 @root_option
 @today_option
 def status(cycle: str, fmt: str, post: str | None, manifest: Path | None, root: Path | None, today: str | None) -> None:
-    """Where CYCLE stands: per packet, assigned reviewers, reviews in (verified or not), reviews
+    """Where CYCLE (or `current`: the cycle under way) stands: per packet, assigned reviewers, reviews in (verified or not), reviews
     owed and by whom, the due date and days left, and the decision. Reads no review's content."""
     import os
 
     from ..actions.ci_comment import post_tracking_issue
-    from ..compute.cycle_status import cycle_status
+    from ..compute.cycle_status import current_cycle, cycle_status
     from ..report.commands import render_report
     from ..workspace.manifest import cycle_space
 
     hb, origins, templates, day = cycle_space(Path.cwd(), root, parse_today(today), manifest)
+    if cycle == "current":
+        cycle = current_cycle(hb, day) or cycle
     if cycle not in hb.settings.cycle_ids:
         raise click.BadParameter(f"unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})",
                                  param_hint="CYCLE")

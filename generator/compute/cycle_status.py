@@ -96,3 +96,14 @@ def cycle_status(hb: Handbook, cycle_id: str, today: date, repositories: dict[st
 def _handle(hb: Handbook, reviewer: str) -> str | None:
     found = hb.settings.review_process.reviewer(reviewer) if hb.settings else None
     return found.handle if found else None
+
+
+def current_cycle(hb: Handbook, today: date) -> str | None:
+    """The cycle a scheduled job reports on: the one whose reviews are under way (opened, not yet
+    past its due date), else the next to open, else the last."""
+    cycles = sorted(hb.settings.review_cycles if hb.settings else (), key=lambda c: c.opens)
+    day = today.isoformat()
+    running = [c for c in cycles if c.opens <= day <= c.due]
+    coming = [c for c in cycles if c.opens > day]
+    chosen = running[-1:] or coming[:1] or cycles[-1:]
+    return chosen[0].id if chosen else None
