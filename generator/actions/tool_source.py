@@ -35,27 +35,33 @@ def requirement_from(direct_url: dict[str, object] | None, version: str) -> Tool
     url = str(direct_url.get("url", ""))
     vcs = direct_url.get("vcs_info")
     if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id") and not url.startswith("file:"):
-        return ToolSource(f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", "installed from git at this commit")
+        return ToolSource(f"git+{url}@{vcs['commit_id']}", "installed from git at this commit")
     if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id"):
         return ToolSource(None, f"installed from a git repository on this machine ({url}), which CI cannot reach")
     if "archive_info" in direct_url and url.startswith("https://"):
-        return ToolSource(f"{DISTRIBUTION} @ {url}", "installed from this archive")
+        return ToolSource(url, "installed from this archive")
     folder = direct_url.get("dir_info")
     editable = isinstance(folder, dict) and bool(folder.get("editable"))
     return ToolSource(None, f"installed from a local folder{' (editable)' if editable else ''}, which CI cannot reach")
 
 
 def installed_tool_source() -> ToolSource:
-    try:
-        dist = metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return ToolSource(None, "the handbook tool is not installed as a distribution here")
-    raw = dist.read_text("direct_url.json")
-    try:
-        direct = json.loads(raw) if raw else None
-    except ValueError:
-        direct = {}
-    return requirement_from(direct if isinstance(direct, dict) or direct is None else {}, dist.version)
+    """This installation's source. Every distribution of the tool on the path is looked at: run
+    from its source folder, Python also sees the folder's own .egg-info, which has no PEP 610 record."""
+    found = list(metadata.distributions(name=DISTRIBUTION))
+    for dist in found:
+        raw = dist.read_text("direct_url.json")
+        if raw:
+            try:
+                direct = json.loads(raw)
+            except ValueError:
+                direct = None
+            if isinstance(direct, dict):
+                return requirement_from(direct, dist.version)
+    installed = [d for d in found if str(getattr(d, "_path", "")).endswith(".dist-info")]
+    if installed:
+        return requirement_from(None, installed[0].version)
+    return ToolSource(None, "the handbook tool runs from a source folder, which CI cannot reach")
 
 
 def chosen_tool_source(given: str | None) -> ToolSource:
@@ -65,7 +71,5 @@ def chosen_tool_source(given: str | None) -> ToolSource:
     requirement = given.strip()
     if not requirement or "\n" in requirement or requirement.startswith("-") or "#" in requirement.split("@")[0]:
         raise ToolSourceError("--tool-source must be one pip requirement, e.g. 'handbook==1.4.0' or "
-                              "'handbook @ git+https://example.org/tools/handbook.git@<commit>'")
-    if requirement.startswith("git+") or "://" in requirement.split(" ")[0]:
-        requirement = f"{DISTRIBUTION} @ {requirement}"
+                              "'git+https://example.org/tools/handbook.git@<commit>'")
     return ToolSource(requirement, "given with --tool-source")
