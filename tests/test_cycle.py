@@ -240,3 +240,27 @@ def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
     ok("stats")
     ok("build", "--include-private")
     assert (repo / "site-internal").is_dir()
+
+
+def test_a_draft_error_points_at_the_drafts_line_and_column(cycle, tmp_path: Path):
+    hb, repos, packets, _ = cycle
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("ratings:\n  delivery:\n    rating: 4\n  reliability:\n    rating: 9\n"
+                     "criteria:\n  - criterion: nope-criterion\n    judgement: met\n")
+    result = run_cli("review", packets["alpha"], "--reviewer", "bob", "--signing-key", hb.signing["bob"],
+                     "--from", draft, cwd=repos["team-a"])
+    assert result.returncode == 1
+    assert f"{draft}:5:13: error:" in result.stderr, result.stderr
+    assert not (repos["team-a"] / "packets/2026-h2/alpha.reviews").exists()
+
+
+def test_one_mistake_in_the_committee_settings_gives_one_error(cycle):
+    hb, repos, _, _ = cycle
+    settings = hb.root / "site_config/handbook.yaml"
+    member = hb.member_lines[0]
+    recipient = member.split("recipient: ")[1].rstrip("}")
+    edit(settings, member, f"- {recipient}")  # the README once showed plain strings
+    result = run_cli("validate", cwd=repos["team-a"])
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert result.returncode == 1 and len(errors) == 1, result.stdout
+    assert errors[0].startswith("site_config/handbook.yaml:") or "handbook.yaml" in errors[0]

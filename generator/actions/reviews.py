@@ -26,7 +26,7 @@ from ..check.reviews import (
 )
 from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
-from ..model.diagnostics import error
+from ..model.diagnostics import Diagnostic, error
 from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewProcess
 
 if TYPE_CHECKING:
@@ -289,3 +289,20 @@ def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> 
             (root / item.file).write_text(file_text(item.file, header, armored=armored), "utf-8")
             written.append(item.file)
     return written
+
+
+def in_draft(source: Path, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Problems of a review written from a --from draft, pointed at the draft's line:col when the
+    value came from it (the review file does not exist yet)."""
+    loaded = load_file(source, str(source))
+    document = loaded.document
+    if document is None or not isinstance(document.data, dict):
+        return problems
+    located = []
+    for problem in problems:
+        pointer = problem.pointer
+        if pointer and pointer[0] in document.data:
+            located.append(document.locate(dataclasses.replace(problem, file=str(source))))
+        else:
+            located.append(problem)
+    return located

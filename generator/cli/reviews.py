@@ -49,7 +49,7 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     No prompt: give the assessment with --from FILE and/or the flags. The --from draft is YAML with
     the keys ratings, criteria and counterexamples (see the README, "Writing a review").
     """
-    from ..actions.reviews import review_body, signed_review, valid_reviewer_id, write_new
+    from ..actions.reviews import in_draft, review_body, signed_review, valid_reviewer_id, write_new
     from ..check.reviews import check_document, content_from, content_problems, review_file
     from ..model.handbook import Review
 
@@ -68,9 +68,13 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     if not problems:
         problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
                                                            file=relative, content=content_from(body))))
+    if problems and source is not None:
+        problems = in_draft(source, problems)
     if problems:
         for d in problems:
-            click.echo(f"{d.file}: {d.json_path}: {d.severity}: {d.message} [{d.code}]", err=True)
+            where = f"{d.file}:{d.line}:{d.column}" if source is not None and d.file == str(source) \
+                else f"{d.file}: {d.json_path}"
+            click.echo(f"{where}: {d.severity}: {d.message} [{d.code}]", err=True)
         fail("the review was not written; fix the problems above")
     text = signed_review(relative, found.file, header, body, process, key)
     write_new(space.data_root / relative, text, replace_existing)
