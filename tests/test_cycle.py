@@ -264,3 +264,30 @@ def test_one_mistake_in_the_committee_settings_gives_one_error(cycle):
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert result.returncode == 1 and len(errors) == 1, result.stdout
     assert errors[0].startswith("site_config/handbook.yaml:") or "handbook.yaml" in errors[0]
+
+
+def test_signatures_interoperate_with_ssh_keygen(tmp_path: Path):
+    """The signature format is OpenSSH's SSHSIG: `ssh-keygen -Y verify` accepts ours and we accept its."""
+    import shutil
+    import subprocess
+
+    from generator.actions.keys import load_signing_key, new_reviewer_key
+    from generator.check.signatures import NAMESPACE, sign, verify
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed")
+    key = tmp_path / "k"
+    line = new_reviewer_key(key, "bob")
+    message = tmp_path / "message"
+    message.write_bytes(b'{"reviewer":"bob"}')
+    ours = tmp_path / "ours.sig"
+    ours.write_text(sign(load_signing_key(key), message.read_bytes()))
+    (tmp_path / "allowed").write_text(f"bob {line}\n")
+    checked = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", "bob",
+                              "-n", NAMESPACE, "-s", str(ours)], input=message.read_bytes(), capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(message)], check=True,
+                   capture_output=True)
+    theirs = (tmp_path / "message.sig").read_text()
+    assert verify(theirs, line, message.read_bytes()) is None
+    assert verify(theirs, line, b"something else") is not None

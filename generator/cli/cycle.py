@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from .common import emit, format_option, identity_option, packet_in, parse_today, root_option, say, today_option, workspace
+from .common import (
+    emit,
+    format_option,
+    identity_option,
+    packet_in,
+    parse_today,
+    root_option,
+    say,
+    today_option,
+    workspace,
+)
 
 manifest_option = click.option(
     "--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
