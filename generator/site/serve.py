@@ -32,10 +32,10 @@ def watched_paths(space: Workspace) -> list[Path]:
     return [root / name for root in roots for name in WATCHED if (root / name).exists()]
 
 
-def is_source(space: Workspace, path: Path) -> bool:
+def is_source(roots: tuple[Path, ...], path: Path) -> bool:
     """Whether a changed path is one the pages are made from (not an editor's swap file in the root)."""
-    for root in (space.root, space.packets_root):
-        if root is not None and path.is_relative_to(root):
+    for root in roots:
+        if path.is_relative_to(root):
             parts = path.relative_to(root).parts
             return bool(parts) and parts[0] in WATCHED
     return False
@@ -132,8 +132,9 @@ def _serve_from(workdir: Path, space: Workspace, address: str, include_private: 
     try:
         # The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet
         # moment; every half second the loop also looks whether the engine's server still runs.
+        roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
         for changes in watchfiles.watch(*watched_paths(space), step=50, rust_timeout=500, yield_on_timeout=True,
-                                        watch_filter=lambda change, path: is_source(space, Path(path)),
+                                        watch_filter=lambda change, path: is_source(roots, Path(path)),
                                         raise_interrupt=False):
             if server.poll() is not None:
                 break
