@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from framework import write_framework
 
 

@@ -11,10 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, edit
+from conftest import FIXED_TODAY
 from conftest import invoke as run_cli
-from shapes import (AREAS, cumulative_packet, dump, load, points_packet, write_branching, write_cumulative,
-                    write_points)
+from shapes import AREAS, cumulative_packet, dump, load, points_packet, write_branching, write_cumulative, write_points
 
 from generator.compute.promotion import explain, range_for
 from generator.model.handbook import PromotionRule

@@ -20,6 +20,7 @@ from ..model.handbook import CheckedHandbook, Decision, Handbook, Level, Packet,
 from ..render.pages import template_environment
 from ..render.template_errors import template_problem
 
+
 def evidence_enum(field: str) -> tuple[str, ...]:
     """The values the packet schema allows for one evidence field (kind, role): one source of truth."""
     schema = json.loads(schema_check.schema_text("packet"))

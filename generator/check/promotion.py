@@ -3,7 +3,8 @@ attributes and organisation pages. Pure functions from a Handbook to findings.""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..model.diagnostics import Diagnostic, error
 from ..model.handbook import Handbook, PromotionRule, Settings

@@ -13,11 +13,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from .promotion import promotion_rules
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.handbook import Dimension, Handbook, Level, Metric, Packet, checked
 from ..model.versions import parse_version
 from .governance import governance_report
+from .promotion import promotion_rules
 from .reviews import review_rules
 
 Rule = Callable[[Handbook, date], Iterable[Diagnostic]]  # every rule: the model and the day

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.handbook import Counterexample, Handbook, Packet, Review
-from .promotion import judge
 from .coverage import Coverage, packet_coverage
+from .promotion import judge
 from .scoring import CompositeScore, packet_score
 
 DISAGREEMENT = 2  # rating points between the lowest and highest reviewer on one dimension

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .promotion import packet_criteria
 from ..model.handbook import Criterion, Handbook, Packet
+from .promotion import packet_criteria
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .level_compare import compare_dimension
 from ..model.handbook import Criterion, Dimension, Handbook, Milestone, Packet, PromotionRule
+from .level_compare import compare_dimension
 
 
 @dataclass(frozen=True)

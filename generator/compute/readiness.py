@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from ..model.diagnostics import Diagnostic
 from ..model.handbook import Dimension, Handbook, Packet
 from ..model.pinned import criteria_of
-from .promotion import Judgement, judge
 from .coverage import Coverage, packet_coverage
+from .promotion import Judgement, judge
 from .scoring import CompositeScore, packet_ratings, packet_score
 from .semantic_diff import Change, diff_handbooks
 

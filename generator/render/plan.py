@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 from ..check.governance import governance_report
 from ..check.schema_check import KINDS
 from ..compute.coverage import packet_coverage
-from ..compute.promotion import Judgement, explain, judge, milestone_points
 from ..compute.level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
+from ..compute.promotion import Judgement, explain, judge, milestone_points
 from ..compute.scoring import composite_percents, composite_score, packet_score, worked_example_ratings
 from ..model.handbook import CheckedHandbook, Dimension, Handbook, Level, OrganisationPage, Packet, Track
 from ..model.pinned import criteria_of
