@@ -173,29 +173,29 @@ OLDER_MODEL = ("  ic3:\n", "  ic3:\n" + "".join(
 
 
 def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_said_once(tmp_path):
-    """The scenario of issue 22: the first commit declaring 1.2.0 held an older model; the packet
-    was written against the last 1.2.0 criteria; the handbook then moved to 9.0.0 with one new
-    criterion. The packet keeps 5 of 6, and validate says once that 1.2.0 moved."""
+    """The scenario of issue 22: the first commit declaring 1.3.0 held an older model; the packet
+    was written against the last 1.3.0 criteria; the handbook then moved to 9.0.0 with one new
+    criterion. The packet keeps 5 of 6, and validate says once that 1.3.0 moved."""
     repo = copy_content(tmp_path / "hb")
     git(repo, "init", "-q", "-b", "main")
     edit(repo / "rubrics/dimensions/reliability.yaml", *OLDER_MODEL)
-    commit(repo, "Older model, already called 1.2.0")
+    commit(repo, "Older model, already called 1.3.0")
     first = git(repo, "rev-parse", "HEAD").strip()
     edit(repo / "rubrics/dimensions/reliability.yaml", OLDER_MODEL[1], OLDER_MODEL[0])
     five_of_six_packet(repo)
-    commit(repo, "The 1.2.0 criteria candidates saw")
+    commit(repo, "The 1.3.0 criteria candidates saw")
     last = git(repo, "rev-parse", "HEAD").strip()
     edit(repo / "rubrics/dimensions/reliability.yaml", *RAISE_IC3[:1],
          "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
          "      examples: [Forecasts peak load.]\n")
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 9.0.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 9.0.0")
     commit(repo, "9.0.0: one new criterion")
     result = run_cli("readiness", PACKET, cwd=repo)
     assert "Coverage: 5 of 6 target-level criteria (83%)" in result.stdout, result.stdout + result.stderr
-    assert pinned.version_points(repo)["1.2.0"].commit == last
+    assert pinned.version_points(repo)["1.3.0"].commit == last
     validated = run_cli("validate", "--no-cache", cwd=repo)
     assert validated.returncode == 0, validated.stdout
-    said = [line for line in validated.stderr.splitlines() if "criteria version 1.2.0 is declared by commits" in line]
+    said = [line for line in validated.stderr.splitlines() if "criteria version 1.3.0 is declared by commits" in line]
     assert len(said) == 1, validated.stderr
     assert first[:10] in said[0] and last[:10] in said[0] and "handbook release" in said[0]
 
