@@ -99,9 +99,14 @@ def load(root: Path, only: list[Path] | None = None, cache: ResultCache | None =
         [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
     if versions:
         handbook = with_pinned(handbook, resolve_pinned(root, handbook, {p.criteria_version for p in handbook.packets}))
+    diagnostics = team_firewall(diagnostics, documents, handbook)
+    files_checked = len(selected) if selected is not None else len(sources)
     if only is None and packets_root is None:
         diagnostics += check_published_aggregates(root)
-    return Loaded(root, len(selected) if selected is not None else len(sources), tuple(diagnostics), handbook,
+        team_problems, team_files = check_team_folder(root)
+        diagnostics += team_problems
+        files_checked += team_files
+    return Loaded(root, files_checked, tuple(diagnostics), handbook,
                   {doc.path: doc for _, doc, _ in documents}, salvaged,
                   frozenset(selected) if selected is not None else None, packets_root is not None)
 
@@ -188,6 +193,26 @@ def check_published_aggregates(root: Path) -> list[Diagnostic]:
     from .aggregates import check_published
 
     return check_published(root)
+
+
+def check_team_folder(root: Path) -> tuple[list[Diagnostic], int]:
+    from .check.teams import team_folder_problems
+
+    return team_folder_problems(root)
+
+
+def team_firewall(diagnostics: list[Diagnostic], documents: list[tuple[str, Document, bool]],
+                  handbook: Handbook) -> list[Diagnostic]:
+    """A packet stating a DORA or SLO figure as the person's own: one clear error in place of 'unknown key'."""
+    from .check.teams import packet_figure_problems
+
+    found = packet_figure_problems({doc.path: doc for _, doc, _ in documents},
+                                   {doc.path: kind for kind, doc, _ in documents}, (m.id for m in handbook.metrics))
+    if not found:
+        return diagnostics
+    places = {(d.file, d.line, d.column) for d in found}
+    return [d for d in diagnostics if (d.file, d.line, d.column) not in places
+            or not d.code.startswith("schema-")] + found
 
 
 def explain_outdated_packets(report: Report) -> Report:

@@ -471,3 +471,52 @@ def _count_gaps(days: list[date], shown: str) -> Iterator[Diagnostic]:
 
 def team_diagnostic_files(report: TeamsReport) -> Iterable[str]:
     return sorted({d.file for d in report.diagnostics})
+
+
+# --- the firewall: a packet never states a team figure as a person's number -------------------------------
+
+TEAM_FIGURE_KEYS = frozenset({
+    "deployment_frequency", "deploy_frequency", "deployments_per_week", "deployments", "lead_time",
+    "lead_time_for_changes", "change_lead_time", "change_failure_rate", "cfr", "failed_deployment_recovery_time",
+    "recovery_time", "mttr", "mean_time_to_restore", "time_to_restore", "deployment_rework_rate", "rework_rate",
+    "error_budget", "error_budget_burn", "burn_rate", "slo", "slos", "slo_attainment", "availability", "dora",
+    "dora_metrics", "incidents"})
+
+
+def packet_figure_problems(documents: Mapping[str, Document], kinds: Mapping[str, str],
+                           metric_ids: Iterable[str] = ()) -> list[Diagnostic]:
+    """Every key in a packet (outside team_context) that states a DORA or SLO figure as the candidate's own."""
+    names = TEAM_FIGURE_KEYS | {m.replace("-", "_") for m in metric_ids}
+    found: list[Diagnostic] = []
+    for path, document in documents.items():
+        if kinds.get(path) == "packet":
+            for pointer, key in _keys(document.data, ()):
+                if key.lower().replace("-", "_") in names:
+                    found.append(document.locate(error(
+                        path, "person-team-figure", f"'{key}' states a team signal as this person's number: DORA "
+                        "and SLO figures describe a team, never one person. Name the team and period in "
+                        "team_context, and say in the evidence what this person did", pointer, on_key=True)))
+    return found
+
+
+def _keys(node: Any, pointer: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if (pointer == () and key == "team_context") or (pointer and pointer[-1] == "ratings"):
+                continue  # the team's own figures, shown as team context; ratings are keyed by dimension id
+            yield pointer + (key,), str(key)
+            yield from _keys(value, pointer + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _keys(value, pointer + (index,))
+
+
+def team_folder_problems(root: Path) -> tuple[list[Diagnostic], int]:
+    """What `handbook validate` adds for teams/: every team file's problems, the bands file's, and the
+    metric catalogue's computations (each must name a computation the tool has, at its version)."""
+    from ..compute.teams import catalogue_links, load_bands
+
+    report = check_teams(root)
+    _, band_problems = load_bands(root) if report.teams or (root / "site_config" / "dora-bands.yaml").exists() else (None, [])
+    _, catalogue_problems = catalogue_links(root)
+    return list(report.diagnostics) + band_problems + catalogue_problems, report.files_checked

@@ -6,7 +6,7 @@ settings; nothing here ever takes or gives a person's number."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -194,8 +194,9 @@ def team_figures(report: TeamsReport, today: date, period: str | None = None, ba
     result = []
     for team in teams:
         figures = dora_figures(counts[(team.id, window.label)], window, weeks_covered(team, window), settings, bands, links)
-        own_budgets = tuple(_budget(s, _slo_window(s, window, period), budgets[(team.id, s.name, _slo_window(s, window, period).label)],
-                                    settings) for s in team.slos)
+        own_budgets = tuple(replace(_budget(s, _slo_window(s, window, period),
+                                            budgets[(team.id, s.name, _slo_window(s, window, period).label)], settings),
+                                    metric=links.get("error-budget", "error-budget")) for s in team.slos)
         history = tuple((w, dora_figures(counts[(team.id, w.label)], w, weeks_covered(team, w), settings, bands, links))
                         for w in trend)
         result.append(TeamFigures(team, window, weeks_covered(team, window), figures, own_budgets, history,
