@@ -684,5 +684,10 @@ def _init_packets(directory: Path, handbook: str, ref: str | None) -> None:
                "`handbook new packet` inside it.")
 
 
+from .cli_teams import teams  # noqa: E402  (a command group of its own module)
+
+main.add_command(teams)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

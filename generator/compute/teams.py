@@ -334,3 +334,32 @@ def catalogue_links(root: Path) -> tuple[dict[str, str], list[Diagnostic]]:
         elif isinstance(data.get("id"), str):
             links.setdefault(name, data["id"])
     return links, problems
+
+
+def as_data(figures: TeamFigures, bands: Bands | None) -> dict[str, Any]:
+    """One team's figures as plain JSON data: values unrounded (seconds, shares, per week), every stamp."""
+    def window(w: Window) -> dict[str, Any]:
+        return {"label": w.label, "start": w.start.isoformat(), "end_exclusive": w.end.isoformat()}
+
+    def figure(f: Figure) -> dict[str, Any]:
+        return {"computation": f.computation, "metric": f.metric, "name": f.name, "definition_version": f.version,
+                "window": window(f.window), "n": f.n, "unit": f.unit, "value": f.value, "p90": f.p90,
+                "band": f.band, "insufficient": f.insufficient, "notes": list(f.notes)}
+
+    team = figures.team
+    return {
+        "team": {"id": team.id, "name": team.name, "owner": team.owner, "headcount": team.headcount,
+                 "services": list(team.services), "terrain": {k: list(v) for k, v in team.terrain.items()},
+                 "internal_only": figures.internal_only},
+        "scope": "team signal: never a person's score",
+        "window": window(figures.window), "weeks_covered": figures.weeks_covered,
+        "figures": [figure(f) for f in figures.figures],
+        "error_budgets": [{"slo": b.slo, "title": b.title, "service": b.service, "target": b.target,
+                           "method": b.method, "metric": b.metric, "definition_version": b.version,
+                           "window": window(b.window), "n_days": b.n, "attainment": b.attainment,
+                           "allowed_bad": b.allowed_bad, "burned": b.burned, "burn_rate_7d": b.burn_rate_7d,
+                           "insufficient": b.insufficient} for b in figures.budgets],
+        "trend": [{"window": window(w), "figures": [figure(f) for f in fs]} for w, fs in figures.trend],
+        "guidance": figures.guidance,
+        "bands": {"source": bands.source, "year": bands.year, "version": bands.version} if bands else None,
+    }
