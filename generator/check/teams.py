@@ -475,23 +475,26 @@ def team_diagnostic_files(report: TeamsReport) -> Iterable[str]:
 
 # --- the firewall: a packet never states a team figure as a person's number -------------------------------
 
-TEAM_FIGURE_KEYS = frozenset({
-    "deployment_frequency", "deploy_frequency", "deployments_per_week", "deployments", "lead_time",
-    "lead_time_for_changes", "change_lead_time", "change_failure_rate", "cfr", "failed_deployment_recovery_time",
-    "recovery_time", "mttr", "mean_time_to_restore", "time_to_restore", "deployment_rework_rate", "rework_rate",
-    "error_budget", "error_budget_burn", "burn_rate", "slo", "slos", "slo_attainment", "availability", "dora",
-    "dora_metrics", "incidents"})
+# A key naming a DORA or SLO figure (lead_time, lead_time_p50, my_cfr, slo_attainment ...): words joined by _ or -.
+TEAM_FIGURE_WORDS = ("deployment_frequency", "deploy_frequency", "deployments_per", "lead_time", "change_failure",
+                     "failure_rate", "cfr", "recovery_time", "mttr", "mttd", "time_to_restore", "rework", "error_budget",
+                     "burn_rate", "slo", "slos", "sli", "dora", "availability", "uptime")
+
+
+def _names_team_figure(key: str, metric_ids: frozenset[str]) -> bool:
+    word = "_" + re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_") + "_"
+    return any(f"_{stem}_" in word for stem in (*TEAM_FIGURE_WORDS, *metric_ids))
 
 
 def packet_figure_problems(documents: Mapping[str, Document], kinds: Mapping[str, str],
                            metric_ids: Iterable[str] = ()) -> list[Diagnostic]:
     """Every key in a packet (outside team_context) that states a DORA or SLO figure as the candidate's own."""
-    names = TEAM_FIGURE_KEYS | {m.replace("-", "_") for m in metric_ids}
+    names = frozenset(m.replace("-", "_") for m in metric_ids)
     found: list[Diagnostic] = []
     for path, document in documents.items():
         if kinds.get(path) == "packet":
             for pointer, key in _keys(document.data, ()):
-                if key.lower().replace("-", "_") in names:
+                if _names_team_figure(key, names):
                     found.append(document.locate(error(
                         path, "person-team-figure", f"'{key}' states a team signal as this person's number: DORA "
                         "and SLO figures describe a team, never one person. Name the team and period in "
