@@ -11,7 +11,7 @@ Medians and p90 are `quantile_cont` (linear interpolation between closest ranks)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -35,6 +35,10 @@ class Window:
     @property
     def weeks(self) -> float:
         return self.days / 7
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
 
 
 @dataclass(frozen=True)

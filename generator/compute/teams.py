@@ -363,3 +363,57 @@ def as_data(figures: TeamFigures, bands: Bands | None) -> dict[str, Any]:
         "guidance": figures.guidance,
         "bands": {"source": bands.source, "year": bands.year, "version": bands.version} if bands else None,
     }
+
+
+@dataclass(frozen=True)
+class TeamSite:
+    """What the site's team pages show: every checked team's figures, the bands, the guidance texts."""
+
+    teams: tuple[TeamFigures, ...]
+    bands: Bands | None
+    settings: TeamSettings
+    guidance: Mapping[str, str]
+
+
+def team_site(root: Path, today: date) -> TeamSite | None:
+    """The team pages' data, or None when the handbook has no teams/ folder (then: no pages, no claims)."""
+    from ..check.teams import check_teams
+
+    if not (root / "teams").is_dir():
+        return None
+    report = check_teams(root)
+    bands, _ = load_bands(root)
+    links, _ = catalogue_links(root)
+    figures = team_figures(report, today, None, bands, links)
+    return TeamSite(figures, bands, report.settings, {k: guidance_text(report.settings, k) for k in DEFAULT_GUIDANCE})
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None
+    height: float  # 0..1 of the chart's height
+    text: str  # the value as printed on the chart (readable without colour)
+
+
+def trend_chart(figures: TeamFigures) -> tuple[tuple[Figure, tuple[Bar, ...]], ...]:
+    """Per DORA figure, one bar per quarter scaled to the largest value; no value: an empty, labelled bar."""
+    charts = []
+    for computation in DORA_ORDER:
+        series = [(w, next(f for f in fs if f.computation == computation)) for w, fs in figures.trend]
+        top = max((f.value for _, f in series if f.value is not None), default=0.0) or 1.0
+        bars = tuple(Bar(w.label.split(" ")[0], f.value, (f.value or 0.0) / top, show(f)) for w, f in series)
+        charts.append((series[-1][1], bars))
+    return tuple(charts)
+
+
+def show(figure: Figure) -> str:
+    """A figure's value as short text (the charts print it; pages and reports format through templates)."""
+    if figure.value is None:
+        return "n/a"
+    if figure.unit == "per week":
+        return f"{figure.value:.1f}/wk"
+    if figure.unit == "share":
+        return f"{figure.value:.0%}"
+    hours = figure.value / 3600
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
