@@ -115,3 +115,67 @@ def show(team: str, period: str | None, fmt: str, root: Path | None, today: str 
           last_day=found.window.end - timedelta(days=1), guidance=guidance_text(report.settings, found.guidance))
     if failed:
         raise click.exceptions.Exit(1)
+
+
+@teams.command(name="import")
+@click.argument("team")
+@click.option("--from", "source", type=click.Choice(("git-tags", "git-merges", "csv", "github", "gitlab")), required=True,
+              help="git-tags / git-merges: a git repository (PATH); csv: an export with --map; github / gitlab: a "
+              "saved deployments REST response (a JSON file).")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--pattern", default=None, help="git-tags: a glob of tag names (e.g. 'v*'); git-merges: a regular "
+              "expression the merge subject must match.")
+@click.option("--branch", default="main", show_default=True, help="git-merges: the branch whose merges are deployments.")
+@click.option("--service", default=None, help="The service deployed (default: the team's only service).")
+@click.option("--environment", default="production", show_default=True, help="git: the environment deployed to.")
+@click.option("--kind", type=click.Choice(("deployments", "incidents")), default="deployments", show_default=True,
+              help="csv: what the rows are.")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="csv: which column holds a field "
+              "(repeat: --map id='Deploy ID' --map finished_at=Finished).")
+@root_option
+def import_events(team: str, source: str, path: Path, pattern: str | None, branch: str, service: str | None,
+                  environment: str, kind: str, mapping: tuple[str, ...], root: Path | None) -> None:
+    """Add events to teams/TEAM/ from PATH (idempotent: the same source twice gives the same file).
+
+    Never reads or writes who did something: no author, committer, creator or user."""
+    import json
+
+    from .actions import team_import as imports
+    from .loader import load_file
+
+    base = root or find_root(Path.cwd())
+    folder = base / "teams" / team
+    loaded = load_file(folder / "team.yaml", f"teams/{team}/team.yaml")
+    if loaded.document is None or not isinstance(loaded.document.data, dict):
+        raise HandbookError(f"teams/{team}/team.yaml is missing or broken: create the team first (name, owner, "
+                            "services, headcount)")
+    services = loaded.document.data.get("services") or []
+    chosen = service or (services[0] if len(services) == 1 else None)
+    if chosen is None:
+        raise click.UsageError(f"the team owns {len(services)} services: name one with --service")
+    records: list[dict[str, Any]]
+    if source == "git-tags":
+        records = imports.from_git_tags(path, pattern or "*", chosen, environment, _progress)
+    elif source == "git-merges":
+        records = imports.from_git_merges(path, branch, pattern, chosen, environment, _progress)
+    elif source == "csv":
+        fields = {}
+        for pair in mapping:
+            field, equals, column = pair.partition("=")
+            if not equals:
+                raise click.BadParameter(f"'{pair}' is not FIELD=COLUMN", param_hint="--map")
+            fields[field.strip()] = column
+        records = imports.from_csv(path, fields, {} if "service" in fields else {"service": chosen})
+    else:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise HandbookError(f"{path}: not a JSON file: {exc}") from None
+        records = (imports.from_github if source == "github" else imports.from_gitlab)(data, chosen)
+    if kind == "incidents" and source != "csv":
+        raise click.UsageError("only --from csv imports incidents")
+    event_kind = "incident" if kind == "incidents" else "deployment"
+    if (folder / f"{kind}.csv").exists():
+        raise HandbookError(f"teams/{team}/{kind}.csv exists: imports write {kind}.jsonl; convert or remove the CSV first")
+    done = imports.write_events(folder / f"{kind}.jsonl", event_kind, records, _progress)
+    click.echo(f"teams/{team}/{kind}.jsonl: {done.added} added, {done.updated} updated, {done.unchanged} unchanged")
