@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ..check.teams import PERSON_KEYS, PERSON_VALUE
-from ..errors import HandbookError
-from ..schema_check import is_valid
+from ..model.errors import HandbookError
+from ..check.schema_check import is_valid
 
 Progress = Callable[[str], None]
 

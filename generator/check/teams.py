@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from ..diagnostics import Diagnostic, error, warning
+from ..model.diagnostics import Diagnostic, error, warning
 from ..load.events import EventFile, Record, read_events, too_large
-from ..loader import Document, load_file
-from ..schema_check import check as schema_errors, is_valid
+from ..load.loader import Document, load_file
+from ..check.schema_check import check as schema_errors, is_valid
 
 TEAMS_FOLDER = "teams"
 TEAM_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -233,7 +233,7 @@ def parse_timestamp(value: str) -> datetime:
 
 @cache
 def _fast(kind: str) -> Any:
-    from ..schema_check import fast_validator_for
+    from ..check.schema_check import fast_validator_for
 
     return fast_validator_for(kind)
 
@@ -512,14 +512,3 @@ def _keys(node: Any, pointer: tuple[str | int, ...]) -> Iterator[tuple[tuple[str
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _keys(value, pointer + (index,))
-
-
-def team_folder_problems(root: Path) -> tuple[list[Diagnostic], int]:
-    """What `handbook validate` adds for teams/: every team file's problems, the bands file's, and the
-    metric catalogue's computations (each must name a computation the tool has, at its version)."""
-    from ..compute.teams import catalogue_links, load_bands
-
-    report = check_teams(root)
-    _, band_problems = load_bands(root) if report.teams or (root / "site_config" / "dora-bands.yaml").exists() else (None, [])
-    _, catalogue_problems = catalogue_links(root)
-    return list(report.diagnostics) + band_problems + catalogue_problems, report.files_checked

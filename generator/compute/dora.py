@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from ..check.teams import Team
 
@@ -247,6 +248,8 @@ def midnight(day: date) -> datetime:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
+    import duckdb  # only commands that compute figures pay for loading the engine
+
     con = duckdb.connect(":memory:")
     con.execute("SET threads TO 2")
     return con

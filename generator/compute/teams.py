@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from ..check.teams import Slo, Team, TeamSettings, TeamsReport
-from ..diagnostics import Diagnostic, error
-from ..loader import load_file
-from ..schema_check import check as schema_errors
+from ..model.diagnostics import Diagnostic, error
+from ..load.loader import load_file
+from ..check.schema_check import check as schema_errors
 from .dora import DoraCounts, Durations, Window, dora_counts
 from .error_budget import BudgetCounts, budget_counts
 
@@ -417,3 +417,15 @@ def show(figure: Figure) -> str:
         return f"{figure.value:.0%}"
     hours = figure.value / 3600
     return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def team_folder_problems(root: Path) -> tuple[list[Diagnostic], int]:
+    """What `handbook validate` adds for teams/: every team file's problems, the bands file's, and the
+    metric catalogue's computations (each must name a computation the tool has, at its version)."""
+    from ..check.teams import check_teams
+
+    report = check_teams(root)
+    own_bands = (root / ORGANISATION_BANDS).exists()
+    _, band_problems = load_bands(root) if report.teams or own_bands else (None, [])
+    _, catalogue_problems = catalogue_links(root)
+    return list(report.diagnostics) + band_problems + catalogue_problems, report.files_checked

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..diagnostics import Diagnostic, error
+from ..model.diagnostics import Diagnostic, error
 
 # A team's event file above this size is refused before it is read: a year of a very busy team's
 # deployments is a few MB; a file this large is an export gone wrong, not events.

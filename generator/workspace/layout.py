@@ -1,0 +1,70 @@
+"""Where a command runs: a handbook repository, or a packets repository and the handbook it names.
+
+A packets repository has `packets.yaml` at its root naming its handbook (a path or a git URL,
+optional `ref`). Commands run inside it read packets from it and everything else from the
+handbook (a URL is cloned by git/handbook_clone.py). The rest of the code sees two folders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..check.schema_check import check
+from ..git.handbook_clone import MANIFEST, Manifest, PacketsRepoError, handbook_checkout
+from ..load.loader import load_file
+from ..load.repository import SETTINGS_FILE
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the handbook (rubrics, levels, settings, templates) and the packets are read from."""
+
+    handbook_root: Path
+    packets_root: Path | None = None  # None: the single-repository layout
+
+    @property
+    def separate(self) -> bool:
+        return self.packets_root is not None
+
+    @property
+    def data_root(self) -> Path:
+        """Where packets, internal sites and exports of this workspace live."""
+        return self.packets_root or self.handbook_root
+
+
+def find_workspace_root(start: Path) -> tuple[Path, bool]:
+    """The nearest folder at or above `start` holding packets.yaml or site settings; is it a packets repository?"""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST).is_file():
+            return folder, True
+        if (folder / SETTINGS_FILE).is_file():
+            return folder, False
+    return start, False
+
+
+def find_layout(start: Path, explicit_root: Path | None = None) -> Layout:
+    """The workspace a command runs in: `--root` if given, else found from `start`."""
+    if explicit_root is not None:
+        folder, is_packets = explicit_root.resolve(), (explicit_root / MANIFEST).is_file()
+    else:
+        folder, is_packets = find_workspace_root(start)
+    if not is_packets:
+        return Layout(folder)
+    manifest = read_manifest(folder)
+    return Layout(handbook_checkout(folder, manifest), folder)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    loaded = load_file(folder / MANIFEST, MANIFEST)
+    problems = list(loaded.diagnostics)
+    if loaded.document is not None and not problems:
+        problems = check(loaded.document, "packets_repository")
+    if problems or loaded.document is None:
+        first = problems[0]
+        raise PacketsRepoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
+    data = loaded.document.data
+    return Manifest(data["handbook"], data.get("ref"), MANIFEST)
+
+
