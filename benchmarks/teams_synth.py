@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 IMPACTS = ("Card payments failed for some customers", "Checkout pages slow (p95 above 3 s)",
@@ -40,7 +40,7 @@ def generate_team(folder: Path, team: str, *, name: str, start: date, end: date,
     while day < end:
         weekday = day.weekday() < 5
         count = _poisson(rng, per_day * (1.3 if weekday else 0.2))
-        for moment in sorted(datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        for moment in sorted(datetime(day.year, day.month, day.day, tzinfo=UTC)
                              + timedelta(minutes=rng.randint(8 * 60, 19 * 60)) for _ in range(count)):
             number += 1
             ident = f"{team}-{number}"
@@ -69,7 +69,7 @@ def generate_team(folder: Path, team: str, *, name: str, start: date, end: date,
                 item = {"id": incident_id, "service": service, "started_at": _stamp(started),
                         "severity": rng.choice(("sev1", "sev2", "sev2", "sev3", "sev3", "sev3")),
                         "user_impact": rng.choice(IMPACTS), "caused_by": ident if rng.random() < 0.7 else None}
-                if started + timedelta(hours=6) < datetime(end.year, end.month, end.day, tzinfo=timezone.utc):
+                if started + timedelta(hours=6) < datetime(end.year, end.month, end.day, tzinfo=UTC):
                     item["resolved_at"] = _stamp(started + timedelta(minutes=int(rng.lognormvariate(4.0, 1.0)) + 1))
                 if item["severity"] != "sev3":
                     item["postmortem"] = f"https://wiki.northwind.example/postmortems/{incident_id}"

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 
 def ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc) if value else None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC) if value else None
 
 
 def p50(values: list[float]) -> float | None:
@@ -27,8 +27,8 @@ def p90(values: list[float]) -> float | None:
 def reference(deployments: list[dict[str, Any]], incidents: list[dict[str, Any]], start: date, end: date,
               production: tuple[str, ...] = ("production",)) -> dict[str, Any]:
     """Figures for W = [start, end) (whole UTC days)."""
-    w0 = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
-    w1 = datetime(end.year, end.month, end.day, tzinfo=timezone.utc)
+    w0 = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    w1 = datetime(end.year, end.month, end.day, tzinfo=UTC)
     days = (end - start).days
     in_w = lambda t: w0 <= t < w1  # noqa: E731
     prod = [d for d in deployments if d["environment"] in production]

@@ -6,13 +6,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from teamkit import deployment as dep
+from teamkit import incident as inc
+from teamkit import write_slo, write_team
+from teams_reference import budget as reference_budget
+from teams_reference import reference
 
 from generator.check.teams import TeamSettings, check_teams
 from generator.compute.dora import Window, dora_counts
 from generator.compute.error_budget import budget_counts
 from generator.compute.teams import dora_figures, team_figures
-from teamkit import deployment as dep, incident as inc, write_slo, write_team
-from teams_reference import budget as reference_budget, reference
 
 W = Window("test", date(2026, 9, 1), date(2026, 9, 15))  # two weeks
 H = 3600.0

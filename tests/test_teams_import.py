@@ -61,8 +61,8 @@ def test_git_merges(repo: Path, tmp_path: Path) -> None:
     result = invoke("teams", "import", "checkout", "--from", "git-merges", str(code), "--pattern", "pull request",
                     "--service", "checkout-web", cwd=repo)
     assert result.returncode == 0, result.stderr
-    merged = [json.loads(l) for l in (repo / "teams/checkout/deployments.jsonl").read_text().splitlines()
-              if '"merge:' in l]
+    merged = [json.loads(row) for row in (repo / "teams/checkout/deployments.jsonl").read_text().splitlines()
+              if '"merge:' in row]
     assert len(merged) == 1 and merged[0]["changes"][0]["committed_at"] == "2026-11-07T09:00:00Z"
 
 

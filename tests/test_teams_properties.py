@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from teamkit import write_slo, write_team
+from teams_reference import budget as reference_budget
+from teams_reference import reference
+from test_teams_compute import _assert_agree
 
 from generator.check.teams import TeamSettings, check_teams
 from generator.compute.dora import Window, dora_counts
 from generator.compute.error_budget import budget_counts
-from teamkit import write_slo, write_team
-from teams_reference import budget as reference_budget, reference
-from test_teams_compute import _assert_agree
 
-BASE = datetime(2026, 3, 1, tzinfo=timezone.utc)
+BASE = datetime(2026, 3, 1, tzinfo=UTC)
 W = Window("w", date(2026, 3, 8), date(2026, 3, 29))
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date
 from pathlib import Path
 
 from conftest import edit, invoke
-from teamkit import deployment as dep, write_team
+from teamkit import deployment as dep
+from teamkit import write_team
 
 
 def _small_team(repo: Path) -> None:

@@ -7,8 +7,11 @@ import os
 from pathlib import Path
 
 from conftest import edit, invoke
+from teamkit import deployment as dep
+from teamkit import incident as inc
+from teamkit import write_slo, write_team
+
 from generator.check.teams import TeamSettings, check_teams
-from teamkit import deployment as dep, incident as inc, write_jsonl, write_slo, write_team
 
 GOOD = [dep("d1", "2026-09-01T10:00:00Z", changes=(("c1", "2026-09-01T08:00:00Z"),)),
         dep("d2", "2026-09-02T10:00:00Z", planned=False, remediates=["d1"])]
@@ -129,5 +132,5 @@ def test_a_packet_stating_a_team_figure_as_its_own_is_an_error(repo: Path) -> No
     edit(packet, "team_context:", "lead_time_p50: 0.8 days\nteam_context:")
     result = invoke("validate", cwd=repo)
     assert result.returncode == 1
-    [line] = [l for l in result.stdout.splitlines() if "jonas-berg-staff.yaml" in l and "error" in l]
+    [line] = [text for text in result.stdout.splitlines() if "jonas-berg-staff.yaml" in text and "error" in text]
     assert "person-team-figure" in line or "states a team signal" in line, result.stdout

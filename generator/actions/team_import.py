@@ -16,13 +16,15 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
+from ..check.schema_check import is_valid
 from ..check.teams import PERSON_KEYS, PERSON_VALUE
 from ..model.errors import HandbookError
-from ..check.schema_check import is_valid
 
 Progress = Callable[[str], None]
 
@@ -56,12 +58,12 @@ def _git(repository: Path, *args: str) -> str:
 
 def _utc(stamp: str) -> str:
     """A git or API timestamp as RFC 3339 in UTC (Z)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _changes(repository: Path, revisions: str) -> list[dict[str, str]]:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
-from ..model.diagnostics import Diagnostic, error, warning
-from ..load.events import EventFile, Record, read_events, too_large
+from ..check.schema_check import check as schema_errors
+from ..check.schema_check import is_valid
+from ..load.events import EventFile, Record, read_events
 from ..load.loader import Document, load_file
-from ..check.schema_check import check as schema_errors, is_valid
+from ..model.diagnostics import Diagnostic, error, warning
 
 TEAMS_FOLDER = "teams"
 TEAM_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -224,9 +226,8 @@ def _day(timestamp: str) -> date:
 
 def parse_timestamp(value: str) -> datetime:
     """An RFC 3339 timestamp (schema-checked) as an aware datetime in UTC."""
-    from datetime import timezone
 
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 # --- one event file: schema, person-like values, services ------------------------------------------------

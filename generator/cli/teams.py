@@ -14,7 +14,10 @@ import click
 from ..load.repository import find_root
 from ..model.errors import HandbookError
 from ..model.safe_text import for_terminal
-from .common import emit as _emit, format_option, parse_today as _today, root_option, say as _progress, today_option
+from .common import emit as _emit
+from .common import format_option, root_option, today_option
+from .common import parse_today as _today
+from .common import say as _progress
 
 period_option = click.option("--period", metavar="YYYY-Qn", default=None,
                              help="A calendar quarter instead of the last 90 days (settings: teams.window_days).")

@@ -10,10 +10,11 @@ Medians and p90 are `quantile_cont` (linear interpolation between closest ranks)
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import duckdb
@@ -244,7 +245,7 @@ INCIDENT_COLUMNS = ("id", "service", "started_at", "resolved_at", "caused_by")
 
 
 def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -8,8 +8,8 @@ and the budget is the share (1 − t) of those days."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from ..check.teams import Slo, Team
 from .dora import Window, connect

@@ -6,16 +6,17 @@ settings; nothing here ever takes or gives a person's number."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from ..check.teams import Slo, Team, TeamSettings, TeamsReport
-from ..model.diagnostics import Diagnostic, error
-from ..load.loader import load_file
 from ..check.schema_check import check as schema_errors
-from .dora import DoraCounts, Durations, Window, dora_counts
+from ..check.teams import Slo, Team, TeamSettings, TeamsReport
+from ..load.loader import load_file
+from ..model.diagnostics import Diagnostic, error
+from .dora import DoraCounts, Window, dora_counts
 from .error_budget import BudgetCounts, budget_counts
 
 # Each computation and the version of its definition (README, "Team figures"). A change to a
