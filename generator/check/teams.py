@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -22,6 +22,7 @@ from ..load.loader import Document, load_file
 from ..model.diagnostics import Diagnostic, error, warning
 
 TEAMS_FOLDER = "teams"
+RESERVED_TEAM_IDS = frozenset({"index"})  # teams/index.md is the teams index page
 TEAM_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 # Values that look like a person: an e-mail address or an @handle (team signals never name one).
 PERSON_VALUE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|(?:^|[\s(\[,;:])@[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -142,27 +143,55 @@ def check_teams(root: Path, settings: TeamSettings | None = None,
     problems: list[Diagnostic] = []
     files = 0
     folders = sorted(p for p in base.iterdir() if p.is_dir() or p.is_symlink())
-    for number, folder in enumerate(folders, start=1):
-        if progress and len(folders) >= 20 and number % 50 == 0:
-            progress(f"Checked {number:,} of {len(folders):,} teams")
-        team, found, count = _check_team(root, folder, settings)
+    heads = []
+    for folder in folders:
+        head, found, count = _team_head(folder, settings)
         files += count
         problems.extend(found)
-        if team is not None and not any(d.severity == "error" for d in found):
+        if head is not None:
+            heads.append(head)
+    from .teams_fast import clean_teams
+
+    # The engine reads every event file at once and says which teams are certainly clean; the others are
+    # read again here, line by line, so that every problem is explained at its line and column.
+    clean = clean_teams(heads, settings)
+    for number, head in enumerate(heads, start=1):
+        if progress and len(heads) >= 20 and number % 50 == 0:
+            progress(f"Checked {number:,} of {len(heads):,} teams")
+        if head.team.id in clean:
+            teams.append(replace(head.team, first_event=clean[head.team.id]))
+            continue
+        team, found, count = _check_events(head, settings)
+        files += count
+        problems.extend(found)
+        if not any(d.severity == "error" for d in found):
             teams.append(team)
     for stray in sorted(p for p in base.iterdir() if p.is_file()):
         problems.append(error(f"{TEAMS_FOLDER}/{stray.name}", "unknown-kind",
                               "teams/ holds one folder per team (teams/<team-id>/team.yaml)"))
+    files += sum(head.event_files for head in heads if head.team.id in clean)
     return TeamsReport(tuple(teams), tuple(sorted(problems, key=Diagnostic.sort_key)), settings, files)
 
 
-def _check_team(root: Path, folder: Path, settings: TeamSettings) -> tuple[Team | None, list[Diagnostic], int]:
+@dataclass(frozen=True)
+class TeamHead:
+    """A team whose team.yaml and SLO definitions are valid, before its event files are read."""
+
+    team: Team
+    events_from: str | None
+
+    @property
+    def event_files(self) -> int:
+        return sum(p is not None for p in (self.team.deployments, self.team.incidents, *(s.counts for s in self.team.slos)))
+
+
+def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, list[Diagnostic], int]:
     display = f"{TEAMS_FOLDER}/{folder.name}"
     if folder.is_symlink():
         return None, [error(display, "symlink", "symbolic links are not followed; commit the folder itself")], 0
-    if not TEAM_ID.fullmatch(folder.name) or len(folder.name) > 64:
+    if not TEAM_ID.fullmatch(folder.name) or len(folder.name) > 64 or folder.name in RESERVED_TEAM_IDS:
         return None, [error(display, "team-id", f"team folder '{folder.name}' is not a team id: use lowercase "
-                            "letters, digits and single hyphens")], 0
+                            "letters, digits and single hyphens (not 'index')")], 0
     loaded = load_file(folder / "team.yaml", f"{display}/team.yaml")
     if loaded.document is None:
         return None, list(loaded.diagnostics), 1
@@ -175,20 +204,35 @@ def _check_team(root: Path, folder: Path, settings: TeamSettings) -> tuple[Team 
     incidents = _event_path(folder, "incidents", problems)
     slos, slo_problems, slo_files = _check_slos(folder, display, services, settings)
     problems += slo_problems
-    files = 1 + slo_files
+    terrain = {k: tuple(v) for k, v in (data.get("terrain") or {}).items()}
+    team = Team(folder.name, data["name"], data["owner"], data.get("summary"), services, data["headcount"], terrain,
+                date.fromisoformat(data["events_from"]) if data.get("events_from") else None, folder, deployments,
+                incidents, slos)
+    if any(d.severity == "error" for d in problems):
+        return None, problems, 1 + slo_files
+    return TeamHead(team, data.get("events_from")), problems, 1 + slo_files
+
+
+def _check_events(head: TeamHead, settings: TeamSettings) -> tuple[Team, list[Diagnostic], int]:
+    """Every event file of a team read line by line: each problem at its line and column."""
+    team = head.team
+    display = f"{TEAMS_FOLDER}/{team.id}"
+    services = team.services
+    problems: list[Diagnostic] = []
+    files = 0
     first: list[date] = []
     deployment_ids: dict[str, Record] = {}
     incident_records: list[Record] = []
     deployment_records: list[Record] = []
-    if deployments is not None:
+    if team.deployments is not None:
         files += 1
-        events = read_events(deployments, f"{display}/{deployments.name}", **DEPLOYMENT_CSV)  # type: ignore[arg-type]
+        events = read_events(team.deployments, f"{display}/{team.deployments.name}", **DEPLOYMENT_CSV)  # type: ignore[arg-type]
         deployment_records, found = _checked_records(events, "deployment", services)
         problems += found
         deployment_ids = _unique_ids(deployment_records, problems)
-    if incidents is not None:
+    if team.incidents is not None:
         files += 1
-        events = read_events(incidents, f"{display}/{incidents.name}")
+        events = read_events(team.incidents, f"{display}/{team.incidents.name}")
         incident_records, found = _checked_records(events, "incident", services)
         problems += found
         _unique_ids(incident_records, problems)
@@ -198,12 +242,12 @@ def _check_team(root: Path, folder: Path, settings: TeamSettings) -> tuple[Team 
         first.append(min(_day(r.data["started_at"]) for r in incident_records))
     if deployment_records:
         first.append(min(_day(r.data["finished_at"]) for r in deployment_records))
-        problems += _deployment_gaps(deployment_records, data.get("events_from"), settings.coverage_gap_days)
-    terrain = {k: tuple(v) for k, v in (data.get("terrain") or {}).items()}
-    team = Team(folder.name, data["name"], data["owner"], data.get("summary"), services, data["headcount"], terrain,
-                date.fromisoformat(data["events_from"]) if data.get("events_from") else None, folder, deployments,
-                incidents, slos, min(first) if first else None)
-    return team, problems, files
+        problems += _deployment_gaps(deployment_records, head.events_from, settings.coverage_gap_days)
+    for slo in team.slos:
+        if slo.counts is not None:
+            files += 1
+            problems += _check_counts(slo.counts, f"{display}/slos/{slo.counts.name}")
+    return replace(team, first_event=min(first) if first else None), problems, files
 
 
 def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | None:
@@ -380,9 +424,6 @@ def _check_slos(folder: Path, display: str, services: tuple[str, ...],
         files += 1
         slo, found = _check_slo(path, shown, services)
         problems += found
-        if slo is not None and slo.counts is not None:
-            files += 1
-            problems += _check_counts(slo.counts, shown.removesuffix(".yaml") + ".csv")
         if slo is not None:
             slos.append(slo)
     return tuple(slos), problems, files
@@ -423,7 +464,7 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
 def _check_counts(path: Path, shown: str) -> list[Diagnostic]:
     events = read_events(path, shown, csv_numbers=("good", "total"))
     problems = list(events.problems)
-    if events.records and set(events.records[0].columns) != {"date", "good", "total"}:
+    if events.records and list(events.records[0].columns) != ["date", "good", "total"]:
         return problems + [error(shown, "csv-header", "the header must be date,good,total").at(1, 1)]
     days: list[date] = []
     seen: dict[date, int] = {}
