@@ -24,89 +24,98 @@ URL = r"^https?://[^\s]+$"
 VISIBLE = r"[^\t\n\x0b\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]"
 
 
-def _text(path: str, pattern: str, max_bytes: int = 200) -> str:
-    return (f"(json_type(j, '{path}') = 'VARCHAR' AND strlen(j ->> '{path}') <= {max_bytes} "
-            f"AND regexp_full_match(j ->> '{path}', '{pattern}'))")
+def _text(x: str, pattern: str, max_bytes: int = 200) -> str:
+    """`x` (a JSON value) is a string of at most `max_bytes` bytes matching `pattern` in full."""
+    return f"(json_type({x}) = 'VARCHAR' AND strlen({x} ->> '$') <= {max_bytes} AND regexp_full_match({x} ->> '$', '{pattern}'))"
 
 
-def _stamp(path: str) -> str:
-    return f"({_text(path, STAMP, 40)} AND try_cast(j ->> '{path}' AS TIMESTAMPTZ) IS NOT NULL)"
+def _stamp(x: str) -> str:
+    return f"({_text(x, STAMP, 40)} AND try_cast({x} ->> '$' AS TIMESTAMPTZ) IS NOT NULL)"
 
 
-def _optional(path: str, condition: str) -> str:
-    return f"(json_type(j, '{path}') IS NULL OR {condition})"
+def _optional(key: str, condition: str) -> str:
+    # a key that is present must be valid (JSON null included: it reads as SQL NULL, which fails)
+    return f"(NOT list_contains(k, '{key}') OR {condition})"
 
 
 def _keys(allowed: Sequence[str], required: Sequence[str]) -> str:
-    listed = ", ".join(f"'{k}'" for k in allowed)
-    needed = ", ".join(f"'{k}'" for k in required)
-    return (f"(json_type(j) = 'OBJECT' AND list_has_all([{listed}], json_keys(j)) AND list_has_all(json_keys(j), [{needed}]) "
-            "AND len(json_keys(j)) = len(list_distinct(json_keys(j))))")
+    listed = ", ".join(f"'{name}'" for name in allowed)
+    needed = ", ".join(f"'{name}'" for name in required)
+    return (f"(json_type(j) = 'OBJECT' AND list_has_all([{listed}], k) AND list_has_all(k, [{needed}]) "
+            "AND len(k) = len(list_distinct(k)))")
 
 
-def _free_text(path: str, max_bytes: int) -> str:
+def _free_text(x: str, max_bytes: int) -> str:
     # stricter than the rule: any '@' at all sends the file to the line-by-line check
-    return f"({_text(path, VISIBLE, max_bytes).replace('regexp_full_match', 'regexp_matches')} AND strpos(j ->> '{path}', '@') = 0)"
+    visible = f"(json_type({x}) = 'VARCHAR' AND strlen({x} ->> '$') <= {max_bytes} AND regexp_matches({x} ->> '$', '{VISIBLE}'))"
+    return f"({visible} AND strpos({x} ->> '$', '@') = 0)"
 
 
-def _url(path: str) -> str:
-    return f"({_text(path, URL, 2000)} AND strpos(j ->> '{path}', '@') = 0)"
+def _url(x: str) -> str:
+    return f"({_text(x, URL, 2000)} AND strpos({x} ->> '$', '@') = 0)"
 
 
-_LIST_OF_IDS = ("(json_type(j, '$.remediates') = 'ARRAY' AND json_array_length(j, '$.remediates') <= 1000 AND "
-                "coalesce(list_bool_and(list_transform(CAST(j -> '$.remediates' AS JSON[]), lambda x: "
+def _structure(fields: Sequence[str]) -> str:
+    return "{" + ", ".join(f'"{name}": "JSON"' for name in fields) + "}"
+
+
+DEPLOYMENT_FIELDS = ("id", "service", "environment", "finished_at", "result", "rolled_back_at", "changes", "planned",
+                     "remediates", "url")
+INCIDENT_FIELDS = ("id", "service", "started_at", "resolved_at", "severity", "user_impact", "caused_by", "postmortem")
+_LIST_OF_IDS = ("(json_type(v.remediates) = 'ARRAY' AND json_array_length(v.remediates) <= 1000 AND "
+                "coalesce(list_bool_and(list_transform(CAST(v.remediates AS JSON[]), lambda x: "
                 f"json_type(x) = 'VARCHAR' AND regexp_full_match(x ->> '$', '{ID}'))), true))")
-_CHANGE = (f"json_type(c) = 'OBJECT' AND list_sort(json_keys(c)) = ['committed_at', 'id'] AND json_type(c, '$.id') = 'VARCHAR' "
-           f"AND regexp_full_match(c ->> '$.id', '{ID}') AND json_type(c, '$.committed_at') = 'VARCHAR' "
-           f"AND regexp_full_match(c ->> '$.committed_at', '{STAMP}') "
-           "AND try_cast(c ->> '$.committed_at' AS TIMESTAMPTZ) IS NOT NULL")
-_CHANGES = ("(json_type(j, '$.changes') = 'ARRAY' AND json_array_length(j, '$.changes') <= 10000 AND "
-            f"coalesce(list_bool_and(list_transform(CAST(j -> '$.changes' AS JSON[]), lambda c: {_CHANGE})), true) AND "
-            "len(list_distinct(list_transform(CAST(j -> '$.changes' AS JSON[]), lambda c: c ->> '$.id'))) = "
-            "json_array_length(j, '$.changes'))")
+_CHANGE = ("json_type(c) = 'OBJECT' AND list_sort(json_keys(c)) = ['committed_at', 'id'] "
+           f"AND {_text('(c -> ' + chr(39) + '$.id' + chr(39) + ')', ID)} "
+           f"AND {_stamp('(c -> ' + chr(39) + '$.committed_at' + chr(39) + ')')}")
+_CHANGES = ("(json_type(v.changes) = 'ARRAY' AND json_array_length(v.changes) <= 10000 AND "
+            f"coalesce(list_bool_and(list_transform(CAST(v.changes AS JSON[]), lambda c: {_CHANGE})), true) AND "
+            "len(list_distinct(list_transform(CAST(v.changes AS JSON[]), lambda c: c ->> '$.id'))) = "
+            "json_array_length(v.changes))")
 
 DEPLOYMENT_OK = " AND ".join([
-    _keys(("id", "service", "environment", "finished_at", "result", "rolled_back_at", "changes", "planned",
-           "remediates", "url"), ("id", "service", "environment", "finished_at", "result")),
-    _text("$.id", ID), _text("$.service", SLUG, 64), _text("$.environment", SLUG, 64), _stamp("$.finished_at"),
-    "(j ->> '$.result' IN ('success', 'failed', 'rolled_back') AND json_type(j, '$.result') = 'VARCHAR')",
-    _optional("$.rolled_back_at", _stamp("$.rolled_back_at")),
-    _optional("$.planned", "json_type(j, '$.planned') = 'BOOLEAN'"),
-    _optional("$.remediates", _LIST_OF_IDS), _optional("$.changes", _CHANGES), _optional("$.url", _url("$.url")),
+    _keys(DEPLOYMENT_FIELDS, ("id", "service", "environment", "finished_at", "result")),
+    _text("v.id", ID), _text("v.service", SLUG, 64), _text("v.environment", SLUG, 64), _stamp("v.finished_at"),
+    "(json_type(v.result) = 'VARCHAR' AND v.result ->> '$' IN ('success', 'failed', 'rolled_back'))",
+    _optional("rolled_back_at", _stamp("v.rolled_back_at")),
+    _optional("planned", "json_type(v.planned) = 'BOOLEAN'"),
+    _optional("remediates", _LIST_OF_IDS), _optional("changes", _CHANGES), _optional("url", _url("v.url")),
 ])
 INCIDENT_OK = " AND ".join([
-    _keys(("id", "service", "started_at", "resolved_at", "severity", "user_impact", "caused_by", "postmortem"),
-          ("id", "service", "started_at", "severity", "user_impact")),
-    _text("$.id", ID), _text("$.service", SLUG, 64), _stamp("$.started_at"), _optional("$.resolved_at", _stamp("$.resolved_at")),
-    _text("$.severity", SLUG, 64), _free_text("$.user_impact", 500),
-    f"(json_type(j, '$.caused_by') IS NULL OR json_type(j, '$.caused_by') = 'NULL' OR {_text('$.caused_by', ID)})",
-    _optional("$.postmortem", _url("$.postmortem")),
+    _keys(INCIDENT_FIELDS, ("id", "service", "started_at", "severity", "user_impact")),
+    _text("v.id", ID), _text("v.service", SLUG, 64), _stamp("v.started_at"),
+    _optional("resolved_at", _stamp("v.resolved_at")),
+    _text("v.severity", SLUG, 64), _free_text("v.user_impact", 500),
+    f"(v.caused_by IS NULL OR json_type(v.caused_by) = 'NULL' OR {_text('v.caused_by', ID)})",
+    _optional("postmortem", _url("v.postmortem")),
 ])
 
 _SQL = f"""
 CREATE TEMP TABLE deployment_line AS
-SELECT team, (length(j) <= 1048576 AND NOT regexp_matches(j, ',\\s*[}}\\]]') AND coalesce({DEPLOYMENT_OK}, false)) AS ok, j
-FROM (SELECT f.team, o.json AS j
-      FROM read_ndjson_objects(?, filename = true) AS o JOIN event_file AS f ON f.file = o.filename);
+SELECT team, (length(j) <= 1048576 AND NOT regexp_matches(j, ',\\s*[}}\\]]') AND coalesce({DEPLOYMENT_OK}, false)) AS ok, v
+FROM (SELECT team, j, json_keys(j) AS k, from_json(j, '{_structure(DEPLOYMENT_FIELDS)}') AS v
+      FROM (SELECT f.team, o.json AS j
+            FROM read_ndjson_objects(?, filename = true) AS o JOIN event_file AS f ON f.file = o.filename));
 """
 _SQL_INCIDENTS = f"""
 CREATE TEMP TABLE incident_line AS
-SELECT team, (length(j) <= 1048576 AND NOT regexp_matches(j, ',\\s*[}}\\]]') AND coalesce({INCIDENT_OK}, false)) AS ok, j
-FROM (SELECT f.team, o.json AS j
-      FROM read_ndjson_objects(?, filename = true) AS o JOIN event_file AS f ON f.file = o.filename);
+SELECT team, (length(j) <= 1048576 AND NOT regexp_matches(j, ',\\s*[}}\\]]') AND coalesce({INCIDENT_OK}, false)) AS ok, v
+FROM (SELECT team, j, json_keys(j) AS k, from_json(j, '{_structure(INCIDENT_FIELDS)}') AS v
+      FROM (SELECT f.team, o.json AS j
+            FROM read_ndjson_objects(?, filename = true) AS o JOIN event_file AS f ON f.file = o.filename));
 """
 
 # Rules across lines, on files whose every line is well-formed (a team with a bad line is out already).
 _RULES = """
 CREATE TEMP TABLE deployment AS
-SELECT team, j ->> '$.id' AS id, j ->> '$.service' AS service, CAST(j ->> '$.finished_at' AS TIMESTAMPTZ) AS finished_at,
-       CAST(j ->> '$.rolled_back_at' AS TIMESTAMPTZ) AS rolled_back_at,
-       coalesce(CAST(j -> '$.remediates' AS VARCHAR[]), []) AS remediates
-FROM deployment_line;
+SELECT team, v.id ->> '$' AS id, v.service ->> '$' AS service, CAST(v.finished_at ->> '$' AS TIMESTAMPTZ) AS finished_at,
+       CAST(v.rolled_back_at ->> '$' AS TIMESTAMPTZ) AS rolled_back_at,
+       coalesce(CAST(v.remediates AS VARCHAR[]), []) AS remediates
+FROM deployment_line WHERE ok;
 CREATE TEMP TABLE incident AS
-SELECT team, j ->> '$.id' AS id, j ->> '$.service' AS service, CAST(j ->> '$.started_at' AS TIMESTAMPTZ) AS started_at,
-       CAST(j ->> '$.resolved_at' AS TIMESTAMPTZ) AS resolved_at, j ->> '$.caused_by' AS caused_by
-FROM incident_line;
+SELECT team, v.id ->> '$' AS id, v.service ->> '$' AS service, CAST(v.started_at ->> '$' AS TIMESTAMPTZ) AS started_at,
+       CAST(v.resolved_at ->> '$' AS TIMESTAMPTZ) AS resolved_at, v.caused_by ->> '$' AS caused_by
+FROM incident_line WHERE ok;
 CREATE TEMP TABLE unclean AS
 SELECT team FROM deployment_line WHERE NOT ok
 UNION SELECT team FROM incident_line WHERE NOT ok
@@ -182,7 +191,7 @@ def _run(heads: Sequence[TeamHead], settings: TeamSettings) -> dict[str, date | 
     from ..load.events import MAX_EVENT_BYTES
 
     con = duckdb.connect(":memory:")
-    con.execute("SET threads TO 2; SET TimeZone = 'UTC'")
+    con.execute("SET threads TO 2; SET TimeZone = 'UTC'; SET enable_progress_bar = false")
     con.execute("CREATE TEMP TABLE event_file (file VARCHAR, team VARCHAR); "
                 "CREATE TEMP TABLE count_file (file VARCHAR, team VARCHAR); "
                 "CREATE TEMP TABLE team_service (team VARCHAR, service VARCHAR); "
@@ -202,8 +211,8 @@ def _run(heads: Sequence[TeamHead], settings: TeamSettings) -> dict[str, date | 
                 if size:
                     files[kind].append((str(path), team.id))
     con.executemany("INSERT INTO event_file VALUES (?, ?)", files["deployments"] + files["incidents"])
-    _lines(con, _SQL, "deployment_line", [f for f, _ in files["deployments"]])
-    _lines(con, _SQL_INCIDENTS, "incident_line", [f for f, _ in files["incidents"]])
+    _lines(con, _SQL, "deployment_line", [f for f, _ in files["deployments"]], DEPLOYMENT_FIELDS)
+    _lines(con, _SQL_INCIDENTS, "incident_line", [f for f, _ in files["incidents"]], INCIDENT_FIELDS)
     con.execute(_RULES)
     if files["counts"]:
         con.executemany("INSERT INTO count_file VALUES (?, ?)", files["counts"])
@@ -216,8 +225,9 @@ def _run(heads: Sequence[TeamHead], settings: TeamSettings) -> dict[str, date | 
     return {h.team.id: first.get(h.team.id) for h in heads if h.team.id not in unclean}
 
 
-def _lines(con: Any, sql: str, table: str, paths: list[str]) -> None:
+def _lines(con: Any, sql: str, table: str, paths: list[str], names: Sequence[str]) -> None:
+    fields = ", ".join(f"{name} JSON" for name in names)
     if paths:
         con.execute(sql, [paths])
     else:
-        con.execute(f"CREATE TEMP TABLE {table} (team VARCHAR, ok BOOLEAN, j JSON)")
+        con.execute(f"CREATE TEMP TABLE {table} (team VARCHAR, ok BOOLEAN, v STRUCT({fields}))")

@@ -85,13 +85,12 @@ CREATE TEMP TABLE event_file (file VARCHAR, team VARCHAR);
 
 _DEPLOY_JSON = """
 INSERT INTO deploy
-SELECT f.team, d.id, d.service, d.environment, CAST(d.finished_at AS TIMESTAMPTZ), d.result,
-       CAST(d.rolled_back_at AS TIMESTAMPTZ), coalesce(d.planned, true), coalesce(d.remediates, []),
-       list_transform(coalesce(d.changes, []), lambda c: {'id': c.id, 'committed_at': CAST(c.committed_at AS TIMESTAMPTZ)})
-FROM read_json(?, format = 'newline_delimited', filename = true, columns = {
-        id: 'VARCHAR', service: 'VARCHAR', environment: 'VARCHAR', finished_at: 'VARCHAR', result: 'VARCHAR',
-        rolled_back_at: 'VARCHAR', planned: 'BOOLEAN', remediates: 'VARCHAR[]',
-        changes: 'STRUCT(id VARCHAR, committed_at VARCHAR)[]'}) AS d
+SELECT f.team, d.id, d.service, d.environment, d.finished_at, d.result, d.rolled_back_at, coalesce(d.planned, true),
+       coalesce(d.remediates, []), coalesce(d.changes, [])
+FROM read_json(?, format = 'newline_delimited', filename = true, timestampformat = 'iso', columns = {
+        id: 'VARCHAR', service: 'VARCHAR', environment: 'VARCHAR', finished_at: 'TIMESTAMPTZ', result: 'VARCHAR',
+        rolled_back_at: 'TIMESTAMPTZ', planned: 'BOOLEAN', remediates: 'VARCHAR[]',
+        changes: 'STRUCT(id VARCHAR, committed_at TIMESTAMPTZ)[]'}) AS d
 JOIN event_file AS f ON f.file = d.filename
 """
 
@@ -108,9 +107,9 @@ FROM (SELECT {columns} FROM read_csv(?, header = true, all_varchar = true))
 
 _INCIDENT_JSON = """
 INSERT INTO incident
-SELECT f.team, i.id, i.service, CAST(i.started_at AS TIMESTAMPTZ), CAST(i.resolved_at AS TIMESTAMPTZ), i.caused_by
-FROM read_json(?, format = 'newline_delimited', filename = true, columns = {
-        id: 'VARCHAR', service: 'VARCHAR', started_at: 'VARCHAR', resolved_at: 'VARCHAR', caused_by: 'VARCHAR'}) AS i
+SELECT f.team, i.id, i.service, i.started_at, i.resolved_at, i.caused_by
+FROM read_json(?, format = 'newline_delimited', filename = true, timestampformat = 'iso', columns = {
+        id: 'VARCHAR', service: 'VARCHAR', started_at: 'TIMESTAMPTZ', resolved_at: 'TIMESTAMPTZ', caused_by: 'VARCHAR'}) AS i
 JOIN event_file AS f ON f.file = i.filename
 """
 
@@ -167,8 +166,9 @@ SELECT team, deployment, deployed_at, change.id AS change_id, change.committed_a
 FROM (SELECT team, id AS deployment, finished_at AS deployed_at, unnest(changes) AS change
       FROM prod WHERE result = 'success');
 CREATE TEMP TABLE change_first AS
-SELECT * FROM change_deployed
-QUALIFY row_number() OVER (PARTITION BY team, change_id ORDER BY deployed_at, deployment) = 1;
+SELECT team, change_id, min(deployed_at) AS deployed_at,
+       arg_min(committed_at, {'at': deployed_at, 'deployment': deployment}) AS committed_at
+FROM change_deployed GROUP BY team, change_id;
 """
 
 _FREQUENCY = """
@@ -252,7 +252,7 @@ def connect() -> duckdb.DuckDBPyConnection:
     import duckdb  # only commands that compute figures pay for loading the engine
 
     con = duckdb.connect(":memory:")
-    con.execute("SET threads TO 2")
+    con.execute("SET threads TO 2; SET enable_progress_bar = false")
     return con
 
 
