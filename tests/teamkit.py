@@ -25,7 +25,7 @@ spec:
       isRolling: true
   budgetingMethod: {method}
   objectives:
-    - target: {target}
+    - target: {target}{extra}
 """
 
 
@@ -52,11 +52,14 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def write_slo(folder: Path, name: str, rows: Iterable[tuple[str, int, int]], *, target: float = 0.99,
-              duration: str = "28d", service: str = "api", method: str = "Occurrences") -> None:
+              duration: str = "28d", service: str = "api", method: str = "Occurrences",
+              slice_target: float | None = None) -> None:
     slos = folder / "slos"
     slos.mkdir(exist_ok=True)
     (slos / f"{name}.yaml").write_text(SLO_YAML.format(name=name, title=name.title(), service=service,
-                                                       duration=duration, method=method, target=target), "utf-8")
+                                                       duration=duration, method=method, target=target,
+                                                       extra=f"\n      timeSliceTarget: {slice_target}\n      timeSliceWindow: 1d"
+                                                       if slice_target is not None else ""), "utf-8")
     (slos / f"{name}.csv").write_text("date,good,total\n" + "".join(f"{d},{g},{t}\n" for d, g, t in rows), "utf-8")
 
 

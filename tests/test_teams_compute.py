@@ -150,3 +150,26 @@ def test_error_budget_with_missing_days_is_insufficient(tmp_path: Path) -> None:
     figures = team_figures(_checked(tmp_path), date(2026, 9, 14))
     budget = figures[0].budgets[0]
     assert budget.burned is None and budget.insufficient is not None and "n = 11 days" in budget.insufficient
+
+
+def test_csv_events_give_the_same_figures(tmp_path: Path) -> None:
+    folder = write_team(tmp_path, incidents=INCIDENTS)
+    header = "id,service,environment,finished_at,result,rolled_back_at,planned,remediates,changes"
+    rows = [header] + [",".join([d["id"], d["service"], d["environment"], d["finished_at"], d["result"],
+                                  d.get("rolled_back_at", ""), str(d["planned"]).lower() if "planned" in d else "",
+                                  " ".join(d.get("remediates", [])),
+                                  " ".join(f"{c['id']}@{c['committed_at']}" for c in d["changes"])])
+                        for d in DEPLOYMENTS]
+    (folder / "deployments.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    _assert_agree(_counts(tmp_path)[("checkout", "test")], reference(DEPLOYMENTS, INCIDENTS, W.start, W.end))
+
+
+def test_timeslices_count_good_days(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    rows = [(f"2026-09-{day:02d}", 98 if day in (3, 9) else 100, 100) for day in range(1, 15)]
+    write_slo(folder, "checkout", rows, target=0.9, duration="14d", method="Timeslices", slice_target=0.99)
+    budget = team_figures(_checked(tmp_path), date(2026, 9, 14))[0].budgets[0]
+    assert budget.method == "Timeslices"
+    assert budget.attainment == pytest.approx(12 / 14)  # two days below 99% good
+    assert budget.burned == pytest.approx(2 / (0.1 * 14))
+    assert budget.burn_rate_7d is None  # a rate over events, not defined for slices
