@@ -6,6 +6,7 @@ slos/<name>.yaml with slos/<name>.csv (date,good,total). Nothing here computes a
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -150,18 +151,11 @@ def check_teams(root: Path, settings: TeamSettings | None = None,
         problems.extend(found)
         if head is not None:
             heads.append(head)
-    from .teams_fast import clean_teams
-
-    # The engine reads every event file at once and says which teams are certainly clean; the others are
-    # read again here, line by line, so that every problem is explained at its line and column.
-    clean = clean_teams(heads, settings)
-    for number, head in enumerate(heads, start=1):
+    # Every team's event files, line by line, so that each problem is explained at its line and column;
+    # many teams are shared between both cores.
+    for number, (team, found, count) in enumerate(_events_of(heads, settings), start=1):
         if progress and len(heads) >= 20 and number % 50 == 0:
             progress(f"Checked {number:,} of {len(heads):,} teams")
-        if head.team.id in clean:
-            teams.append(replace(head.team, first_event=clean[head.team.id]))
-            continue
-        team, found, count = _check_events(head, settings)
         files += count
         problems.extend(found)
         if not any(d.severity == "error" for d in found):
@@ -169,7 +163,6 @@ def check_teams(root: Path, settings: TeamSettings | None = None,
     for stray in sorted(p for p in base.iterdir() if p.is_file()):
         problems.append(error(f"{TEAMS_FOLDER}/{stray.name}", "unknown-kind",
                               "teams/ holds one folder per team (teams/<team-id>/team.yaml)"))
-    files += sum(head.event_files for head in heads if head.team.id in clean)
     return TeamsReport(tuple(teams), tuple(sorted(problems, key=Diagnostic.sort_key)), settings, files)
 
 
@@ -211,6 +204,20 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
     if any(d.severity == "error" for d in problems):
         return None, problems, 1 + slo_files
     return TeamHead(team, data.get("events_from")), problems, 1 + slo_files
+
+
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this much event data, starting a second process costs more than it saves
+
+
+def _events_of(heads: list[TeamHead], settings: TeamSettings) -> Iterator[tuple[Team, list[Diagnostic], int]]:
+    size = sum(p.stat().st_size for h in heads for p in (h.team.deployments, h.team.incidents) if p is not None)
+    if len(heads) < 2 or size < PARALLEL_FROM_BYTES or (os.cpu_count() or 1) < 2:
+        yield from (_check_events(head, settings) for head in heads)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        yield from pool.map(_check_events, heads, [settings] * len(heads), chunksize=max(1, len(heads) // 16))
 
 
 def _check_events(head: TeamHead, settings: TeamSettings) -> tuple[Team, list[Diagnostic], int]:
@@ -265,6 +272,9 @@ def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | N
 
 
 def _day(timestamp: str) -> date:
+    """The UTC day of a timestamp (most events are written in UTC, where the day is the first ten characters)."""
+    if timestamp.endswith("Z"):
+        return date.fromisoformat(timestamp[:10])
     return parse_timestamp(timestamp).date()
 
 
@@ -275,6 +285,24 @@ def parse_timestamp(value: str) -> datetime:
 
 
 # --- one event file: schema, person-like values, services ------------------------------------------------
+
+@cache
+def _allowed_keys(kind: str) -> frozenset[str]:
+    import json
+
+    from ..check.schema_check import schema_text
+
+    return frozenset(json.loads(schema_text(kind))["properties"])
+
+
+class _Allowed(dict[str, frozenset[str]]):
+    def __missing__(self, kind: str) -> frozenset[str]:
+        self[kind] = _allowed_keys(kind)
+        return self[kind]
+
+
+_ALLOWED_KEYS = _Allowed()
+
 
 @cache
 def _fast(kind: str) -> Any:
@@ -288,8 +316,9 @@ def _checked_records(events: EventFile, kind: str, services: tuple[str, ...]) ->
     problems = list(events.problems)
     fast = _fast(kind)
     allowed = set(services)
+    allowed_keys = _ALLOWED_KEYS[kind]
     for record in events.records:
-        found = list(_person_problems(record))
+        found = list(_person_problems(record)) if record.at_sign or not record.data.keys() <= allowed_keys else []
         if found:
             problems += found
             continue
@@ -349,7 +378,8 @@ def _record_rules(record: Record, kind: str, services: set[str]) -> Iterator[Dia
         if "rolled_back_at" in data and parse_timestamp(data["rolled_back_at"]) < parse_timestamp(data["finished_at"]):
             yield error(record.file, "time-order", f"deployment '{data['id']}' is rolled back before it finished "
                         "(rolled_back_at < finished_at)").at(*record.at("rolled_back_at"))
-        repeated = [c for c, n in Counter(c["id"] for c in data.get("changes", ())).items() if n > 1]
+        changes = data.get("changes", ())
+        repeated = [c for c, n in Counter(c["id"] for c in changes).items() if n > 1] if len({c["id"] for c in changes}) != len(changes) else []
         if repeated:
             yield error(record.file, "duplicate-change", f"deployment '{data['id']}' lists change '{repeated[0]}' "
                         "more than once").at(*record.at("changes"))

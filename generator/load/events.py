@@ -32,9 +32,20 @@ class Record:
     line: int
     data: dict[str, Any]
     columns: dict[str, int] = field(default_factory=dict, compare=False)
+    text: str | None = field(default=None, compare=False, repr=False)  # a JSON line: columns are found when asked
+
+    @property
+    def at_sign(self) -> bool:
+        """Whether any value could hold an e-mail address or @handle (most lines cannot: skip the closer look)."""
+        return "@" in self.text if self.text is not None else True
 
     def at(self, key: str | None = None) -> tuple[int, int]:
-        return self.line, self.columns.get(key, 1) if key else 1
+        if not key:
+            return self.line, 1
+        if key not in self.columns and self.text is not None:
+            found = self.text.find(json.dumps(key))
+            return self.line, found + 1 if found >= 0 else 1
+        return self.line, self.columns.get(key, 1)
 
 
 @dataclass(frozen=True)
@@ -114,16 +125,7 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
     if not isinstance(data, dict):
         return None, error(display, "not-an-object", f"each line must be a JSON object, not {_json_type(data)}"
                            ).at(number, 1)
-    return Record(display, number, data, _key_columns(text, data)), None
-
-
-def _key_columns(text: str, data: dict[str, Any]) -> dict[str, int]:
-    """The column of each top-level key: where its quoted name first appears on the line."""
-    columns = {}
-    for key in data:
-        found = text.find(json.dumps(key))
-        columns[key] = found + 1 if found >= 0 else 1
-    return columns
+    return Record(display, number, data, text=text), None
 
 
 def _json_type(value: Any) -> str:
