@@ -121,11 +121,11 @@ FROM (SELECT {columns} FROM read_csv(?, header = true, all_varchar = true))
 
 _DEFINITIONS = """
 -- Production deployments.
-CREATE TEMP TABLE prod AS
+CREATE TEMP VIEW prod AS
 SELECT * FROM deploy WHERE environment IN (SELECT name FROM production_environment);
 
 -- Every (deployment, id it remediates) pair, of any deployment of the team.
-CREATE TEMP TABLE remediation AS
+CREATE TEMP VIEW remediation AS
 SELECT team, id AS by_id, finished_at AS by_at, result AS by_result, unnest(remediates) AS target FROM deploy;
 
 -- Incidents each deployment caused: how many, how many resolved, the latest resolution.
