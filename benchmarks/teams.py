@@ -84,17 +84,27 @@ def main() -> None:
     from generator.check.teams import check_teams
     from generator.compute.teams import team_figures
 
+    from generator.load.cache import ResultCache
+
     check_seconds, report = timed(lambda: check_teams(folder), options.repeat)
     assert not report.errors, report.errors[:3]  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory() as cache_folder:
+        cache = ResultCache(Path(cache_folder))
+        check_teams(folder, cache=cache)  # fills the cache
+        warm_seconds, _ = timed(lambda: check_teams(folder, cache=cache), options.repeat)
     compute_seconds, figures = timed(lambda: team_figures(report, TODAY), options.repeat)  # type: ignore[arg-type]
     plain_seconds, _ = timed(lambda: plain_duckdb(folder), options.repeat)
     total = check_seconds + compute_seconds
-    rows = [("validate every team's files", check_seconds), ("compute every figure (W + 4 quarters, SLOs)", compute_seconds),
-            ("validate + compute", total), ("plain duckdb: one hand-written query over the same files", plain_seconds)]
+    rows = [("validate every team's files (no cache)", check_seconds),
+            ("validate, unchanged files (warm cache)", warm_seconds),
+            ("compute every figure (W + 4 quarters, SLOs)", compute_seconds),
+            ("validate + compute (no cache)", total), ("validate + compute (warm cache)", warm_seconds + compute_seconds),
+            ("plain duckdb: one hand-written query over the same files", plain_seconds)]
     print(f"cores: {os.cpu_count()}, teams with figures: {len(figures)}")  # type: ignore[arg-type]
     for label, seconds in rows:
         print(f"  {label:58s} {seconds:6.2f} s")
-    print(f"  target: validate + compute <= 5 s on 2 cores: {'met' if total <= 5 else 'NOT met'}")
+    print(f"  target: validate + compute <= 5 s on 2 cores: {'met' if total <= 5 else 'NOT met'} without a cache, "
+          f"{'met' if warm_seconds + compute_seconds <= 5 else 'NOT met'} with a warm one")
 
 
 if __name__ == "__main__":

@@ -134,3 +134,23 @@ def test_a_packet_stating_a_team_figure_as_its_own_is_an_error(repo: Path) -> No
     assert result.returncode == 1
     [line] = [text for text in result.stdout.splitlines() if "jonas-berg-staff.yaml" in text and "error" in text]
     assert "person-team-figure" in line or "states a team signal" in line, result.stdout
+
+
+def test_unchanged_clean_teams_are_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    from generator.check import teams as module
+    from generator.load.cache import ResultCache
+
+    folder = write_team(tmp_path, deployments=GOOD, incidents=[])
+    cache = ResultCache(tmp_path / "cache")
+    first = check_teams(tmp_path, TeamSettings(), cache=cache)
+    assert not first.diagnostics
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(module, "_check_events", refuse)
+    again = check_teams(tmp_path, TeamSettings(), cache=cache)
+    assert again.teams == first.teams and again.files_checked == first.files_checked
+    monkeypatch.undo()
+    _lines(folder, "deployments.jsonl", json.dumps(GOOD[0]), json.dumps(GOOD[1])[:30])  # a changed file is read again
+    assert [d.code for d in check_teams(tmp_path, TeamSettings(), cache=cache).errors] == ["json-syntax"]

@@ -19,11 +19,14 @@ from .common import format_option, root_option, today_option
 from .common import parse_today as _today
 from .common import say as _progress
 
+no_cache_option = click.option("--no-cache", is_flag=True, help="Read every team's files again, even those unchanged "
+                                                                    "since a clean run (the content-keyed result cache).")
 period_option = click.option("--period", metavar="YYYY-Qn", default=None,
                              help="A calendar quarter instead of the last 90 days (settings: teams.window_days).")
 
 
-def _figures(root: Path | None, today: str | None, period: str | None) -> tuple[Path, Any, Any, Any]:
+def _figures(root: Path | None, today: str | None, period: str | None,
+             no_cache: bool = False) -> tuple[Path, Any, Any, Any]:
     from ..check.teams import check_teams
     from ..compute.teams import catalogue_links, load_bands, parse_period, team_figures
 
@@ -33,7 +36,9 @@ def _figures(root: Path | None, today: str | None, period: str | None) -> tuple[
             parse_period(period)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--period") from None
-    report = check_teams(base, progress=_progress)
+    from ..load.cache import ResultCache
+
+    report = check_teams(base, progress=_progress, cache=None if no_cache else ResultCache())
     bands, band_problems = load_bands(base)
     links, link_problems = catalogue_links(base)
     problems = [*report.diagnostics, *band_problems, *link_problems]
@@ -46,12 +51,13 @@ def _figures(root: Path | None, today: str | None, period: str | None) -> tuple[
 
 
 @click.group(invoke_without_command=True)
+@no_cache_option
 @period_option
 @format_option()
 @root_option
 @today_option
 @click.pass_context
-def teams(ctx: click.Context, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
+def teams(ctx: click.Context, no_cache: bool, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
     """Team figures: DORA metrics and SLO error budgets computed from teams/<id>/ events.
 
     Team figures are context for conversations, never a person's score; teams are listed in
@@ -61,7 +67,7 @@ def teams(ctx: click.Context, period: str | None, fmt: str, root: Path | None, t
         return
     from ..compute.teams import as_data, main_window
 
-    base, figures, bands, (report, failed) = _figures(root, today, period)
+    base, figures, bands, (report, failed) = _figures(root, today, period, no_cache)
     window = main_window(_today(today), report.settings.window_days, period)
     _emit(base, "teams", fmt, [as_data(f, bands) for f in figures], teams=figures, bands=bands, window=window,
           last_day=window.end - timedelta(days=1), minimum_headcount=report.settings.minimum_headcount)
@@ -71,15 +77,16 @@ def teams(ctx: click.Context, period: str | None, fmt: str, root: Path | None, t
 
 @teams.command()
 @click.argument("team")
+@no_cache_option
 @period_option
 @format_option()
 @root_option
 @today_option
-def show(team: str, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
+def show(team: str, no_cache: bool, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
     """One team in detail: figures with stamps and bands, error budgets, the quarterly trend, terrain, guidance."""
     from ..compute.teams import as_data, guidance_text
 
-    base, figures, bands, (report, failed) = _figures(root, today, period)
+    base, figures, bands, (report, failed) = _figures(root, today, period, no_cache)
     found = next((f for f in figures if f.team.id == team), None)
     if found is None:
         known = ", ".join(f.team.id for f in figures) or "none"

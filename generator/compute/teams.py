@@ -14,6 +14,7 @@ from typing import Any
 
 from ..check.schema_check import check as schema_errors
 from ..check.teams import Slo, Team, TeamSettings, TeamsReport
+from ..load.cache import ResultCache
 from ..load.loader import load_file
 from ..model.diagnostics import Diagnostic, error
 from .dora import DoraCounts, Window, dora_counts
@@ -376,13 +377,13 @@ class TeamSite:
     guidance: Mapping[str, str]
 
 
-def team_site(root: Path, today: date) -> TeamSite | None:
+def team_site(root: Path, today: date, cache: ResultCache | None = None) -> TeamSite | None:
     """The team pages' data, or None when the handbook has no teams/ folder (then: no pages, no claims)."""
     from ..check.teams import check_teams
 
     if not (root / "teams").is_dir():
         return None
-    report = check_teams(root)
+    report = check_teams(root, cache=cache)
     bands, _ = load_bands(root)
     links, _ = catalogue_links(root)
     figures = team_figures(report, today, None, bands, links)
@@ -420,12 +421,12 @@ def show(figure: Figure) -> str:
     return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
-def team_folder_problems(root: Path) -> tuple[list[Diagnostic], int]:
+def team_folder_problems(root: Path, cache: ResultCache | None = None) -> tuple[list[Diagnostic], int]:
     """What `handbook validate` adds for teams/: every team file's problems, the bands file's, and the
     metric catalogue's computations (each must name a computation the tool has, at its version)."""
     from ..check.teams import check_teams
 
-    report = check_teams(root)
+    report = check_teams(root, cache=cache)
     own_bands = (root / ORGANISATION_BANDS).exists()
     _, band_problems = load_bands(root) if report.teams or own_bands else (None, [])
     _, catalogue_problems = catalogue_links(root)

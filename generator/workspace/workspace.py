@@ -120,7 +120,7 @@ class Workspace:
             diagnostics += tuple(check_published(self.root))
             from ..compute.teams import team_folder_problems
 
-            team_problems, team_files = team_folder_problems(self.root)  # teams/: events, bands, computations
+            team_problems, team_files = team_folder_problems(self.root, self.cache)  # teams/: events, bands, computations
             diagnostics += tuple(team_problems)
             files_checked += team_files
         return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
