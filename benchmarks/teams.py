@@ -83,7 +83,6 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from generator.check.teams import check_teams
     from generator.compute.teams import team_figures
-
     from generator.load.cache import ResultCache
 
     check_seconds, report = timed(lambda: check_teams(folder), options.repeat)
