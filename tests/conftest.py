@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CONTENT = ("site_config", "rubrics", "levels", "packets", "mkdocs.yml")
+CONTENT = ("site_config", "rubrics", "levels", "packets", "teams", "mkdocs.yml")
 FIXED_TODAY = "2026-11-28"
 
 

@@ -10,7 +10,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
 def test_clean_repository_exits_zero_with_a_summary():
     result = run_cli("validate", cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "23 files checked, 0 errors, 0 warnings"
+    assert result.stdout.strip().splitlines()[-1] == "28 files checked, 0 errors, 0 warnings"
 
 
 def test_errors_exit_one_and_all_are_reported(repo):
@@ -23,7 +23,7 @@ def test_errors_exit_one_and_all_are_reported(repo):
     assert (f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' (did you mean 'ic5'?); levels use ids: "
             "ic1 (Engineer I), ic3 (Senior Engineer), ic4 (Staff Engineer), ic5 (Principal Engineer) "
             "[unknown-level]") in lines  # ic2 is broken, so not offered
-    assert lines[-1] == "23 files checked, 2 errors, 0 warnings"
+    assert lines[-1] == "28 files checked, 2 errors, 0 warnings"  # 23 YAML files and 5 team files
     assert "Traceback" not in result.stderr
 
 
@@ -31,7 +31,7 @@ def test_json_format(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = run_cli("validate", "--format", "json", cwd=repo)
     payload = json.loads(result.stdout)
-    assert payload["errors"] == 1 and payload["files_checked"] == 23
+    assert payload["errors"] == 1 and payload["files_checked"] == 28
     [item] = payload["diagnostics"]
     assert item == {"file": "levels/ic2.yaml", "line": 9, "column": 15, "severity": "error", "code": "schema-type",
                     "message": "expected a whole number, found the text 'two'", "json_path": "$.typical_time_in_level.min_months"}
@@ -74,4 +74,4 @@ def test_file_in_an_unknown_place(repo):
 
 def test_runs_from_a_subfolder(repo):
     result = run_cli("validate", cwd=repo / "packets" / "examples")
-    assert result.returncode == 0 and "23 files checked" in result.stdout
+    assert result.returncode == 0 and "28 files checked" in result.stdout

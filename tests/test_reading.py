@@ -20,7 +20,7 @@ PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/compare/", "/levels/changes/ic3
               "/dimensions/delivery/", "/dimensions/",
               "/metrics/", "/metrics/change-lead-time/", "/metrics/story-point-velocity/", "/composite/",
               "/packets/", "/packets/priya-raman-senior/", "/process/", "/process-health/", "/changelog/",
-              "/reference/", "/schemas/")
+              "/reference/", "/schemas/", "/teams/", "/teams/checkout/")
 A4_PRINTABLE_PX = ((297 - 2 * 12) / 25.4 * 96, (210 - 2 * 14) / 25.4 * 96)  # @page margins in handbook.css
 
 require_chromium()

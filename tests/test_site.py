@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 40 pages into")  # with the dimensions index (issue 23)
+    assert result.stdout.startswith("Built 42 pages into")  # the teams index and its page; the dimensions index
 
 
 def test_every_entity_has_its_page(built):
@@ -47,6 +47,8 @@ def test_every_entity_has_its_page(built):
         assert (site / "packets" / packet / "index.html").is_file()
     for change in ("ic1-to-ic2", "ic4-to-ic5", "em1-to-em2"):
         assert (site / "levels" / "changes" / change / "index.html").is_file()
+    for team in (repo / "teams").iterdir():
+        assert (site / "teams" / team.name / "index.html").is_file()
     for kind in ("level", "packet", "metric", "dimension", "composite", "settings"):
         schema = json.loads((site / "schemas" / f"{kind}.schema.json").read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

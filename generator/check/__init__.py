@@ -1,1 +1,1 @@
-"""Checks over the loaded model (stage: check)."""
+"""The check stage (see notes on the package layout)."""

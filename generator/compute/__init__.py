@@ -1,1 +1,1 @@
-"""Pure computations over the model (stage: compute)."""
+"""The compute stage (see notes on the package layout)."""

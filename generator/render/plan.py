@@ -13,6 +13,7 @@ from .text import short_form  # the same short form as the criteria in tables
 if TYPE_CHECKING:
     from ..compute.aggregates import Aggregates
     from ..compute.semantic_diff import ChangelogEntry
+    from ..compute.teams import TeamSite
 from ..check.governance import governance_report
 from ..check.schema_check import KINDS
 from ..compute.coverage import packet_coverage
@@ -163,7 +164,7 @@ def milestone_context(hb: CheckedHandbook, dim: Dimension) -> dict[str, Any]:
 
 def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
               changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None,
-              organisation_pages: Mapping[str, str] | None = None) -> SitePlan:
+              teams: TeamSite | None = None, organisation_pages: Mapping[str, str] | None = None) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -216,6 +217,8 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     for view in packets:
         pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
     example = next((c for d in dims for c in d.criteria), None)
+    team_pages = _team_pages(hb, teams, include_private)
+    pages.extend(team_pages)
     pages.append(Page("process.md", "process.md.j2", "Submitting and reviewing", {"example_criterion": example}))
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
@@ -231,8 +234,30 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
 
     _refuse_collisions(pages)
     nav = _nav(tracks, pairs, dims, metric_rows, packets, health, composite is not None)
+    if team_pages:  # after Metrics: team figures read against the catalogue's definitions
+        at = next(i for i, item in enumerate(nav) if item.title == "Packets")
+        nav = (*nav[:at], NavItem("Teams", children=tuple(NavItem(p.title, p.path) for p in team_pages)), *nav[at:])
     nav = _place_pages(nav, tuple(p for p in hb.settings.pages if p.id in written))
     return SitePlan(tuple(pages), nav, include_private)
+
+
+def _team_pages(hb: Handbook, teams: TeamSite | None, include_private: bool) -> list[Page]:
+    """The teams index (alphabetical, never ranked) and one page per team. Teams below the minimum
+    headcount only on an internal build: a team that small is nearly one person. No teams, no pages."""
+    if teams is None:
+        return []
+    from ..compute.teams import trend_chart
+
+    shown = [t for t in teams.teams if include_private or not t.internal_only]
+    if not shown:
+        return []
+    metrics = {m.id for m in hb.metrics}
+    pages = [Page("teams/index.md", "teams.md.j2", "Teams", {"teams": tuple(shown), "site": teams})]
+    for figures in shown:
+        pages.append(Page(f"teams/{figures.team.id}.md", "team.md.j2", figures.team.name,
+                          {"tf": figures, "site": teams, "catalogued": metrics,
+                           "charts": trend_chart(figures)}))
+    return pages
 
 
 def without_title(markdown: str, title: str) -> str:

@@ -46,7 +46,10 @@ class BuildResult:
 def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: date, include_private: bool = False,
                   history: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
-    plan = plan_site(handbook, today, include_private, history, health, organisation_pages(root, handbook))
+    from ..compute.teams import team_site
+
+    plan = plan_site(handbook, today, include_private, history, health, team_site(root, today),
+                     organisation_pages(root, handbook))
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
     for kind in KINDS:
