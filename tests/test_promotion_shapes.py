@@ -177,6 +177,7 @@ def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(
     assert "32-craft" not in counted and {"71-craft", "72-craft"} <= counted
     text = report_of(root, "packets/examples/kai-switch.yaml", "text")
     assert "This is a track change" in text
+    assert "Expected at Senior 2 and not asked at Engineering Manager 1 (context for the move): 41-craft" in text
     page = article_text(shapes["branching"] / "site" / "packets" / "kai-switch" / "index.html")
     assert "This is a track change" in page
 

@@ -27,6 +27,9 @@ def promotion_rules(hb: Handbook) -> Iterator[Diagnostic]:
             yield error(settings.file, "track-change-same", f"track_changes moves from '{source}' to itself: a move "
                         "within a track is a promotion, not a track change", ("track_changes", index))
     yield from _attributes(hb, settings)
+    for dim in hb.dimensions:
+        if dim.starts_at and hb.level(dim.starts_at) is None and not hb.is_declared("level", dim.starts_at):
+            yield error(dim.file, "unknown-level", f"starts_at names unknown level '{dim.starts_at}'", ("starts_at",))
 
 
 def _rule(hb: Handbook, settings: Settings, rule: PromotionRule, where: tuple[Any, ...], track: str | None) -> Iterator[Diagnostic]:

@@ -40,6 +40,7 @@ class Judgement:
     reached_title: str | None = None
     needed_points: int | None = None
     reached_level_title: str | None = None  # the level's own title
+    only_at_current: tuple[str, ...] = ()  # a track change: criteria the current level expects and the target does not
 
 
 def is_track_change(hb: Handbook, packet: Packet) -> bool:
@@ -116,7 +117,11 @@ def judge(hb: Handbook, packet: Packet) -> Judgement:
         rows.append(_dimension_verdict(rule, dim, counted, covered, cited))
     judged = [r for r in rows if r.met is not None]
     ready = None if rule.rule == "holistic" else all(r.met for r in judged)
-    return Judgement(rule, explain(rule, hb), tuple(rows), ready, _summary(hb, rule, rows, ready), change)
+    left = tuple(row.before.id for d in hb.ordered_dimensions if current is not None
+                 for row in compare_dimension(hb, current, packet.target_level, d.id)
+                 if row.kind == "dropped" and row.before is not None)
+    return Judgement(rule, explain(rule, hb), tuple(rows), ready, _summary(hb, rule, rows, ready), change,
+                     only_at_current=left)
 
 
 def _dimension_verdict(rule: PromotionRule, dim: Dimension, counted: tuple[Criterion, ...], covered: int,
