@@ -26,7 +26,7 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
     criteria = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
                 "col-ic2-reviews", "col-ic2-onboarding"] if full else ["del-ic2-features"]
     data = {
-        "candidate": name, "visibility": "private", "cycle": cycle, "criteria_version": "1.2.0", "track": "ic",
+        "candidate": name, "visibility": "private", "cycle": cycle, "criteria_version": "1.3.0", "track": "ic",
         "current_level": "ic1", "target_level": "ic2", "summary": "s",
         "evidence": [{"id": "e", "title": "t", "kind": "pull-request", "link": "https://example.com", "date":
                       "2026-03-01", "role": "author", "criteria": criteria, "impact": "i"}],

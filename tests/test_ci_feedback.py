@@ -21,7 +21,7 @@ from generator.actions.ci_comment import MARKER, CommentError, post_github, post
 
 AMARA = "packets/examples/amara-okafor-senior.yaml"
 FIVE_MISTAKES = [  # (old, new, what the one message for it says)
-    ("criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]",
+    ("criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]",
      "evidence 'alert-rework' (item 1) cites unknown criterion 'rel-ic3-slo' (did you mean 'rel-ic3-slos'?)"),
     ("    impact: Two new engineers", "    impcat: Two new engineers",
      "evidence 'oncall-handbook' (item 2): 'impcat' should be 'impact' (misspelled key)"),
@@ -52,14 +52,14 @@ def test_five_mistakes_give_five_messages_in_one_run(repo):
 @pytest.mark.parametrize("broken", [
     ("    impact: Two new engineers", "    impcat: Two new engineers"),  # unknown + missing key in an item
     ('date: "2026-05-20"', 'date: "20 May"'),  # a required value of the wrong form
-    ("role: author\n    criteria: [rel-ic2-oncall", "role: writer\n    criteria: [rel-ic2-oncall"),  # enum
+    ("role: author\n    criteria: [rel-ic3-incident-lead, col-ic3-glue", "role: writer\n    criteria: [rel-ic3-incident-lead, col-ic3-glue"),  # enum
     ("invisible_work: true\n  - id: checkout", "invisible_work: yes please\n  - id: checkout"),  # optional value
     ("summary: >-", "summary_text: >-"),  # a top-level key misspelled
     ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
 ])
 def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
     edit(repo / AMARA, *broken)
-    edit(repo / AMARA, "criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]")
+    edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     result = run_cli("validate", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "cites unknown criterion 'rel-ic3-slo'" in result.stdout
@@ -295,7 +295,7 @@ def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_pa
 def test_version_check_step_fails_the_pull_request(pull_request, tmp_path):
     result = run_step(workflow_step("check", "Criteria version raised enough"), pull_request, {})
     assert result.returncode == 1
-    assert "needs a minor bump from 1.2.0, to at least 1.3.0" in result.stderr
+    assert "needs a minor bump from 1.3.0, to at least 1.4.0" in result.stderr
 
 
 def test_gitlab_ci_runs_the_same_report(pull_request, api):

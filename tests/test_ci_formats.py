@@ -15,7 +15,7 @@ SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
 
 def broken(repo: Path) -> None:
-    edit(repo / AMARA, "criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]")
+    edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     edit(repo / AMARA, "    impact: Two new engineers", "    impcat: Two new engineers")
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "last_reviewed: \"", "last_reviewed: \"2020")  # bad date

@@ -25,6 +25,7 @@ def framework_url(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def tables(page, root="#hb-compare-result"):
@@ -205,3 +206,26 @@ def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
         assert sum(len(t) - 1 for t in tables) == 2 * len(THEMES)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"),
+                                           ("2-engineer", "3-senior-1")])
+def test_no_stale_table_stays_visible_after_any_pick(browser, framework_url, first, second):
+    """The default Associate → Engineer tables are hidden under any other pair: the theme's table CSS
+    must not override the `hidden` attribute (issue 23)."""
+    context, page = new_page(browser)
+    try:
+        page.goto(framework_url + COMPARE)
+        pick(page, first, second)
+        stale = page.evaluate("""() => {
+            const shown = e => e.getBoundingClientRect().height > 0;
+            const start = document.getElementById('hb-compare-default'), end = document.getElementById('hb-compare-end');
+            const seen = [];
+            for (let n = start; n && n !== end; n = n.nextElementSibling) if (shown(n)) seen.push(n.tagName + ' ' + n.textContent.slice(0, 40));
+            return seen;
+        }""")
+        tables_shown = page.evaluate("""() => [...document.querySelectorAll('article table')]
+            .filter(t => t.getBoundingClientRect().height > 0 && !document.getElementById('hb-compare-result').contains(t)).length""")
+    finally:
+        context.close()
+    assert (stale, tables_shown) == ([], 0)

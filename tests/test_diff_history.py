@@ -37,7 +37,7 @@ def history(tmp_path):
     commit(repo, "Clarify on-call wording")
     edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
          "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n")
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     commit(repo, "Add capacity planning to Senior")
     return repo
 
@@ -46,7 +46,7 @@ def test_diff_between_revisions(history):
     result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
     # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
-    assert "Suggested criteria version bump: minor (1.2.0 -> 1.3.0)" in result.stdout
+    assert "Suggested criteria version bump: minor (1.3.0 -> 1.4.0)" in result.stdout
     assert ("[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
             "the meaning may change)") in result.stdout
     assert "before: Shapes on-call for several teams" in result.stdout
@@ -90,7 +90,7 @@ def test_changelog_is_version_by_version_from_the_semantic_diff(history):
     (history / "README.md").write_text("docs only\n")
     commit(history, "Docs only")
     entries = changelog(history)
-    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.2.0"), ("1.2.0", None)]
+    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.3.0"), ("1.3.0", None)]
     assert entries[0].diff.bump == "major"
     assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("reworded", "rel-ic4-oncall"),
                                                                       ("added", "rel-ic3-capacity")}
@@ -105,7 +105,7 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
 
 
 def test_a_tag_marks_the_version_exactly(history):
-    git(history, "tag", "criteria-v1.2.0", "HEAD~1")  # the reword was released as part of 1.2.0
+    git(history, "tag", "criteria-v1.3.0", "HEAD~1")  # the reword was released as part of 1.3.0
     entries = changelog(history)
     assert [c.subject for c in entries[0].diff.changes] == ["rel-ic3-capacity"]
 
@@ -114,7 +114,7 @@ def test_changelog_page_in_the_built_site(history):
     result = run_cli("build", cwd=history)
     assert result.returncode == 0, result.stderr
     html = (history / "site" / "changelog" / "index.html").read_text()
-    assert html.index("2.0.0") < html.index("1.2.0")
+    assert html.index("2.0.0") < html.index("1.3.0")
     assert "rel-ic3-capacity" in html
     assert "Add capacity planning to Senior" not in html
 

@@ -245,6 +245,7 @@ def test_ladder_is_not_clipped_at_1280_px(framework):
             browser.close()
     finally:
         server.shutdown()
+        server.server_close()
     assert overflow and all(o["scroll"] <= 1 and o["right"] <= 1 for o in overflow), overflow
 
 

@@ -17,7 +17,7 @@ MARKER = "Zqxpacketsrepo"
 def handbook(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("two") / "handbook")
     git(repo, "init", "-q", "-b", "main")
-    commit(repo, "Handbook 1.2.0")
+    commit(repo, "Handbook 1.3.0")
     move_to_2_0_0(repo)
     return repo
 

@@ -36,7 +36,7 @@ def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisi
                           for i, r in enumerate(ratings))
     decision = f"decision:\n  status: {status}\n" + (f'  date: "{decided}"\n' if decided else "")
     appeal_block = f'appeal:\n  filed: "2026-07-01"\n  status: {appeal}\n' if appeal else ""
-    return (f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.2.0\n"
+    return (f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.3.0\n"
             f"track: ic\ncurrent_level: ic1\ntarget_level: ic2\nsummary: Secretmarker summary {name}.\n"
             f"evidence:\n{evidence}assessments:\n{assessments}{decision}{appeal_block}")
 

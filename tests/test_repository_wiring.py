@@ -80,10 +80,10 @@ def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
     git("commit", "-qm", "start")
     edit(repo / "rubrics/dimensions/reliability.yaml", "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n"
          "      text: Plans capacity ahead of demand.\n      examples: [Forecasts peak load.]\n")
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     git("commit", "-qam", "raise senior")
     result = run_cli("validate", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 0
-    assert ("warning: packet was written against criteria 1.2.0; the handbook is at 2.0.0; it is checked and "
-            "scored against 1.2.0, as pinned (`handbook repin` moves it); changed since for "
+    assert ("warning: packet was written against criteria 1.3.0; the handbook is at 2.0.0; it is checked and "
+            "scored against 1.3.0, as pinned (`handbook repin` moves it); changed since for "
             "ic3: added rel-ic3-capacity [version-behind]") in result.stdout

@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 41 pages into")  # with the sample team: the teams index and its page
+    assert result.stdout.startswith("Built 42 pages into")  # the teams index and its page; the dimensions index
 
 
 def test_every_entity_has_its_page(built):

@@ -436,7 +436,7 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(repo, kind):
     commit(repo, "handbook")
     (repo / name).symlink_to(target)
     # a criteria version declared at the commit holding the link: the changelog reads that commit
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 1.3.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
     commit(repo, "a link")
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")

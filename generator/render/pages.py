@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from ..compute.promotion import promotion_view
 from ..model.handbook import CheckedHandbook
 from . import text, vocabulary
 from .plan import Page, SitePlan
@@ -125,7 +126,8 @@ def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: da
               "group_names": {g.id: g.name for g in settings.dimension_groups},
               "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
               "today": today, "private_build": plan.private_build, "has_metrics": "metrics/index.md" in paths,
-              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths}
+              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths,
+              "promotion": promotion_view(hb), "process": settings.review_process}
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)

@@ -48,7 +48,8 @@ def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: 
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
     from ..compute.teams import team_site
 
-    plan = plan_site(handbook, today, include_private, history, health, team_site(root, today))
+    plan = plan_site(handbook, today, include_private, history, health, team_site(root, today),
+                     organisation_pages(root, handbook))
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
     for kind in KINDS:
@@ -60,6 +61,20 @@ def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: 
                     files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()  # logos are binary
     write_tree(docs_dir, files)
     return plan
+
+
+def organisation_pages(root: Path, handbook: CheckedHandbook) -> dict[str, str]:
+    """The Markdown of each page the settings place (pages/<id>.md); rendered sanitized like all text."""
+    found = {}
+    for page in handbook.settings.pages:
+        path = root / "pages" / f"{page.id}.md"
+        try:
+            found[page.id] = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "it does not exist" if isinstance(exc, FileNotFoundError) else f"it cannot be read ({exc})"
+            raise PlanError(f"{handbook.settings.file}: pages names '{page.id}', but pages/{page.id}.md: {reason}; "
+                            "add the file or remove the entry") from None
+    return found
 
 
 def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> SitePlan:
