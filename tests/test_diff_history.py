@@ -33,13 +33,23 @@ def history(tmp_path):
     repo = copy_content(tmp_path / "hb")
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "Initial handbook")
+    git(repo, "tag", "criteria-v1.3.0")  # released with `handbook release`: the version is exactly this commit
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
     commit(repo, "Clarify on-call wording")
     edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
          "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n")
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     commit(repo, "Add capacity planning to Senior")
+    git(repo, "tag", "criteria-v2.0.0")
     return repo
+
+
+def test_without_tags_a_version_is_the_latest_commit_declaring_it(history):
+    """What candidates saw under 1.3.0 is its last state: the reword committed under 1.3.0 belongs to it."""
+    git(history, "tag", "-d", "criteria-v1.3.0", "criteria-v2.0.0")
+    entries = changelog(history)
+    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.3.0"), ("1.3.0", None)]
+    assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("added", "rel-ic3-capacity")}
 
 
 def test_diff_between_revisions(history):
@@ -105,7 +115,7 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
 
 
 def test_a_tag_marks_the_version_exactly(history):
-    git(history, "tag", "criteria-v1.3.0", "HEAD~1")  # the reword was released as part of 1.3.0
+    git(history, "tag", "-f", "criteria-v1.3.0", "HEAD~1")  # the reword was released as part of 1.3.0
     entries = changelog(history)
     assert [c.subject for c in entries[0].diff.changes] == ["rel-ic3-capacity"]
 
