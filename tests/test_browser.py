@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
-from conftest import copy_content, run_cli
+from conftest import copy_content, invoke
 
 HOSTILE = Path(__file__).parent / "fixtures" / "packets" / "hostile-example.yaml"
 
@@ -21,7 +21,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def site_url(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("browser"))
     shutil.copy(HOSTILE, repo / "packets" / "hostile-example.yaml")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     handler = functools.partial(QuietHandler, directory=str(repo / "site"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -146,7 +146,7 @@ def many_examples_url(request, tmp_path_factory):
         packet = base.replace('candidate: <script>window.__pwned=1;alert(1)</script>Mallory & "Co"',
                               f'candidate: "{attack}"')
         (repo / "packets" / f"title-{index}.yaml").write_text(packet, "utf-8")
-    result = run_cli("build", "--engine", request.param, cwd=repo)
+    result = invoke("build", "--engine", request.param, cwd=repo)
     assert result.returncode == 0, result.stderr
     server = _serve(repo / "site")
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -9,7 +9,7 @@ import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
-from conftest import run_cli
+from conftest import invoke
 from framework import THEMES, write_framework
 from test_reading import QuietHandler, browser, new_page  # noqa: F401 (browser is a fixture)
 
@@ -19,7 +19,7 @@ COMPARE = "/compare/"
 @pytest.fixture(scope="module")
 def framework_url(tmp_path_factory):
     root = write_framework(tmp_path_factory.mktemp("compare") / "handbook")
-    result = run_cli("build", cwd=root)
+    result = invoke("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, run_cli
+from conftest import copy_content, invoke
 
 from generator.workspace.workspace import validate_repository
 
@@ -21,7 +21,7 @@ def built(request, tmp_path_factory):
     shutil.copy(FIXTURES / "fixture-staff.yaml", repo / "packets" / "fixture-staff.yaml")
     private = (FIXTURES / "fixture-staff.yaml").read_text().replace("visibility: example", "visibility: private")
     (repo / "packets" / "secret.yaml").write_text(private.replace("Fixture Candidate", "Qqprivatemarker"))
-    result = run_cli("build", "--engine", engine, cwd=repo)
+    result = invoke("build", "--engine", engine, cwd=repo)
     assert result.returncode == 0, result.stderr
     assert f"with {engine}" in result.stderr
     return engine, repo, repo / "site"

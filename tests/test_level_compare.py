@@ -116,10 +116,10 @@ def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, l
     import json
     import re
 
-    from conftest import run_cli
+    from conftest import invoke
 
     root = scaled_handbook(tmp_path / "hb", dimensions, levels, packet)
-    result = run_cli("build", cwd=root)
+    result = invoke("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (root / "site" / "compare" / "index.html").read_text("utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))

@@ -4,7 +4,7 @@ import gzip
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, run_cli
+from conftest import copy_content, invoke
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 MARKERS = {
@@ -46,13 +46,13 @@ def every_file_text(site: Path):
 
 
 def test_private_packets_validate(repo):
-    result = run_cli("validate", cwd=repo)
+    result = invoke("validate", cwd=repo)
     assert result.returncode == 0, result.stdout
     assert "25 files checked" in result.stdout
 
 
 def test_public_build_holds_no_trace_of_private_packets(repo):
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     site = repo / "site"
     scanned = 0
@@ -68,7 +68,7 @@ def test_public_build_holds_no_trace_of_private_packets(repo):
 
 
 def test_internal_build_must_be_asked_for_and_says_so_on_every_page(repo):
-    result = run_cli("build", "--include-private", cwd=repo)
+    result = invoke("build", "--include-private", cwd=repo)
     assert result.returncode == 0, result.stderr
     internal = repo / "site-internal"
     assert "zqxmarkertitle" in (internal / "packets" / "zqxmarkerslug" / "index.html").read_text().lower()

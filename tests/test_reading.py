@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
-from conftest import FIXED_TODAY, copy_content, run_cli
+from conftest import FIXED_TODAY, copy_content, invoke
 
 WIDTHS = (390, 768, 1280, 1920)
 HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
@@ -31,7 +31,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("reading"))
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     return repo / "site"
 

@@ -4,7 +4,7 @@ by at least the bump the change needs, and every bump says why (issue 16, item 5
 import subprocess
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import copy_content, edit, invoke
 
 from generator.compute.semantic_diff import bump_is_sufficient, classify_rewording
 
@@ -74,7 +74,7 @@ def test_diff_check_exits_one_when_the_bump_is_too_small(repo_with_base, change,
         edit(repo / RELIABILITY, ONCALL, ONCALL.replace("Shapes on-call", "Shapes on-call,"))
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", f"criteria_version: {version}")
     git(repo, "commit", "-q", "--allow-empty", "-am", "change")
-    result = run_cli("diff", "HEAD~1", "HEAD", "--check", cwd=repo)
+    result = invoke("diff", "HEAD~1", "HEAD", "--check", cwd=repo)
     assert result.returncode == exit_code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     if exit_code:
