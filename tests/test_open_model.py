@@ -3,20 +3,17 @@ built for real, and the parts of the open model one by one."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import re
 import shutil
-import threading
 from datetime import date
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import FIXED_TODAY, copy_content, edit, invoke, override_template
-from framework import IC, MANAGER, ORGANISATION, external_id, write_framework
+from framework import IC, MANAGER, ORGANISATION, external_id
 
 from generator.compute.scoring import weight_percents
 from generator.workspace.workspace import validate_repository
@@ -25,12 +22,13 @@ TODAY = date.fromisoformat(FIXED_TODAY)
 PLACEHOLDERS = re.compile(r"\b(TODO|TBD|lorem|placeholder|No criteria|None)\b|\bN/A\b", re.I)
 
 
-@pytest.fixture(scope="module")
-def framework(tmp_path_factory) -> tuple[Path, Path]:
-    root = write_framework(tmp_path_factory.mktemp("framework") / "handbook")
-    result = invoke("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, root / "site"
+pytestmark = pytest.mark.xdist_group("framework-site")
+
+
+@pytest.fixture
+def framework(framework_site) -> tuple[Path, Path]:
+    """tests/framework.py's handbook, built once per session (conftest.py)."""
+    return framework_site.repo, framework_site.site
 
 
 def pages(site: Path) -> list[Path]:
@@ -218,32 +216,12 @@ def test_handbook_title_names_the_site(repo):
 
 # The ladder in a real browser: at 1280 px no table is wider than the content column.
 
-def test_ladder_is_not_clipped_at_1280_px(framework):
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    _, site = framework
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox",
-                                                                                 "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/ladder/")
-            overflow = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t => {
-                const box = t.closest('article').getBoundingClientRect();
-                return {scroll: t.scrollWidth - t.clientWidth, right: t.getBoundingClientRect().right - box.right};
-            })""")
-            browser.close()
-    finally:
-        server.shutdown()
+def test_ladder_is_not_clipped_at_1280_px(page, framework_url):
+    page.goto(f"{framework_url}/ladder/")  # page: 1280 x 900 (browserkit.py)
+    overflow = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t => {
+        const box = t.closest('article').getBoundingClientRect();
+        return {scroll: t.scrollWidth - t.clientWidth, right: t.getBoundingClientRect().right - box.right};
+    })""")
     assert overflow and all(o["scroll"] <= 1 and o["right"] <= 1 for o in overflow), overflow
 
 

@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,13 +11,14 @@ from conftest import copy_content, edit, invoke, override_template
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    repo = copy_content(tmp_path_factory.mktemp("handbook"))
-    shutil.copy(FIXTURE_PACKET, repo / "packets" / "examples" / "fixture-staff.yaml")
-    result = invoke("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo, repo / "site", result
+pytestmark = pytest.mark.xdist_group("public-site")
+
+
+@pytest.fixture
+def built(public_site):
+    """The default handbook with tests/fixtures/packets/fixture-staff.yaml among its examples (and
+    private packets, which a public site leaves out), built once per session (conftest.py)."""
+    return public_site.repo, public_site.site, public_site.result
 
 
 def page(site: Path, path: str) -> str:

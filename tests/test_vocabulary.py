@@ -4,17 +4,16 @@ reports and the command line use the same ones."""
 import re
 
 import pytest
-from conftest import copy_content, invoke
+from conftest import invoke
 
 from generator.render.vocabulary import WORDS, say
 
+pytestmark = pytest.mark.xdist_group("public-site")
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    repo = copy_content(tmp_path_factory.mktemp("vocabulary"))
-    result = invoke("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo
+
+@pytest.fixture
+def built(public_site):
+    return public_site.repo
 
 
 def article(repo, path: str) -> str:
