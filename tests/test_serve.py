@@ -66,12 +66,12 @@ def test_serve_regenerates_after_an_edit(repo):
         assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
         edit(repo / "levels/ic4.yaml", "min_months: 36", "min_months: [36")  # broken: last good pages stay up
         assert output.wait_for("Validation failed: still serving the last good pages."), output.text
-        assert "Shapes on-call for every team" in (fetch(url) or "")
+        assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))  # after the banner's rebuild
         edit(repo / "levels/ic4.yaml", "min_months: [36", "min_months: 36")
         edit(override_template(repo, "level.md.j2"), "{{ level.summary | block }}", "{{ level.no_such }}")
         assert output.wait_for("Still serving the last good pages."), output.text
         assert server.poll() is None, "a broken template must not stop the preview"
-        assert "Shapes on-call for every team" in (fetch(url) or "")
+        assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
     finally:
         server.terminate()
         server.wait(timeout=20)
