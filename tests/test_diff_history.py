@@ -2,10 +2,9 @@
 
 import gzip
 import json
-import subprocess
 
 import pytest
-from conftest import copy_content, edit, invoke
+from conftest import commit, copy_content, edit, git, invoke
 
 from generator.compute.semantic_diff import diff_handbooks
 from generator.git.changelog import changelog as changelog_of
@@ -19,20 +18,9 @@ def changelog(root):
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
 
-def git(repo, *args):
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
-def commit(repo, message):
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
-
-
 @pytest.fixture
-def history(tmp_path):
-    repo = copy_content(tmp_path / "hb")
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "Initial handbook")
+def history(git_repo):
+    repo = git_repo  # the default handbook, committed once (conftest.git_template)
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
     commit(repo, "Clarify on-call wording")
     edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "

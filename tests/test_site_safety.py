@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, invoke, override_template, run_cli
+from conftest import CACHE_DIR, FIXED_TODAY, REPO, commit, copy_content, edit, git, invoke, override_template, run_cli
 from test_privacy import private_packet
 from test_serve import fetch, free_port, wait_for
 
@@ -25,15 +25,6 @@ from generator.site.serve import WORKDIR_PREFIX, stop
 from generator.site.site_folder import MARKER, STAGING
 
 ENV = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "HANDBOOK_CACHE_DIR": CACHE_DIR}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
 
 
 def listing(folder: Path) -> dict[str, bytes | str]:
@@ -433,10 +424,9 @@ LINKS = {
 
 
 @pytest.mark.parametrize("kind", LINKS)
-def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(repo, kind):
+def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, kind):
+    repo = git_repo
     name, target = LINKS[kind]
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "handbook")
     (repo / name).symlink_to(target)
     # a criteria version declared at the commit holding the link: the changelog reads that commit
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 1.3.0")
@@ -454,9 +444,8 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(repo, kind):
     assert diff.returncode == 0 and "Traceback" not in diff.stderr, diff.stderr
 
 
-def test_git_archive_failing_is_a_clear_error(repo):
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "handbook")
+def test_git_archive_failing_is_a_clear_error(git_repo):
+    repo = git_repo
     old_blob = git(repo, "rev-parse", "HEAD:rubrics/dimensions/reliability.yaml").strip()
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")
