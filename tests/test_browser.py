@@ -14,6 +14,9 @@ require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
+pytestmark = pytest.mark.xdist_group("hostile-sites")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("browser"))

@@ -13,6 +13,8 @@ from framework import THEMES, write_framework
 from generator.compute.level_compare import compare_dimension, compare_levels, ordered_pair
 from generator.workspace.workspace import validate_repository
 
+pytestmark = pytest.mark.xdist_group("level-compare")  # its module-scoped fixture is built on one worker only
+
 
 @pytest.fixture(scope="module")
 def hb(tmp_path_factory):

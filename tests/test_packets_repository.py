@@ -13,6 +13,9 @@ from test_pinned_versions import commit, five_of_six_packet, git, move_to_2_0_0
 MARKER = "Zqxpacketsrepo"
 
 
+pytestmark = pytest.mark.xdist_group("packets-repository")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("two") / "handbook")

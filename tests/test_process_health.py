@@ -64,6 +64,9 @@ def commit(repo, message, day):
     subprocess.run(["git", "commit", "-qm", message], cwd=repo, check=True, env=env)
 
 
+pytestmark = pytest.mark.xdist_group("health-repository")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("health"))

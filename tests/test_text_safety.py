@@ -265,6 +265,9 @@ def test_links_and_lists_still_render_below_the_bounds():
 
 # 3 and 8 together: a real build with more than 20 examples, hostile titles and the worst text ---
 
+pytestmark = pytest.mark.xdist_group("hostile-site-text")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("hostile-titles"))
