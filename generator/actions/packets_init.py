@@ -7,17 +7,21 @@ from pathlib import Path
 
 from ..git.handbook_clone import MANIFEST, PacketsRepoError, is_url
 from ..load.repository import SETTINGS_FILE
+from .tool_source import ToolSource, installed_tool_source
 
 SKELETON = {  # skeleton file -> path in the new repository
     "packets.yaml.j2": MANIFEST,
     "README.md.j2": "README.md",
     "github/workflows/packets.yml": ".github/workflows/packets.yml",
+    "github/workflows/cycle-status.yml": ".github/workflows/cycle-status.yml",
+    "gitlab-ci.yml": ".gitlab-ci.yml",
+    "requirements.txt.j2": "requirements.txt",
     "github/pull_request_template.md": ".github/pull_request_template.md",
     "gitignore": ".gitignore",
 }
 
 
-def init_packets(target: Path, handbook: str, ref: str | None) -> list[str]:
+def init_packets(target: Path, handbook: str, ref: str | None, tool: ToolSource | None = None) -> list[str]:
     """Scaffold a packets repository in `target`; refuses to overwrite anything. Returns files written."""
     from importlib import resources
 
@@ -35,7 +39,7 @@ def init_packets(target: Path, handbook: str, ref: str | None) -> list[str]:
     package = resources.files("generator").joinpath("skeletons/packets")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
-    context = {"handbook": location, "ref": ref}
+    context = {"handbook": location, "ref": ref, "tool": tool or installed_tool_source()}
     written = []
     for source, name in SKELETON.items():
         text = package.joinpath(source).read_text("utf-8")
