@@ -189,10 +189,10 @@ def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_sai
          "      examples: [Forecasts peak load.]\n")
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 9.0.0")
     commit(repo, "9.0.0: one new criterion")
-    result = run_cli("readiness", PACKET, cwd=repo)
+    result = invoke("readiness", PACKET, cwd=repo)
     assert "Coverage: 5 of 6 target-level criteria (83%)" in result.stdout, result.stdout + result.stderr
     assert pinned.version_points(repo)["1.2.0"].commit == last
-    validated = run_cli("validate", "--no-cache", cwd=repo)
+    validated = invoke("validate", "--no-cache", cwd=repo)
     assert validated.returncode == 0, validated.stdout
     said = [line for line in validated.stderr.splitlines() if "criteria version 1.2.0 is declared by commits" in line]
     assert len(said) == 1, validated.stderr
@@ -205,6 +205,6 @@ def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved):
     edit(moved / "rubrics/dimensions/collaboration.yaml", "raises: col-ic3-mentoring", "raises: col-ic3-coaching")
     edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 3.0.0")
     commit(moved, "Rename mentoring")
-    dry = run_cli("repin", PACKET, "--dry-run", cwd=moved)
+    dry = invoke("repin", PACKET, "--dry-run", cwd=moved)
     assert dry.returncode == 0, dry.stderr
     assert "cited col-ic3-mentoring: replaced by col-ic3-coaching" in dry.stdout
