@@ -17,6 +17,9 @@ TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (c
 SUBMITTED = date(2026, 5, 4)
 
 
+pytestmark = pytest.mark.xdist_group("aggregates")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
     return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook

@@ -4,12 +4,12 @@ summary of counts, the details folded, and the first version read as "initial cr
 import re
 
 import pytest
-from conftest import edit, run_cli
+from conftest import edit, invoke
 from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
 
 
 def sections(repo):
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     html = (repo / "site" / "changelog" / "index.html").read_text("utf-8")
     article = re.search(r"<article.*?</article>", html, re.S).group(0)

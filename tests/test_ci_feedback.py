@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, copy_content, edit, run_cli
+from conftest import REPO, copy_content, edit, invoke
 
 from generator.actions.ci_comment import MARKER, CommentError, post_github, post_gitlab
 
@@ -41,7 +41,7 @@ def five_mistakes(repo: Path) -> None:
 
 def test_five_mistakes_give_five_messages_in_one_run(repo):
     five_mistakes(repo)
-    result = run_cli("validate", AMARA, cwd=repo)
+    result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith(AMARA)]
     assert [line.split(": error: ", 1)[1].rsplit(" [", 1)[0] for line in lines] == [m for *_, m in sorted(
@@ -60,7 +60,7 @@ def test_five_mistakes_give_five_messages_in_one_run(repo):
 def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
     edit(repo / AMARA, *broken)
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
-    result = run_cli("validate", AMARA, cwd=repo)
+    result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "cites unknown criterion 'rel-ic3-slo'" in result.stdout
     assert "[schema-" in result.stdout
@@ -68,19 +68,19 @@ def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
 
 def test_readiness_with_errors_lists_them_first_then_what_can_be_computed(repo):
     five_mistakes(repo)
-    result = run_cli("readiness", AMARA, "--format", "markdown", cwd=repo)
+    result = invoke("readiness", AMARA, "--format", "markdown", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     out = result.stdout
     assert "**5 error(s), 0 warning(s) in `packets/examples/amara-okafor-senior.yaml`**" in out
     assert out.index("cites unknown criterion") < out.index("### Coverage of target-level criteria")
     assert "### Advisory composite" in out and "`mentoring-new-hires`" in out  # the well-formed parts still count
-    text = run_cli("readiness", AMARA, cwd=repo)
+    text = invoke("readiness", AMARA, cwd=repo)
     assert text.returncode == 1 and "Problems to fix first" in text.stdout and "Coverage:" in text.stdout
 
 
 def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo):
     edit(repo / AMARA, "summary: >-", "summary: Mentoring: Lee\n  x: >-")
-    result = run_cli("readiness", AMARA, cwd=repo)
+    result = invoke("readiness", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "YAML syntax error" in result.stderr and "no readiness report yet" in result.stderr
 

@@ -4,28 +4,16 @@ the `1` criterion of the level below on the same ladder and `N2` is new)."""
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
-from conftest import run_cli
-from framework import THEMES, write_framework
-from test_reading import QuietHandler, browser, new_page  # noqa: F401 (browser is a fixture)
+from browserkit import new_page, require_chromium
+from framework import THEMES
+
+require_chromium()
 
 COMPARE = "/compare/"
 
 
-@pytest.fixture(scope="module")
-def framework_url(tmp_path_factory):
-    root = write_framework(tmp_path_factory.mktemp("compare") / "handbook")
-    result = run_cli("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftest.py, built once per session
 
 
 def tables(page, root="#hb-compare-result"):

@@ -2,10 +2,9 @@
 
 import gzip
 import json
-import subprocess
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import commit, copy_content, edit, git, invoke
 
 from generator.compute.semantic_diff import diff_handbooks
 from generator.git.changelog import changelog as changelog_of
@@ -19,20 +18,9 @@ def changelog(root):
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
 
-def git(repo, *args):
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
-def commit(repo, message):
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
-
-
 @pytest.fixture
-def history(tmp_path):
-    repo = copy_content(tmp_path / "hb")
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "Initial handbook")
+def history(git_repo):
+    repo = git_repo  # the default handbook, committed once (conftest.git_template)
     git(repo, "tag", "criteria-v1.3.0")  # released with `handbook release`: the version is exactly this commit
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
     commit(repo, "Clarify on-call wording")
@@ -53,7 +41,7 @@ def test_without_tags_a_version_is_the_latest_commit_declaring_it(history):
 
 
 def test_diff_between_revisions(history):
-    result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
+    result = invoke("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
     # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
     assert "Suggested criteria version bump: minor (1.3.0 -> 1.4.0)" in result.stdout
@@ -63,7 +51,7 @@ def test_diff_between_revisions(history):
 
 
 def test_new_expectation_is_major_and_version_check(history):
-    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
+    result = invoke("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
     payload = json.loads(result.stdout)
     assert payload["bump"] == "major" and payload["suggested_version"] == "2.0.0"
     [change] = payload["changes"]
@@ -75,7 +63,7 @@ def test_default_base_is_merge_base_with_main_against_working_tree(history):
     edit(history / "rubrics/dimensions/delivery.yaml", "  ic4:\n    - id: del-ic4-cross-team",
          "  ic3:\n    - id: del-ic4-cross-team")  # moved one level down: raised expectation
     edit(history / "rubrics/dimensions/delivery.yaml", "  ic3:\n    - id: del-ic3-projects", "    - id: del-ic3-projects")
-    result = run_cli("diff", "--format", "markdown", cwd=history)
+    result = invoke("diff", "--format", "markdown", cwd=history)
     assert result.returncode == 0, result.stderr
     assert "→ working tree" in result.stdout
     assert "| criterion | raised | `del-ic4-cross-team` | Moved from Staff Engineer to Senior Engineer" in result.stdout
@@ -121,7 +109,7 @@ def test_a_tag_marks_the_version_exactly(history):
 
 
 def test_changelog_page_in_the_built_site(history):
-    result = run_cli("build", cwd=history)
+    result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     html = (history / "site" / "changelog" / "index.html").read_text()
     assert html.index("2.0.0") < html.index("1.3.0")
@@ -144,7 +132,7 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
     git(history, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm",
         "Promotion packet: Zqxcandidate ic3->ic4 (not-yet after calibration)",
         "-m", "Body: Zqxcandidate was discussed at calibration")
-    result = run_cli("build", cwd=history)
+    result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     scanned = 0
     for path in (history / "site").rglob("*"):
@@ -158,10 +146,10 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
 
 def test_diff_outside_git_is_a_usage_error(tmp_path):
     repo = copy_content(tmp_path / "nogit")
-    result = run_cli("diff", cwd=repo)
+    result = invoke("diff", cwd=repo)
     assert result.returncode == 2 and "not inside a git repository" in result.stderr
 
 
 def test_unknown_revision_is_a_usage_error(history):
-    result = run_cli("diff", "no-such-rev", cwd=history)
+    result = invoke("diff", "no-such-rev", cwd=history)
     assert result.returncode == 2 and "git:" in result.stderr and "Traceback" not in result.stderr

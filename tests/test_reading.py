@@ -2,16 +2,13 @@
 headless Chromium: nothing hidden at any width, printable level sheets, axe in both palettes,
 keyboard reach, and status words that never rely on colour."""
 
-import functools
 import math
 import re
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
-from conftest import FIXED_TODAY, copy_content, run_cli
+from browserkit import new_page, require_chromium
+from conftest import FIXED_TODAY
 
 WIDTHS = (390, 768, 1280, 1920)
 HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
@@ -28,36 +25,17 @@ require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    repo = copy_content(tmp_path_factory.mktemp("reading"))
-    result = run_cli("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo / "site"
+pytestmark = pytest.mark.xdist_group("public-site")
 
 
 @pytest.fixture(scope="module")
-def site_url(site):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def site(public_site):
+    return public_site.site
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-def new_page(browser, **options):
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    return context, page
+def site_url(public_url):
+    return public_url
 
 
 def every_page(site: Path) -> list[str]:

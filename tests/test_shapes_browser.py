@@ -3,17 +3,14 @@ any impact on any page, and nothing is hidden at 390, 768, 1280 or 1920 px."""
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
-from browserkit import QuietHandler, require_chromium
-from conftest import run_cli
+from browserkit import new_page, require_chromium, serving
+from conftest import invoke
 from shapes import cumulative_packet, points_packet, write_cumulative, write_points
-from test_reading import HIDDEN_CONTENT, WIDTHS, browser, every_page, new_page, resize  # noqa: F401 (fixture)
+from test_reading import HIDDEN_CONTENT, WIDTHS, every_page, resize
 
 require_chromium()
+pytestmark = pytest.mark.xdist_group("shapes-sites")  # each shape is built once, on one worker
 
 
 @pytest.fixture(scope="module", params=["cumulative", "points"])
@@ -25,14 +22,11 @@ def shape_site(request, tmp_path_factory):
     else:
         write_points(root)
         points_packet(root, {"mobile": 2, "web-client": 3})
-    result = run_cli("build", cwd=root)
+    result = invoke("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     site = root / "site"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield site, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(site) as url:
+        yield site, url
 
 
 def test_no_axe_violation_and_nothing_hidden_on_any_page(browser, shape_site):
