@@ -433,8 +433,9 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, ki
     commit(repo, "a link")
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.4.0", "criteria_version: 1.5.0")
     (repo / name).unlink()
-    commit(repo, "link removed, wording changed")
+    commit(repo, "link removed, wording changed")  # 1.4.0 stays the commit with the link (its latest)
     result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -449,7 +450,8 @@ def test_git_archive_failing_is_a_clear_error(git_repo):
     old_blob = git(repo, "rev-parse", "HEAD:rubrics/dimensions/reliability.yaml").strip()
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")
-    commit(repo, "wording")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
+    commit(repo, "wording")  # 1.3.0 stays the first commit, whose file is damaged below
     (repo / ".git" / "objects" / old_blob[:2] / old_blob[2:]).unlink()  # a damaged repository
     (repo / "site").mkdir()
     (repo / "site" / MARKER).write_text("made by a build")
