@@ -195,7 +195,7 @@ def read_published(root: Path) -> Aggregates | None:
 def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     """Write the aggregates file, keeping cycles published before as they were; returns cycles added."""
     existing = None
-    if path.is_file():
+    if path.exists() or path.is_symlink():  # a FIFO, a device or a folder there is refused, not replaced
         existing, problems = load_document(path, str(path))
         if problems:
             first = problems[0]

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import HandbookError
@@ -27,6 +28,7 @@ MARKER = "<!-- handbook-readiness-report -->"
 GITHUB_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 GITLAB_LIMIT = 1_000_000
 TIMEOUT = 20
+EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's event payloads are far smaller
 BOT_LOGIN = "github-actions[bot]"
 
 
@@ -145,10 +147,13 @@ def post_gitlab(body: str, env: Mapping[str, str]) -> Outcome:
 def _event(path: str | None) -> dict:
     if not path:
         return {}
+    from .load.safe_files import UnsafeFileError, read_regular
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as failure:
+        event = json.loads(read_regular(Path(path), EVENT_LIMIT, what="event payload"))
+    except UnsafeFileError as failure:
+        raise CommentError(failure.format_message()) from None
+    except (ValueError, RecursionError) as failure:
         raise CommentError(f"cannot read the event payload {path}: {failure}") from None
     return event if isinstance(event, dict) else {}
 

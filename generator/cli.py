@@ -402,7 +402,10 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     if dry_run:
         return
     try:
-        packet.write_text(repinned_text(packet.read_text("utf-8"), plan.after_version), "utf-8")
+        from .load.safe_files import read_text, write_exclusive
+        from .loader import MAX_FILE_BYTES
+
+        write_exclusive(packet, repinned_text(read_text(packet, MAX_FILE_BYTES, what="packet"), plan.after_version))
     except ReleaseError as problem:
         _fail(f"{relative}: {problem}")
     click.echo(f"{relative} now pins {plan.after_version}")

@@ -100,13 +100,17 @@ class _Stop(Exception):
 def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES,
               positions: bool = True) -> LoadResult:
     display = display or str(path)
+    from .load.safe_files import UnsafeFileError, read_regular
+
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return _fail(error(display, "file-too-large", f"file is {size:,} bytes; the limit is {max_bytes:,} bytes"))
-        raw = path.read_bytes()
+        raw = read_regular(path, max_bytes)  # a FIFO or a device is refused, never read forever
     except OSError as exc:
         return _fail(error(display, "unreadable", f"cannot read file: {exc.strerror or exc}"))
+    except UnsafeFileError as exc:
+        return _fail(error(display, "unreadable", exc.format_message()))
     return load_bytes(raw, display, max_bytes=max_bytes, positions=positions)
 
 

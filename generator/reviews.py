@@ -133,12 +133,9 @@ def read_identities(path: Path) -> list[Any]:
     """The age identities (AGE-SECRET-KEY-1...) in an identity file; comments and blanks skipped."""
     import pyrage
 
-    try:
-        if path.stat().st_size > MAX_IDENTITY_BYTES:
-            raise ReviewError(f"{path} is too large to be an age identity file")
-        lines = path.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as problem:
-        raise ReviewError(f"cannot read identity file {path}: {getattr(problem, 'strerror', None) or problem}") from None
+    from .load.safe_files import read_text
+
+    lines = read_text(path, MAX_IDENTITY_BYTES, what="identity file").splitlines()  # a FIFO or /dev/zero: an error
     identities = []
     for number, line in enumerate(lines, 1):
         line = line.strip()

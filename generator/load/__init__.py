@@ -1,0 +1,1 @@
+"""Loading: reading files safely, YAML, the repository, the result cache."""
