@@ -205,8 +205,7 @@ def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     from .schema_check import validator_for
 
     validator_for("aggregates").validate(document)  # never write a file the handbook would refuse
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    temporary.replace(path)
+    from .load.safe_files import write_exclusive
+
+    write_exclusive(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")  # never through a planted link
     return added

@@ -303,7 +303,9 @@ def comment(platform: str, base: str | None, output: Path | None, dry_run: bool,
     except GitError as problem:
         raise click.UsageError(f"git: {problem}") from None
     if output is not None:
-        output.write_text(body, "utf-8")
+        from .load.safe_files import write_exclusive
+
+        write_exclusive(output, body)
     if dry_run:
         click.echo(body, nl=False)
         return
@@ -583,6 +585,7 @@ def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, ro
 def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | None) -> None:
     """After the decision: write the decided packets' sealed reviews of CYCLE in clear, when the
     settings say decisions keep the ratings (review_process.sealing.decisions_keep_ratings)."""
+    from .load.safe_files import write_exclusive
     from .reviews import body_of, file_text
 
     space = _space(root, today, packets=False)
@@ -598,7 +601,7 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
              for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content}
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
-        (space.root / relative).write_text(text, "utf-8")
+        write_exclusive(space.root / relative, text)
         click.echo(f"Revealed {relative}")
     if not texts:
         click.echo(f"No sealed review of a decided packet in cycle {cycle}")

@@ -77,11 +77,17 @@ def check_or_write(root: Path, hb: Handbook, check: bool) -> str:
     happened, in words. Raises CodeownersError when it is out of date or cannot be written."""
     expected = render_codeowners(hb)
     target = root / PATH
-    current = target.read_text("utf-8") if target.is_file() else None
+    from .load.safe_files import UnsafeFileError, read_text
+
+    try:
+        current = read_text(target, 1024 * 1024, what="CODEOWNERS file", follow=False)
+    except UnsafeFileError:
+        current = None  # missing or not a plain file: rewritten (replacing a link, never writing through it)
     if check:
         if current != expected:
             raise CodeownersError(f"{PATH} is out of date: run `handbook codeowners`")
         return f"{PATH} is current"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(expected, "utf-8")
+    from .load.safe_files import write_exclusive
+
+    write_exclusive(target, expected)
     return f"Wrote {PATH}"

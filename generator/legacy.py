@@ -23,7 +23,9 @@ def _load(path: Path) -> Any:
 
 
 def _dump(path: Path, data: dict) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    from .load.safe_files import write_exclusive
+
+    write_exclusive(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def upgrade_tree(folder: Path) -> bool:

@@ -23,6 +23,7 @@ from .aggregates import Aggregates
 from .errors import BuildError, GitError
 from .history import ChangelogEntry
 from .linkcheck import check_site
+from .load.safe_files import write_exclusive
 from .render.config import ConfigError, base_config, build_config
 from .render.pages import PACKAGE_TEMPLATES, render_pages
 from .render.plan import PlanError, SitePlan, plan_site
@@ -85,7 +86,7 @@ def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> S
     config = build_config(base, plan.nav)
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:  # a watching server reloads on writes
-        target.write_text(config, "utf-8")
+        write_exclusive(target, config)
     return plan
 
 
@@ -97,8 +98,7 @@ def write_tree(folder: Path, files: dict[str, str | bytes]) -> None:
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         if target.is_file() and target.read_bytes() == data:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_exclusive(target, data)
     if folder.is_dir():
         for existing in sorted(folder.rglob("*"), reverse=True):
             relative = existing.relative_to(folder).as_posix()

@@ -119,9 +119,14 @@ def file_text(relative: str, header: dict, body: dict | None = None, armored: st
 
 
 def write_new(path: Path, text: str, replace_existing: bool = False) -> None:
+    from .load.safe_files import write_exclusive
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    if replace_existing:  # a temporary file created exclusively, renamed over the old review (never a link's target)
+        write_exclusive(path, text)
+        return
     try:
-        with open(path, "w" if replace_existing else "x", encoding="utf-8") as handle:
+        with open(path, "x", encoding="utf-8") as handle:  # O_EXCL: never through a planted link
             handle.write(text)
     except FileExistsError:
         raise ReviewError(f"{path} already exists; pass --replace to write a new version of your review") from None

@@ -222,7 +222,9 @@ def _is_real_folder(path: Path) -> bool:
 
 
 def mark(new_site: Path) -> None:
-    (new_site / MARKER).write_text(MARKER_TEXT, "utf-8")
+    from .load.safe_files import write_exclusive
+
+    write_exclusive(new_site / MARKER, MARKER_TEXT)
 
 
 def put_in_place(root: Path, new_site: Path, site: Path) -> None:

@@ -60,3 +60,39 @@ def test_item12_review_draft_from_a_fifo_is_a_one_line_error(repo: Path, fifo: P
 def test_item12_export_over_a_fifo_is_refused(repo: Path, fifo: Path):
     result = invoke("stats", "--export", fifo, cwd=repo)
     assert_one_line_error(result, "FIFO")
+
+
+# --- item 11: every file the tool writes goes through one exclusive-temp-then-rename helper ---
+
+def test_item11_export_never_writes_through_a_planted_temporary_link(repo: Path, tmp_path: Path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "handbook-checkout" / "site_config"
+    out.mkdir(parents=True)
+    (out / ".process-health.json.tmp").symlink_to(victim)
+    target = out / "process-health.json"
+    result = invoke("stats", "--export", target, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "precious\n"
+    assert target.is_file() and not target.is_symlink() and '"format": 1' in target.read_text()
+
+
+def test_item11_writers_replace_a_link_at_the_target_instead_of_writing_through_it(repo: Path, tmp_path: Path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    codeowners = repo / ".github" / "CODEOWNERS"
+    codeowners.parent.mkdir()
+    codeowners.symlink_to(victim)
+    assert invoke("codeowners", cwd=repo).returncode == 0
+    assert victim.read_text() == "precious\n" and not codeowners.is_symlink() and "/packets/" in codeowners.read_text()
+
+
+def test_item11_the_writer_creates_its_temporary_file_exclusively(tmp_path: Path, monkeypatch):
+    from generator.load import safe_files
+
+    target = tmp_path / "out.json"
+    for name in (f".{target.name}.tmp", f"{target.name}.tmp"):
+        (tmp_path / name).symlink_to(tmp_path / "victim")
+    safe_files.write_exclusive(target, "data")
+    assert target.read_text() == "data" and not (tmp_path / "victim").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".out.json.tmp", "out.json", "out.json.tmp"])
