@@ -143,7 +143,7 @@ def locked(site: Path, progress: Callable[[str], None],
            patience: float = LOCK_PATIENCE_SECONDS) -> Iterator[Path]:
     """Hold the build lock of `site`, clean what interrupted builds left, yield the staging folder."""
     staging = staging_folder(site.parent)
-    descriptor = os.open(staging / f"{site.name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    descriptor = _open_lock(staging / f"{site.name}.lock")
     try:
         _acquire(descriptor, site, progress, patience)
         os.ftruncate(descriptor, 0)
@@ -152,6 +152,25 @@ def locked(site: Path, progress: Callable[[str], None],
         yield staging
     finally:
         os.close(descriptor)  # releases the lock; the kernel does the same if the process is killed
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, a regular file of ours: anything else there (a link, a FIFO, a folder) is a
+    one-line error naming it, never followed or blocked on."""
+    remedy = "remove it and build again (no build is running when it is not a plain file)"
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else None
+        if kind:
+            raise SiteFolderError(f"the build lock {shown(path)} is {kind}: {remedy}") from None
+        raise SiteFolderError(f"cannot open the build lock {shown(path)}: {exc.strerror or exc}; {remedy}") from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(descriptor)
+        what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "another user's file"
+        raise SiteFolderError(f"the build lock {shown(path)} is {what}: {remedy}")
+    return descriptor
 
 
 def _acquire(descriptor: int, site: Path, progress: Callable[[str], None], patience: float) -> None:

@@ -96,3 +96,24 @@ def test_item11_the_writer_creates_its_temporary_file_exclusively(tmp_path: Path
     safe_files.write_exclusive(target, "data")
     assert target.read_text() == "data" and not (tmp_path / "victim").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".out.json.tmp", "out.json", "out.json.tmp"])
+
+
+# --- item 8: the build lock is a regular file of ours, or a one-line error ---------------------
+
+@pytest.mark.parametrize("plant", ["symlink", "fifo", "folder", "dangling"])
+def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Path, plant: str):
+    staging = repo / ".handbook-build"
+    staging.mkdir(mode=0o700)
+    lock = staging / "site.lock"
+    if plant == "symlink":
+        (tmp_path / "victim").write_text("x")
+        lock.symlink_to(tmp_path / "victim")
+    elif plant == "dangling":
+        lock.symlink_to(tmp_path / "nowhere")
+    elif plant == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.mkdir()
+    result = invoke("build", "--site-dir", repo / "site", cwd=repo)
+    assert_one_line_error(result, "site.lock", "remove it")
+    assert not (repo / "site").exists() and not (tmp_path / "nowhere").exists()
