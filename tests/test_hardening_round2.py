@@ -117,3 +117,28 @@ def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Pa
     result = invoke("build", "--site-dir", repo / "site", cwd=repo)
     assert_one_line_error(result, "site.lock", "remove it")
     assert not (repo / "site").exists() and not (tmp_path / "nowhere").exists()
+
+
+# --- item 13: no file the tool reads is followed through a link out of the repository ---------
+
+def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quoted(repo: Path, tmp_path: Path):
+    secret = tmp_path / "secrets.yml"
+    secret.write_text('token: "ghp_leakedtoken"\n  bad: [\n')
+    (repo / "mkdocs.yml").unlink()
+    (repo / "mkdocs.yml").symlink_to(secret)
+    checked = invoke("validate", "--no-cache", cwd=repo)
+    assert checked.returncode == 1 and "mkdocs.yml:1:1: error: symbolic links are not followed" in checked.stdout
+    built = invoke("build", "--site-dir", tmp_path / "site", cwd=repo)
+    assert built.returncode != 0 and "Traceback" not in built.stderr
+    assert "ghp_" not in built.stdout + built.stderr + checked.stdout + checked.stderr
+
+
+def test_item13_overrides_file_that_is_a_folder_is_an_error_not_skipped(repo: Path, tmp_path: Path):
+    from generator.render.config import ConfigError, base_config
+    from generator.workspace import Workspace
+
+    settings = Workspace(repo, __import__("datetime").date(2026, 11, 28)).handbook.settings
+    (repo / "mkdocs.yml").unlink()
+    (repo / "mkdocs.yml").mkdir()
+    with pytest.raises(ConfigError, match="folder"):
+        base_config(repo, settings)
