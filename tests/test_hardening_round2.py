@@ -142,3 +142,61 @@ def test_item13_overrides_file_that_is_a_folder_is_an_error_not_skipped(repo: Pa
     (repo / "mkdocs.yml").mkdir()
     with pytest.raises(ConfigError, match="folder"):
         base_config(repo, settings)
+
+
+# --- item 4: every number is bounded, in the loader and in the schemas ------------------------
+
+HUGE = "9" * 4400
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "gitlab", "sarif"])
+def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt: str):
+    settings = repo / "site_config" / "handbook.yaml"
+    text = settings.read_text()
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("criteria_version:"))
+    settings.write_text("\n".join(f"criteria_version: {HUGE}" if n == line else row
+                                  for n, row in enumerate(text.splitlines(), 1)) + "\n")
+    result = invoke("validate", "--no-cache", "--format", fmt, cwd=repo)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "number-out-of-range" in result.stdout and HUGE not in result.stdout
+    if fmt == "text":
+        assert f"site_config/handbook.yaml:{line}:19: error: number out of range" in result.stdout
+
+
+def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(repo: Path):
+    from generator.loader import load_bytes
+
+    packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
+    packet.write_text(packet.read_text().replace("criteria_version:", f"extra: {HUGE}\ncriteria_version:", 1))
+    for args in (("validate", "--no-cache"), ("readiness", packet), ("build", "--site-dir", repo / "site"),
+                 ("stats",), ("calibrate", "2026-h1")):
+        result = invoke(*args, cwd=repo)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.returncode != 0, args
+    for text in (f"n: 0x{'f' * 5000}", "n: 1e400", "n: .nan", "n: -.inf", f"n: {HUGE}.5"):
+        loaded = load_bytes(text.encode(), "x.yaml")
+        assert [d.code for d in loaded.diagnostics] == ["number-out-of-range"], text
+
+
+def test_item4_every_number_the_schemas_accept_is_bounded():
+    import json
+
+    from conftest import REPO
+
+    unbounded = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+            if {"integer", "number"} & set(types):
+                if not ({"minimum", "exclusiveMinimum"} & set(node) and {"maximum", "exclusiveMaximum"} & set(node)):
+                    unbounded.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    for schema in sorted((REPO / "generator" / "schemas").glob("*.json")):
+        walk(json.loads(schema.read_text()), schema.name)
+    assert unbounded == []
