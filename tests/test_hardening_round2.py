@@ -200,3 +200,107 @@ def test_item4_every_number_the_schemas_accept_is_bounded():
     for schema in sorted((REPO / "generator" / "schemas").glob("*.json")):
         walk(json.loads(schema.read_text()), schema.name)
     assert unbounded == []
+
+
+# --- item 2: the token never leaves the configured API host; every non-2xx or odd answer is an error
+
+@pytest.fixture
+def servers():
+    """An API that answers every call with STATUS (a redirect to the collector, or BODY), and a
+    collector on another host that records what reaches it."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = {"status": 307, "body": None, "collected": []}
+
+    class Collector(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _handle(self):
+            state["collected"].append((self.command, dict(self.headers)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"id": 1}')
+
+        do_GET = do_POST = do_PATCH = do_PUT = _handle
+
+    class Api(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _handle(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            status, body = state["status"], state["body"]
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", f"http://localhost:{collector.server_port}{self.path}")
+                body = b""
+            elif self.command == "GET" and self.path.endswith("/user"):
+                body = b'{"id": 7}'
+            elif self.command == "GET":
+                body = b"[]"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = do_PUT = _handle
+
+    collector = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    api = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    for server in (collector, api):
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    state["api"] = f"http://127.0.0.1:{api.server_port}"
+    yield state
+    for server in (collector, api):
+        server.shutdown()
+        server.server_close()
+
+
+def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
+    import json
+
+    if platform == "github":
+        (tmp_path / "event.json").write_text(json.dumps({"number": 12, "pull_request": {"number": 12}}))
+        return {"GITHUB_API_URL": state["api"], "GITHUB_REPOSITORY": "acme/handbook", "GITHUB_TOKEN": "ghs_secret",
+                "GITHUB_EVENT_PATH": str(tmp_path / "event.json")}
+    return {"CI_API_V4_URL": f"{state['api']}/api/v4", "CI_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "3",
+            "HANDBOOK_GITLAB_TOKEN": "glpat-secret"}
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_path, platform, status):
+    from generator.ci_comment import POSTERS, CommentError
+
+    servers["status"] = status
+    with pytest.raises(CommentError, match=f"HTTP {status}"):
+        POSTERS[platform]("<!-- handbook-readiness-report -->\nbody", _platform_env(platform, servers, tmp_path))
+    assert servers["collected"] == []
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize("status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""),
+                                          (202, b'{"id": "x"}')])
+def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_path, platform, status, body):
+    from generator.ci_comment import POSTERS, CommentError
+
+    servers["status"], servers["body"] = status, body
+    with pytest.raises(CommentError):
+        POSTERS[platform]("<!-- handbook-readiness-report -->\nbody", _platform_env(platform, servers, tmp_path))
+
+
+@pytest.mark.parametrize("event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}'])
+def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
+    from generator.ci_comment import CommentError, post_github
+
+    (tmp_path / "event.json").write_text(event)
+    env = {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "a/b", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+           "GITHUB_API_URL": "http://127.0.0.1:9"}
+    try:
+        outcome = post_github("body", env)
+    except CommentError:
+        return
+    assert outcome.action == "summary"
