@@ -204,7 +204,11 @@ def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     document = to_document(result, today)
     from .schema_check import validator_for
 
-    validator_for("aggregates").validate(document)  # never write a file the handbook would refuse
+    refused = next(iter(validator_for("aggregates").iter_errors(document)), None)
+    if refused is not None:  # never write a file the handbook would refuse; say why in one line
+        where = "/".join(str(part) for part in refused.absolute_path) or "the file"
+        raise ValueError(f"the aggregates would not pass the handbook's schema at {where}: {refused.message[:200]}; "
+                         "nothing was written")
     from .load.safe_files import write_exclusive
 
     write_exclusive(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")  # never through a planted link

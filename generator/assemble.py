@@ -137,7 +137,8 @@ def packet(file: str, d: dict) -> Packet:
     dec, app = d["decision"], d.get("appeal")
     return Packet(slug=file.rsplit("/", 1)[-1].removesuffix(".yaml"), candidate=d["candidate"], visibility=d["visibility"], cycle=d["cycle"], criteria_version=d["criteria_version"],
                   track=d["track"], current_level=d["current_level"], target_level=d["target_level"], summary=d["summary"], evidence=evidence, team_context=team, assessments=assessments,
-                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback")), file=file,
+                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback"),
+                                    submitted=dec.get("submitted")), file=file,
                   appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided")) if app else None)
 
 

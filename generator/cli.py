@@ -16,6 +16,7 @@ from .model import CheckedHandbook, Packet
 from .publish import ENGINES
 from .report.validation import FORMATS, render
 from .repository import find_root
+from .safe_text import for_terminal
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -345,10 +346,13 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -> None:
     """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
     from .aggregates import write_export
+    from .process_health import impossible_durations
 
     space = _space(root, today)
     health = space.site_aggregates(include_private=True)
     assert health is not None  # computed live from the packets, never read from a file
+    for warning in impossible_durations(space.handbook, space.submission_dates):
+        click.echo(f"warning: {for_terminal(warning)}", err=True)
     if export is not None:
         try:
             added = write_export(export, health, space.today)

@@ -291,6 +291,7 @@ class Decision:
     status: DecisionStatus
     date: str | None = None
     feedback: str | None = None
+    submitted: str | None = None  # when the packet was put up for review, where the packet says so
 
 
 @dataclass(frozen=True, kw_only=True)

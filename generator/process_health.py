@@ -78,11 +78,33 @@ def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date |
     return Aggregates(k, step, tuple(cycles))
 
 
-def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
-    start = submitted_on.get(packet.file)
-    if start is None or packet.decision.status not in DECIDED or not packet.decision.date:
+def raw_days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
+    """Days from submission (the date the packet declares, else its first commit) to decision."""
+    if packet.decision.status not in DECIDED or not packet.decision.date:
         return None
-    return (date.fromisoformat(packet.decision.date) - start).days
+    try:
+        start = date.fromisoformat(packet.decision.submitted) if packet.decision.submitted else submitted_on.get(packet.file)
+        return None if start is None else (date.fromisoformat(packet.decision.date) - start).days
+    except ValueError:  # not a calendar date: the schema reports it
+        return None
+
+
+def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
+    """The duration, or None when unknown or impossible (negative: decided before it was submitted)."""
+    days = raw_days_to_decision(packet, submitted_on)
+    return None if days is None or days < 0 else days
+
+
+def impossible_durations(hb: Handbook, submitted_on: Mapping[str, date]) -> list[str]:
+    """Warnings naming each real packet whose time to decision is negative, so it was left out."""
+    found = []
+    for packet in hb.packets:
+        days = None if packet.is_example else raw_days_to_decision(packet, submitted_on)
+        if days is not None and days < 0:
+            since = "its decision.submitted date" if packet.decision.submitted else "it was first committed"
+            found.append(f"{packet.file}: decided {-days} day(s) before {since}, so it is left out of the time to "
+                         "decision; declare decision.submitted (YYYY-MM-DD) in the packet")
+    return found
 
 
 def outcomes(g: Group) -> Figure:

@@ -118,6 +118,11 @@ class Workspace:
         from .process_health import process_health
 
         if include_private:
+            if self.warn is not None:
+                from .process_health import impossible_durations
+
+                for warning in impossible_durations(self.handbook, self.submission_dates):
+                    self.warn(f"warning: {warning}")
             return process_health(self.handbook, self.submission_dates, self.today)
         return read_published(self.root)
 

@@ -304,3 +304,57 @@ def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
     except CommentError:
         return
     assert outcome.action == "summary"
+
+
+# --- item 3: durations from declared dates; an impossible duration is left out and named -------
+
+@pytest.fixture
+def moved_packets(tmp_path: Path) -> Path:
+    """Packets decided in June, committed in November (moved into a new packets repository)."""
+    import subprocess
+
+    from conftest import copy_content
+    from test_process_health import commit, packet
+
+    repo = copy_content(tmp_path / "moved")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    folder = repo / "packets" / "2026-h1"
+    folder.mkdir(parents=True)
+    for index in range(6):
+        text = packet(f"m{index}", "2026-h1", "promoted" if index % 2 else "not-yet", f"2026-06-{10 + index}")
+        if index == 0:  # one packet declares when it was submitted
+            text = text.replace("decision:\n", 'decision:\n  submitted: "2026-05-01"\n')
+        (folder / f"m{index}.yaml").write_text(text)
+    commit(repo, "packets moved here", "2026-11-26")
+    return repo
+
+
+def test_item3_negative_durations_are_left_out_and_named_never_a_traceback(moved_packets: Path, tmp_path: Path):
+    import json
+
+    shown = invoke("stats", "--format", "json", cwd=moved_packets)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    live = [c["value"] for cycle in json.loads(shown.stdout)["cycles"] for f in cycle["figures"] for c in f["cells"]]
+    assert live and all(v is None or v >= 0 for v in live)  # no negative figure anywhere
+    for index in range(1, 6):
+        assert f"packets/2026-h1/m{index}.yaml: decided" in shown.stderr
+    assert "m0.yaml" not in shown.stderr  # its declared submission date is used
+    exported = invoke("stats", "--export", tmp_path / "out.json", cwd=moved_packets)
+    assert exported.returncode == 0 and "Traceback" not in exported.stderr, exported.stderr
+    document = json.loads((tmp_path / "out.json").read_text())
+    values = [c["value"] for cycle in document["cycles"] for f in cycle["figures"] for c in f["cells"]]
+    assert all(v is None or v >= 0 for v in values)
+
+
+def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path):
+    import json
+
+    for path in sorted((moved_packets / "packets" / "2026-h1").glob("m*.yaml")):
+        text = path.read_text()
+        if "submitted:" not in text:
+            path.write_text(text.replace("decision:\n", 'decision:\n  submitted: "2026-05-01"\n'))
+    shown = invoke("stats", "--format", "json", cwd=moved_packets)
+    assert shown.returncode == 0 and "decided" not in shown.stderr, shown.stderr
+    cycle = next(c for c in json.loads(shown.stdout)["cycles"] if c["cycle"] == "2026-h1")
+    typical = next(f for f in cycle["figures"] if f["id"] == "typical-days-to-decision")
+    assert typical["cells"][0]["value"] == 42  # mean of the middle five of 40..45 days
