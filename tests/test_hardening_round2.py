@@ -358,3 +358,29 @@ def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path):
     cycle = next(c for c in json.loads(shown.stdout)["cycles"] if c["cycle"] == "2026-h1")
     typical = next(f for f in cycle["figures"] if f["id"] == "typical-days-to-decision")
     assert typical["cells"][0]["value"] == 42  # mean of the middle five of 40..45 days
+
+
+# --- item 10: a repository with site settings is a handbook; packets.yaml beside them is an error
+
+@pytest.mark.parametrize("command", [("validate", "--no-cache"), ("stats",), ("build", "--site-dir", "site"),
+                                     ("readiness", "PACKET")])
+def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(repo: Path, tmp_path: Path,
+                                                                                 command):
+    other = tmp_path / "other-handbook"
+    from conftest import copy_content
+
+    copy_content(other)
+    (repo / "packets.yaml").write_text(f"handbook: {other}\n")
+    packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
+    result = invoke(*(str(packet) if a == "PACKET" else a for a in command), cwd=repo)
+    assert_one_line_error(result, "packets.yaml", "site_config/handbook.yaml")
+    assert not (repo / "site").exists()
+
+
+def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path):
+    (tmp_path / "elsewhere.yaml").write_text("handbook: ../secret\n")
+    packets = tmp_path / "packets-repo"
+    packets.mkdir()
+    (packets / "packets.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    result = invoke("validate", cwd=packets)
+    assert_one_line_error(result, "packets.yaml", "symbolic link")
