@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import GitError
+from .git.hardened import git_command, git_environment
 from .legacy import upgrade_tree
 from .model import Handbook
 from .semantic_diff import SemanticDiff, diff_handbooks
@@ -29,7 +30,8 @@ def git(root: Path, *args: str) -> str:
 
 def git_bytes(root: Path, *args: str) -> bytes:
     try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(git_command(*args), cwd=root, capture_output=True, stdin=subprocess.DEVNULL,
+                                env=git_environment())  # a cloned handbook's own config runs nothing
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
@@ -150,8 +152,8 @@ def changelog(root: Path, limit: int = 50, warn: Warn | None = None) -> tuple[Ch
 
 
 def _is_ancestor(root: Path, commit: str, head: str) -> bool:
-    return subprocess.run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root,
-                          capture_output=True).returncode == 0
+    return subprocess.run(git_command("merge-base", "--is-ancestor", commit, head), cwd=root, capture_output=True,
+                          stdin=subprocess.DEVNULL, env=git_environment()).returncode == 0
 
 
 def _date(root: Path, commit: str) -> str:
@@ -167,8 +169,8 @@ def revision_at_version(root: Path, version: str) -> str | None:
     except GitError:
         return None
     for commit in commits:
-        raw = subprocess.run(["git", "show", f"{commit}:site_config/handbook.yaml"], cwd=root,
-                             capture_output=True).stdout
+        raw = subprocess.run(git_command("show", f"{commit}:site_config/handbook.yaml"), cwd=root,
+                             capture_output=True, stdin=subprocess.DEVNULL, env=git_environment()).stdout
         document = load_bytes(raw, "site_config/handbook.yaml").document
         if document and isinstance(document.data, dict) and document.data.get("criteria_version") == version:
             return commit

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import HandbookError
+from .load.safe_files import UnsafeFileError, private_folder
 
 try:
     import fcntl
@@ -120,7 +121,10 @@ def staging_folder(parent: Path) -> Path:
             raise SiteFolderError(f"{shown(folder)} is not a folder; move it away so that builds can work there")
         if info.st_uid != os.getuid():
             raise SiteFolderError(f"{shown(folder)} belongs to another user; refusing to build there")
-        os.chmod(folder, 0o700)
+        try:  # the same check as every private folder: others must not have been able to plant files here
+            private_folder(folder, what="build work folder")
+        except UnsafeFileError as problem:
+            raise SiteFolderError(f"{problem.format_message()}; builds run from it") from None
         ignore = folder / ".gitignore"
         if not ignore.is_file() or ignore.is_symlink():
             _write_new(ignore, "# Work folder of `handbook build`: never commit it.\n*\n")

@@ -384,3 +384,110 @@ def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path):
     (packets / "packets.yaml").symlink_to(tmp_path / "elsewhere.yaml")
     result = invoke("validate", cwd=packets)
     assert_one_line_error(result, "packets.yaml", "symbolic link")
+
+
+# --- item 1: every folder the tool writes to or runs from is private; git on a clone is hardened ---
+
+@pytest.fixture(scope="module")
+def url_handbook(tmp_path_factory) -> Path:
+    """A handbook in git, named by a file:// URL from packets repositories."""
+    import subprocess
+
+    from conftest import copy_content
+
+    repo = copy_content(tmp_path_factory.mktemp("urlhb") / "handbook")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "handbook"],
+                   cwd=repo, check=True)
+    return repo
+
+
+def packets_repo_for(handbook: Path, where: Path) -> Path:
+    where.mkdir(parents=True)
+    (where / "packets.yaml").write_text(f"handbook: {handbook.as_uri()}\n")
+    (where / "packets").mkdir()
+    return where
+
+
+def clone_key(url: str, ref: str | None = None) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{url}\n{ref or ''}".encode()).hexdigest()[:20]
+
+
+def plant_clone(handbook: Path, cache: Path, marker: Path) -> Path:
+    """A clone of the handbook in CACHE whose .git/config runs a program (fsmonitor) and whose hooks
+    would run on checkout, as an attacker with write access to the folder would leave it."""
+    import subprocess
+
+    target = cache / "handbooks" / clone_key(handbook.as_uri())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "clone", "-q", handbook.as_uri(), str(target)], check=True)
+    subprocess.run(["git", "config", "core.fsmonitor", f"touch {marker}-fsmonitor; false"], cwd=target, check=True)
+    hook = target / ".git" / "hooks" / "post-checkout"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}-hook\n")
+    hook.chmod(0o755)
+    return target
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a folder owned by another user")
+def test_item1_a_cache_folder_owned_by_another_user_is_refused_for_clones(url_handbook: Path, tmp_path: Path):
+    cache = tmp_path / "foreign-cache"
+    cache.mkdir()
+    marker = tmp_path / "ran"
+    plant_clone(url_handbook, cache, marker)
+    for path in [cache, *cache.rglob("*")]:
+        os.lchown(path, 4242, 4242)
+    packets = packets_repo_for(url_handbook, tmp_path / "packets")
+    result = invoke("validate", cwd=packets, env={"HANDBOOK_CACHE_DIR": str(cache)})
+    assert_one_line_error(result, str(cache), "belongs to another user")
+    assert "origin/HEAD" not in result.stderr
+    assert not list(tmp_path.glob("ran-*"))
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o1777])
+def test_item1_a_cache_folder_others_can_write_to_is_refused_for_clones(url_handbook: Path, tmp_path: Path, mode):
+    cache = tmp_path / "shared-cache"
+    cache.mkdir()
+    os.chmod(cache, mode)
+    packets = packets_repo_for(url_handbook, tmp_path / "packets")
+    result = invoke("validate", cwd=packets, env={"HANDBOOK_CACHE_DIR": str(cache)})
+    assert_one_line_error(result, str(cache), "can be written by other users")
+    assert not (cache / "handbooks").exists()
+
+
+def test_item1_git_on_a_clone_runs_no_fsmonitor_and_no_hook(url_handbook: Path, tmp_path: Path):
+    """Even a clone in a private folder never runs its config's fsmonitor or its hooks."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    marker = tmp_path / "ran"
+    plant_clone(url_handbook, cache, marker)
+    packets = packets_repo_for(url_handbook, tmp_path / "packets")
+    result = invoke("validate", cwd=packets, env={"HANDBOOK_CACHE_DIR": str(cache)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(tmp_path.glob("ran-*"))
+
+
+def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
+    import subprocess
+
+    from generator import history, packets_repo
+
+    seen = []
+    real = subprocess.run
+
+    def spy(args, *rest, **kwargs):
+        if args and args[0] == "git":
+            seen.append((list(args), kwargs.get("env") or {}))
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
+    history.is_repository(tmp_path)
+    packets_repo._git("--version")
+    assert seen
+    for args, env in seen:
+        for option in ("core.fsmonitor=", "core.hooksPath=/dev/null", "protocol.allow=never"):
+            assert option in args, args
+        assert env.get("GIT_CONFIG_NOSYSTEM") == "1" and "GIT_DIR" not in env
