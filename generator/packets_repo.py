@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import contextlib
+import fcntl
 import re
 import stat
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .errors import HandbookError
 from .diagnostics import Diagnostic, error, warning
@@ -165,10 +169,46 @@ def _checked_clone(target: Path) -> None:
                                "again") from None
 
 
+CLONE_LOCK_SECONDS = 180.0
+
+
+@contextlib.contextmanager
+def _clone_lock(path: Path, patience: float = CLONE_LOCK_SECONDS) -> Iterator[None]:
+    """One command at a time clones, fetches and checks out a cached handbook (parallel commands
+    would trip over git's index.lock); the others wait, at most `patience` seconds."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as problem:
+        raise PacketsRepoError(f"{MANIFEST}: cannot open the lock {path}: {problem.strerror or problem}; remove it "
+                               "and run again") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            raise PacketsRepoError(f"{MANIFEST}: the lock {path} is not a regular file of yours; remove it and run again")
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PacketsRepoError(f"{MANIFEST}: gave up after {patience:.0f} s waiting for another command "
+                                           f"to fetch the handbook (lock {path}); run again") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock, as the kernel does for a killed process
+
+
 def _clone(url: str, ref: str | None) -> Path:
     """A checkout of `ref` (default: the remote's HEAD) of `url`, with its tags and history."""
     key = hashlib.sha256(f"{url}\n{ref or ''}".encode()).hexdigest()[:20]
-    target = cache_folder() / key
+    folder = cache_folder()
+    with _clone_lock(folder / f"{key}.lock"):
+        return _clone_locked(url, ref, folder / key)
+
+
+def _clone_locked(url: str, ref: str | None, target: Path) -> Path:
     cloned = not os.path.lexists(target)
     if cloned:
         result = _git("clone", "--quiet", "--no-checkout", "--", url, str(target))

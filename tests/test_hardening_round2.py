@@ -491,3 +491,38 @@ def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
         for option in ("core.fsmonitor=", "core.hooksPath=/dev/null", "protocol.allow=never"):
             assert option in args, args
         assert env.get("GIT_CONFIG_NOSYSTEM") == "1" and "GIT_DIR" not in env
+
+
+# --- item 6: parallel commands take turns on a cached clone -----------------------------------
+
+def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(url_handbook: Path, tmp_path: Path,
+                                                                             monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generator import packets_repo
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(cache))
+    manifest = packets_repo.Manifest(url_handbook.as_uri(), None, "packets.yaml")
+
+    def checkout(_):
+        try:
+            return packets_repo.handbook_checkout(tmp_path, manifest)
+        except packets_repo.PacketsRepoError as problem:
+            return problem.format_message()
+
+    for run in ("cold", "warm"):
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(checkout, range(8)))
+        assert all(isinstance(r, Path) and (r / "site_config" / "handbook.yaml").is_file() for r in results), \
+            (run, results)
+
+
+def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    packets = tmp_path / "packets"
+    packets.mkdir()
+    (packets / "packets.yaml").write_text(f"handbook: {(tmp_path / 'missing').as_uri()}\n")
+    result = invoke("validate", cwd=packets, env={"HANDBOOK_CACHE_DIR": str(tmp_path / "cache")})
+    assert_one_line_error(result, "cannot fetch the handbook")
+    assert "\\n" not in result.stderr
