@@ -614,11 +614,14 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS or .gitlab/CODEOWNERS is not current; "
+              "write nothing.")
 @root_option
 @today_option
 def codeowners(check: bool, root: Path | None, today: str | None) -> None:
-    """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
+    """Write .github/CODEOWNERS (GitHub) and .gitlab/CODEOWNERS (GitLab) from the owners named in
+    rubrics, metrics and site settings; CI files, mkdocs.yml, packets.yaml and templates always
+    belong to the default owners."""
     from .codeowners import check_or_write
 
     space = _space(root, today, packets=False)

@@ -526,3 +526,35 @@ def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, 
     result = invoke("validate", cwd=packets, env={"HANDBOOK_CACHE_DIR": str(tmp_path / "cache")})
     assert_one_line_error(result, "cannot fetch the handbook")
     assert "\\n" not in result.stderr
+
+
+# --- item 5: CODEOWNERS where GitLab reads it; CI files always protected ----------------------
+
+def test_item5_codeowners_is_written_where_gitlab_reads_it_and_protects_ci_files(repo: Path):
+    from conftest import edit
+
+    for path in (".gitlab-ci.yml", ".gitlab/", "packets.yaml"):
+        text = (repo / "site_config/handbook.yaml").read_text()
+        if f"{{path: {path}," in text:
+            edit(repo / "site_config/handbook.yaml", f"    - {{path: {path}, owners: [\"@northwind/handbook-maintainers\"]}}\n", "")
+    result = invoke("codeowners", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    github, gitlab = (repo / ".github/CODEOWNERS").read_text(), (repo / ".gitlab/CODEOWNERS").read_text()
+    assert github == gitlab
+    owners = {line.split()[0]: line.split()[1:] for line in gitlab.splitlines() if line and not line.startswith("#")}
+    for path in ("/.gitlab-ci.yml", "/.gitlab/", "/.github/", "/packets.yaml", "/mkdocs.yml"):
+        assert owners[path] == ["@northwind/handbook-maintainers"], path
+    (repo / ".gitlab/CODEOWNERS").unlink()
+    stale = invoke("codeowners", "--check", cwd=repo)
+    assert_one_line_error(stale, ".gitlab/CODEOWNERS", "out of date")
+
+
+def test_item5_the_repository_protects_gitlab_ci_and_packets_yaml():
+    from conftest import REPO
+
+    for name in (".github/CODEOWNERS", ".gitlab/CODEOWNERS"):
+        text = (REPO / name).read_text()
+        for path in ("/.gitlab-ci.yml", "/.gitlab/", "/packets.yaml"):
+            assert f"\n{path} " in text, (name, path)
+    readme = (REPO / "README.md").read_text()
+    assert "Reporter" in readme and "`api`" in readme and ".gitlab/CODEOWNERS" in readme
