@@ -650,7 +650,8 @@ def lint(fmt: str, root: Path | None, today: str | None) -> None:
 @click.argument("what", nargs=-1, required=True, metavar="[packets] DIRECTORY")
 @click.option("--name", help="Handbook: the organisation's name (default: the folder's name).")
 @click.option("--owner", metavar="@ORG/TEAM", help="Handbook: who owns the rubric, a GitHub team, user or e-mail "
-              "(default: @<organisation>/handbook-maintainers).")
+              "(default: @<organisation>/handbook-maintainers). Packets repository: the promotion committee, who "
+              "own packets.yaml and CI in its CODEOWNERS (default: the handbook's codeowners.packets).")
 @click.option("--handbook", "handbook", metavar="URL",
               help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).")
 @click.option("--ref", default=None, help="Packets repository: branch, tag or commit of the handbook.")
@@ -668,7 +669,7 @@ def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: s
     if len(what) == 2 and what[0] == "packets":
         if handbook is None:
             raise click.UsageError("init packets needs --handbook URL (a git URL or a path to the handbook repository)")
-        _init_packets(Path(what[1]), handbook, ref)
+        _init_packets(Path(what[1]), handbook, ref, owner)
         return
     if len(what) != 1:
         raise click.UsageError("give one DIRECTORY (a handbook) or `packets DIRECTORY` (a packets repository)")
@@ -686,11 +687,13 @@ def _init_handbook(directory: Path, name: str | None, owner: str | None, today: 
     click.echo(f"Next: cd {directory} && handbook build")
 
 
-def _init_packets(directory: Path, handbook: str, ref: str | None) -> None:
+def _init_packets(directory: Path, handbook: str, ref: str | None, owner: str | None) -> None:
     from .packets_repo import init_packets as scaffold
+    from .packets_repo import packet_owners
 
+    packet_owners(handbook, owner)  # refuses before anything is created
     directory.mkdir(parents=True, exist_ok=True)
-    written = scaffold(directory, handbook, ref)
+    written = scaffold(directory, handbook, ref, owner)
     for name in written:
         click.echo(f"Created {(directory / name).as_posix()}")
     click.echo("Next: make it a private git repository readable only by the promotion committee, then "

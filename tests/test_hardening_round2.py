@@ -558,3 +558,54 @@ def test_item5_the_repository_protects_gitlab_ci_and_packets_yaml():
             assert f"\n{path} " in text, (name, path)
     readme = (REPO / "README.md").read_text()
     assert "Reporter" in readme and "`api`" in readme and ".gitlab/CODEOWNERS" in readme
+
+
+# --- item 9: generated CI pins actions by SHA; packets.yaml and CI belong to the committee -----
+
+def _generated_workflows(tmp_path: Path) -> list[Path]:
+    from conftest import REPO
+
+    assert invoke("init", tmp_path / "hb", "--name", "Acme", cwd=tmp_path).returncode == 0
+    made = invoke("init", "packets", tmp_path / "pk", "--handbook", REPO, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    return sorted([*(tmp_path / "hb").rglob("*.yml"), *(tmp_path / "pk").rglob("*.yml")])
+
+
+def test_item9_generated_workflows_pin_actions_by_sha_and_keep_no_token_or_expression_in_shell(tmp_path: Path):
+    import re
+
+    import yaml
+
+    workflows = [p for p in _generated_workflows(tmp_path) if ".github/workflows" in p.as_posix()]
+    assert {p.name for p in workflows} == {"pull-request.yml", "publish.yml", "packets.yml"}
+    for path in workflows:
+        text = path.read_text()
+        for line in (line for line in text.splitlines() if re.search(r"\buses:", line)):
+            assert re.search(r"@[0-9a-f]{40} +# v[0-9]+(\.[0-9]+)*\s*$", line), (path.name, line)
+        for job in yaml.safe_load(text)["jobs"].values():
+            for step in job.get("steps", ()):
+                assert "${{" not in step.get("run", ""), (path.name, step)
+                if "actions/checkout@" in step.get("uses", ""):
+                    assert step.get("with", {}).get("persist-credentials") is False, path.name
+
+
+def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp_path: Path):
+    from conftest import REPO
+
+    _generated_workflows(tmp_path)
+    for name in (".github/CODEOWNERS", ".gitlab/CODEOWNERS"):
+        lines = [line.split() for line in (tmp_path / "pk" / name).read_text().splitlines()
+                 if line and not line.startswith("#")]
+        owners = {line[0]: line[1:] for line in lines}
+        for path in ("/packets.yaml", "/.github/", "/.gitlab-ci.yml", "/.gitlab/"):
+            assert owners[path] == ["@northwind/promotion-committee"], (name, path)
+    explicit = invoke("init", "packets", tmp_path / "pk2", "--handbook", "https://git.example.com/hb.git",
+                      "--owner", "@acme/committee", cwd=tmp_path)
+    assert explicit.returncode == 0, explicit.stderr
+    assert "/packets.yaml      @acme/committee" in (tmp_path / "pk2/.github/CODEOWNERS").read_text()
+    missing = invoke("init", "packets", tmp_path / "pk3", "--handbook", "https://git.example.com/hb.git", cwd=tmp_path)
+    assert_one_line_error(missing, "--owner")
+    assert not (tmp_path / "pk3").exists()
+    hostile = invoke("init", "packets", tmp_path / "pk4", "--handbook", str(REPO), "--owner", "@a\n* @mallory",
+                     cwd=tmp_path)
+    assert_one_line_error(hostile, "--owner")
