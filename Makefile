@@ -18,8 +18,9 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	./scripts/ensure-browser
-	$(BIN)/python -m mypy generator
-	$(BIN)/python -m pytest
+	$(BIN)/python -m ruff check generator tests benchmarks scripts
+	$(BIN)/python -m mypy
+	$(BIN)/python -m pytest -n 2
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -109,10 +109,10 @@ def incremental_rows(folder: Path, size: int, repeat: int) -> list[list[str]]:
 def build_rows(folder: Path, sizes: list[int], repeat: int, engines: list[str]) -> list[list[str]]:
     rows = []
     sys.path.insert(0, str(REPO))
-    from generator.publish import generate_docs
-    from generator.validate import validate_repository
+    from generator.site.publish import generate_docs
+    from generator.workspace.workspace import validate_repository
 
-    report = validate_repository(REPO)
+    report = validate_repository(REPO, today=date(2026, 11, 28))
     with tempfile.TemporaryDirectory() as docs:
         start = time.perf_counter()
         for _ in range(repeat):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyrage
 import yaml
-
 from conftest import REPO, edit
 
-from generator.reviews import file_text, review_file, seal
+from generator.actions.reviews import file_text, seal
+from generator.check.reviews import review_file
 
 DIMS = ("delivery", "reliability", "collaboration")
 

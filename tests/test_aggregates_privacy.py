@@ -8,10 +8,10 @@ from itertools import product
 import pytest
 from conftest import copy_content
 
-from generator import assemble
-from generator.aggregates import protect_counts, write_export
-from generator.process_health import process_health
-from generator.validate import validate_repository
+from generator.check import assemble
+from generator.compute.aggregates import protect_counts, write_export
+from generator.compute.process_health import process_health
+from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (closes 2026-12-11) is open
 SUBMITTED = date(2026, 5, 4)
@@ -19,7 +19,7 @@ SUBMITTED = date(2026, 5, 4)
 
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
-    return validate_repository(copy_content(tmp_path_factory.mktemp("agg"))).handbook
+    return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook
 
 
 def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appeal=None, full=False):

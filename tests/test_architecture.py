@@ -6,16 +6,17 @@ import ast
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import click
 import pytest
-
 from conftest import REPO, edit, run_cli
-from generator import errors, validate, workspace
-from generator.model import CheckedHandbook
-from generator.validate import check, load
-from generator.workspace import Workspace
+
+from generator.check import validate
+from generator.check.validate import check, load
+from generator.model import errors
+from generator.model.handbook import CheckedHandbook
+from generator.workspace import workspace
+from generator.workspace.workspace import Workspace
 
 TODAY = date(2026, 11, 28)
 
@@ -62,7 +63,7 @@ def test_invalid_handbook_raises_validation_failed(repo, breakage):
     space = Workspace(repo, TODAY)
     with pytest.raises(errors.ValidationFailed) as raised:
         space.handbook
-    assert raised.value.report is space.report and space.report.errors
+    assert space.report.errors and "error" in raised.value.report_text
     assert isinstance(raised.value, click.ClickException) and raised.value.exit_code == 1
 
 
@@ -78,7 +79,7 @@ def test_load_runs_no_rule_and_reads_no_clock(repo, monkeypatch):
 
 
 def test_history_loads_revisions_without_rules(repo, monkeypatch):
-    from generator import history
+    from generator.git import history
 
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A"], cwd=repo, check=True)
@@ -92,14 +93,22 @@ def test_history_loads_revisions_without_rules(repo, monkeypatch):
 
 
 def _error_classes() -> list[type]:
-    import generator.ci_comment, generator.codeowners, generator.packets_repo, generator.release  # noqa: E401
-    import generator.render.config, generator.render.plan, generator.report.commands, generator.reviews  # noqa: E401
-    import generator.scaffold, generator.site_folder, generator.starter  # noqa: E401
-    return [generator.ci_comment.CommentError, generator.codeowners.CodeownersError,
-            generator.packets_repo.PacketsRepoError, generator.release.ReleaseError,
+    import generator.actions.ci_comment
+    import generator.actions.codeowners
+    import generator.actions.release
+    import generator.actions.scaffold
+    import generator.actions.starter
+    import generator.check.reviews
+    import generator.git.handbook_clone
+    import generator.render.config
+    import generator.render.plan
+    import generator.report.commands
+    import generator.site.site_folder
+    return [generator.actions.ci_comment.CommentError, generator.actions.codeowners.CodeownersError,
+            generator.git.handbook_clone.PacketsRepoError, generator.actions.release.ReleaseError,
             generator.render.config.ConfigError, generator.render.plan.PlanError,
-            generator.report.commands.ReportTemplateError, generator.reviews.ReviewError, generator.scaffold.ScaffoldError,
-            generator.site_folder.SiteFolderError, generator.starter.InitError, errors.GitError,
+            generator.report.commands.ReportTemplateError, generator.check.reviews.ReviewError, generator.actions.scaffold.ScaffoldError,
+            generator.site.site_folder.SiteFolderError, generator.actions.starter.InitError, errors.GitError,
             errors.BuildError, errors.ValidationFailed]
 
 
@@ -146,7 +155,7 @@ def test_status_literals_match_the_schemas(alias, schema, pointer):
     import json
     import typing
 
-    from generator import model
+    from generator.model import handbook as model
 
     node = json.loads((REPO / "generator" / "schemas" / f"{schema}.schema.json").read_text("utf-8"))
     for part in pointer:
@@ -157,7 +166,7 @@ def test_status_literals_match_the_schemas(alias, schema, pointer):
 def test_model_dataclasses_are_keyword_only():
     import dataclasses
 
-    from generator import model
+    from generator.model import handbook as model
 
     classes = [c for c in vars(model).values()
                if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__]
@@ -189,7 +198,7 @@ def test_pages_and_reports_share_one_num_filter(build, tmp_path):
 def test_every_rule_is_registered_with_one_signature():
     import inspect
 
-    from generator import rules
+    from generator.check import rules
 
     names = {r.__name__ for r in rules.RULES}
     assert {"empty_handbook", "review_dates", "packet_dates", "review_rules", "unique_ids"} <= names
@@ -201,7 +210,7 @@ def test_every_rule_is_registered_with_one_signature():
 def test_init_template_errors_name_file_and_line(tmp_path, monkeypatch, broken):
     import shutil
 
-    from generator import starter
+    from generator.actions import starter
 
     shipped = tmp_path / "templates"
     shutil.copytree(starter.PACKAGE_TEMPLATES / "init", shipped / "init")
@@ -219,5 +228,5 @@ def test_readme_map_names_only_modules_that_exist():
     text = (REPO / "README.md").read_text("utf-8")
     section = text[text.index("## Where things live"):text.index("## Starting a handbook")]
     named = set(re.findall(r"`([a-z_/]+\.py)`", section))
-    assert {"workspace.py", "errors.py", "report/validation.py"} <= named
+    assert {"workspace/workspace.py", "model/errors.py", "report/validation.py"} <= named
     assert not [n for n in named if not (REPO / "generator" / n).is_file()]

@@ -8,11 +8,11 @@ from conftest import REPO, edit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import batch, schema_check
-from generator import cache as cache_module
-from generator.cache import ResultCache
-from generator.loader import load_bytes
-from generator.validate import validate_repository
+from generator.check import batch, schema_check
+from generator.load import cache as cache_module
+from generator.load.cache import ResultCache
+from generator.load.loader import load_bytes
+from generator.workspace.workspace import validate_repository
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
 PRIYA = "packets/examples/priya-raman-senior.yaml"

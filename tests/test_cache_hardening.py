@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from generator import cache as cache_module
-from generator.cache import DATABASE, SECRET, ResultCache, key_for
-from generator.validate import validate_repository
+from generator.load import cache as cache_module
+from generator.load.cache import DATABASE, SECRET, ResultCache, key_for
+from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
 PRIYA = "packets/examples/priya-raman-senior.yaml"
@@ -218,8 +218,8 @@ PROBE = textwrap.dedent("""
     from datetime import date
     from pathlib import Path
     import generator
-    from generator.cache import ResultCache, key_for
-    from generator.validate import validate_repository
+    from generator.load.cache import ResultCache, key_for
+    from generator.workspace.workspace import validate_repository
     assert Path(generator.__file__).resolve().parent == Path(sys.argv[1]).resolve(), generator.__file__
     repo, folder = Path(sys.argv[2]), Path(sys.argv[3])
     cache = ResultCache(folder)
@@ -231,7 +231,7 @@ PROBE = textwrap.dedent("""
 
 @pytest.mark.parametrize("change", [
     ("schemas/level.schema.json", lambda text: text.replace('"type": "object"', '"type":  "object"', 1)),
-    ("rules.py", lambda text: text + "\n# a changed rule\n"),
+    ("check/rules.py", lambda text: text + "\n# a changed rule\n"),
     ("render/text.py", lambda text: text + "\n# a change deep in the package\n"),
     ("new_module.py", None),
 ])
@@ -258,10 +258,10 @@ def test_changing_any_file_of_the_package_is_a_miss(repo, tmp_path, change):
 
 
 def test_the_fingerprint_walks_the_package_rather_than_a_list():
-    source = (REPO / "generator/cache.py").read_text()
+    source = (REPO / "generator/load/cache.py").read_text()
     assert "_CODE = (" not in source
     names = [name for name, _ in cache_module._package_files(cache_module.resources.files("generator"))]
-    assert {"rules.py", "cli.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
+    assert {"check/rules.py", "cli/__init__.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
 
@@ -278,7 +278,7 @@ def test_a_secret_this_program_did_not_write_is_refused(repo, tmp_path):
 
 def test_first_runs_in_parallel_agree_on_the_secret(tmp_path):
     folder = tmp_path / "cache"
-    script = "import sys; from pathlib import Path; from generator.cache import ResultCache; ResultCache(Path(sys.argv[1]))"
+    script = "import sys; from pathlib import Path; from generator.load.cache import ResultCache; ResultCache(Path(sys.argv[1]))"
     runs = [subprocess.Popen([sys.executable, "-c", script, str(folder)]) for _ in range(4)]
     assert all(run.wait(timeout=60) == 0 for run in runs)
     assert len((folder / SECRET).read_bytes()) == 32

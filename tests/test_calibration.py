@@ -13,10 +13,10 @@ from conftest import FIXED_TODAY
 from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 from reviewkit import Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
-from generator.calibration import CONFLICT_FLAG, calibrate
-from generator.process_health import process_health
-from generator.reviews import open_packets, read_identities
-from generator.validate import validate_repository
+from generator.actions.reviews import open_packets, read_identities
+from generator.compute.calibration import CONFLICT_FLAG, calibrate
+from generator.compute.process_health import process_health
+from generator.workspace.workspace import validate_repository
 
 EXPECTED = {  # slug: (composite, disagreements, conflict?)
     "alpha": (4.0, (), False),

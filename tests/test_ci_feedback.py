@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import REPO, copy_content, edit, run_cli
 
-from generator.ci_comment import MARKER, CommentError, post_github, post_gitlab
+from generator.actions.ci_comment import MARKER, CommentError, post_github, post_gitlab
 
 AMARA = "packets/examples/amara-okafor-senior.yaml"
 FIVE_MISTAKES = [  # (old, new, what the one message for it says)

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from conftest import REPO, edit, run_cli
 
-from generator.codeowners import OWNER_PATTERN, PATH_PATTERN, CodeownersError, render_codeowners
-from generator.schema_check import fast_validator_for, validator_for
-from generator.validate import validate_repository
+from generator.actions.codeowners import OWNER_PATTERN, PATH_PATTERN, CodeownersError, render_codeowners
+from generator.check.schema_check import fast_validator_for, validator_for
+from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
 DELIVERY = "rubrics/dimensions/delivery.yaml"

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from conftest import REPO
 
-from generator.repository import discover
-from generator.validate import validate_repository
+from generator.load.repository import discover
+from generator.workspace.workspace import validate_repository
 
 SOURCES, _ = discover(REPO)
 

@@ -7,8 +7,14 @@ import subprocess
 import pytest
 from conftest import copy_content, edit, run_cli
 
-from generator.history import changelog, load_revision
-from generator.semantic_diff import diff_handbooks
+from generator.compute.semantic_diff import diff_handbooks
+from generator.git.changelog import changelog as changelog_of
+from generator.git.history import load_revision
+from generator.git.pinned import Revisions
+
+
+def changelog(root):
+    return changelog_of(Revisions(root))
 
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
@@ -72,7 +78,7 @@ def test_moved_up_removed_and_metric_changes_classified(history):
          "of demand.\n      examples: [Forecasts peak load for the sales event.]\n", "")
     edit(history / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
     edit(history / "rubrics/composite.yaml", "below: 2.5", "below: 3")
-    from generator.history import load_working_tree
+    from generator.git.history import load_working_tree
     diff = diff_handbooks(base, load_working_tree(history))
     by_subject = {(c.area, c.subject): c for c in diff.changes}
     assert by_subject[("criterion", "rel-ic3-capacity")].bump == "minor"

@@ -2,12 +2,13 @@
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import copy_content, run_cli
 
-from generator.validate import validate_repository
+from generator.workspace.workspace import validate_repository
 
 FIXTURES = Path(__file__).parent / "fixtures" / "packets"
 SEARCH_DATA = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
@@ -36,7 +37,7 @@ def text(site: Path, path: str) -> str:
 
 def test_every_entity_has_a_page(built):
     _, repo, site = built
-    hb = validate_repository(repo).handbook
+    hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     paths = [f"levels/{lvl.id}" for lvl in hb.levels] + [f"dimensions/{d.id}" for d in hb.dimensions]
     paths += [f"metrics/{m.id}" for m in hb.metrics] + [f"packets/{p.slug}" for p in hb.packets if p.is_example]
     for path in paths:
@@ -62,7 +63,7 @@ def test_every_page_type_shows_its_facts(built):
 
 def test_criterion_anchors(built):
     _, repo, site = built
-    hb = validate_repository(repo).handbook
+    hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     for criterion in (c for d in hb.dimensions for c in d.criteria):
         assert f'id="{criterion.id}"' in html(site, f"levels/{criterion.level}"), criterion.id
 
@@ -84,7 +85,7 @@ def test_no_private_packet_text_anywhere(built):
 def test_missing_engine_is_a_clear_error(monkeypatch):
     import importlib.util
 
-    from generator.publish import BuildError, require_engine
+    from generator.site.publish import BuildError, require_engine
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BuildError, match=r"zensical is not installed: pip install '\.\[zensical\]'"):
         require_engine("zensical")

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from conftest import REPO, edit, run_cli
 
-from generator.governance import governance_report
-from generator.reviewdates import add_months, review_status
-from generator.validate import validate_repository
+from generator.check.governance import governance_report
+from generator.check.reviewdates import add_months, review_status
+from generator.workspace.workspace import validate_repository
 
 
 @pytest.mark.parametrize("today, status, days_left", [
@@ -33,7 +33,7 @@ def test_retired_metrics_are_never_overdue():
 
 
 def test_report_orders_overdue_first():
-    hb = validate_repository(REPO).handbook
+    hb = validate_repository(REPO, today=date(2026, 11, 28)).handbook
     report = governance_report(hb, date(2027, 1, 10))
     assert [r.status for r in report.rows[:3]] == ["overdue"] * 3
     assert report.rows[-1].id == "story-point-velocity" and report.rows[-1].status == "retired"
@@ -43,7 +43,7 @@ def test_report_orders_overdue_first():
 def test_cadence_defaults_come_from_settings(repo):
     edit(repo / "rubrics/metrics/error-budget-burn.yaml", "  review_cadence: quarterly\n", "")
     edit(repo / "site_config/handbook.yaml", "    metrics: quarterly", "    metrics: monthly")
-    hb = validate_repository(repo).handbook
+    hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     row = next(r for r in governance_report(hb, date(2026, 11, 1)).rows if r.id == "error-budget-burn")
     assert (row.cadence, row.next_due) == ("monthly", "2026-11-13")
 
@@ -62,18 +62,18 @@ def test_governance_cli_strict_and_formats(repo):
 
 def test_retired_metric_needs_a_retirement_review(repo):
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
-    codes = {(d.file, d.code) for d in validate_repository(repo).errors}
+    codes = {(d.file, d.code) for d in validate_repository(repo, today=date(2026, 11, 28)).errors}
     assert ("rubrics/metrics/slo-attainment.yaml", "retired-without-review") in codes
     assert ("rubrics/dimensions/reliability.yaml", "retired-metric") in codes
 
 
 def test_retire_outcome_must_be_applied(repo):
     edit(repo / "rubrics/metrics/story-point-velocity.yaml", "status: retired", "status: active")
-    [problem] = validate_repository(repo).errors
+    [problem] = validate_repository(repo, today=date(2026, 11, 28)).errors
     assert problem.code == "retire-not-applied" and "2026-03-02" in problem.message
 
 
 def test_harm_reviews_in_date_order(repo):
     edit(repo / "rubrics/metrics/deployment-frequency.yaml", 'date: "2026-10-06"', 'date: "2026-01-06"')
-    [problem] = validate_repository(repo).errors
+    [problem] = validate_repository(repo, today=date(2026, 11, 28)).errors
     assert problem.code == "harm-review-order" and problem.line == 57

@@ -135,7 +135,7 @@ def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quo
 
 def test_item13_overrides_file_that_is_a_folder_is_an_error_not_skipped(repo: Path, tmp_path: Path):
     from generator.render.config import ConfigError, base_config
-    from generator.workspace import Workspace
+    from generator.workspace.workspace import Workspace
 
     settings = Workspace(repo, __import__("datetime").date(2026, 11, 28)).handbook.settings
     (repo / "mkdocs.yml").unlink()
@@ -164,7 +164,7 @@ def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt
 
 
 def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(repo: Path):
-    from generator.loader import load_bytes
+    from generator.load.loader import load_bytes
 
     packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
     packet.write_text(packet.read_text().replace("criteria_version:", f"extra: {HUGE}\ncriteria_version:", 1))
@@ -208,7 +208,6 @@ def test_item4_every_number_the_schemas_accept_is_bounded():
 def servers():
     """An API that answers every call with STATUS (a redirect to the collector, or BODY), and a
     collector on another host that records what reaches it."""
-    import json
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     state = {"status": 307, "body": None, "collected": []}
@@ -273,7 +272,7 @@ def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_path, platform, status):
-    from generator.ci_comment import POSTERS, CommentError
+    from generator.actions.ci_comment import POSTERS, CommentError
 
     servers["status"] = status
     with pytest.raises(CommentError, match=f"HTTP {status}"):
@@ -285,7 +284,7 @@ def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_p
 @pytest.mark.parametrize("status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""),
                                           (202, b'{"id": "x"}')])
 def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_path, platform, status, body):
-    from generator.ci_comment import POSTERS, CommentError
+    from generator.actions.ci_comment import POSTERS, CommentError
 
     servers["status"], servers["body"] = status, body
     with pytest.raises(CommentError):
@@ -294,7 +293,7 @@ def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_
 
 @pytest.mark.parametrize("event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}'])
 def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
-    from generator.ci_comment import CommentError, post_github
+    from generator.actions.ci_comment import CommentError, post_github
 
     (tmp_path / "event.json").write_text(event)
     env = {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "a/b", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
@@ -472,7 +471,8 @@ def test_item1_git_on_a_clone_runs_no_fsmonitor_and_no_hook(url_handbook: Path, 
 def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
     import subprocess
 
-    from generator import history, packets_repo
+    from generator.git import handbook_clone as packets_repo
+    from generator.git import history
 
     seen = []
     real = subprocess.run
@@ -499,7 +499,7 @@ def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(url
                                                                              monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from generator import packets_repo
+    from generator.git import handbook_clone as packets_repo
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(cache))

@@ -11,10 +11,10 @@ import pytest
 from conftest import edit, override_template
 from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
-from generator import rules
-from generator.loader import load_file
-from generator.repository import PACKET_NAME_PATTERN
-from generator.validate import validate_repository
+from generator.check import rules
+from generator.load.loader import load_file
+from generator.load.repository import PACKET_NAME_PATTERN
+from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
 
@@ -222,7 +222,7 @@ def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_file
 
 
 def test_a_relative_link_is_reported_from_a_warm_cache_too(repo, tmp_path):
-    from generator.cache import ResultCache
+    from generator.load.cache import ResultCache
 
     edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
          "six months on.", '    impact: "see [x](other.md)"')

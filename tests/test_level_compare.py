@@ -10,8 +10,8 @@ import pytest
 from conftest import FIXED_TODAY
 from framework import THEMES, write_framework
 
-from generator.level_compare import compare_dimension, compare_levels, ordered_pair
-from generator.validate import validate_repository
+from generator.compute.level_compare import compare_dimension, compare_levels, ordered_pair
+from generator.workspace.workspace import validate_repository
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import MAX_FILE_BYTES, load_bytes, load_file, resolve_plain
+from generator.load.loader import MAX_FILE_BYTES, load_bytes, load_file, resolve_plain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "loader"
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from conftest import FIXED_TODAY
 
-from generator.validate import validate_repository
+from generator.workspace.workspace import validate_repository
 
 P = "packets/examples/priya-raman-senior.yaml"
 A = "packets/examples/amara-okafor-senior.yaml"
@@ -109,7 +109,7 @@ def test_one_mistake_one_message(repo, name, file, edits, expected):
         text = (repo / file).read_text("utf-8")
         assert old in text, old
         (repo / file).write_text(text.replace(old, new, 1), "utf-8")
-    report = validate_repository(repo, [repo / file], date.fromisoformat(FIXED_TODAY))
+    report = validate_repository(repo, [repo / file], today=date.fromisoformat(FIXED_TODAY))
     lines = [f"{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]" for d in report.diagnostics if d.file == file]
     assert lines == [expected]
 

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import threading
+from datetime import date
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,11 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXED_TODAY, copy_content, edit, override_template
 from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
-from framework import IC, MANAGER, ORGANISATION, THEMES, external_id, write_framework
+from framework import IC, MANAGER, ORGANISATION, external_id, write_framework
 
-from generator.scoring import weight_percents
-from generator.validate import validate_repository
-from datetime import date
+from generator.compute.scoring import weight_percents
+from generator.workspace.workspace import validate_repository
 
 TODAY = date.fromisoformat(FIXED_TODAY)
 PLACEHOLDERS = re.compile(r"\b(TODO|TBD|lorem|placeholder|No criteria|None)\b|\bN/A\b", re.I)
@@ -267,8 +267,8 @@ def _first_shape(repo: Path) -> None:
 
 
 def test_history_in_the_first_shape_reads_as_the_same_handbook(repo, tmp_path):
-    from generator.legacy import upgrade_tree
-    from generator.semantic_diff import diff_handbooks
+    from generator.compute.semantic_diff import diff_handbooks
+    from generator.load.legacy import upgrade_tree
 
     old = copy_content(tmp_path / "old")
     _first_shape(old)

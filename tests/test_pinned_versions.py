@@ -4,14 +4,17 @@ found at the tag criteria-v<version> or at the earliest commit declaring that ve
 import json
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import copy_content, edit
 from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
 
-from generator import pinned
-from generator.validate import validate_repository
+from generator.git import pinned
+from generator.workspace.workspace import Workspace
+
+TODAY = date(2026, 11, 28)
 
 PACKET = "packets/2026-h2/pat-doe.yaml"
 RAISE_IC3 = ("  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
@@ -109,7 +112,7 @@ def test_internal_packet_page_uses_the_pinned_version(moved):
 
 
 def test_each_version_is_loaded_once_per_process(moved, monkeypatch):
-    from generator import history
+    from generator.git import history
 
     calls = []
     original = history.load_revision
@@ -118,11 +121,12 @@ def test_each_version_is_loaded_once_per_process(moved, monkeypatch):
         calls.append(revision)
         return original(root, revision, *rest)
 
-    monkeypatch.setattr(history, "load_revision", counting)
-    pinned._MODELS.clear()
+    monkeypatch.setattr(pinned, "load_revision", counting)
+    space = Workspace(moved, TODAY)
     for _ in range(3):
-        report = validate_repository(moved)
+        report = space.report
         assert set(report.handbook.pinned) == {"1.2.0"}
+        space = space.fresh()  # the preview's fresh copy: history is not read again
     assert len(calls) == 1
 
 

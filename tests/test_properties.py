@@ -1,14 +1,15 @@
 """Property-based: random mutations of valid files never crash the validator; they are reported."""
 
 import shutil
+from datetime import date
 
 from conftest import REPO, copy_content
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.loader import load_bytes
-from generator.repository import discover
-from generator.validate import validate_repository
+from generator.load.loader import load_bytes
+from generator.load.repository import discover
+from generator.workspace.workspace import validate_repository
 
 SOURCES = [s for s in discover(REPO)[0]]
 YAMLISH = st.text(alphabet=list(":-[]{}&*!|>#'\"\t\n ,?%@`~<=") + list("abcyesnoul0123.9"), max_size=30)
@@ -59,7 +60,7 @@ def test_mutated_repository_only_ever_reports(tmp_path_factory, mutation):
     display, data = mutation
     repo = copy_content(tmp_path_factory.mktemp("mut"))
     (repo / display).write_bytes(data)
-    report = validate_repository(repo)
+    report = validate_repository(repo, today=date(2026, 11, 28))
     for d in report.diagnostics:
         assert d.file and d.line >= 1 and d.column >= 1 and d.message and d.code
     shutil.rmtree(repo)

@@ -8,7 +8,7 @@ from fnmatch import fnmatch
 import yaml
 from conftest import REPO, copy_content, edit, run_cli
 
-from generator.repository import KIND_PATTERNS
+from generator.load.repository import KIND_PATTERNS
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
@@ -75,7 +75,9 @@ def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
     def git(*args):
         subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo,
                        check=True, capture_output=True)
-    git("init", "-q", "-b", "main"); git("add", "-A"); git("commit", "-qm", "start")
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
     edit(repo / "rubrics/dimensions/reliability.yaml", "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n"
          "      text: Plans capacity ahead of demand.\n      examples: [Forecasts peak load.]\n")
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from conftest import edit
 
-from generator.validate import validate_repository
+from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
 PRIYA = "packets/examples/priya-raman-senior.yaml"

@@ -1,7 +1,7 @@
 """Schema errors point at the offending node, with a JSON path and a plain-language message."""
 
-from generator.loader import load_bytes
-from generator.schema_check import check
+from generator.check.schema_check import check
+from generator.load.loader import load_bytes
 
 LEVEL = b"""id: ic9
 title: Engineer IX

@@ -85,7 +85,7 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo):
         assert "hb-serve-errors" not in fetch(base + "/")
         for old, new, where in breakages:
             level.write_text(good.replace(old, new, 1), "utf-8")
-            assert wait_for(lambda: all(where in (fetch(base + p) or "") for p in pages)), where
+            assert wait_for(lambda where=where: all(where in (fetch(base + p) or "") for p in pages)), where
             html = fetch(base + "/levels/ic4/")
             assert html.count('class="admonition danger hb-serve-errors"') == 1
             assert "Shapes on-call for several teams" in html  # the last good page, under the banner

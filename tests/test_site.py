@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -53,8 +54,8 @@ def test_every_entity_has_its_page(built):
 
 def test_every_criterion_has_an_anchor_on_its_level_page(built):
     repo, site, _ = built
-    from generator.validate import validate_repository
-    hb = validate_repository(repo).handbook
+    from generator.workspace.workspace import validate_repository
+    hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     for dim in hb.dimensions:
         for criterion in dim.criteria:
             assert f'id="{criterion.id}"' in page(site, f"levels/{criterion.level}"), criterion.id
@@ -165,7 +166,7 @@ def test_default_process_health_page_comes_from_the_committed_aggregates(built):
 
 
 def test_link_check_finds_missing_files_and_anchors(tmp_path):
-    from generator.linkcheck import check_site
+    from generator.site.linkcheck import check_site
     (tmp_path / "a").mkdir()
     (tmp_path / "index.html").write_text('<a href="a/">ok</a><a href="a/#there">ok</a><a href="a/#nowhere">x</a>'
                                          '<a href="missing/">x</a><a href="https://example.com/">ext</a>'

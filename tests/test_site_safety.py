@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, run_cli, override_template
+from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, override_template, run_cli
 from test_privacy import private_packet
 from test_serve import fetch, free_port, wait_for
 
-from generator import site_folder
-from generator.serve import WORKDIR_PREFIX, stop
-from generator.site_folder import MARKER, STAGING
+from generator.site import site_folder
+from generator.site.serve import WORKDIR_PREFIX, stop
+from generator.site.site_folder import MARKER, STAGING
 
 ENV = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "HANDBOOK_CACHE_DIR": CACHE_DIR}
 

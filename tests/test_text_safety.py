@@ -20,12 +20,12 @@ import markdown
 import pytest
 from conftest import FIXED_TODAY, copy_content, edit, run_cli
 
-from generator.loader import load_bytes
+from generator.load.loader import load_bytes
+from generator.model.safe_text import for_terminal
 from generator.render import text
 from generator.render.plan import NAV_PACKETS_MAX
 from generator.report.commands import markdown_cell, report_environment
-from generator.safe_text import for_terminal
-from generator.validate import validate_repository
+from generator.workspace.workspace import validate_repository
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 SCHEMAS = Path(__file__).resolve().parent.parent / "generator" / "schemas"

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from conftest import copy_content, edit, run_cli
 
-from generator.semantic_diff import bump_is_sufficient, classify_rewording
+from generator.compute.semantic_diff import bump_is_sufficient, classify_rewording
 
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 ONCALL = "Shapes on-call for several teams"

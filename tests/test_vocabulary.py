@@ -6,7 +6,7 @@ import re
 import pytest
 from conftest import copy_content, run_cli
 
-from generator.vocabulary import WORDS, say
+from generator.render.vocabulary import WORDS, say
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ why the folder itself must be private: only the user can have written that file.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 HARDENED_OPTIONS: tuple[str, ...] = (
     "-c", "core.fsmonitor=",

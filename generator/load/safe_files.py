@@ -19,7 +19,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ..errors import HandbookError
+from ..model.errors import HandbookError
 
 SMALL_FILE_BYTES = 64 * 1024  # key files, identities, drafts
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),

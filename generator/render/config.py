@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import HandbookError
-from ..loader import load_file
-from ..model import Settings
+from ..load.loader import load_file
+from ..model.errors import HandbookError
+from ..model.handbook import Settings
 from .pages import PACKAGE_TEMPLATES
 from .plan import NavItem
 from .text import label

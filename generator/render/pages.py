@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from datetime import date
 from pathlib import Path
 
 import jinja2
 import yaml
 
-from .. import vocabulary
-from ..model import CheckedHandbook
-from . import text
+from ..model.handbook import CheckedHandbook
+from . import text, vocabulary
 from .plan import Page, SitePlan
-
+from .text import first_sentence, short_form
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -67,32 +65,6 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
     env.globals["link"] = _link
     env.globals["sheet"] = _sheet
     return env
-
-
-_BLOCK_START = re.compile(r"^\s*([-*+]|[0-9]+[.)])\s|^\s*$")
-
-
-def short_form(value: object) -> str:
-    """The first paragraph of a text, up to any list: what an inline place (a table cell, a heading,
-    a navigation label) shows of a criterion written as Markdown blocks. Ends in "…" when cut."""
-    lines = str(value).strip().split("\n")
-    kept = []
-    for line in lines:
-        if _BLOCK_START.match(line):
-            break
-        kept.append(line.strip())
-    first = " ".join(" ".join(kept).split())
-    if not first:  # the text starts with a list: its first item
-        first = _BLOCK_START.sub("", lines[0]).strip()
-    whole = " ".join(str(value).split())
-    return first if first == whole else first.rstrip(" :;,") + " …"
-
-
-def first_sentence(value: object) -> str:
-    """The first sentence of a text's short form: for summaries on pages that must read in minutes."""
-    short = short_form(value)
-    match = re.match(r"(.+?[.!?])\s+[A-Z]", short)
-    return match.group(1) if match else short
 
 
 @jinja2.pass_context

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..errors import HandbookError
+from ..model.errors import HandbookError
+from .text import short_form  # the same short form as the criteria in tables
 
 if TYPE_CHECKING:
-    from ..aggregates import Aggregates
-    from ..history import ChangelogEntry
-from ..coverage import packet_coverage
-from ..governance import governance_report
-from ..level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
-from ..model import CheckedHandbook, Dimension, Handbook, Level, Packet, Track
-from ..pinned import criteria_of
-from ..schema_check import KINDS
-from ..scoring import composite_percents, composite_score, packet_score, worked_example_ratings
+    from ..compute.aggregates import Aggregates
+    from ..compute.semantic_diff import ChangelogEntry
+from ..check.governance import governance_report
+from ..check.schema_check import KINDS
+from ..compute.coverage import packet_coverage
+from ..compute.level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
+from ..compute.scoring import composite_percents, composite_score, packet_score, worked_example_ratings
+from ..model.handbook import CheckedHandbook, Dimension, Handbook, Level, Packet, Track
+from ..model.pinned import criteria_of
 
 # Above this many packets, the navigation lists only the gallery: every page carries the whole
 # section's navigation, so listing thousands of packets grows the site with the square of their number.
@@ -51,7 +53,7 @@ class Page:
 class NavItem:
     title: str
     path: str | None = None
-    children: tuple["NavItem", ...] = ()
+    children: tuple[NavItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,6 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
 
 
 def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks: Any, pairs: Any) -> Page:
-    from .pages import short_form  # the same short form as the criteria in tables
 
     first, second = pairs[0] if pairs else levels[:2]
     return Page(COMPARE_LEVELS, "compare.md.j2", "Compare levels",

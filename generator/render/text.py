@@ -13,7 +13,7 @@ import threading
 import markdown
 import nh3
 
-from ..safe_text import visible
+from ..model.safe_text import visible
 
 INLINE_TAGS = {"a", "em", "strong", "code", "br"}
 BLOCK_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
@@ -34,7 +34,7 @@ def _markdown() -> markdown.Markdown:
 # written instead: the cost stays linear at any length the schemas allow.
 MAX_OPENERS = 64
 MAX_NESTING = 16
-_NESTED_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+]|[0-9]{1,9}[.)])(?=[ \t]|$)){%d,}" % (MAX_NESTING + 1), re.MULTILINE)
+_NESTED_MARKERS = re.compile(rf"^(?:[ \t]*(?:>|[-*+]|[0-9]{{1,9}}[.)])(?=[ \t]|$)){{{MAX_NESTING + 1},}}", re.MULTILINE)
 
 
 def _defuse(text: str) -> str:
@@ -125,3 +125,29 @@ def label(text: object) -> str:
     its <title> would undo any escaping, so characters that could form markup become look-alikes
     and anything else outside a small allow-list is dropped."""
     return " ".join(_UNSAFE_IN_LABELS.sub("", str(text).translate(_LABEL_LOOKALIKES)).split()) or "Untitled"
+
+
+_BLOCK_START = re.compile(r"^\s*([-*+]|[0-9]+[.)])\s|^\s*$")
+
+
+def short_form(value: object) -> str:
+    """The first paragraph of a text, up to any list: what an inline place (a table cell, a heading,
+    a navigation label) shows of a criterion written as Markdown blocks. Ends in "…" when cut."""
+    lines = str(value).strip().split("\n")
+    kept = []
+    for line in lines:
+        if _BLOCK_START.match(line):
+            break
+        kept.append(line.strip())
+    first = " ".join(" ".join(kept).split())
+    if not first:  # the text starts with a list: its first item
+        first = _BLOCK_START.sub("", lines[0]).strip()
+    whole = " ".join(str(value).split())
+    return first if first == whole else first.rstrip(" :;,") + " …"
+
+
+def first_sentence(value: object) -> str:
+    """The first sentence of a text's short form: for summaries on pages that must read in minutes."""
+    short = short_form(value)
+    match = re.match(r"(.+?[.!?])\s+[A-Z]", short)
+    return match.group(1) if match else short

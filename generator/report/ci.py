@@ -15,7 +15,7 @@ import hashlib
 import json
 
 from .. import __version__
-from ..diagnostics import Diagnostic
+from ..model.diagnostics import Diagnostic
 
 # Annotation titles in words (GitHub shows them in bold above the message).
 _TITLES = {

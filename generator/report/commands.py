@@ -10,11 +10,11 @@ from typing import Any
 
 import jinja2
 
-from ..errors import TemplateError
-from ..model import Dimension, Packet
+from ..model.errors import TemplateError
+from ..model.handbook import Dimension, Packet
+from ..model.safe_text import for_terminal
 from ..render.pages import template_environment
-from ..safe_text import for_terminal
-from ..template_errors import template_problem
+from ..render.template_errors import template_problem
 
 
 class ReportTemplateError(TemplateError):

@@ -4,11 +4,12 @@ Quality) and code-scanning tools (SARIF 2.1.0)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
+from ..model.diagnostics import Diagnostic, Report
+from ..model.safe_text import for_terminal
 from .ci import gitlab_code_quality, sarif, title
-from ..diagnostics import Diagnostic
-from ..safe_text import for_terminal
-from ..validate import Report
 
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
 
@@ -20,8 +21,10 @@ def summary_line(report: Report) -> str:
 
 
 def render(report: Report, fmt: str) -> str:
-    return {"text": _text, "json": _json, "github": _github, "gitlab": lambda r: gitlab_code_quality(r.diagnostics),
-            "sarif": lambda r: sarif(r.diagnostics)}[fmt](report)
+    renderers: dict[str, Callable[[Report], str]] = {
+        "text": _text, "json": _json, "github": _github,
+        "gitlab": lambda r: gitlab_code_quality(r.diagnostics), "sarif": lambda r: sarif(r.diagnostics)}
+    return renderers[fmt](report)
 
 
 def _text(report: Report) -> str:
@@ -39,7 +42,7 @@ def _json(report: Report) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
-def _as_dict(d: Diagnostic) -> dict:
+def _as_dict(d: Diagnostic) -> dict[str, Any]:
     return {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity, "code": d.code,
             "message": d.message, "json_path": d.json_path}
 

@@ -1,0 +1,229 @@
+"""Writing, sealing and opening review files (`handbook review`, `calibrate`, `reveal`).
+
+Opening a sealed review happens in memory only: nothing here writes clear content anywhere except
+`reveal_decided`, which `handbook reveal` uses after a decision when the settings allow it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..check.reviews import CONTENT_KEYS, SCHEMA, ReviewError, check_document, content_from, dump_yaml
+from ..load.loader import load_bytes, load_file
+from ..load.safe_files import read_text, write_exclusive
+from ..model.diagnostics import error
+from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewContent
+
+MAX_IDENTITY_BYTES = 64 * 1024
+Pairs = tuple[str, ...]  # repeated KEY=VALUE options
+
+
+class ReviewUsageError(ReviewError):
+    """A review given on the command line that cannot be understood (exit status 2, as a usage error)."""
+
+    exit_code = 2
+
+
+def seal(body: dict[str, Any], recipients: Iterable[str]) -> str:
+    """The assessment encrypted with age to every recipient, ASCII-armored."""
+    import pyrage
+
+    try:
+        keys = [pyrage.x25519.Recipient.from_str(r) for r in recipients]
+    except pyrage.RecipientError as problem:
+        raise ReviewError(f"a committee recipient in the site settings is not an age public key: {problem}") from None
+    if not keys:
+        raise ReviewError("sealing is on but the settings list no committee recipient")
+    sealed: bytes = pyrage.encrypt(dump_yaml(body).encode("utf-8"), keys, armored=True)
+    return sealed.decode("ascii")
+
+
+def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None) -> str:
+    """The text of a review file: modeline, clear header, then the sealed block or the open body."""
+    modeline = f"# yaml-language-server: $schema={'../' * relative.count('/')}{SCHEMA}\n"
+    if armored is not None:
+        note = "# Sealed with age to the promotion committee: only reviewer, packet and date are in clear.\n"
+        return modeline + note + dump_yaml({**header, "sealed": armored})
+    return modeline + dump_yaml({**header, **(body or {})})
+
+
+def write_new(path: Path, text: str, replace_existing: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if replace_existing:  # a temporary file created exclusively, renamed over the old review (never a link's target)
+        write_exclusive(path, text)
+        return
+    try:
+        with open(path, "x", encoding="utf-8") as handle:  # O_EXCL: never through a planted link
+            handle.write(text)
+    except FileExistsError:
+        raise ReviewError(f"{path} already exists; pass --replace to write a new version of your review") from None
+
+
+# --- opening sealed reviews ------------------------------------------------------------------
+
+def read_identities(path: Path) -> list[Any]:
+    """The age identities (AGE-SECRET-KEY-1...) in an identity file; comments and blanks skipped."""
+    import pyrage
+
+    lines = read_text(path, MAX_IDENTITY_BYTES, what="identity file").splitlines()  # a FIFO or /dev/zero: an error
+    identities = []
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise ReviewError(f"{path}:{number}: not an age identity (expected a line AGE-SECRET-KEY-1...)") from None
+    if not identities:
+        raise ReviewError(f"{path} holds no age identity (a line AGE-SECRET-KEY-1...)")
+    return identities
+
+
+def open_review(item: Review, identities: list[Any]) -> Review:
+    """A sealed review decrypted in memory and checked against the review schema."""
+    if not item.sealed or item.armored is None:
+        return item
+    import pyrage
+
+    try:
+        raw = pyrage.decrypt(item.armored.encode("ascii"), identities)
+    except pyrage.DecryptError:
+        raise ReviewError(f"{item.file}: this identity cannot open the review: it was sealed to the committee's "
+                          "keys and the key given is not one of them") from None
+    display = f"{item.file} (sealed content)"
+    loaded = load_bytes(raw, display)
+    problems = [d for d in loaded.diagnostics if d.severity == "error"]
+    body = loaded.document.data if loaded.document is not None else None
+    if not problems and not (isinstance(body, dict) and set(body) <= set(CONTENT_KEYS)):
+        problems = [error(display, "sealed-content", "the sealed content is not a review assessment")]
+    if not problems and isinstance(body, dict):
+        problems = check_document({"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body},
+                                  display)
+    if problems or not isinstance(body, dict):
+        first = problems[0]
+        raise ReviewError(f"{first.file}: {first.message} [{first.code}]")
+    return replace(item, content=content_from(body), armored=None)
+
+
+def open_packets(hb: Handbook, packets: Iterable[Packet], identities: list[Any] | None) -> tuple[Packet, ...]:
+    """The packets with every sealed review opened. Without identities, sealed reviews stay sealed."""
+    result = []
+    for packet in packets:
+        if identities and packet.sealed_reviews:
+            packet = replace(packet, reviews=tuple(open_review(r, identities) for r in packet.reviews))
+        result.append(packet)
+    return tuple(result)
+
+
+def body_of(content: ReviewContent) -> dict[str, Any]:
+    """The clear document body of an opened review (what `handbook reveal` writes)."""
+    body: dict[str, Any] = {"ratings": {r.dimension: {"rating": r.rating, **({"note": r.note} if r.note else {})}
+                                        for r in content.ratings}}
+    if content.criteria:
+        body["criteria"] = [{"criterion": c.criterion, "judgement": "met" if c.met else "not-met",
+                             **({"convincing": list(c.convincing)} if c.convincing else {}),
+                             **({"unconvincing": list(c.unconvincing)} if c.unconvincing else {}),
+                             **({"note": c.note} if c.note else {})} for c in content.criteria]
+    if content.counterexamples:
+        body["counterexamples"] = [{"description": c.description, **({"criterion": c.criterion} if c.criterion else {})}
+                                   for c in content.counterexamples]
+    return body
+
+
+# --- the assessment from a draft file and the command line ------------------------------------
+
+def _pairs(values: Pairs, option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise ReviewUsageError(f"{option}: '{value}' is not KEY=VALUE")
+        pairs.append((key.strip(), rest.strip()))
+    return pairs
+
+
+def _draft(root: Path, source: Path, sealing: bool) -> dict[str, Any]:
+    if sealing and source.resolve().is_relative_to(root.resolve()):
+        raise ReviewError(f"{source} is inside the repository: keep your draft outside it, since it holds your "
+                          "review in clear and could be committed")
+    loaded = load_file(source, str(source))
+    errors = [d for d in loaded.diagnostics if d.severity == "error"]
+    if loaded.document is None or errors:
+        first = errors[0] if errors else None
+        where = f"{first.file}:{first.line}:{first.column}: {first.message}" if first else str(source)
+        raise ReviewError(f"{where}; {source} could not be read as YAML")
+    data = loaded.document.data
+    if not isinstance(data, dict) or not set(data) <= set(CONTENT_KEYS):
+        raise ReviewError(f"{source} must be a mapping with only these keys: {', '.join(CONTENT_KEYS)}")
+    return dict(data)
+
+
+def review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs, not_met: Pairs,
+                counterexamples: Pairs, sealing: bool) -> dict[str, Any]:
+    """The review's body: the draft file (kept outside the repository when sealing), then the flags."""
+    body: dict[str, Any] = _draft(root, source, sealing) if source is not None else {}
+    table = dict(body.get("ratings") or {})
+    for dim, value in _pairs(ratings, "--rating"):
+        if not value.isdigit():
+            raise ReviewUsageError(f"--rating: rating '{value}' for {dim} is not a whole number")
+        entry = table[dim] if isinstance(table.get(dim), dict) else {}
+        table[dim] = {**entry, "rating": int(value)}
+    for dim, text in _pairs(notes, "--note"):
+        if dim not in table:
+            raise ReviewUsageError(f"--note: a note for '{dim}' needs a --rating {dim}=N too")
+        table[dim] = {**table[dim], "note": text}
+    if table:
+        body["ratings"] = table
+    judged = list(body.get("criteria") or [])
+    for option, pairs, judgement, field in (("--met", met, "met", "convincing"),
+                                            ("--not-met", not_met, "not-met", "unconvincing")):
+        for criterion, ids in _pairs(pairs, option):
+            evidence = [i.strip() for i in ids.split(",") if i.strip()]
+            judged.append({"criterion": criterion, "judgement": judgement, **({field: evidence} if evidence else {})})
+    if judged:
+        body["criteria"] = judged
+    examples = list(body.get("counterexamples") or []) + [{"description": text} for text in counterexamples]
+    if examples:
+        body["counterexamples"] = examples
+    return body
+
+
+def valid_reviewer_id(reviewer: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", reviewer)) and len(reviewer) <= 64
+
+
+# --- a cycle's sealed reviews ------------------------------------------------------------------
+
+def open_cycle(hb: CheckedHandbook, cycle: str, identity: Path | None) -> CheckedHandbook:
+    """The handbook with the cycle's sealed reviews opened in memory (never written)."""
+    if cycle not in hb.settings.cycle_ids:
+        raise ReviewUsageError(f"CYCLE: unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})")
+    chosen = [p for p in hb.packets if p.cycle == cycle]
+    sealed = sum(p.sealed_reviews for p in chosen)
+    if sealed and identity is None:
+        raise ReviewError(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
+                          "member's age identity")
+    identities = read_identities(identity) if identity else None
+    opened = {p.file: p for p in open_packets(hb, chosen, identities)}
+    return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
+
+
+def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
+                   root: Path) -> tuple[list[str], list[str]]:
+    """Write the decided packets' sealed reviews of `cycle` in clear (the settings allow it: checked
+    by the caller). Returns the review files written and the packets whose reviews stay sealed."""
+    hb = open_cycle(current, cycle, identity)
+    chosen = [p for p in hb.packets if p.cycle == cycle]
+    originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
+    texts = {r.file: file_text(r.file, {"reviewer": r.reviewer, "packet": r.packet, "date": r.date}, body_of(r.content))
+             for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content}
+    waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
+    for relative, text in texts.items():
+        write_exclusive(root / relative, text)
+    return list(texts), waiting

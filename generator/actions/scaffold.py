@@ -1,0 +1,208 @@
+"""`handbook new packet`: a ready-to-fill packet at the right path, never over an existing file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..check import schema_check
+from ..load.loader import load_bytes, resolve_plain
+from ..load.repository import PACKET_NAME_MAX, PACKET_NAME_PATTERN
+from ..model.errors import ScaffoldError
+from ..model.handbook import CheckedHandbook, Handbook, Level, ReviewCycle
+from ..render.pages import template_environment
+from ..render.template_errors import template_problem
+
+EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-response, on-call, mentoring, "
+                  "observability, documentation, glue-work, hiring, other")
+
+
+
+
+@dataclass(frozen=True)
+class NewPacket:
+    path: Path
+    relative: str
+    text: str
+
+
+# Letters that do not decompose into an ASCII letter and a mark, but have an obvious spelling.
+_TRANSLITERATION = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
+                                  "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
+                                  "Þ": "Th", "ı": "i", "ħ": "h", "Ħ": "H"})
+# Invisible characters that reorder or hide text (bidi controls); a name never needs them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SLUG_HASH = 8
+_PLAIN_SAFE = re.compile(r"[a-z0-9][a-z0-9.-]*")
+
+
+NAME_MAX = 200  # the schemas' limit for names and titles
+
+
+def check_name(name: str) -> str:
+    """The candidate's name as it will be written, or a ScaffoldError saying what is wrong with it."""
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            raise ScaffoldError(f"the candidate's name holds the control character U+{ord(char):04X}; "
+                                "write the name on one line, without control characters")
+    name = name.strip()
+    if not name:
+        raise ScaffoldError("the candidate's name is empty")
+    if len(name) > NAME_MAX:
+        raise ScaffoldError(f"the candidate's name is {len(name):,} characters long; names hold at most "
+                            f"{NAME_MAX} (write the name people use day to day)")
+    return name
+
+
+def slugify(name: str) -> str:
+    """A file name for any printable name: ASCII where the transliteration is obvious (Zoë Müller ->
+    zoe-muller); otherwise what could be spelt plus a short hash of the whole name, so that names
+    written in other scripts (李小龍, 山田太郎, emoji) get distinct, stable, safe file names."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION))
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_name = kept.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    room = PACKET_NAME_MAX - _SLUG_HASH - 1
+    lost = any((c.isalnum() or unicodedata.category(c).startswith("S")) and not c.isascii() for c in kept)
+    if lost or not slug:
+        digest = hashlib.sha256(unicodedata.normalize("NFC", name).encode()).hexdigest()[:_SLUG_HASH]
+        slug = f"{slug[:room].rstrip('-')}-{digest}" if slug else f"candidate-{digest}"
+    slug = slug[:PACKET_NAME_MAX].rstrip("-")
+    assert PACKET_NAME_PATTERN.fullmatch(slug), slug
+    return slug
+
+
+def yaml_quoted(value: object) -> str:
+    """A YAML scalar that reads back as exactly `value`, whatever it holds. Ids and versions stay plain
+    when they read back as the same text; anything else is double-quoted, with quotes and backslashes
+    escaped and every character YAML could take as a line break or not print written as an escape."""
+    text = str(value)
+    if _PLAIN_SAFE.fullmatch(text) and resolve_plain(text) == (text, None):
+        return text
+    out = ['"']
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif _yaml_printable(char):
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def yaml_comment(value: object) -> str:
+    """Text for a `#` comment: one line, nothing YAML could read as a line break or refuse."""
+    words = " ".join(str(value).split())
+    return "".join(c if _yaml_printable(c) else f"\\u{ord(c):04x}" for c in words)
+
+
+def _yaml_printable(char: str) -> bool:
+    """Printable in YAML and not a line break (YAML 1.1 counts NEL, LS and PS as line breaks)."""
+    code = ord(char)
+    if char in "\x85\u2028\u2029\ufeff" or unicodedata.category(char) == "Cs":
+        return False
+    return (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF)
+
+
+def choose_cycle(cycles: tuple[ReviewCycle, ...], today: date) -> ReviewCycle:
+    """The open cycle, else the next one to open, else the latest."""
+    iso = today.isoformat()
+    for cycle in cycles:
+        if cycle.opens <= iso <= cycle.closes:
+            return cycle
+    upcoming = sorted((c for c in cycles if c.opens > iso), key=lambda c: c.opens)
+    return upcoming[0] if upcoming else max(cycles, key=lambda c: c.closes)
+
+
+def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
+                current_id: str | None, today: date) -> NewPacket:
+    target = _level(hb, target_id, "--target")
+    tracks = hb.tracks_of(target.id)
+    if current_id:
+        current = _level(hb, current_id, "--current")
+    else:
+        below = [t.levels[t.levels.index(target.id) - 1] for t in tracks if t.levels.index(target.id) > 0]
+        if not below:
+            raise ScaffoldError(f"{target.title} is the first level of its track: there is nothing to be promoted from")
+        current = _level(hb, below[0], "--current")
+    track = next((t for t in tracks if hb.is_below(current.id, target.id, t.id)), None)
+    if track is None:
+        raise ScaffoldError(f"target {target.id} must be above {current.id} on the same track")
+    cycles = hb.settings.review_cycles
+    if cycle_id:
+        if cycle_id not in {c.id for c in cycles}:
+            raise ScaffoldError(f"unknown cycle '{cycle_id}' (known: {', '.join(c.id for c in cycles)})")
+        cycle = next(c for c in cycles if c.id == cycle_id)
+    else:
+        cycle = choose_cycle(cycles, today)
+    candidate = check_name(candidate)
+    relative = f"packets/{cycle.id}/{slugify(candidate)}.yaml"
+    path = root / relative
+    criteria = [(d, hb.expected_criteria(target.id, d.id)) for d in hb.ordered_dimensions]
+    env = template_environment(root / "site_config" / "templates")
+    env.filters.update(yaml_str=yaml_quoted, comment=yaml_comment)
+    try:
+        text = env.get_template("new_packet.yaml.j2").render(
+            candidate=candidate, current=current, target=target, track=track.id, cycle=cycle.id,
+            version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
+            packet_path=relative, schema_path=os.path.relpath(root / "generator/schemas/packet.schema.json", path.parent),
+            example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
+    except Exception as exc:  # raised inside the template: say where, without a traceback
+        problem = template_problem(exc)
+        if problem is None:
+            raise
+        raise ScaffoldError(problem) from None
+    check_scaffold(text, relative, candidate, expected={"cycle": cycle.id, "track": track.id,
+                                                         "current_level": current.id, "target_level": target.id,
+                                                         "visibility": "private"})
+    return NewPacket(path, relative, text)
+
+
+def check_scaffold(text: str, relative: str, candidate: str, expected: dict[str, str]) -> None:
+    """Read the file about to be written with the project's own loader and packet schema, and check
+    that it says what was asked: nothing in a name or a criterion may break or rewrite it."""
+    loaded = load_bytes(text.encode("utf-8"), relative)
+    problems = list(loaded.diagnostics)
+    if loaded.document is not None:
+        problems += schema_check.check(loaded.document, "packet")
+        data = loaded.document.data
+        wanted = {"candidate": candidate, **expected}
+        if not problems and isinstance(data, dict) and any(data.get(k) != v for k, v in wanted.items()):
+            changed = ", ".join(k for k, v in wanted.items() if data.get(k) != v)
+            raise ScaffoldError(f"the packet template would write {relative} with other values than asked "
+                                f"for ({changed}); nothing was written")
+    if problems:
+        first = problems[0]
+        raise ScaffoldError(f"the packet template would write an invalid file, so nothing was written: "
+                            f"{first.file}:{first.line}:{first.column}: {first.message} "
+                            "(check site_config/templates/new_packet.yaml.j2)")
+
+
+def _level(hb: Handbook, level_id: str, option: str) -> Level:
+    level = hb.level(level_id)
+    if level is None:
+        known = ", ".join(lvl.id for lvl in hb.levels)
+        raise ScaffoldError(f"{option}: unknown level '{level_id}' (known: {known})")
+    return level
+
+
+def write_new(packet: NewPacket) -> None:
+    """Create the file; refuse if anything is already there (even if created a moment ago)."""
+    packet.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(packet.path, "x", encoding="utf-8") as handle:
+            handle.write(packet.text)
+    except FileExistsError:
+        raise ScaffoldError(f"{packet.relative} already exists; refusing to overwrite it") from None

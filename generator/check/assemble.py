@@ -1,0 +1,174 @@
+"""Turn schema-valid documents into the immutable handbook model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..model.handbook import (
+    Appeal,
+    Assessment,
+    BenchmarkBand,
+    Calculation,
+    Component,
+    Composite,
+    Criterion,
+    Decision,
+    Dimension,
+    DimensionGroup,
+    Evidence,
+    Gate,
+    Governance,
+    Guardrail,
+    Handbook,
+    Harm,
+    HarmReview,
+    Level,
+    Metric,
+    MetricSnapshot,
+    Owner,
+    Packet,
+    RatingAnchor,
+    Readiness,
+    ReviewCycle,
+    ReviewProcess,
+    Settings,
+    TeamContext,
+    TimeInLevel,
+    Track,
+)
+from .reviews import attach_reviews, review
+
+
+def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tuple[str, Any]] = ()) -> Handbook:
+    """`valid` holds (kind, file, data) for documents that passed their schema; `declared` holds
+    (kind, data) for every loaded document so that ids of broken files are still known."""
+    by_kind: dict[str, list[Any]] = {}
+    for kind, file, data in valid:
+        by_kind.setdefault(kind, []).append(_BUILDERS[kind](file, data))
+    declared_ids = frozenset(_declared_ids(declared))
+    reviews = tuple(by_kind.get("review", []))
+    return Handbook(
+        settings=next(iter(by_kind.get("settings", [])), None),
+        composite=next(iter(by_kind.get("composite", [])), None),
+        levels=tuple(by_kind.get("level", [])),
+        dimensions=tuple(by_kind.get("dimension", [])),
+        metrics=tuple(by_kind.get("metric", [])),
+        packets=attach_reviews(tuple(by_kind.get("packet", [])), reviews),
+        reviews=reviews,
+        declared_ids=declared_ids,
+    )
+
+
+def _declared_ids(declared: Iterable[tuple[str, Any]]) -> Iterable[tuple[str, str]]:
+    for kind, data in declared:
+        if not isinstance(data, dict):
+            continue
+        if isinstance(data.get("id"), str):
+            yield kind, data["id"]
+        if kind == "dimension" and isinstance(data.get("expectations"), dict):
+            for items in data["expectations"].values():
+                for item in items if isinstance(items, list) else ():
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        yield "criterion", item["id"]
+
+
+def _owner(data: dict[str, Any]) -> Owner:
+    return Owner(group=data["group"], contact=data["contact"])
+
+
+def _governance(data: dict[str, Any]) -> Governance:
+    return Governance(last_reviewed=data["last_reviewed"], review_cadence=data.get("review_cadence"), status=data.get("status", "active"))
+
+
+def dimension(file: str, d: dict[str, Any]) -> Dimension:
+    criteria = tuple(
+        Criterion(id=c["id"], text=c["text"], examples=tuple(c.get("examples", ())), dimension=d["id"], level=level, file=file, index=index, raises=c.get("raises"),
+                  external_id=c.get("external_id"))
+        for level, items in d["expectations"].items()
+        for index, c in enumerate(items)
+    )
+    anchors = tuple(RatingAnchor(score=a["score"], label=a["label"], meaning=a["meaning"]) for a in d.get("rating_anchors", ()))
+    return Dimension(id=d["id"], name=d["name"], order=d["order"], group=d.get("group"), owner=_owner(d["owner"]), summary=d["summary"],
+                     signals=tuple(d.get("signals", ())), rating_anchors=tuple(sorted(anchors, key=lambda a: a.score)), criteria=criteria,
+                     anti_gaming=tuple(d.get("anti_gaming", ())), governance=_governance(d["governance"]), file=file)
+
+
+def metric(file: str, d: dict[str, Any]) -> Metric:
+    calc = d["calculation"]
+    bench = d.get("benchmark") or {}
+    return Metric(
+        id=d["id"], name=d["name"], group=d.get("group"), subject=d["subject"], dora=d.get("dora", False), unit=d.get("unit"), purpose=d["purpose"],
+        calculation=Calculation(formula=calc["formula"], aggregation=calc["aggregation"], window=calc["window"], data_sources=tuple(calc["data_sources"]),
+                    exclusions=tuple(calc.get("exclusions", ()))),
+        limitations=tuple(d["limitations"]), anti_gaming=tuple(Guardrail(risk=g["risk"], guardrail=g["guardrail"]) for g in d["anti_gaming"]),
+        owner=_owner(d["owner"]), governance=_governance(d["governance"]), benchmark_source=bench.get("source"),
+        benchmark_bands=tuple(BenchmarkBand(label=b["label"], range=b["range"]) for b in bench.get("bands", ())), file=file,
+        harm_reviews=tuple(HarmReview(date=r["date"], participants=tuple(r["participants"]), outcome=r["outcome"],
+                         harms_found=tuple(Harm(kind=h["kind"], description=h["description"]) for h in r["harms_found"]), actions=tuple(r["actions"]))
+              for r in d.get("harm_reviews", ())))
+
+
+def composite(file: str, d: dict[str, Any]) -> Composite:
+    return Composite(
+        advisory=d["advisory"], scale_min=d["scale"]["min"], scale_max=d["scale"]["max"],
+        components=tuple(Component(dimension=c["dimension"], weight=c["weight"]) for c in d["components"]),
+        gates=tuple(Gate(dimension=g["dimension"], below=g["below"], cap=g["cap"], reason=g["reason"]) for g in d.get("gates", ())),
+        minimum_coverage=d["minimum_coverage"], explanation=d["explanation"], file=file)
+
+
+def level(file: str, d: dict[str, Any]) -> Level:
+    t, r = d.get("typical_time_in_level"), d.get("readiness")
+    return Level(id=d["id"], title=d["title"], summary=d["summary"], file=file, scope=d.get("scope"), complexity=d.get("complexity"), consistency=d.get("consistency"),
+                 time_in_level=TimeInLevel(min_months=t["min_months"], max_months=t.get("max_months"), note=t.get("note")) if t else None,
+                 readiness=Readiness(convincing=tuple(r.get("convincing", ())), disqualifying=tuple(r.get("disqualifying", ())),
+                           sustained_growth=tuple(r.get("sustained_growth", ()))) if r else None)
+
+
+def packet(file: str, d: dict[str, Any]) -> Packet:
+    evidence = tuple(
+        Evidence(id=e["id"], title=e["title"], kind=e["kind"], link=e.get("link"), date=e["date"], role=e["role"], criteria=tuple(e["criteria"]),
+                 impact=e["impact"], invisible_work=e.get("invisible_work", False), index=index)
+        for index, e in enumerate(d["evidence"]))
+    tc = d.get("team_context")
+    team = TeamContext(team=tc["team"], period=tc["period"], metrics=tuple(MetricSnapshot(metric=m["metric"], value=m["value"], note=m.get("note"))
+                                                      for m in tc["metrics"])) if tc else None
+    assessments = tuple(Assessment(reviewer=a["reviewer"], ratings=tuple(a["ratings"].items()), notes=a.get("notes"))
+                        for a in d.get("assessments", ()))
+    dec, app = d["decision"], d.get("appeal")
+    return Packet(slug=file.rsplit("/", 1)[-1].removesuffix(".yaml"), candidate=d["candidate"], visibility=d["visibility"], cycle=d["cycle"], criteria_version=d["criteria_version"],
+                  track=d["track"], current_level=d["current_level"], target_level=d["target_level"], summary=d["summary"], evidence=evidence, team_context=team, assessments=assessments,
+                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback"),
+                                    submitted=dec.get("submitted")), file=file,
+                  appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided")) if app else None)
+
+
+def settings(file: str, d: dict[str, Any]) -> Settings:
+    org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d["review_process"]
+    return Settings(
+        organisation=org["name"], handbook_url=org.get("handbook_url"), repository_url=org.get("repository_url"), criteria_version=d["criteria_version"],
+        tracks=tuple(Track(id=t["id"], name=t["name"], summary=t.get("summary"), levels=tuple(t["levels"])) for t in d["tracks"]),
+        review_cycles=tuple(ReviewCycle(id=c["id"], name=c["name"], opens=c["opens"], closes=c["closes"]) for c in d["review_cycles"]),
+        due_soon_days=gov["due_soon_days"], default_metric_cadence=gov["default_cadence"]["metrics"], default_dimension_cadence=gov["default_cadence"]["dimensions"],
+        publish_packets=pub["packets"], allowed_link_schemes=tuple(pub.get("allowed_link_schemes", ("https",))),
+        review_process=_review_process(proc),
+        file=file, default_owners=tuple(d.get("codeowners", {}).get("default", ())), packet_owners=tuple(d.get("codeowners", {}).get("packets", ())),
+        minimum_group_size=pub.get("minimum_group_size", 5),
+        dimension_groups=tuple(DimensionGroup(id=g["id"], name=g["name"], summary=g.get("summary")) for g in d.get("dimension_groups", ())),
+        handbook_title=org.get("handbook_title"),
+        round_counts_to=pub.get("round_counts_to", 1),
+        acknowledge_private_packets=pub.get("acknowledge_private_packets", False),
+        protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())))
+
+
+def _review_process(proc: dict[str, Any]) -> ReviewProcess:
+    sealing = proc.get("sealing", {})
+    return ReviewProcess(reviewers_per_packet=proc["reviewers_per_packet"], calibration=proc["calibration"], appeal=proc["appeal"], steps=tuple(proc["steps"]),
+                         sealing=sealing.get("enabled", False),
+                         committee=tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
+                         decisions_keep_ratings=sealing.get("decisions_keep_ratings", False), conflict_bar=proc.get("conflict_bar"),
+                         evidence_without_link=tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))))
+
+
+_BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,
+             "packet": packet, "settings": settings, "review": review}

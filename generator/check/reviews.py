@@ -1,0 +1,167 @@
+"""Review files: one reviewer's assessment of one packet, in its own file beside the packet.
+
+    packets/<cycle>/<slug>.yaml                     the candidate's packet
+    packets/<cycle>/<slug>.reviews/<reviewer>.yaml  one file per reviewer (never the candidate's file)
+
+When the settings turn sealing on, the assessment (ratings and notes, criteria judged met or not
+with the evidence that convinced or failed to, counterexamples) is encrypted with age to the
+committee's public keys and ASCII-armored; only reviewer, packet and date stay in clear. This
+module reads review files into the model and checks them; sealing, opening and writing them is
+in actions/reviews.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import yaml
+
+from ..load.loader import Document
+from ..model.diagnostics import Diagnostic, error, warning
+from ..model.errors import HandbookError
+from ..model.handbook import (
+    Counterexample,
+    CriterionJudgement,
+    DimensionRating,
+    Handbook,
+    Packet,
+    Review,
+    ReviewContent,
+)
+from . import schema_check
+
+FOLDER_SUFFIX = ".reviews"
+CONTENT_KEYS = ("ratings", "criteria", "counterexamples")
+SCHEMA = "generator/schemas/review.schema.json"
+
+
+class ReviewError(HandbookError):
+    """A review that cannot be written, opened or revealed; the message says why and where."""
+
+
+# --- model -----------------------------------------------------------------------------------
+
+def review(file: str, data: dict[str, Any]) -> Review:
+    """The model of a schema-valid review file (sealed or open)."""
+    content = None if "sealed" in data else content_from(data)
+    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content, armored=data.get("sealed"))
+
+
+def content_from(data: dict[str, Any]) -> ReviewContent:
+    return ReviewContent(
+        ratings=tuple(DimensionRating(dimension=dim, rating=r["rating"], note=r.get("note")) for dim, r in data["ratings"].items()),
+        criteria=tuple(CriterionJudgement(criterion=c["criterion"], met=c["judgement"] == "met", convincing=tuple(c.get("convincing", ())),
+                                 unconvincing=tuple(c.get("unconvincing", ())), note=c.get("note")) for c in data.get("criteria", ())),
+        counterexamples=tuple(Counterexample(description=c["description"], criterion=c.get("criterion")) for c in data.get("counterexamples", ())))
+
+
+def attach_reviews(packets: tuple[Packet, ...], reviews: Iterable[Review]) -> tuple[Packet, ...]:
+    by_packet: dict[str, list[Review]] = {}
+    for item in reviews:
+        by_packet.setdefault(item.packet_file, []).append(item)
+    return tuple(replace(p, reviews=tuple(sorted(by_packet[p.file], key=lambda r: r.reviewer)))
+                 if p.file in by_packet else p for p in packets)
+
+
+def review_file(packet_file: str, reviewer: str) -> str:
+    """Where a reviewer's file for a packet lives, relative to the repository."""
+    return f"{packet_file.removesuffix('.yaml')}{FOLDER_SUFFIX}/{reviewer}.yaml"
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def check_document(data: Any, display: str) -> list[Diagnostic]:
+    """Schema problems of a review document that exists only in memory."""
+    return schema_check.check(Document(display, data, source=dump_yaml(data) if isinstance(data, dict) else ""),
+                              "review")
+
+
+# --- cross-reference rules -------------------------------------------------------------------
+
+def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    packets = {p.file: p for p in hb.packets}
+    process = hb.settings.review_process if hb.settings else None
+    sealing = bool(process and process.sealing)
+    for item in hb.reviews:
+        stem = item.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if item.reviewer != stem:
+            yield error(item.file, "review-name", f"reviewer '{item.reviewer}' does not match the file name "
+                        f"'{stem}.yaml'", ("reviewer",))
+        packet = packets.get(item.packet_file)
+        if packet is None:
+            if not hb.is_declared("packet", item.packet):
+                yield error(item.file, "review-orphan", f"no packet {item.packet_file} for this review")
+            continue
+        if item.packet != packet.slug:
+            yield error(item.file, "review-packet", f"packet '{item.packet}' does not match the folder: this review "
+                        f"belongs to '{packet.slug}'", ("packet",))
+        if item.content is not None:
+            yield from content_problems(hb, packet, item)
+            if sealing and not packet.is_decided:
+                yield error(item.file, "review-in-clear", "sealing is on, but this review is in clear before the "
+                            f"decision: write it with `handbook review {packet.file} --reviewer {item.reviewer}` "
+                            "to seal it")
+    if sealing:
+        for packet in hb.packets:
+            if packet.assessments and not packet.is_decided and not packet.is_example:
+                yield warning(packet.file, "assessments-in-file", "sealing is on: record each review with "
+                              f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
+                              "block, which every reviewer and the candidate can read", ("assessments",))
+        yield from _recipient_rules(hb)
+
+
+def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Diagnostic]:
+    if item.content is None:
+        return  # sealed: nothing to check until it is opened
+    evidence = {e.id for e in packet.evidence}
+    for rating in item.content.ratings:
+        if hb.dimension(rating.dimension) is None and not hb.is_declared("dimension", rating.dimension):
+            yield error(item.file, "unknown-dimension", f"unknown dimension '{rating.dimension}'",
+                        ("ratings", rating.dimension), on_key=True)
+    for index, judgement in enumerate(item.content.criteria):
+        if hb.criterion(judgement.criterion) is None and not hb.is_declared("criterion", judgement.criterion):
+            yield error(item.file, "unknown-criterion", f"unknown criterion '{judgement.criterion}'",
+                        ("criteria", index, "criterion"))
+        for field in ("convincing", "unconvincing"):
+            for position, evidence_id in enumerate(getattr(judgement, field)):
+                if evidence_id not in evidence:
+                    yield error(item.file, "unknown-evidence", f"'{evidence_id}' is not an evidence id of "
+                                f"{packet.file}", ("criteria", index, field, position))
+    for index, example in enumerate(item.content.counterexamples):
+        if example.criterion and hb.criterion(example.criterion) is None \
+                and not hb.is_declared("criterion", example.criterion):
+            yield error(item.file, "unknown-criterion", f"unknown criterion '{example.criterion}'",
+                        ("counterexamples", index, "criterion"))
+
+
+def _recipient_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    import pyrage
+
+    settings = hb.settings
+    if settings is None:
+        return
+    for index, (member, recipient) in enumerate(settings.review_process.committee):
+        try:
+            pyrage.x25519.Recipient.from_str(recipient)
+        except pyrage.RecipientError:
+            yield error(settings.file, "age-recipient", f"the age public key of '{member}' is not valid "
+                        "(check it was copied whole)",
+                        ("review_process", "sealing", "committee", index, "recipient"))

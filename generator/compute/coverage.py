@@ -1,0 +1,54 @@
+"""Evidence coverage of what a packet's target level expects: a pure computation over the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.handbook import Criterion, Handbook, Packet
+
+
+@dataclass(frozen=True)
+class CriterionCoverage:
+    criterion: Criterion
+    evidence_ids: tuple[str, ...]
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.evidence_ids)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    level_id: str
+    rows: tuple[CriterionCoverage, ...]
+    uncited_evidence: tuple[str, ...]
+    invisible_evidence: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def covered(self) -> int:
+        return sum(row.covered for row in self.rows)
+
+    @property
+    def ratio(self) -> float:
+        return self.covered / self.total if self.total else 0.0
+
+    def rows_for(self, dimension_id: str) -> tuple[CriterionCoverage, ...]:
+        return tuple(row for row in self.rows if row.criterion.dimension == dimension_id)
+
+
+def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
+    """A packet covers what is expected at its target level: the level's own criteria and every lower
+    level's criterion on its tracks that no criterion up to the target raises."""
+    criteria = handbook.expected_criteria(packet.target_level)
+    rows = tuple(
+        CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
+    return Coverage(
+        packet.target_level,
+        rows,
+        tuple(e.id for e in packet.evidence if not e.criteria),
+        tuple(e.id for e in packet.evidence if e.invisible_work),
+    )

@@ -1,0 +1,169 @@
+"""Live preview: regenerate pages when YAML or templates change; MkDocs reloads the browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..load.safe_files import write_exclusive
+from ..model.errors import BuildError
+from ..render.pages import template_environment
+from ..render.text import plain
+from ..report.validation import render
+from ..workspace.workspace import Workspace
+from .engines import ENGINE_ENV
+from .publish import engine_command, prepare_sources
+
+WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
+WORKDIR_PREFIX = "handbook-serve-"
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    """Modification times of every watched file."""
+    times: dict[str, float] = {}
+    for name in WATCHED:
+        path = root / name
+        candidates = path.rglob("*") if path.is_dir() else [path]
+        for item in candidates:
+            if item.is_file():
+                times[str(item)] = item.stat().st_mtime_ns
+    return times
+
+
+def _watched(space: Workspace) -> dict[str, float]:
+    """The handbook's files and, in a packets repository, its packets too."""
+    times = snapshot(space.root)
+    if space.packets_root is not None:
+        times.update(snapshot(space.packets_root))
+    return times
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: str  # file:line:col, or "" for a problem that is not in one file
+    message: str
+
+
+def regenerate(space: Workspace, workdir: Path, include_private: bool, echo: Callable[[str], None]) -> bool:
+    """Regenerate the pages; when the YAML (or a template) is broken, keep the last good pages and
+    put a banner listing the problems on every one of them, until the next good regeneration."""
+    report = space.report
+    if report.errors:
+        echo(render(report, "text"))
+        echo("Validation failed: still serving the last good pages.")
+        show_banner(space.root, workdir, [Problem(f"{d.file}:{d.line}:{d.column}", d.message) for d in report.errors])
+        return False
+    try:
+        prepare_sources(space, workdir, include_private)
+    except BuildError as problem:
+        echo(f"error: {problem}")
+        echo("Still serving the last good pages.")
+        show_banner(space.root, workdir, [Problem("", str(problem))])
+        return False
+    return True
+
+
+BANNER_START, BANNER_END = "<!-- handbook-serve-banner -->\n", "<!-- /handbook-serve-banner -->\n\n"
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\n", re.S)
+
+
+def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
+    """Put the banner (serve_banner.md.j2, overridable in site_config/templates/) at the top of every generated page,
+    replacing an earlier one; the engine's server reloads the pages. A good regeneration rewrites
+    every page, which removes it."""
+    docs = workdir / "docs"
+    try:
+        env = template_environment(root / "site_config" / "templates")
+        env.filters["plain"] = plain  # escaped text, no Markdown: messages quote what the files hold
+        html = BANNER_START + env.get_template("serve_banner.md.j2").render(problems=problems).strip("\n") + "\n" + BANNER_END
+    except Exception:
+        return
+    for page in sorted(docs.rglob("*.md")) if docs.is_dir() else ():
+        text = page.read_text("utf-8")
+        start = text.find(BANNER_START)
+        if start >= 0:
+            end = text.find(BANNER_END, start)
+            text = text[:start] + text[end + len(BANNER_END):] if end >= 0 else text
+        head = _FRONT_MATTER.match(text)
+        cut = head.end() if head else 0
+        updated = text[:cut] + html + text[cut:]
+        if updated != page.read_text("utf-8"):
+            write_exclusive(page, updated)
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(space: Workspace, address: str, include_private: bool, echo: Callable[[str], None],
+          poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
+    """Generated pages (private ones too, with --include-private) live in a 0700 folder outside
+    the repository, removed when the preview stops; one left by a killed preview goes at the next."""
+    remove_stale_workdirs()
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
+    signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
+    signal.signal(signal.SIGHUP, _stop_on_terminate)  # the terminal was closed
+    try:
+        return _serve_from(workdir, space, address, include_private, echo, poll_seconds, engine)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve_from(workdir: Path, space: Workspace, address: str, include_private: bool,
+                echo: Callable[[str], None], poll_seconds: float, engine: str) -> int:
+    root = space.root
+    if not regenerate(space, workdir, include_private, echo):
+        return 1
+    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
+    extra = ["--livereload"] if engine == "mkdocs" else []
+    command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
+    server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
+    echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
+    seen = _watched(space)
+    try:
+        while server.poll() is None:
+            time.sleep(poll_seconds)
+            current = _watched(space)
+            if current != seen:
+                seen = current
+                echo("Change detected: regenerating")
+                regenerate(space.fresh(), workdir, include_private, echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
+    return server.returncode or 0
+
+
+def stop(server: subprocess.Popen[bytes], patience: float = 10.0) -> None:
+    """Ask the engine's server to stop; kill it if it has not within `patience` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=patience)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the work folders of previews that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        found = re.match(rf"{WORKDIR_PREFIX}(\d+)-", folder.name)
+        if found is None or not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue

@@ -1,0 +1,223 @@
+"""The workspace: one handbook, loaded, checked and read from git once per command.
+
+The CLI, the build and the preview server take a `Workspace` and ask it for what they need; it
+is the one place that wires load -> check -> model together with the git-derived inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..check.validate import Loaded, check, load
+from ..compute.aggregates import check_published
+from ..compute.outdated import explain_outdated_packets
+from ..git.pinned import Revisions, resolve_pinned
+from ..load.cache import ResultCache
+from ..model.diagnostics import Report
+from ..model.errors import ValidationFailed
+from ..model.handbook import CheckedHandbook, Handbook, Packet, checked
+from ..model.pinned import with_pinned
+from ..report.validation import render
+from .layout import find_layout
+
+if TYPE_CHECKING:
+    from ..compute.aggregates import Aggregates
+    from ..compute.semantic_diff import ChangelogEntry
+
+Progress = Callable[[str], None]
+
+
+@dataclass(eq=False)
+class Memo:
+    """What a workspace reads from git, kept across its fresh copies (a preview regenerating on
+    every edit reads each commit's model and each HEAD's changelog once)."""
+
+    revisions: Revisions
+    changelogs: dict[str, tuple[ChangelogEntry, ...]] = field(default_factory=dict)  # HEAD -> entries
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Workspace:
+    """A handbook (and, in the two-repository layout, its packets repository) on a given day.
+
+    Each property is computed on first use and kept: the loaded sources, the report, the checked
+    handbook, the criteria changelog, submission dates. `only` narrows the report to those files
+    (still checked against the whole model)."""
+
+    root: Path
+    today: date
+    packets_root: Path | None = None
+    cache: ResultCache | None = None
+    only: tuple[Path, ...] | None = None
+    progress: Progress | None = field(default=None, compare=False)  # loading many files: what it is doing
+    warn: Progress | None = field(default=None, compare=False)  # git history: files it leaves out
+    memo: Memo | None = field(default=None, compare=False, repr=False)
+    workers: int | None = None  # processes for loading many files (None: one per core)
+
+    def __post_init__(self) -> None:
+        if self.memo is None:
+            warn = self.warn or _quiet
+            object.__setattr__(self, "memo", Memo(Revisions(self.root, lambda message: warn(f"warning: {message}"))))
+
+    @classmethod
+    def find(cls, cwd: Path, root: Path | None, today: date, *, packets: bool = True,
+             cache: ResultCache | None = None, only: tuple[Path, ...] | None = None,
+             progress: Progress | None = None, warn: Progress | None = None) -> Workspace:
+        """The workspace a command runs in: `root` if given, else the nearest handbook (or, with
+        `packets`, packets repository) at or above `cwd`."""
+        from ..load.repository import find_root
+
+        if packets:
+            layout = find_layout(cwd, root)
+            handbook_root, packets_root = layout.handbook_root, layout.packets_root
+        else:
+            handbook_root, packets_root = root or find_root(cwd), None
+        return cls(handbook_root, today, packets_root, cache, only, progress=progress, warn=warn)
+
+    @property
+    def _memo(self) -> Memo:
+        assert self.memo is not None  # set in __post_init__
+        return self.memo
+
+    @property
+    def revisions(self) -> Revisions:
+        """The handbook's models by commit, each read from git once for this workspace and its copies."""
+        return self._memo.revisions
+
+    def fresh(self) -> Workspace:
+        """The same workspace with nothing computed yet: the files changed (the preview server)."""
+        return replace(self)
+
+    @property
+    def data_root(self) -> Path:
+        """Where packets, internal sites and exports live."""
+        return self.packets_root or self.root
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "site_config" / "templates"
+
+    @cached_property
+    def loaded(self) -> Loaded:
+        """The files, loaded and schema-checked, with the handbooks at the versions packets pin
+        (from git) and the problems of the committed process-health aggregates."""
+        loaded = load(self.root, list(self.only) if self.only is not None else None, self.cache,
+                      workers=self.workers, progress=self.progress, packets_root=self.packets_root)
+        handbook = loaded.handbook
+        versions = {p.criteria_version for p in handbook.packets}
+        handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
+        diagnostics = loaded.diagnostics
+        if self.only is None and self.packets_root is None:
+            diagnostics += tuple(check_published(self.root))
+        return replace(loaded, handbook=handbook, diagnostics=diagnostics)
+
+    @cached_property
+    def report(self) -> Report:
+        """Every problem: load, schema and rules (the old versions packets pin included)."""
+        return check(self.loaded, self.today)
+
+    @cached_property
+    def explained_report(self) -> Report:
+        """The report with each 'version behind' warning saying what changed since."""
+        return explain_outdated_packets(self.report)
+
+    @cached_property
+    def handbook(self) -> CheckedHandbook:
+        """The checked handbook; raises ValidationFailed (which prints the report) when it has errors."""
+        if self.report.errors or self.report.handbook.settings is None:
+            raise ValidationFailed(render(self.report, "text"))
+        return checked(self.report.handbook)
+
+    @cached_property
+    def with_settings(self) -> CheckedHandbook:
+        """The handbook even with errors elsewhere, as long as its settings are valid (a new packet
+        can be planned from it); raises ValidationFailed otherwise."""
+        if self.report.handbook.settings is None:
+            raise ValidationFailed(render(self.report, "text"), "site settings are missing or invalid")
+        return checked(self.report.handbook)
+
+    def packet(self, file: str) -> Packet | None:
+        """The packet at this repository-relative path, even in a report with errors."""
+        return self.report.handbook.packet(file)
+
+    @cached_property
+    def changelog(self) -> tuple[ChangelogEntry, ...]:
+        """The criteria changelog from git. It depends only on commits, so it is read once per
+        HEAD per process (a preview regenerating on every edit reads it again only when HEAD
+        moves); files left out are reported as warnings the first time."""
+        from ..git.changelog import changelog
+        from ..git.history import head_commit
+
+        head = head_commit(self.root)
+        changelogs = self._memo.changelogs
+        if head is None or head not in changelogs:
+            changelogs[head or ""] = changelog(self._memo.revisions)
+        return changelogs[head or ""]
+
+    @cached_property
+    def submission_dates(self) -> Mapping[str, date]:
+        """When each packet file was first committed (from the packets' repository)."""
+        from ..git.history import submission_dates
+
+        return submission_dates(self.data_root)
+
+    def site_aggregates(self, include_private: bool) -> Aggregates | None:
+        """What the Process health page shows: the committed file, or live figures for an internal build."""
+        from ..compute.aggregates import read_published
+        from ..compute.process_health import process_health
+
+        if include_private:
+            if self.warn is not None:
+                from ..compute.process_health import impossible_durations
+
+                for warning in impossible_durations(self.handbook, self.submission_dates):
+                    self.warn(f"warning: {warning}")
+            return process_health(self.handbook, self.submission_dates, self.today)
+        return read_published(self.root)
+
+    def at_version(self, version: str) -> Handbook | None:
+        """The handbook at another criteria version, as packets pinned to it are judged."""
+        return self.report.handbook.pinned.get(version)
+
+    # --- git: other revisions of the criteria ---------------------------------------------------
+
+    @cached_property
+    def in_git(self) -> bool:
+        from ..git.history import is_repository
+
+        return is_repository(self.root)
+
+    def default_base(self) -> str:
+        """The merge-base with main (raises GitError)."""
+        from ..git.history import default_base
+
+        return default_base(self.root)
+
+    def at_revision(self, revision: str | None) -> Handbook:
+        """The handbook model (no rules run) at a git revision, or in the working tree for None."""
+        from ..git.history import load_revision, load_working_tree
+
+        return load_revision(self.root, revision) if revision else load_working_tree(self.root)
+
+    def changed_since(self, base: str) -> tuple[list[str], bool]:
+        """Packets the change since `base` adds or modifies, and whether the criteria changed."""
+        from ..git.history import changed_since
+
+        return changed_since(self.root, base)
+
+
+def validate_repository(root: Path, only: list[Path] | None = None, *, today: date,
+                        cache: ResultCache | None = None, progress: Progress | None = None,
+                        packets_root: Path | None = None, workers: int | None = None) -> Report:
+    """`load` then `check`, with the versions packets pin: the report on the repository at `root`."""
+    space = Workspace(root, today, packets_root, cache, tuple(only) if only is not None else None,
+                      progress=progress, workers=workers)
+    return space.report
