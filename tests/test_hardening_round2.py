@@ -609,3 +609,39 @@ def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp
     hostile = invoke("init", "packets", tmp_path / "pk4", "--handbook", str(REPO), "--owner", "@a\n* @mallory",
                      cwd=tmp_path)
     assert_one_line_error(hostile, "--owner")
+
+
+# --- item 7: a published group is recognised by its packets, not by its cycle's id ------------
+
+def test_item7_renaming_a_cycle_never_publishes_its_group_twice(moved_packets: Path, tmp_path: Path):
+    import json
+    import shutil
+
+    from test_process_health import commit, packet
+
+    out = tmp_path / "process-health.json"
+    first = invoke("stats", "--export", out, cwd=moved_packets)
+    assert first.returncode == 0 and "1 newly closed cycle(s) added (2026-h1)" in first.stdout, first.stderr
+    before = json.loads(out.read_text())["cycles"]
+    assert len(before) == 1 and len(before[0]["members"]) == 5  # k hashes, whatever the group's size
+    (moved_packets / "packets/2026-h1/late.yaml").write_text(packet("late", "2026-h1", "promoted", "2026-06-30"))
+    for path in [moved_packets / "site_config/handbook.yaml", *(moved_packets / "packets").rglob("*.yaml")]:
+        path.write_text(path.read_text().replace("2026-h1", "2026-1"))
+    shutil.move(moved_packets / "packets/2026-h1", moved_packets / "packets/2026-1")
+    commit(moved_packets, "late packet; cycle renamed", "2026-11-27")
+    again = invoke("stats", "--export", out, cwd=moved_packets)
+    assert again.returncode == 0 and "0 newly closed cycle(s) added" in again.stdout, again.stdout + again.stderr
+    assert json.loads(out.read_text())["cycles"] == before
+
+
+def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apart():
+    from generator.compute.aggregates import Aggregates, CycleAggregates, member_keys, merged
+
+    key = b"secret"
+    people = [f"person {i}" for i in range(12)]
+    old = CycleAggregates("2026-h1", "H1", "2026-06-12", "published", 6, (), member_keys(people[:6], key)[:5])
+    renamed = CycleAggregates("2026-1", "H1", "2026-06-12", "published", 7, (), member_keys(people[:7], key))
+    other = CycleAggregates("2026-h2", "H2", "2026-12-11", "published", 6, (), member_keys(people[6:], key))
+    result, added = merged(Aggregates(5, 1, (old,)), Aggregates(5, 1, (renamed, other)))
+    assert added == ("2026-h2",) and result.cycles == (old, other)
+    assert member_keys(people, b"") == ()  # no secret, no hashes anyone could test names against

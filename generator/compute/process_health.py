@@ -23,6 +23,7 @@ from .aggregates import (
     CycleAggregates,
     Figure,
     counts_figure,
+    member_keys,
     middle_mean,
     round_count,
     value_figure,
@@ -57,7 +58,9 @@ FigureBuilder = Callable[[Group], "Figure | None"]
 
 
 def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date | None = None,
-                   minimum_group: int | None = None) -> ProcessHealth:
+                   minimum_group: int | None = None, group_key: bytes = b"") -> ProcessHealth:
+    """GROUP_KEY: the packets repository's secret, which keys the hashes that recognise a published
+    group whatever its cycle is called (see aggregates.member_keys)."""
     settings = hb.settings
     k = minimum_group or (settings.minimum_group_size if settings else 5)
     step = settings.round_counts_to if settings else 1
@@ -74,8 +77,16 @@ def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date |
             context = Group(hb, cycle, group, submitted_on, k, step)
             figures = tuple(f for build in FIGURES if (f := build(context)) is not None)
             cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "published",
-                                          round_count(len(group), step), figures))
+                                          round_count(len(group), step), figures,
+                                          member_keys((packet_identity(p) for p in group), group_key)))
     return Aggregates(k, step, tuple(cycles))
+
+
+def packet_identity(packet: Packet) -> str:
+    """What stays the same when a cycle is renamed or its packets move folders: who, from which
+    level to which, and when it was decided (a resubmission the next cycle differs by that date)."""
+    return "\0".join((packet.candidate, packet.track, packet.current_level, packet.target_level,
+                      packet.decision.date or ""))
 
 
 def raw_days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:

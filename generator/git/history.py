@@ -137,6 +137,16 @@ def diff_since(root: Path, version: str, head: Handbook) -> SemanticDiff | None:
         return None
 
 
+def root_commits(root: Path) -> str:
+    """The repository's first commit(s), joined; empty outside git or before any commit."""
+    if not is_repository(root):
+        return ""
+    try:
+        return " ".join(sorted(git(root, "rev-list", "--max-parents=0", "HEAD").split()))
+    except GitError:
+        return ""
+
+
 def submission_dates(root: Path) -> dict[str, date]:
     """When each packet file was first committed: the day its pull request put it up for review."""
     if not is_repository(root):
