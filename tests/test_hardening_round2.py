@@ -645,3 +645,38 @@ def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apar
     result, added = merged(Aggregates(5, 1, (old,)), Aggregates(5, 1, (renamed, other)))
     assert added == ("2026-h2",) and result.cycles == (old, other)
     assert member_keys(people, b"") == ()  # no secret, no hashes anyone could test names against
+
+
+# --- items 12 and 13, class: templates are files the tool reads too -------------------------
+
+@pytest.mark.parametrize("plant", ["fifo", "link-out", "linked-folder"])
+def test_item12_13_a_report_template_that_is_a_fifo_or_a_link_is_a_one_line_error(repo: Path, tmp_path: Path,
+                                                                                  plant: str):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ghp_leakedtoken {{ 1 }}\n")
+    folder = repo / "site_config" / "templates" / "reports"
+    if plant == "linked-folder":
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / "elsewhere" / "readiness.txt.j2").symlink_to(secret)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.symlink_to(tmp_path / "elsewhere")
+    else:
+        folder.mkdir(parents=True)
+        target = folder / "readiness.txt.j2"
+        os.mkfifo(target) if plant == "fifo" else target.symlink_to(secret)
+    packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
+    result = invoke("readiness", packet, cwd=repo)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert "readiness.txt.j2" in result.stderr and "ghp_" not in result.stdout + result.stderr
+
+
+def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path: Path):
+    from generator.load.legacy import upgrade_tree
+
+    (tmp_path / "levels").mkdir()
+    (tmp_path / "levels" / "ic1.yaml").write_text("id: ic1\nrank: " + "9" * 5000 + "\n")
+    (tmp_path / "rubrics" / "dimensions").mkdir(parents=True)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+    (tmp_path / "rubrics" / "dimensions" / "d.yaml").write_text(bomb)
+    upgrade_tree(tmp_path)  # neither a ValueError nor a billion laughs
