@@ -30,7 +30,8 @@ PACKET_SCHEMA = REPO / "generator" / "schemas" / "packet.schema.json"
 MEASURE = ("import resource, subprocess, sys, time\n"
            "start = time.perf_counter()\n"
            "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
-           "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n")
+           "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+           "print(time.perf_counter() - start, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)\n")
 
 
 def measure(command: list[str], cwd: Path, env: dict | None = None, repeat: int = 3,
@@ -40,12 +41,21 @@ def measure(command: list[str], cwd: Path, env: dict | None = None, repeat: int 
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True,
                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}, check=True).stdout
-        seconds, peak_kib, code = out.split()
+        seconds, peak_kib, code, cpu = out.split()
         if expect_success and code != "0":
             raise SystemExit(f"benchmark command failed with exit {code}: {' '.join(command)}")
         times.append(float(seconds))
         peaks.append(int(peak_kib))
+        CPU[" ".join(command)] = CPU.get(" ".join(command), []) + [float(cpu)]
     return statistics.median(times), max(peaks) // 1024
+
+
+CPU: dict[str, list[float]] = {}  # user+sys seconds of every run of each command (the machine may be shared)
+
+
+def cpu(command: list[str]) -> float:
+    """Median CPU time (user+sys, the command and its children) of the runs of `command` so far."""
+    return statistics.median(CPU[" ".join(command)])
 
 
 def handbook(*args: str) -> list[str]:
@@ -65,6 +75,39 @@ def synthetic(folder: Path, packets: int, with_site: bool = False) -> Path:
         if with_site:
             shutil.copy(REPO / "mkdocs.yml", target / "mkdocs.yml")  # templates and assets ship in the package
     return target
+
+
+def floor_rows(folder: Path, size: int, repeat: int) -> list[list[str]]:
+    """Ours against the floor (libyaml + jsonschema-rs, packets only) and check-jsonschema, on the
+    same packets in the same run: the valid path (no error) and the error path (10% broken)."""
+    rows = []
+    for label, rate in (("valid path", 0.0), ("error path, 10% of packets broken", 0.10)):
+        repo = folder / f"floor-{size}-{rate}"
+        if not repo.exists():
+            made = generate(repo, levels=6, metrics=10, packets=size, seed=11, error_rate=rate)
+            print(f"  {label}: {made['packets_with_errors']} packets broken on purpose", file=sys.stderr)
+        packets = sorted(str(p) for p in (repo / "packets").rglob("*.yaml"))
+        ours_cmd = handbook("validate", "--root", str(repo), "--no-cache")
+        floor_cmd = [sys.executable, "-m", "benchmarks.floor", *packets]
+        ours = floor = None
+        for _ in range(repeat):  # interleaved, so that a busy moment of a shared machine hits both
+            ours = measure(ours_cmd, repo, repeat=1)
+            floor = measure(floor_cmd, REPO, repeat=1)
+        assert ours is not None and floor is not None
+        ours_cpu, floor_cpu = cpu(ours_cmd), cpu(floor_cmd)
+        rows.append([f"validate --no-cache, {size:,} packets, {label}", f"{ours[0]:.2f} s wall, {ours_cpu:.2f} s CPU",
+                     f"{ours[1]} MiB", f"{ours_cpu / floor_cpu:.2f}× the floor in CPU, {ours[0] / floor[0]:.2f}× in wall",
+                     "everything validate does"])
+        rows.append([f"floor: libyaml + jsonschema-rs, same packets ({label})", f"{floor[0]:.2f} s wall, "
+                     f"{floor_cpu:.2f} s CPU", f"{floor[1]} MiB", "", "parse and packet schema only"])
+        other = check_jsonschema()
+        if other:
+            theirs_cmd = other + ["--schemafile", str(PACKET_SCHEMA), *packets]
+            theirs = measure(theirs_cmd, repo, repeat=1)
+            rows.append([f"check-jsonschema, same packets ({label})", f"{theirs[0]:.2f} s wall, "
+                         f"{cpu(theirs_cmd):.2f} s CPU", f"{theirs[1]} MiB",
+                         f"{cpu(theirs_cmd) / ours_cpu:.1f}× ours in CPU", "packet schema only"])
+    return rows
 
 
 def validate_rows(folder: Path, sizes: list[int], repeat: int) -> list[list[str]]:
@@ -159,7 +202,8 @@ def main() -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()} {platform.release()}", flush=True)
     rows = []
-    for title, step in (("validate", lambda: validate_rows(folder, sizes, args.repeat)),
+    for title, step in (("floor", lambda: floor_rows(folder, 2000, args.repeat)),
+                        ("validate", lambda: validate_rows(folder, sizes, args.repeat)),
                         ("incremental", lambda: incremental_rows(folder, sizes[-1], args.repeat)),
                         ("build", lambda: build_rows(folder, build_sizes, args.repeat, engines))):
         print(f"… {title}", file=sys.stderr, flush=True)

@@ -1,12 +1,18 @@
-"""Deterministic synthetic handbook repositories: N levels, M metrics, P packets, a few errors.
+"""Deterministic synthetic handbook repositories: N levels, M metrics, P packets, a declared share of errors.
 
-    python -m benchmarks.synth OUT --levels 8 --metrics 20 --packets 10000 --seed 7
+    python -m benchmarks.synth OUT --levels 8 --metrics 20 --packets 10000 --seed 7 --error-rate 0.01
+
+Every date is relative to the day it is generated for (today by default), so a packet is valid on
+that day: evidence in the past year, decided packets dated, reviews recent. Only the declared share
+(`error_rate`) of packets is broken on purpose, each in one of four ways, and `generate` returns
+how many, so the figures time the path they say they time.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -31,28 +37,38 @@ def dump(path: Path, kind: str, data: dict, depth: int) -> None:
 
 
 def generate(out: Path, levels: int = 6, metrics: int = 10, packets: int = 1000, seed: int = 7,
-             error_rate: float = 0.01) -> dict:
+             error_rate: float = 0.01, today: date | None = None) -> dict:
+    """The repository at `out`, valid on `today` except for `error_rate` of its packets."""
     rng = random.Random(seed)
+    day = today or date.today()
     out.mkdir(parents=True, exist_ok=True)
     level_ids = [f"ic{i}" for i in range(1, levels + 1)]
-    _settings(out, level_ids)
+    _settings(out, level_ids, day)
     _levels(out, level_ids, rng)
-    metric_ids = _metrics(out, metrics, rng)
-    criteria = _dimensions(out, level_ids, metric_ids, rng)
+    metric_ids = _metrics(out, metrics, rng, day)
+    criteria = _dimensions(out, level_ids, metric_ids, rng, day)
     _composite(out)
-    errors = _packets(out, packets, level_ids, criteria, metric_ids, rng, error_rate)
+    errors = _packets(out, packets, level_ids, criteria, metric_ids, rng, error_rate, day)
     return {"levels": levels, "metrics": metrics, "packets": packets, "criteria": sum(map(len, criteria.values())),
             "packets_with_errors": errors}
 
 
-def _settings(out: Path, level_ids: list[str]) -> None:
+def _ago(day: date, days: int) -> str:
+    return (day - timedelta(days=days)).isoformat()
+
+
+def _cycles(day: date) -> list[str]:
+    return [f"{y}-h{h}" for y in (day.year - 1, day.year) for h in (1, 2)]
+
+
+def _settings(out: Path, level_ids: list[str], day: date) -> None:
     data = {
         "organisation": {"name": "Synthetic Org"}, "criteria_version": "1.0.0",
         "tracks": [{"id": "ic", "name": "Individual contributor", "summary": "Engineers.", "levels": level_ids}],
         "review_cycles": [{"id": f"{y}-h{h}", "name": f"{y} H{h}", "opens": f"{y}-{'05' if h == 1 else '11'}-01",
-                           "closes": f"{y}-{'06' if h == 1 else '12'}-15"} for y in (2025, 2026) for h in (1, 2)],
+                           "closes": f"{y}-{'06' if h == 1 else '12'}-15"} for y in (day.year - 1, day.year) for h in (1, 2)],
         "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "semiannual"}},
-        "publish": {"packets": "examples", "allowed_link_schemes": ["https"]},
+        "publish": {"packets": "examples", "allowed_link_schemes": ["https"], "acknowledge_private_packets": True},
         "review_process": {"reviewers_per_packet": 3, "calibration": "Committee.", "appeal": "Within 30 days.",
                            "steps": ["Open a pull request."]},
     }
@@ -69,7 +85,7 @@ def _levels(out: Path, level_ids: list[str], rng: random.Random) -> None:
                           "sustained_growth": [sentence(rng)]}})
 
 
-def _metrics(out: Path, count: int, rng: random.Random) -> list[str]:
+def _metrics(out: Path, count: int, rng: random.Random, day: date) -> list[str]:
     ids = [f"metric-{i:03d}" for i in range(count)]
     for metric_id in ids:
         dump(out / "rubrics" / "metrics" / f"{metric_id}.yaml", "metric", depth=2, data={
@@ -79,11 +95,12 @@ def _metrics(out: Path, count: int, rng: random.Random) -> list[str]:
                             "data_sources": ["Pipeline events"]},
             "limitations": [sentence(rng)], "anti_gaming": [{"risk": sentence(rng), "guardrail": sentence(rng)}],
             "owner": {"group": "Platform", "contact": "platform@example.com"},
-            "governance": {"status": "active", "last_reviewed": "2026-10-01"}})
+            "governance": {"status": "active", "last_reviewed": _ago(day, 30)}})
     return ids
 
 
-def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: random.Random) -> dict[str, list[str]]:
+def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: random.Random,
+                day: date) -> dict[str, list[str]]:
     by_level: dict[str, list[str]] = {level: [] for level in level_ids}
     for order, (dim_id, name, _) in enumerate(DIMENSIONS, 1):
         expectations = {}
@@ -99,7 +116,7 @@ def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: ran
             "summary": sentence(rng), "signals": rng.sample(metric_ids, min(2, len(metric_ids))),
             "rating_anchors": [{"score": s, "label": f"Anchor {s}", "meaning": sentence(rng)} for s in range(1, 6)],
             "expectations": expectations, "anti_gaming": [sentence(rng)],
-            "governance": {"last_reviewed": "2026-10-01"}})
+            "governance": {"last_reviewed": _ago(day, 30)}})
     return by_level
 
 
@@ -113,9 +130,9 @@ def _composite(out: Path) -> None:
 
 
 def _packets(out: Path, count: int, level_ids: list[str], criteria: dict[str, list[str]], metric_ids: list[str],
-             rng: random.Random, error_rate: float) -> int:
+             rng: random.Random, error_rate: float, day: date) -> int:
     errors = 0
-    cycles = [f"{y}-h{h}" for y in (2025, 2026) for h in (1, 2)]
+    cycles = _cycles(day)
     for index in range(count):
         target_rank = rng.randint(2, len(level_ids))
         target, current = level_ids[target_rank - 1], level_ids[target_rank - 2]
@@ -125,18 +142,18 @@ def _packets(out: Path, count: int, level_ids: list[str], criteria: dict[str, li
             evidence.append({
                 "id": f"ev-{number}", "title": sentence(rng, 6), "kind": rng.choice(KINDS),
                 "link": f"https://git.example.com/org/repo/pull/{rng.randint(1, 99999)}",
-                "date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", "role": rng.choice(ROLES),
+                "date": _ago(day, rng.randint(31, 365)), "role": rng.choice(ROLES),
                 "criteria": rng.sample(citable, rng.randint(1, 3)), "impact": sentence(rng, 12),
                 "invisible_work": rng.random() < 0.25})
         packet = {
             "candidate": f"Person {index:05d}", "visibility": "private", "cycle": rng.choice(cycles),
             "criteria_version": "1.0.0", "track": "ic", "current_level": current, "target_level": target,
             "summary": sentence(rng, 30), "evidence": evidence,
-            "team_context": {"team": f"Team {index % 97}", "period": "2026 Q3",
+            "team_context": {"team": f"Team {index % 97}", "period": f"{day.year} H1",
                              "metrics": [{"metric": rng.choice(metric_ids), "value": "3 per day"}]},
             "assessments": [{"reviewer": f"Reviewer {r}", "ratings": {d[0]: rng.randint(2, 5) for d in DIMENSIONS}}
                             for r in range(3)],
-            "decision": {"status": rng.choice(["submitted", "promoted", "not-yet"])}}
+            "decision": _decision(rng, day)}
         if rng.random() < error_rate:
             errors += 1
             _break(packet, rng)
@@ -145,12 +162,18 @@ def _packets(out: Path, count: int, level_ids: list[str], criteria: dict[str, li
     return errors
 
 
+def _decision(rng: random.Random, day: date) -> dict:
+    """Under review, or decided on a day after all its evidence (evidence is at least a month old)."""
+    status = rng.choice(["submitted", "promoted", "not-yet"])
+    return {"status": status} if status == "submitted" else {"status": status, "date": _ago(day, rng.randint(0, 30))}
+
+
 def _break(packet: dict, rng: random.Random) -> None:
     choice = rng.randrange(4)
     if choice == 0:
         packet["evidence"][0]["criteria"] = ["no-such-criterion"]
     elif choice == 1:
-        packet["evidence"][0]["date"] = "2026-02-30"
+        packet["evidence"][0]["date"] = "2023-02-30"  # no such day in any year
     elif choice == 2:
         packet["salary"] = 100
     else:
@@ -165,8 +188,9 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--error-rate", type=float, default=0.01)
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="The day packets are valid on.")
     args = parser.parse_args()
-    print(generate(args.out, args.levels, args.metrics, args.packets, args.seed, args.error_rate))
+    print(generate(args.out, args.levels, args.metrics, args.packets, args.seed, args.error_rate, args.today))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Pinned means pinned: a packet is validated, scored and reported against the criteria it pins,
-found at the tag criteria-v<version> or at the earliest commit declaring that version."""
+found at the tag criteria-v<version> or at the latest commit declaring that version."""
 
 import json
 import os
@@ -93,7 +93,7 @@ def test_a_criterion_removed_later_is_still_valid_for_a_packet_pinned_before(mov
     assert result.returncode == 1 and "unknown criterion 'col-ic3-mentoring'" in result.stdout
 
 
-def test_the_tag_wins_over_the_earliest_declaring_commit(moved):
+def test_the_tag_wins_over_the_latest_declaring_commit(moved):
     first = git(moved, "rev-list", "--max-parents=0", "HEAD").strip()
     points = pinned.version_points(moved)
     assert points["1.2.0"].commit == first and points["1.2.0"].source == "settings"
@@ -165,3 +165,47 @@ def test_release_refuses_a_bump_smaller_than_the_diff_requires(moved):
     assert git(moved, "tag").split() == ["criteria-v2.0.0"]
     again = run_cli("release", cwd=moved)
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+OLDER_MODEL = ("  ic3:\n", "  ic3:\n" + "".join(
+    f"    - id: rel-ic3-old-{n}\n      text: An older model's criterion {n}.\n      examples: [Example {n}.]\n"
+    for n in range(4)))
+
+
+def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_said_once(tmp_path):
+    """The scenario of issue 22: the first commit declaring 1.2.0 held an older model; the packet
+    was written against the last 1.2.0 criteria; the handbook then moved to 9.0.0 with one new
+    criterion. The packet keeps 5 of 6, and validate says once that 1.2.0 moved."""
+    repo = copy_content(tmp_path / "hb")
+    git(repo, "init", "-q", "-b", "main")
+    edit(repo / "rubrics/dimensions/reliability.yaml", *OLDER_MODEL)
+    commit(repo, "Older model, already called 1.2.0")
+    first = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "rubrics/dimensions/reliability.yaml", OLDER_MODEL[1], OLDER_MODEL[0])
+    five_of_six_packet(repo)
+    commit(repo, "The 1.2.0 criteria candidates saw")
+    last = git(repo, "rev-parse", "HEAD").strip()
+    edit(repo / "rubrics/dimensions/reliability.yaml", *RAISE_IC3[:1],
+         "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
+         "      examples: [Forecasts peak load.]\n")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 9.0.0")
+    commit(repo, "9.0.0: one new criterion")
+    result = run_cli("readiness", PACKET, cwd=repo)
+    assert "Coverage: 5 of 6 target-level criteria (83%)" in result.stdout, result.stdout + result.stderr
+    assert pinned.version_points(repo)["1.2.0"].commit == last
+    validated = run_cli("validate", "--no-cache", cwd=repo)
+    assert validated.returncode == 0, validated.stdout
+    said = [line for line in validated.stderr.splitlines() if "criteria version 1.2.0 is declared by commits" in line]
+    assert len(said) == 1, validated.stderr
+    assert first[:10] in said[0] and last[:10] in said[0] and "handbook release" in said[0]
+
+
+def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved):
+    edit(moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n",
+         "    - id: col-ic3-coaching\n")
+    edit(moved / "rubrics/dimensions/collaboration.yaml", "raises: col-ic3-mentoring", "raises: col-ic3-coaching")
+    edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 3.0.0")
+    commit(moved, "Rename mentoring")
+    dry = run_cli("repin", PACKET, "--dry-run", cwd=moved)
+    assert dry.returncode == 0, dry.stderr
+    assert "cited col-ic3-mentoring: replaced by col-ic3-coaching" in dry.stdout

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from conftest import FIXED_TODAY, edit, override_template
@@ -20,6 +21,9 @@ def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.read().decode("utf-8")
+    except urllib.error.HTTPError as failure:
+        failure.close()  # it holds the connection
+        return None
     except OSError:
         return None
 

@@ -393,6 +393,7 @@ def test_serve_kills_an_engine_that_ignores_terminate():
     assert stubborn.stdout.readline() == "ready\n"
     started = time.monotonic()
     stop(stubborn, patience=0.5)  # wait(timeout) raised TimeoutExpired here before
+    stubborn.stdout.close()
     assert stubborn.returncode == -signal.SIGKILL
     assert time.monotonic() - started < 10
 

@@ -109,3 +109,4 @@ def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(t
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        server.stdout.close()

@@ -76,6 +76,7 @@ def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = N
             status = response.status
             raw = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as failure:
+        failure.close()  # it holds the connection
         moved = f" to {_host(failure.headers.get('Location', ''))}" if 300 <= failure.code < 400 else ""
         raise CommentError(f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}{moved} "
                            "(redirects are not followed: check the API URL)" if moved else
@@ -229,3 +230,46 @@ def comment_body(space: Workspace, base: str) -> str:
     return render_report(changed.templates, "comment", "markdown", marker=MARKER,
                          packets=entries, diff=diff, base_label=base[:10], head_label="this change",
                          errors=len(report.errors), warnings=len(report.warnings), files=report.files_checked)
+
+
+# --- the cycle's tracking issue (`handbook status CYCLE --post`) ---------------------------------
+
+STATUS_MARKER = "<!-- handbook-cycle-status:{cycle} -->"
+
+
+def post_tracking_issue(platform: str, cycle: str, title: str, body: str, env: Mapping[str, str]) -> Outcome:
+    """Create or update the one open issue that tracks `cycle` (found again by its hidden marker).
+    GitHub: GITHUB_TOKEN with `issues: write`, GITHUB_REPOSITORY. GitLab: HANDBOOK_GITLAB_TOKEN,
+    CI_API_V4_URL, CI_PROJECT_ID."""
+    marker = STATUS_MARKER.format(cycle=cycle)
+    body = f"{marker}\n{body}"
+    if platform == "github":
+        hub_token, repository = env.get("GITHUB_TOKEN"), env.get("GITHUB_REPOSITORY")
+        if not hub_token or not repository:
+            return Outcome("printed", "no GITHUB_TOKEN or GITHUB_REPOSITORY: the status is in the job log only")
+        api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+        headers = {"Authorization": f"Bearer {hub_token}", "Accept": "application/vnd.github+json",
+                   "X-GitHub-Api-Version": "2022-11-28"}
+        issues = f"{api}/repos/{repository}/issues"
+        body = fit(body, GITHUB_LIMIT)
+        found = next((i for i in _pages(f"{issues}?state=open", headers)
+                      if isinstance(i, dict) and marker in str(i.get("body") or "") and "pull_request" not in i), None)
+        if found is not None:
+            _request("PATCH", f"{issues}/{int(found['number'])}", headers, {"body": body, "title": title})
+            return Outcome("updated", f"updated issue #{found['number']}")
+        created = _request("POST", issues, headers, {"title": title, "body": body})
+        return Outcome("created", f"created issue #{created.get('number') if isinstance(created, dict) else '?'}")
+    lab_token = env.get("HANDBOOK_GITLAB_TOKEN") or env.get("GITLAB_TOKEN")
+    project, lab_api = env.get("CI_PROJECT_ID"), env.get("CI_API_V4_URL")
+    if not lab_token or not project or not lab_api:
+        return Outcome("printed", "no HANDBOOK_GITLAB_TOKEN (or not in a pipeline): the status is in the job log only")
+    headers = {"PRIVATE-TOKEN": lab_token}
+    issues = f"{lab_api.rstrip('/')}/projects/{urllib.parse.quote(str(project), safe='')}/issues"
+    body = fit(body, GITLAB_LIMIT)
+    found = next((i for i in _pages(f"{issues}?state=opened", headers)
+                  if isinstance(i, dict) and marker in str(i.get("description") or "")), None)
+    if found is not None:
+        _request("PUT", f"{issues}/{int(found['iid'])}", headers, {"description": body, "title": title})
+        return Outcome("updated", f"updated issue #{found['iid']}")
+    created = _request("POST", issues, headers, {"title": title, "description": body})
+    return Outcome("created", f"created issue #{created.get('iid') if isinstance(created, dict) else '?'}")

@@ -9,11 +9,15 @@ from pathlib import Path
 from ..git.handbook_clone import MANIFEST, PacketsRepoError, is_url
 from ..load.loader import load_file
 from ..load.repository import SETTINGS_FILE
+from .tool_source import ToolSource, installed_tool_source
 
 SKELETON = {  # skeleton file -> path in the new repository
     "packets.yaml.j2": MANIFEST,
     "README.md.j2": "README.md",
     "github/workflows/packets.yml": ".github/workflows/packets.yml",
+    "github/workflows/cycle-status.yml": ".github/workflows/cycle-status.yml",
+    "gitlab-ci.yml": ".gitlab-ci.yml",
+    "requirements.txt.j2": "requirements.txt",
     "github/pull_request_template.md": ".github/pull_request_template.md",
     "gitignore": ".gitignore",
     "CODEOWNERS.j2": ".github/CODEOWNERS",
@@ -47,9 +51,8 @@ def packet_owners(handbook: str, owner: str | None) -> tuple[str, ...]:
                            "packets.yaml and CI, so no pull request can point the packets at another handbook")
 
 
-
-
-def init_packets(target: Path, handbook: str, ref: str | None, owner: str | None = None) -> list[str]:
+def init_packets(target: Path, handbook: str, ref: str | None, tool: ToolSource | None = None,
+                 owner: str | None = None) -> list[str]:
     """Scaffold a packets repository in `target`; refuses to overwrite anything. Returns files written."""
     from importlib import resources
 
@@ -68,7 +71,7 @@ def init_packets(target: Path, handbook: str, ref: str | None, owner: str | None
     package = resources.files("generator").joinpath("skeletons/packets")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
-    context = {"handbook": location, "ref": ref, "owners": owners}
+    context = {"handbook": location, "ref": ref, "tool": tool or installed_tool_source(), "owners": owners}
     written = []
     texts = {}
     for source, name in SKELETON.items():

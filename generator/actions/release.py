@@ -15,7 +15,7 @@ from ..compute.coverage import Coverage, packet_coverage
 from ..compute.semantic_diff import SemanticDiff, diff_handbooks
 from ..git.pinned import TAG_PREFIX, Revisions, version_points
 from ..model.errors import HandbookError
-from ..model.handbook import CheckedHandbook, Packet
+from ..model.handbook import CheckedHandbook, Handbook, Packet
 from ..model.pinned import criteria_of
 from ..model.versions import parse_version
 
@@ -78,18 +78,48 @@ def make_release(root: Path, plan: ReleasePlan) -> None:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A criterion the packet cites that the new version no longer has, and what took its place."""
+
+    criterion: str
+    replaced_by: tuple[str, ...]  # same external id, else the new criteria of its dimension and level
+
+
+@dataclass(frozen=True)
 class Repin:
     packet: Packet
     before_version: str
     after_version: str
     before: Coverage
     after: Coverage
+    dropped: tuple[Dropped, ...] = ()
 
 
 def plan_repin(current: CheckedHandbook, packet: Packet) -> Repin:
-    before = packet_coverage(criteria_of(current, packet), packet)
+    pinned = criteria_of(current, packet)
+    before = packet_coverage(pinned, packet)
     return Repin(packet, packet.criteria_version, current.settings.criteria_version, before,
-                 packet_coverage(current, packet))
+                 packet_coverage(current, packet), dropped_criteria(pinned, current, packet))
+
+
+def dropped_criteria(pinned: Handbook, current: Handbook, packet: Packet) -> tuple[Dropped, ...]:
+    """Every criterion the packet's evidence cites that `current` drops, with its replacements. Pure."""
+    cited = dict.fromkeys(c for e in packet.evidence for c in e.criteria)
+    old_ids = {c.id for d in pinned.dimensions for c in d.criteria}
+    found = []
+    for criterion_id in cited:
+        if current.criterion(criterion_id) is not None:
+            continue
+        old = pinned.criterion(criterion_id)
+        if old is None:
+            found.append(Dropped(criterion_id, ()))
+            continue
+        same = [c.id for d in current.dimensions for c in d.criteria
+                if old.external_id is not None and c.external_id == old.external_id]
+        dimension = current.dimension(old.dimension)
+        new_here = [c.id for c in (dimension.criteria_for(old.level) if dimension else ()) if c.id not in old_ids]
+        found.append(Dropped(criterion_id, tuple(same or new_here)))
+    return tuple(found)
 
 
 def repinned_text(text: str, version: str) -> str:

@@ -11,13 +11,27 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..check.reviews import CONTENT_KEYS, SCHEMA, ReviewError, check_document, content_from, dump_yaml
+from ..check.reviews import (
+    CONTENT_KEYS,
+    SALT_KEY,
+    SCHEMA,
+    ReviewError,
+    body_of,
+    check_document,
+    content_from,
+    dump_yaml,
+    with_verification,
+)
+from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
 from ..load.safe_files import read_text, write_exclusive
-from ..model.diagnostics import error
-from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewContent
+from ..model.diagnostics import Diagnostic, error
+from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewProcess
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAX_IDENTITY_BYTES = 64 * 1024
 Pairs = tuple[str, ...]  # repeated KEY=VALUE options
@@ -41,6 +55,30 @@ def seal(body: dict[str, Any], recipients: Iterable[str]) -> str:
         raise ReviewError("sealing is on but the settings list no committee recipient")
     sealed: bytes = pyrage.encrypt(dump_yaml(body).encode("utf-8"), keys, armored=True)
     return sealed.decode("ascii")
+
+
+def signed_review(relative: str, packet_file: str, header: dict[str, Any], body: dict[str, Any],
+                  process: ReviewProcess, key: Ed25519PrivateKey | None) -> str:
+    """The text of a new review file: signed by `key` (when given) over the canonical assessment,
+    then sealed to the committee when the settings say so. The signature is made before sealing
+    and covers a salted digest of the content, so resealing keeps it valid."""
+    import secrets
+
+    canonical_body = body_of(content_from(body))
+    header = dict(header)
+    if process.sealing:
+        salt = secrets.token_hex(16)
+        digest = content_digest(canonical_body, salt)
+        recipients = [r for _, r in process.committee]
+        armored = seal({SALT_KEY: salt, **canonical_body}, recipients)
+        header.update(recipients=recipients, commitment=digest)
+    else:
+        digest = content_digest(canonical_body)
+    if key is not None:
+        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest))
+    if process.sealing:
+        return file_text(relative, header, armored=armored)
+    return file_text(relative, header, canonical_body)
 
 
 def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None) -> str:
@@ -100,7 +138,9 @@ def open_review(item: Review, identities: list[Any]) -> Review:
     loaded = load_bytes(raw, display)
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
     body = loaded.document.data if loaded.document is not None else None
-    if not problems and not (isinstance(body, dict) and set(body) <= set(CONTENT_KEYS)):
+    salt = body.pop(SALT_KEY, None) if isinstance(body, dict) else None
+    if not problems and not (isinstance(body, dict) and set(body) <= set(CONTENT_KEYS) and
+                             (salt is None or isinstance(salt, str))):
         problems = [error(display, "sealed-content", "the sealed content is not a review assessment")]
     if not problems and isinstance(body, dict):
         problems = check_document({"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body},
@@ -108,7 +148,7 @@ def open_review(item: Review, identities: list[Any]) -> Review:
     if problems or not isinstance(body, dict):
         first = problems[0]
         raise ReviewError(f"{first.file}: {first.message} [{first.code}]")
-    return replace(item, content=content_from(body), armored=None)
+    return replace(item, content=content_from(body), armored=None, salt=salt)
 
 
 def open_packets(hb: Handbook, packets: Iterable[Packet], identities: list[Any] | None) -> tuple[Packet, ...]:
@@ -119,21 +159,6 @@ def open_packets(hb: Handbook, packets: Iterable[Packet], identities: list[Any] 
             packet = replace(packet, reviews=tuple(open_review(r, identities) for r in packet.reviews))
         result.append(packet)
     return tuple(result)
-
-
-def body_of(content: ReviewContent) -> dict[str, Any]:
-    """The clear document body of an opened review (what `handbook reveal` writes)."""
-    body: dict[str, Any] = {"ratings": {r.dimension: {"rating": r.rating, **({"note": r.note} if r.note else {})}
-                                        for r in content.ratings}}
-    if content.criteria:
-        body["criteria"] = [{"criterion": c.criterion, "judgement": "met" if c.met else "not-met",
-                             **({"convincing": list(c.convincing)} if c.convincing else {}),
-                             **({"unconvincing": list(c.unconvincing)} if c.unconvincing else {}),
-                             **({"note": c.note} if c.note else {})} for c in content.criteria]
-    if content.counterexamples:
-        body["counterexamples"] = [{"description": c.description, **({"criterion": c.criterion} if c.criterion else {})}
-                                   for c in content.counterexamples]
-    return body
 
 
 # --- the assessment from a draft file and the command line ------------------------------------
@@ -210,20 +235,73 @@ def open_cycle(hb: CheckedHandbook, cycle: str, identity: Path | None) -> Checke
         raise ReviewError(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
                           "member's age identity")
     identities = read_identities(identity) if identity else None
-    opened = {p.file: p for p in open_packets(hb, chosen, identities)}
+    opened = {p.file: p for p in with_verification(hb.settings.review_process, open_packets(hb, chosen, identities))}
     return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
 
 
 def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
-                   root: Path) -> tuple[list[str], list[str]]:
-    """Write the decided packets' sealed reviews of `cycle` in clear (the settings allow it: checked
-    by the caller). Returns the review files written and the packets whose reviews stay sealed."""
+                   root: Path) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Write the decided packets' verified sealed reviews of `cycle` in clear (the settings allow it:
+    checked by the caller), keeping signature, digest and salt so they stay verifiable. Returns the
+    review files written, the packets whose reviews stay sealed, and (file, why) for reviews left
+    sealed because they do not count."""
     hb = open_cycle(current, cycle, identity)
     chosen = [p for p in hb.packets if p.cycle == cycle]
     originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
-    texts = {r.file: file_text(r.file, {"reviewer": r.reviewer, "packet": r.packet, "date": r.date}, body_of(r.content))
-             for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content}
+    revealed = [r for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content]
+    refused = [(r.file, r.unverified) for r in revealed if r.unverified is not None]
+    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content)) for r in revealed
+             if r.content is not None and r.unverified is None}
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
         write_exclusive(root / relative, text)
-    return list(texts), waiting
+    return list(texts), waiting, refused
+
+
+def _clear_header(item: Review) -> dict[str, Any]:
+    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
+    if item.signature is not None:
+        header.update(commitment=item.commitment, salt=item.salt, signature=item.signature)
+    return {k: v for k, v in header.items() if v is not None}
+
+
+def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> list[str]:
+    """Re-encrypt the cycle's sealed reviews to the current committee. The content (and its salt)
+    is unchanged, so the signed digest and the signature stay valid. Returns the files rewritten."""
+    hb = open_cycle(current, cycle, identity)
+    process = current.settings.review_process
+    recipients = [r for _, r in process.committee]
+    originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
+    written = []
+    for packet in hb.packets:
+        for item in packet.reviews if packet.cycle == cycle else ():
+            if not originals[item.file].sealed or item.content is None:
+                continue
+            body = body_of(item.content)
+            armored = seal({SALT_KEY: item.salt, **body} if item.salt is not None else body, recipients)
+            header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
+                                      "recipients": recipients}
+            if item.commitment is not None:
+                header["commitment"] = item.commitment
+            if item.signature is not None:
+                header["signature"] = item.signature
+            write_exclusive(root / item.file, file_text(item.file, header, armored=armored))
+            written.append(item.file)
+    return written
+
+
+def in_draft(source: Path, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Problems of a review written from a --from draft, pointed at the draft's line:col when the
+    value came from it (the review file does not exist yet)."""
+    loaded = load_file(source, str(source))
+    document = loaded.document
+    if document is None or not isinstance(document.data, dict):
+        return problems
+    located = []
+    for problem in problems:
+        pointer = problem.pointer
+        if pointer and pointer[0] in document.data:
+            located.append(document.locate(dataclasses.replace(problem, file=str(source))))
+        else:
+            located.append(problem)
+    return located

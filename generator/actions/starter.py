@@ -19,6 +19,7 @@ from ..model.errors import HandbookError, TemplateError
 from ..render.pages import PACKAGE_TEMPLATES
 from ..render.template_errors import template_problem
 from .codeowners import is_owner
+from .tool_source import ToolSource, installed_tool_source
 
 # (file in the new repository, template in generator/templates/init/)
 FILES = (
@@ -47,7 +48,7 @@ def default_owner(name: str) -> str:
     return f"@{slug}/handbook-maintainers"
 
 
-def plan_init(name: str, today: date, contact: str | None = None) -> dict[str, str]:
+def plan_init(name: str, today: date, contact: str | None = None, tool: ToolSource | None = None) -> dict[str, str]:
     """Every file of the new handbook, path -> text. Pure."""
     if not name.strip():
         raise InitError("the organisation's name must not be blank")
@@ -58,7 +59,7 @@ def plan_init(name: str, today: date, contact: str | None = None) -> dict[str, s
                              undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters["yaml_str"] = lambda value: json.dumps(" ".join(str(value).split()), ensure_ascii=False)
     context = {"name": " ".join(name.split()), "contact": contact, "today": today.isoformat(),
-               "year": today.year, "version": __version__}
+               "year": today.year, "version": __version__, "tool": tool or installed_tool_source()}
     try:
         files = {path: env.get_template(template).render(**context) for path, template in FILES}
     except Exception as exc:  # raised inside a template: say where, without a traceback

@@ -12,6 +12,7 @@ from ..model.handbook import (
     Calculation,
     Component,
     Composite,
+    Conflicts,
     Criterion,
     Decision,
     Dimension,
@@ -31,13 +32,14 @@ from ..model.handbook import (
     RatingAnchor,
     Readiness,
     ReviewCycle,
+    Reviewer,
     ReviewProcess,
     Settings,
     TeamContext,
     TimeInLevel,
     Track,
 )
-from .reviews import attach_reviews, review
+from .reviews import assignments, attach_assignments, attach_reviews, review
 
 
 def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tuple[str, Any]] = ()) -> Handbook:
@@ -48,14 +50,16 @@ def build_handbook(valid: Iterable[tuple[str, str, Any]], declared: Iterable[tup
         by_kind.setdefault(kind, []).append(_BUILDERS[kind](file, data))
     declared_ids = frozenset(_declared_ids(declared))
     reviews = tuple(by_kind.get("review", []))
+    assignments = tuple(a for group in by_kind.get("assignments", []) for a in group)
     return Handbook(
         settings=next(iter(by_kind.get("settings", [])), None),
         composite=next(iter(by_kind.get("composite", [])), None),
         levels=tuple(by_kind.get("level", [])),
         dimensions=tuple(by_kind.get("dimension", [])),
         metrics=tuple(by_kind.get("metric", [])),
-        packets=attach_reviews(tuple(by_kind.get("packet", [])), reviews),
+        packets=attach_assignments(attach_reviews(tuple(by_kind.get("packet", [])), reviews), assignments),
         reviews=reviews,
+        assignments=assignments,
         declared_ids=declared_ids,
     )
 
@@ -138,9 +142,12 @@ def packet(file: str, d: dict[str, Any]) -> Packet:
     dec, app = d["decision"], d.get("appeal")
     return Packet(slug=file.rsplit("/", 1)[-1].removesuffix(".yaml"), candidate=d["candidate"], visibility=d["visibility"], cycle=d["cycle"], criteria_version=d["criteria_version"],
                   track=d["track"], current_level=d["current_level"], target_level=d["target_level"], summary=d["summary"], evidence=evidence, team_context=team, assessments=assessments,
-                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback"),
+                  decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback"), rationale=dec.get("rationale"),
+                                    effective=dec.get("effective"), against_numbers=dec.get("against_numbers"),
                                     submitted=dec.get("submitted")), file=file,
-                  appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided")) if app else None)
+                  appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided"), reason=app.get("reason"),
+                                rationale=app.get("rationale")) if app else None,
+                  candidate_id=d.get("candidate_id"), manager=d.get("manager"))
 
 
 def settings(file: str, d: dict[str, Any]) -> Settings:
@@ -148,7 +155,8 @@ def settings(file: str, d: dict[str, Any]) -> Settings:
     return Settings(
         organisation=org["name"], handbook_url=org.get("handbook_url"), repository_url=org.get("repository_url"), criteria_version=d["criteria_version"],
         tracks=tuple(Track(id=t["id"], name=t["name"], summary=t.get("summary"), levels=tuple(t["levels"])) for t in d["tracks"]),
-        review_cycles=tuple(ReviewCycle(id=c["id"], name=c["name"], opens=c["opens"], closes=c["closes"]) for c in d["review_cycles"]),
+        review_cycles=tuple(ReviewCycle(id=c["id"], name=c["name"], opens=c["opens"], closes=c["closes"], reviews_due=c.get("reviews_due"))
+                            for c in d["review_cycles"]),
         due_soon_days=gov["due_soon_days"], default_metric_cadence=gov["default_cadence"]["metrics"], default_dimension_cadence=gov["default_cadence"]["dimensions"],
         publish_packets=pub["packets"], allowed_link_schemes=tuple(pub.get("allowed_link_schemes", ("https",))),
         review_process=_review_process(proc),
@@ -167,8 +175,16 @@ def _review_process(proc: dict[str, Any]) -> ReviewProcess:
                          sealing=sealing.get("enabled", False),
                          committee=tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
                          decisions_keep_ratings=sealing.get("decisions_keep_ratings", False), conflict_bar=proc.get("conflict_bar"),
-                         evidence_without_link=tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))))
+                         evidence_without_link=tuple(proc.get("evidence_without_link", ("mentoring", "glue-work", "on-call"))),
+                         reviewers=tuple(Reviewer(id=r["id"], key=r["key"], name=r.get("name"), handle=r.get("handle")) for r in proc.get("reviewers", ())),
+                         conflicts=_conflicts(proc.get("conflicts", {})))
+
+
+def _conflicts(data: dict[str, Any]) -> Conflicts:
+    return Conflicts(manager=data.get("manager", False),
+                     declared=tuple((c["reviewer"], c["candidate"]) for c in data.get("declared", ())),
+                     max_packets_per_reviewer=data.get("max_packets_per_reviewer"))
 
 
 _BUILDERS = {"dimension": dimension, "metric": metric, "composite": composite, "level": level,
-             "packet": packet, "settings": settings, "review": review}
+             "packet": packet, "settings": settings, "review": review, "assignments": assignments}

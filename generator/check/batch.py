@@ -34,7 +34,8 @@ def check_source(kind: str, display: str, raw: bytes) -> dict[str, Any]:
     diagnostics = list(loaded.diagnostics)
     if loaded.document is not None:
         diagnostics += schema_check.check(loaded.document, kind)
-        diagnostics += [loaded.document.locate(d) for d in rules.text_links(display, loaded.document.data)]
+        if rules.may_hold_links(raw):
+            diagnostics += [loaded.document.locate(d) for d in rules.text_links(display, loaded.document.data)]
     return {
         "loaded": loaded.document is not None,
         "data": loaded.document.data if loaded.document is not None else None,

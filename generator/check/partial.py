@@ -16,15 +16,18 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from ..model.diagnostics import Diagnostic, Pointer
-from .schema_check import schema_text
+from .schema_check import is_valid, schema_text
 
-SALVAGEABLE = frozenset({"packet"})
+SALVAGEABLE = frozenset({"packet", "settings"})
+# Settings are read by every rule, so only their review process is repaired (a broken committee
+# key or reviewer entry): one mistake there gives one message, not one in every file.
+_ONLY_UNDER = {"settings": ("review_process",)}
 _MAX_PASSES = 12
 # Stand-ins tried for text values, in order: the first the node's schema accepts is used.
 _TEXT_STAND_INS = ("-", "x", "1.0.0", "2000-01-01", "https://example.invalid/")
@@ -60,9 +63,13 @@ def salvage(data: Any, kind: str) -> Salvaged | None:
     data = copy.deepcopy(data)
     touched: list[Pointer] = []
     for _ in range(_MAX_PASSES):
-        failures = list(_validator(kind).iter_errors(data))
+        # The compiled validator says "valid" in microseconds; only an invalid copy is walked for its failures.
+        failures = [] if is_valid(data, kind) else list(_validator(kind).iter_errors(data))
         if not failures:
             return Salvaged(data, tuple(dict.fromkeys(touched)))
+        part = _ONLY_UNDER.get(kind)
+        if part is not None and any(tuple(f.absolute_path)[:len(part)] != part for f in failures):
+            return None
         for failure in failures:
             pointer = tuple(failure.absolute_path)
             if failure.validator == "additionalProperties" and isinstance(failure.instance, dict):
@@ -71,8 +78,13 @@ def salvage(data: Any, kind: str) -> Salvaged | None:
                     if not _repair(data, root, pointer + (key,), touched, remove_only=True):
                         return None
             elif failure.validator == "required" and isinstance(failure.instance, dict):
+                always = set(_schema_at(root, pointer).get("required", ()))
                 for key in failure.validator_value:
-                    if key not in failure.instance and not _repair(data, root, pointer + (key,), touched):
+                    if key in failure.instance:
+                        continue
+                    # required only under a condition (if/then): repair the object that set the condition
+                    target = pointer + (key,) if key in always else pointer
+                    if not _repair(data, root, target, touched):
                         return None
             elif not _repair(data, root, pointer, touched):
                 return None
@@ -140,7 +152,13 @@ def _schema_at(root: dict[str, Any], pointer: Pointer) -> dict[str, Any]:
 
 def _accepts(root: dict[str, Any], schema: dict[str, Any], value: Any) -> bool:
     whole = {**schema, "$defs": root.get("$defs", {})}
-    return bool(Draft202012Validator(whole, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(value))
+    return bool(_validator_of(json.dumps(whole, sort_keys=True)).is_valid(value))
+
+
+@lru_cache(maxsize=256)
+def _validator_of(schema: str) -> Draft202012Validator:
+    """One validator per sub-schema (by its JSON text), built once: building one costs far more than using it."""
+    return Draft202012Validator(json.loads(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _stand_in(root: dict[str, Any], schema: dict[str, Any], current: Any) -> Any:

@@ -22,6 +22,7 @@ from ..load.loader import Document
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.errors import HandbookError
 from ..model.handbook import (
+    Assignment,
     Counterexample,
     CriterionJudgement,
     DimensionRating,
@@ -29,11 +30,14 @@ from ..model.handbook import (
     Packet,
     Review,
     ReviewContent,
+    ReviewProcess,
 )
 from . import schema_check
+from .signatures import CONTENT_CHANGED, content_digest, review_problem
 
 FOLDER_SUFFIX = ".reviews"
 CONTENT_KEYS = ("ratings", "criteria", "counterexamples")
+SALT_KEY = "salt"  # inside a sealed review: what makes its signed digest unguessable
 SCHEMA = "generator/schemas/review.schema.json"
 
 
@@ -46,7 +50,21 @@ class ReviewError(HandbookError):
 def review(file: str, data: dict[str, Any]) -> Review:
     """The model of a schema-valid review file (sealed or open)."""
     content = None if "sealed" in data else content_from(data)
-    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content, armored=data.get("sealed"))
+    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content,
+                  armored=data.get("sealed"), signature=data.get("signature"), commitment=data.get("commitment"),
+                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"))
+
+
+def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
+    """The entries of a schema-valid packets/<cycle>/assignments.yaml."""
+    return tuple(Assignment(cycle=data["cycle"], packet=slug, reviewers=tuple(entry["reviewers"]),
+                            assigned=entry["assigned"], file=file) for slug, entry in data["packets"].items())
+
+
+def attach_assignments(packets: tuple[Packet, ...], entries: Iterable[Assignment]) -> tuple[Packet, ...]:
+    by_file = {a.packet_file: a for a in entries}
+    return tuple(replace(p, assigned=by_file[p.file].reviewers, assigned_on=by_file[p.file].assigned)
+                 if p.file in by_file else p for p in packets)
 
 
 def content_from(data: dict[str, Any]) -> ReviewContent:
@@ -63,6 +81,50 @@ def attach_reviews(packets: tuple[Packet, ...], reviews: Iterable[Review]) -> tu
         by_packet.setdefault(item.packet_file, []).append(item)
     return tuple(replace(p, reviews=tuple(sorted(by_packet[p.file], key=lambda r: r.reviewer)))
                  if p.file in by_packet else p for p in packets)
+
+
+def body_of(content: ReviewContent) -> dict[str, Any]:
+    """The canonical document body of a review's content: what is written in clear, sealed and signed."""
+    body: dict[str, Any] = {"ratings": {r.dimension: {"rating": r.rating, **({"note": r.note} if r.note else {})}
+                                        for r in content.ratings}}
+    if content.criteria:
+        body["criteria"] = [{"criterion": c.criterion, "judgement": "met" if c.met else "not-met",
+                             **({"convincing": list(c.convincing)} if c.convincing else {}),
+                             **({"unconvincing": list(c.unconvincing)} if c.unconvincing else {}),
+                             **({"note": c.note} if c.note else {})} for c in content.criteria]
+    if content.counterexamples:
+        body["counterexamples"] = [{"description": c.description, **({"criterion": c.criterion} if c.criterion else {})}
+                                   for c in content.counterexamples]
+    return body
+
+
+# --- attribution -------------------------------------------------------------------------------
+
+def attribution_required(process: ReviewProcess) -> bool:
+    """Reviews must be signed once the settings register reviewers with their keys."""
+    return bool(process.reviewers)
+
+
+def verification(process: ReviewProcess, item: Review) -> str | None:
+    """Why this review does not count, or None. A sealed review is checked by its signed digest;
+    once opened, its content must match that digest too."""
+    if not attribution_required(process):
+        return None
+    if item.content is None:
+        digest = item.commitment
+    elif item.salt is not None or item.commitment is not None:
+        digest = content_digest(body_of(item.content), item.salt)
+        if digest != item.commitment:
+            return CONTENT_CHANGED
+    else:
+        digest = content_digest(body_of(item.content))
+    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest)
+
+
+def with_verification(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Packet, ...]:
+    """The packets with every review marked: counted, or why not."""
+    return tuple(replace(p, reviews=tuple(replace(r, unverified=verification(process, r)) for r in p.reviews))
+                 if p.reviews else p for p in packets)
 
 
 def review_file(packet_file: str, reviewer: str) -> str:
@@ -119,6 +181,8 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
                 yield error(item.file, "review-in-clear", "sealing is on, but this review is in clear before the "
                             f"decision: write it with `handbook review {packet.file} --reviewer {item.reviewer}` "
                             "to seal it")
+    yield from _attribution_rules(hb)
+    yield from _assignment_rules(hb)
     if sealing:
         for packet in hb.packets:
             if packet.assessments and not packet.is_decided and not packet.is_example:
@@ -152,12 +216,70 @@ def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Dia
                         ("counterexamples", index, "criterion"))
 
 
+def _attribution_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    if hb.settings is None or not hb.reviews:
+        return
+    process = hb.settings.review_process
+    if not attribution_required(process):
+        if any(not p.is_example for p in hb.packets if p.reviews):
+            yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
+                          "can write one under any reviewer's name: register each reviewer with the SSH key they "
+                          "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
+                          ("review_process",))
+        return
+    for packet in hb.packets:
+        for item in packet.reviews:
+            problem = verification(process, item)
+            if problem is not None:
+                yield error(item.file, "review-unverified", f"the review by '{item.reviewer}' does not count: "
+                            f"{problem}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
+                            f"--reviewer {item.reviewer} --signing-key KEYFILE`", ("reviewer",))
+            if packet.assigned and item.reviewer not in packet.assigned:
+                yield warning(item.file, "review-unassigned", f"'{item.reviewer}' is not assigned to {packet.file} "
+                              f"(assigned: {', '.join(packet.assigned)})", ("reviewer",))
+
+
+def _assignment_rules(hb: Handbook) -> Iterator[Diagnostic]:
+    from .conflicts import assignment_conflicts
+
+    if hb.settings is None:
+        return
+    process = hb.settings.review_process
+    for entry in hb.assignments:
+        where = ("packets", entry.packet)
+        if entry.file.split("/")[-2] != entry.cycle:
+            yield error(entry.file, "assignment-cycle", f"cycle '{entry.cycle}' does not match the folder "
+                        f"'{entry.file.split('/')[-2]}'", ("cycle",))
+        packet = hb.packet(entry.packet_file)
+        if packet is None:
+            yield error(entry.file, "assignment-packet", f"no packet {entry.packet_file}", where, on_key=True)
+            continue
+        for index, reviewer in enumerate(entry.reviewers):
+            if attribution_required(process) and process.reviewer(reviewer) is None:
+                yield error(entry.file, "assignment-reviewer", f"'{reviewer}' is not a registered reviewer "
+                            "(review_process.reviewers in the settings)", (*where, "reviewers", index))
+    for file, packet, reviewer, problem in assignment_conflicts(hb):
+        index = packet.assigned.index(reviewer)
+        yield error(file, "assignment-conflict", f"{reviewer} may not review {packet.file}: {problem}",
+                    ("packets", packet.slug, "reviewers", index))
+
+
 def _recipient_rules(hb: Handbook) -> Iterator[Diagnostic]:
     import pyrage
 
     settings = hb.settings
     if settings is None:
         return
+    current = {r for _, r in settings.review_process.committee}
+    drifted: dict[str, list[Review]] = {}
+    for item in hb.reviews:
+        if item.sealed and set(item.recipients) != current:
+            drifted.setdefault(item.file.split("/")[-3] if item.file.count("/") >= 3 else "", []).append(item)
+    for cycle, items in drifted.items():
+        yield warning(items[0].file, "review-recipients", f"{len(items)} sealed review(s) of cycle {cycle} are "
+                      "sealed to other keys than the current committee's, so a member may be unable to open them: "
+                      f"run `handbook reseal {cycle} --identity KEYFILE` (a member who can open them)",
+                      ("recipients",))
     for index, (member, recipient) in enumerate(settings.review_process.committee):
         try:
             pyrage.x25519.Recipient.from_str(recipient)

@@ -267,6 +267,13 @@ def text_links(file: str, data: Any) -> Iterator[Diagnostic]:
             yield from _links_in(file, node, pointer)
 
 
+def may_hold_links(raw: bytes) -> bool:
+    """Whether any text in a file's source could hold a link `text_links` reports. Text reaches a
+    value as written, apart from line folding (which puts a space or a newline between two lines)
+    and escapes (which need a backslash): without "](", "]:" and a backslash, no value holds one."""
+    return b"](" in raw or b"]:" in raw or b"\\" in raw
+
+
 def _links_in(file: str, data: str, pointer: tuple[Any, ...]) -> Iterator[Diagnostic]:
     for match in _DEFINITION.finditer(data):
         label = match.group(1)

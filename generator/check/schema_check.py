@@ -23,7 +23,7 @@ try:  # a compiled validator answers "valid?" ~500× faster; the pure-Python one
 except ImportError:  # pragma: no cover - the wheel exists for the usual platforms
     jsonschema_rs = None  # type: ignore[assignment]
 
-KINDS = ("settings", "composite", "dimension", "metric", "level", "packet", "review")
+KINDS = ("settings", "composite", "dimension", "metric", "level", "packet", "review", "assignments")
 _ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
 
 

@@ -16,9 +16,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import criteria, handbook, packets, reviews
+    from . import criteria, cycle, handbook, packets, reviews
 
-    for module in (handbook, criteria, packets, reviews):
+    for module in (handbook, criteria, packets, reviews, cycle):
         for command in module.COMMANDS:
             main.add_command(command)
 

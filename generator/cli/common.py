@@ -16,7 +16,9 @@ from ..model.errors import HandbookError
 from ..site.engines import ENGINES
 
 if TYPE_CHECKING:
-    from ..model.handbook import Packet
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ..model.handbook import Packet, ReviewProcess
     from ..workspace.workspace import Workspace
 
 REPORT_FORMATS = ("text", "markdown", "json")
@@ -86,6 +88,32 @@ engine_option = click.option("--engine", type=click.Choice(ENGINES), default="mk
                              help="Site engine. Zensical, Material's successor, is an extra: pip install '.[zensical]'.")
 identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                                metavar="KEYFILE", help="A committee member's age identity file (AGE-SECRET-KEY-1...).")
+
+
+signing_key_option = click.option(
+    "--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="HANDBOOK_SIGNING_KEY",
+    metavar="KEYFILE", help="Your SSH private key (ed25519), the one registered for you in the settings "
+    "(default: $HANDBOOK_SIGNING_KEY).")
+
+
+def signer(process: ReviewProcess, reviewer: str, path: Path | None) -> Ed25519PrivateKey | None:
+    """The reviewer's signing key, checked against the key the settings register for them; None
+    when the settings register no reviewers and no key is given."""
+    from ..actions.keys import load_signing_key, same_key
+
+    registered = process.reviewer(reviewer)
+    if process.reviewers and registered is None:
+        fail(f"'{reviewer}' is not a registered reviewer (review_process.reviewers in the settings lists "
+             f"{', '.join(r.id for r in process.reviewers)})")
+    if path is None:
+        if process.reviewers:
+            fail(f"reviews are signed: pass --signing-key KEYFILE, the SSH private key registered for {reviewer}")
+        return None
+    key = load_signing_key(path, lambda: click.prompt(f"Passphrase for {path}", hide_input=True, err=True))
+    if registered is not None and not same_key(key, registered.key):
+        fail(f"{path} is not the key registered for {reviewer}: only {reviewer} can write or replace "
+             f"{reviewer}'s review")
+    return key
 
 
 def format_option(choices: tuple[str, ...] = REPORT_FORMATS) -> Callable[[F], F]:

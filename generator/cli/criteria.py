@@ -124,6 +124,10 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     new_ids = {r.criterion.id for r in plan.after.rows} - {r.criterion.id for r in plan.before.rows}
     if new_ids:
         click.echo(f"new for {found.target_level}: {', '.join(sorted(new_ids))}")
+    for gone in plan.dropped:
+        instead = f"replaced by {', '.join(gone.replaced_by)}" if gone.replaced_by else "dropped, nothing replaces it"
+        click.echo(f"cited {gone.criterion}: {instead}; evidence citing it stops counting until it cites "
+                   "the new criteria")
     if dry_run:
         return
     try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..report.validation import FORMATS
+
+if TYPE_CHECKING:
+    from ..actions.tool_source import ToolSource
 from .common import emit, engine_option, fail, format_option, parse_today, root_option, say, today_option, workspace
 
 
@@ -144,9 +148,12 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
 @click.option("--handbook", "handbook", metavar="URL",
               help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).")
 @click.option("--ref", default=None, help="Packets repository: branch, tag or commit of the handbook.")
+@click.option("--tool-source", "tool_source", metavar="REQUIREMENT",
+              help="The pip requirement CI installs the handbook tool from: 'handbook==X.Y.Z' or "
+              "'git+https://...@<commit>' (default: where this installation came from, when CI can reach it).")
 @today_option
 def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: str | None, ref: str | None,
-         today: str | None) -> None:
+         tool_source: str | None, today: str | None) -> None:
     """Start a new repository in DIRECTORY.
 
     `handbook init DIR`: a blank handbook (one track with two levels, two dimensions, settings with
@@ -158,30 +165,42 @@ def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: s
     if len(what) == 2 and what[0] == "packets":
         if handbook is None:
             raise click.UsageError("init packets needs --handbook URL (a git URL or a path to the handbook repository)")
-        _init_packets(Path(what[1]), handbook, ref, owner)
+        _init_packets(Path(what[1]), handbook, ref, tool_source, owner)
         return
     if len(what) != 1:
         raise click.UsageError("give one DIRECTORY (a handbook) or `packets DIRECTORY` (a packets repository)")
     if handbook is not None or ref is not None:
         raise click.UsageError("--handbook and --ref belong to `handbook init packets DIR`")
-    _init_handbook(Path(what[0]), name, owner, today)
+    _init_handbook(Path(what[0]), name, owner, today, tool_source)
 
 
-def _init_handbook(directory: Path, name: str | None, owner: str | None, today: str | None) -> None:
+def _tool(tool_source: str | None) -> ToolSource:
+    from ..actions.tool_source import chosen_tool_source
+
+    tool = chosen_tool_source(tool_source)
+    if tool.requirement is None:
+        say(f"warning: CI cannot install the handbook tool yet ({tool.why}): write its source in requirements.txt, "
+            "or run again with --tool-source REQUIREMENT")
+    return tool
+
+
+def _init_handbook(directory: Path, name: str | None, owner: str | None, today: str | None,
+                   tool_source: str | None) -> None:
     from ..actions.starter import plan_init, write_init
 
     name = name or directory.resolve().name.replace("-", " ").replace("_", " ").title()
-    write_init(directory, plan_init(name, parse_today(today), owner))
+    write_init(directory, plan_init(name, parse_today(today), owner, _tool(tool_source)))
     click.echo(f"Created a handbook for {name} in {directory}")
     click.echo(f"Next: cd {directory} && handbook build")
 
 
-def _init_packets(directory: Path, handbook: str, ref: str | None, owner: str | None) -> None:
+def _init_packets(directory: Path, handbook: str, ref: str | None, tool_source: str | None, owner: str | None) -> None:
     from ..actions.packets_init import init_packets, packet_owners
 
+    tool = _tool(tool_source)
     packet_owners(handbook, owner)  # refuses before anything is created
     directory.mkdir(parents=True, exist_ok=True)
-    written = init_packets(directory, handbook, ref, owner)
+    written = init_packets(directory, handbook, ref, tool, owner)
     for name in written:
         click.echo(f"Created {(directory / name).as_posix()}")
     click.echo("Next: make it a private git repository readable only by the promotion committee, then "

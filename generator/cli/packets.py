@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import emit, fail, format_option, root_option, today_option, workspace
+from .common import emit, fail, format_option, parse_today, root_option, today_option, workspace
 
 
 @click.group()
@@ -70,18 +70,29 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
 @click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the aggregates file the handbook repository publishes (site_config/process-health.json "
                    "there). Cycles already in it keep their figures: each is published once.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="A cycle manifest naming several packets repositories: their packets are counted together.")
 @root_option
 @today_option
-def stats(fmt: str, export: Path | None, root: Path | None, today: str | None) -> None:
+def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | None, today: str | None) -> None:
     """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
     from ..compute.aggregates import write_export
-    from ..compute.process_health import impossible_durations
+    from ..compute.process_health import impossible_durations, process_health
     from ..model.safe_text import for_terminal
+    from ..workspace.manifest import combine
 
-    space = workspace(root, today)
-    health = space.site_aggregates(include_private=True)
-    assert health is not None  # computed live from the packets, never read from a file
-    for warning in impossible_durations(space.handbook, space.submission_dates):
+    if manifest is not None:
+        combined = combine(manifest, parse_today(today))
+        dates = {file: day for space in combined.spaces for file, day in space.submission_dates.items()}
+        key = b" ".join(sorted(space.group_key for space in combined.spaces))
+        health = process_health(combined.handbook, dates, combined.spaces[0].today, group_key=key)
+        space, handbook = combined.spaces[0], combined.handbook
+    else:
+        space = workspace(root, today)
+        computed = space.site_aggregates(include_private=True)
+        assert computed is not None  # computed live from the packets, never read from a file
+        health, handbook, dates = computed, space.handbook, dict(space.submission_dates)
+    for warning in impossible_durations(handbook, dates):
         click.echo(f"warning: {for_terminal(warning)}", err=True)
     if export is not None:
         try:

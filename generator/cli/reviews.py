@@ -6,7 +6,21 @@ from pathlib import Path
 
 import click
 
-from .common import Pairs, emit, fail, format_option, identity_option, packet_in, root_option, today_option, workspace
+from .common import (
+    Pairs,
+    emit,
+    fail,
+    format_option,
+    identity_option,
+    packet_in,
+    parse_today,
+    root_option,
+    say,
+    signer,
+    signing_key_option,
+    today_option,
+    workspace,
+)
 
 
 @click.command()
@@ -22,44 +36,53 @@ from .common import Pairs, emit, fail, format_option, identity_option, packet_in
               help="A criterion judged not met, with the evidence ids that failed to convince you.")
 @click.option("--counterexample", "counterexamples", multiple=True, metavar="TEXT", help="A documented counterexample.")
 @click.option("--replace", "replace_existing", is_flag=True, help="Replace your earlier review of this packet.")
+@signing_key_option
 @root_option
 @today_option
 def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs,
-           not_met: Pairs, counterexamples: Pairs, replace_existing: bool, root: Path | None, today: str | None) -> None:
+           not_met: Pairs, counterexamples: Pairs, replace_existing: bool, signing_key: Path | None, root: Path | None,
+           today: str | None) -> None:
     """Write your assessment of PACKET as its own file beside it:
-    packets/<cycle>/<slug>.reviews/<reviewer>.yaml, sealed to the committee when settings say so.
+    packets/<cycle>/<slug>.reviews/<reviewer>.yaml, signed with your SSH key, then sealed to the
+    committee when settings say so.
 
-    No prompt: give the assessment with --from FILE and/or the flags.
+    No prompt: give the assessment with --from FILE and/or the flags. The --from draft is YAML with
+    the keys ratings, criteria and counterexamples (see the README, "Writing a review").
     """
-    from ..actions.reviews import file_text, review_body, seal, valid_reviewer_id, write_new
+    from ..actions.reviews import in_draft, review_body, signed_review, valid_reviewer_id, write_new
     from ..check.reviews import check_document, content_from, content_problems, review_file
     from ..model.handbook import Review
 
     if not valid_reviewer_id(reviewer):
         raise click.BadParameter("use lowercase letters, digits and single hyphens, e.g. 'grace-hopper'",
                                  param_hint="--reviewer")
-    space = workspace(root, today, [packet], packets=False)
-    day, hb = space.today, space.handbook
+    space = workspace(root, today, [packet])
+    day, hb = space.today, space.cycle_handbook
     found = packet_in(space, packet)
     process = hb.settings.review_process
-    body = review_body(space.root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
+    key = signer(process, reviewer, signing_key)
+    body = review_body(space.data_root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
     header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
     problems = check_document({**header, **body}, relative)
     if not problems:
         problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
                                                            file=relative, content=content_from(body))))
+    if problems and source is not None:
+        problems = in_draft(source, problems)
     if problems:
         for d in problems:
-            click.echo(f"{d.file}: {d.json_path}: {d.severity}: {d.message} [{d.code}]", err=True)
+            where = f"{d.file}:{d.line}:{d.column}" if source is not None and d.file == str(source) \
+                else f"{d.file}: {d.json_path}"
+            click.echo(f"{where}: {d.severity}: {d.message} [{d.code}]", err=True)
         fail("the review was not written; fix the problems above")
-    if process.sealing:
-        text = file_text(relative, header, armored=seal(body, (r for _, r in process.committee)))
-    else:
-        text = file_text(relative, header, body)
-    write_new(space.root / relative, text, replace_existing)
+    text = signed_review(relative, found.file, header, body, process, key)
+    write_new(space.data_root / relative, text, replace_existing)
+    signed = f", signed by {reviewer}'s key" if key is not None else ""
     sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
-    click.echo(f"Wrote {relative}{sealed}")
+    click.echo(f"Wrote {relative}{signed}{sealed}")
+    if found.assigned and reviewer not in found.assigned:
+        say(f"warning: {reviewer} is not assigned to {found.file} (assigned: {', '.join(found.assigned)})")
 
 
 @click.command()
@@ -67,21 +90,25 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
 @click.option("--level", metavar="LEVEL", help="Only packets for this target level.")
 @format_option()
 @identity_option
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="A cycle manifest naming several packets repositories, read together.")
 @root_option
 @today_option
-def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, root: Path | None,
-              today: str | None) -> None:
+def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, manifest: Path | None,
+              root: Path | None, today: str | None) -> None:
     """A cycle's packets for each target level side by side: coverage, composite, gates, every
     reviewer's ratings (2+ point disagreements flagged), evidence found convincing or not,
-    counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory."""
+    counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory;
+    a review whose signature does not check is shown as unverified and not counted."""
     from ..actions.reviews import open_cycle
     from ..compute.calibration import calibrate as build_view
+    from ..workspace.manifest import cycle_space
 
-    space = workspace(root, today, packets=False)
-    if level is not None and space.handbook.level(level) is None:
+    hb, _, templates, _ = cycle_space(Path.cwd(), root, parse_today(today), manifest)
+    if level is not None and hb.level(level) is None:
         raise click.BadParameter(f"unknown level '{level}'", param_hint="--level")
-    view = build_view(open_cycle(space.handbook, cycle, identity), cycle, level)
-    emit(space.root, "calibration", fmt, view, cal=view)
+    view = build_view(open_cycle(hb, cycle, identity), cycle, level)
+    emit(templates.parent.parent, "calibration", fmt, view, cal=view)
 
 
 @click.command()
@@ -94,13 +121,15 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
     settings say decisions keep the ratings (review_process.sealing.decisions_keep_ratings)."""
     from ..actions.reviews import reveal_decided
 
-    space = workspace(root, today, packets=False)
-    if not space.handbook.settings.review_process.decisions_keep_ratings:
+    space = workspace(root, today)
+    if not space.cycle_handbook.settings.review_process.decisions_keep_ratings:
         fail("the settings say decisions do not keep the ratings (review_process.sealing.decisions_keep_ratings "
              "is not true): the reviews stay sealed")
-    written, waiting = reveal_decided(space.handbook, cycle, identity, space.root)
+    written, waiting, refused = reveal_decided(space.cycle_handbook, cycle, identity, space.data_root)
     for relative in written:
         click.echo(f"Revealed {relative}")
+    for relative, why in refused:
+        click.echo(f"Not revealed {relative}: it does not count ({why})")
     if not written:
         click.echo(f"No sealed review of a decided packet in cycle {cycle}")
     for file in waiting:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.handbook import Counterexample, Handbook, Packet
+from ..model.handbook import Counterexample, Handbook, Packet, Review
 from .coverage import Coverage, packet_coverage
 from .scoring import CompositeScore, packet_score
 
@@ -24,6 +24,7 @@ class ReviewerRatings:
     ratings: tuple[int | None, ...]  # in the order of Calibration.dimensions
     notes: tuple[str | None, ...]
     sealed: bool = False  # a review that could not be read (no identity given)
+    unverified: str | None = None  # why this review does not count (its signature): shown, never counted
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,10 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
     rows = [ReviewerRatings(a.reviewer, tuple(a.rating(d) for d in dims), tuple(None for _ in dims))
             for a in packet.assessments]
     for r in packet.reviews:
-        if r.content is None:
+        if r.unverified is not None:
+            rows.append(ReviewerRatings(r.reviewer, tuple(None for _ in dims), tuple(None for _ in dims),
+                                        r.content is None, r.unverified))
+        elif r.content is None:
             rows.append(ReviewerRatings(r.reviewer, tuple(None for _ in dims), tuple(None for _ in dims), True))
         else:
             notes = {x.dimension: x.note for x in r.content.ratings}
@@ -143,15 +147,16 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
         spread = max(ratings) - min(ratings) if len(ratings) >= 2 else None
         spreads.append(DimensionSpread(dim, ratings, spread, spread is not None and spread >= DISAGREEMENT))
     expected = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
-    return PacketCalibration(packet, coverage, score, len(packet.assessments) + len(packet.reviews), expected,
-                             tuple(rows), tuple(spreads), _judgements(packet),
-                             tuple((r.reviewer, c) for r in packet.reviews if r.content for c in r.content.counterexamples),
+    counted = tuple(r for r in packet.reviews if r.unverified is None)
+    return PacketCalibration(packet, coverage, score, len(packet.assessments) + len(counted), expected,
+                             tuple(rows), tuple(spreads), _judgements(counted),
+                             tuple((r.reviewer, c) for r in counted if r.content for c in r.content.counterexamples),
                              conflict(packet, score, bar))
 
 
-def _judgements(packet: Packet) -> tuple[CriterionJudgements, ...]:
+def _judgements(reviews: tuple[Review, ...]) -> tuple[CriterionJudgements, ...]:
     found: dict[str, dict[str, list[str]]] = {}
-    for r in packet.reviews:
+    for r in reviews:
         for j in (r.content.criteria if r.content else ()):
             entry = found.setdefault(j.criterion, {"met": [], "not": [], "yes": [], "no": []})
             entry["met" if j.met else "not"].append(r.reviewer)

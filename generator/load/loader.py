@@ -166,6 +166,8 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 
 
 def _check_indentation(text: str, display: str) -> None:
+    if "\t" not in text:  # most files: no tab anywhere, nothing to look for line by line
+        return
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -216,11 +218,17 @@ class _Builder:
     def build(self, text: str) -> Any:
         handlers = self.handlers
         self.text = text
+        self.hashes = " #" in text  # no ' #' in the file: no value can be cut short by a comment
         try:
-            for event in yaml.parse(text, Loader=_Loader):
-                handler = handlers.get(event.__class__)
-                if handler is not None:
-                    handler(event)
+            parser = _Loader(text)
+            try:  # events straight from libyaml, one call each (yaml.parse adds a generator and a check per event)
+                next_event = parser.get_event
+                while (event := next_event()) is not None:
+                    handler = handlers.get(event.__class__)
+                    if handler is not None:
+                        handler(event)
+            finally:
+                parser.dispose()
         except yaml.MarkedYAMLError as exc:
             raise _Stop(self._syntax_error(exc)) from None
         except yaml.reader.ReaderError as exc:
@@ -274,7 +282,8 @@ class _Builder:
             self._on_key(stack[-1], event)
             return
         value = self._resolve(event)
-        if not event.style and isinstance(value, str) and yaml_hints.comment_in_text(self.text, event.end_mark.index):
+        if (self.hashes and not event.style and isinstance(value, str)
+                and yaml_hints.comment_in_text(self.text, event.end_mark.index)):
             self.problems.append(warning(self.display, "comment-in-text", f"the text '{value}' is followed by ' #', "
                                          "so YAML drops the rest of the line as a comment; put the whole text in "
                                          "double quotes if the '#' belongs to it").at(*_mark(event)))

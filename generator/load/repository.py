@@ -18,6 +18,7 @@ KIND_PATTERNS: tuple[tuple[str, str], ...] = (
     ("dimension", "rubrics/dimensions/*.yaml"),
     ("metric", "rubrics/metrics/*.yaml"),
     ("level", "levels/*.yaml"),
+    ("assignments", "packets/*/assignments.yaml"),  # a cycle's reviewer assignments (`handbook assign`)
     ("review", "packets/*.reviews/*.yaml"),  # one reviewer's file beside a packet (see reviews.py)
     ("review", "packets/**/*.reviews/*.yaml"),
     ("packet", "packets/*.yaml"),
@@ -31,7 +32,7 @@ ROOT_FILES = ("mkdocs.yml",)  # files at the root that the tool reads besides th
 # links ()). Names of pages the site always has are reserved.
 PACKET_NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PACKET_NAME_MAX = 80
-RESERVED_PACKET_NAMES = frozenset({"index"})
+RESERVED_PACKET_NAMES = frozenset({"index", "assignments"})
 _UNKNOWN_PLACE = ("not a place where the handbook keeps data files "
                   "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/, "
                   "packets/**/<slug>.reviews/)")

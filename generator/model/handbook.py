@@ -271,6 +271,11 @@ class Review:
     file: str
     content: ReviewContent | None = None
     armored: str | None = field(default=None, repr=False)
+    signature: str | None = field(default=None, repr=False)  # SSHSIG armor over header + content digest
+    commitment: str | None = None  # sealed: "sha256:<hex>" of the salted content, signed in clear
+    recipients: tuple[str, ...] = ()  # sealed: the age recipients it was sealed to (informative)
+    salt: str | None = field(default=None, repr=False)  # opened: the salt inside the sealed content
+    unverified: str | None = None  # why this review is not counted (signature checks), None when it counts
 
     @property
     def sealed(self) -> bool:
@@ -281,10 +286,24 @@ class Review:
         return self.file.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml"
 
     def as_assessment(self) -> Assessment | None:
-        if self.content is None:
+        if self.content is None or self.unverified is not None:
             return None
         notes = "; ".join(f"{r.dimension}: {r.note}" for r in self.content.ratings if r.note) or None
         return Assessment(reviewer=self.reviewer, ratings=tuple((r.dimension, r.rating) for r in self.content.ratings), notes=notes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assignment:
+    """The reviewers the committee assigned to one packet (one entry of packets/<cycle>/assignments.yaml)."""
+    cycle: str
+    packet: str  # slug
+    reviewers: tuple[str, ...]
+    assigned: str
+    file: str
+
+    @property
+    def packet_file(self) -> str:
+        return f"{self.file.rsplit('/', 1)[0]}/{self.packet}.yaml"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -293,6 +312,9 @@ class Decision:
     date: str | None = None
     feedback: str | None = None
     submitted: str | None = None  # when the packet was put up for review, where the packet says so
+    rationale: str | None = None
+    effective: str | None = None
+    against_numbers: str | None = None  # the calibration flag the committee discussed, when it went against the numbers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,6 +322,8 @@ class Appeal:
     filed: str
     status: AppealStatus
     decided: str | None = None
+    reason: str | None = None
+    rationale: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,6 +344,10 @@ class Packet:
     file: str
     appeal: Appeal | None = None
     reviews: tuple[Review, ...] = ()  # review files beside the packet, sealed or open
+    assigned: tuple[str, ...] = ()  # reviewer ids the committee assigned (packets/<cycle>/assignments.yaml)
+    assigned_on: str | None = None
+    candidate_id: str | None = None  # the candidate's person id (as reviewers are registered): conflict rules
+    manager: str | None = None  # the candidate's manager's person id: conflict rules
 
     @property
     def is_example(self) -> bool:
@@ -361,6 +389,28 @@ class ReviewCycle:
     name: str
     opens: str
     closes: str
+    reviews_due: str | None = None  # when reviews are owed (default: the day the cycle closes)
+
+    @property
+    def due(self) -> str:
+        return self.reviews_due or self.closes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reviewer:
+    """A person who may review packets, with the public SSH key their reviews are signed with."""
+    id: str
+    key: str  # "ssh-ed25519 AAAA... [comment]"
+    name: str | None = None
+    handle: str | None = None  # GitHub or GitLab username, mentioned in the tracking issue
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conflicts:
+    """Assignment rules beyond the one that always holds (no one reviews their own packet)."""
+    manager: bool = False  # the candidate's manager may not review the packet
+    declared: tuple[tuple[str, str], ...] = ()  # (reviewer id, candidate id or name)
+    max_packets_per_reviewer: int | None = None  # per cycle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -374,6 +424,11 @@ class ReviewProcess:
     decisions_keep_ratings: bool = False
     conflict_bar: float | None = None
     evidence_without_link: tuple[str, ...] = ("mentoring", "glue-work", "on-call")
+    reviewers: tuple[Reviewer, ...] = ()  # registered reviewers: when any are, every review must be signed
+    conflicts: Conflicts = Conflicts()
+
+    def reviewer(self, reviewer_id: str) -> Reviewer | None:
+        return next((r for r in self.reviewers if r.id == reviewer_id), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -422,6 +477,7 @@ class Handbook:
     metrics: tuple[Metric, ...] = ()
     packets: tuple[Packet, ...] = ()
     reviews: tuple[Review, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
     declared_ids: frozenset[tuple[str, str]] = field(default=frozenset(), compare=False)
     # Criteria versions that packets pin, other than the current one: version -> that handbook (pinned.py).
     pinned: Mapping[str, Handbook] = field(default_factory=dict, compare=False, repr=False)

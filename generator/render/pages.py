@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -83,7 +85,24 @@ def pct(value: float) -> str:
 
 
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
-    env = template_environment(templates)
+    """The pages' environment, built once per override folder state: Jinja2 compiles each template
+    the first time it is asked for and keeps it, so a build compiles every template once and a
+    preview regenerating on each save compiles only the template that changed (auto_reload)."""
+    return _environment(str(templates), schemes, _overrides(templates))
+
+
+def _overrides(templates: Path) -> tuple[tuple[str, int], ...]:
+    """The organisation's template files and their modification times: adding or removing an
+    override changes which file a name loads, which auto_reload alone would not see."""
+    if not templates.is_dir():
+        return ()
+    return tuple(sorted((path.relative_to(templates).as_posix(), path.stat().st_mtime_ns)
+                        for path in templates.rglob("*") if path.is_file()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(templates: str, schemes: frozenset[str], overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
+    env = template_environment(Path(templates))
     env.filters.update(
         inline=lambda value: text.inline(value, schemes),
         block=lambda value: text.block(value, schemes),
@@ -101,9 +120,13 @@ def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
 @jinja2.pass_context
 def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str:
     """A relative link from the page being rendered to another generated page."""
-    here = posixpath.dirname(context["page_path"])
-    relative = posixpath.relpath(target, here or ".")
-    return relative + (f"#{anchor}" if anchor else "")
+    return _relative(posixpath.dirname(context["page_path"]) or ".", target, anchor)
+
+
+@functools.lru_cache(maxsize=16384)
+def _relative(folder: str, target: str, anchor: str) -> str:
+    """Pages in one folder link to the same few targets over and over: each link is worked out once."""
+    return posixpath.relpath(target, folder) + (f"#{anchor}" if anchor else "")
 
 
 @jinja2.pass_context
@@ -136,4 +159,13 @@ def front_matter(title: str) -> str:
     """Every page names its title, whatever its template or its place in the navigation: without
     one, the theme takes the title from the H1, and `striptags` in its <title> turns escaped
     entities back into markup. The theme prints it unescaped, so it is a markup-free label."""
-    return "---\n" + yaml.safe_dump({"title": text.label(title)}, allow_unicode=True, width=1 << 16) + "---\n\n"
+    label = text.label(title)
+    if _PLAIN_TITLE.fullmatch(label) and label.lower() not in _YAML_WORDS:  # what safe_dump writes unquoted
+        return f"---\ntitle: {label}\n---\n\n"
+    return "---\n" + yaml.safe_dump({"title": label}, allow_unicode=True, width=1 << 16) + "---\n\n"
+
+
+# A label of letters, digits and inner punctuation is a plain YAML scalar as it stands: writing it
+# directly saves a YAML emitter per page (half the cost of a small page). Anything else is dumped.
+_PLAIN_TITLE = re.compile(r"[^\W\d_][\w .,'’()–—→/+]*[\w.)’]")
+_YAML_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})

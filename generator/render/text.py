@@ -6,6 +6,7 @@ syntax in a YAML field must never reach a page as anything but inert text.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -15,7 +16,7 @@ import nh3
 
 from ..model.safe_text import visible
 
-INLINE_TAGS = {"a", "em", "strong", "code", "br"}
+INLINE_TAGS = frozenset({"a", "em", "strong", "code", "br"})
 BLOCK_TAGS = INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
 _ATTRIBUTES = {"a": {"href", "title"}}
 _local = threading.local()
@@ -53,7 +54,9 @@ def _as_written(found: re.Match[str]) -> str:
     return markers[:number] + "\\" + markers[number:]
 
 
-def _render(text: str, tags: set[str], schemes: frozenset[str]) -> str:
+@functools.lru_cache(maxsize=4096)
+def _render(text: str, tags: frozenset[str], schemes: frozenset[str]) -> str:
+    """Sanitized HTML of one text; kept, as the same criteria and reasons appear on many pages."""
     converter = _markdown()
     converter.reset()
     try:
@@ -85,7 +88,13 @@ _NOTHING_TO_RENDER = re.compile(r"[^\W\d_](?:[^*_\[\]()<>&`\\!#{}|~\s]|[ \t])*")
 
 def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """One line of HTML: safe in a paragraph, a list item, a heading or a table cell."""
-    text = visible(str(text))
+    return _inline(str(text), schemes)
+
+
+@functools.lru_cache(maxsize=16384)
+def _inline(text: str, schemes: frozenset[str]) -> str:
+    """inline, kept per text: criteria, names and reasons repeat across many pages."""
+    text = visible(text)
     lines = [line.rstrip(" \t") for line in text.split("\n") if line.strip(" \t")]
     if lines and all(_NOTHING_TO_RENDER.fullmatch(line) for line in lines):  # no indentation: no code block
         return " ".join(" ".join(lines).split())
@@ -96,13 +105,45 @@ def inline(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
 
 def link_to(title: object, url: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """A link built by Markdown and then sanitized like any other text: a disallowed scheme loses its href."""
+    label, address = visible(str(title)), str(url)
+    simple = _SIMPLE_URL.fullmatch(address)
+    if simple and simple.group(1) in schemes and label == label.strip() and _NOTHING_TO_RENDER.fullmatch(label):
+        # what Markdown and the sanitizer make of plain words and a plain address, without running them
+        return f'<a href="{address}" rel="noopener noreferrer nofollow">{" ".join(label.split())}</a>'
     return inline(f"[{title}](<{url}>)", schemes)
+
+
+# An http(s) address of a dotted host name ending in letters, and a path of letters, digits, dots,
+# hyphens and slashes: the sanitizer keeps it as it is (other shapes it may drop or encode).
+_SIMPLE_URL = re.compile(r"(https?)://(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+[A-Za-z]+(?:/[A-Za-z0-9/.-]*)?")
 
 
 def block(text: object, schemes: frozenset[str] = frozenset({"https"})) -> str:
     """A self-contained HTML block for longer prose (paragraphs, lists)."""
+    paragraphs = _plain_paragraphs(visible(str(text)))
+    if paragraphs is not None:  # what Markdown and the sanitizer would give, without running them
+        return '<div class="hb-prose">' + "\n".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
     html_text = _render(str(text), BLOCK_TAGS, schemes)
     return '<div class="hb-prose">' + html_text.replace("\n\n", "\n") + "</div>"
+
+
+def _plain_paragraphs(text: str) -> list[str] | None:
+    """Paragraphs of lines that render to themselves (see _NOTHING_TO_RENDER: each starts with a
+    letter, none holds markup, indentation, a tab or a trailing space), or None for anything else."""
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for line in text.strip("\n").split("\n"):
+        if not line:
+            if lines:
+                paragraphs.append("\n".join(lines))
+                lines = []
+        elif "\t" in line or line[-1] == " " or not _NOTHING_TO_RENDER.fullmatch(line):
+            return None
+        else:
+            lines.append(line)
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return paragraphs or None
 
 
 _PLAIN = str.maketrans({char: f"&#{ord(char)};" for char in "&<>\"'{}|*_`[]#\\!"})

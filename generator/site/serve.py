@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,24 +25,21 @@ WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
 WORKDIR_PREFIX = "handbook-serve-"
 
 
-def snapshot(root: Path) -> dict[str, float]:
-    """Modification times of every watched file."""
-    times: dict[str, float] = {}
-    for name in WATCHED:
-        path = root / name
-        candidates = path.rglob("*") if path.is_dir() else [path]
-        for item in candidates:
-            if item.is_file():
-                times[str(item)] = item.stat().st_mtime_ns
-    return times
+def watched_paths(space: Workspace) -> list[Path]:
+    """What the preview watches: the handbook's sources and, in a packets repository, its packets
+    too; never a repository's root, whose .git, .venv and site/ would cost a watch per folder (so a
+    source folder created while the preview runs is seen after a restart)."""
+    roots = [space.root] + ([space.packets_root] if space.packets_root is not None else [])
+    return [root / name for root in roots for name in WATCHED if (root / name).exists()]
 
 
-def _watched(space: Workspace) -> dict[str, float]:
-    """The handbook's files and, in a packets repository, its packets too."""
-    times = snapshot(space.root)
-    if space.packets_root is not None:
-        times.update(snapshot(space.packets_root))
-    return times
+def is_source(roots: tuple[Path, ...], path: Path) -> bool:
+    """Whether a changed path is one the pages are made from (not an editor's swap file in the root)."""
+    for root in roots:
+        if path.is_relative_to(root):
+            parts = path.relative_to(root).parts
+            return bool(parts) and parts[0] in WATCHED
+    return False
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
 
 
 def serve(space: Workspace, address: str, include_private: bool, echo: Callable[[str], None],
-          poll_seconds: float = 1.0, engine: str = "mkdocs") -> int:
+          engine: str = "mkdocs") -> int:
     """Generated pages (private ones too, with --include-private) live in a 0700 folder outside
     the repository, removed when the preview stops; one left by a killed preview goes at the next."""
     remove_stale_workdirs()
@@ -112,7 +108,7 @@ def serve(space: Workspace, address: str, include_private: bool, echo: Callable[
     signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
     signal.signal(signal.SIGHUP, _stop_on_terminate)  # the terminal was closed
     try:
-        return _serve_from(workdir, space, address, include_private, echo, poll_seconds, engine)
+        return _serve_from(workdir, space, address, include_private, echo, engine)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -120,24 +116,33 @@ def serve(space: Workspace, address: str, include_private: bool, echo: Callable[
 
 
 def _serve_from(workdir: Path, space: Workspace, address: str, include_private: bool,
-                echo: Callable[[str], None], poll_seconds: float, engine: str) -> int:
+                echo: Callable[[str], None], engine: str) -> int:
+    import watchfiles
+
     root = space.root
     if not regenerate(space, workdir, include_private, echo):
         return 1
-    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it.
-    extra = ["--livereload"] if engine == "mkdocs" else []
+    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it. --dirty: MkDocs
+    # rebuilds only the pages whose Markdown changed, and regenerating rewrites only those; it warns
+    # that a dirty build may leave navigation stale, which strict mode would turn into a failed
+    # preview (`handbook build` stays strict, and is the gate).
+    extra = ["--livereload", "--dirty", "--no-strict"] if engine == "mkdocs" else []
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
     server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
-    seen = _watched(space)
     try:
-        while server.poll() is None:
-            time.sleep(poll_seconds)
-            current = _watched(space)
-            if current != seen:
-                seen = current
+        # The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet
+        # moment; every half second the loop also looks whether the engine's server still runs.
+        roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
+        for changes in watchfiles.watch(*watched_paths(space), step=50, rust_timeout=500, yield_on_timeout=True,
+                                        watch_filter=lambda change, path: is_source(roots, Path(path)),
+                                        raise_interrupt=False):
+            if server.poll() is not None:
+                break
+            if changes:
                 echo("Change detected: regenerating")
-                regenerate(space.fresh(), workdir, include_private, echo)
+                space = space.fresh()
+                regenerate(space, workdir, include_private, echo)
     except KeyboardInterrupt:
         pass
     finally:

@@ -16,6 +16,8 @@ from ..git.handbook_clone import MANIFEST, Manifest, PacketsRepoError, handbook_
 from ..load.loader import load_file
 from ..load.repository import SETTINGS_FILE
 
+CHECKOUT_VARIABLE = "HANDBOOK_CHECKOUT"  # CI: the handbook is already checked out here (relative to the packets repository)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -58,6 +60,12 @@ def find_layout(start: Path, explicit_root: Path | None = None) -> Layout:
     if not is_packets:
         return Layout(folder)
     manifest = read_manifest(folder)
+    checked_out = os.environ.get(CHECKOUT_VARIABLE)
+    if checked_out:  # CI checked the handbook out itself, at the ref packets.yaml names
+        path = (folder / checked_out).resolve()
+        if not (path / SETTINGS_FILE).is_file():
+            raise PacketsRepoError(f"{CHECKOUT_VARIABLE}={checked_out}: {path} is not a handbook repository")
+        return Layout(path, folder)
     return Layout(handbook_checkout(folder, manifest), folder)
 
 

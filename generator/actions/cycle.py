@@ -1,0 +1,172 @@
+"""The committee's writes during a cycle: assignments, decisions and appeals.
+
+Each write is checked before anything touches the disk: the new text is loaded and schema-checked
+in memory, then replaces the file in one rename. A decision is computed from reviews opened in
+memory only; what is written is the committee's own words (outcome, rationale, feedback) and,
+when the decision goes against the numbers, that the flag was discussed - never a rating, a
+note or any other part of a sealed review.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..check import schema_check
+from ..check.conflicts import conflict, cycle_load
+from ..check.reviews import ReviewError, dump_yaml
+from ..compute.calibration import CONFLICT_FLAG, conflict_bar
+from ..compute.calibration import conflict as numbers_conflict
+from ..compute.coverage import packet_coverage
+from ..compute.scoring import packet_score
+from ..load.loader import load_bytes, load_file
+from ..model.handbook import CheckedHandbook, Decision, Packet
+from ..model.pinned import criteria_of
+
+ASSIGNMENTS = "assignments.yaml"
+ASSIGNMENTS_SCHEMA = "generator/schemas/assignments.schema.json"
+DISCUSSED = f"{CONFLICT_FLAG.split(':')[0]}: discussed by the committee"
+OUTCOMES = ("promoted", "not-yet", "withdrawn")
+
+
+class CycleError(ReviewError):
+    """A committee step that cannot be taken; the message says why and what to do."""
+
+
+# --- writing a YAML file safely ------------------------------------------------------------------
+
+def _replace_file(path: Path, text: str, kind: str, display: str) -> None:
+    """Check `text` as a `kind` document, then put it at `path` in one rename."""
+    loaded = load_bytes(text.encode("utf-8"), display)
+    problems = [d for d in loaded.diagnostics if d.severity == "error"]
+    if loaded.document is not None and not problems:
+        problems = schema_check.check(loaded.document, kind)
+    if problems:
+        first = problems[0]
+        raise CycleError(f"{first.file}:{first.line}:{first.column}: {first.message}; nothing was written")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".handbook-", suffix=".yaml")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- assign --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Refusal:
+    reviewer: str
+    why: str
+
+
+def assignment_refusals(hb: CheckedHandbook, packet: Packet, reviewers: list[str]) -> list[Refusal]:
+    """Every reason the assignment breaks the rules (empty: it may be recorded)."""
+    process = hb.settings.review_process
+    load = cycle_load(hb.packets, packet.cycle, leave_out=packet.file)
+    refusals = []
+    for reviewer in reviewers:
+        if process.reviewers and process.reviewer(reviewer) is None:
+            refusals.append(Refusal(reviewer, "not a registered reviewer (review_process.reviewers)"))
+            continue
+        why = conflict(process, packet, reviewer, load[reviewer])
+        if why is not None:
+            refusals.append(Refusal(reviewer, why))
+    return refusals
+
+
+def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str) -> str:
+    """Record the assignment in packets/<cycle>/assignments.yaml; returns that file."""
+    if packet.file != f"packets/{packet.cycle}/{packet.slug}.yaml":
+        raise CycleError(f"{packet.file}: assignments are kept per cycle, for packets at "
+                         f"packets/{packet.cycle}/{packet.slug}.yaml")
+    refusals = assignment_refusals(hb, packet, reviewers)
+    if refusals:
+        raise CycleError("assignment refused, nothing was written: "
+                         + "; ".join(f"{r.reviewer}: {r.why}" for r in refusals))
+    relative = f"packets/{packet.cycle}/{ASSIGNMENTS}"
+    path = data_root / relative
+    data: dict[str, Any] = {"cycle": packet.cycle, "packets": {}}
+    if path.is_file():
+        loaded = load_file(path, relative)
+        if loaded.document is not None and isinstance(loaded.document.data, dict):
+            data = dict(loaded.document.data)
+            data["packets"] = dict(data.get("packets") or {})
+    data["packets"][packet.slug] = {"reviewers": list(reviewers), "assigned": today}
+    modeline = f"# yaml-language-server: $schema=../../{ASSIGNMENTS_SCHEMA}\n"
+    note = "# Written by `handbook assign`, which checks the settings' conflict rules.\n"
+    _replace_file(path, modeline + note + dump_yaml(data), "assignments", relative)
+    return relative
+
+
+# --- decide and appeal ---------------------------------------------------------------------------
+
+def numbers_disagree(hb: CheckedHandbook, packet: Packet, outcome: str) -> str | None:
+    """The calibration flag for this outcome (reviews already opened and checked), or None."""
+    pinned = criteria_of(hb, packet)
+    coverage = packet_coverage(pinned, packet)
+    score = packet_score(pinned, packet, coverage.ratio)
+    decided = replace(packet, decision=Decision(status=outcome))  # type: ignore[arg-type]
+    return numbers_conflict(decided, score, conflict_bar(hb))
+
+
+_TOP_KEY = re.compile(r"^[^\s#-][^:]*:", re.MULTILINE)
+
+
+def _with_block(text: str, key: str, value: dict[str, Any]) -> str:
+    """The packet's text with the top-level `key` block replaced (or added at the end); every
+    other line, comments included, kept."""
+    block = dump_yaml({key: value})
+    start = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
+    if start is None:
+        return text.rstrip("\n") + "\n" + block
+    following = _TOP_KEY.search(text, start.end())
+    end = following.start() if following else len(text)
+    return text[:start.start()] + block + text[end:]
+
+
+def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: str, today: str,
+           effective: str | None, disagreement: str | None, discussed: bool) -> None:
+    """Write the decision block. `disagreement`: the calibration flag for this outcome."""
+    if outcome not in OUTCOMES:
+        raise CycleError(f"--outcome must be one of {', '.join(OUTCOMES)}")
+    if disagreement is not None and not discussed:
+        raise CycleError(f"{CONFLICT_FLAG} ({disagreement}). Discuss it in the committee, then run again with "
+                         "--discussed and a --rationale that says why the decision goes against the numbers")
+    value: dict[str, Any] = {"status": outcome, "date": today, "rationale": rationale, "feedback": feedback}
+    if effective:
+        value["effective"] = effective
+    if disagreement is not None:
+        value["against_numbers"] = DISCUSSED
+    path = root / packet.file
+    _replace_file(path, _with_block(path.read_text("utf-8"), "decision", value), "packet", packet.file)
+
+
+def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
+    if not packet.is_decided:
+        raise CycleError(f"{packet.file} has no decision to appeal (decision: {packet.decision.status})")
+    if packet.appeal is not None:
+        raise CycleError(f"{packet.file} already has an appeal ({packet.appeal.status}, filed {packet.appeal.filed})")
+    path = root / packet.file
+    value = {"filed": today, "status": "pending", "reason": reason}
+    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)
+
+
+def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, today: str) -> None:
+    if packet.appeal is None or packet.appeal.status != "pending":
+        raise CycleError(f"{packet.file} has no pending appeal to resolve")
+    if outcome not in ("upheld", "overturned"):
+        raise CycleError("--resolve must be upheld or overturned")
+    value: dict[str, Any] = {"filed": packet.appeal.filed, "status": outcome, "decided": today}
+    if packet.appeal.reason:
+        value["reason"] = packet.appeal.reason
+    value["rationale"] = rationale
+    path = root / packet.file
+    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)

@@ -1,0 +1,64 @@
+"""Conflict rules for assigning reviewers: who may not review which packet. Pure.
+
+One rule always holds: no one reviews their own packet (the packet's `candidate_id`, or a
+registered reviewer whose name is the candidate's). The settings may add: the candidate's
+manager, declared conflicts, and a limit of packets per reviewer in one cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from ..model.handbook import Handbook, Packet, ReviewProcess
+
+
+def person_key(name: str) -> str:
+    """A name or id compared loosely: 'Pat  Doe', 'pat-doe' and 'pat doe' are one person."""
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+
+
+def is_candidate(process: ReviewProcess, packet: Packet, reviewer: str) -> bool:
+    registered = process.reviewer(reviewer)
+    names = {person_key(reviewer)} | ({person_key(registered.name)} if registered and registered.name else set())
+    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
+    return bool(names & candidate)
+
+
+def conflict(process: ReviewProcess, packet: Packet, reviewer: str, load: int = 0) -> str | None:
+    """Why `reviewer` may not review `packet`, or None. `load`: packets already assigned to them
+    in the packet's cycle, this one not counted."""
+    rules = process.conflicts
+    if is_candidate(process, packet, reviewer):
+        return "it is their own packet"
+    if rules.manager and packet.manager == reviewer:
+        return "they are the candidate's manager (conflict rule `manager`)"
+    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
+    for who, whom in rules.declared:
+        if who == reviewer and person_key(whom) in candidate:
+            return "a declared conflict (review_process.conflicts.declared)"
+    limit = rules.max_packets_per_reviewer
+    if limit is not None and load >= limit:
+        return f"they already review {load} packet(s) this cycle, the limit is {limit}"
+    return None
+
+
+def cycle_load(packets: Iterable[Packet], cycle: str, leave_out: str | None = None) -> Counter[str]:
+    """How many packets of `cycle` each reviewer is assigned to (leaving out one packet file)."""
+    return Counter(r for p in packets if p.cycle == cycle and p.file != leave_out for r in p.assigned)
+
+
+def assignment_conflicts(hb: Handbook) -> Iterator[tuple[str, Packet, str, str]]:
+    """(assignments file, packet, reviewer, why) for every recorded assignment breaking a rule."""
+    if hb.settings is None:
+        return
+    process = hb.settings.review_process
+    files = {a.packet_file: a.file for a in hb.assignments}
+    seen: Counter[tuple[str, str]] = Counter()
+    for packet in hb.packets:
+        for reviewer in packet.assigned:
+            problem = conflict(process, packet, reviewer, seen[(packet.cycle, reviewer)])
+            seen[(packet.cycle, reviewer)] += 1
+            if problem is not None:
+                yield files.get(packet.file, packet.file), packet, reviewer, problem
