@@ -87,13 +87,29 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
     root_option = maybe("--root", path())
     command = draw(st.sampled_from(["validate", "build", "calibrate", "codeowners", "comment", "diff", "governance",
                                     "init", "lint", "new", "readiness", "release", "repin", "reveal", "review",
-                                    "stats"]))
+                                    "stats", "appeal", "assign", "decide", "keys", "reseal", "status"]))
+    if command == "appeal":
+        return ["appeal", path(), *maybe("--reason", draw(TEXT)), *maybe("--resolve", draw(st.just("upheld") | TEXT)),
+                *maybe("--rationale", draw(TEXT)), *root_option, *today]
+    if command == "assign":
+        return ["assign", path(), "--reviewers", draw(st.just("grace,alan") | TEXT), *root_option, *today]
+    if command == "decide":
+        return ["decide", path(), *maybe("--outcome", draw(st.just("promoted") | TEXT)),
+                *maybe("--rationale", draw(TEXT)), *maybe("--feedback", draw(TEXT)),
+                *maybe("--effective", draw(st.just("2026-12-01") | TEXT)), *maybe("--discussed"),
+                *maybe("--identity", path()), *root_option, *today]
+    if command == "keys":
+        who = draw(st.sampled_from(["--reviewer", "--committee"]))
+        return ["keys", "new", *maybe(who, draw(st.just("grace") | TEXT)), *maybe("--out", path())]
+    if command == "status":
+        return ["status", draw(st.sampled_from([CYCLE, "current"]) | TEXT), *maybe("--format", draw(FORMATS)),
+                *maybe("--manifest", path()), *root_option, *today]
     if command == "validate":
         return ["validate", *[path() for _ in range(draw(st.integers(0, 2)))], *maybe("--format", draw(FORMATS)),
                 *maybe("--strict"), *maybe("--no-cache"), *root_option, *today]
     if command == "build":
         return ["build", *maybe("--site-dir", path()), *maybe("--include-private"), *today]
-    if command in ("calibrate", "reveal"):
+    if command in ("calibrate", "reveal", "reseal"):
         extra = [*maybe("--level", draw(TEXT)), *maybe("--format", draw(FORMATS))] if command == "calibrate" else []
         return [command, draw(st.just(CYCLE) | TEXT), *maybe("--identity", path()), *extra, *root_option, *today]
     if command == "comment":
@@ -118,9 +134,10 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
                                 for item in (option, f"{draw(TEXT)}={draw(TEXT)}")]
         return ["review", path(), "--reviewer", draw(st.just("grace") | TEXT), *maybe("--from", path()),
                 *pairs("--rating"), *pairs("--note"), *pairs("--met"), *pairs("--not-met"),
-                *maybe("--counterexample", draw(TEXT)), *maybe("--replace"), *today]
+                *maybe("--counterexample", draw(TEXT)), *maybe("--replace"), *maybe("--signing-key", path()), *today]
     if command == "stats":
-        return ["stats", *maybe("--format", draw(FORMATS)), *maybe("--export", path()), *root_option, *today]
+        return ["stats", *maybe("--format", draw(FORMATS)), *maybe("--export", path()), *maybe("--manifest", path()),
+                *root_option, *today]
     if command == "release":
         return ["release", *maybe("--dry-run")]
     options = maybe("--format", draw(FORMATS)) if command in ("governance", "lint") else maybe("--check")

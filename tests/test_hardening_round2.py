@@ -577,7 +577,7 @@ def test_item9_generated_workflows_pin_actions_by_sha_and_keep_no_token_or_expre
     import yaml
 
     workflows = [p for p in _generated_workflows(tmp_path) if ".github/workflows" in p.as_posix()]
-    assert {p.name for p in workflows} == {"pull-request.yml", "publish.yml", "packets.yml"}
+    assert {"pull-request.yml", "publish.yml", "packets.yml"} <= {p.name for p in workflows}
     for path in workflows:
         text = path.read_text()
         for line in (line for line in text.splitlines() if re.search(r"\buses:", line)):
