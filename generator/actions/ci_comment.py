@@ -75,6 +75,8 @@ def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = N
         with _OPENER.open(request, timeout=TIMEOUT) as response:
             status = response.status
             raw = response.read(MAX_ANSWER_BYTES + 1)
+            if len(raw) <= MAX_ANSWER_BYTES:
+                raw += response.read()  # at the end: reading to EOF lets the connection close
     except urllib.error.HTTPError as failure:
         failure.close()  # it holds the connection
         moved = f" to {_host(failure.headers.get('Location', ''))}" if 300 <= failure.code < 400 else ""
