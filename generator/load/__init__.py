@@ -1,1 +1,1 @@
-"""Loading: reading files safely, YAML, the repository, the result cache."""
+"""The load stage (see notes on the package layout)."""

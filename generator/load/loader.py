@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,9 @@ class Document:
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         line, column = self.position(diagnostic.pointer, on_key=diagnostic.on_key)
+        if diagnostic.related:
+            earlier, _ = self.position(diagnostic.related)
+            diagnostic = replace(diagnostic, message=f"{diagnostic.message} (first at line {earlier})", related=())
         return diagnostic.at(line, column)
 
 

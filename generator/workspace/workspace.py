@@ -118,9 +118,15 @@ class Workspace:
         if handbook.settings is not None and handbook.reviews:  # a review counts only once its signature is checked
             handbook = replace(handbook, packets=with_verification(handbook.settings.review_process, handbook.packets))
         diagnostics = loaded.diagnostics
+        files_checked = loaded.files_checked
         if self.only is None and self.packets_root is None:
             diagnostics += tuple(check_published(self.root))
-        return replace(loaded, handbook=handbook, diagnostics=diagnostics)
+            from ..compute.teams import team_folder_problems
+
+            team_problems, team_files = team_folder_problems(self.root, self.cache)  # teams/: events, bands, computations
+            diagnostics += tuple(team_problems)
+            files_checked += team_files
+        return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
 
     @cached_property
     def report(self) -> Report:
