@@ -187,7 +187,8 @@ def test_item4_every_number_the_schemas_accept_is_bounded():
 
     def walk(node, where):
         if isinstance(node, dict):
-            types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+            kind = node.get("type")  # a dict here is a property named "type", not a type
+            types = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
             if {"integer", "number"} & set(types):
                 if not ({"minimum", "exclusiveMinimum"} & set(node) and {"maximum", "exclusiveMaximum"} & set(node)):
                     unbounded.append(where)
@@ -680,3 +681,15 @@ def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path:
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
     (tmp_path / "rubrics" / "dimensions" / "d.yaml").write_text(bomb)
     upgrade_tree(tmp_path)  # neither a ValueError nor a billion laughs
+
+
+def test_item4_12_team_event_files_bound_numbers_and_refuse_fifos(tmp_path: Path):
+    from generator.load.events import read_events
+
+    events = tmp_path / "deployments.jsonl"
+    events.write_text('{"n": ' + "9" * 5000 + '}\n{"n": NaN}\n{"n": 1e400}\n{"n": 3}\n')
+    found = read_events(events, "teams/t/deployments.jsonl")
+    assert [p.code for p in found.problems] == ["number-out-of-range"] * 3 and len(found.records) == 1
+    pipe = tmp_path / "incidents.jsonl"
+    os.mkfifo(pipe)
+    assert [p.code for p in read_events(pipe, "teams/t/incidents.jsonl").problems] == ["unreadable"]
