@@ -87,7 +87,14 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
     root_option = maybe("--root", path())
     command = draw(st.sampled_from(["validate", "build", "calibrate", "codeowners", "comment", "diff", "governance",
                                     "init", "lint", "new", "readiness", "release", "repin", "reveal", "review",
-                                    "stats", "appeal", "assign", "decide", "keys", "reseal", "status"]))
+                                    "stats", "appeal", "assign", "decide", "keys", "reseal", "status", "teams"]))
+    if command == "teams":
+        team = draw(st.just("platform") | TEXT)
+        return draw(st.sampled_from([
+            ["teams", *root_option, *today], ["teams", "show", team, *root_option, *today],
+            ["teams", "import", team, path(), "--from", draw(st.sampled_from(["csv", "git-tags", "git-merges"]) | TEXT),
+             *maybe("--kind", draw(st.just("incidents") | TEXT)), *maybe("--map", f"{draw(TEXT)}={draw(TEXT)}"),
+             *maybe("--pattern", draw(TEXT)), *root_option]]))
     if command == "appeal":
         return ["appeal", path(), *maybe("--reason", draw(TEXT)), *maybe("--resolve", draw(st.just("upheld") | TEXT)),
                 *maybe("--rationale", draw(TEXT)), *root_option, *today]
