@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import HandbookError
@@ -30,6 +31,7 @@ MARKER = "<!-- handbook-readiness-report -->"
 GITHUB_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 GITLAB_LIMIT = 1_000_000
 TIMEOUT = 20
+EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's event payloads are far smaller
 BOT_LOGIN = "github-actions[bot]"
 
 
@@ -51,23 +53,56 @@ def fit(body: str, limit: int) -> str:
     return body[:limit - len(note)] + note
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: the token would go to whatever host the answer names (and a 302
+    turns a POST into a GET that "succeeds"). A redirect is an error instead."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects())
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
 def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = None) -> Any:
+    """One API call; anything but a 2xx answer with a JSON body (no redirect followed) is a CommentError."""
     data = json.dumps(payload).encode("utf-8") if payload is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={**headers, "Content-Type": "application/json",
                                               "User-Agent": "handbook-ci"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            raw = response.read()
+        with _OPENER.open(request, timeout=TIMEOUT) as response:
+            status = response.status
+            raw = response.read(MAX_ANSWER_BYTES + 1)
+            if len(raw) <= MAX_ANSWER_BYTES:
+                raw += response.read()  # at the end: reading to EOF lets the connection close
     except urllib.error.HTTPError as failure:
         failure.close()  # it holds the connection
-        raise CommentError(f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}") from None
-    except (urllib.error.URLError, OSError) as failure:
+        moved = f" to {_host(failure.headers.get('Location', ''))}" if 300 <= failure.code < 400 else ""
+        raise CommentError(f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}{moved} "
+                           "(redirects are not followed: check the API URL)" if moved else
+                           f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as failure:
         raise CommentError(f"{method} {_path(url)} failed: {getattr(failure, 'reason', failure)}") from None
+    if not 200 <= status < 300 or len(raw) > MAX_ANSWER_BYTES:
+        raise CommentError(f"{method} {_path(url)} answered HTTP {status}, not a success with a body of a sane size")
     try:
         return json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CommentError(f"{method} {_path(url)} did not answer with JSON") from None
+
+
+def _host(url: str) -> str:
+    return urllib.parse.urlsplit(url).netloc or "another place"
+
+
+def _item_id(answer: Any, method: str, url: str) -> int:
+    """The id of the comment or note an API call answered with; anything else is an error."""
+    found = answer.get("id") if isinstance(answer, dict) else None
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise CommentError(f"{method} {_path(url)} did not answer with a comment (no id): nothing was posted")
+    return found
 
 
 def _path(url: str) -> str:
@@ -90,10 +125,11 @@ def _upsert(list_url: str, item_url: Callable[[Any], str], headers: Mapping[str,
     existing = next((item for item in _pages(list_url, headers)
                      if isinstance(item, dict) and MARKER in str(item.get("body", "")) and ours(item)), None)
     if existing is not None:
-        _request(edit, item_url(existing["id"]), headers, {"body": body})
-        return Outcome("updated", f"updated comment {existing['id']}")
-    created = _request("POST", list_url, headers, {"body": body})
-    return Outcome("created", f"created comment {created.get('id') if isinstance(created, dict) else '?'}")
+        target = item_url(_item_id(existing, "GET", list_url))
+        updated = _item_id(_request(edit, target, headers, {"body": body}), edit, target)
+        return Outcome("updated", f"updated comment {updated}")
+    created = _item_id(_request("POST", list_url, headers, {"body": body}), "POST", list_url)
+    return Outcome("created", f"created comment {created}")
 
 
 def post_github(body: str, env: Mapping[str, str]) -> Outcome:
@@ -105,12 +141,13 @@ def post_github(body: str, env: Mapping[str, str]) -> Outcome:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(body + "\n")
     event = _event(env.get("GITHUB_EVENT_PATH"))
-    pull = event.get("pull_request") or {}
-    number = pull.get("number") or event.get("number")
+    number = _dig(event, "pull_request", "number") or event.get("number")
     if not number:
         return Outcome("summary", "not a pull request: the report is in the job summary only")
-    head = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
-    base = ((pull.get("base") or {}).get("repo") or {}).get("full_name") or env.get("GITHUB_REPOSITORY")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise CommentError(f"the event payload's pull request number {str(number)[:40]!r} is not a number")
+    head = _dig(event, "pull_request", "head", "repo", "full_name")
+    base = _dig(event, "pull_request", "base", "repo", "full_name") or env.get("GITHUB_REPOSITORY")
     if head and base and head != base:
         return Outcome("summary", f"pull request from the fork {head}: its token cannot comment, so the report "
                        "is in the job summary")
@@ -134,25 +171,38 @@ def post_gitlab(body: str, env: Mapping[str, str]) -> Outcome:
     iid, project, api = env.get("CI_MERGE_REQUEST_IID"), env.get("CI_PROJECT_ID"), env.get("CI_API_V4_URL")
     if not iid or not project or not api:
         return Outcome("printed", "not a merge request pipeline: the report is in the job log only")
+    if not iid.isdigit() or len(iid) > 18:
+        raise CommentError(f"CI_MERGE_REQUEST_IID {iid[:40]!r} is not a number")
     if not token:
         return Outcome("printed", "no HANDBOOK_GITLAB_TOKEN: the report is in the job log and its artifact only")
     api = api.rstrip("/")
     headers = {"PRIVATE-TOKEN": token}
-    me = _request("GET", f"{api}/user", headers)
-    my_id = me.get("id") if isinstance(me, dict) else None
+    my_id = _item_id(_request("GET", f"{api}/user", headers), "GET", f"{api}/user")
     project_path = urllib.parse.quote(str(project), safe="")
     notes = f"{api}/projects/{project_path}/merge_requests/{int(iid)}/notes"
     return _upsert(notes, lambda nid: f"{notes}/{int(nid)}", headers, body,
-                   lambda item: my_id is not None and (item.get("author") or {}).get("id") == my_id, "PUT")
+                   lambda item: (item.get("author") or {}).get("id") == my_id, "PUT")
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """data[k1][k2]... when every step is a mapping, else None (an event payload may hold anything)."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
 
 
 def _event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
+    from ..load.safe_files import UnsafeFileError, read_regular
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            event = json.load(handle)
-    except (OSError, ValueError) as failure:
+        event = json.loads(read_regular(Path(path), EVENT_LIMIT, what="event payload"))
+    except UnsafeFileError as failure:
+        raise CommentError(failure.format_message()) from None
+    except (ValueError, RecursionError) as failure:
         raise CommentError(f"cannot read the event payload {path}: {failure}") from None
     return event if isinstance(event, dict) else {}
 

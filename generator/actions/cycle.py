@@ -9,9 +9,7 @@ note or any other part of a sealed review.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ from ..compute.calibration import CONFLICT_FLAG, conflict_bar
 from ..compute.calibration import conflict as numbers_conflict
 from ..compute.coverage import packet_coverage
 from ..compute.scoring import packet_score
-from ..load.loader import load_bytes, load_file
+from ..load.loader import MAX_FILE_BYTES, load_bytes, load_file
+from ..load.safe_files import read_text, write_exclusive
 from ..model.handbook import CheckedHandbook, Decision, Packet
 from ..model.pinned import criteria_of
 
@@ -48,15 +47,7 @@ def _replace_file(path: Path, text: str, kind: str, display: str) -> None:
     if problems:
         first = problems[0]
         raise CycleError(f"{first.file}:{first.line}:{first.column}: {first.message}; nothing was written")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".handbook-", suffix=".yaml")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_exclusive(path, text)  # the one writer: a temporary file created exclusively, then renamed
 
 
 # --- assign --------------------------------------------------------------------------------------
@@ -146,7 +137,7 @@ def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: s
     if disagreement is not None:
         value["against_numbers"] = DISCUSSED
     path = root / packet.file
-    _replace_file(path, _with_block(path.read_text("utf-8"), "decision", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "decision", value), "packet", packet.file)
 
 
 def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
@@ -156,7 +147,7 @@ def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
         raise CycleError(f"{packet.file} already has an appeal ({packet.appeal.status}, filed {packet.appeal.filed})")
     path = root / packet.file
     value = {"filed": today, "status": "pending", "reason": reason}
-    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file)
 
 
 def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, today: str) -> None:
@@ -169,4 +160,4 @@ def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, tod
         value["reason"] = packet.appeal.reason
     value["rationale"] = rationale
     path = root / packet.file
-    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file)

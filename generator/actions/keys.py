@@ -42,7 +42,9 @@ def new_reviewer_key(path: Path, reviewer: str) -> str:
     public = key.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode("ascii")
     line = f"{public} {reviewer}@handbook"
     _write_secret(path, secret)
-    Path(f"{path}.pub").write_text(line + "\n", "ascii")
+    from ..load.safe_files import write_exclusive
+
+    write_exclusive(Path(f"{path}.pub"), line + "\n")
     return line
 
 
@@ -61,12 +63,9 @@ def load_signing_key(path: Path, passphrase: Callable[[], str] | None = None) ->
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
-    try:
-        if path.stat().st_size > MAX_KEY_BYTES:
-            raise ReviewError(f"{path} is too large to be an SSH private key")
-        data = path.read_bytes()
-    except OSError as problem:
-        raise ReviewError(f"cannot read signing key {path}: {problem.strerror}") from None
+    from ..load.safe_files import read_regular
+
+    data = read_regular(path, MAX_KEY_BYTES, what="signing key")  # a FIFO, a device or an oversize file: an error
     try:
         try:
             key = load_ssh_private_key(data, password=None)

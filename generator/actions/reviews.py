@@ -26,6 +26,7 @@ from ..check.reviews import (
 )
 from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
+from ..load.safe_files import read_text, write_exclusive
 from ..model.diagnostics import Diagnostic, error
 from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewProcess
 
@@ -91,8 +92,11 @@ def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None
 
 def write_new(path: Path, text: str, replace_existing: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if replace_existing:  # a temporary file created exclusively, renamed over the old review (never a link's target)
+        write_exclusive(path, text)
+        return
     try:
-        with open(path, "w" if replace_existing else "x", encoding="utf-8") as handle:
+        with open(path, "x", encoding="utf-8") as handle:  # O_EXCL: never through a planted link
             handle.write(text)
     except FileExistsError:
         raise ReviewError(f"{path} already exists; pass --replace to write a new version of your review") from None
@@ -104,12 +108,7 @@ def read_identities(path: Path) -> list[Any]:
     """The age identities (AGE-SECRET-KEY-1...) in an identity file; comments and blanks skipped."""
     import pyrage
 
-    try:
-        if path.stat().st_size > MAX_IDENTITY_BYTES:
-            raise ReviewError(f"{path} is too large to be an age identity file")
-        lines = path.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as problem:
-        raise ReviewError(f"cannot read identity file {path}: {getattr(problem, 'strerror', None) or problem}") from None
+    lines = read_text(path, MAX_IDENTITY_BYTES, what="identity file").splitlines()  # a FIFO or /dev/zero: an error
     identities = []
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -255,7 +254,7 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
              if r.content is not None and r.unverified is None}
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
-        (root / relative).write_text(text, "utf-8")
+        write_exclusive(root / relative, text)
     return list(texts), waiting, refused
 
 
@@ -286,7 +285,7 @@ def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> 
                 header["commitment"] = item.commitment
             if item.signature is not None:
                 header["signature"] = item.signature
-            (root / item.file).write_text(file_text(item.file, header, armored=armored), "utf-8")
+            write_exclusive(root / item.file, file_text(item.file, header, armored=armored))
             written.append(item.file)
     return written
 

@@ -155,7 +155,8 @@ def packet(file: str, d: dict[str, Any]) -> Packet:
     return Packet(slug=file.rsplit("/", 1)[-1].removesuffix(".yaml"), candidate=d["candidate"], visibility=d["visibility"], cycle=d["cycle"], criteria_version=d["criteria_version"],
                   track=d["track"], current_level=d["current_level"], target_level=d["target_level"], summary=d["summary"], evidence=evidence, team_context=team, assessments=assessments,
                   decision=Decision(status=dec["status"], date=dec.get("date"), feedback=dec.get("feedback"), rationale=dec.get("rationale"),
-                                    effective=dec.get("effective"), against_numbers=dec.get("against_numbers")), file=file,
+                                    effective=dec.get("effective"), against_numbers=dec.get("against_numbers"),
+                                    submitted=dec.get("submitted")), file=file,
                   appeal=Appeal(filed=app["filed"], status=app["status"], decided=app.get("decided"), reason=app.get("reason"),
                                 rationale=app.get("rationale")) if app else None,
                   candidate_id=d.get("candidate_id"), manager=d.get("manager"))

@@ -11,6 +11,7 @@ from typing import Any
 from ..load.cache import ResultCache, key_for
 from ..load.loader import MAX_FILE_BYTES, Document, load_bytes
 from ..load.repository import SourceFile
+from ..load.safe_files import UnsafeFileError, read_regular
 from ..model.diagnostics import Diagnostic, error
 from . import rules, schema_check
 
@@ -97,10 +98,12 @@ def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
                 results[source.display] = _failed(error(source.display, "file-too-large",
                                                         f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"))
                 continue
-            raws[source.display] = source.path.read_bytes()
+            raws[source.display] = read_regular(source.path, MAX_FILE_BYTES, follow=False)
         except OSError as exc:
             results[source.display] = _failed(error(source.display, "unreadable",
                                                     f"cannot read file: {exc.strerror or exc}"))
+        except UnsafeFileError as exc:
+            results[source.display] = _failed(error(source.display, "unreadable", exc.format_message()))
     keys = {s.display: key_for(s.kind, raws[s.display]) for s in sources if s.display in raws}
     kinds = {keys[s.display]: s.kind for s in sources if s.display in keys}
     cached = {key: row for key, row in (cache.get_many(keys.values()) if cache else {}).items()

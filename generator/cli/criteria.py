@@ -67,7 +67,9 @@ def comment(platform: str, base: str | None, output: Path | None, dry_run: bool,
     except GitError as problem:
         raise click.UsageError(f"git: {problem}") from None
     if output is not None:
-        output.write_text(body, "utf-8")
+        from ..load.safe_files import write_exclusive
+
+        write_exclusive(output, body)
     if dry_run:
         click.echo(body, nl=False)
         return
@@ -129,7 +131,10 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     if dry_run:
         return
     try:
-        packet.write_text(repinned_text(packet.read_text("utf-8"), plan.after_version), "utf-8")
+        from ..load.loader import MAX_FILE_BYTES
+        from ..load.safe_files import read_text, write_exclusive
+
+        write_exclusive(packet, repinned_text(read_text(packet, MAX_FILE_BYTES, what="packet"), plan.after_version))
     except ReleaseError as problem:
         fail(f"{relative}: {problem}")
     click.echo(f"{relative} now pins {plan.after_version}")

@@ -125,11 +125,14 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 
 
 @click.command()
-@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS is not current; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS or .gitlab/CODEOWNERS is not current; "
+              "write nothing.")
 @root_option
 @today_option
 def codeowners(check: bool, root: Path | None, today: str | None) -> None:
-    """Write .github/CODEOWNERS from the owners named in rubrics, metrics and site settings."""
+    """Write .github/CODEOWNERS (GitHub) and .gitlab/CODEOWNERS (GitLab) from the owners named in
+    rubrics, metrics and site settings; CI files, mkdocs.yml, packets.yaml and templates always
+    belong to the default owners."""
     from ..actions.codeowners import check_or_write
 
     space = workspace(root, today, packets=False)
@@ -140,7 +143,8 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
 @click.argument("what", nargs=-1, required=True, metavar="[packets] DIRECTORY")
 @click.option("--name", help="Handbook: the organisation's name (default: the folder's name).")
 @click.option("--owner", metavar="@ORG/TEAM", help="Handbook: who owns the rubric, a GitHub team, user or e-mail "
-              "(default: @<organisation>/handbook-maintainers).")
+              "(default: @<organisation>/handbook-maintainers). Packets repository: the promotion committee, who "
+              "own packets.yaml and CI in its CODEOWNERS (default: the handbook's codeowners.packets).")
 @click.option("--handbook", "handbook", metavar="URL",
               help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).")
 @click.option("--ref", default=None, help="Packets repository: branch, tag or commit of the handbook.")
@@ -161,7 +165,7 @@ def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: s
     if len(what) == 2 and what[0] == "packets":
         if handbook is None:
             raise click.UsageError("init packets needs --handbook URL (a git URL or a path to the handbook repository)")
-        _init_packets(Path(what[1]), handbook, ref, tool_source)
+        _init_packets(Path(what[1]), handbook, ref, tool_source, owner)
         return
     if len(what) != 1:
         raise click.UsageError("give one DIRECTORY (a handbook) or `packets DIRECTORY` (a packets repository)")
@@ -190,12 +194,13 @@ def _init_handbook(directory: Path, name: str | None, owner: str | None, today: 
     click.echo(f"Next: cd {directory} && handbook build")
 
 
-def _init_packets(directory: Path, handbook: str, ref: str | None, tool_source: str | None) -> None:
-    from ..actions.packets_init import init_packets
+def _init_packets(directory: Path, handbook: str, ref: str | None, tool_source: str | None, owner: str | None) -> None:
+    from ..actions.packets_init import init_packets, packet_owners
 
     tool = _tool(tool_source)
+    packet_owners(handbook, owner)  # refuses before anything is created
     directory.mkdir(parents=True, exist_ok=True)
-    written = init_packets(directory, handbook, ref, tool)
+    written = init_packets(directory, handbook, ref, tool, owner)
     for name in written:
         click.echo(f"Created {(directory / name).as_posix()}")
     click.echo("Next: make it a private git repository readable only by the promotion committee, then "

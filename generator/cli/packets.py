@@ -79,19 +79,23 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
 def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | None, today: str | None) -> None:
     """Process health: per closed cycle, aggregates over all real packets, with small groups suppressed."""
     from ..compute.aggregates import write_export
-    from ..compute.process_health import process_health
+    from ..compute.process_health import impossible_durations, process_health
+    from ..model.safe_text import for_terminal
     from ..workspace.manifest import combine
 
     if manifest is not None:
         combined = combine(manifest, parse_today(today))
         dates = {file: day for space in combined.spaces for file, day in space.submission_dates.items()}
-        health = process_health(combined.handbook, dates, combined.spaces[0].today)
-        space = combined.spaces[0]
+        key = b" ".join(sorted(space.group_key for space in combined.spaces))
+        health = process_health(combined.handbook, dates, combined.spaces[0].today, group_key=key)
+        space, handbook = combined.spaces[0], combined.handbook
     else:
         space = workspace(root, today)
         computed = space.site_aggregates(include_private=True)
         assert computed is not None  # computed live from the packets, never read from a file
-        health = computed
+        health, handbook, dates = computed, space.handbook, dict(space.submission_dates)
+    for warning in impossible_durations(handbook, dates):
+        click.echo(f"warning: {for_terminal(warning)}", err=True)
     if export is not None:
         try:
             added = write_export(export, health, space.today)

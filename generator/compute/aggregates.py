@@ -21,6 +21,8 @@ Pure functions over the model; reading and writing the file is at the end of the
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,6 +71,10 @@ class CycleAggregates:
     status: str  # open | suppressed | published
     packets: int | None = None
     figures: tuple[Figure, ...] = ()
+    # Which packets the group holds, as keyed hashes (see member_keys): every member for a group
+    # computed now, the published sample for a group read from the file. "Published once" is
+    # decided by them, not by the cycle's id, which settings can rename.
+    members: tuple[str, ...] = ()
 
     @property
     def suppressed(self) -> bool:
@@ -134,14 +140,38 @@ def to_document(aggregates: Aggregates, generated: date) -> dict[str, Any]:
         "generated": generated.isoformat(),
         "minimum_group_size": aggregates.minimum_group,
         "round_counts_to": aggregates.round_counts_to,
-        "cycles": [_cycle_document(c) for c in aggregates.cycles if c.status == "published"],
+        "cycles": [_cycle_document(c, aggregates.minimum_group) for c in aggregates.cycles if c.status == "published"],
     }
 
 
-def _cycle_document(cycle: CycleAggregates) -> dict[str, Any]:
-    return {"id": cycle.cycle, "name": cycle.name, "closes": cycle.closes, "packets": cycle.packets,
+def _cycle_document(cycle: CycleAggregates, k: int) -> dict[str, Any]:
+    members = {"members": list(published_sample(cycle.members, k))} if cycle.members else {}
+    return {"id": cycle.cycle, "name": cycle.name, "closes": cycle.closes, "packets": cycle.packets, **members,
             "figures": [{"id": f.id, "title": f.title, "kind": f.kind, "unit": f.unit, "note": f.note,
                          "cells": [{"label": c.label, "value": c.value} for c in f.cells]} for f in cycle.figures]}
+
+
+def member_keys(identities: Iterable[str], key: bytes) -> tuple[str, ...]:
+    """Each packet's identity as a keyed hash (HMAC-SHA256, 64 bits shown), sorted. The key is a
+    secret of the packets repository (its first commit), so nobody holding the published file can
+    test a name against it; without a key there are no members (the id then decides)."""
+    if not key:
+        return ()
+    return tuple(sorted({hmac.new(key, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+                         for identity in identities}))
+
+
+def published_sample(members: tuple[str, ...], k: int) -> tuple[str, ...]:
+    """The k smallest member hashes: enough to recognise the group again (a rename keeps them, a
+    late packet displaces at most one), and as many for every group, so they tell no group size."""
+    return tuple(sorted(members)[:k])
+
+
+def same_group(published: CycleAggregates, fresh: CycleAggregates) -> bool:
+    """Is FRESH the group published before (renamed, or with late packets)? At least half of the
+    published sample is among its members."""
+    sample = set(published.members)
+    return bool(sample) and 2 * len(sample & set(fresh.members)) >= len(sample)
 
 
 def from_document(data: dict[str, Any]) -> Aggregates:
@@ -149,19 +179,32 @@ def from_document(data: dict[str, Any]) -> Aggregates:
         CycleAggregates(c["id"], c["name"], c["closes"], "published", c["packets"],
                         tuple(Figure(f["id"], f["title"], f["kind"], f["unit"],
                                      tuple(Cell(cell["label"], cell["value"]) for cell in f["cells"]), f.get("note", ""))
-                              for f in c["figures"]))
+                              for f in c["figures"]), tuple(c.get("members", ())))
         for c in data["cycles"])
     return Aggregates(data["minimum_group_size"], data["round_counts_to"], cycles)
 
 
 def merged(existing: Aggregates | None, fresh: Aggregates) -> tuple[Aggregates, tuple[str, ...]]:
-    """Published once: cycles already in the file keep their figures; newly closed ones join.
-    Returns the merged aggregates and the ids of the cycles added now."""
-    kept = {c.cycle: c for c in (existing.cycles if existing else ())}
-    added = tuple(c.cycle for c in fresh.cycles if c.status == "published" and c.cycle not in kept)
-    cycles = [kept.get(c.cycle, c) for c in fresh.cycles if c.cycle in kept or c.status == "published"]
-    cycles += [c for cid, c in kept.items() if cid not in {x.cycle for x in fresh.cycles}]
-    return Aggregates(fresh.minimum_group, fresh.round_counts_to, tuple(cycles)), added
+    """Published once: groups already in the file keep their figures; newly closed ones join. A
+    group is recognised by its packets (same_group), else by its cycle id, so renaming a cycle
+    never publishes its group a second time with different figures. Returns the merged aggregates
+    and the ids of the cycles added now."""
+    kept = list(existing.cycles if existing else ())
+    used: set[int] = set()
+    cycles: list[CycleAggregates] = []
+    added: list[str] = []
+    for cycle in fresh.cycles:
+        match = next((i for i, old in enumerate(kept) if i not in used and same_group(old, cycle)), None)
+        if match is None:
+            match = next((i for i, old in enumerate(kept) if i not in used and old.cycle == cycle.cycle), None)
+        if match is not None:
+            used.add(match)
+            cycles.append(kept[match])
+        elif cycle.status == "published":
+            cycles.append(cycle)
+            added.append(cycle.cycle)
+    cycles += [old for i, old in enumerate(kept) if i not in used]
+    return Aggregates(fresh.minimum_group, fresh.round_counts_to, tuple(cycles)), tuple(added)
 
 
 def load_document(path: Path, display: str) -> tuple[Aggregates | None, list[Diagnostic]]:
@@ -196,7 +239,7 @@ def read_published(root: Path) -> Aggregates | None:
 def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     """Write the aggregates file, keeping cycles published before as they were; returns cycles added."""
     existing = None
-    if path.is_file():
+    if path.exists() or path.is_symlink():  # a FIFO, a device or a folder there is refused, not replaced
         existing, problems = load_document(path, str(path))
         if problems:
             first = problems[0]
@@ -205,9 +248,12 @@ def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     document = to_document(result, today)
     from ..check.schema_check import validator_for
 
-    validator_for("aggregates").validate(document)  # never write a file the handbook would refuse
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    temporary.replace(path)
+    refused = next(iter(validator_for("aggregates").iter_errors(document)), None)
+    if refused is not None:  # never write a file the handbook would refuse; say why in one line
+        where = "/".join(str(part) for part in refused.absolute_path) or "the file"
+        raise ValueError(f"the aggregates would not pass the handbook's schema at {where}: {refused.message[:200]}; "
+                         "nothing was written")
+    from ..load.safe_files import write_exclusive
+
+    write_exclusive(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")  # never through a planted link
     return added

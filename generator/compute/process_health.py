@@ -23,6 +23,7 @@ from .aggregates import (
     CycleAggregates,
     Figure,
     counts_figure,
+    member_keys,
     middle_mean,
     round_count,
     value_figure,
@@ -57,7 +58,9 @@ FigureBuilder = Callable[[Group], "Figure | None"]
 
 
 def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date | None = None,
-                   minimum_group: int | None = None) -> ProcessHealth:
+                   minimum_group: int | None = None, group_key: bytes = b"") -> ProcessHealth:
+    """GROUP_KEY: the packets repository's secret, which keys the hashes that recognise a published
+    group whatever its cycle is called (see aggregates.member_keys)."""
     settings = hb.settings
     k = minimum_group or (settings.minimum_group_size if settings else 5)
     step = settings.round_counts_to if settings else 1
@@ -74,15 +77,45 @@ def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date |
             context = Group(hb, cycle, group, submitted_on, k, step)
             figures = tuple(f for build in FIGURES if (f := build(context)) is not None)
             cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "published",
-                                          round_count(len(group), step), figures))
+                                          round_count(len(group), step), figures,
+                                          member_keys((packet_identity(p) for p in group), group_key)))
     return Aggregates(k, step, tuple(cycles))
 
 
-def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
-    start = submitted_on.get(packet.file)
-    if start is None or packet.decision.status not in DECIDED or not packet.decision.date:
+def packet_identity(packet: Packet) -> str:
+    """What stays the same when a cycle is renamed or its packets move folders: who, from which
+    level to which, and when it was decided (a resubmission the next cycle differs by that date)."""
+    return "\0".join((packet.candidate, packet.track, packet.current_level, packet.target_level,
+                      packet.decision.date or ""))
+
+
+def raw_days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
+    """Days from submission (the date the packet declares, else its first commit) to decision."""
+    if packet.decision.status not in DECIDED or not packet.decision.date:
         return None
-    return (date.fromisoformat(packet.decision.date) - start).days
+    try:
+        start = date.fromisoformat(packet.decision.submitted) if packet.decision.submitted else submitted_on.get(packet.file)
+        return None if start is None else (date.fromisoformat(packet.decision.date) - start).days
+    except ValueError:  # not a calendar date: the schema reports it
+        return None
+
+
+def days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
+    """The duration, or None when unknown or impossible (negative: decided before it was submitted)."""
+    days = raw_days_to_decision(packet, submitted_on)
+    return None if days is None or days < 0 else days
+
+
+def impossible_durations(hb: Handbook, submitted_on: Mapping[str, date]) -> list[str]:
+    """Warnings naming each real packet whose time to decision is negative, so it was left out."""
+    found = []
+    for packet in hb.packets:
+        days = None if packet.is_example else raw_days_to_decision(packet, submitted_on)
+        if days is not None and days < 0:
+            since = "its decision.submitted date" if packet.decision.submitted else "it was first committed"
+            found.append(f"{packet.file}: decided {-days} day(s) before {since}, so it is left out of the time to "
+                         "decision; declare decision.submitted (YYYY-MM-DD) in the packet")
+    return found
 
 
 def outcomes(g: Group) -> Figure:

@@ -1,0 +1,1 @@
+"""Everything that runs git: history of the criteria, cloned handbooks."""

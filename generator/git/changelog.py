@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..compute.semantic_diff import ChangelogEntry, diff_handbooks
 from ..model.handbook import Handbook
+from .hardened import git_command, git_environment
 from .history import git, head_commit, is_repository
 from .pinned import Revisions, version_points
 
@@ -38,8 +39,8 @@ def changelog(revisions: Revisions, limit: int = 50) -> tuple[ChangelogEntry, ..
 
 
 def _is_ancestor(root: Path, commit: str, head: str) -> bool:
-    return subprocess.run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root,
-                          capture_output=True).returncode == 0
+    return subprocess.run(git_command("merge-base", "--is-ancestor", commit, head), cwd=root, capture_output=True,
+                          stdin=subprocess.DEVNULL, env=git_environment()).returncode == 0
 
 
 def _date(root: Path, commit: str) -> str:

@@ -16,6 +16,7 @@ from ..compute.semantic_diff import SemanticDiff, diff_handbooks
 from ..load.legacy import upgrade_tree
 from ..model.errors import GitError
 from ..model.handbook import Handbook
+from .hardened import git_command, git_environment
 
 TRACKED = ("rubrics", "levels", "site_config/handbook.yaml")
 
@@ -28,7 +29,8 @@ def git(root: Path, *args: str) -> str:
 
 def git_bytes(root: Path, *args: str) -> bytes:
     try:
-        result = subprocess.run(["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(git_command(*args), cwd=root, capture_output=True, stdin=subprocess.DEVNULL,
+                                env=git_environment())  # a cloned handbook's own config runs nothing
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
@@ -114,8 +116,8 @@ def revision_at_version(root: Path, version: str) -> str | None:
     except GitError:
         return None
     for commit in commits:
-        raw = subprocess.run(["git", "show", f"{commit}:site_config/handbook.yaml"], cwd=root,
-                             capture_output=True).stdout
+        raw = subprocess.run(git_command("show", f"{commit}:site_config/handbook.yaml"), cwd=root,
+                             capture_output=True, stdin=subprocess.DEVNULL, env=git_environment()).stdout
         document = load_bytes(raw, "site_config/handbook.yaml").document
         if document and isinstance(document.data, dict) and document.data.get("criteria_version") == version:
             return commit
@@ -133,6 +135,16 @@ def diff_since(root: Path, version: str, head: Handbook) -> SemanticDiff | None:
         return diff_handbooks(load_revision(root, commit), head)
     except GitError:
         return None
+
+
+def root_commits(root: Path) -> str:
+    """The repository's first commit(s), joined; empty outside git or before any commit."""
+    if not is_repository(root):
+        return ""
+    try:
+        return " ".join(sorted(git(root, "rev-list", "--max-parents=0", "HEAD").split()))
+    except GitError:
+        return ""
 
 
 def submission_dates(root: Path) -> dict[str, date]:

@@ -89,25 +89,16 @@ class UnsafeCache(Exception):
 
 
 def _private_folder(folder: Path) -> None:
-    """Create FOLDER 0700, or accept it only if it is ours and nobody else can write to it."""
-    if not folder.exists() and not folder.is_symlink():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-        else:
-            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
-    info = os.stat(folder)
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnsafeCache(f"{folder} is not a folder")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise UnsafeCache(f"{folder} belongs to another user")
-    if info.st_mode & 0o022:
-        raise UnsafeCache(f"{folder} can be written by other users (mode {stat.S_IMODE(info.st_mode):o}); "
-                          "make it 0700 or remove it")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(folder, 0o700)  # ours, readable by others (an older version made it 0755)
+    """Create FOLDER 0700, or accept it only if it is ours and nobody else can write to it: the one
+    check (load/safe_files.private_folder) every folder the tool keeps state in or runs from passes."""
+    from .safe_files import UnsafeFileError, private_folder
+
+    try:
+        before = stat.S_IMODE(os.stat(folder).st_mode) if folder.exists() else 0o700
+        private_folder(folder, what="cache folder")
+    except (UnsafeFileError, OSError) as problem:
+        raise UnsafeCache(problem.format_message() if isinstance(problem, UnsafeFileError) else str(problem)) from None
+    if before & 0o077:  # ours, readable by others (an older version made it 0755)
         for name in _OLD_DATABASES:  # written readable by others: remove rather than keep
             try:
                 (folder / name).unlink()

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model.diagnostics import Diagnostic, error
+from .loader import MAX_INTEGER, MAX_NUMBER_CHARACTERS
 
 # A team's event file above this size is refused before it is read: a year of a very busy team's
 # deployments is a few MB; a file this large is an export gone wrong, not events.
@@ -60,9 +63,12 @@ class EventFile:
 
 def too_large(path: Path, display: str, max_bytes: int = MAX_EVENT_BYTES) -> Diagnostic | None:
     try:
-        size = path.stat().st_size
+        info = path.lstat()
+        size = info.st_size
     except OSError as exc:
         return error(display, "unreadable", f"cannot read file: {exc.strerror or exc}")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would hang the reader, a link could point anywhere
+        return error(display, "unreadable", "not a regular file (a link, FIFO or device); commit the file itself")
     if size > max_bytes:
         return error(display, "file-too-large", f"file is {size:,} bytes; event files are limited to {max_bytes:,} "
                      "bytes: keep one team's events in its own folder and archive years nobody reads any more")
@@ -115,7 +121,9 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
     if not text.strip():
         return None, None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant)
+    except _OutOfRange as exc:
+        return None, error(display, "number-out-of-range", f"number out of range: {exc}").at(number, 1)
     except json.JSONDecodeError as exc:
         hint = " (the line ends early: a truncated file?)" if exc.pos >= len(text.rstrip()) else ""
         return None, error(display, "json-syntax", f"not JSON: {exc.msg}{hint}; each line holds one JSON object"
@@ -126,6 +134,27 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
         return None, error(display, "not-an-object", f"each line must be a JSON object, not {_json_type(data)}"
                            ).at(number, 1)
     return Record(display, number, data, text=text), None
+
+
+class _OutOfRange(ValueError):
+    """A number no event needs, refused before Python converts it (int() refuses 4,300+ digits)."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARACTERS or abs(value := int(text)) > MAX_INTEGER:
+        raise _OutOfRange(f"{text[:20]}{'…' if len(text) > 20 else ''} is too large (at most {MAX_INTEGER:,})")
+    return value
+
+
+def _bounded_float(text: str) -> float:
+    value = float(text[:MAX_NUMBER_CHARACTERS + 1])
+    if len(text) > MAX_NUMBER_CHARACTERS or not math.isfinite(value) or abs(value) > MAX_INTEGER:
+        raise _OutOfRange(f"{text[:20]} is not a finite number of a sane size")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise _OutOfRange(f"{name} is not a number an event can hold")
 
 
 def _json_type(value: Any) -> str:
@@ -207,7 +236,7 @@ def _cell(name: str, cell: str, lists: tuple[str, ...], pairs: dict[str, tuple[s
         return cell.lower() == "true"
     if name in numbers:
         try:
-            return int(cell)
+            return _bounded_int(cell.strip())
         except ValueError:
             raise ValueError(f"'{cell}' is not a whole number") from None
     return cell

@@ -16,14 +16,20 @@ LAYERS = ("delivery", "reliability", "collaboration")
 
 
 def _load(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+    """The file's data through the one loader (bounded size, no alias bombs, bounded numbers);
+    None for a file it refuses: the revision is then read as it stands and checked as usual."""
+    from .loader import load_file
+
+    loaded = load_file(path, path.name)
+    if loaded.document is None or any(d.severity == "error" for d in loaded.diagnostics):
         return None
+    return loaded.document.data
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    from .safe_files import write_exclusive
+
+    write_exclusive(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def upgrade_tree(folder: Path) -> bool:

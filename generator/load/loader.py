@@ -7,6 +7,7 @@ surprises (`no` → False, `010` → 8) are reported instead of silently convert
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -24,6 +25,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ALIASES = 10
 MAX_DEPTH = 64
+# Numbers a handbook needs are small; larger ones (Python refuses to print an int of 4,300+ digits)
+# are an error at the value's line and column, before anything formats them. 2**53: exact in JSON.
+MAX_INTEGER = 2**53
+MAX_NUMBER_CHARACTERS = 64
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {None, "!", *(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))}
@@ -103,13 +108,17 @@ class _Stop(Exception):
 def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES,
               positions: bool = True) -> LoadResult:
     display = display or str(path)
+    from .safe_files import UnsafeFileError, read_regular
+
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return _fail(error(display, "file-too-large", f"file is {size:,} bytes; the limit is {max_bytes:,} bytes"))
-        raw = path.read_bytes()
+        raw = read_regular(path, max_bytes)  # a FIFO or a device is refused, never read forever
     except OSError as exc:
         return _fail(error(display, "unreadable", f"cannot read file: {exc.strerror or exc}"))
+    except UnsafeFileError as exc:
+        return _fail(error(display, "unreadable", exc.format_message()))
     return load_bytes(raw, display, max_bytes=max_bytes, positions=positions)
 
 
@@ -370,7 +379,8 @@ class _Builder:
             return value
         resolved, problem = resolve_plain(value)
         if problem:
-            self.problems.append(error(self.display, "ambiguous-scalar", problem).at(*_mark(event)))
+            code = "number-out-of-range" if problem.startswith(_OUT_OF_RANGE) else "ambiguous-scalar"
+            self.problems.append(error(self.display, code, problem).at(*_mark(event)))
         if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
             expected = tag.removeprefix(_CORE)
             if _type_name(resolved) != expected:
@@ -400,19 +410,33 @@ def resolve_plain(value: str) -> tuple[Any, str | None]:
             f"'{value}' is ambiguous: YAML 1.1 reads it as a boolean, YAML 1.2 as text; "
             f"write true/false, or quote it (\"{value}\") if you mean text"
         )
-    if _INT.fullmatch(value):
-        return int(value), None
-    if _INT_OCT.fullmatch(value):
-        return int(value[2:], 8), None
-    if _INT_HEX.fullmatch(value):
-        return int(value[2:], 16), None
+    if _INT.fullmatch(value) or _INT_OCT.fullmatch(value) or _INT_HEX.fullmatch(value):
+        return _number(value, integer=True)
     if _YAML11_NUMBER.fullmatch(value):
         return value, (
             f"'{value}' is ambiguous: YAML 1.1 reads it as a number (octal, sexagesimal or with "
             f"underscores); quote it (\"{value}\") if you mean text, or write a plain decimal number"
         )
     if _FLOAT.fullmatch(value):
-        return float(value), None
+        return _number(value, integer=False)
     if value.lower() in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[value.lower()], None
+        return None, f"{_OUT_OF_RANGE} '{value}' is not a finite number; write a number, or quote it if you mean text"
     return value, None
+
+
+_OUT_OF_RANGE = "number out of range:"
+
+
+def _number(value: str, integer: bool) -> tuple[Any, str | None]:
+    """A number within bounds, or an out-of-range problem (value None). The length is checked
+    before converting: int() refuses 4,300+ digits and str() of a huge int does too."""
+    shown = value if len(value) <= 20 else f"{value[:12]}… ({len(value)} characters)"
+    too_large = (None, f"{_OUT_OF_RANGE} {shown} is too large; numbers in a handbook are at most "
+                       f"{MAX_INTEGER:,} in size (quote it if you mean text)")
+    if len(value) > MAX_NUMBER_CHARACTERS:
+        return too_large
+    number: float = (int(value) if _INT.fullmatch(value) else int(value[2:], 8 if value[1] == "o" else 16)) \
+        if integer else float(value)
+    if not math.isfinite(number) or abs(number) > MAX_INTEGER:
+        return too_large
+    return number, None

@@ -26,6 +26,7 @@ KIND_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 SEARCHED_FOLDERS = ("site_config", "rubrics", "levels", "packets")
 SETTINGS_FILE = "site_config/handbook.yaml"
+ROOT_FILES = ("mkdocs.yml",)  # files at the root that the tool reads besides the data folders
 # A packet's file name becomes its page's address (packets/<name>/): lowercase ASCII letters, digits
 # and single hyphens, so no name can end a URL early (?, #), be decoded twice (%20) or break Markdown
 # links ()). Names of pages the site always has are reserved.
@@ -89,6 +90,9 @@ def discover(root: Path, packets_root: Path | None = None) -> tuple[list[SourceF
                 elif source:
                     files.append(source)
                     problems.extend(file_name_problems(source))
+    for name in ROOT_FILES:  # read by other stages (the site's settings): never through a link out of the repository
+        if os.path.islink(handbook_root / name):
+            problems.append(error(name, "symlink", "symbolic links are not followed; commit the file itself"))
     files.sort(key=lambda f: f.display)
     problems.sort(key=lambda d: d.file)
     return files, problems

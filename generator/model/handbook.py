@@ -334,6 +334,7 @@ class Decision:
     status: DecisionStatus
     date: str | None = None
     feedback: str | None = None
+    submitted: str | None = None  # when the packet was put up for review, where the packet says so
     rationale: str | None = None
     effective: str | None = None
     against_numbers: str | None = None  # the calibration flag the committee discussed, when it went against the numbers

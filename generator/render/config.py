@@ -58,7 +58,9 @@ def base_config(root: Path, settings: Settings) -> dict[str, Any]:
     makes no request to any other host unless the organisation opts in through the overrides file."""
     config = read_base_config(DEFAULTS, "generator/templates/mkdocs.yml")
     overrides = root / OVERRIDES
-    if overrides.is_file():
+    if overrides.is_symlink():  # a link out of the repository would be read, and quoted in errors
+        raise ConfigError(f"{OVERRIDES}:1:1: symbolic links are not followed; commit the file itself")
+    if overrides.exists():  # a FIFO or a folder there is refused by the reader, not skipped
         config = merge(config, read_base_config(overrides, OVERRIDES, reserved=True))
     config["site_name"] = label(settings.site_name)
     if settings.handbook_url:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import yaml
@@ -25,7 +27,36 @@ def template_loader(overrides: Path, subdir: str = "") -> jinja2.BaseLoader:
     organisation's `overrides` folder (site_config/templates/), as a theme's custom_dir works: upgrading
     the tool never conflicts with an organisation's edits, and a missing folder is no error."""
     shipped = PACKAGE_TEMPLATES / subdir if subdir else PACKAGE_TEMPLATES
-    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overrides)), jinja2.FileSystemLoader(str(shipped))])
+    return jinja2.ChoiceLoader([_OverrideLoader(str(overrides)), jinja2.FileSystemLoader(str(shipped))])
+
+
+MAX_TEMPLATE_BYTES = 256 * 1024
+
+
+class _OverrideLoader(jinja2.FileSystemLoader):
+    """The organisation's templates, read like every other file the tool reads: a regular file of
+    bounded size inside the repository, never through a symbolic link (which could point at a
+    secret the report would print) and never a FIFO or device (which would hang the command)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        from ..load.safe_files import UnsafeFileError, read_text
+        from ..model.errors import TemplateError
+
+        folder = Path(self.searchpath[0])
+        path = folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        parts = path.relative_to(folder).parts
+        steps = [folder, *(folder.joinpath(*parts[:n]) for n in range(1, len(parts) + 1))]
+        try:
+            if any(os.path.islink(step) for step in steps):
+                raise UnsafeFileError(f"{path}: the template (or a folder above it) is a symbolic link, which is not "
+                                      "followed; commit the file itself")
+            source = read_text(path, MAX_TEMPLATE_BYTES, what="template", follow=False)
+        except UnsafeFileError as problem:
+            raise TemplateError(problem.format_message()) from None
+        mtime = os.path.getmtime(path)
+        return source, str(path), lambda: os.path.lexists(path) and os.path.getmtime(path) == mtime
 
 
 def template_environment(templates: Path, subdir: str = "") -> jinja2.Environment:

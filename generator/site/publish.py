@@ -21,6 +21,7 @@ from pathlib import Path
 from ..check.schema_check import KINDS, schema_text
 from ..compute.aggregates import Aggregates
 from ..compute.semantic_diff import ChangelogEntry
+from ..load.safe_files import write_exclusive
 from ..model.diagnostics import Report
 from ..model.errors import BuildError, GitError
 from ..model.handbook import CheckedHandbook
@@ -101,7 +102,7 @@ def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> S
     config = build_config(base, plan.nav)
     target = workdir / "mkdocs.yml"
     if not target.is_file() or target.read_text("utf-8") != config:  # a watching server reloads on writes
-        target.write_text(config, "utf-8")
+        write_exclusive(target, config)
     return plan
 
 
@@ -113,8 +114,7 @@ def write_tree(folder: Path, files: dict[str, str | bytes]) -> None:
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         if target.is_file() and target.read_bytes() == data:
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_exclusive(target, data)
     if folder.is_dir():
         for existing in sorted(folder.rglob("*"), reverse=True):
             relative = existing.relative_to(folder).as_posix()

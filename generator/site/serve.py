@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..load.safe_files import write_exclusive
 from ..model.errors import BuildError
 from ..render.pages import template_environment
 from ..render.text import plain
@@ -91,7 +92,7 @@ def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
         cut = head.end() if head else 0
         updated = text[:cut] + html + text[cut:]
         if updated != page.read_text("utf-8"):
-            page.write_text(updated, "utf-8")
+            write_exclusive(page, updated)
 
 
 def _stop_on_terminate(signum: int, frame: object) -> None:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..load.safe_files import UnsafeFileError, private_folder
 from ..model.errors import HandbookError
 
 try:
@@ -120,7 +121,10 @@ def staging_folder(parent: Path) -> Path:
             raise SiteFolderError(f"{shown(folder)} is not a folder; move it away so that builds can work there")
         if info.st_uid != os.getuid():
             raise SiteFolderError(f"{shown(folder)} belongs to another user; refusing to build there")
-        os.chmod(folder, 0o700)
+        try:  # the same check as every private folder: others must not have been able to plant files here
+            private_folder(folder, what="build work folder")
+        except UnsafeFileError as problem:
+            raise SiteFolderError(f"{problem.format_message()}; builds run from it") from None
         ignore = folder / ".gitignore"
         if not ignore.is_file() or ignore.is_symlink():
             _write_new(ignore, "# Work folder of `handbook build`: never commit it.\n*\n")
@@ -143,7 +147,7 @@ def locked(site: Path, progress: Callable[[str], None],
            patience: float = LOCK_PATIENCE_SECONDS) -> Iterator[Path]:
     """Hold the build lock of `site`, clean what interrupted builds left, yield the staging folder."""
     staging = staging_folder(site.parent)
-    descriptor = os.open(staging / f"{site.name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    descriptor = _open_lock(staging / f"{site.name}.lock")
     try:
         _acquire(descriptor, site, progress, patience)
         os.ftruncate(descriptor, 0)
@@ -152,6 +156,25 @@ def locked(site: Path, progress: Callable[[str], None],
         yield staging
     finally:
         os.close(descriptor)  # releases the lock; the kernel does the same if the process is killed
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, a regular file of ours: anything else there (a link, a FIFO, a folder) is a
+    one-line error naming it, never followed or blocked on."""
+    remedy = "remove it and build again (no build is running when it is not a plain file)"
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else None
+        if kind:
+            raise SiteFolderError(f"the build lock {shown(path)} is {kind}: {remedy}") from None
+        raise SiteFolderError(f"cannot open the build lock {shown(path)}: {exc.strerror or exc}; {remedy}") from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(descriptor)
+        what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "another user's file"
+        raise SiteFolderError(f"the build lock {shown(path)} is {what}: {remedy}")
+    return descriptor
 
 
 def _acquire(descriptor: int, site: Path, progress: Callable[[str], None], patience: float) -> None:
@@ -222,7 +245,9 @@ def _is_real_folder(path: Path) -> bool:
 
 
 def mark(new_site: Path) -> None:
-    (new_site / MARKER).write_text(MARKER_TEXT, "utf-8")
+    from ..load.safe_files import write_exclusive
+
+    write_exclusive(new_site / MARKER, MARKER_TEXT)
 
 
 def put_in_place(root: Path, new_site: Path, site: Path) -> None:

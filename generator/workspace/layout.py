@@ -40,7 +40,7 @@ def find_workspace_root(start: Path) -> tuple[Path, bool]:
     """The nearest folder at or above `start` holding packets.yaml or site settings; is it a packets repository?"""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / MANIFEST).is_file():
+        if os.path.lexists(folder / MANIFEST):  # a link or a FIFO named so is refused when read, not skipped
             return folder, True
         if (folder / SETTINGS_FILE).is_file():
             return folder, False
@@ -50,9 +50,13 @@ def find_workspace_root(start: Path) -> tuple[Path, bool]:
 def find_layout(start: Path, explicit_root: Path | None = None) -> Layout:
     """The workspace a command runs in: `--root` if given, else found from `start`."""
     if explicit_root is not None:
-        folder, is_packets = explicit_root.resolve(), (explicit_root / MANIFEST).is_file()
+        folder, is_packets = explicit_root.resolve(), os.path.lexists(explicit_root / MANIFEST)
     else:
         folder, is_packets = find_workspace_root(start)
+    if is_packets and os.path.lexists(folder / SETTINGS_FILE):
+        raise PacketsRepoError(f"{folder / MANIFEST} and {folder / SETTINGS_FILE} are both here: a repository with "
+                               f"site settings is a handbook, so it never reads another handbook's criteria; remove "
+                               f"{MANIFEST} (it belongs at the root of a separate packets repository)")
     if not is_packets:
         return Layout(folder)
     manifest = read_manifest(folder)
@@ -66,6 +70,8 @@ def find_layout(start: Path, explicit_root: Path | None = None) -> Layout:
 
 
 def read_manifest(folder: Path) -> Manifest:
+    if (folder / MANIFEST).is_symlink():
+        raise PacketsRepoError(f"{MANIFEST}:1:1: symbolic links are not followed; commit the file itself")
     loaded = load_file(folder / MANIFEST, MANIFEST)
     problems = list(loaded.diagnostics)
     if loaded.document is not None and not problems:

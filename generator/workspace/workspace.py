@@ -187,13 +187,26 @@ class Workspace:
 
         return submission_dates(self.data_root)
 
+    @cached_property
+    def group_key(self) -> bytes:
+        """The packets repository's secret for keyed group hashes: its first commit(s), which only
+        those who can read the repository know. Empty outside git (groups are then known by id)."""
+        from ..git.history import root_commits
+
+        return root_commits(self.data_root).encode()
+
     def site_aggregates(self, include_private: bool) -> Aggregates | None:
         """What the Process health page shows: the committed file, or live figures for an internal build."""
         from ..compute.aggregates import read_published
         from ..compute.process_health import process_health
 
         if include_private:
-            return process_health(self.handbook, self.submission_dates, self.today)
+            if self.warn is not None:
+                from ..compute.process_health import impossible_durations
+
+                for warning in impossible_durations(self.handbook, self.submission_dates):
+                    self.warn(f"warning: {warning}")
+            return process_health(self.handbook, self.submission_dates, self.today, group_key=self.group_key)
         return read_published(self.root)
 
     def at_version(self, version: str) -> Handbook | None:
