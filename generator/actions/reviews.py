@@ -22,7 +22,7 @@ from ..check.reviews import (
     check_document,
     content_from,
     dump_yaml,
-    with_verification,
+    with_counting,
 )
 from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
@@ -236,7 +236,7 @@ def open_cycle(hb: CheckedHandbook, cycle: str, identity: Path | None) -> Checke
         raise ReviewError(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
                           "member's age identity")
     identities = read_identities(identity) if identity else None
-    opened = {p.file: p for p in with_verification(hb.settings.review_process, open_packets(hb, chosen, identities))}
+    opened = {p.file: p for p in with_counting(hb.settings.review_process, open_packets(hb, chosen, identities))}
     return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
 
 

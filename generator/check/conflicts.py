@@ -27,8 +27,20 @@ def is_candidate(process: ReviewProcess, packet: Packet, reviewer: str) -> bool:
 
 
 def conflict(process: ReviewProcess, packet: Packet, reviewer: str, load: int = 0) -> str | None:
-    """Why `reviewer` may not review `packet`, or None. `load`: packets already assigned to them
-    in the packet's cycle, this one not counted."""
+    """Why `reviewer` may not be assigned `packet`, or None. `load`: packets already assigned to
+    them in the packet's cycle, this one not counted."""
+    why = interest_conflict(process, packet, reviewer)
+    if why is not None:
+        return why
+    limit = process.conflicts.max_packets_per_reviewer
+    if limit is not None and load >= limit:
+        return f"they already review {load} packet(s) this cycle, the limit is {limit}"
+    return None
+
+
+def interest_conflict(process: ReviewProcess, packet: Packet, reviewer: str) -> str | None:
+    """Why `reviewer` may never judge `packet` (own packet, manager, declared), or None: the
+    rules a review is held to whoever wrote the assignment."""
     rules = process.conflicts
     if is_candidate(process, packet, reviewer):
         return "it is their own packet"
@@ -38,9 +50,6 @@ def conflict(process: ReviewProcess, packet: Packet, reviewer: str, load: int = 
     for who, whom in rules.declared:
         if who == reviewer and person_key(whom) in candidate:
             return "a declared conflict (review_process.conflicts.declared)"
-    limit = rules.max_packets_per_reviewer
-    if limit is not None and load >= limit:
-        return f"they already review {load} packet(s) this cycle, the limit is {limit}"
     return None
 
 

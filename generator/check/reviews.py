@@ -13,7 +13,7 @@ in actions/reviews.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -33,6 +33,7 @@ from ..model.handbook import (
     ReviewProcess,
 )
 from . import schema_check
+from .conflicts import interest_conflict
 from .signatures import CONTENT_CHANGED, content_digest, review_problem
 
 FOLDER_SUFFIX = ".reviews"
@@ -47,12 +48,15 @@ class ReviewError(HandbookError):
 
 # --- model -----------------------------------------------------------------------------------
 
+NOT_CHECKED = "not checked yet"  # a review read from a file counts only once with_counting has passed it
+
+
 def review(file: str, data: dict[str, Any]) -> Review:
-    """The model of a schema-valid review file (sealed or open)."""
+    """The model of a schema-valid review file (sealed or open): not counted until checked."""
     content = None if "sealed" in data else content_from(data)
     return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content,
                   armored=data.get("sealed"), signature=data.get("signature"), commitment=data.get("commitment"),
-                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"))
+                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"), unverified=NOT_CHECKED)
 
 
 def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
@@ -121,10 +125,57 @@ def verification(process: ReviewProcess, item: Review) -> str | None:
     return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest)
 
 
-def with_verification(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Packet, ...]:
-    """The packets with every review marked: counted, or why not."""
-    return tuple(replace(p, reviews=tuple(replace(r, unverified=verification(process, r)) for r in p.reviews))
-                 if p.reviews else p for p in packets)
+# Why a review is not counted, by kind: each kind is reported by `validate` with its own code.
+UNVERIFIED, CONFLICT, UNASSIGNED = "review-unverified", "review-conflict", "review-unassigned"
+
+
+@dataclass(frozen=True)
+class NotCounted:
+    code: str  # UNVERIFIED | CONFLICT | UNASSIGNED
+    why: str
+
+
+def standing(process: ReviewProcess, packet: Packet, reviewer: str) -> NotCounted | None:
+    """Why `reviewer`'s review of `packet` would not count whatever it says, or None: a conflict
+    of interest (own packet, manager, declared), or no assignment naming them. Asked before a
+    review is written, and of every review read."""
+    why = interest_conflict(process, packet, reviewer)
+    if why is not None:
+        return NotCounted(CONFLICT, why)
+    if packet.assigned and reviewer not in packet.assigned:
+        return NotCounted(UNASSIGNED, f"not assigned to this packet (assigned: {', '.join(packet.assigned)})")
+    if not packet.assigned and attribution_required(process) and not packet.is_example:
+        return NotCounted(UNASSIGNED, "no reviewer is assigned to this packet yet (the committee runs "
+                                      "`handbook assign`)")
+    return None
+
+
+def not_counted(process: ReviewProcess, packet: Packet, item: Review) -> NotCounted | None:
+    """Why this review is not counted, or None: the one rule behind every count (calibration,
+    status, readiness, the composite, numbers vs narrative, process health)."""
+    problem = verification(process, item)
+    if problem is not None:
+        return NotCounted(UNVERIFIED, problem)
+    return standing(process, packet, item.reviewer)
+
+
+def in_file_not_counted(process: ReviewProcess, packet: Packet) -> str | None:
+    """Why a packet's in-file assessments block does not count: once reviewers are registered,
+    ratings typed into a real packet (which its candidate edits) are signed by nobody."""
+    if packet.assessments and attribution_required(process) and not packet.is_example:
+        return ("typed into the packet, signed by nobody: once reviewers are registered only review files "
+                "written with `handbook review` count")
+    return None
+
+
+def with_counting(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Packet, ...]:
+    """The packets with every review, and the in-file assessments, marked: counted, or why not."""
+    result = []
+    for p in packets:
+        reviews = tuple(replace(r, unverified=(n.why if (n := not_counted(process, p, r)) else None))
+                        for r in p.reviews)
+        result.append(replace(p, reviews=reviews, in_file_not_counted=in_file_not_counted(process, p)))
+    return tuple(result)
 
 
 def review_file(packet_file: str, reviewer: str) -> str:
@@ -185,7 +236,8 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
     yield from _assignment_rules(hb)
     if sealing:
         for packet in hb.packets:
-            if packet.assessments and not packet.is_decided and not packet.is_example:
+            if packet.assessments and not packet.is_decided and not packet.is_example \
+                    and not (process and attribution_required(process)):
                 yield warning(packet.file, "assessments-in-file", "sealing is on: record each review with "
                               f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
                               "block, which every reviewer and the candidate can read", ("assessments",))
@@ -217,26 +269,34 @@ def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Dia
 
 
 def _attribution_rules(hb: Handbook) -> Iterator[Diagnostic]:
-    if hb.settings is None or not hb.reviews:
+    """Every review that does not count, and why (the same rule the counts use)."""
+    if hb.settings is None:
         return
     process = hb.settings.review_process
-    if not attribution_required(process):
-        if any(not p.is_example for p in hb.packets if p.reviews):
-            yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
-                          "can write one under any reviewer's name: register each reviewer with the SSH key they "
-                          "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
-                          ("review_process",))
-        return
+    if not attribution_required(process) and any(not p.is_example for p in hb.packets if p.reviews):
+        yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
+                      "can write one under any reviewer's name: register each reviewer with the SSH key they "
+                      "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
+                      ("review_process",))
     for packet in hb.packets:
+        why_in_file = in_file_not_counted(process, packet)
+        if why_in_file is not None:
+            yield warning(packet.file, "assessments-not-counted", f"these ratings do not count: {why_in_file} "
+                          f"(`handbook review {packet.file} --reviewer ID`)", ("assessments",))
         for item in packet.reviews:
-            problem = verification(process, item)
-            if problem is not None:
-                yield error(item.file, "review-unverified", f"the review by '{item.reviewer}' does not count: "
-                            f"{problem}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
+            found = not_counted(process, packet, item)
+            if found is None:
+                continue
+            if found.code == UNVERIFIED:
+                yield error(item.file, UNVERIFIED, f"the review by '{item.reviewer}' does not count: "
+                            f"{found.why}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
                             f"--reviewer {item.reviewer} --signing-key KEYFILE`", ("reviewer",))
-            if packet.assigned and item.reviewer not in packet.assigned:
-                yield warning(item.file, "review-unassigned", f"'{item.reviewer}' is not assigned to {packet.file} "
-                              f"(assigned: {', '.join(packet.assigned)})", ("reviewer",))
+            elif found.code == CONFLICT:
+                yield error(item.file, CONFLICT, f"the review by '{item.reviewer}' does not count: {found.why}; "
+                            "remove it", ("reviewer",))
+            else:
+                yield warning(item.file, UNASSIGNED, f"the review by '{item.reviewer}' does not count: "
+                              f"{found.why}", ("reviewer",))
 
 
 def _assignment_rules(hb: Handbook) -> Iterator[Diagnostic]:

@@ -15,7 +15,6 @@ from .common import (
     packet_in,
     parse_today,
     root_option,
-    say,
     signer,
     signing_key_option,
     today_option,
@@ -50,7 +49,7 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     the keys ratings, criteria and counterexamples (see the README, "Writing a review").
     """
     from ..actions.reviews import in_draft, review_body, signed_review, valid_reviewer_id, write_new
-    from ..check.reviews import check_document, content_from, content_problems, review_file
+    from ..check.reviews import check_document, content_from, content_problems, review_file, standing
     from ..model.handbook import Review
 
     if not valid_reviewer_id(reviewer):
@@ -61,6 +60,9 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     found = packet_in(space, packet)
     process = hb.settings.review_process
     key = signer(process, reviewer, signing_key)
+    refused = standing(process, found, reviewer)
+    if refused is not None:
+        fail(f"{reviewer} may not review {found.file}, the review would not count: {refused.why}")
     body = review_body(space.data_root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
     header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
@@ -81,8 +83,6 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     signed = f", signed by {reviewer}'s key" if key is not None else ""
     sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
     click.echo(f"Wrote {relative}{signed}{sealed}")
-    if found.assigned and reviewer not in found.assigned:
-        say(f"warning: {reviewer} is not assigned to {found.file} (assigned: {', '.join(found.assigned)})")
 
 
 @click.command()

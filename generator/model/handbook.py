@@ -275,7 +275,9 @@ class Review:
     commitment: str | None = None  # sealed: "sha256:<hex>" of the salted content, signed in clear
     recipients: tuple[str, ...] = ()  # sealed: the age recipients it was sealed to (informative)
     salt: str | None = field(default=None, repr=False)  # opened: the salt inside the sealed content
-    unverified: str | None = None  # why this review is not counted (signature checks), None when it counts
+    # Why this review is not counted, None when it counts: set by check.reviews.with_counting, the
+    # one rule every count goes through (signature, conflict of interest, assignment).
+    unverified: str | None = None
 
     @property
     def sealed(self) -> bool:
@@ -347,6 +349,7 @@ class Packet:
     assigned_on: str | None = None
     candidate_id: str | None = None  # the candidate's person id (as reviewers are registered): conflict rules
     manager: str | None = None  # the candidate's manager's person id: conflict rules
+    in_file_not_counted: str | None = None  # why the in-file assessments do not count (check.reviews.with_counting)
 
     @property
     def is_example(self) -> bool:
@@ -357,10 +360,25 @@ class Packet:
         return self.decision.status in ("promoted", "not-yet")
 
     @property
+    def counted_reviews(self) -> tuple[Review, ...]:
+        """The review files that count (sealed or open): verified, unconflicted, assigned."""
+        return tuple(r for r in self.reviews if r.unverified is None)
+
+    @property
+    def counted_in_file(self) -> tuple[Assessment, ...]:
+        """The in-file assessments (history), when they count."""
+        return self.assessments if self.in_file_not_counted is None else ()
+
+    @property
+    def reviews_in(self) -> int:
+        """Every counted review, in-file or file, sealed or open."""
+        return len(self.counted_in_file) + len(self.counted_reviews)
+
+    @property
     def all_assessments(self) -> tuple[Assessment, ...]:
-        """In-file assessments (history) and every review file that is not sealed."""
-        opened = tuple(a for r in self.reviews if (a := r.as_assessment()) is not None)
-        return self.assessments + opened
+        """Every counted rating that can be read: in-file assessments and opened review files."""
+        opened = tuple(a for r in self.counted_reviews if (a := r.as_assessment()) is not None)
+        return self.counted_in_file + opened
 
     @property
     def sealed_reviews(self) -> int:

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..check.reviews import with_verification
+from ..check.reviews import CONFLICT, UNASSIGNED, UNVERIFIED, with_counting
 from ..check.validate import Loaded, check, load
 from ..compute.aggregates import check_published
 from ..compute.outdated import explain_outdated_packets
@@ -115,8 +115,8 @@ class Workspace:
         handbook = loaded.handbook
         versions = {p.criteria_version for p in handbook.packets}
         handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
-        if handbook.settings is not None and handbook.reviews:  # a review counts only once its signature is checked
-            handbook = replace(handbook, packets=with_verification(handbook.settings.review_process, handbook.packets))
+        if handbook.settings is not None:  # a review counts only once checked: signature, conflicts, assignment
+            handbook = replace(handbook, packets=with_counting(handbook.settings.review_process, handbook.packets))
         diagnostics = loaded.diagnostics
         if self.only is None and self.packets_root is None:
             diagnostics += tuple(check_published(self.root))
@@ -142,8 +142,8 @@ class Workspace:
     @cached_property
     def cycle_handbook(self) -> CheckedHandbook:
         """The checked handbook for the committee's commands: reviews that do not count (unsigned,
-        forged, unassigned) are shown as such by those commands instead of stopping them."""
-        shown = {"review-unverified", "review-unassigned"}
+        forged, conflicted, unassigned) are shown as such by those commands instead of stopping them."""
+        shown = {UNVERIFIED, CONFLICT, UNASSIGNED}
         if any(d.code not in shown for d in self.report.errors) or self.report.handbook.settings is None:
             raise ValidationFailed(render(self.report, "text"))
         return checked(self.report.handbook)
