@@ -101,3 +101,26 @@ def test_decide_compares_with_the_counted_reviews_only(cycle):
     promoted = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
                        "--identity", hb.identities[0], cwd=team_a)
     assert promoted.returncode == 1 and "numbers and narrative disagree" in promoted.stderr
+
+
+# --- H2: a handbook without a composite (what `handbook init` makes) -----------------------------
+
+def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
+    assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
+    root = tmp_path / "hb"
+    assert not (root / "rubrics/composite.yaml").exists()
+    made = run_cli("new", "packet", "--candidate", "Pat Doe", "--target", "senior-engineer", cwd=root)
+    assert made.returncode == 0, made.stderr
+    packet = next((root / "packets").rglob("pat-doe.yaml"))
+    cycle = packet.parent.name
+    with packet.open("a") as out:  # ratings, so that every block of the reports renders
+        out.write("assessments:\n  - reviewer: Ada\n    ratings: {delivery: 3, collaboration: 4}\n"
+                  "  - reviewer: Bo\n    ratings: {delivery: 1, collaboration: 4}\n")
+    for args in (("calibrate", cycle), ("status", cycle), ("readiness", packet)):
+        for fmt in ("text", "markdown", "json"):
+            result = run_cli(*args, "--format", fmt, cwd=root)
+            assert result.returncode == 0 and "Traceback" not in result.stderr, (args, fmt, result.stderr)
+    text = run_cli("calibrate", cycle, cwd=root).stdout
+    assert "No composite" in text and "delivery: reviewers differ by 2 points" in text
+    decided = run_cli("decide", packet, "--outcome", "not-yet", "--rationale", "r", "--feedback", "f", cwd=root)
+    assert decided.returncode == 0, decided.stderr
