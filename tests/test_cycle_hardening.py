@@ -3,6 +3,7 @@ test failed on the code as first merged."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,104 @@ def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
     assert "No composite" in text and "delivery: reviewers differ by 2 points" in text
     decided = run_cli("decide", packet, "--outcome", "not-yet", "--rationale", "r", "--feedback", "f", cwd=root)
     assert decided.returncode == 0, decided.stderr
+
+
+# --- H3: the trust root is the base branch, never the change under review ------------------------
+
+def _git(repo: Path, *args: str) -> str:
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def _commit_all(repo: Path) -> str:
+    if not (repo / ".git").exists():
+        _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_change_that_swaps_a_reviewers_key_cannot_make_its_forged_review_count(tmp_path: Path):
+    from cyclekit import CycleHandbook, new_reviewer_key, write_packet
+
+    hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
+    root = hb.root
+    edit(root / "site_config/handbook.yaml", "publish:\n", "publish:\n  acknowledge_private_packets: true\n")
+    packet = write_packet(root, "pat", "Pat Doe")
+    assert run_cli("assign", packet, "--reviewers", "bob,carol", cwd=root).returncode == 0
+    base = _commit_all(root)
+    # the change: bob's registered key replaced by the author's, and a review "by bob" signed with it
+    (tmp_path / "mine").mkdir()
+    mine, line = new_reviewer_key(tmp_path / "mine", "bob")
+    settings = root / "site_config/handbook.yaml"
+    old = next(x.strip() for x in settings.read_text().splitlines() if x.strip().startswith("- {id: bob,"))
+    edit(settings, old, line)
+    forge(root, packet, "bob", mine, (5, 5, 5))
+    assert run_cli("validate", cwd=root).returncode == 0  # the change alone vouches for itself ...
+    checked = run_cli("validate", "--trust-base", base, cwd=root)  # ... the base does not
+    assert checked.returncode == 1, checked.stdout
+    assert "pat.reviews/bob.yaml" in checked.stdout and "signed by another key" in checked.stdout
+    assert "[reviewers-changed]" in checked.stdout
+    unchanged = run_cli("validate", "--trust-base", base, cwd=root)
+    assert "Traceback" not in unchanged.stderr
+
+
+def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch):
+    from generator.workspace import handbook_ref
+
+    assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
+    repo = tmp_path / "pk"
+    made = run_cli("init", "packets", repo, "--handbook", "https://github.com/org/handbook.git",
+                   "--tool-source", "handbook==1.0.0", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    base = _commit_all(repo)
+    monkeypatch.chdir(repo)
+    env = {"GITHUB_SERVER_URL": "https://github.com"}
+    assert handbook_ref.main(["--github", "--base", base], env) == 0
+    edit(repo / "packets.yaml", "github.com/org/handbook", "github.com/evil/handbook")
+    assert handbook_ref.main(["--github", "--base", base], env) == 1
+    checked = run_cli("validate", "--trust-base", base, cwd=repo, env={"HANDBOOK_CHECKOUT": str(tmp_path / "hb")})
+    assert checked.returncode == 1 and "edits packets.yaml" in checked.stderr + checked.stdout
+
+
+@pytest.mark.parametrize("platform, location, env, leaked", [
+    ("--clone-url", "git@evil.example:org/handbook.git", {"CI_SERVER_HOST": "gitlab.com"}, "evil.example"),
+    ("--clone-url", "https://gitlab.com/org/handbook.git", {}, "gitlab.com"),  # not in a pipeline: no host to trust
+    ("--github", "https://gitlab.com/org/handbook.git", {"GITHUB_SERVER_URL": "https://github.com"}, "gitlab.com"),
+    ("--github", "https://github.com/org/handbook.git\nref=evil", {}, "evil"),
+])
+def test_the_read_token_only_goes_to_the_ci_server(tmp_path: Path, monkeypatch, capsys, platform, location, env,
+                                                   leaked):
+    from generator.workspace import handbook_ref
+
+    (tmp_path / "packets.yaml").write_text(f"handbook: {json.dumps(location)}\n")
+    monkeypatch.chdir(tmp_path)
+    assert handbook_ref.main([platform], {**env, "HANDBOOK_READ_TOKEN": "s3cret"}) == 1
+    out, err = capsys.readouterr()
+    assert "s3cret" not in out + err and "Traceback" not in err and leaked not in out
+
+
+def test_the_handbook_ref_is_never_a_pull_requests_ref(tmp_path: Path, monkeypatch, capsys):
+    from generator.workspace import handbook_ref
+
+    (tmp_path / "packets.yaml").write_text('handbook: "https://github.com/org/handbook.git"\nref: refs/pull/7/head\n')
+    monkeypatch.chdir(tmp_path)
+    assert handbook_ref.main(["--github"], {}) == 1
+    assert "packets.yaml:2:6" in capsys.readouterr().err
+
+
+def test_handbook_ref_gives_the_checkout_on_the_ci_server(tmp_path: Path, monkeypatch, capsys):
+    from generator.workspace import handbook_ref
+
+    (tmp_path / "packets.yaml").write_text('handbook: "git@gitlab.example.org:org/sub/handbook.git"\nref: v1.2\n')
+    monkeypatch.chdir(tmp_path)
+    assert handbook_ref.main(["--clone-url"], {"CI_SERVER_HOST": "gitlab.example.org",
+                                               "HANDBOOK_READ_TOKEN": "t/k"}) == 0
+    assert capsys.readouterr().out == "https://oauth2:t%2Fk@gitlab.example.org/org/sub/handbook.git\n"
+    (tmp_path / "packets.yaml").write_text('handbook: "git@github.com:org/handbook.git"\nref: v1.2\n')
+    assert handbook_ref.main(["--github"], {}) == 0
+    assert capsys.readouterr().out == "repository=org/handbook\nref=v1.2\n"

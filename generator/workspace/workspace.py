@@ -18,7 +18,8 @@ from ..compute.aggregates import check_published
 from ..compute.outdated import explain_outdated_packets
 from ..git.pinned import Revisions, resolve_pinned
 from ..load.cache import ResultCache
-from ..model.diagnostics import Report
+from ..load.repository import SETTINGS_FILE
+from ..model.diagnostics import Diagnostic, Report, warning
 from ..model.errors import ValidationFailed
 from ..model.handbook import CheckedHandbook, Handbook, Packet, checked
 from ..model.pinned import with_pinned
@@ -62,6 +63,7 @@ class Workspace:
     warn: Progress | None = field(default=None, compare=False)  # git history: files it leaves out
     memo: Memo | None = field(default=None, compare=False, repr=False)
     workers: int | None = None  # processes for loading many files (None: one per core)
+    trusted_base: str | None = None  # a pull request's base commit: whose signatures count is read from it
 
     def __post_init__(self) -> None:
         if self.memo is None:
@@ -115,12 +117,42 @@ class Workspace:
         handbook = loaded.handbook
         versions = {p.criteria_version for p in handbook.packets}
         handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
+        diagnostics = loaded.diagnostics
+        if self.trusted_base is not None:
+            handbook, pending = self._trusting_base(handbook)
+            diagnostics += pending
         if handbook.settings is not None:  # a review counts only once checked: signature, conflicts, assignment
             handbook = replace(handbook, packets=with_counting(handbook.settings.review_process, handbook.packets))
-        diagnostics = loaded.diagnostics
         if self.only is None and self.packets_root is None:
             diagnostics += tuple(check_published(self.root))
         return replace(loaded, handbook=handbook, diagnostics=diagnostics)
+
+    def _trusting_base(self, handbook: Handbook) -> tuple[Handbook, tuple[Diagnostic, ...]]:
+        """The handbook with the registered reviewers, their keys and the conflict rules as they are
+        at the trusted base commit: a change must not choose whose signatures count. In a packets
+        repository the reviewers live in the handbook (checked out at the ref packets.yaml names),
+        so it is packets.yaml that must be the base's."""
+        assert self.trusted_base is not None
+        if self.packets_root is not None:
+            from .handbook_ref import base_manifest
+
+            base_manifest(self.packets_root, self.trusted_base)  # raises when this change edits it
+            return handbook, ()
+        settings = handbook.settings
+        base = self.at_revision(self.trusted_base).settings
+        if settings is None:
+            return handbook, ()
+        if base is None:
+            raise ValidationFailed(f"the base commit {self.trusted_base} has no valid {SETTINGS_FILE}: cannot tell "
+                                   "whose signatures count")
+        current, trusted = settings.review_process, base.review_process
+        if (current.reviewers, current.conflicts) == (trusted.reviewers, trusted.conflicts):
+            return handbook, ()
+        process = replace(current, reviewers=trusted.reviewers, conflicts=trusted.conflicts)
+        pending = warning(settings.file, "reviewers-changed", "this change edits the registered reviewers or the "
+                          f"conflict rules: reviews are checked against those of the base ({self.trusted_base[:12]}) "
+                          "until it is merged", ("review_process",))
+        return replace(handbook, settings=replace(settings, review_process=process)), (pending,)
 
     @cached_property
     def report(self) -> Report:
