@@ -226,3 +226,47 @@ def test_handbook_ref_gives_the_checkout_on_the_ci_server(tmp_path: Path, monkey
     (tmp_path / "packets.yaml").write_text('handbook: "git@github.com:org/handbook.git"\nref: v1.2\n')
     assert handbook_ref.main(["--github"], {}) == 0
     assert capsys.readouterr().out == "repository=org/handbook\nref=v1.2\n"
+
+
+# --- M2: one sealed block that cannot be opened does not stop the cycle --------------------------
+
+def _sealed_block(path: Path) -> str:
+    import yaml
+
+    return yaml.safe_load(path.read_text())["sealed"]
+
+
+def _with_block(path: Path, block: str) -> None:
+    text = path.read_text()
+    edit(path, _sealed_block(path).rstrip("\n").replace("\n", "\n  "), block.rstrip("\n").replace("\n", "\n  "))
+    assert block.strip() in text or _sealed_block(path).strip() == block.strip()
+
+
+def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on(cycle):
+    import base64
+
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol,dan", cwd=team_a).returncode == 0
+    for reviewer, ratings in (("bob", (2, 2, 2)), ("carol", (3, 3, 3)), ("dan", (4, 4, 4))):
+        assert review(team_a, packets["bravo"], reviewer, hb.signing[reviewer], ratings, "fine").returncode == 0
+    folder = team_a / f"packets/{CYCLE}/bravo.reviews"
+    # bob's block: empty, valid-looking armor; carol's: dan's block swapped in; dan's: a good header, a broken body
+    _with_block(folder / "bob.yaml", "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n")
+    _with_block(folder / "carol.yaml", _sealed_block(folder / "dan.yaml"))
+    raw = base64.b64decode("".join(_sealed_block(folder / "dan.yaml").strip().splitlines()[1:-1]))
+    broken = base64.b64encode(raw[:-20] + bytes(20)).decode()
+    _with_block(folder / "dan.yaml", "-----BEGIN AGE ENCRYPTED FILE-----\n"
+                + "\n".join(broken[i:i + 64] for i in range(0, len(broken), 64)) + "\n-----END AGE ENCRYPTED FILE-----\n")
+    checked = run_cli("validate", cwd=team_a)
+    assert checked.returncode == 1 and "bravo.reviews/bob.yaml" in checked.stdout
+    assert "cannot be opened" in checked.stdout
+    status = as_json(run_cli("status", CYCLE, "--format", "json", cwd=team_a))
+    assert next(p for p in status["packets"] if p["slug"] == "bravo")["counted"] == 2  # bob's is known broken
+    row = _calibrated(team_a, hb.identities[0])["bravo"]
+    whys = {r["reviewer"]: r["unverified"] for r in row["reviewers"]}
+    assert row["reviews_in"] == 0 and all(whys.values()), whys
+    assert "cannot be opened" in whys["bob"] and "does not match" in whys["carol"] and "cannot be opened" in whys["dan"]
+    hb.add_member("Later")
+    resealed = run_cli("reseal", CYCLE, "--identity", hb.identities[0], cwd=team_a)
+    assert resealed.returncode == 0 and "not resealed" in resealed.stdout and "Traceback" not in resealed.stderr

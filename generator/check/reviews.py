@@ -112,6 +112,12 @@ def attribution_required(process: ReviewProcess) -> bool:
 def verification(process: ReviewProcess, item: Review) -> str | None:
     """Why this review does not count, or None. A sealed review is checked by its signed digest;
     once opened, its content must match that digest too."""
+    if item.unopened is not None:
+        return item.unopened
+    if item.content is None and item.armored is not None:
+        broken = sealed_problem(item.armored, item.recipients)
+        if broken is not None:
+            return broken
     if not attribution_required(process):
         return None
     if item.content is None:
@@ -165,6 +171,30 @@ def in_file_not_counted(process: ReviewProcess, packet: Packet) -> str | None:
     if packet.assessments and attribution_required(process) and not packet.is_example:
         return ("typed into the packet, signed by nobody: once reviewers are registered only review files "
                 "written with `handbook review` count")
+    return None
+
+
+AGE_HEADER = b"age-encryption.org/v1\n"
+
+
+def sealed_problem(armored: str, recipients: tuple[str, ...]) -> str | None:
+    """Why a sealed block cannot be an age file sealed to its `recipients` (checked without any key),
+    or None. What only a key can tell (a replaced or damaged body) is found when it is opened."""
+    import base64
+    import binascii
+
+    lines = armored.strip().splitlines()
+    try:
+        raw = base64.b64decode("".join(line.strip() for line in lines[1:-1]), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    header = raw.split(b"\n---", 1)[0] if raw.startswith(AGE_HEADER) else b""
+    stanzas = sum(line.startswith(b"-> X25519 ") for line in header.split(b"\n"))
+    if not stanzas or b"\n---" not in raw:
+        return "the sealed block cannot be opened: it is not an age-encrypted file (damaged or replaced)"
+    if recipients and stanzas != len(recipients):
+        return (f"the sealed block cannot be opened as written: it is sealed to {stanzas} key(s), its header "
+                f"names {len(recipients)}")
     return None
 
 

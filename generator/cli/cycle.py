@@ -156,10 +156,12 @@ def reseal(cycle: str, identity: Path, root: Path | None, today: str | None) -> 
     from ..actions.reviews import reseal as reseal_cycle
 
     space = workspace(root, today)
-    written = reseal_cycle(space.cycle_handbook, cycle, identity, space.data_root)
+    written, left = reseal_cycle(space.cycle_handbook, cycle, identity, space.data_root)
     members = len(space.cycle_handbook.settings.review_process.committee)
     for file in written:
         click.echo(f"Resealed {file}")
+    for file, why in left:
+        click.echo(f"Left as it is, not resealed: {file} ({why})")
     click.echo(f"{len(written)} review(s) of {cycle} sealed to the {members} current committee member(s)")
 
 

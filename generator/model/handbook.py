@@ -275,6 +275,7 @@ class Review:
     commitment: str | None = None  # sealed: "sha256:<hex>" of the salted content, signed in clear
     recipients: tuple[str, ...] = ()  # sealed: the age recipients it was sealed to (informative)
     salt: str | None = field(default=None, repr=False)  # opened: the salt inside the sealed content
+    unopened: str | None = None  # why the sealed block could not be opened (corrupt, replaced, other keys)
     # Why this review is not counted, None when it counts: set by check.reviews.with_counting, the
     # one rule every count goes through (signature, conflict of interest, assignment).
     unverified: str | None = None
