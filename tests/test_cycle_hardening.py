@@ -270,3 +270,31 @@ def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on
     hb.add_member("Later")
     resealed = run_cli("reseal", CYCLE, "--identity", hb.identities[0], cwd=team_a)
     assert resealed.returncode == 0 and "not resealed" in resealed.stdout and "Traceback" not in resealed.stderr
+
+
+# --- L1: no shape of review input crashes ---------------------------------------------------------
+
+@pytest.mark.parametrize("draft, flags, where", [
+    (None, ("--rating", "delivery=²"), "--rating"),
+    (None, ("--rating", "delivery=٣"), "--rating"),
+    ("ratings: [1, 2]\n", (), ":1:10:"),
+    ("ratings: 5\n", ("--rating", "delivery=3"), ":1:10:"),
+    ("ratings: [[a, b, c]]\n", ("--note", "delivery=x"), ":1:10:"),
+    ("ratings:\n  delivery: 4\n", ("--note", "delivery=x"), ":2:13:"),
+    ("ratings:\n  delivery: {rating: 4}\ncriteria: oops\n", ("--met", "x=y"), ":3:11:"),
+    ("ratings:\n  delivery: {rating: 4}\ncounterexamples: {a: 1}\n", ("--counterexample", "c"), ":3:18:"),
+    ("[1, 2]\n", (), "must be a mapping"),
+])
+def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_path: Path, draft, flags, where):
+    hb, repos, packets, _ = cycle
+    assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
+    extra: tuple = ()
+    if draft is not None:
+        (tmp_path / "draft.yaml").write_text(draft)
+        extra = ("--from", tmp_path / "draft.yaml")
+    result = run_cli("review", packets["alpha"], "--reviewer", "bob", "--signing-key", hb.signing["bob"], *extra,
+                     *flags, cwd=repos["team-a"])
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr
+    assert where in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) <= 3, result.stderr
+    assert not (repos["team-a"] / f"packets/{CYCLE}/alpha.reviews").exists()

@@ -37,6 +37,7 @@ DAMAGED = "the sealed block cannot be opened with a key it names: it is damaged 
 NOT_YOURS = ("the sealed block cannot be opened with the key given: it is damaged, or sealed to other keys "
              "(a member who can open it runs `handbook reseal`)")
 Pairs = tuple[str, ...]  # repeated KEY=VALUE options
+DRAFT_HEADER = {"reviewer": "draft", "packet": "draft", "date": "2000-01-01"}  # a draft is checked as a review
 
 
 class ReviewUsageError(ReviewError):
@@ -200,9 +201,11 @@ def review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, m
                 counterexamples: Pairs, sealing: bool) -> dict[str, Any]:
     """The review's body: the draft file (kept outside the repository when sealing), then the flags."""
     body: dict[str, Any] = _draft(root, source, sealing) if source is not None else {}
+    if source is not None and check_document({**DRAFT_HEADER, **body}, str(source)):
+        return body  # not a valid draft: its problems are reported at its line:col; nothing is merged into it
     table = dict(body.get("ratings") or {})
     for dim, value in _pairs(ratings, "--rating"):
-        if not value.isdigit():
+        if not re.fullmatch(r"[0-9]{1,3}", value):
             raise ReviewUsageError(f"--rating: rating '{value}' for {dim} is not a whole number")
         entry = table[dim] if isinstance(table.get(dim), dict) else {}
         table[dim] = {**entry, "rating": int(value)}
