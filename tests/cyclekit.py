@@ -124,14 +124,15 @@ def forge(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int
 
     from generator.actions.keys import load_signing_key
     from generator.actions.reviews import signed_review
-    from generator.check.reviews import review_file
+    from generator.check.reviews import packet_digest, review_file
     from generator.workspace.workspace import Workspace
 
     space = Workspace.find(repo, repo, date.fromisoformat(today))
     process = space.report.handbook.settings.review_process
     packet_file = packet.resolve().relative_to(repo.resolve()).as_posix()
     relative = review_file(packet_file, reviewer)
-    header = {"reviewer": reviewer, "packet": packet.stem, "date": today}
+    header = {"reviewer": reviewer, "packet": packet.stem, "date": today,
+              "packet_digest": packet_digest(space.report.handbook.packet(packet_file))}
     body = {"ratings": {d: {"rating": r} for d, r in zip(("delivery", "reliability", "collaboration"), ratings)}}
     path = repo / relative
     path.parent.mkdir(parents=True, exist_ok=True)

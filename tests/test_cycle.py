@@ -16,7 +16,7 @@ from cyclekit import CANDIDATES, CYCLE, CycleHandbook, as_json, make_cycle, revi
 
 from generator.actions.keys import new_reviewer_key
 from generator.actions.reviews import signed_review
-from generator.check.reviews import review_file
+from generator.check.reviews import packet_digest, review_file
 from generator.workspace.workspace import Workspace
 
 SECRET = "zebra-cycle-secret"
@@ -64,7 +64,8 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
 
     space = Workspace(hb.root, hb_today(), team_a)
     process = space.cycle_handbook.settings.review_process
-    header = {"reviewer": "dan", "packet": "bravo", "date": "2026-11-20"}
+    header = {"reviewer": "dan", "packet": "bravo", "date": "2026-11-20",
+              "packet_digest": packet_digest(space.cycle_handbook.packet(f"packets/{CYCLE}/bravo.yaml"))}
     body = {"ratings": {"delivery": {"rating": 5}, "reliability": {"rating": 5}, "collaboration": {"rating": 5}}}
     original = bravo_dan.read_text()
     bravo_dan.write_text(signed_review(review_file(f"packets/{CYCLE}/bravo.yaml", "dan"),

@@ -298,3 +298,46 @@ def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_pat
     assert where in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) <= 3, result.stderr
     assert not (repos["team-a"] / f"packets/{CYCLE}/alpha.reviews").exists()
+
+
+# --- M1: a signature binds the packet as reviewed and the version it replaces ---------------------
+
+def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle):
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (4, 4, 4), "fine").returncode == 0
+    assert run_cli("validate", cwd=team_a).returncode == 0
+    import yaml
+
+    data = yaml.safe_load(packets["bravo"].read_text())
+    data["evidence"][0]["impact"] = "Rewritten after the reviews: much grander now."
+    packets["bravo"].write_text(yaml.safe_dump(data, sort_keys=False))
+    checked = run_cli("validate", cwd=team_a)
+    assert checked.returncode == 1 and "the packet was edited after this review was signed" in checked.stdout
+    # the committee's own blocks are not the candidate's packet: deciding does not void the reviews
+    packets["bravo"].write_text(yaml.safe_dump(data | {"decision": {"status": "submitted"}}, sort_keys=False))
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (4, 4, 4), "again", "--replace").returncode == 0
+    decided = run_cli("decide", packets["bravo"], "--outcome", "withdrawn", "--rationale", "r", "--feedback", "f",
+                      cwd=team_a)
+    assert decided.returncode == 0, decided.stderr
+    assert run_cli("validate", cwd=team_a).returncode == 0
+
+
+def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle):
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (5, 5, 5), "first").returncode == 0
+    path = team_a / review_file(f"packets/{CYCLE}/bravo.yaml", "bob")
+    first = path.read_text()
+    _commit_all(team_a)
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (2, 2, 2), "second", "--replace").returncode == 0
+    base = _commit_all(team_a)
+    env = {"HANDBOOK_CHECKOUT": str(hb.root)}
+    path.write_text(first)  # git checkout HEAD~1 -- bob.yaml
+    checked = run_cli("validate", "--trust-base", base, cwd=team_a, env=env)
+    assert checked.returncode == 1 and "[review-rollback]" in checked.stdout, checked.stdout
+    _git(team_a, "checkout", "--", str(path))  # bob's latest again; he replaces it, which is allowed
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "third", "--replace").returncode == 0
+    assert run_cli("validate", "--trust-base", base, cwd=team_a, env=env).returncode == 0

@@ -78,7 +78,8 @@ def signed_review(relative: str, packet_file: str, header: dict[str, Any], body:
     else:
         digest = content_digest(canonical_body)
     if key is not None:
-        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest))
+        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest,
+                                                       header["packet_digest"], header.get("replaces")))
     if process.sealing:
         return file_text(relative, header, armored=armored)
     return file_text(relative, header, canonical_body)
@@ -276,7 +277,8 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
 
 
 def _clear_header(item: Review) -> dict[str, Any]:
-    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
+    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
+                              "packet_digest": item.packet_digest, "replaces": item.replaces}
     if item.signature is not None:
         header.update(commitment=item.commitment, salt=item.salt, signature=item.signature)
     return {k: v for k, v in header.items() if v is not None}
@@ -301,8 +303,10 @@ def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> 
                 continue
             body = body_of(item.content)
             armored = seal({SALT_KEY: item.salt, **body} if item.salt is not None else body, recipients)
-            header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
-                                      "recipients": recipients}
+            header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
+            header.update({k: v for k, v in (("packet_digest", item.packet_digest), ("replaces", item.replaces))
+                           if v is not None})
+            header["recipients"] = recipients
             if item.commitment is not None:
                 header["commitment"] = item.commitment
             if item.signature is not None:

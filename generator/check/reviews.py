@@ -12,6 +12,7 @@ in actions/reviews.py.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,7 +35,7 @@ from ..model.handbook import (
 )
 from . import schema_check
 from .conflicts import interest_conflict
-from .signatures import CONTENT_CHANGED, content_digest, review_problem
+from .signatures import CONTENT_CHANGED, canonical, content_digest, review_problem
 
 FOLDER_SUFFIX = ".reviews"
 CONTENT_KEYS = ("ratings", "criteria", "counterexamples")
@@ -56,7 +57,8 @@ def review(file: str, data: dict[str, Any]) -> Review:
     content = None if "sealed" in data else content_from(data)
     return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content,
                   armored=data.get("sealed"), signature=data.get("signature"), commitment=data.get("commitment"),
-                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"), unverified=NOT_CHECKED)
+                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"), unverified=NOT_CHECKED,
+                  packet_digest=data.get("packet_digest"), replaces=data.get("replaces"))
 
 
 def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
@@ -109,7 +111,18 @@ def attribution_required(process: ReviewProcess) -> bool:
     return bool(process.reviewers)
 
 
-def verification(process: ReviewProcess, item: Review) -> str | None:
+def packet_digest(packet: Packet) -> str:
+    """What a review's signature binds of its packet: everything the candidate wrote to be judged
+    on (never the committee's decision or appeal blocks, written after the reviews)."""
+    from dataclasses import asdict
+
+    judged = {"candidate": packet.candidate, "track": packet.track, "current_level": packet.current_level,
+              "target_level": packet.target_level, "criteria_version": packet.criteria_version,
+              "summary": packet.summary, "evidence": [asdict(e) for e in packet.evidence]}
+    return "sha256:" + hashlib.sha256(canonical(judged)).hexdigest()
+
+
+def verification(process: ReviewProcess, item: Review, packet: Packet | None = None) -> str | None:
     """Why this review does not count, or None. A sealed review is checked by its signed digest;
     once opened, its content must match that digest too."""
     if item.unopened is not None:
@@ -128,7 +141,9 @@ def verification(process: ReviewProcess, item: Review) -> str | None:
             return CONTENT_CHANGED
     else:
         digest = content_digest(body_of(item.content))
-    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest)
+    now = packet_digest(packet) if packet is not None else None
+    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest,
+                          item.packet_digest, now or "", item.replaces)
 
 
 # Why a review is not counted, by kind: each kind is reported by `validate` with its own code.
@@ -159,7 +174,7 @@ def standing(process: ReviewProcess, packet: Packet, reviewer: str) -> NotCounte
 def not_counted(process: ReviewProcess, packet: Packet, item: Review) -> NotCounted | None:
     """Why this review is not counted, or None: the one rule behind every count (calibration,
     status, readiness, the composite, numbers vs narrative, process health)."""
-    problem = verification(process, item)
+    problem = verification(process, item, packet)
     if problem is not None:
         return NotCounted(UNVERIFIED, problem)
     return standing(process, packet, item.reviewer)

@@ -49,7 +49,8 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     the keys ratings, criteria and counterexamples (see the README, "Writing a review").
     """
     from ..actions.reviews import in_draft, review_body, signed_review, valid_reviewer_id, write_new
-    from ..check.reviews import check_document, content_from, content_problems, review_file, standing
+    from ..check.reviews import check_document, content_from, content_problems, packet_digest, review_file, standing
+    from ..check.signatures import signature_digest
     from ..model.handbook import Review
 
     if not valid_reviewer_id(reviewer):
@@ -65,7 +66,10 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
         fail(f"{reviewer} may not review {found.file}, the review would not count: {refused.why}")
     body = review_body(space.data_root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
-    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
+    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat(), "packet_digest": packet_digest(found)}
+    earlier = next((r for r in found.reviews if r.reviewer == reviewer), None)
+    if replace_existing and earlier is not None and earlier.signature is not None:
+        header["replaces"] = signature_digest(earlier.signature)  # signed: the version before cannot be put back
     problems = check_document({**header, **body}, relative)
     if not problems:
         problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],

@@ -276,6 +276,8 @@ class Review:
     recipients: tuple[str, ...] = ()  # sealed: the age recipients it was sealed to (informative)
     salt: str | None = field(default=None, repr=False)  # opened: the salt inside the sealed content
     unopened: str | None = None  # why the sealed block could not be opened (corrupt, replaced, other keys)
+    packet_digest: str | None = None  # the packet as reviewed (signed): see check.reviews.packet_digest
+    replaces: str | None = None  # the digest of the signature of the version it replaced (signed)
     # Why this review is not counted, None when it counts: set by check.reviews.with_counting, the
     # one rule every count goes through (signature, conflict of interest, assignment).
     unverified: str | None = None

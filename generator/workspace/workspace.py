@@ -120,7 +120,7 @@ class Workspace:
         diagnostics = loaded.diagnostics
         if self.trusted_base is not None:
             handbook, pending = self._trusting_base(handbook)
-            diagnostics += pending
+            diagnostics += pending + rolled_back(self.data_root, self.trusted_base, handbook)
         if handbook.settings is not None:  # a review counts only once checked: signature, conflicts, assignment
             handbook = replace(handbook, packets=with_counting(handbook.settings.review_process, handbook.packets))
         if self.only is None and self.packets_root is None:
@@ -251,6 +251,36 @@ class Workspace:
         from ..git.history import changed_since
 
         return changed_since(self.root, base)
+
+
+def rolled_back(data_root: Path, base: str, handbook: Handbook) -> tuple[Diagnostic, ...]:
+    """Review files this change rewrites without naming the signature they replace: an older
+    signed version put back (or a newer one skipped) would otherwise verify like any other."""
+    import yaml
+
+    from ..check.signatures import signature_digest
+    from ..git.history import git, git_bytes
+    from ..model.diagnostics import error
+    from ..model.errors import GitError
+
+    changed = set(git(data_root, "diff", "--name-only", "--no-renames", base, "--", "packets").splitlines())
+    found = []
+    for item in handbook.reviews:
+        if item.file not in changed:
+            continue
+        try:
+            before = yaml.safe_load(git_bytes(data_root, "show", f"{base}:{item.file}"))
+        except GitError:
+            continue  # a new review
+        except yaml.YAMLError:
+            before = None
+        signature = before.get("signature") if isinstance(before, dict) else None
+        if isinstance(signature, str) and item.replaces != signature_digest(signature):
+            found.append(error(item.file, "review-rollback", f"this change rewrites {item.reviewer}'s review but the "
+                               "new version does not name the one it replaces: an older version put back is refused "
+                               f"(only `handbook review ... --reviewer {item.reviewer} --replace` writes a new one)",
+                               ("reviewer",)))
+    return tuple(found)
 
 
 def validate_repository(root: Path, only: list[Path] | None = None, *, today: date,
