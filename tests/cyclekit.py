@@ -73,7 +73,8 @@ class CycleHandbook:
 def write_packet(repo: Path, slug: str, candidate: str, manager: str | None = None, cycle: str = CYCLE) -> Path:
     data = yaml.safe_load((REPO / "packets/examples/priya-raman-senior.yaml").read_text("utf-8"))
     data.pop("assessments", None)
-    data.update(candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"})
+    data.update(candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"},
+                candidate_id=slug)
     if manager:
         data["manager"] = manager
     path = repo / f"packets/{cycle}/{slug}.yaml"

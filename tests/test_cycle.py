@@ -183,7 +183,7 @@ def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
 
 def test_the_candidate_can_never_be_assigned_their_own_packet(cycle):
     hb, repos, packets, _ = cycle
-    edit(packets["bravo"], "candidate: Ben Bravo", "candidate: Ben Bravo\ncandidate_id: erin")
+    edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
     refused = run_cli("assign", packets["bravo"], "--reviewers", "erin,bob", cwd=repos["team-a"])
     assert refused.returncode == 1 and "erin: it is their own packet" in refused.stderr
     hand = repos["team-a"] / f"packets/{CYCLE}/assignments.yaml"

@@ -30,7 +30,7 @@ def _calibrated(repo: Path, identity: Path) -> dict[str, dict]:
 def test_a_candidate_reviewing_their_own_packet_is_refused_and_never_counted(cycle):
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
-    edit(packets["bravo"], "candidate: Ben Bravo", "candidate: Ben Bravo\ncandidate_id: erin")
+    edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
     # no assignment yet: the candidate reviews their own packet
     own = review(team_a, packets["bravo"], "erin", hb.signing["erin"], (5, 5, 5), "me")
     assert own.returncode == 1 and "their own packet" in own.stderr
@@ -94,7 +94,7 @@ def test_decide_compares_with_the_counted_reviews_only(cycle):
     """numbers vs narrative: a self-review of 5s must not lift the composite over the bar."""
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
-    edit(packets["bravo"], "candidate: Ben Bravo", "candidate: Ben Bravo\ncandidate_id: erin")
+    edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     for reviewer in ("bob", "carol"):
         assert review(team_a, packets["bravo"], reviewer, hb.signing[reviewer], (2, 2, 2), "ok").returncode == 0
@@ -341,3 +341,47 @@ def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle):
     _git(team_a, "checkout", "--", str(path))  # bob's latest again; he replaces it, which is allowed
     assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "third", "--replace").returncode == 0
     assert run_cli("validate", "--trust-base", base, cwd=team_a, env=env).returncode == 0
+
+
+# --- M3: conflict rules rest on the committee's records and on names compared fairly -------------
+
+def test_names_that_differ_only_in_accents_or_compatibility_forms_are_one_person():
+    from generator.check.conflicts import person_key
+
+    assert person_key("Mallory Évil") == person_key("Mallory Evil") == person_key("mallory-evil")
+    assert person_key("Ｍａｌｌｏｒｙ Evil") == person_key("Mallory Evil")
+    assert person_key("Ольга Петрова") != "" and person_key("Ольга Петрова") == person_key("ольга  петрова")
+
+
+def test_a_registered_reviewer_named_as_the_candidate_is_refused_whatever_the_accents(cycle):
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    settings = hb.root / "site_config/handbook.yaml"
+    line = next(x for x in settings.read_text().splitlines() if x.strip().startswith("- {id: erin,"))
+    edit(settings, line, line.replace("{id: erin,", "{id: erin, name: Mallory Evil,"))
+    edit(packets["bravo"], "candidate: Ben Bravo", "candidate: Mallory Évil")
+    refused = run_cli("assign", packets["bravo"], "--reviewers", "erin,bob", cwd=team_a)
+    assert refused.returncode == 1 and "erin: it is their own packet" in refused.stderr
+
+
+def test_the_committee_records_who_the_candidate_and_manager_are(cycle):
+    import yaml
+
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    text = packets["bravo"].read_text().replace("candidate_id: bravo\n", "")
+    packets["bravo"].write_text(text)  # the candidate left out who they are, and names no manager
+    unknown = run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a)
+    assert unknown.returncode == 1 and "--candidate-id" in unknown.stderr
+    manager = run_cli("assign", packets["bravo"], "--reviewers", "bob,dan", "--candidate-id", "ben-bravo",
+                      "--manager", "dan", cwd=team_a)
+    assert manager.returncode == 1 and "dan: they are the candidate's manager" in manager.stderr
+    done = run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", "--candidate-id", "ben-bravo",
+                   "--manager", "dan", cwd=team_a)
+    assert done.returncode == 0, done.stderr
+    entry = yaml.safe_load((team_a / f"packets/{CYCLE}/assignments.yaml").read_text())["packets"]["bravo"]
+    assert entry["candidate_id"] == "ben-bravo" and entry["manager"] == "dan"
+    # a later review by the manager, written by hand, does not count: the record is the committee's
+    forge(team_a, packets["bravo"], "dan", hb.signing["dan"], (5, 5, 5))
+    checked = run_cli("validate", cwd=team_a)
+    assert checked.returncode == 1 and "dan' does not count: they are the candidate's manager" in checked.stdout

@@ -82,11 +82,20 @@ def assignment_refusals(hb: CheckedHandbook, packet: Packet, reviewers: list[str
     return refusals
 
 
-def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str) -> str:
-    """Record the assignment in packets/<cycle>/assignments.yaml; returns that file."""
+def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str,
+           candidate_id: str | None = None, manager: str | None = None) -> str:
+    """Record the assignment in packets/<cycle>/assignments.yaml, with who the candidate and their
+    manager are as the committee knows them (the packet is the candidate's to edit); returns that file."""
     if packet.file != f"packets/{packet.cycle}/{packet.slug}.yaml":
         raise CycleError(f"{packet.file}: assignments are kept per cycle, for packets at "
                          f"packets/{packet.cycle}/{packet.slug}.yaml")
+    known = dict(zip(("candidate_id", "manager"), packet.committee_ids))  # recorded at an earlier assignment
+    candidate_id = candidate_id or known.get("candidate_id") or packet.candidate_id
+    manager = manager or known.get("manager") or packet.manager
+    if candidate_id is None and hb.settings.review_process.reviewers:
+        raise CycleError(f"{packet.file} does not say who the candidate is as a person id: pass --candidate-id ID "
+                         "(as reviewers are registered), so that the conflict rules can hold")
+    packet = replace(packet, committee_ids=(candidate_id or "", manager or ""))
     refusals = assignment_refusals(hb, packet, reviewers)
     if refusals:
         raise CycleError("assignment refused, nothing was written: "
@@ -99,7 +108,9 @@ def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list
         if loaded.document is not None and isinstance(loaded.document.data, dict):
             data = dict(loaded.document.data)
             data["packets"] = dict(data.get("packets") or {})
-    data["packets"][packet.slug] = {"reviewers": list(reviewers), "assigned": today}
+    entry: dict[str, Any] = {"reviewers": list(reviewers), "assigned": today}
+    entry.update({k: v for k, v in (("candidate_id", candidate_id), ("manager", manager)) if v})
+    data["packets"][packet.slug] = entry
     modeline = f"# yaml-language-server: $schema=../../{ASSIGNMENTS_SCHEMA}\n"
     note = "# Written by `handbook assign`, which checks the settings' conflict rules.\n"
     _replace_file(path, modeline + note + dump_yaml(data), "assignments", relative)

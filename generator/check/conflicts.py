@@ -8,6 +8,7 @@ manager, declared conflicts, and a limit of packets per reviewer in one cycle.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -15,15 +16,21 @@ from ..model.handbook import Handbook, Packet, ReviewProcess
 
 
 def person_key(name: str) -> str:
-    """A name or id compared loosely: 'Pat  Doe', 'pat-doe' and 'pat doe' are one person."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    """A name or id compared loosely: 'Pat  Doe', 'pat-doe', 'pat doe' and 'Pät Doe' are one person.
+    Compatibility forms and accents are folded (NFKD, marks dropped, casefold); letters of any
+    script are kept, never dropped, so a name cannot be made to match nothing."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", folded)).strip("-")
+
+
+def _candidate(packet: Packet) -> set[str]:
+    return {person_key(packet.candidate)} | {person_key(i) for i in packet.candidate_ids}
 
 
 def is_candidate(process: ReviewProcess, packet: Packet, reviewer: str) -> bool:
     registered = process.reviewer(reviewer)
     names = {person_key(reviewer)} | ({person_key(registered.name)} if registered and registered.name else set())
-    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
-    return bool(names & candidate)
+    return bool(names & _candidate(packet))
 
 
 def conflict(process: ReviewProcess, packet: Packet, reviewer: str, load: int = 0) -> str | None:
@@ -44,9 +51,9 @@ def interest_conflict(process: ReviewProcess, packet: Packet, reviewer: str) -> 
     rules = process.conflicts
     if is_candidate(process, packet, reviewer):
         return "it is their own packet"
-    if rules.manager and packet.manager == reviewer:
+    if rules.manager and reviewer in packet.managers:
         return "they are the candidate's manager (conflict rule `manager`)"
-    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
+    candidate = _candidate(packet)
     for who, whom in rules.declared:
         if who == reviewer and person_key(whom) in candidate:
             return "a declared conflict (review_process.conflicts.declared)"

@@ -64,12 +64,14 @@ def review(file: str, data: dict[str, Any]) -> Review:
 def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
     """The entries of a schema-valid packets/<cycle>/assignments.yaml."""
     return tuple(Assignment(cycle=data["cycle"], packet=slug, reviewers=tuple(entry["reviewers"]),
-                            assigned=entry["assigned"], file=file) for slug, entry in data["packets"].items())
+                            assigned=entry["assigned"], file=file, candidate_id=entry.get("candidate_id"),
+                            manager=entry.get("manager")) for slug, entry in data["packets"].items())
 
 
 def attach_assignments(packets: tuple[Packet, ...], entries: Iterable[Assignment]) -> tuple[Packet, ...]:
     by_file = {a.packet_file: a for a in entries}
-    return tuple(replace(p, assigned=by_file[p.file].reviewers, assigned_on=by_file[p.file].assigned)
+    return tuple(replace(p, assigned=(a := by_file[p.file]).reviewers, assigned_on=a.assigned,
+                         committee_ids=(a.candidate_id or "", a.manager or ""))
                  if p.file in by_file else p for p in packets)
 
 

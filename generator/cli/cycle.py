@@ -26,9 +26,13 @@ manifest_option = click.option(
 @click.command()
 @click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reviewers", required=True, metavar="ID,ID,...", help="Registered reviewer ids, comma-separated.")
+@click.option("--candidate-id", metavar="ID", help="The candidate's person id, as reviewers are registered "
+              "(default: the packet's candidate_id). Recorded with the assignment: the packet is the candidate's.")
+@click.option("--manager", metavar="ID", help="The candidate's manager's person id (conflict rule `manager`).")
 @root_option
 @today_option
-def assign(packet: Path, reviewers: str, root: Path | None, today: str | None) -> None:
+def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str | None, root: Path | None,
+           today: str | None) -> None:
     """Record PACKET's reviewers in packets/<cycle>/assignments.yaml. Refused, with every reason,
     when it breaks a conflict rule: no one reviews their own packet, and the settings' rules
     (the candidate's manager, declared conflicts, a limit of packets per reviewer per cycle)."""
@@ -39,7 +43,13 @@ def assign(packet: Path, reviewers: str, root: Path | None, today: str | None) -
         raise click.BadParameter("give distinct reviewer ids, e.g. --reviewers ada,grace,linus", param_hint="--reviewers")
     space = workspace(root, today)
     found = packet_in(space, packet)
-    written = record(space.cycle_handbook, space.data_root, found, chosen, space.today.isoformat())
+    from ..actions.reviews import valid_reviewer_id
+
+    for option, value in (("--candidate-id", candidate_id), ("--manager", manager)):
+        if value is not None and not valid_reviewer_id(value):
+            raise click.BadParameter("use lowercase letters, digits and single hyphens", param_hint=option)
+    written = record(space.cycle_handbook, space.data_root, found, chosen, space.today.isoformat(), candidate_id,
+                     manager)
     click.echo(f"Assigned {', '.join(chosen)} to {found.file} ({written})")
 
 

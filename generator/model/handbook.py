@@ -305,6 +305,8 @@ class Assignment:
     reviewers: tuple[str, ...]
     assigned: str
     file: str
+    candidate_id: str | None = None  # the committee's record of who the candidate is (conflict rules)
+    manager: str | None = None  # and of their manager
 
     @property
     def packet_file(self) -> str:
@@ -352,6 +354,7 @@ class Packet:
     assigned_on: str | None = None
     candidate_id: str | None = None  # the candidate's person id (as reviewers are registered): conflict rules
     manager: str | None = None  # the candidate's manager's person id: conflict rules
+    committee_ids: tuple[str, ...] = ()  # the candidate's person id and manager as the assignments file records them
     in_file_not_counted: str | None = None  # why the in-file assessments do not count (check.reviews.with_counting)
 
     @property
@@ -361,6 +364,15 @@ class Packet:
     @property
     def is_decided(self) -> bool:
         return self.decision.status in ("promoted", "not-yet")
+
+    @property
+    def candidate_ids(self) -> frozenset[str]:
+        """Who the candidate is: the packet's say and the committee's (either one is enough for a conflict)."""
+        return frozenset(i for i in (self.candidate_id, self.committee_ids[0] if self.committee_ids else None) if i)
+
+    @property
+    def managers(self) -> frozenset[str]:
+        return frozenset(i for i in (self.manager, self.committee_ids[1] if len(self.committee_ids) > 1 else None) if i)
 
     @property
     def counted_reviews(self) -> tuple[Review, ...]:
