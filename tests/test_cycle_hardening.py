@@ -385,3 +385,47 @@ def test_the_committee_records_who_the_candidate_and_manager_are(cycle):
     forge(team_a, packets["bravo"], "dan", hb.signing["dan"], (5, 5, 5))
     checked = run_cli("validate", cwd=team_a)
     assert checked.returncode == 1 and "dan' does not count: they are the candidate's manager" in checked.stdout
+
+
+# --- M5, M6: every generated workflow is pinned, quoted, least-privileged, installs from the base --
+
+def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict], dict]:
+    import yaml
+
+    assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
+    made = run_cli("init", "packets", tmp_path / "pk", "--handbook", "https://github.com/org/handbook.git",
+                   "--tool-source", "handbook==1.0.0", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    workflows = {str(p.relative_to(tmp_path)): yaml.safe_load(p.read_text())
+                 for p in sorted(tmp_path.glob("*/.github/workflows/*.yml"))}
+    assert len(workflows) == 4
+    return workflows, yaml.safe_load((tmp_path / "pk/.gitlab-ci.yml").read_text())
+
+
+def test_generated_github_workflows_are_pinned_quoted_and_least_privileged(tmp_path: Path):
+    import re
+
+    workflows, _ = _generated_ci(tmp_path)
+    for name, flow in workflows.items():
+        assert set(flow.get("permissions", {}).values()) <= {"read"}, name  # writes only per job
+        triggers = flow[True] if True in flow else flow["on"]  # YAML 1.1 reads `on` as true
+        for job_id, job in flow["jobs"].items():
+            writes = {k for k, v in job.get("permissions", {}).items() if v == "write"}
+            assert writes <= {"deploy": {"pages", "id-token"}, "status": {"issues"}}.get(job_id, set()), (name, job_id)
+            for step in job["steps"]:
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", step["uses"]), (name, step["uses"])
+                if "run" in step:
+                    assert "${{" not in step["run"], (name, step["run"])  # untrusted values go through env
+                    if "pull_request" in triggers and "pip install" in step["run"]:
+                        assert 'git show "$BASE_SHA:requirements.txt"' in step["run"], (name, step["run"])
+                        assert "-r requirements.txt" not in step["run"], (name, step["run"])
+
+
+def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_token_to_its_job(tmp_path: Path):
+    _, gitlab = _generated_ci(tmp_path)
+    script = "\n".join(gitlab["default"]["before_script"])
+    assert 'git show "$BASE:requirements.txt"' in script and "-r requirements.txt" not in script
+    assert "HANDBOOK_GITLAB_TOKEN" not in str(gitlab["validate"])
+    readme = (tmp_path / "pk/README.md").read_text()
+    assert "HANDBOOK_GITLAB_TOKEN" in readme and "protected" in readme.split("HANDBOOK_GITLAB_TOKEN", 1)[1][:300]
