@@ -429,3 +429,22 @@ def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_
     assert "HANDBOOK_GITLAB_TOKEN" not in str(gitlab["validate"])
     readme = (tmp_path / "pk/README.md").read_text()
     assert "HANDBOOK_GITLAB_TOKEN" in readme and "protected" in readme.split("HANDBOOK_GITLAB_TOKEN", 1)[1][:300]
+
+
+# --- M4: the per-cycle limit of packets per reviewer holds across repositories -------------------
+
+def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path: Path):
+    from cyclekit import write_packet
+
+    hb, repos, packets, manifest = cycle
+    delta = write_packet(repos["team-b"], "delta", "Dee Delta")
+    for slug, repo in (("alpha", "team-a"), ("bravo", "team-a"), ("charlie", "team-b")):
+        assert run_cli("assign", packets[slug], "--reviewers", "bob,carol", cwd=repos[repo]).returncode == 0
+    refused = run_cli("assign", delta, "--reviewers", "bob,erin", "--manifest", manifest, cwd=repos["team-b"])
+    assert refused.returncode == 1 and "bob: they already review 3 packet(s) this cycle, the limit is 3" in refused.stderr
+    # without the manifest one repository cannot see the others: status across them flags it
+    assert run_cli("assign", delta, "--reviewers", "bob,erin", cwd=repos["team-b"]).returncode == 0
+    status = as_json(run_cli("status", CYCLE, "--format", "json", "--manifest", manifest, cwd=tmp_path))
+    assert status["overloaded"] == [{"reviewer": "bob", "packets": 4, "limit": 3}]
+    text = run_cli("status", CYCLE, "--manifest", manifest, cwd=tmp_path).stdout
+    assert "bob is assigned 4 packets, the limit is 3" in text

@@ -78,3 +78,12 @@ def assignment_conflicts(hb: Handbook) -> Iterator[tuple[str, Packet, str, str]]
             seen[(packet.cycle, reviewer)] += 1
             if problem is not None:
                 yield files.get(packet.file, packet.file), packet, reviewer, problem
+
+
+def overloaded(packets: Iterable[Packet], process: ReviewProcess, cycle: str) -> list[tuple[str, int, int]]:
+    """(reviewer, packets assigned, limit) for every reviewer over the cycle's limit: what one
+    repository cannot see when a cycle spans several."""
+    limit = process.conflicts.max_packets_per_reviewer
+    if limit is None:
+        return []
+    return [(r, n, limit) for r, n in sorted(cycle_load(packets, cycle).items()) if n > limit]

@@ -29,10 +29,12 @@ manifest_option = click.option(
 @click.option("--candidate-id", metavar="ID", help="The candidate's person id, as reviewers are registered "
               "(default: the packet's candidate_id). Recorded with the assignment: the packet is the candidate's.")
 @click.option("--manager", metavar="ID", help="The candidate's manager's person id (conflict rule `manager`).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="The cycle manifest: the limit of packets per reviewer counts every repository it names.")
 @root_option
 @today_option
-def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str | None, root: Path | None,
-           today: str | None) -> None:
+def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str | None, manifest: Path | None,
+           root: Path | None, today: str | None) -> None:
     """Record PACKET's reviewers in packets/<cycle>/assignments.yaml. Refused, with every reason,
     when it breaks a conflict rule: no one reviews their own packet, and the settings' rules
     (the candidate's manager, declared conflicts, a limit of packets per reviewer per cycle)."""
@@ -48,8 +50,14 @@ def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str 
     for option, value in (("--candidate-id", candidate_id), ("--manager", manager)):
         if value is not None and not valid_reviewer_id(value):
             raise click.BadParameter("use lowercase letters, digits and single hyphens", param_hint=option)
-    written = record(space.cycle_handbook, space.data_root, found, chosen, space.today.isoformat(), candidate_id,
-                     manager)
+    cycle_hb = space.cycle_handbook
+    if manifest is not None:  # the whole cycle's assignments count towards each reviewer's limit
+        from ..workspace.manifest import combine
+
+        cycle_hb = combine(manifest, space.today).handbook
+        if cycle_hb.packet(found.file) is None:
+            raise click.BadParameter(f"{packet} is in none of the repositories {manifest} names", param_hint="PACKET")
+    written = record(cycle_hb, space.data_root, found, chosen, space.today.isoformat(), candidate_id, manager)
     click.echo(f"Assigned {', '.join(chosen)} to {found.file} ({written})")
 
 
