@@ -448,3 +448,142 @@ def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path
     assert status["overloaded"] == [{"reviewer": "bob", "packets": 4, "limit": 3}]
     text = run_cli("status", CYCLE, "--manifest", manifest, cwd=tmp_path).stdout
     assert "bob is assigned 4 packets, the limit is 3" in text
+
+
+# --- L4: the tracking issue is only ever our own --------------------------------------------------
+
+@pytest.fixture
+def issues_api():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from generator.actions.ci_comment import STATUS_MARKER
+
+    marker = STATUS_MARKER.format(cycle=CYCLE)
+    state = {"writes": [], "issues": [
+        {"number": 5, "iid": 5, "body": f"{marker} planted", "description": f"{marker} planted",
+         "user": {"login": "mallory"}, "author": {"id": 99}}]}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            path = self.path.partition("?")[0]
+            if self.command != "GET":
+                state["writes"].append((self.command, path))
+            payload = ({"id": 7} if path.endswith("/user") else state["issues"] if self.command == "GET"
+                       else {"number": 6, "iid": 6})
+            raw = json.dumps(payload).encode()
+            self.send_response(200 if self.command == "GET" else 201)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        do_GET = do_POST = do_PATCH = do_PUT = _handle
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{server.server_port}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+def test_a_planted_issue_with_the_marker_is_never_edited(issues_api, platform):
+    from generator.actions.ci_comment import post_tracking_issue
+
+    env = ({"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/packets", "GITHUB_API_URL": issues_api["url"]}
+           if platform == "github" else
+           {"HANDBOOK_GITLAB_TOKEN": "t", "CI_PROJECT_ID": "42", "CI_API_V4_URL": f"{issues_api['url']}/api/v4"})
+    outcome = post_tracking_issue(platform, CYCLE, "title", "body", env)
+    assert outcome.action == "created", outcome
+    assert all(method == "POST" for method, _ in issues_api["writes"]), issues_api["writes"]
+
+
+# --- L2, L3, L5, L6: decisions, dates, keys, modelines and which option is wrong ------------------
+
+def _decided_bravo(hb, team_a, packets):
+    assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "no").returncode == 0
+    return run_cli("decide", packets["bravo"], "--outcome", "withdrawn", "--rationale", "y", "--feedback", "n",
+                   "--identity", hb.identities[0], cwd=team_a)
+
+
+def test_decisions_are_written_once_and_plain_words_stay_words(cycle):
+    import yaml
+
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    decided = _decided_bravo(hb, team_a, packets)
+    assert decided.returncode == 0, decided.stderr  # "y" and "n" were refused as ambiguous YAML once
+    assert yaml.safe_load(packets["bravo"].read_text())["decision"]["feedback"] == "n"
+    row = _calibrated(team_a, hb.identities[0])["bravo"]  # the sealed note "no" opens as text
+    assert [r["notes"][0] for r in row["reviewers"] if r["reviewer"] == "bob"] == ["no"]
+    again = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
+                    cwd=team_a)
+    assert again.returncode == 1 and "already decided" in again.stderr
+    edit(packets["bravo"], "status: withdrawn", "status: not-yet")
+    assert run_cli("appeal", packets["bravo"], "--reason", "missed work", cwd=team_a).returncode == 0
+    pending = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
+                      cwd=team_a)
+    assert pending.returncode == 1 and "pending appeal" in pending.stderr
+
+
+def test_an_effective_date_before_the_cycle_is_refused(cycle):
+    hb, repos, packets, _ = cycle
+    result = run_cli("decide", packets["alpha"], "--outcome", "withdrawn", "--rationale", "r", "--feedback", "f",
+                     "--effective", "1900-01-01", cwd=repos["team-a"])
+    assert result.returncode == 2 and "--effective" in result.stderr and "before cycle" in result.stderr
+
+
+def test_reviews_close_with_the_decision_and_never_come_from_the_future(cycle):
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    assert _decided_bravo(hb, team_a, packets).returncode == 0
+    late = review(team_a, packets["bravo"], "carol", hb.signing["carol"], (5, 5, 5), "late", "--today", "2031-01-01")
+    assert late.returncode == 1 and "reviews close" in late.stderr
+    forge(team_a, packets["bravo"], "carol", hb.signing["carol"], (5, 5, 5), today="2031-01-01")
+    checked = run_cli("validate", cwd=team_a)
+    assert checked.returncode == 1 and "carol.yaml" in checked.stdout and "after today" in checked.stdout
+    forge(team_a, packets["bravo"], "carol", hb.signing["carol"], (5, 5, 5), today="2026-11-28")
+    edit(packets["bravo"], "status: withdrawn", "status: not-yet")
+    import yaml
+
+    data = yaml.safe_load(packets["bravo"].read_text())
+    data["decision"]["date"] = "2026-11-25"
+    packets["bravo"].write_text(yaml.safe_dump(data, sort_keys=False))
+    after = run_cli("validate", cwd=team_a)
+    assert "after the decision of 2026-11-25" in after.stdout
+
+
+def test_a_committee_key_needs_a_name(tmp_path: Path):
+    result = run_cli("keys", "new", "--committee", " ", "--out", tmp_path / "k", cwd=tmp_path)
+    assert result.returncode == 2 and "--committee" in result.stderr and not (tmp_path / "k").exists()
+
+
+def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle):
+    hb, repos, packets, _ = cycle
+    team_a = repos["team-a"]
+    made = run_cli("new", "packet", "--candidate", "Nia New", "--target", "ic3", cwd=team_a)
+    assert made.returncode == 0, made.stderr
+    assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
+    assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "fine").returncode == 0
+    written = [*team_a.glob("packets/*/nia-new.yaml"), team_a / f"packets/{CYCLE}/assignments.yaml",
+               team_a / review_file(f"packets/{CYCLE}/bravo.yaml", "bob")]
+    for path in written:
+        line = next(x for x in path.read_text().splitlines() if "yaml-language-server" in x)
+        target = (path.parent / line.split("$schema=")[1]).resolve()
+        assert target.is_file(), (path, line)
+
+
+def test_text_given_on_the_command_line_is_blamed_on_its_option(cycle):
+    hb, repos, packets, _ = cycle
+    result = run_cli("decide", packets["alpha"], "--outcome", "withdrawn", "--rationale", "x" * 20000,
+                     "--feedback", "f", cwd=repos["team-a"])
+    assert result.returncode == 2 and result.stderr.startswith("error: --rationale:"), result.stderr
+    filed = run_cli("appeal", packets["alpha"], "--reason", "r", cwd=repos["team-a"])
+    assert filed.returncode == 1  # not decided: nothing to appeal

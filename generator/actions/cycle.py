@@ -26,6 +26,7 @@ from ..compute.scoring import packet_score
 from ..load.loader import load_bytes, load_file
 from ..model.handbook import CheckedHandbook, Decision, Packet
 from ..model.pinned import criteria_of
+from .modeline import schema_ref
 
 ASSIGNMENTS = "assignments.yaml"
 ASSIGNMENTS_SCHEMA = "generator/schemas/assignments.schema.json"
@@ -37,16 +38,29 @@ class CycleError(ReviewError):
     """A committee step that cannot be taken; the message says why and what to do."""
 
 
+class CycleUsageError(CycleError):
+    """A value given on the command line that cannot be written (exit status 2, as a usage error)."""
+
+    exit_code = 2
+
+
 # --- writing a YAML file safely ------------------------------------------------------------------
 
-def _replace_file(path: Path, text: str, kind: str, display: str) -> None:
-    """Check `text` as a `kind` document, then put it at `path` in one rename."""
+Options = dict[tuple[str, ...], str]  # where a value typed on the command line lands -> its option
+
+
+def _replace_file(path: Path, text: str, kind: str, display: str, options: Options | None = None) -> None:
+    """Check `text` as a `kind` document, then put it at `path` in one rename. A problem with a
+    value given on the command line names its option (`options`), not a line of the file."""
     loaded = load_bytes(text.encode("utf-8"), display)
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
     if loaded.document is not None and not problems:
         problems = schema_check.check(loaded.document, kind)
     if problems:
         first = problems[0]
+        option = next((o for where, o in (options or {}).items() if tuple(first.pointer[:len(where)]) == where), None)
+        if option is not None:
+            raise CycleUsageError(f"{option}: {first.message}; nothing was written")
         raise CycleError(f"{first.file}:{first.line}:{first.column}: {first.message}; nothing was written")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".handbook-", suffix=".yaml")
@@ -111,7 +125,7 @@ def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list
     entry: dict[str, Any] = {"reviewers": list(reviewers), "assigned": today}
     entry.update({k: v for k, v in (("candidate_id", candidate_id), ("manager", manager)) if v})
     data["packets"][packet.slug] = entry
-    modeline = f"# yaml-language-server: $schema=../../{ASSIGNMENTS_SCHEMA}\n"
+    modeline = f"# yaml-language-server: $schema={schema_ref(data_root, relative, 'assignments')}\n"
     note = "# Written by `handbook assign`, which checks the settings' conflict rules.\n"
     _replace_file(path, modeline + note + dump_yaml(data), "assignments", relative)
     return relative
@@ -143,11 +157,23 @@ def _with_block(text: str, key: str, value: dict[str, Any]) -> str:
     return text[:start.start()] + block + text[end:]
 
 
+def may_decide(packet: Packet) -> None:
+    """Refuse to overwrite a decision: once made, it is made again only after an appeal is overturned."""
+    if packet.appeal is not None and packet.appeal.status == "pending":
+        raise CycleError(f"{packet.file} has a pending appeal (filed {packet.appeal.filed}): resolve it first with "
+                         f"`handbook appeal {packet.file} --resolve upheld|overturned`; nothing was written")
+    if packet.decision.status in OUTCOMES and not (packet.appeal and packet.appeal.status == "overturned"):
+        raise CycleError(f"{packet.file} is already decided ({packet.decision.status}"
+                         f"{', ' + packet.decision.date if packet.decision.date else ''}): a decision is made again "
+                         "only after an appeal is overturned; nothing was written")
+
+
 def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: str, today: str,
            effective: str | None, disagreement: str | None, discussed: bool) -> None:
     """Write the decision block. `disagreement`: the calibration flag for this outcome."""
     if outcome not in OUTCOMES:
         raise CycleError(f"--outcome must be one of {', '.join(OUTCOMES)}")
+    may_decide(packet)
     if disagreement is not None and not discussed:
         raise CycleError(f"{CONFLICT_FLAG} ({disagreement}). Discuss it in the committee, then run again with "
                          "--discussed and a --rationale that says why the decision goes against the numbers")
@@ -157,7 +183,9 @@ def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: s
     if disagreement is not None:
         value["against_numbers"] = DISCUSSED
     path = root / packet.file
-    _replace_file(path, _with_block(path.read_text("utf-8"), "decision", value), "packet", packet.file)
+    _replace_file(path, _with_block(path.read_text("utf-8"), "decision", value), "packet", packet.file,
+                  {("decision", "rationale"): "--rationale", ("decision", "feedback"): "--feedback",
+                   ("decision", "effective"): "--effective"})
 
 
 def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
@@ -167,7 +195,8 @@ def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
         raise CycleError(f"{packet.file} already has an appeal ({packet.appeal.status}, filed {packet.appeal.filed})")
     path = root / packet.file
     value = {"filed": today, "status": "pending", "reason": reason}
-    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file,
+                  {("appeal", "reason"): "--reason"})
 
 
 def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, today: str) -> None:
@@ -180,4 +209,5 @@ def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, tod
         value["reason"] = packet.appeal.reason
     value["rationale"] = rationale
     path = root / packet.file
-    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(path.read_text("utf-8"), "appeal", value), "packet", packet.file,
+                  {("appeal", "rationale"): "--rationale"})

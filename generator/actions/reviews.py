@@ -28,6 +28,7 @@ from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
 from ..model.diagnostics import Diagnostic, error
 from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewProcess
+from .modeline import schema_ref
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -61,7 +62,7 @@ def seal(body: dict[str, Any], recipients: Iterable[str]) -> str:
 
 
 def signed_review(relative: str, packet_file: str, header: dict[str, Any], body: dict[str, Any],
-                  process: ReviewProcess, key: Ed25519PrivateKey | None) -> str:
+                  process: ReviewProcess, key: Ed25519PrivateKey | None, root: Path | None = None) -> str:
     """The text of a new review file: signed by `key` (when given) over the canonical assessment,
     then sealed to the committee when the settings say so. The signature is made before sealing
     and covers a salted digest of the content, so resealing keeps it valid."""
@@ -81,13 +82,15 @@ def signed_review(relative: str, packet_file: str, header: dict[str, Any], body:
         header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest,
                                                        header["packet_digest"], header.get("replaces")))
     if process.sealing:
-        return file_text(relative, header, armored=armored)
-    return file_text(relative, header, canonical_body)
+        return file_text(relative, header, armored=armored, root=root)
+    return file_text(relative, header, canonical_body, root=root)
 
 
-def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None) -> str:
+def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None,
+              root: Path | None = None) -> str:
     """The text of a review file: modeline, clear header, then the sealed block or the open body."""
-    modeline = f"# yaml-language-server: $schema={'../' * relative.count('/')}{SCHEMA}\n"
+    schema = schema_ref(root, relative, "review") if root is not None else f"{'../' * relative.count('/')}{SCHEMA}"
+    modeline = f"# yaml-language-server: $schema={schema}\n"
     if armored is not None:
         note = "# Sealed with age to the promotion committee: only reviewer, packet and date are in clear.\n"
         return modeline + note + dump_yaml({**header, "sealed": armored})
@@ -268,7 +271,7 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
     sealed = [r for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed]
     revealed = [r for r in sealed if r.content]
     refused = [(r.file, r.unverified) for r in sealed if r.unverified is not None]
-    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content)) for r in revealed
+    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content), root=root) for r in revealed
              if r.content is not None and r.unverified is None}
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
@@ -311,7 +314,7 @@ def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> 
                 header["commitment"] = item.commitment
             if item.signature is not None:
                 header["signature"] = item.signature
-            (root / item.file).write_text(file_text(item.file, header, armored=armored), "utf-8")
+            (root / item.file).write_text(file_text(item.file, header, armored=armored, root=root), "utf-8")
             written.append(item.file)
     return written, left
 

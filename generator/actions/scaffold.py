@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from ..model.errors import ScaffoldError
 from ..model.handbook import CheckedHandbook, Handbook, Level, ReviewCycle
 from ..render.pages import template_environment
 from ..render.template_errors import template_problem
+from .modeline import schema_ref
 
 EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-response, on-call, mentoring, "
                   "observability, documentation, glue-work, hiring, other")
@@ -157,7 +157,7 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
         text = env.get_template("new_packet.yaml.j2").render(
             candidate=candidate, current=current, target=target, track=track.id, cycle=cycle.id,
             version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
-            packet_path=relative, schema_path=os.path.relpath(root / "generator/schemas/packet.schema.json", path.parent),
+            packet_path=relative, schema_path=schema_ref(root, relative, "packet"),
             example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
     except Exception as exc:  # raised inside the template: say where, without a traceback
         problem = template_problem(exc)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import yaml
 
-from ..load.loader import Document
+from ..load.loader import Document, resolve_plain
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.errors import HandbookError
 from ..model.handbook import (
@@ -237,7 +238,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    """Text stays text when read back by our loader: anything it would read otherwise, or call
+    ambiguous (YAML 1.1's y, n, on, 0o17, 1_000...), is quoted."""
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    resolved, problem = resolve_plain(value)
+    style = '"' if problem is not None or resolved != value or not isinstance(resolved, str) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -289,6 +295,19 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
                               f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
                               "block, which every reviewer and the candidate can read", ("assessments",))
         yield from _recipient_rules(hb)
+
+
+def review_date_rules(hb: Handbook, today: date) -> Iterator[Diagnostic]:
+    """A review's date is the reviewer's own word (signed, not proved): at least it may not lie in
+    the future, nor after the packet's decision (a revealed review keeps the date it was written)."""
+    day = today.isoformat()
+    for packet in hb.packets:
+        for item in packet.reviews:
+            if item.date > day:
+                yield error(item.file, "review-date", f"dated {item.date}, after today ({day})", ("date",))
+            elif packet.decision.date and packet.is_decided and item.date > packet.decision.date:
+                yield error(item.file, "review-date", f"dated {item.date}, after the decision of "
+                            f"{packet.decision.date}: reviews close when the committee decides", ("date",))
 
 
 def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Diagnostic]:

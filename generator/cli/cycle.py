@@ -112,17 +112,22 @@ def decide(packet: Path, outcome: str, rationale: str, feedback: str, effective:
     from datetime import date
 
     from ..actions.cycle import decide as write_decision
-    from ..actions.cycle import numbers_disagree
+    from ..actions.cycle import may_decide, numbers_disagree
     from ..actions.reviews import open_cycle
 
     if effective is not None:
         try:
-            date.fromisoformat(effective)
+            effective = date.fromisoformat(effective).isoformat()
         except ValueError:
             raise click.BadParameter(f"'{effective}' is not a date in YYYY-MM-DD form", param_hint="--effective") from None
     space = workspace(root, today, [packet])
     found = packet_in(space, packet)
     hb = space.cycle_handbook
+    may_decide(found)
+    opens = next((c.opens for c in hb.settings.review_cycles if c.id == found.cycle), None)
+    if effective is not None and opens is not None and effective < opens:
+        raise click.BadParameter(f"{effective} is before cycle {found.cycle} opened ({opens})",
+                                 param_hint="--effective")
     disagreement = None
     if outcome != "withdrawn":
         opened = open_cycle(hb, found.cycle, identity) if found.reviews else hb
@@ -203,6 +208,8 @@ def keys_new(reviewer: str | None, member: str | None, out: Path) -> None:
 
     if (reviewer is None) == (member is None):
         raise click.UsageError("give --reviewer ID (a signing key) or --committee NAME (a sealing key)")
+    if member is not None and (not member.strip() or not member.isprintable()):
+        raise click.BadParameter("give the member's name, e.g. --committee 'Grace Hopper'", param_hint="--committee")
     if reviewer is not None:
         if not valid_reviewer_id(reviewer):
             raise click.BadParameter("use lowercase letters, digits and single hyphens", param_hint="--reviewer")

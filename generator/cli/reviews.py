@@ -60,6 +60,8 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     day, hb = space.today, space.cycle_handbook
     found = packet_in(space, packet)
     process = hb.settings.review_process
+    if found.decision.status in ("promoted", "not-yet", "withdrawn"):
+        fail(f"{found.file} is decided ({found.decision.status}): reviews close when the committee decides")
     key = signer(process, reviewer, signing_key)
     refused = standing(process, found, reviewer)
     if refused is not None:
@@ -82,7 +84,7 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
                 else f"{d.file}: {d.json_path}"
             click.echo(f"{where}: {d.severity}: {d.message} [{d.code}]", err=True)
         fail("the review was not written; fix the problems above")
-    text = signed_review(relative, found.file, header, body, process, key)
+    text = signed_review(relative, found.file, header, body, process, key, space.data_root)
     write_new(space.data_root / relative, text, replace_existing)
     signed = f", signed by {reviewer}'s key" if key is not None else ""
     sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
