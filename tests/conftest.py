@@ -7,12 +7,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from browserkit import browser, page  # noqa: F401 (fixtures, registered here once for the whole session)
 
 REPO = Path(__file__).resolve().parent.parent
-CONTENT = ("site_config", "rubrics", "levels", "packets", "mkdocs.yml")
+CONTENT = ("site_config", "rubrics", "levels", "packets", "teams", "mkdocs.yml")
 FIXED_TODAY = "2026-11-28"
 
 
@@ -80,3 +83,119 @@ def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complet
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
     return subprocess.CompletedProcess(["handbook", *map(str, args)], result.exit_code, result.stdout, stderr)
+
+
+# --- One git repository, copied per test ------------------------------------------------------------
+
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "Test",
+                "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def git(repo: Path, *args: str, date: str | None = None) -> str:
+    """git in repo with a fixed identity (and, given `date`, that author and commit date); its stdout."""
+    env = {**os.environ, **GIT_IDENTITY}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T12:00:00"
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def commit(repo: Path, message: str, date: str | None = None) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message, date=date)
+
+
+@pytest.fixture(scope="session")
+def git_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default handbook as a git repository on `main` with one commit, made once per session."""
+    template = copy_content(tmp_path_factory.mktemp("git-template") / "handbook")
+    git(template, "init", "-q", "-b", "main")
+    commit(template, "handbook")
+    return template
+
+
+@pytest.fixture
+def git_repo(git_template: Path, tmp_path: Path) -> Path:
+    """A copy of git_template (history included) that a test may change."""
+    return Path(shutil.copytree(git_template, tmp_path / "handbook", symlinks=True))
+
+
+# --- Each kind of site built once per session -------------------------------------------------------
+# Tests that only READ a built site share these; a test that changes content or builds into a folder
+# builds its own. Mark a module that uses one with `pytest.mark.xdist_group(<its name>)`, so that
+# one worker builds it (`--dist loadgroup`).
+
+FIXTURES = Path(__file__).parent / "fixtures" / "packets"
+
+
+@dataclass(frozen=True)
+class Built:
+    repo: Path
+    site: Path
+    result: subprocess.CompletedProcess
+
+
+def build(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    result = invoke("build", *args, cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="session")
+def shared_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default handbook, the fixture packet among its examples, and three private packets, each
+    with markers that must never reach a public page (see test_privacy and test_engines)."""
+    from test_privacy import private_packet
+
+    repo = copy_content(tmp_path_factory.mktemp("shared") / "handbook")
+    shutil.copy(FIXTURES / "fixture-staff.yaml", repo / "packets" / "examples" / "fixture-staff.yaml")
+    secret = (FIXTURES / "fixture-staff.yaml").read_text().replace("visibility: example", "visibility: private")
+    (repo / "packets" / "secret.yaml").write_text(secret.replace("Fixture Candidate", "Qqprivatemarker"))
+    private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
+    private_packet(repo / "packets" / "2026-h1", "zqxmarkerother")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def public_site(shared_content: Path) -> Built:
+    """`handbook build` of shared_content, into site/."""
+    return Built(shared_content, shared_content / "site", build(shared_content))
+
+
+@pytest.fixture(scope="session")
+def internal_site(public_site: Built) -> Built:
+    """`handbook build --include-private` of shared_content, into site-internal/, after public_site."""
+    repo = public_site.repo
+    return Built(repo, repo / "site-internal", build(repo, "--include-private"))
+
+
+@pytest.fixture(scope="session")
+def zensical_site(public_site: Built) -> Built:
+    """`handbook build --engine zensical` of shared_content, into site-zensical/."""
+    pytest.importorskip("zensical")
+    repo = public_site.repo
+    return Built(repo, repo / "site-zensical", build(repo, "--engine", "zensical", "--site-dir", "site-zensical"))
+
+
+@pytest.fixture(scope="session")
+def framework_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The framework-shaped handbook of tests/framework.py, built."""
+    from framework import write_framework
+
+    root = write_framework(tmp_path_factory.mktemp("framework") / "handbook")
+    return Built(root, root / "site", build(root))
+
+
+@pytest.fixture(scope="session")
+def public_url(public_site: Built) -> Iterator[str]:
+    from browserkit import serving
+
+    with serving(public_site.site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def framework_url(framework_site: Built) -> Iterator[str]:
+    from browserkit import serving
+
+    with serving(framework_site.site) as url:
+        yield url

@@ -17,6 +17,9 @@ TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (c
 SUBMITTED = date(2026, 5, 4)
 
 
+pytestmark = pytest.mark.xdist_group("aggregates")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
     return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook
@@ -26,7 +29,7 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
     criteria = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
                 "col-ic2-reviews", "col-ic2-onboarding"] if full else ["del-ic2-features"]
     data = {
-        "candidate": name, "visibility": "private", "cycle": cycle, "criteria_version": "1.2.0", "track": "ic",
+        "candidate": name, "visibility": "private", "cycle": cycle, "criteria_version": "1.3.0", "track": "ic",
         "current_level": "ic1", "target_level": "ic2", "summary": "s",
         "evidence": [{"id": "e", "title": "t", "kind": "pull-request", "link": "https://example.com", "date":
                       "2026-03-01", "role": "author", "criteria": criteria, "impact": "i"}],

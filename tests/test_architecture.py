@@ -9,7 +9,7 @@ from datetime import date
 
 import click
 import pytest
-from conftest import REPO, edit, run_cli
+from conftest import REPO, edit, invoke
 
 from generator.check import validate
 from generator.check.validate import check, load
@@ -132,7 +132,7 @@ def test_no_sys_exit_outside_the_entry_point():
 @pytest.mark.parametrize("args", [("governance",), ("lint",), ("codeowners", "--check"), ("stats",)])
 def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo, args):
     edit(repo / "levels/ic2.yaml", "id: ic2", "id: [ic2")
-    result = run_cli(*args, cwd=repo)
+    result = invoke(*args, cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "levels/ic2.yaml:" in result.stderr and "error: validation failed" in result.stderr
     assert "Traceback" not in result.stderr

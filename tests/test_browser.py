@@ -1,14 +1,11 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright)."""
 
-import functools
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browserkit import ARGS, CHROMIUM, QuietHandler, require_chromium
-from conftest import copy_content, run_cli
+from browserkit import require_chromium, serving
+from conftest import copy_content, invoke
 
 HOSTILE = Path(__file__).parent / "fixtures" / "packets" / "hostile-example.yaml"
 
@@ -17,35 +14,17 @@ require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
+pytestmark = pytest.mark.xdist_group("hostile-sites")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("browser"))
     shutil.copy(HOSTILE, repo / "packets" / "hostile-example.yaml")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
-    handler = functools.partial(QuietHandler, directory=str(repo / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+    with serving(repo / "site") as url:
+        yield url
 
 
 def test_home_page_renders(page, site_url, tmp_path):
@@ -121,13 +100,6 @@ def test_search_results_for_hostile_text_run_no_script(page, site_url):
     assert dialogs == [] and page.evaluate("typeof window.__pwned") == "undefined"
 
 
-def _serve(folder: Path):
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 TITLE_ATTACKS = ["</title><script>window.__pwned=1;alert(1)</script>", "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
                  "</title><img src=x onerror=alert(3)>", "<svg/onload=alert(4)>"]
 
@@ -146,11 +118,10 @@ def many_examples_url(request, tmp_path_factory):
         packet = base.replace('candidate: <script>window.__pwned=1;alert(1)</script>Mallory & "Co"',
                               f'candidate: "{attack}"')
         (repo / "packets" / f"title-{index}.yaml").write_text(packet, "utf-8")
-    result = run_cli("build", "--engine", request.param, cwd=repo)
+    result = invoke("build", "--engine", request.param, cwd=repo)
     assert result.returncode == 0, result.stderr
-    server = _serve(repo / "site")
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(repo / "site") as url:
+        yield url
 
 
 @pytest.mark.parametrize("index", range(len(TITLE_ATTACKS)))

@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY
-from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
+from conftest import FIXED_TODAY, invoke
 from reviewkit import Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
 from generator.actions.reviews import open_packets, read_identities
@@ -73,7 +72,7 @@ def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted
 def test_calibrate_cli_shows_the_table_in_every_format(sealed):
     repo, committee = sealed
     key = str(committee.keyfiles[1])
-    text = run_cli("calibrate", "2026-h2", "--identity", key, cwd=repo)
+    text = invoke("calibrate", "2026-h2", "--identity", key, cwd=repo)
     assert text.returncode == 0, text.stderr
     assert "== Senior Engineer (ic3): 4 packets ==" in text.stdout
     assert "disagree:delivery,collaboration CONFLICT" in text.stdout
@@ -81,10 +80,10 @@ def test_calibrate_cli_shows_the_table_in_every_format(sealed):
     assert "rel-ic3-slos: met by nobody; not met by bob, carol, dan; unconvincing search-error-budget" in text.stdout
     assert f">> {CONFLICT_FLAG} (promoted, but the composite 2 is below the bar of 3)" in text.stdout
     assert "2 packets where numbers and narrative disagree: discuss." in text.stdout
-    markdown = run_cli("calibrate", "2026-h2", "--identity", key, "--format", "markdown", cwd=repo)
+    markdown = invoke("calibrate", "2026-h2", "--identity", key, "--format", "markdown", cwd=repo)
     assert markdown.returncode == 0 and f"🔶 **{CONFLICT_FLAG}**" in markdown.stdout
     assert "| Candidate Charlie | 6/6 (100%) | 3.83 | — | not yet | 3 of 3 |" in markdown.stdout
-    data = json.loads(run_cli("calibrate", "2026-h2", "--identity", key, "--format", "json", cwd=repo).stdout)
+    data = json.loads(invoke("calibrate", "2026-h2", "--identity", key, "--format", "json", cwd=repo).stdout)
     rows = {p["packet"]["file"].rsplit("/", 1)[1]: p for p in data["levels"][0]["packets"]}
     assert rows["charlie.yaml"]["disagreements"] == ["delivery", "collaboration"]
     assert rows["bravo.yaml"]["conflict"] and rows["alpha.yaml"]["conflict"] is None
@@ -94,16 +93,16 @@ def test_calibrate_cli_shows_the_table_in_every_format(sealed):
 def test_calibrate_filters_by_level_and_refuses_unknown_names(sealed):
     repo, committee = sealed
     key = str(committee.keyfiles[0])
-    none = run_cli("calibrate", "2026-h2", "--level", "ic4", "--identity", key, cwd=repo)
+    none = invoke("calibrate", "2026-h2", "--level", "ic4", "--identity", key, cwd=repo)
     assert none.returncode == 0 and "No packet in cycle 2026-h2" in none.stdout
     for args in (("2099-h1",), ("2026-h2", "--level", "nope")):
-        bad = run_cli("calibrate", *args, "--identity", key, cwd=repo)
+        bad = invoke("calibrate", *args, "--identity", key, cwd=repo)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
 def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path):
     build_cycle(repo, None)  # sealing off: reviews in clear
-    result = run_cli("calibrate", "2026-h2", cwd=repo)
+    result = invoke("calibrate", "2026-h2", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Amara" not in result.stdout and "disagree:delivery,collaboration CONFLICT" in result.stdout
 
@@ -127,7 +126,7 @@ def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: P
     open_cycle = next(c for c in process_health(hb, {}, date.fromisoformat(FIXED_TODAY), minimum_group=1).cycles
                       if c.cycle == "2026-h2")
     assert open_cycle.status == "open" and open_cycle.figure("numbers-and-narrative") is None
-    stats = run_cli("stats", cwd=repo)
+    stats = invoke("stats", cwd=repo)
     assert stats.returncode == 0
     assert "numbers and narrative disagree" not in stats.stdout or "suppressed" in stats.stdout
 

@@ -4,12 +4,12 @@ summary of counts, the details folded, and the first version read as "initial cr
 import re
 
 import pytest
-from conftest import edit, run_cli
+from conftest import edit, invoke
 from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
 
 
 def sections(repo):
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     html = (repo / "site" / "changelog" / "index.html").read_text("utf-8")
     article = re.search(r"<article.*?</article>", html, re.S).group(0)
@@ -23,9 +23,9 @@ def text(html):
 
 def test_each_version_has_a_summary_line_and_folded_details(history):
     found = sections(history)
-    assert list(found) == ["2.0.0", "1.2.0"]
+    assert list(found) == ["2.0.0", "1.3.0"]
     latest = found["2.0.0"]
-    assert "1 added · 1 reworded: a major change from 1.2.0." in text(latest)
+    assert "1 added · 1 reworded: a major change from 1.3.0." in text(latest)
     details = re.search(r"<details class=\"note\"><summary>(.*?)</summary>(.*?)</details>", latest, re.S)
     assert details and details.group(1) == "The 2 changes, one by one"
     assert "<details class=\"note\" open" not in latest  # folded
@@ -34,7 +34,7 @@ def test_each_version_has_a_summary_line_and_folded_details(history):
 
 
 def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history):
-    first = sections(history)["1.2.0"]
+    first = sections(history)["1.3.0"]
     assert re.search(r"Initial criteria</strong>: the first criteria version in this history, \d+ criteria", first)
     assert "<li>" not in first and "<details" not in first and "added" not in text(first)
 

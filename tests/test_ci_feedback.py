@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, copy_content, edit, run_cli
+from conftest import REPO, copy_content, edit, invoke
 
 from generator.actions.ci_comment import MARKER, CommentError, post_github, post_gitlab
 
 AMARA = "packets/examples/amara-okafor-senior.yaml"
 FIVE_MISTAKES = [  # (old, new, what the one message for it says)
-    ("criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]",
+    ("criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]",
      "evidence 'alert-rework' (item 1) cites unknown criterion 'rel-ic3-slo' (did you mean 'rel-ic3-slos'?)"),
     ("    impact: Two new engineers", "    impcat: Two new engineers",
      "evidence 'oncall-handbook' (item 2): 'impcat' should be 'impact' (misspelled key)"),
@@ -41,7 +41,7 @@ def five_mistakes(repo: Path) -> None:
 
 def test_five_mistakes_give_five_messages_in_one_run(repo):
     five_mistakes(repo)
-    result = run_cli("validate", AMARA, cwd=repo)
+    result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith(AMARA)]
     assert [line.split(": error: ", 1)[1].rsplit(" [", 1)[0] for line in lines] == [m for *_, m in sorted(
@@ -52,15 +52,15 @@ def test_five_mistakes_give_five_messages_in_one_run(repo):
 @pytest.mark.parametrize("broken", [
     ("    impact: Two new engineers", "    impcat: Two new engineers"),  # unknown + missing key in an item
     ('date: "2026-05-20"', 'date: "20 May"'),  # a required value of the wrong form
-    ("role: author\n    criteria: [rel-ic2-oncall", "role: writer\n    criteria: [rel-ic2-oncall"),  # enum
+    ("role: author\n    criteria: [rel-ic3-incident-lead, col-ic3-glue", "role: writer\n    criteria: [rel-ic3-incident-lead, col-ic3-glue"),  # enum
     ("invisible_work: true\n  - id: checkout", "invisible_work: yes please\n  - id: checkout"),  # optional value
     ("summary: >-", "summary_text: >-"),  # a top-level key misspelled
     ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
 ])
 def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
     edit(repo / AMARA, *broken)
-    edit(repo / AMARA, "criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]")
-    result = run_cli("validate", AMARA, cwd=repo)
+    edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
+    result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "cites unknown criterion 'rel-ic3-slo'" in result.stdout
     assert "[schema-" in result.stdout
@@ -68,19 +68,19 @@ def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
 
 def test_readiness_with_errors_lists_them_first_then_what_can_be_computed(repo):
     five_mistakes(repo)
-    result = run_cli("readiness", AMARA, "--format", "markdown", cwd=repo)
+    result = invoke("readiness", AMARA, "--format", "markdown", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     out = result.stdout
     assert "**5 error(s), 0 warning(s) in `packets/examples/amara-okafor-senior.yaml`**" in out
     assert out.index("cites unknown criterion") < out.index("### Coverage of target-level criteria")
     assert "### Advisory composite" in out and "`mentoring-new-hires`" in out  # the well-formed parts still count
-    text = run_cli("readiness", AMARA, cwd=repo)
+    text = invoke("readiness", AMARA, cwd=repo)
     assert text.returncode == 1 and "Problems to fix first" in text.stdout and "Coverage:" in text.stdout
 
 
 def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo):
     edit(repo / AMARA, "summary: >-", "summary: Mentoring: Lee\n  x: >-")
-    result = run_cli("readiness", AMARA, cwd=repo)
+    result = invoke("readiness", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "YAML syntax error" in result.stderr and "no readiness report yet" in result.stderr
 
@@ -295,7 +295,7 @@ def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_pa
 def test_version_check_step_fails_the_pull_request(pull_request, tmp_path):
     result = run_step(workflow_step("check", "Criteria version raised enough"), pull_request, {})
     assert result.returncode == 1
-    assert "needs a minor bump from 1.2.0, to at least 1.3.0" in result.stderr
+    assert "needs a minor bump from 1.3.0, to at least 1.4.0" in result.stderr
 
 
 def test_gitlab_ci_runs_the_same_report(pull_request, api):

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import edit, run_cli
+from conftest import edit, invoke
 from jsonschema import Draft4Validator, Draft202012Validator
 
 SCHEMAS = Path(__file__).parent / "fixtures" / "schemas"
@@ -15,7 +15,7 @@ SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
 
 def broken(repo: Path) -> None:
-    edit(repo / AMARA, "criteria: [rel-ic3-slos, rel-ic2-observability]", "criteria: [rel-ic3-slo, rel-ic2-observability]")
+    edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     edit(repo / AMARA, "    impact: Two new engineers", "    impcat: Two new engineers")
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "last_reviewed: \"", "last_reviewed: \"2020")  # bad date
@@ -23,7 +23,7 @@ def broken(repo: Path) -> None:
 
 def test_gitlab_code_quality_matches_gitlabs_schema(repo):
     broken(repo)
-    result = run_cli("validate", "--format", "gitlab", cwd=repo)
+    result = invoke("validate", "--format", "gitlab", cwd=repo)
     assert result.returncode == 1
     issues = json.loads(result.stdout)  # the whole output is the report: no summary line
     assert isinstance(issues, list) and len(issues) >= 4
@@ -38,10 +38,10 @@ def test_gitlab_code_quality_matches_gitlabs_schema(repo):
 
 def test_fingerprints_stay_when_lines_move(repo):
     broken(repo)
-    before = {i["description"]: i for i in json.loads(run_cli("validate", "--format", "gitlab", cwd=repo).stdout)}
+    before = {i["description"]: i for i in json.loads(invoke("validate", "--format", "gitlab", cwd=repo).stdout)}
     text = (repo / AMARA).read_text()
     (repo / AMARA).write_text(text.replace("evidence:\n", "# a comment that moves every line below\n\nevidence:\n", 1))
-    after = {i["description"]: i for i in json.loads(run_cli("validate", "--format", "gitlab", cwd=repo).stdout)}
+    after = {i["description"]: i for i in json.loads(invoke("validate", "--format", "gitlab", cwd=repo).stdout)}
     moved = [d for d in before if before[d]["location"]["path"] == AMARA]
     assert moved
     for description in moved:
@@ -51,7 +51,7 @@ def test_fingerprints_stay_when_lines_move(repo):
 
 def test_sarif_matches_the_sarif_2_1_0_schema(repo):
     broken(repo)
-    result = run_cli("validate", "--format", "sarif", cwd=repo)
+    result = invoke("validate", "--format", "sarif", cwd=repo)
     assert result.returncode == 1
     log = json.loads(result.stdout)
     schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text())
@@ -66,8 +66,8 @@ def test_sarif_matches_the_sarif_2_1_0_schema(repo):
 
 
 def test_a_clean_repository_gives_empty_reports(repo):
-    assert json.loads(run_cli("validate", "--format", "gitlab", cwd=repo).stdout) == []
-    log = json.loads(run_cli("validate", "--format", "sarif", cwd=repo).stdout)
+    assert json.loads(invoke("validate", "--format", "gitlab", cwd=repo).stdout) == []
+    log = json.loads(invoke("validate", "--format", "sarif", cwd=repo).stdout)
     assert log["runs"][0]["results"] == []
 
 
@@ -83,6 +83,6 @@ def test_github_annotation_titles_are_words(code, title):
 
 def test_github_annotations_carry_titles_in_words(repo):
     broken(repo)
-    out = run_cli("validate", "--format", "github", cwd=repo).stdout
+    out = invoke("validate", "--format", "github", cwd=repo).stdout
     assert f"::error file={AMARA},line=22,col=16,title=Unknown criterion::evidence 'alert-rework' (item 1)" in out
     assert "title=schema-" not in out

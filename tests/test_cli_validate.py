@@ -2,36 +2,36 @@
 
 import json
 
-from conftest import REPO, edit, run_cli
+from conftest import REPO, edit, invoke
 
 PRIYA = "packets/examples/priya-raman-senior.yaml"
 
 
 def test_clean_repository_exits_zero_with_a_summary():
-    result = run_cli("validate", cwd=REPO)
+    result = invoke("validate", cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "23 files checked, 0 errors, 0 warnings"
+    assert result.stdout.strip().splitlines()[-1] == "28 files checked, 0 errors, 0 warnings"
 
 
 def test_errors_exit_one_and_all_are_reported(repo):
     edit(repo / PRIYA, "target_level: ic3", "target_level: ic7")
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
-    result = run_cli("validate", cwd=repo)
+    result = invoke("validate", cwd=repo)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert "levels/ic2.yaml:9:15: error: expected a whole number, found the text 'two' [schema-type]" in lines
     assert (f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' (did you mean 'ic5'?); levels use ids: "
             "ic1 (Engineer I), ic3 (Senior Engineer), ic4 (Staff Engineer), ic5 (Principal Engineer) "
             "[unknown-level]") in lines  # ic2 is broken, so not offered
-    assert lines[-1] == "23 files checked, 2 errors, 0 warnings"
+    assert lines[-1] == "28 files checked, 2 errors, 0 warnings"  # 23 YAML files and 5 team files
     assert "Traceback" not in result.stderr
 
 
 def test_json_format(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
-    result = run_cli("validate", "--format", "json", cwd=repo)
+    result = invoke("validate", "--format", "json", cwd=repo)
     payload = json.loads(result.stdout)
-    assert payload["errors"] == 1 and payload["files_checked"] == 23
+    assert payload["errors"] == 1 and payload["files_checked"] == 28
     [item] = payload["diagnostics"]
     assert item == {"file": "levels/ic2.yaml", "line": 9, "column": 15, "severity": "error", "code": "schema-type",
                     "message": "expected a whole number, found the text 'two'", "json_path": "$.typical_time_in_level.min_months"}
@@ -39,39 +39,39 @@ def test_json_format(repo):
 
 def test_github_annotations(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
-    result = run_cli("validate", "--format", "github", cwd=repo)
+    result = invoke("validate", "--format", "github", cwd=repo)
     assert result.stdout.splitlines()[0] == (
         "::error file=levels/ic2.yaml,line=9,col=15,title=Wrong kind of value::expected a whole number, found the text 'two' [schema-type]")
 
 
 def test_strict_turns_overdue_reviews_into_failure(repo):
-    assert run_cli("validate", "--today", "2027-03-01", cwd=repo).returncode == 0
-    result = run_cli("validate", "--strict", "--today", "2027-03-01", cwd=repo)
+    assert invoke("validate", "--today", "2027-03-01", cwd=repo).returncode == 0
+    result = invoke("validate", "--strict", "--today", "2027-03-01", cwd=repo)
     assert result.returncode == 1
     assert "warning: 'slo-attainment' was due for its quarterly review on 2027-01-13" in result.stdout
 
 
 def test_given_paths_only(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
-    result = run_cli("validate", PRIYA, cwd=repo)
+    result = invoke("validate", PRIYA, cwd=repo)
     assert result.returncode == 0
     assert result.stdout.strip() == "1 file checked, 0 errors, 0 warnings"
 
 
 def test_usage_errors_exit_two(repo):
-    assert run_cli("validate", "--format", "xml", cwd=repo).returncode == 2
-    assert run_cli("validate", "no/such/file.yaml", cwd=repo).returncode == 2
-    bad_date = run_cli("validate", "--today", "tomorrow", cwd=repo)
+    assert invoke("validate", "--format", "xml", cwd=repo).returncode == 2
+    assert invoke("validate", "no/such/file.yaml", cwd=repo).returncode == 2
+    bad_date = invoke("validate", "--today", "tomorrow", cwd=repo)
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
 
 
 def test_file_in_an_unknown_place(repo):
     (repo / "rubrics/notes.yaml").write_text("a: 1\n")
-    result = run_cli("validate", cwd=repo)
+    result = invoke("validate", cwd=repo)
     assert result.returncode == 1
     assert "rubrics/notes.yaml:1:1: error: not a place where the handbook keeps data files" in result.stdout
 
 
 def test_runs_from_a_subfolder(repo):
-    result = run_cli("validate", cwd=repo / "packets" / "examples")
-    assert result.returncode == 0 and "23 files checked" in result.stdout
+    result = invoke("validate", cwd=repo / "packets" / "examples")
+    assert result.returncode == 0 and "28 files checked" in result.stdout

@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import REPO, edit, run_cli
+from conftest import REPO, edit, invoke
 
 from generator.actions.codeowners import OWNER_PATTERN, PATH_PATTERN, CodeownersError, render_codeowners
 from generator.check.schema_check import fast_validator_for, validator_for
@@ -50,11 +50,11 @@ def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothin
     (repo / ".github/CODEOWNERS").write_text("# before\n")
     contact = next(line for line in (repo / file).read_text().splitlines() if "contact:" in line)
     edit(repo / file, contact, f"  contact: {yaml_string(value)}")
-    result = run_cli("codeowners", cwd=repo)
+    result = invoke("codeowners", cwd=repo)
     assert result.returncode == 1, result.stdout
     assert f"{file}:" in result.stderr and "Traceback" not in result.stderr
     assert (repo / ".github/CODEOWNERS").read_text() == "# before\n"
-    check = run_cli("codeowners", "--check", cwd=repo)
+    check = invoke("codeowners", "--check", cwd=repo)
     assert check.returncode == 1
 
 
@@ -131,7 +131,7 @@ def test_protected_paths_are_one_codeowners_path(repo, path):
 def test_protected_paths_come_last_anchored_and_owned_by_maintainers(repo):
     edit(repo / SETTINGS, "    - {path: generator/, owners: [\"@northwind/handbook-maintainers\"]}",
          "    - {path: /generator/, owners: [\"@northwind/core\", \"@northwind/core\", \"lead@northwind.example\"]}")
-    assert run_cli("codeowners", cwd=repo).returncode == 0
+    assert invoke("codeowners", cwd=repo).returncode == 0
     lines = [line.split() for line in (repo / ".github/CODEOWNERS").read_text().splitlines()
              if line and not line.startswith("#")]
     paths = [line[0] for line in lines]

@@ -4,27 +4,16 @@ the `1` criterion of the level below on the same ladder and `N2` is new)."""
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
-from conftest import run_cli
-from framework import THEMES, write_framework
-from test_reading import QuietHandler, browser, new_page  # noqa: F401 (browser is a fixture)
+from browserkit import new_page, require_chromium
+from framework import THEMES
+
+require_chromium()
 
 COMPARE = "/compare/"
 
 
-@pytest.fixture(scope="module")
-def framework_url(tmp_path_factory):
-    root = write_framework(tmp_path_factory.mktemp("compare") / "handbook")
-    result = run_cli("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftest.py, built once per session
 
 
 def tables(page, root="#hb-compare-result"):
@@ -205,3 +194,26 @@ def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
         assert sum(len(t) - 1 for t in tables) == 2 * len(THEMES)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"),
+                                           ("2-engineer", "3-senior-1")])
+def test_no_stale_table_stays_visible_after_any_pick(browser, framework_url, first, second):
+    """The default Associate → Engineer tables are hidden under any other pair: the theme's table CSS
+    must not override the `hidden` attribute (issue 23)."""
+    context, page = new_page(browser)
+    try:
+        page.goto(framework_url + COMPARE)
+        pick(page, first, second)
+        stale = page.evaluate("""() => {
+            const shown = e => e.getBoundingClientRect().height > 0;
+            const start = document.getElementById('hb-compare-default'), end = document.getElementById('hb-compare-end');
+            const seen = [];
+            for (let n = start; n && n !== end; n = n.nextElementSibling) if (shown(n)) seen.push(n.tagName + ' ' + n.textContent.slice(0, 40));
+            return seen;
+        }""")
+        tables_shown = page.evaluate("""() => [...document.querySelectorAll('article table')]
+            .filter(t => t.getBoundingClientRect().height > 0 && !document.getElementById('hb-compare-result').contains(t)).length""")
+    finally:
+        context.close()
+    assert (stale, tables_shown) == ([], 0)

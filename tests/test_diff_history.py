@@ -2,10 +2,9 @@
 
 import gzip
 import json
-import subprocess
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import commit, copy_content, edit, git, invoke
 
 from generator.compute.semantic_diff import diff_handbooks
 from generator.git.changelog import changelog as changelog_of
@@ -19,41 +18,40 @@ def changelog(root):
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
 
-def git(repo, *args):
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
-def commit(repo, message):
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
-
-
 @pytest.fixture
-def history(tmp_path):
-    repo = copy_content(tmp_path / "hb")
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "Initial handbook")
+def history(git_repo):
+    repo = git_repo  # the default handbook, committed once (conftest.git_template)
+    git(repo, "tag", "criteria-v1.3.0")  # released with `handbook release`: the version is exactly this commit
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
     commit(repo, "Clarify on-call wording")
     edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
          "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n")
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     commit(repo, "Add capacity planning to Senior")
+    git(repo, "tag", "criteria-v2.0.0")
     return repo
 
 
+def test_without_tags_a_version_is_the_latest_commit_declaring_it(history):
+    """What candidates saw under 1.3.0 is its last state: the reword committed under 1.3.0 belongs to it."""
+    git(history, "tag", "-d", "criteria-v1.3.0", "criteria-v2.0.0")
+    entries = changelog(history)
+    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.3.0"), ("1.3.0", None)]
+    assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("added", "rel-ic3-capacity")}
+
+
 def test_diff_between_revisions(history):
-    result = run_cli("diff", "HEAD~2", "HEAD~1", cwd=history)
+    result = invoke("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
     # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
-    assert "Suggested criteria version bump: minor (1.2.0 -> 1.3.0)" in result.stdout
+    assert "Suggested criteria version bump: minor (1.3.0 -> 1.4.0)" in result.stdout
     assert ("[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
             "the meaning may change)") in result.stdout
     assert "before: Shapes on-call for several teams" in result.stdout
 
 
 def test_new_expectation_is_major_and_version_check(history):
-    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
+    result = invoke("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
     payload = json.loads(result.stdout)
     assert payload["bump"] == "major" and payload["suggested_version"] == "2.0.0"
     [change] = payload["changes"]
@@ -65,7 +63,7 @@ def test_default_base_is_merge_base_with_main_against_working_tree(history):
     edit(history / "rubrics/dimensions/delivery.yaml", "  ic4:\n    - id: del-ic4-cross-team",
          "  ic3:\n    - id: del-ic4-cross-team")  # moved one level down: raised expectation
     edit(history / "rubrics/dimensions/delivery.yaml", "  ic3:\n    - id: del-ic3-projects", "    - id: del-ic3-projects")
-    result = run_cli("diff", "--format", "markdown", cwd=history)
+    result = invoke("diff", "--format", "markdown", cwd=history)
     assert result.returncode == 0, result.stderr
     assert "→ working tree" in result.stdout
     assert "| criterion | raised | `del-ic4-cross-team` | Moved from Staff Engineer to Senior Engineer" in result.stdout
@@ -90,7 +88,7 @@ def test_changelog_is_version_by_version_from_the_semantic_diff(history):
     (history / "README.md").write_text("docs only\n")
     commit(history, "Docs only")
     entries = changelog(history)
-    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.2.0"), ("1.2.0", None)]
+    assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.3.0"), ("1.3.0", None)]
     assert entries[0].diff.bump == "major"
     assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("reworded", "rel-ic4-oncall"),
                                                                       ("added", "rel-ic3-capacity")}
@@ -105,16 +103,16 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
 
 
 def test_a_tag_marks_the_version_exactly(history):
-    git(history, "tag", "criteria-v1.2.0", "HEAD~1")  # the reword was released as part of 1.2.0
+    git(history, "tag", "-f", "criteria-v1.3.0", "HEAD~1")  # the reword was released as part of 1.3.0
     entries = changelog(history)
     assert [c.subject for c in entries[0].diff.changes] == ["rel-ic3-capacity"]
 
 
 def test_changelog_page_in_the_built_site(history):
-    result = run_cli("build", cwd=history)
+    result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     html = (history / "site" / "changelog" / "index.html").read_text()
-    assert html.index("2.0.0") < html.index("1.2.0")
+    assert html.index("2.0.0") < html.index("1.3.0")
     assert "rel-ic3-capacity" in html
     assert "Add capacity planning to Senior" not in html
 
@@ -134,7 +132,7 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
     git(history, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm",
         "Promotion packet: Zqxcandidate ic3->ic4 (not-yet after calibration)",
         "-m", "Body: Zqxcandidate was discussed at calibration")
-    result = run_cli("build", cwd=history)
+    result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     scanned = 0
     for path in (history / "site").rglob("*"):
@@ -148,10 +146,10 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
 
 def test_diff_outside_git_is_a_usage_error(tmp_path):
     repo = copy_content(tmp_path / "nogit")
-    result = run_cli("diff", cwd=repo)
+    result = invoke("diff", cwd=repo)
     assert result.returncode == 2 and "not inside a git repository" in result.stderr
 
 
 def test_unknown_revision_is_a_usage_error(history):
-    result = run_cli("diff", "no-such-rev", cwd=history)
+    result = invoke("diff", "no-such-rev", cwd=history)
     assert result.returncode == 2 and "git:" in result.stderr and "Traceback" not in result.stderr

@@ -1,12 +1,10 @@
 """The same handbook builds with MkDocs + Material and with Zensical, and shows the same facts."""
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, run_cli
 
 from generator.workspace.workspace import validate_repository
 
@@ -14,17 +12,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "packets"
 SEARCH_DATA = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
 
 
-@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
-def built(request, tmp_path_factory):
+pytestmark = pytest.mark.xdist_group("public-site")
+
+
+@pytest.fixture(params=["mkdocs", "zensical"])
+def built(request):
+    """The same content (conftest.shared_content: the fixture packet among the examples, and a private
+    packet marked Qqprivatemarker) built once per session with each engine."""
     engine = request.param
-    repo = copy_content(tmp_path_factory.mktemp(engine))
-    shutil.copy(FIXTURES / "fixture-staff.yaml", repo / "packets" / "fixture-staff.yaml")
-    private = (FIXTURES / "fixture-staff.yaml").read_text().replace("visibility: example", "visibility: private")
-    (repo / "packets" / "secret.yaml").write_text(private.replace("Fixture Candidate", "Qqprivatemarker"))
-    result = run_cli("build", "--engine", engine, cwd=repo)
-    assert result.returncode == 0, result.stderr
-    assert f"with {engine}" in result.stderr
-    return engine, repo, repo / "site"
+    built = request.getfixturevalue("public_site" if engine == "mkdocs" else "zensical_site")
+    assert f"with {engine}" in built.result.stderr
+    return engine, built.repo, built.site
 
 
 def html(site: Path, path: str) -> str:

@@ -4,7 +4,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import REPO, edit, run_cli
+from conftest import REPO, edit, invoke
 
 from generator.check.governance import governance_report
 from generator.check.reviewdates import add_months, review_status
@@ -49,14 +49,14 @@ def test_cadence_defaults_come_from_settings(repo):
 
 
 def test_governance_cli_strict_and_formats(repo):
-    clean = run_cli("governance", "--strict", "--today", "2026-11-28", cwd=repo)
+    clean = invoke("governance", "--strict", "--today", "2026-11-28", cwd=repo)
     assert clean.returncode == 0 and "0 overdue" in clean.stdout
-    late = run_cli("governance", "--strict", "--today", "2027-01-07", cwd=repo)
+    late = invoke("governance", "--strict", "--today", "2027-01-07", cwd=repo)
     assert late.returncode == 1
     assert "3 overdue: change-lead-time, deployment-frequency, deployment-rework-rate" in late.stderr
-    markdown = run_cli("governance", "--format", "markdown", "--today", "2027-01-07", cwd=repo).stdout
+    markdown = invoke("governance", "--format", "markdown", "--today", "2027-01-07", cwd=repo).stdout
     assert "| metric | `deployment-frequency` | **overdue** | 2026-10-06 | 2027-01-06 |" in markdown
-    payload = json.loads(run_cli("governance", "--format", "json", "--today", "2027-01-07", cwd=repo).stdout)
+    payload = json.loads(invoke("governance", "--format", "json", "--today", "2027-01-07", cwd=repo).stdout)
     assert {r["id"]: r["status"] for r in payload["rows"]}["slo-attainment"] == "due-soon"
 
 

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, run_cli
+from conftest import copy_content, invoke
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
 LEVEL, PACKET, COMPOSITE = "levels/zz.yaml", "packets/hostile.yaml", "rubrics/composite.yaml"
@@ -110,7 +110,7 @@ def repo_with_site(tmp_path):
 
 
 def assert_rejected(repo: Path, path: str, code: str, line: int, column: int) -> None:
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{path}:{line}:{column}: error: " in result.stderr and f"[{code}]" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -8,8 +8,7 @@ import shutil
 from datetime import date
 
 import pytest
-from conftest import edit, override_template
-from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
+from conftest import edit, invoke, override_template
 
 from generator.check import rules
 from generator.load.loader import load_file
@@ -39,37 +38,37 @@ def _created(result, repo):
 
 @pytest.mark.parametrize("name", PRINTABLE_NAMES, ids=range(len(PRINTABLE_NAMES)))
 def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo, name):
-    path = _created(run_cli("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo), repo)
+    path = _created(invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo), repo)
     assert PACKET_NAME_PATTERN.fullmatch(path.stem) and path.parent.name == "2026-h2"
     loaded = load_file(path, "p.yaml")
     assert loaded.document is not None, loaded.diagnostics
     data = loaded.document.data
     assert data["candidate"] == name.strip() and data["visibility"] == "private"
-    check = run_cli("validate", str(path), cwd=repo)
+    check = invoke("validate", str(path), cwd=repo)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_names_in_other_scripts_get_distinct_stable_file_names(repo):
-    first = _created(run_cli("new", "packet", "--candidate", "李小龍", "--target", "ic4", cwd=repo), repo)
-    second = _created(run_cli("new", "packet", "--candidate", "李小虎", "--target", "ic4", cwd=repo), repo)
+    first = _created(invoke("new", "packet", "--candidate", "李小龍", "--target", "ic4", cwd=repo), repo)
+    second = _created(invoke("new", "packet", "--candidate", "李小虎", "--target", "ic4", cwd=repo), repo)
     assert first != second
-    again = run_cli("new", "packet", "--candidate", "李小龍", "--target", "ic4", cwd=repo)
+    again = invoke("new", "packet", "--candidate", "李小龍", "--target", "ic4", cwd=repo)
     assert again.returncode == 1 and "already exists" in again.stderr
-    zoe = _created(run_cli("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo), repo)
+    zoe = _created(invoke("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo), repo)
     assert zoe.name == "zoe-muller.yaml"  # an obvious transliteration stays readable
 
 
 @pytest.mark.parametrize("name", CONTROL_NAMES, ids=range(len(CONTROL_NAMES)))
 def test_new_packet_refuses_control_characters_and_writes_nothing(repo, name):
     before = sorted(p for p in (repo / "packets").rglob("*"))
-    result = run_cli("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo)
+    result = invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "control character" in result.stderr or "empty" in result.stderr
     assert sorted(p for p in (repo / "packets").rglob("*")) == before
 
 
 def test_a_name_longer_than_the_schema_allows_is_refused_before_anything_is_written(repo):
-    result = run_cli("new", "packet", "--candidate", "x" * 201, "--target", "ic4", cwd=repo)
+    result = invoke("new", "packet", "--candidate", "x" * 201, "--target", "ic4", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "201 characters long" in result.stderr and "at most 200" in result.stderr
     assert not list((repo / "packets").rglob("x*.yaml"))
@@ -89,12 +88,12 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, 
     edit(repo / "rubrics/dimensions/delivery.yaml",
          "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
          f"text: {json.dumps(text)}")
-    assert run_cli("validate", cwd=repo).returncode in (0, 1)  # whatever rules say of the text itself
-    path = _created(run_cli("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo), repo)
+    assert invoke("validate", cwd=repo).returncode in (0, 1)  # whatever rules say of the text itself
+    path = _created(invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo), repo)
     data = load_file(path, "p.yaml").document.data
     assert data["visibility"] == "private" and data["candidate"] == "Ada"
     assert [line for line in path.read_text("utf-8").splitlines() if "del-ic3-projects:" in line][0].startswith("#")
-    assert run_cli("validate", str(path), cwd=repo).returncode == 0
+    assert invoke("validate", str(path), cwd=repo).returncode == 0
 
 
 @pytest.mark.parametrize("text", ["carriage\rreturn", "next\x85line", "escape\x1b[2K"])
@@ -102,7 +101,7 @@ def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, tex
     edit(repo / "rubrics/dimensions/delivery.yaml",
          "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
          f"text: {json.dumps(text)}")
-    result = run_cli("validate", cwd=repo)
+    result = invoke("validate", cwd=repo)
     assert result.returncode == 1 and "[control-character]" in result.stdout
     assert "rubrics/dimensions/delivery.yaml:" in result.stdout
 
@@ -111,7 +110,7 @@ def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
     template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(template.read_text("utf-8").replace("visibility: private\n", "visibility: private\n"
                                                             "visibility: example\n"), "utf-8")
-    result = run_cli("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
+    result = invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "nothing was written" in result.stderr and "new_packet.yaml.j2" in result.stderr
     assert not (repo / "packets/2026-h2").exists() or not any((repo / "packets/2026-h2").iterdir())
@@ -120,7 +119,7 @@ def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
 def test_a_template_that_rewrites_what_was_asked_writes_nothing(repo):
     template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(template.read_text("utf-8").replace("{{ candidate | yaml_str }}", '"Someone else"'), "utf-8")
-    result = run_cli("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
+    result = invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
     assert result.returncode == 1 and "candidate" in result.stderr and "nothing was written" in result.stderr
 
 
@@ -204,7 +203,7 @@ def test_relative_links_render_inert_as_a_backstop(text):
 def test_validate_names_the_yaml_line_of_a_relative_link_and_build_stops_before_writing(repo):
     edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
          "six months on.", '    impact: "see [the ladder](../ladder.md) and a claim[^1]\\n\\n[^1]: the source"')
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     output = result.stdout + result.stderr
     assert f"{PRIYA}:32:" in output and "relative" in output and "footnote" in output
@@ -216,7 +215,7 @@ def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_file
         (repo / "packets" / cycle).mkdir()
         text = (repo / PRIYA).read_text("utf-8").replace("visibility: example", "visibility: private")
         (repo / "packets" / cycle / "ada.yaml").write_text(text, "utf-8")
-    result = run_cli("build", "--include-private", cwd=repo)
+    result = invoke("build", "--include-private", cwd=repo)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "packets/2026-h1/ada.yaml" in result.stderr and "packets/2026-h2/ada.yaml" in result.stderr
 

@@ -13,6 +13,8 @@ from framework import THEMES, write_framework
 from generator.compute.level_compare import compare_dimension, compare_levels, ordered_pair
 from generator.workspace.workspace import validate_repository
 
+pytestmark = pytest.mark.xdist_group("level-compare")  # its module-scoped fixture is built on one worker only
+
 
 @pytest.fixture(scope="module")
 def hb(tmp_path_factory):
@@ -116,10 +118,10 @@ def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, l
     import json
     import re
 
-    from conftest import run_cli
+    from conftest import invoke
 
     root = scaled_handbook(tmp_path / "hb", dimensions, levels, packet)
-    result = run_cli("build", cwd=root)
+    result = invoke("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (root / "site" / "compare" / "index.html").read_text("utf-8")
     data = json.loads(re.search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))

@@ -14,7 +14,7 @@ A = "packets/examples/amara-okafor-senior.yaml"
 NEW = "packets/2026-h2/dani-rivera.yaml"  # written by the test: a submitted packet with no evidence
 SUB = ("status: promoted", "status: submitted")
 
-NEW_PACKET = ("candidate: Dani Rivera\nvisibility: private\ncycle: 2026-h2\ncriteria_version: 1.2.0\ntrack: ic\n"
+NEW_PACKET = ("candidate: Dani Rivera\nvisibility: private\ncycle: 2026-h2\ncriteria_version: 1.3.0\ntrack: ic\n"
               "current_level: ic2\ntarget_level: ic3\nsummary: Dani led the search rebuild.\nevidence: []\n"
               "decision:\n  status: submitted\n")
 
@@ -69,10 +69,10 @@ MISTAKES = [
      "7:8: error: unknown track 'engineering'; valid: ic, management [unknown-track]"),
     ('visibility public', P, [('visibility: example', 'visibility: public')],
      "4:13: error: 'public' is not one of: example, private [schema-enum]"),
-    ('version too short', P, [('criteria_version: 1.2.0', 'criteria_version: "1.2"')],
+    ('version too short', P, [('criteria_version: 1.3.0', 'criteria_version: "1.2"')],
      "6:19: error: '1.2' is not a version in MAJOR.MINOR.PATCH form, e.g. '1.2.0' [schema-pattern]"),
     ('evidence in the future', P, [('date: "2025-11-19"', 'date: "2027-01-05"')],
-     "29:11: error: evidence 'cache-strategy-rfc' (item 2) is dated 2027-01-05, after today [evidence-in-future]"),
+     "29:11: error: evidence 'cache-strategy-rfc' (item 2) is dated 2027-01-05, after today (2026-11-28); date it when the work happened [evidence-in-future]"),
     ('http link', P, [('link: https://github.com/northwind/rfcs/pull/118', 'link: http://github.com/northwind/rfcs/pull/118')],
      "28:11: error: evidence 'cache-strategy-rfc' (item 2) links with 'http:'; allowed schemes are https (publish.allowed_link_schemes in site settings) [link-scheme]"),
     ('rfc without link', P, [('    link: https://github.com/northwind/rfcs/pull/118\n', '')],

@@ -3,21 +3,17 @@ built for real, and the parts of the open model one by one."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import re
 import shutil
-import threading
 from datetime import date
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, override_template
-from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
-from framework import IC, MANAGER, ORGANISATION, external_id, write_framework
+from conftest import FIXED_TODAY, copy_content, edit, invoke, override_template
+from framework import IC, MANAGER, ORGANISATION, external_id
 
 from generator.compute.scoring import weight_percents
 from generator.workspace.workspace import validate_repository
@@ -26,12 +22,13 @@ TODAY = date.fromisoformat(FIXED_TODAY)
 PLACEHOLDERS = re.compile(r"\b(TODO|TBD|lorem|placeholder|No criteria|None)\b|\bN/A\b", re.I)
 
 
-@pytest.fixture(scope="module")
-def framework(tmp_path_factory) -> tuple[Path, Path]:
-    root = write_framework(tmp_path_factory.mktemp("framework") / "handbook")
-    result = run_cli("build", cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root, root / "site"
+pytestmark = pytest.mark.xdist_group("framework-site")
+
+
+@pytest.fixture
+def framework(framework_site) -> tuple[Path, Path]:
+    """tests/framework.py's handbook, built once per session (conftest.py)."""
+    return framework_site.repo, framework_site.site
 
 
 def pages(site: Path) -> list[Path]:
@@ -147,19 +144,19 @@ def test_ladder_splits_nine_dimensions_into_tables_that_fit(framework):
 
 def test_completeness_report_is_information_never_an_error(framework):
     root, _ = framework
-    result = run_cli("lint", cwd=root)
+    result = invoke("lint", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "levels/4-manager-1.yaml: info: level 4-manager-1: no scope" in result.stdout
     assert "rubrics/composite.yaml: info: composite score: none defined (optional)" in result.stdout
     assert "error" not in result.stdout.lower().replace("none of this is an error", "")
-    payload = json.loads(run_cli("lint", "--format", "json", cwd=root).stdout)
+    payload = json.loads(invoke("lint", "--format", "json", cwd=root).stdout)
     assert {gap["subject"] for gap in payload} >= {"level 1-associate", "dimension craft", "metrics"}
 
 
 def test_a_packet_across_the_branch_step(framework, tmp_path):
     root, _ = framework
     repo = shutil.copytree(root, tmp_path / "copy", ignore=shutil.ignore_patterns("site"))
-    result = run_cli("new", "packet", "--candidate", "Kim Lee", "--target", "4-manager-1", cwd=repo)
+    result = invoke("new", "packet", "--candidate", "Kim Lee", "--target", "4-manager-1", cwd=repo)
     assert result.returncode == 0, result.stderr
     text = (repo / "packets" / "2026-h2" / "kim-lee.yaml").read_text()
     assert "track: people-manager" in text and "current_level: 3-senior-1" in text
@@ -183,14 +180,14 @@ def test_displayed_weights_add_up_to_100(weights):
 
 def test_without_a_composite_nothing_mentions_one(repo, tmp_path):
     (repo / "rubrics" / "composite.yaml").unlink()
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     site = repo / "site"
     assert not (site / "composite").exists()
     for path in ("", "packets/priya-raman-senior/", "packets/"):
         body = text_of(article((site / path / "index.html").read_text()))
         assert "omposite" not in body, path
-    readiness = run_cli("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
+    readiness = invoke("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert readiness.returncode == 0 and "composite" not in readiness.stdout.lower()
 
 
@@ -198,14 +195,14 @@ def test_without_a_composite_nothing_mentions_one(repo, tmp_path):
 def test_settings_own_the_generated_mkdocs_keys(repo, key):
     with (repo / "mkdocs.yml").open("a") as handle:
         handle.write(f"{key}: Something else\n")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert re.search(rf"mkdocs.yml:\d+:1: '{key}' is generated from", result.stderr), result.stderr
 
 
 def test_an_organisation_template_overrides_the_shipped_one(repo):
     edit(override_template(repo, "home.md.j2"), "# How you are evaluated, in two minutes", "# How we work")
-    assert run_cli("build", cwd=repo).returncode == 0
+    assert invoke("build", cwd=repo).returncode == 0
     assert "<h1 id=\"how-we-work\">How we work" in (repo / "site" / "index.html").read_text()
     assert "In two minutes" not in (repo / "site" / "index.html").read_text()
 
@@ -213,38 +210,18 @@ def test_an_organisation_template_overrides_the_shipped_one(repo):
 def test_handbook_title_names_the_site(repo):
     edit(repo / "site_config/handbook.yaml", "  name: Northwind Engineering\n",
          "  name: Northwind Engineering\n  handbook_title: The Northwind Way\n")
-    assert run_cli("build", cwd=repo).returncode == 0
+    assert invoke("build", cwd=repo).returncode == 0
     assert "<title>The Northwind Way</title>" in (repo / "site" / "index.html").read_text()
 
 
 # The ladder in a real browser: at 1280 px no table is wider than the content column.
 
-def test_ladder_is_not_clipped_at_1280_px(framework):
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    _, site = framework
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox",
-                                                                                 "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/ladder/")
-            overflow = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t => {
-                const box = t.closest('article').getBoundingClientRect();
-                return {scroll: t.scrollWidth - t.clientWidth, right: t.getBoundingClientRect().right - box.right};
-            })""")
-            browser.close()
-    finally:
-        server.shutdown()
+def test_ladder_is_not_clipped_at_1280_px(page, framework_url):
+    page.goto(f"{framework_url}/ladder/")  # page: 1280 x 900 (browserkit.py)
+    overflow = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t => {
+        const box = t.closest('article').getBoundingClientRect();
+        return {scroll: t.scrollWidth - t.clientWidth, right: t.getBoundingClientRect().right - box.right};
+    })""")
     assert overflow and all(o["scroll"] <= 1 and o["right"] <= 1 for o in overflow), overflow
 
 

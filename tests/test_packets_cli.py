@@ -4,44 +4,43 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO, edit
-from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
+from conftest import REPO, edit, invoke
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
 
 def test_new_packet_validates_lists_criteria_and_refuses_to_overwrite(repo):
-    result = run_cli("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo)
+    result = invoke("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Created packets/2026-h2/zoe-muller.yaml" in result.stdout
     path = repo / "packets/2026-h2/zoe-muller.yaml"
     text = path.read_text("utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../generator/schemas/packet.schema.json\n")
     assert 'candidate: "Zoë Müller"' in text and "visibility: private" in text
-    assert "current_level: ic3" in text and "criteria_version: 1.2.0" in text
+    assert "current_level: ic3" in text and "criteria_version: 1.3.0" in text
     for criterion in ("del-ic4-cross-team", "rel-ic4-failure-modes", "col-ic4-sponsorship"):
         assert f"#     {criterion}: " in text
-    assert run_cli("validate", str(path), cwd=repo).returncode == 0
+    assert invoke("validate", str(path), cwd=repo).returncode == 0
     path.write_text(text + "# my edits\n", "utf-8")
-    again = run_cli("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo)
+    again = invoke("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo)
     assert again.returncode == 1 and "already exists; refusing to overwrite" in again.stderr
     assert path.read_text("utf-8").endswith("# my edits\n")
 
 
 def test_new_packet_bad_levels(repo):
-    first = run_cli("new", "packet", "--candidate", "A", "--target", "ic1", cwd=repo)
+    first = invoke("new", "packet", "--candidate", "A", "--target", "ic1", cwd=repo)
     assert first.returncode == 1 and "first level of its track" in first.stderr
-    unknown = run_cli("new", "packet", "--candidate", "A", "--target", "ic9", cwd=repo)
+    unknown = invoke("new", "packet", "--candidate", "A", "--target", "ic9", cwd=repo)
     assert unknown.returncode == 1 and "unknown level 'ic9'" in unknown.stderr
-    cycle = run_cli("new", "packet", "--candidate", "A", "--target", "ic2", "--cycle", "1999-h1", cwd=repo)
+    cycle = invoke("new", "packet", "--candidate", "A", "--target", "ic2", "--cycle", "1999-h1", cwd=repo)
     assert cycle.returncode == 1 and "unknown cycle '1999-h1'" in cycle.stderr
-    missing = run_cli("new", "packet", "--target", "ic2", cwd=repo)
+    missing = invoke("new", "packet", "--target", "ic2", cwd=repo)
     assert missing.returncode == 2 and "--candidate" in missing.stderr
 
 
 def test_readiness_text_for_a_fixture_with_known_coverage(repo):
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
-    result = run_cli("readiness", "packets/fixture.yaml", cwd=repo)
+    result = invoke("readiness", "packets/fixture.yaml", cwd=repo)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Coverage: 4 of 6 target-level criteria (67%)" in out
@@ -58,10 +57,10 @@ def test_readiness_text_for_a_fixture_with_known_coverage(repo):
 
 def test_readiness_markdown_and_json(repo):
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
-    markdown = run_cli("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
+    markdown = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
     assert "### Coverage of target-level criteria: 4 of 6 (67%)" in markdown
     assert "| ❌ | `rel-ic4-failure-modes`" in markdown
-    payload = json.loads(run_cli("readiness", "packets/fixture.yaml", "--format", "json", cwd=repo).stdout)
+    payload = json.loads(invoke("readiness", "packets/fixture.yaml", "--format", "json", cwd=repo).stdout)
     assert payload["coverage"]["covered"] == 4 and payload["coverage"]["total"] == 6
     assert payload["score"]["final"] == 2.5 and payload["score"]["shown"] is True
 
@@ -69,19 +68,19 @@ def test_readiness_markdown_and_json(repo):
 def test_readiness_markdown_escapes_html_from_yaml(repo):
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", "candidate: <img src=x onerror=alert(1)>|x")
-    markdown = run_cli("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
+    markdown = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
     assert "<img" not in markdown and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;&#124;x" in markdown
 
 
 def test_readiness_of_an_invalid_packet_fails_clearly(repo):
     # issue 16: the report is still produced, with the packet's errors first, and exit status 1
     edit(repo / "packets/examples/priya-raman-senior.yaml", "target_level: ic3", "target_level: ic9")
-    result = run_cli("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
+    result = invoke("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 1
     assert "target_level names unknown level 'ic9'" in result.stdout and "Traceback" not in result.stderr
     assert result.stdout.index("Problems to fix first") < result.stdout.index("Coverage:")
 
 
 def test_readiness_of_a_non_packet_is_a_usage_error():
-    result = run_cli("readiness", "levels/ic1.yaml", cwd=REPO)
+    result = invoke("readiness", "levels/ic1.yaml", cwd=REPO)
     assert result.returncode == 2 and "is not a packet" in result.stderr

@@ -7,17 +7,20 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, run_cli
+from conftest import FIXED_TODAY, copy_content, edit, invoke
 from test_pinned_versions import commit, five_of_six_packet, git, move_to_2_0_0
 
 MARKER = "Zqxpacketsrepo"
+
+
+pytestmark = pytest.mark.xdist_group("packets-repository")  # its module-scoped fixture is built on one worker only
 
 
 @pytest.fixture(scope="module")
 def handbook(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("two") / "handbook")
     git(repo, "init", "-q", "-b", "main")
-    commit(repo, "Handbook 1.2.0")
+    commit(repo, "Handbook 1.3.0")
     move_to_2_0_0(repo)
     return repo
 
@@ -26,7 +29,7 @@ def handbook(tmp_path_factory):
 def packets(request, handbook, tmp_path):
     location = str(handbook) if request.param == "path" else handbook.as_uri()
     target = tmp_path / "packets-repo"
-    result = run_cli("init", "packets", str(target), "--handbook", location, cwd=tmp_path)
+    result = invoke("init", "packets", str(target), "--handbook", location, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     packet = five_of_six_packet(handbook, target)
     edit(packet, "Pat Doe", f"{MARKER} Doe")
@@ -39,32 +42,32 @@ def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets, handboo
         assert (packets / name).is_file(), name
     assert "site-internal/" in (packets / ".gitignore").read_text()
     assert "What leaves this repository" in (packets / "README.md").read_text()
-    again = run_cli("init", "packets", str(packets), "--handbook", str(handbook), cwd=tmp_path)
+    again = invoke("init", "packets", str(packets), "--handbook", str(handbook), cwd=tmp_path)
     assert again.returncode == 1 and "refusing to overwrite" in again.stderr
-    wrong = run_cli("init", "packets", str(tmp_path / "other"), "--handbook", str(tmp_path), cwd=tmp_path)
+    wrong = invoke("init", "packets", str(tmp_path / "other"), "--handbook", str(tmp_path), cwd=tmp_path)
     assert wrong.returncode == 1 and "not a handbook repository" in wrong.stderr
 
 
 def test_commands_work_inside_a_packets_repository(packets):
-    result = run_cli("validate", cwd=packets)
+    result = invoke("validate", cwd=packets)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "packets/2026-h2/pat-doe.yaml" in result.stdout and "as pinned" in result.stdout
     assert "private-packets-in-handbook" not in result.stdout  # they are where they belong
-    readiness = run_cli("readiness", "2026-h2/pat-doe.yaml", cwd=packets / "packets")
+    readiness = invoke("readiness", "2026-h2/pat-doe.yaml", cwd=packets / "packets")
     assert readiness.returncode == 0, readiness.stderr
     assert "Coverage: 5 of 6 target-level criteria (83%)" in readiness.stdout
-    created = run_cli("new", "packet", "--candidate", "Ada Lovelace", "--target", "ic3", cwd=packets)
+    created = invoke("new", "packet", "--candidate", "Ada Lovelace", "--target", "ic3", cwd=packets)
     assert created.returncode == 0, created.stderr
     assert (packets / "packets/2026-h2/ada-lovelace.yaml").is_file()
-    assert run_cli("validate", "packets/2026-h2/ada-lovelace.yaml", cwd=packets).returncode == 0
-    stats = run_cli("stats", cwd=packets)
+    assert invoke("validate", "packets/2026-h2/ada-lovelace.yaml", cwd=packets).returncode == 0
+    stats = invoke("stats", cwd=packets)
     assert stats.returncode == 0 and "open until 2026-12-11" in stats.stdout
 
 
 def test_internal_build_in_a_packets_repository(packets, handbook):
-    refused = run_cli("build", cwd=packets)
+    refused = invoke("build", cwd=packets)
     assert refused.returncode == 1 and "--include-private" in refused.stderr
-    result = run_cli("build", "--include-private", cwd=packets)
+    result = invoke("build", "--include-private", cwd=packets)
     assert result.returncode == 0, result.stderr
     page = packets / "site-internal" / "packets" / "pat-doe" / "index.html"
     assert "5 of 6 criteria covered (83%)" in " ".join(page.read_text().split())
@@ -73,7 +76,7 @@ def test_internal_build_in_a_packets_repository(packets, handbook):
 
 def test_the_handbooks_public_build_never_sees_the_packets(packets, handbook, tmp_path):
     site = tmp_path / "public"
-    result = run_cli("build", "--site-dir", str(site), cwd=handbook)
+    result = invoke("build", "--site-dir", str(site), cwd=handbook)
     assert result.returncode == 0, result.stderr
     for path in site.rglob("*"):
         if path.is_file():
@@ -82,26 +85,26 @@ def test_the_handbooks_public_build_never_sees_the_packets(packets, handbook, tm
 
 def test_a_broken_manifest_is_reported_with_its_position(packets):
     (packets / "packets.yaml").write_text("handbook: ../x\nhandbok: typo\n")
-    result = run_cli("validate", cwd=packets)
+    result = invoke("validate", cwd=packets)
     assert result.returncode == 1 and "packets.yaml:2:1:" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
     repo = copy_content(tmp_path / "hb")
     five_of_six_packet(repo)
-    result = run_cli("validate", cwd=repo)
+    result = invoke("validate", cwd=repo)
     assert result.returncode == 0 and "[private-packets-in-handbook]" in result.stdout
     edit(repo / "site_config/handbook.yaml", "  allowed_link_schemes: [https]",
          "  allowed_link_schemes: [https]\n  acknowledge_private_packets: true")
-    assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
+    assert "private-packets-in-handbook" not in invoke("validate", cwd=repo).stdout
     shutil.rmtree(repo / "packets" / "2026-h2")
-    assert "private-packets-in-handbook" not in run_cli("validate", cwd=repo).stdout
+    assert "private-packets-in-handbook" not in invoke("validate", cwd=repo).stdout
 
 
 def test_serve_previews_the_internal_site_of_a_packets_repository(packets):
     from test_serve import fetch, free_port, wait_for
 
-    refused = run_cli("serve", cwd=packets)
+    refused = invoke("serve", cwd=packets)
     assert refused.returncode == 1 and "--include-private" in refused.stderr
     port = free_port()
     env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}

@@ -5,8 +5,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import copy_content
-from conftest import invoke as run_cli  # in-process: nothing here is about the process boundary
+from conftest import copy_content, invoke
 
 IC2_CRITERIA = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
                 "col-ic2-reviews", "col-ic2-onboarding"]
@@ -36,7 +35,7 @@ def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisi
                           for i, r in enumerate(ratings))
     decision = f"decision:\n  status: {status}\n" + (f'  date: "{decided}"\n' if decided else "")
     appeal_block = f'appeal:\n  filed: "2026-07-01"\n  status: {appeal}\n' if appeal else ""
-    return (f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.2.0\n"
+    return (f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.3.0\n"
             f"track: ic\ncurrent_level: ic1\ntarget_level: ic2\nsummary: Secretmarker summary {name}.\n"
             f"evidence:\n{evidence}assessments:\n{assessments}{decision}{appeal_block}")
 
@@ -65,6 +64,9 @@ def commit(repo, message, day):
     subprocess.run(["git", "commit", "-qm", message], cwd=repo, check=True, env=env)
 
 
+pytestmark = pytest.mark.xdist_group("health-repository")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("health"))
@@ -91,7 +93,7 @@ def figures(cycle):
 
 
 def test_known_aggregates(repo):
-    result = run_cli("stats", "--format", "json", cwd=repo)
+    result = invoke("stats", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stderr
     health = json.loads(result.stdout)
     h1, h2 = health["cycles"]
@@ -112,15 +114,15 @@ def test_known_aggregates(repo):
 
 def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
     site = tmp_path / "site"
-    assert run_cli("build", "--site-dir", str(site), cwd=repo).returncode == 0
+    assert invoke("build", "--site-dir", str(site), cwd=repo).returncode == 0
     before = (site / "process-health" / "index.html").read_text()
     assert "No review cycle has been published yet" in before  # the public build never computes from packets
     shipped = (repo / "site_config/process-health.json").read_text()
-    exported = run_cli("stats", "--export", "site_config/process-health.json", cwd=repo)
+    exported = invoke("stats", "--export", "site_config/process-health.json", cwd=repo)
     assert exported.returncode == 0, exported.stderr
     assert "1 newly closed cycle(s) added (2026-h1)" in exported.stdout
     try:
-        result = run_cli("build", "--site-dir", str(site), cwd=repo)
+        result = invoke("build", "--site-dir", str(site), cwd=repo)
         assert result.returncode == 0, result.stderr
         text = " ".join((site / "process-health" / "index.html").read_text().split())
         assert "7 packets · closed 2026-06-12" in text and "Open until 2026-12-11" not in text
@@ -136,13 +138,13 @@ def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
 def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
     path = repo / "site_config/process-health.json"
     shipped = path.read_text()
-    assert run_cli("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
+    assert invoke("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
     try:
         path.write_text(path.read_text().replace(damage, damage.split(":")[0] + ': "seven"', 1))
-        result = run_cli("validate", cwd=repo)
+        result = invoke("validate", cwd=repo)
         assert result.returncode == 1 and "site_config/process-health.json:" in result.stdout
         assert "Traceback" not in result.stderr
-        assert run_cli("build", cwd=repo).returncode == 1
+        assert invoke("build", cwd=repo).returncode == 1
     finally:
         path.write_text(shipped)
 
@@ -153,17 +155,17 @@ def test_minimum_group_size_is_configurable(repo, tmp_path):
     try:
         settings.write_text(original.replace("  allowed_link_schemes: [https]", "  allowed_link_schemes: [https]\n"
                                              "  minimum_group_size: 2"))
-        health = json.loads(run_cli("stats", "--format", "json", cwd=repo).stdout)
+        health = json.loads(invoke("stats", "--format", "json", cwd=repo).stdout)
         assert cells(figures(health["cycles"][0])["outcomes"]) == [("promoted", 3), ("not yet", 2), ("in review", None),
                                                                  ("withdrawn", None)]
-        later = json.loads(run_cli("stats", "--format", "json", "--today", "2026-12-20", cwd=repo).stdout)
+        later = json.loads(invoke("stats", "--format", "json", "--today", "2026-12-20", cwd=repo).stdout)
         assert later["cycles"][1]["status"] == "published" and later["cycles"][1]["packets"] == 2
     finally:
         settings.write_text(original)
 
 
 def test_stats_text_names_open_and_suppressed_cycles(repo):
-    result = run_cli("stats", cwd=repo)
+    result = invoke("stats", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Second half 2026 (2026-h2): open until 2026-12-11; published once it has closed" in result.stdout
     assert "First half 2026 (2026-h1): 7 packets" in result.stdout

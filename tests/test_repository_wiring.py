@@ -6,7 +6,7 @@ import subprocess
 from fnmatch import fnmatch
 
 import yaml
-from conftest import REPO, copy_content, edit, run_cli
+from conftest import REPO, copy_content, edit, invoke
 
 from generator.load.repository import KIND_PATTERNS
 
@@ -24,7 +24,7 @@ def test_workflows_parse_and_call_real_commands():
                     commands.update(re.findall(r"handbook ([a-z]+)", line))
     assert commands >= {"validate", "comment", "diff", "build", "codeowners", "governance"}
     for command in commands:
-        assert run_cli(command, "--help", cwd=REPO).returncode == 0, command
+        assert invoke(command, "--help", cwd=REPO).returncode == 0, command
 
 
 def test_pull_request_workflow_uses_annotations_and_one_comment():
@@ -42,7 +42,7 @@ def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path):
     repo = copy_content(tmp_path / "hb")
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     arguments = shlex.split(hook["entry"])[1:] + ["levels/ic2.yaml", "levels/ic3.yaml"]
-    result = run_cli(*arguments, cwd=repo)
+    result = invoke(*arguments, cwd=repo)
     assert result.returncode == 1 and "levels/ic2.yaml:9:15" in result.stdout
 
 
@@ -57,15 +57,15 @@ def test_editor_schema_mapping_matches_the_repository_layout():
 
 
 def test_codeowners_is_current_and_the_check_catches_drift(tmp_path):
-    assert run_cli("codeowners", "--check", cwd=REPO).returncode == 0
+    assert invoke("codeowners", "--check", cwd=REPO).returncode == 0
     repo = copy_content(tmp_path / "hb")
     (repo / ".github").mkdir()
     (repo / ".github/CODEOWNERS").write_text((REPO / ".github/CODEOWNERS").read_text())
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "contact: sre-council@northwind.example",
          "contact: \"@northwind/slo-owners\"")
-    stale = run_cli("codeowners", "--check", cwd=repo)
+    stale = invoke("codeowners", "--check", cwd=repo)
     assert stale.returncode == 1 and "out of date" in stale.stderr
-    assert run_cli("codeowners", cwd=repo).returncode == 0
+    assert invoke("codeowners", cwd=repo).returncode == 0
     assert "/rubrics/metrics/slo-attainment.yaml" in (repo / ".github/CODEOWNERS").read_text()
     assert "@northwind/slo-owners" in (repo / ".github/CODEOWNERS").read_text()
 
@@ -80,10 +80,10 @@ def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
     git("commit", "-qm", "start")
     edit(repo / "rubrics/dimensions/reliability.yaml", "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n"
          "      text: Plans capacity ahead of demand.\n      examples: [Forecasts peak load.]\n")
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 2.0.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     git("commit", "-qam", "raise senior")
-    result = run_cli("validate", "packets/examples/priya-raman-senior.yaml", cwd=repo)
+    result = invoke("validate", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 0
-    assert ("warning: packet was written against criteria 1.2.0; the handbook is at 2.0.0; it is checked and "
-            "scored against 1.2.0, as pinned (`handbook repin` moves it); changed since for "
+    assert ("warning: packet was written against criteria 1.3.0; the handbook is at 2.0.0; it is checked and "
+            "scored against 1.3.0, as pinned (`handbook repin` moves it); changed since for "
             "ic3: added rel-ic3-capacity [version-behind]") in result.stdout

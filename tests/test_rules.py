@@ -56,10 +56,10 @@ MUTATIONS = [
     (PRIYA, "    - metric: slo-attainment", "    - metric: uptime", "unknown-metric", PRIYA, 76),
     (PRIYA, "ratings: {delivery: 4, reliability: 3,", "ratings: {delivery: 4, speed: 3,", "unknown-dimension",
      PRIYA, 83),
-    (PRIYA, "criteria_version: 1.2.0", "criteria_version: 9.0.0", "version-ahead", PRIYA, 6),
+    (PRIYA, "criteria_version: 1.3.0", "criteria_version: 9.0.0", "version-ahead", PRIYA, 6),
     (PRIYA, "link: https://github.com/northwind/rfcs/pull/112", "link: javascript:alert(1)", "link-scheme", PRIYA, 18),
     ("rubrics/metrics/deployment-frequency.yaml", 'last_reviewed: "2026-10-06"', 'last_reviewed: "2027-01-01"',
-     "review-in-future", "rubrics/metrics/deployment-frequency.yaml", 31),
+     "review-in-future", "rubrics/metrics/deployment-frequency.yaml", 34),
 ]
 
 
@@ -75,7 +75,7 @@ def test_rule(repo, file, old, new, code, reported, line):
 def test_the_default_handbook_validates_cleanly(repo):
     report = validate_repository(repo, today=TODAY)
     assert report.diagnostics == ()
-    assert report.files_checked == 23
+    assert report.files_checked == 28  # 23 handbook files and the sample team's 5 (teams/checkout)
 
 
 def test_retired_metric_cannot_be_cited(repo):

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,13 +29,30 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def wait_for(predicate, seconds: float = 40) -> bool:
+def wait_for(predicate, seconds: float = 40, poll: float = 0.05) -> bool:
+    """True as soon as predicate() is, polled every `poll` seconds; False after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.3)
+        time.sleep(poll)
     return False
+
+
+class Output:
+    """A process's output, read by a thread as it comes, so that a test can wait for a message."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")), daemon=True)
+        self.thread.start()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, fragment: str) -> bool:
+        return wait_for(lambda: fragment in self.text)
 
 
 def test_serve_regenerates_after_an_edit(repo):
@@ -44,22 +62,26 @@ def test_serve_regenerates_after_an_edit(repo):
     server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
                               cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, text=True)
+    output = Output(server.stdout)
     try:
         assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(url) or "")), "server never answered"
         edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
              "Shapes on-call for every team")
         assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
         edit(repo / "levels/ic4.yaml", "min_months: 36", "min_months: [36")  # broken: last good pages stay up
-        time.sleep(2.5)
-        assert "Shapes on-call for every team" in (fetch(url) or "")
+        assert output.wait_for("Validation failed: still serving the last good pages."), output.text
+        assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))  # after the banner's rebuild
         edit(repo / "levels/ic4.yaml", "min_months: [36", "min_months: 36")
         edit(override_template(repo, "level.md.j2"), "{{ level.summary | block }}", "{{ level.no_such }}")
-        time.sleep(2.5)
+        assert output.wait_for("Still serving the last good pages."), output.text
         assert server.poll() is None, "a broken template must not stop the preview"
-        assert "Shapes on-call for every team" in (fetch(url) or "")
+        assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
     finally:
         server.terminate()
-        output = server.communicate(timeout=20)[0]
+        server.wait(timeout=20)
+        output.thread.join(timeout=20)
+        server.stdout.close()
+    output = output.text
     assert "levels/ic4.yaml:10:10: error: YAML syntax error" in output
     assert "still serving the last good pages" in output
     assert "level.md.j2:" in output and "no_such" in output and "Still serving the last good pages." in output

@@ -2,23 +2,23 @@
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, edit, override_template, run_cli
+from conftest import copy_content, edit, invoke, override_template
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    repo = copy_content(tmp_path_factory.mktemp("handbook"))
-    shutil.copy(FIXTURE_PACKET, repo / "packets" / "examples" / "fixture-staff.yaml")
-    result = run_cli("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo, repo / "site", result
+pytestmark = pytest.mark.xdist_group("public-site")
+
+
+@pytest.fixture
+def built(public_site):
+    """The default handbook with tests/fixtures/packets/fixture-staff.yaml among its examples (and
+    private packets, which a public site leaves out), built once per session (conftest.py)."""
+    return public_site.repo, public_site.site, public_site.result
 
 
 def page(site: Path, path: str) -> str:
@@ -32,7 +32,7 @@ def text_of(html: str) -> str:
 def test_build_reports_progress_and_result(built):
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
-    assert result.stdout.startswith("Built 39 pages into")
+    assert result.stdout.startswith("Built 42 pages into")  # the teams index and its page; the dimensions index
 
 
 def test_every_entity_has_its_page(built):
@@ -47,6 +47,8 @@ def test_every_entity_has_its_page(built):
         assert (site / "packets" / packet / "index.html").is_file()
     for change in ("ic1-to-ic2", "ic4-to-ic5", "em1-to-em2"):
         assert (site / "levels" / "changes" / change / "index.html").is_file()
+    for team in (repo / "teams").iterdir():
+        assert (site / "teams" / team.name / "index.html").is_file()
     for kind in ("level", "packet", "metric", "dimension", "composite", "settings"):
         schema = json.loads((site / "schemas" / f"{kind}.schema.json").read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -127,7 +129,7 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
     (repo / "site").mkdir()
     (repo / "site" / "marker.txt").write_text("previous site")
     edit(repo / "levels" / "ic2.yaml", "min_months: 18", "min_months: [18")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 1
     assert "levels/ic2.yaml:10:13: error: YAML syntax error" in result.stderr
     assert "validation failed: nothing was built" in result.stderr
@@ -140,7 +142,7 @@ def test_template_error_is_reported_without_traceback(tmp_path):
     repo = copy_content(tmp_path / "tpl")
     edit(override_template(repo, "composite.md.j2"), "{{ composite.explanation | block }}",
          "{{ composite.no_such_field }}")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 1
     assert "composite.md.j2:" in result.stderr and "no_such_field" in result.stderr
     assert "Traceback" not in result.stderr

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR, FIXED_TODAY, REPO, copy_content, edit, override_template, run_cli
+from conftest import CACHE_DIR, FIXED_TODAY, REPO, commit, copy_content, edit, git, invoke, override_template, run_cli
 from test_privacy import private_packet
 from test_serve import fetch, free_port, wait_for
 
@@ -25,15 +25,6 @@ from generator.site.serve import WORKDIR_PREFIX, stop
 from generator.site.site_folder import MARKER, STAGING
 
 ENV = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "HANDBOOK_CACHE_DIR": CACHE_DIR}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm", message)
 
 
 def listing(folder: Path) -> dict[str, bytes | str]:
@@ -151,7 +142,10 @@ def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path, make, message
     target = make(repo)
     before, outside = listing(repo), listing(tmp_path)
     args = ["build", "--site-dir", target] + (["--include-private"] if private else [])
-    result = run_cli(*args, cwd=repo, timeout=120)  # a FIFO must not hang the build
+    if make in (_fifo, _device):  # in a process of its own, with a timeout: a FIFO must not hang the build
+        result = run_cli(*args, cwd=repo, timeout=120)
+    else:
+        result = invoke(*args, cwd=repo)
     assert_clean_failure(result, 2, "error: ", message)
     assert listing(repo) == before, "a refused build must not touch the repository"
     assert listing(tmp_path) == outside
@@ -159,7 +153,7 @@ def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path, make, message
 
 def test_regular_file_as_site_folder_is_refused(repo):
     (repo / "site").write_text("not a folder")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert_clean_failure(result, 2)
     assert (repo / "site").read_text() == "not a folder"
 
@@ -173,17 +167,17 @@ def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo, state, pri
     if state == "built-before":
         (site / MARKER).write_text("made by a build")
         (site / "stale.html").write_text("from the previous build")
-    result = run_cli("build", *(["--include-private"] if private else []), cwd=repo)
+    result = invoke("build", *(["--include-private"] if private else []), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert complete(site) and not (site / "stale.html").exists()
-    again = run_cli("build", *(["--include-private"] if private else []), cwd=repo)
+    again = invoke("build", *(["--include-private"] if private else []), cwd=repo)
     assert again.returncode == 0, again.stderr  # a site a build made is replaced by the next one
     assert sorted(p.name for p in (repo / STAGING).iterdir()) == [".gitignore", f"{site.name}.lock"]
 
 
 def test_site_folder_outside_the_repository(tmp_path, repo):
     out = tmp_path / "published" / "handbook"
-    result = run_cli("build", "--site-dir", str(out), cwd=repo)
+    result = invoke("build", "--site-dir", str(out), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert complete(out)
     assert stat.S_IMODE((out.parent / STAGING).stat().st_mode) == 0o700
@@ -211,7 +205,7 @@ def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo, target):
     if undo is None:
         pytest.skip("cannot make a folder read-only here")
     try:
-        result = run_cli("build", "--site-dir", target, cwd=repo)
+        result = invoke("build", "--site-dir", target, cwd=repo)
     finally:
         undo()
     assert_clean_failure(result, 2, "error: cannot write beside the site folder")
@@ -267,7 +261,7 @@ def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_p
             assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in leftovers), "private pages must stay 0700"
             assert stat.S_IMODE((repo / STAGING).stat().st_mode) == 0o700
             assert not [line for line in untracked(repo) if STAGING in line or ".site" in line], untracked(repo)
-        result = run_cli("build", *args, cwd=repo)
+        result = invoke("build", *args, cwd=repo)  # the next build, in-process: no kill here
     finally:
         watching = False
         watcher.join()
@@ -291,7 +285,7 @@ def test_leftovers_of_the_old_layout_are_removed(repo):
     (repo / STAGING / "docs" / "private.md").write_text("Zqxmarker private")
     (repo / STAGING / "mkdocs.yml").write_text("site_name: x\n")
     (repo / ".site-build-notmine").mkdir()  # not a name the old version made: kept
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "leftover folders of interrupted builds" in result.stderr
     assert not (repo / ".site-build-abcd1234").exists() and not (repo / ".site-old-4242").exists()
@@ -302,7 +296,7 @@ def test_leftovers_of_the_old_layout_are_removed(repo):
 def test_a_second_build_waits_for_the_first_and_says_so(repo):
     import fcntl
 
-    assert run_cli("build", cwd=repo).returncode == 0
+    assert invoke("build", cwd=repo).returncode == 0
     lock = os.open(repo / STAGING / "site.lock", os.O_RDWR)
     fcntl.flock(lock, fcntl.LOCK_EX)
     os.pwrite(lock, b"4242\n", 0)
@@ -412,7 +406,7 @@ def test_binary_assets_are_copied_as_bytes(repo):
         target = repo / "site_config" / "assets" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     for name, data in BINARY_ASSETS.items():
         assert (repo / "site" / "assets" / name).read_bytes() == data
@@ -430,30 +424,28 @@ LINKS = {
 
 
 @pytest.mark.parametrize("kind", LINKS)
-def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(repo, kind):
+def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, kind):
+    repo = git_repo
     name, target = LINKS[kind]
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "handbook")
     (repo / name).symlink_to(target)
     # a criteria version declared at the commit holding the link: the changelog reads that commit
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", "criteria_version: 1.3.0")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
     commit(repo, "a link")
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")
     (repo / name).unlink()
     commit(repo, "link removed, wording changed")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert f"warning: {name} at commit " in result.stderr and "leaves it out" in result.stderr
     assert result.stderr.count(f"warning: {name}") == 1, "one warning per file, not per commit"
-    diff = run_cli("diff", "HEAD~2", "HEAD~1", cwd=repo)
+    diff = invoke("diff", "HEAD~2", "HEAD~1", cwd=repo)
     assert diff.returncode == 0 and "Traceback" not in diff.stderr, diff.stderr
 
 
-def test_git_archive_failing_is_a_clear_error(repo):
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "handbook")
+def test_git_archive_failing_is_a_clear_error(git_repo):
+    repo = git_repo
     old_blob = git(repo, "rev-parse", "HEAD:rubrics/dimensions/reliability.yaml").strip()
     edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
          "Shapes on-call for many teams")
@@ -461,7 +453,7 @@ def test_git_archive_failing_is_a_clear_error(repo):
     (repo / ".git" / "objects" / old_blob[:2] / old_blob[2:]).unlink()  # a damaged repository
     (repo / "site").mkdir()
     (repo / "site" / MARKER).write_text("made by a build")
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert_clean_failure(result, 1, "error: cannot read the criteria history from git: ")
     assert "CalledProcessError" not in result.stderr
     assert [p.name for p in (repo / "site").iterdir()] == [MARKER], "the previous site stays"
@@ -490,7 +482,7 @@ def test_an_error_in_any_template_names_file_and_line(repo, template, line, comm
     lines.insert(line - 1, TEMPLATE_FAULTS[fault] + "\n")
     path.write_text("".join(lines), "utf-8")
     packets = listing(repo / "packets")
-    result = run_cli(*command, cwd=repo)
+    result = invoke(*command, cwd=repo)
     assert_clean_failure(result, 1, f"{Path(template).name}:{line}: template error")
     assert listing(repo / "packets") == packets, "nothing is written"
     assert not (repo / "site").exists()

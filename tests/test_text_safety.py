@@ -18,7 +18,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, run_cli
+from conftest import FIXED_TODAY, copy_content, edit, invoke
 
 from generator.load.loader import load_bytes
 from generator.model.safe_text import for_terminal
@@ -81,7 +81,7 @@ def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path, control):
     edit(repo / "packets" / "fixture.yaml", "  - id: ev-one", f"  - id: {quoted('ev' + control + '0 errors')}")
     named = repo / "packets" / f"bad{control.strip()}name.yaml"  # the file name itself holds escapes
     named.write_text((repo / "packets" / "fixture.yaml").read_text("utf-8"), "utf-8")
-    result = run_cli("validate", "--no-cache", cwd=repo)
+    result = invoke("validate", "--no-cache", cwd=repo)
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in output
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", output), repr(output)
@@ -112,11 +112,11 @@ def test_readiness_and_governance_text_reports_escape_bidi_prose(tmp_path):
     edit(repo / "rubrics/dimensions/reliability.yaml", "group: Site Reliability Council",
          "group: Site \u2067Reliability\u2069 Council")
     for args in (("readiness", "packets/fixture.yaml"), ("governance",)):
-        result = run_cli(*args, cwd=repo)
+        result = invoke(*args, cwd=repo)
         assert result.returncode == 0, result.stderr
         assert "\u202e" not in result.stdout and "\u2067" not in result.stdout
-    assert "Finds \\u202esystemic\\u202c failure modes" in run_cli("readiness", "packets/fixture.yaml", cwd=repo).stdout
-    assert "Site \\u2067Reliability\\u2069 Council" in run_cli("governance", cwd=repo).stdout
+    assert "Finds \\u202esystemic\\u202c failure modes" in invoke("readiness", "packets/fixture.yaml", cwd=repo).stdout
+    assert "Site \\u2067Reliability\\u2069 Council" in invoke("governance", cwd=repo).stdout
 
 
 # 6. Markdown reports show YAML text as text ---------------------------------------------------
@@ -145,7 +145,7 @@ def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path, shape)
     edit(repo / "packets" / "fixture.yaml", "impact: Migrated six services.", f"impact: {quoted(shape)}")
     edit(repo / "rubrics/dimensions/reliability.yaml", "text: Finds systemic failure modes before they cause incidents, "
          "through reviews, game days or chaos tests.", f"text: {quoted(shape + ' finds systemic failure modes')}")
-    result = run_cli("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo)
+    result = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo)
     assert result.returncode == 0, result.stderr
     heading = result.stdout.splitlines()[0]
     assert html.unescape(heading) == f"## Readiness report: {shape}"
@@ -265,6 +265,9 @@ def test_links_and_lists_still_render_below_the_bounds():
 
 # 3 and 8 together: a real build with more than 20 examples, hostile titles and the worst text ---
 
+pytestmark = pytest.mark.xdist_group("hostile-site-text")  # its module-scoped fixture is built on one worker only
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
     repo = copy_content(tmp_path_factory.mktemp("hostile-titles"))
@@ -280,7 +283,7 @@ def hostile_site(tmp_path_factory):
         packet = packet.replace("impact: Migrated six services.", f"impact: {impact}")
         (repo / "packets" / f"hostile-{index}.yaml").write_text(packet, "utf-8")
     started = time.perf_counter()
-    result = run_cli("build", cwd=repo)
+    result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     return repo / "site", time.perf_counter() - started
 

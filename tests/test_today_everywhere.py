@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_DIR, copy_content, run_cli
+from conftest import CACHE_DIR, copy_content, invoke, run_cli
 
 PACKET = "packets/examples/priya-raman-senior.yaml"
 
@@ -44,10 +44,10 @@ def commands(year: int) -> list[tuple[str, ...]]:
 
 
 def run_dated(args: tuple[str, ...], repo: Path, today: str, how: str) -> subprocess.CompletedProcess:
-    # HANDBOOK_TODAY is always set by run_cli; "flag" overrides it with a wrong one so the flag must win.
+    # HANDBOOK_TODAY is always set by invoke; "flag" overrides it with a wrong one so the flag must win.
     if how == "flag":
-        return run_cli(*args, "--today", today, cwd=repo, env={"HANDBOOK_TODAY": "1999-12-31"})
-    return run_cli(*args, cwd=repo, env={"HANDBOOK_TODAY": today})
+        return invoke(*args, "--today", today, cwd=repo, env={"HANDBOOK_TODAY": "1999-12-31"})
+    return invoke(*args, cwd=repo, env={"HANDBOOK_TODAY": today})
 
 
 @pytest.mark.parametrize("years,how", [(-30, "flag"), (70, "env")])
@@ -70,7 +70,7 @@ PAST = "2000-01-01"
 
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_every_command_fails_on_a_date_before_the_content(repo, tmp_path, how):
-    assert run_cli("codeowners", cwd=repo).returncode == 0
+    assert invoke("codeowners", cwd=repo).returncode == 0
     for args in [*commands(2026), ("build", "--site-dir", str(tmp_path / "site"))]:
         if args == NEW_PACKET:  # a scaffold, not a check: it picks the next cycle as of that date
             result = run_dated(args, repo, PAST, how)

@@ -1,10 +1,9 @@
 """Criteria versions enforced: `handbook diff --check` fails when the settings' version is not raised
 by at least the bump the change needs, and every bump says why (issue 16, item 5)."""
 
-import subprocess
 
 import pytest
-from conftest import copy_content, edit, run_cli
+from conftest import edit, git, invoke
 
 from generator.compute.semantic_diff import bump_is_sufficient, classify_rewording
 
@@ -34,34 +33,25 @@ def test_rewording_is_classified_by_what_it_adds(old, new, bump, why):
     ("1.2.0", "1.2.0", "none", True), ("1.2.0", "1.2.1", "patch", True), ("1.2.0", "1.2.0", "patch", False),
     ("1.2.0", "1.2.1", "minor", False), ("1.2.0", "1.3.0", "minor", True), ("1.2.0", "2.0.0", "minor", True),
     ("1.2.0", "1.9.0", "major", False), ("1.2.0", "2.0.0", "major", True), ("1.2.0", "1.1.0", "none", False),
-    ("1.2.3", "1.3.0", "patch", True),
+    ("1.2.3", "1.4.0", "patch", True),
 ])
 def test_bump_is_sufficient(old, new, required, ok):
     assert bump_is_sufficient(old, new, required) is ok
 
 
-def git(repo, *args):
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                   capture_output=True)
-
-
 @pytest.fixture
-def repo_with_base(tmp_path):
-    repo = copy_content(tmp_path / "hb")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    return repo
+def repo_with_base(git_repo):
+    return git_repo  # the default handbook, committed once (conftest.git_template)
 
 
 @pytest.mark.parametrize("change,version,exit_code", [
     # a new criterion (major) without a version bump: the issue's green PR that should have been red
-    ("new-criterion", "1.2.0", 1), ("new-criterion", "1.3.0", 1), ("new-criterion", "2.0.0", 0),
+    ("new-criterion", "1.3.0", 1), ("new-criterion", "1.4.0", 1), ("new-criterion", "2.0.0", 0),
     # a rewording that adds an obligation is at least minor
-    ("obligation", "1.2.1", 1), ("obligation", "1.3.0", 0),
+    ("obligation", "1.3.1", 1), ("obligation", "1.4.0", 0),
     # punctuation only is a patch
-    ("punctuation", "1.2.0", 1), ("punctuation", "1.2.1", 0),
-    ("none", "1.2.0", 0),
+    ("punctuation", "1.3.0", 1), ("punctuation", "1.3.1", 0),
+    ("none", "1.3.0", 0),
 ])
 def test_diff_check_exits_one_when_the_bump_is_too_small(repo_with_base, change, version, exit_code):
     repo = repo_with_base
@@ -72,9 +62,9 @@ def test_diff_check_exits_one_when_the_bump_is_too_small(repo_with_base, change,
         edit(repo / RELIABILITY, ONCALL, ONCALL + " and fixes the runbooks that are wrong")
     elif change == "punctuation":
         edit(repo / RELIABILITY, ONCALL, ONCALL.replace("Shapes on-call", "Shapes on-call,"))
-    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.2.0", f"criteria_version: {version}")
+    edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", f"criteria_version: {version}")
     git(repo, "commit", "-q", "--allow-empty", "-am", "change")
-    result = run_cli("diff", "HEAD~1", "HEAD", "--check", cwd=repo)
+    result = invoke("diff", "HEAD~1", "HEAD", "--check", cwd=repo)
     assert result.returncode == exit_code, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     if exit_code:

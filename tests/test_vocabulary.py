@@ -4,17 +4,16 @@ reports and the command line use the same ones."""
 import re
 
 import pytest
-from conftest import copy_content, run_cli
+from conftest import invoke
 
 from generator.render.vocabulary import WORDS, say
 
+pytestmark = pytest.mark.xdist_group("public-site")
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    repo = copy_content(tmp_path_factory.mktemp("vocabulary"))
-    result = run_cli("build", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    return repo
+
+@pytest.fixture
+def built(public_site):
+    return public_site.repo
 
 
 def article(repo, path: str) -> str:
@@ -57,7 +56,7 @@ def test_a_retired_metric_says_do_not_cite_and_has_no_next_review(built):
 
 @pytest.mark.parametrize("fmt,expected", [("text", "up to date"), ("markdown", "up to date")])
 def test_the_governance_command_uses_the_same_words(built, fmt, expected):
-    result = run_cli("governance", "--format", fmt, cwd=built)
+    result = invoke("governance", "--format", fmt, cwd=built)
     assert expected in result.stdout and "current" not in result.stdout, result.stdout
 
 

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, REPO, run_cli
+from conftest import FIXED_TODAY, REPO, invoke
 
 
 def _run(*args, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess:
@@ -67,7 +67,7 @@ def test_init_from_the_installed_wheel_validates_and_builds(installed, tmp_path)
 
 
 def test_init_writes_a_complete_blank_repository(tmp_path):
-    result = run_cli("init", "new", "--name", "Acme Robotics", cwd=tmp_path)
+    result = invoke("init", "new", "--name", "Acme Robotics", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     root = tmp_path / "new"
     for path in (".github/workflows/pull-request.yml", ".github/workflows/publish.yml",
@@ -89,7 +89,7 @@ def test_init_never_writes_over_an_existing_folder(tmp_path, existing):
     target = tmp_path / "taken"
     (target / existing).parent.mkdir(parents=True, exist_ok=True)
     (target / existing).write_text("mine")
-    result = run_cli("init", str(target), cwd=tmp_path)
+    result = invoke("init", str(target), cwd=tmp_path)
     assert result.returncode == 1 and "already exists and is not empty" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [existing]

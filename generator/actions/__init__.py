@@ -1,0 +1,1 @@
+"""The actions stage: commands that write files."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -10,16 +11,20 @@ from datetime import date
 from pathlib import Path
 
 from ..check import schema_check
+from ..compute.promotion import counted_criteria, explain, is_track_change, rule_of
 from ..load.loader import load_bytes, resolve_plain
 from ..load.repository import PACKET_NAME_MAX, PACKET_NAME_PATTERN
 from ..model.errors import ScaffoldError
-from ..model.handbook import CheckedHandbook, Handbook, Level, ReviewCycle
+from ..model.handbook import CheckedHandbook, Decision, Handbook, Level, Packet, ReviewCycle, Track
 from ..render.pages import template_environment
 from ..render.template_errors import template_problem
 from .modeline import schema_ref
 
-EVIDENCE_KINDS = ("pull-request, rfc, design-review, postmortem, incident-response, on-call, mentoring, "
-                  "observability, documentation, glue-work, hiring, other")
+
+def evidence_enum(field: str) -> tuple[str, ...]:
+    """The values the packet schema allows for one evidence field (kind, role): one source of truth."""
+    schema = json.loads(schema_check.schema_text("packet"))
+    return tuple(schema["$defs"]["evidence"]["properties"][field]["enum"])
 
 
 
@@ -126,37 +131,72 @@ def choose_cycle(cycles: tuple[ReviewCycle, ...], today: date) -> ReviewCycle:
     return upcoming[0] if upcoming else max(cycles, key=lambda c: c.closes)
 
 
-def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
-                current_id: str | None, today: date) -> NewPacket:
-    target = _level(hb, target_id, "--target")
+def choose_track(hb: CheckedHandbook, target: Level, current_id: str | None, track_id: str | None) -> Track:
+    """The track the packet moves on (`--track`), else the one where the current level is below the target,
+    else an allowed track change (settings: track_changes) at the same or a higher rank."""
     tracks = hb.tracks_of(target.id)
+    if track_id is not None:
+        chosen = next((t for t in tracks if t.id == track_id), None)
+        if chosen is None:
+            on = ", ".join(t.id for t in tracks) or "no track"
+            raise ScaffoldError(f"--track: {target.title} ({target.id}) is not on track '{track_id}'; it is on {on}")
+        candidates: tuple[Track, ...] = (chosen,)
+    else:
+        candidates = tracks
+    if current_id is None:
+        return candidates[0]
+    promoted = next((t for t in candidates if hb.is_below(current_id, target.id, t.id)), None)
+    if promoted is not None:
+        return promoted
+    for to in candidates:
+        for source in hb.tracks_of(current_id):
+            if (source.id != to.id and hb.settings.allows_move(source.id, to.id)
+                    and to.levels.index(target.id) >= source.levels.index(current_id)):
+                return to
+    moves = ", ".join(f"{a} → {b}" for a, b in hb.settings.track_changes) or "none are declared in track_changes"
+    raise ScaffoldError(f"{target.id} is not above {current_id} on a shared track, and no allowed track change leads "
+                        f"there at the same or a higher rank (allowed moves: {moves})")
+
+
+def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
+                current_id: str | None, today: date, track_id: str | None = None) -> NewPacket:
+    target = _level(hb, target_id, "--target")
     if current_id:
         current = _level(hb, current_id, "--current")
+        track = choose_track(hb, target, current.id, track_id)
     else:
-        below = [t.levels[t.levels.index(target.id) - 1] for t in tracks if t.levels.index(target.id) > 0]
-        if not below:
+        track = choose_track(hb, target, None, track_id)
+        index = track.levels.index(target.id)
+        if index == 0:
             raise ScaffoldError(f"{target.title} is the first level of its track: there is nothing to be promoted from")
-        current = _level(hb, below[0], "--current")
-    track = next((t for t in tracks if hb.is_below(current.id, target.id, t.id)), None)
-    if track is None:
-        raise ScaffoldError(f"target {target.id} must be above {current.id} on the same track")
+        current = _level(hb, track.levels[index - 1], "--current")
     cycles = hb.settings.review_cycles
     if cycle_id:
-        if cycle_id not in {c.id for c in cycles}:
+        if cycles and cycle_id not in {c.id for c in cycles}:
             raise ScaffoldError(f"unknown cycle '{cycle_id}' (known: {', '.join(c.id for c in cycles)})")
-        cycle = next(c for c in cycles if c.id == cycle_id)
+        cycle_name = cycle_id
+    elif cycles:
+        cycle_name = choose_cycle(cycles, today).id
     else:
-        cycle = choose_cycle(cycles, today)
+        raise ScaffoldError("the settings declare no review cycles: name the packet's cycle with --cycle, e.g. "
+                            f"--cycle {today.year}")
     candidate = check_name(candidate)
-    relative = f"packets/{cycle.id}/{slugify(candidate)}.yaml"
+    relative = f"packets/{cycle_name}/{slugify(candidate)}.yaml"
     path = root / relative
-    criteria = [(d, hb.expected_criteria(target.id, d.id)) for d in hb.ordered_dimensions]
+    probe = Packet(slug="", candidate=candidate, visibility="private", cycle=cycle_name, criteria_version="0.0.0",
+                   track=track.id, current_level=current.id, target_level=target.id, summary="", evidence=(),
+                   team_context=None, assessments=(), decision=Decision(status="draft"), file=relative)
+    rule = rule_of(hb, probe)
+    change = current.id if is_track_change(hb, probe) else None
+    criteria = [(d, cs) for d in hb.ordered_dimensions
+                if (cs := counted_criteria(hb, rule, target.id, d, change))]
     env = template_environment(root / "site_config" / "templates")
     env.filters.update(yaml_str=yaml_quoted, comment=yaml_comment)
     try:
         text = env.get_template("new_packet.yaml.j2").render(
-            candidate=candidate, current=current, target=target, track=track.id, cycle=cycle.id,
-            version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=EVIDENCE_KINDS,
+            candidate=candidate, current=current, target=target, track=track.id, cycle=cycle_name,
+            version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=", ".join(evidence_enum("kind")),
+            roles=", ".join(evidence_enum("role")), rule=explain(rule), track_change=change is not None,
             packet_path=relative, schema_path=schema_ref(root, relative, "packet"),
             example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
     except Exception as exc:  # raised inside the template: say where, without a traceback
@@ -164,7 +204,7 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
         if problem is None:
             raise
         raise ScaffoldError(problem) from None
-    check_scaffold(text, relative, candidate, expected={"cycle": cycle.id, "track": track.id,
+    check_scaffold(text, relative, candidate, expected={"cycle": cycle_name, "track": track.id,
                                                          "current_level": current.id, "target_level": target.id,
                                                          "visibility": "private"})
     return NewPacket(path, relative, text)

@@ -1,0 +1,1 @@
+"""The check stage (see notes on the package layout)."""

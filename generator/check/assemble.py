@@ -14,6 +14,7 @@ from ..model.handbook import (
     Composite,
     Conflicts,
     Criterion,
+    CriterionAttribute,
     Decision,
     Dimension,
     DimensionGroup,
@@ -24,11 +25,15 @@ from ..model.handbook import (
     Handbook,
     Harm,
     HarmReview,
+    Interview,
     Level,
     Metric,
     MetricSnapshot,
+    Milestone,
+    OrganisationPage,
     Owner,
     Packet,
+    PromotionRule,
     RatingAnchor,
     Readiness,
     ReviewCycle,
@@ -82,20 +87,27 @@ def _owner(data: dict[str, Any]) -> Owner:
 
 
 def _governance(data: dict[str, Any]) -> Governance:
-    return Governance(last_reviewed=data["last_reviewed"], review_cadence=data.get("review_cadence"), status=data.get("status", "active"))
+    return Governance(last_reviewed=data.get("last_reviewed"), review_cadence=data.get("review_cadence"), status=data.get("status", "active"))
+
+
+def _criterion(c: dict[str, Any], dimension_id: str, level: str, file: str, index: int, milestone: int | None = None) -> Criterion:
+    return Criterion(id=c["id"], text=c["text"], examples=tuple(c.get("examples", ())), dimension=dimension_id, level=level, file=file,
+                     index=index, raises=c.get("raises"), external_id=c.get("external_id"), milestone=milestone,
+                     attributes=tuple(c.get("attributes", {}).items()))
 
 
 def dimension(file: str, d: dict[str, Any]) -> Dimension:
-    criteria = tuple(
-        Criterion(id=c["id"], text=c["text"], examples=tuple(c.get("examples", ())), dimension=d["id"], level=level, file=file, index=index, raises=c.get("raises"),
-                  external_id=c.get("external_id"))
-        for level, items in d["expectations"].items()
-        for index, c in enumerate(items)
-    )
+    criteria = tuple(_criterion(c, d["id"], level, file, index)
+                     for level, items in d.get("expectations", {}).items() for index, c in enumerate(items))
+    milestones = tuple(
+        Milestone(number=n, name=m.get("name") or f"Milestone {n}", points=m.get("points"), summary=m.get("summary"),
+                  criteria=tuple(_criterion(c, d["id"], "", file, index, n) for index, c in enumerate(m["criteria"])))
+        for n, m in enumerate(d.get("milestones", ()), 1))
     anchors = tuple(RatingAnchor(score=a["score"], label=a["label"], meaning=a["meaning"]) for a in d.get("rating_anchors", ()))
     return Dimension(id=d["id"], name=d["name"], order=d["order"], group=d.get("group"), owner=_owner(d["owner"]), summary=d["summary"],
                      signals=tuple(d.get("signals", ())), rating_anchors=tuple(sorted(anchors, key=lambda a: a.score)), criteria=criteria,
-                     anti_gaming=tuple(d.get("anti_gaming", ())), governance=_governance(d["governance"]), file=file)
+                     anti_gaming=tuple(d.get("anti_gaming", ())), governance=_governance(d["governance"]), file=file,
+                     milestones=milestones, starts_at=d.get("starts_at"))
 
 
 def metric(file: str, d: dict[str, Any]) -> Metric:
@@ -123,7 +135,7 @@ def composite(file: str, d: dict[str, Any]) -> Composite:
 
 def level(file: str, d: dict[str, Any]) -> Level:
     t, r = d.get("typical_time_in_level"), d.get("readiness")
-    return Level(id=d["id"], title=d["title"], summary=d["summary"], file=file, scope=d.get("scope"), complexity=d.get("complexity"), consistency=d.get("consistency"),
+    return Level(id=d["id"], title=d["title"], summary=d.get("summary"), file=file, scope=d.get("scope"), complexity=d.get("complexity"), consistency=d.get("consistency"),
                  time_in_level=TimeInLevel(min_months=t["min_months"], max_months=t.get("max_months"), note=t.get("note")) if t else None,
                  readiness=Readiness(convincing=tuple(r.get("convincing", ())), disqualifying=tuple(r.get("disqualifying", ())),
                            sustained_growth=tuple(r.get("sustained_growth", ()))) if r else None)
@@ -150,12 +162,13 @@ def packet(file: str, d: dict[str, Any]) -> Packet:
 
 
 def settings(file: str, d: dict[str, Any]) -> Settings:
-    org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d["review_process"]
+    org, gov, pub, proc = d["organisation"], d["governance"], d["publish"], d.get("review_process", {})
     return Settings(
         organisation=org["name"], handbook_url=org.get("handbook_url"), repository_url=org.get("repository_url"), criteria_version=d["criteria_version"],
-        tracks=tuple(Track(id=t["id"], name=t["name"], summary=t.get("summary"), levels=tuple(t["levels"])) for t in d["tracks"]),
+        tracks=tuple(Track(id=t["id"], name=t["name"], summary=t.get("summary"), levels=tuple(t["levels"]),
+                           promotion=_promotion(t["promotion"]) if "promotion" in t else None) for t in d["tracks"]),
         review_cycles=tuple(ReviewCycle(id=c["id"], name=c["name"], opens=c["opens"], closes=c["closes"], reviews_due=c.get("reviews_due"))
-                            for c in d["review_cycles"]),
+                            for c in d.get("review_cycles", ())),
         due_soon_days=gov["due_soon_days"], default_metric_cadence=gov["default_cadence"]["metrics"], default_dimension_cadence=gov["default_cadence"]["dimensions"],
         publish_packets=pub["packets"], allowed_link_schemes=tuple(pub.get("allowed_link_schemes", ("https",))),
         review_process=_review_process(proc),
@@ -165,12 +178,29 @@ def settings(file: str, d: dict[str, Any]) -> Settings:
         handbook_title=org.get("handbook_title"),
         round_counts_to=pub.get("round_counts_to", 1),
         acknowledge_private_packets=pub.get("acknowledge_private_packets", False),
-        protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())))
+        protected_paths=tuple((p["path"], tuple(p["owners"])) for p in d.get("codeowners", {}).get("protected", ())),
+        promotion=_promotion(d.get("promotion", {})),
+        track_changes=tuple((m["from"], m["to"]) for m in d.get("track_changes", ())),
+        criterion_attributes=tuple(CriterionAttribute(id=a["id"], name=a["name"], values=tuple(a["values"]))
+                                   for a in d.get("criterion_attributes", ())),
+        pages=tuple(OrganisationPage(id=p["id"], title=p["title"], section=p.get("section", "reference")) for p in d.get("pages", ())),
+        process_declared="review_process" in d,
+        promotion_declared="promotion" in d or any("promotion" in t for t in d["tracks"]))
+
+
+def _promotion(p: dict[str, Any]) -> PromotionRule:
+    return PromotionRule(rule=p.get("rule", "all"), carried=p.get("carried", "required"), minimum_share=p.get("minimum_share"),
+                         must_have=tuple(p.get("must_have", ())), milestone_points=tuple(p.get("milestone_points", ())),
+                         point_levels=tuple((x["level"], x["minimum"]) for x in p.get("levels", ())),
+                         point_titles=tuple((x["title"], x["minimum"]) for x in p.get("titles", ())))
 
 
 def _review_process(proc: dict[str, Any]) -> ReviewProcess:
     sealing = proc.get("sealing", {})
-    return ReviewProcess(reviewers_per_packet=proc["reviewers_per_packet"], calibration=proc["calibration"], appeal=proc["appeal"], steps=tuple(proc["steps"]),
+    return ReviewProcess(reviewers_per_packet=proc.get("reviewers_per_packet"), calibration=proc.get("calibration"), appeal=proc.get("appeal"),
+                         steps=tuple(proc.get("steps", ())), submission=proc.get("submission"), committee_text=proc.get("committee"),
+                         interviews=tuple(Interview(description=i["description"], levels=tuple(i.get("levels", ())), tracks=tuple(i.get("tracks", ())))
+                                          for i in proc.get("interviews", ())),
                          sealing=sealing.get("enabled", False),
                          committee=tuple((m["member"], m["recipient"]) for m in sealing.get("committee", ())),
                          decisions_keep_ratings=sealing.get("decisions_keep_ratings", False), conflict_bar=proc.get("conflict_bar"),

@@ -33,6 +33,8 @@ def completeness(hb: Handbook) -> tuple[Gap, ...]:
     for dim in hb.ordered_dimensions:
         missing = [f"no {name}" for name, value in (("rating anchors", dim.rating_anchors), ("anti-gaming notes", dim.anti_gaming),
                                             ("team-level signals", dim.signals)) if not value]
+        if dim.governance.last_reviewed is None:
+            missing.append("no review date (not yet reviewed)")
         bare = [c for c in dim.criteria if not c.examples]
         if bare:
             missing.append(f"no examples for {len(bare)} of {len(dim.criteria)} criteria")

@@ -19,7 +19,7 @@ class GovernanceRow:
     cadence: str
     last_reviewed: str
     next_due: str
-    status: str  # current | due-soon | overdue | retired
+    status: str  # current | due-soon | overdue | retired | not-reviewed (no review date yet)
     days_left: int
     last_harm_review: str | None
     file: str
@@ -50,13 +50,16 @@ def governance_report(hb: CheckedHandbook, today: date) -> GovernanceReport:
     for dim in hb.dimensions:
         cadence = dim.governance.review_cadence or settings.default_dimension_cadence
         rows.append(_row("dimension", dim, cadence, today, settings.due_soon_days, False, None))
-    order = {"overdue": 0, "due-soon": 1, "current": 2, "retired": 3}
+    order = {"overdue": 0, "due-soon": 1, "not-reviewed": 2, "current": 3, "retired": 4}
     rows.sort(key=lambda r: (order[r.status], r.next_due, r.kind, r.id))
     return GovernanceReport(today.isoformat(), settings.due_soon_days, tuple(rows))
 
 
 def _row(kind: str, item: Metric | Dimension, cadence: str, today: date, due_soon: int, retired: bool,
          harm: str | None) -> GovernanceRow:
+    if item.governance.last_reviewed is None:  # reported once by `lint`, never as overdue
+        return GovernanceRow(kind, item.id, item.name, item.owner.group, item.owner.contact, cadence, "", "",
+                             "not-reviewed", 0, harm, item.file)
     status = review_status(item.governance.last_reviewed, cadence, today, due_soon, retired)
     return GovernanceRow(kind, item.id, item.name, item.owner.group, item.owner.contact, cadence,
                          item.governance.last_reviewed, status.next_due.isoformat(), status.status,

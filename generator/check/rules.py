@@ -9,6 +9,7 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..model.diagnostics import Diagnostic, error, warning
 from ..model.handbook import Dimension, Handbook, Level, Metric, Packet, checked
 from ..model.versions import parse_version
 from .governance import governance_report
+from .promotion import promotion_rules
 from .reviews import review_date_rules, review_rules
 
 Rule = Callable[[Handbook, date], Iterable[Diagnostic]]  # every rule: the model and the day
@@ -37,6 +39,17 @@ def did_you_mean(word: str, choices: Iterable[str], few: int = 8) -> str:
     if choices and len(choices) <= few:
         hint += f"; valid: {', '.join(choices)}"
     return hint
+
+
+def indefinite(word: str) -> str:
+    """'a' or 'an' before a word as it is read aloud: an RFC (an rfc), an Engineering Manager, a user."""
+    first = word.strip().split(" ", 1)[0] if word.strip() else ""
+    if not first:
+        return "a"
+    if first.lower().startswith(("uni", "use", "usu", "uti", "eu", "one", "once")):
+        return "a"  # read with a 'y' or 'w' sound: a user, a unit, a one-off
+    acronym = first.isupper() or not any(c in "aeiouy" for c in first.lower())
+    return "an" if first[0].lower() in ("aefhilmnorsx" if acronym else "aeiou") else "a"
 
 
 def evidence_name(evidence: Any) -> str:
@@ -65,9 +78,16 @@ def unique_ids(hb: Handbook) -> Iterator[Diagnostic]:
     yield from _duplicates(((m.id, m.file, ("id",)) for m in hb.metrics), "metric")
     yield from _duplicates(((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.criteria),
                            "criterion")
+    yield from _duplicates(((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.milestone_criteria),
+                           "criterion")
     for packet in hb.packets:
-        yield from _duplicates(((e.id, packet.file, ("evidence", e.index, "id")) for e in packet.evidence),
-                               "evidence")
+        first: dict[str, int] = {}
+        for e in packet.evidence:
+            if e.id in first:  # the same file: name the earlier item and its line
+                yield replace(error(packet.file, "duplicate-id", f"duplicate evidence id '{e.id}': item {first[e.id] + 1} "
+                                    f"already uses it; give each piece of evidence its own id", ("evidence", e.index, "id")),
+                              related=("evidence", first[e.id], "id"))
+            first.setdefault(e.id, e.index)
 
 
 def ids_match_file_names(hb: Handbook) -> Iterator[Diagnostic]:
@@ -123,11 +143,22 @@ def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
         for index, metric_id in enumerate(dim.signals):
             yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
         for lvl in hb.levels:
+            if _not_judged_on(hb, dim, lvl.id):
+                continue
             if not hb.expected_criteria(lvl.id, dim.id):
                 yield warning(dim.file, "level-without-criteria",
                               f"level '{lvl.id}' has no criteria in dimension '{dim.id}', not even carried up "
                               f"from a lower level", ("expectations",))
         yield from _raises(hb, dim)
+
+
+def _not_judged_on(hb: Handbook, dim: Dimension, level_id: str) -> bool:
+    """Levels below the dimension's first level, and levels judged by points (milestones), have no criteria
+    by design: no warning for them."""
+    if dim.starts_at and (level_id == dim.starts_at or hb.is_below(level_id, dim.starts_at)):
+        return level_id != dim.starts_at
+    tracks = hb.tracks_of(level_id)
+    return bool(hb.settings and tracks and all(hb.settings.rule_for(t.id).rule == "points" for t in tracks))
 
 
 def _raises(hb: Handbook, dim: Dimension) -> Iterator[Diagnostic]:
@@ -338,7 +369,7 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         if packet.track not in settings.track_ids:
             yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'"
                         f"{did_you_mean(packet.track, settings.track_ids)}", ("track",))
-        if packet.cycle not in settings.cycle_ids:
+        if settings.review_cycles and packet.cycle not in settings.cycle_ids:
             yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}'"
                         f"{did_you_mean(packet.cycle, settings.cycle_ids)}", ("cycle",))
         yield from _packet_version(packet, settings.criteria_version)
@@ -352,14 +383,38 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                 yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'"
                             f"{_level_choices(hb, level_id, track)}", (field,))
         elif track is not None and level_id not in track.levels:
+            if field == "current_level" and (problem := _track_change_problem(hb, packet)) is None:
+                continue  # an allowed move to another track, at the same or a higher rank
             on = ", ".join(t.id for t in hb.tracks_of(level_id)) or "no track"
+            hint = f"; {problem}" if field == "current_level" and problem else ""
             yield error(packet.file, "wrong-track", f"{field} {_level_words(hb, level_id)} is not on the packet's "
-                        f"track '{packet.track}' ({_ladder(hb, track)}); it is on {on}", (field,))
+                        f"track '{packet.track}' ({_ladder(hb, track)}); it is on {on}{hint}", (field,))
     current, target = levels["current_level"], levels["target_level"]
     if current and target and track is not None and _not_above(track, current.id, target.id):
         yield error(packet.file, "target-not-above", f"target level {_level_words(hb, target.id)} is not above "
                     f"the current level {_level_words(hb, current.id)}: a packet asks for a higher level on the "
                     f"same track ({_ladder(hb, track)})", ("target_level",))
+
+
+def rank(track: Any, level_id: str) -> int:
+    return track.levels.index(level_id) if level_id in track.levels else -1
+
+
+def _track_change_problem(hb: Handbook, packet: Packet) -> str | None:
+    """None when moving from the current level's track to the packet's track is allowed at this rank;
+    else what the settings would need (a packet's `track` is the track it moves to)."""
+    target = hb.track(packet.track)
+    if hb.settings is None or target is None:
+        return "unknown track"
+    sources = hb.tracks_of(packet.current_level)
+    allowed = [t for t in sources if hb.settings.allows_move(t.id, target.id)]
+    if not allowed:
+        moves = ", ".join(f"{a} → {b}" for a, b in hb.settings.track_changes) or "none declared"
+        return (f"a track change from {', '.join(t.id for t in sources) or 'no track'} to '{target.id}' is not "
+                f"among the allowed moves in track_changes ({moves})")
+    if not any(rank(target, packet.target_level) >= rank(t, packet.current_level) for t in allowed):
+        return "a track change goes to the same or a higher rank, never lower"
+    return None
 
 
 def _not_above(track: Any, current: str, target: str) -> bool:
@@ -410,7 +465,15 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                                 f"{did_you_mean(criterion_id, (c.id for d in hb.dimensions for c in d.criteria), 0)}",
                                 pointer)
                 continue
-            if target and criterion.level != target.id and not hb.is_below(criterion.level, target.id, packet.track):
+            if criterion.milestone is not None:
+                continue  # milestones are judged by points: any of them may be cited
+            if target and (higher := _raised_at(hb, criterion, target.id)) is not None:
+                yield warning(packet.file, "criterion-raised", f"{evidence_name(evidence)} cites '{criterion_id}', which "
+                              f"'{higher.id}' raises by {target.title}: it no longer counts there, so cite "
+                              f"'{higher.id}' if the evidence shows it", pointer)
+                continue
+            if target and criterion.level != target.id and not hb.is_below(criterion.level, target.id, packet.track) \
+                    and not _in_track_change(hb, packet, criterion):
                 level = hb.level(criterion.level)
                 title = level.title if level else criterion.level
                 if hb.is_below(target.id, criterion.level, packet.track):
@@ -418,8 +481,24 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
                 else:
                     why = f"on track '{packet.track}' ({_ladder(hb, hb.track(packet.track))}), not on {title}'s track"
                 yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
-                            f"'{criterion_id}', a {title} criterion; this packet targets {target.title} {why}",
+                            f"'{criterion_id}', {indefinite(title)} {title} criterion; this packet targets {target.title} {why}",
                             pointer)
+
+
+def _raised_at(hb: Handbook, criterion: Any, target: str) -> Any:
+    """The criterion up to `target` that raises this one (so it is no longer expected there), if any."""
+    if criterion.level != target and not hb.is_below(criterion.level, target):
+        return None
+    if any(c.id == criterion.id for c in hb.expected_criteria(target, criterion.dimension)):
+        return None
+    return next((c for c in hb.expected_criteria(target, criterion.dimension) if c.raises == criterion.id), None) \
+        or next((c for lvl in (*hb.levels_below(target), target) for c in hb.criteria_for_level(lvl)
+                 if c.raises == criterion.id), None)
+
+
+def _in_track_change(hb: Handbook, packet: Packet, criterion: Any) -> bool:
+    """A track change may cite what the current level already expects."""
+    return any(c.id == criterion.id for c in hb.expected_criteria(packet.current_level, criterion.dimension))
 
 
 def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
@@ -428,8 +507,8 @@ def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     for evidence in packet.evidence:
         if evidence.link is None:
             if evidence.kind not in linkless:
-                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: a "
-                            f"{evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
+                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: "
+                            f"{indefinite(evidence.kind)} {evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
                             "set in review_process.evidence_without_link)", ("evidence", evidence.index),
                             on_key=False)
             continue
@@ -454,15 +533,15 @@ def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
 def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     """Evidence and decisions that could not have happened yet, and decisions taken on too few reviews."""
     iso = today.isoformat()
-    required = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
+    required = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
     for packet in hb.packets:
         for evidence in packet.evidence:
             if evidence.date > iso:
                 yield error(packet.file, "evidence-in-future", f"{evidence_name(evidence)} is dated {evidence.date}, "
-                            "after today", ("evidence", evidence.index, "date"))
+                            f"after today ({iso}); date it when the work happened", ("evidence", evidence.index, "date"))
         decision = packet.decision
         if decision.date and decision.date > iso:
-            yield error(packet.file, "decision-in-future", f"decision dated {decision.date}, after today",
+            yield error(packet.file, "decision-in-future", f"decision dated {decision.date}, after today ({iso})",
                         ("decision", "date"))
         if decision.status in ("promoted", "not-yet"):
             if not decision.date:
@@ -485,7 +564,7 @@ def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     if hb.settings is None:
         return
     for row in governance_report(checked(hb), today).rows:
-        if row.last_reviewed > today.isoformat():
+        if row.last_reviewed and row.last_reviewed > today.isoformat():
             yield error(row.file, "review-in-future", f"last_reviewed {row.last_reviewed} is in the future",
                         ("governance", "last_reviewed"))
         elif row.status == "overdue":
@@ -509,6 +588,6 @@ def _any_day(rule: Callable[[Handbook], Iterable[Diagnostic]]) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     *map(_any_day, (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks, dimension_references,
-                    metric_principles, composite_rules, packet_rules, example_page_names)),
+                    metric_principles, composite_rules, packet_rules, example_page_names, promotion_rules)),
     review_dates, packet_dates, _any_day(empty_handbook), _any_day(review_rules), review_date_rules,
 )

@@ -16,9 +16,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import criteria, cycle, handbook, packets, reviews
+    from . import criteria, cycle, handbook, packets, reviews, teams
 
-    for module in (handbook, criteria, packets, reviews, cycle):
+    for module in (handbook, criteria, packets, reviews, cycle, teams):
         for command in module.COMMANDS:
             main.add_command(command)
 

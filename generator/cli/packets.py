@@ -20,15 +20,17 @@ def new() -> None:
 @click.option("--target", "target", required=True, metavar="LEVEL", help="Target level id, e.g. ic3.")
 @click.option("--current", "current", metavar="LEVEL", help="Current level id (default: the level below the target).")
 @click.option("--cycle", metavar="CYCLE", help="Review cycle id (default: the open or next cycle).")
+@click.option("--track", "track", metavar="TRACK", help="The track the packet moves on (default: the target's track "
+              "that holds the current level, else an allowed track change).")
 @root_option
 @today_option
-def new_packet(candidate: str, target: str, current: str | None, cycle: str | None, root: Path | None,
+def new_packet(candidate: str, target: str, current: str | None, cycle: str | None, track: str | None, root: Path | None,
                today: str | None) -> None:
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
     from ..actions.scaffold import plan_packet, write_new
 
     space = workspace(root, today)
-    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today)
+    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today, track)
     if space.packets_root is not None:
         packet = replace(packet, path=space.data_root / packet.relative)
     write_new(packet)

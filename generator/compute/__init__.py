@@ -1,0 +1,1 @@
+"""The compute stage (see notes on the package layout)."""

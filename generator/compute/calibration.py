@@ -12,6 +12,7 @@ from typing import Any
 
 from ..model.handbook import Counterexample, Handbook, Packet, Review
 from .coverage import Coverage, packet_coverage
+from .promotion import judge
 from .scoring import CompositeScore, packet_score
 
 DISAGREEMENT = 2  # rating points between the lowest and highest reviewer on one dimension
@@ -56,6 +57,7 @@ class PacketCalibration:
     judgements: tuple[CriterionJudgements, ...]
     counterexamples: tuple[tuple[str, Counterexample], ...]  # (reviewer, counterexample)
     conflict: str | None  # why numbers and narrative disagree, or None
+    rule_verdict: str | None = None  # what the evidence supports under the declared promotion rule
 
     @property
     def disagreements(self) -> tuple[str, ...]:
@@ -148,12 +150,12 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
         ratings = tuple(v for row in rows if (v := row.ratings[index]) is not None)
         spread = max(ratings) - min(ratings) if len(ratings) >= 2 else None
         spreads.append(DimensionSpread(dim, ratings, spread, spread is not None and spread >= DISAGREEMENT))
-    expected = hb.settings.review_process.reviewers_per_packet if hb.settings else 1
+    expected = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
     counted = packet.counted_reviews
     return PacketCalibration(packet, coverage, score, packet.reviews_in, expected,
                              tuple(rows), tuple(spreads), _judgements(counted),
                              tuple((r.reviewer, c) for r in counted if r.content for c in r.content.counterexamples),
-                             conflict(packet, score, bar))
+                             conflict(packet, score, bar), judge(hb, packet).summary)
 
 
 def _judgements(reviews: tuple[Review, ...]) -> tuple[CriterionJudgements, ...]:

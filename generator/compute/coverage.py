@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.handbook import Criterion, Handbook, Packet
+from .promotion import packet_criteria
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Coverage:
     rows: tuple[CriterionCoverage, ...]
     uncited_evidence: tuple[str, ...]
     invisible_evidence: tuple[str, ...]
+    not_counted: tuple[tuple[str, str], ...] = ()  # (evidence id, criterion id): cited, but not counted here
 
     @property
     def total(self) -> int:
@@ -41,9 +43,11 @@ class Coverage:
 
 
 def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
-    """A packet covers what is expected at its target level: the level's own criteria and every lower
-    level's criterion on its tracks that no criterion up to the target raises."""
-    criteria = handbook.expected_criteria(packet.target_level)
+    """A packet covers what counts for its target level under the declared promotion rule: by default the
+    level's own criteria and every lower level's criterion on its tracks that no criterion up to the target
+    raises (compute/promotion.py)."""
+    criteria = packet_criteria(handbook, packet)
+    counted = {c.id for c in criteria}
     rows = tuple(
         CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
     return Coverage(
@@ -51,4 +55,5 @@ def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
         rows,
         tuple(e.id for e in packet.evidence if not e.criteria),
         tuple(e.id for e in packet.evidence if e.invisible_work),
+        tuple((e.id, c) for e in packet.evidence for c in e.criteria if c not in counted),
     )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
-from ..model.handbook import Handbook, Level
+from ..model.handbook import Criterion, Handbook, Level
 from ..model.versions import parse_version
 
 BUMPS = ("none", "patch", "minor", "major")
@@ -126,6 +126,22 @@ def diff_handbooks(base: Handbook, head: Handbook) -> SemanticDiff:
                         head.settings.criteria_version if head.settings else None)
 
 
+def _raises_words(head: Handbook, base: Handbook, new: Criterion, old: Criterion) -> str:
+    """A change of `raises` in the criteria's own words: what this criterion now takes over at its level."""
+    def named(hb: Handbook, criterion_id: str | None) -> str:
+        found = hb.criterion(criterion_id) if criterion_id else None
+        if found is None:
+            return f"'{criterion_id}'" if criterion_id else "nothing"
+        return f"“{_first_line(found.text)}” ({_title(hb, found.level)})"
+    sentence = f"At {_title(head, new.level)}, “{_first_line(new.text)}” now replaces {named(head, new.raises)}"
+    return sentence + (f", instead of {named(base, old.raises)}" if old.raises else "; the lower criterion is no longer "
+                       "expected from this level up")
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split("\n\n", 1)[0].split())
+
+
 def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
     before = {c.id: c for d in base.dimensions for c in d.criteria}
     after = {c.id: c for d in head.dimensions for c in d.criteria}
@@ -154,8 +170,8 @@ def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
         if old.examples != new.examples:
             yield Change("criterion", "changed", cid, "Examples changed", "patch", (new.level,))
         if old.raises != new.raises:
-            yield Change("criterion", "changed", cid, f"Now replaces {new.raises or 'no lower criterion'} "
-                         f"(was {old.raises or 'none'})", "minor", (new.level,), old.raises, new.raises)
+            yield Change("criterion", "changed", cid, _raises_words(head, base, new, old), "minor", (new.level,),
+                         old.raises, new.raises)
 
 
 def _is_lower(hb: Handbook, new_level: str, old_level: str) -> bool:

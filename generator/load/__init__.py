@@ -1,0 +1,1 @@
+"""The load stage (see notes on the package layout)."""

@@ -8,7 +8,7 @@ surprises (`no` → False, `010` → 8) are reported instead of silently convert
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,9 @@ class Document:
 
     def locate(self, diagnostic: Diagnostic) -> Diagnostic:
         line, column = self.position(diagnostic.pointer, on_key=diagnostic.on_key)
+        if diagnostic.related:
+            earlier, _ = self.position(diagnostic.related)
+            diagnostic = replace(diagnostic, message=f"{diagnostic.message} (first at line {earlier})", related=())
         return diagnostic.at(line, column)
 
 

@@ -39,7 +39,7 @@ def _open_quote_hint(lines: list[str], line: int) -> str | None:
     for number in range(min(line, len(lines)), max(line - 30, 0), -1):
         match = _KEY_LINE.match(lines[number - 1])
         value = (match.group("value") or "").strip() if match else ""
-        if value.startswith('"') and not re.search(r'(?<!\\)"\s*(#.*)?$', value[1:]):
+        if value.startswith('"') and not re.search(r'(?<!\\)"\s*(#.*)?$', value[1:]) and not _QUOTED_PART.match(value):
             return f'the text on line {number} opens a quote (") that is not closed on that line; end it with "'
     return None
 
@@ -100,6 +100,11 @@ def _quote_hint(lines: list[str], line: int, problem: str) -> str | None:
             continue
         match = _KEY_LINE.match(lines[number - 1])
         value = (match.group("value") or "").strip() if match else ""
+        if match is not None and (part := _QUOTED_PART.match(value)) and value[part.end():].strip() \
+                and not value[part.end():].lstrip().startswith("#") and value[-1] != value[0]:
+            return (f"on line {number} only the start of the text after '{match.group('key').strip()}:' is in "
+                    f"quotes, and the text goes on after the closing quote; quote the whole value: "
+                    f"{_whole(match, value)}")
         if match is None or not value or value[0] in "\"|>[{&*!":
             continue
         if value.startswith("'"):
@@ -113,6 +118,14 @@ def _quote_hint(lines: list[str], line: int, problem: str) -> str | None:
                     f"{'a new key' if found == chr(39) + ': ' + chr(39) else 'the start of a comment'}; "
                     f"put the text in double quotes: {_requoted(match, value)}")
     return None
+
+
+_QUOTED_PART = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _whole(match: re.Match[str], value: str) -> str:
+    """The whole value in double quotes, the quotes it started with kept as text: 'a' b -> "'a' b"."""
+    return _requoted(match, value)
 
 
 def _requoted(match: re.Match[str], value: str) -> str:

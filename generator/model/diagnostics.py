@@ -27,6 +27,7 @@ class Diagnostic:
     line: int = 1
     column: int = 1
     on_key: bool = field(default=False, compare=False)
+    related: Pointer = field(default=(), compare=False)  # an earlier node in the same file, named by its line
 
     def at(self, line: int, column: int) -> Diagnostic:
         return replace(self, line=line, column=column)

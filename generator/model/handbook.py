@@ -22,7 +22,7 @@ class Owner:
 
 @dataclass(frozen=True, kw_only=True)
 class Governance:
-    last_reviewed: str
+    last_reviewed: str | None  # None: a dimension not yet reviewed (metrics always carry a date)
     review_cadence: Cadence | None = None
     status: MetricStatus = "active"
 
@@ -38,10 +38,27 @@ class Criterion:
     index: int
     raises: str | None = None
     external_id: str | None = None
+    milestone: int | None = None  # 1-based, for a milestone's criterion (points rule); level is "" then
+    attributes: tuple[tuple[str, str], ...] = ()  # (attribute id, value), as the settings declare them
 
     @property
     def pointer(self) -> tuple[Any, ...]:
+        if self.milestone is not None:
+            return ("milestones", self.milestone - 1, "criteria", self.index)
         return ("expectations", self.level, self.index)
+
+    def attribute(self, attribute_id: str) -> str | None:
+        return dict(self.attributes).get(attribute_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Milestone:
+    """One step of a dimension under a points rule: worth `points` when the evidence supports it."""
+    number: int  # 1-based, lowest first
+    name: str
+    points: int | None  # None: the settings' promotion.milestone_points gives it
+    criteria: tuple[Criterion, ...]
+    summary: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +82,12 @@ class Dimension:
     anti_gaming: tuple[str, ...]
     governance: Governance
     file: str
+    milestones: tuple[Milestone, ...] = ()
+    starts_at: str | None = None  # the lowest level judged on this dimension
+
+    @property
+    def milestone_criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for m in self.milestones for c in m.criteria)
 
     def criteria_for(self, level_id: str) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if c.level == level_id)
@@ -175,7 +198,7 @@ class Level:
     """What a level is. Its place on the ladders is in the settings' tracks, not here."""
     id: str
     title: str
-    summary: str
+    summary: str | None
     file: str
     scope: str | None = None
     complexity: str | None = None
@@ -400,12 +423,50 @@ class Packet:
         return sum(r.sealed for r in self.reviews)
 
 
+Rule = Literal["all", "proportion", "holistic", "points"]
+Carried = Literal["required", "context"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromotionRule:
+    """How evidence is judged against a target level (settings: promotion, or a track's own)."""
+    rule: Rule = "all"
+    carried: Carried = "required"
+    minimum_share: float | None = None  # proportion
+    must_have: tuple[str, ...] = ()  # proportion
+    milestone_points: tuple[int, ...] = ()  # points: what milestone 1, 2, ... is worth
+    point_levels: tuple[tuple[str, int], ...] = ()  # points: (level id, minimum total), lowest first
+    point_titles: tuple[tuple[str, int], ...] = ()  # points: (title, minimum total), lowest first
+
+
 @dataclass(frozen=True, kw_only=True)
 class Track:
     id: str
     name: str
     summary: str | None
     levels: tuple[str, ...] = ()
+    promotion: PromotionRule | None = None  # None: the settings' rule
+
+
+@dataclass(frozen=True, kw_only=True)
+class CriterionAttribute:
+    id: str
+    name: str
+    values: tuple[str, ...]  # lowest first
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationPage:
+    id: str
+    title: str
+    section: str = "reference"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interview:
+    description: str
+    levels: tuple[str, ...] = ()
+    tracks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -447,10 +508,14 @@ class Conflicts:
 
 @dataclass(frozen=True, kw_only=True)
 class ReviewProcess:
-    reviewers_per_packet: int
-    calibration: str
-    appeal: str
-    steps: tuple[str, ...]
+    """Every field is the organisation's own claim; None or empty means the site says nothing about it."""
+    reviewers_per_packet: int | None = None
+    calibration: str | None = None
+    appeal: str | None = None
+    steps: tuple[str, ...] = ()
+    submission: str | None = None
+    committee_text: str | None = None
+    interviews: tuple[Interview, ...] = ()
     sealing: bool = False
     committee: tuple[tuple[str, str], ...] = ()  # (member, age recipient)
     decisions_keep_ratings: bool = False
@@ -490,6 +555,19 @@ class Settings:
         return self.handbook_title or f"{self.organisation} Handbook"
     round_counts_to: int = 1
     acknowledge_private_packets: bool = False
+    promotion: PromotionRule = PromotionRule()
+    track_changes: tuple[tuple[str, str], ...] = ()  # (from track, to track)
+    criterion_attributes: tuple[CriterionAttribute, ...] = ()
+    pages: tuple[OrganisationPage, ...] = ()
+    process_declared: bool = False  # whether the settings have a review_process section
+    promotion_declared: bool = False  # whether the settings state a promotion rule (pages say nothing otherwise)
+
+    def rule_for(self, track_id: str | None) -> PromotionRule:
+        track = next((t for t in self.tracks if t.id == track_id), None)
+        return track.promotion if track is not None and track.promotion is not None else self.promotion
+
+    def allows_move(self, from_track: str, to_track: str) -> bool:
+        return from_track == to_track or (from_track, to_track) in self.track_changes
 
     @cached_property
     def track_ids(self) -> frozenset[str]:
@@ -586,7 +664,8 @@ class Handbook:
 
     @cached_property
     def _criteria_by_id(self) -> dict[str, Criterion]:
-        return {c.id: c for d in reversed(self.dimensions) for c in reversed(d.criteria)}
+        return {c.id: c for d in reversed(self.dimensions)
+                for c in reversed((*d.criteria, *d.milestone_criteria))}
 
     @cached_property
     def _packets_by_file(self) -> dict[str, Packet]:

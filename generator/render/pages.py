@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from ..compute.promotion import promotion_view
 from ..model.handbook import CheckedHandbook
 from . import text, vocabulary
 from .plan import Page, SitePlan
@@ -34,7 +35,7 @@ def template_environment(templates: Path, subdir: str = "") -> jinja2.Environmen
     Status words come from one vocabulary (`say`), so pages, reports and the command line agree."""
     env = jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome, num=num, pct=pct)
+    env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome, num=num, pct=pct, duration=duration)
     env.tests["decided"] = lambda status: status in vocabulary.DECIDED
     return env
 
@@ -51,6 +52,17 @@ def num(value: float | None, digits: int = 2) -> str:
 def pct(value: float) -> str:
     """A ratio as a whole percentage: 0.5 is 50%."""
     return f"{value:.0%}"
+
+
+def duration(seconds: float | None) -> str:
+    """A time span as people read it: 14 min, 5.2 h, 3.1 d; a dash for no value."""
+    if seconds is None:
+        return "–"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{num(seconds / 3600, 1)} h"
+    return f"{num(seconds / 86400, 1)} d"
 
 
 def environment(templates: Path, schemes: frozenset[str]) -> jinja2.Environment:
@@ -114,7 +126,8 @@ def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: da
               "group_names": {g.id: g.name for g in settings.dimension_groups},
               "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
               "today": today, "private_build": plan.private_build, "has_metrics": "metrics/index.md" in paths,
-              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths}
+              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths,
+              "promotion": promotion_view(hb), "process": settings.review_process}
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)

@@ -13,12 +13,14 @@ from .text import short_form  # the same short form as the criteria in tables
 if TYPE_CHECKING:
     from ..compute.aggregates import Aggregates
     from ..compute.semantic_diff import ChangelogEntry
+    from ..compute.teams import TeamSite
 from ..check.governance import governance_report
 from ..check.schema_check import KINDS
 from ..compute.coverage import packet_coverage
 from ..compute.level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
+from ..compute.promotion import Judgement, explain, judge, milestone_points
 from ..compute.scoring import composite_percents, composite_score, packet_score, worked_example_ratings
-from ..model.handbook import CheckedHandbook, Dimension, Handbook, Level, Packet, Track
+from ..model.handbook import CheckedHandbook, Dimension, Handbook, Level, OrganisationPage, Packet, Track
 from ..model.pinned import criteria_of
 
 # Above this many packets, the navigation lists only the gallery: every page carries the whole
@@ -71,6 +73,7 @@ class PacketView:
     target: Level | None
     current: Level | None
     criteria: Handbook | None = None  # the criteria the packet is judged against (its pinned version)
+    judgement: Judgement | None = None  # the declared promotion rule applied to the evidence
 
 
 def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]:
@@ -86,7 +89,7 @@ def packet_view(current: Handbook, packet: Packet) -> PacketView:
     hb = criteria_of(current, packet)
     coverage = packet_coverage(hb, packet)
     return PacketView(packet, coverage, packet_score(hb, packet, coverage.ratio), hb.level(packet.target_level),
-                      hb.level(packet.current_level), hb)
+                      hb.level(packet.current_level), hb, judge(hb, packet))
 
 
 def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:
@@ -149,8 +152,19 @@ def level_neighbours(hb: Handbook, level: Level) -> tuple[tuple[Track, Level | N
     return tuple(found)
 
 
+def milestone_context(hb: CheckedHandbook, dim: Dimension) -> dict[str, Any]:
+    """What each milestone is worth, and the points rule in one sentence (when the settings declare one)."""
+    rule = next((hb.settings.rule_for(t.id) for t in hb.settings.tracks
+                 if hb.settings.rule_for(t.id).rule == "points"), None)
+    if not dim.milestones:
+        return {"rule": None, "points": {}}
+    return {"rule": explain(rule) if rule else None,
+            "points": {ms.number: milestone_points(rule, ms) if rule else ms.points for ms in dim.milestones}}
+
+
 def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
-              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
+              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None,
+              teams: TeamSite | None = None, organisation_pages: Mapping[str, str] | None = None) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
@@ -185,7 +199,8 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     for dim in dims:
         pages.append(Page(f"dimensions/{dim.id}.md", "dimension.md.j2", dim.name,
                           {"dimension": dim, "tracks": tracks, "levels": ordered_levels,
-                           "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)]}))
+                           "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)],
+                           **milestone_context(hb, dim)}))
     if metric_rows:
         pages.append(Page("metrics/index.md", "metric_catalogue.md.j2", "Metric catalogue", {"rows": metric_rows}))
     for metric, status in metric_rows:
@@ -202,16 +217,71 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     for view in packets:
         pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
     example = next((c for d in dims for c in d.criteria), None)
+    team_pages = _team_pages(hb, teams, include_private)
+    pages.extend(team_pages)
     pages.append(Page("process.md", "process.md.j2", "Submitting and reviewing", {"example_criterion": example}))
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
     pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
+    pages.append(Page("dimensions/index.md", "dimensions.md.j2", "Dimensions", {}))
+    written = organisation_pages or {}
+    for org_page in hb.settings.pages:
+        if org_page.id in written:
+            pages.append(Page(f"pages/{org_page.id}.md", "organisation_page.md.j2", org_page.title,
+                              {"body": without_title(written[org_page.id], org_page.title)}))
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
     nav = _nav(tracks, pairs, dims, metric_rows, packets, health, composite is not None)
+    if team_pages:  # after Metrics: team figures read against the catalogue's definitions
+        at = next(i for i, item in enumerate(nav) if item.title == "Packets")
+        nav = (*nav[:at], NavItem("Teams", children=tuple(NavItem(p.title, p.path) for p in team_pages)), *nav[at:])
+    nav = _place_pages(nav, tuple(p for p in hb.settings.pages if p.id in written))
     return SitePlan(tuple(pages), nav, include_private)
+
+
+def _team_pages(hb: Handbook, teams: TeamSite | None, include_private: bool) -> list[Page]:
+    """The teams index (alphabetical, never ranked) and one page per team. Teams below the minimum
+    headcount only on an internal build: a team that small is nearly one person. No teams, no pages."""
+    if teams is None:
+        return []
+    from ..compute.teams import trend_chart
+
+    shown = [t for t in teams.teams if include_private or not t.internal_only]
+    if not shown:
+        return []
+    metrics = {m.id for m in hb.metrics}
+    pages = [Page("teams/index.md", "teams.md.j2", "Teams", {"teams": tuple(shown), "site": teams})]
+    for figures in shown:
+        pages.append(Page(f"teams/{figures.team.id}.md", "team.md.j2", figures.team.name,
+                          {"tf": figures, "site": teams, "catalogued": metrics,
+                           "charts": trend_chart(figures)}))
+    return pages
+
+
+def without_title(markdown: str, title: str) -> str:
+    """The page's Markdown without a first-line heading that repeats its title (the page has one)."""
+    lines = markdown.lstrip("\ufeff").splitlines()
+    if lines and lines[0].startswith("# ") and lines[0][2:].strip().lower() == title.strip().lower():
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+_SECTIONS = {"levels": "Levels", "packets": "Packets", "reference": "Reference"}
+
+
+def _place_pages(nav: tuple[NavItem, ...], placed: tuple[OrganisationPage, ...]) -> tuple[NavItem, ...]:
+    """Each organisation page in the section the settings name: after Home, or last in a section."""
+    items = list(nav)
+    for page in placed:
+        entry = NavItem(page.title, f"pages/{page.id}.md")
+        if page.section == "home":
+            items.insert(1 + sum(1 for p in placed[:placed.index(page)] if p.section == "home"), entry)
+            continue
+        index = next(i for i, item in enumerate(items) if item.title == _SECTIONS[page.section] and item.children)
+        items[index] = NavItem(items[index].title, items[index].path, (*items[index].children, entry))
+    return tuple(items)
 
 
 def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks: Any, pairs: Any) -> Page:
@@ -263,7 +333,8 @@ def _nav(tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, hea
         NavItem("Home", "index.md"),
         NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *compare, *((changes,) if pairs else ()),
                                     NavItem("Print all levels", PRINT_LEVELS))),
-        NavItem("Dimensions", children=tuple(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims)),
+        NavItem("Dimensions", children=(NavItem("All dimensions", "dimensions/index.md"),
+                                        *(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims))),
         *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
                                         *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),)
           if metric_rows else ()),

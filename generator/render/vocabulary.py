@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 WORDS: dict[str, dict[str, str]] = {
     "lifecycle": {"active": "active", "trial": "trial", "retired": "retired"},
-    "review": {"current": "up to date", "due-soon": "due soon", "overdue": "overdue", "retired": "retired"},
+    "review": {"current": "up to date", "due-soon": "due soon", "overdue": "overdue", "retired": "retired",
+               "not-reviewed": "not yet reviewed"},
     "decision": {"draft": "draft", "submitted": "in review", "promoted": "promoted", "not-yet": "not yet",
                  "withdrawn": "withdrawn"},
     "appeal": {"pending": "in review", "upheld": "upheld", "overturned": "overturned"},

@@ -8,6 +8,7 @@ folders a build may replace, the lock, and the exchange live in site_folder.py.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import subprocess
@@ -46,7 +47,10 @@ class BuildResult:
 def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: date, include_private: bool = False,
                   history: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
-    plan = plan_site(handbook, today, include_private, history, health)
+    from ..compute.teams import team_site
+
+    plan = plan_site(handbook, today, include_private, history, health, team_site(root, today),
+                     organisation_pages(root, handbook))
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
     for kind in KINDS:
@@ -58,6 +62,20 @@ def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: 
                     files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()  # logos are binary
     write_tree(docs_dir, files)
     return plan
+
+
+def organisation_pages(root: Path, handbook: CheckedHandbook) -> dict[str, str]:
+    """The Markdown of each page the settings place (pages/<id>.md); rendered sanitized like all text."""
+    found = {}
+    for page in handbook.settings.pages:
+        path = root / "pages" / f"{page.id}.md"
+        try:
+            found[page.id] = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "it does not exist" if isinstance(exc, FileNotFoundError) else f"it cannot be read ({exc})"
+            raise PlanError(f"{handbook.settings.file}: pages names '{page.id}', but pages/{page.id}.md: {reason}; "
+                            "add the file or remove the entry") from None
+    return found
 
 
 def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> SitePlan:
@@ -145,7 +163,10 @@ def _build_into(space: Workspace, site: Path, workdir: Path, include_private: bo
         progress("Generating pages")
         plan = prepare_sources(space, workdir, include_private)
         progress(f"Building {len(plan.pages)} pages with {engine}")
-        run_engine(engine_command(engine, "build", workdir / "mkdocs.yml"), space.root, engine)
+        if engine == "mkdocs":
+            run_mkdocs(workdir / "mkdocs.yml")
+        else:
+            run_engine(engine_command(engine, "build", workdir / "mkdocs.yml"), space.root, engine)
         progress("Checking links")
         broken = check_site(workdir / "site")
         if broken:
@@ -158,6 +179,54 @@ def _build_into(space: Workspace, site: Path, workdir: Path, include_private: bo
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return plan
+
+
+def run_mkdocs(config_file: Path) -> None:
+    """`mkdocs build --strict` in this process, through MkDocs' Python API: a second Python process
+    that imports MkDocs and Material again took longer than the build. MkDocs' log lines are
+    collected as its command line prints them, and a failure reads as run_engine's does."""
+    import warnings
+
+    from mkdocs.commands.build import build as build_with_mkdocs
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    lines: list[str] = []
+    handler = _Collect(lines)
+    logger = logging.getLogger("mkdocs")
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)  # what `mkdocs build` logs, so that a failure shows its context
+    logger.propagate = False  # MkDocs' lines go only into a failure's message, as with a process
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings():  # as `mkdocs build` does: deprecations are its log's business
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config = load_config(str(config_file), strict=True)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build_with_mkdocs(config)
+            finally:
+                config.plugins.on_shutdown()
+    except Exception as failure:  # anything MkDocs, Material or a Markdown extension raises: as a process's exit
+        shown = str(failure) if isinstance(failure, MkDocsException) else f"{type(failure).__name__}: {failure}"
+        lines.extend(shown.splitlines())
+        output = "\n".join(line for line in lines if line.strip())
+        raise BuildError(f"mkdocs failed; the previous site was left untouched:\n{output[-4000:]}") from None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+class _Collect(logging.Handler):
+    """MkDocs' log records as `mkdocs build` prints them: `LEVEL    -  message`."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname:<8}-  {record.getMessage()}")
 
 
 def run_engine(command: list[str], cwd: Path, engine: str) -> None:

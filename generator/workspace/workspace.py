@@ -123,9 +123,15 @@ class Workspace:
             diagnostics += pending + rolled_back(self.data_root, self.trusted_base, handbook)
         if handbook.settings is not None:  # a review counts only once checked: signature, conflicts, assignment
             handbook = replace(handbook, packets=with_counting(handbook.settings.review_process, handbook.packets))
+        files_checked = loaded.files_checked
         if self.only is None and self.packets_root is None:
             diagnostics += tuple(check_published(self.root))
-        return replace(loaded, handbook=handbook, diagnostics=diagnostics)
+            from ..compute.teams import team_folder_problems
+
+            team_problems, team_files = team_folder_problems(self.root, self.cache)  # teams/: events, bands, computations
+            diagnostics += tuple(team_problems)
+            files_checked += team_files
+        return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
 
     def _trusting_base(self, handbook: Handbook) -> tuple[Handbook, tuple[Diagnostic, ...]]:
         """The handbook with the registered reviewers, their keys and the conflict rules as they are

@@ -1,0 +1,50 @@
+"""The framework shapes of issue 23 (tests/shapes.py) in headless Chromium: axe finds no violation of
+any impact on any page, and nothing is hidden at 390, 768, 1280 or 1920 px."""
+
+from __future__ import annotations
+
+import pytest
+from browserkit import new_page, require_chromium, serving
+from conftest import invoke
+from shapes import cumulative_packet, points_packet, write_cumulative, write_points
+from test_reading import HIDDEN_CONTENT, WIDTHS, every_page, resize
+
+require_chromium()
+pytestmark = pytest.mark.xdist_group("shapes-sites")  # each shape is built once, on one worker
+
+
+@pytest.fixture(scope="module", params=["cumulative", "points"])
+def shape_site(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(request.param) / "handbook"
+    if request.param == "cumulative":
+        write_cumulative(root)
+        cumulative_packet(root, [["tech-4-1"], ["deli-4-1"], ["feed-4-1", "coll-4-1"], ["lead-4-1"]])
+    else:
+        write_points(root)
+        points_packet(root, {"mobile": 2, "web-client": 3})
+    result = invoke("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = root / "site"
+    with serving(site) as url:
+        yield site, url
+
+
+def test_no_axe_violation_and_nothing_hidden_on_any_page(browser, shape_site):
+    from axe_playwright_python.sync_playwright import Axe
+
+    site, url = shape_site
+    axe = Axe()
+    context, page = new_page(browser)
+    found = []
+    try:
+        for path in every_page(site):
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            found += [f"{path}: {v['id']} ({v['impact']})" for v in axe.run(page).response["violations"]]
+            for width in WIDTHS:
+                resize(page, width)
+                found += [f"{width}px {path}: {p}" for p in page.evaluate(HIDDEN_CONTENT)]
+    finally:
+        context.close()
+    assert found == []

@@ -1,0 +1,156 @@
+"""Team files are validated like everything else: positioned errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import edit, invoke
+from teamkit import deployment as dep
+from teamkit import incident as inc
+from teamkit import write_slo, write_team
+
+from generator.check.teams import TeamSettings, check_teams
+
+GOOD = [dep("d1", "2026-09-01T10:00:00Z", changes=(("c1", "2026-09-01T08:00:00Z"),)),
+        dep("d2", "2026-09-02T10:00:00Z", planned=False, remediates=["d1"])]
+
+
+def _problems(root: Path) -> list[str]:
+    report = check_teams(root, TeamSettings())
+    return [f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.code}: {d.message}" for d in report.diagnostics]
+
+
+def _lines(folder: Path, name: str, *lines: str) -> None:
+    (folder / name).write_text("".join(line + "\n" for line in lines), "utf-8")
+
+
+def test_clean_team_has_no_problems(tmp_path: Path) -> None:
+    write_team(tmp_path, deployments=GOOD, incidents=[inc("i1", "2026-09-01T11:00:00Z", "2026-09-01T12:00:00Z", "d1")])
+    assert _problems(tmp_path) == []
+
+
+def test_truncated_line_is_positioned(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    _lines(folder, "deployments.jsonl", json.dumps(GOOD[0]), json.dumps(GOOD[1])[:40])
+    [problem] = _problems(tmp_path)
+    assert problem.startswith("teams/checkout/deployments.jsonl:2:41: error: json-syntax:")
+    assert "truncated" in problem
+
+
+def test_wrong_types_point_at_the_key(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    row = dict(GOOD[0], planned="yes", finished_at="yesterday")
+    _lines(folder, "deployments.jsonl", json.dumps(GOOD[1] | {"remediates": []}), json.dumps(row))
+    problems = _problems(tmp_path)
+    line = json.dumps(row)
+    planned, finished = line.index('"planned"') + 1, line.index('"finished_at"') + 1
+    assert any(p.startswith(f"teams/checkout/deployments.jsonl:2:{planned}: error: schema-type")
+               for p in problems), problems
+    assert any(f":2:{finished}: error: schema-pattern" in p for p in problems), problems
+
+
+def test_a_field_naming_a_person_is_refused(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    row = dict(GOOD[0], author="Ada Lovelace")
+    _lines(folder, "deployments.jsonl", json.dumps(row))
+    [problem] = _problems(tmp_path)
+    column = json.dumps(row).index('"author"') + 1
+    assert f":1:{column}: error: names-a-person:" in problem
+
+
+def test_person_like_values_are_refused(tmp_path: Path) -> None:
+    write_team(tmp_path, deployments=GOOD, incidents=[
+        dict(inc("i1", "2026-09-01T11:00:00Z"), user_impact="Paged @jdoe, then ada@example.com"),
+        dict(inc("i2", "2026-09-01T11:00:00Z"), user_impact="Card payments failed for 4% of users")])
+    [problem] = _problems(tmp_path)
+    assert "incidents.jsonl:1:" in problem and "person-like-value" in problem and "@jdoe" in problem
+
+
+def test_rules_across_events(tmp_path: Path) -> None:
+    write_team(tmp_path, deployments=[
+        *GOOD, dep("d1", "2026-09-03T10:00:00Z"),  # duplicate id
+        dep("d3", "2026-09-03T10:00:00Z", remediates=["nowhere"]),
+        dict(dep("d4", "2026-09-03T10:00:00Z"), service="billing"),
+        dep("d5", "2026-09-03T10:00:00Z", "rolled_back", rolled_back_at="2026-09-03T09:00:00Z"),
+    ], incidents=[inc("i1", "2026-09-02T10:00:00Z", "2026-09-02T09:00:00Z"),
+                  inc("i2", "2026-09-02T10:00:00Z", caused_by="d9")])
+    codes = [p.split(": ")[2] for p in _problems(tmp_path)]
+    assert sorted(codes) == sorted(["duplicate-id", "unknown-reference", "unknown-service", "time-order",
+                                    "time-order", "unknown-reference"])
+
+
+def test_slo_counts_rows_and_columns(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    write_slo(folder, "availability", [("2026-09-01", 10, 9), ("2026-09-02", 5, 5), ("2026-09-05", 5, 5),
+                                       ("2026-09-0x", 1, 1)])
+    problems = _problems(tmp_path)
+    assert any(p.startswith("teams/checkout/slos/availability.csv:2:2: error: good-above-total") for p in problems), problems
+    assert any(p.startswith("teams/checkout/slos/availability.csv:5:1: error: csv-value") for p in problems), problems
+    assert any("warning: coverage-gap" in p and "2026-09-03 to 2026-09-04" in p for p in problems), problems
+
+
+def test_csv_deployments_are_read_and_positioned(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    _lines(folder, "deployments.csv", "id,service,environment,finished_at,result,changes,planned,remediates",
+           "d1,api,production,2026-09-01T10:00:00Z,success,c1@2026-09-01T08:00:00Z,,",
+           "d2,api,production,2026-09-02T10:00:00Z,success,,maybe,d1")
+    [problem] = _problems(tmp_path)
+    assert problem.startswith("teams/checkout/deployments.csv:3:7: error: csv-value: column 'planned'")
+
+
+def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    with open(folder / "deployments.jsonl", "wb") as handle:
+        handle.truncate(2 * 1024 ** 3)  # sparse: 2 GB on paper, nothing on disk
+    [problem] = _problems(tmp_path)
+    assert "error: file-too-large: file is 2,147,483,648 bytes" in problem
+
+
+def test_binary_garbage_gives_errors_not_a_traceback(tmp_path: Path) -> None:
+    folder = write_team(tmp_path)
+    (folder / "incidents.jsonl").write_bytes(os.urandom(2000) + b"\n[1]\n\"x\"\n")
+    problems = _problems(tmp_path)
+    assert problems and all(": error: " in p for p in problems)
+
+
+def test_validate_reports_team_problems_and_computations(repo: Path) -> None:
+    assert invoke("validate", cwd=repo).returncode == 0
+    edit(repo / "rubrics/metrics/change-lead-time.yaml", "  version: 1", "  version: 7")
+    lines = repo / "teams/checkout/incidents.jsonl"
+    lines.write_text(lines.read_text("utf-8").replace('"sev2"', '"sev2", "assignee": "Ada"', 1), "utf-8")
+    result = invoke("validate", cwd=repo)
+    assert result.returncode == 1
+    assert "rubrics/metrics/change-lead-time.yaml:" in result.stdout and "computation-version" in result.stdout
+    assert "teams/checkout/incidents.jsonl:" in result.stdout and "names-a-person" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_packet_stating_a_team_figure_as_its_own_is_an_error(repo: Path) -> None:
+    packet = repo / "packets/examples/jonas-berg-staff.yaml"
+    edit(packet, "team_context:", "lead_time_p50: 0.8 days\nteam_context:")
+    result = invoke("validate", cwd=repo)
+    assert result.returncode == 1
+    [line] = [text for text in result.stdout.splitlines() if "jonas-berg-staff.yaml" in text and "error" in text]
+    assert "person-team-figure" in line or "states a team signal" in line, result.stdout
+
+
+def test_unchanged_clean_teams_are_not_read_again(tmp_path: Path, monkeypatch) -> None:
+    from generator.check import teams as module
+    from generator.load.cache import ResultCache
+
+    folder = write_team(tmp_path, deployments=GOOD, incidents=[])
+    cache = ResultCache(tmp_path / "cache")
+    first = check_teams(tmp_path, TeamSettings(), cache=cache)
+    assert not first.diagnostics
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(module, "_check_events", refuse)
+    again = check_teams(tmp_path, TeamSettings(), cache=cache)
+    assert again.teams == first.teams and again.files_checked == first.files_checked
+    monkeypatch.undo()
+    _lines(folder, "deployments.jsonl", json.dumps(GOOD[0]), json.dumps(GOOD[1])[:30])  # a changed file is read again
+    assert [d.code for d in check_teams(tmp_path, TeamSettings(), cache=cache).errors] == ["json-syntax"]
