@@ -12,5 +12,5 @@ SCHEMA_FOLDERS = ("schemas", "generator/schemas")
 
 def schema_ref(root: Path, relative_file: str, kind: str) -> str:
     """The schema of `kind`, relative to the folder of `relative_file` (both inside `root`)."""
-    folder = next((f for f in SCHEMA_FOLDERS if (root / f / f"{kind}.schema.json").is_file()), SCHEMA_FOLDERS[0])
+    folder = next((f for f in SCHEMA_FOLDERS if (root / f / f"{kind}.schema.json").is_file()), SCHEMA_FOLDERS[-1])
     return posixpath.relpath(f"{folder}/{kind}.schema.json", posixpath.dirname(relative_file) or ".")

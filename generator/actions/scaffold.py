@@ -159,7 +159,9 @@ def choose_track(hb: CheckedHandbook, target: Level, current_id: str | None, tra
 
 
 def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
-                current_id: str | None, today: date, track_id: str | None = None) -> NewPacket:
+                current_id: str | None, today: date, track_id: str | None = None,
+                data_root: Path | None = None) -> NewPacket:
+    """`data_root`: where the packet will be written (a packets repository), when not `root`."""
     target = _level(hb, target_id, "--target")
     if current_id:
         current = _level(hb, current_id, "--current")
@@ -197,7 +199,7 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
             candidate=candidate, current=current, target=target, track=track.id, cycle=cycle_name,
             version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=", ".join(evidence_enum("kind")),
             roles=", ".join(evidence_enum("role")), rule=explain(rule), track_change=change is not None,
-            packet_path=relative, schema_path=schema_ref(root, relative, "packet"),
+            packet_path=relative, schema_path=schema_ref(data_root or root, relative, "packet"),
             example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
     except Exception as exc:  # raised inside the template: say where, without a traceback
         problem = template_problem(exc)
