@@ -63,7 +63,17 @@ def build(repo: Path, keys: Path, packets: int, reviews: int) -> Path:
         slug = f"candidate-{index:04d}"
         (folder / f"{slug}.yaml").write_text(yaml.safe_dump({**example, "candidate": f"Candidate {index}"},
                                                             sort_keys=False))
+    from datetime import date
+
+    from generator.check.reviews import packet_digest
+    from generator.workspace.workspace import Workspace
+
+    model = Workspace(repo, date(2026, 11, 28)).loaded.handbook  # a signature binds the packet as reviewed
+    for index in range(packets):
+        slug = f"candidate-{index:04d}"
         packet_file = f"packets/{CYCLE}/{slug}.yaml"
+        packet = model.packet(packet_file)
+        assert packet is not None
         assignments[slug] = {"reviewers": list(reviewers), "assigned": "2026-11-10"}
         for offset, (reviewer, key) in enumerate(reviewers.items()):
             rating = 2 + (index + offset) % 3
@@ -72,7 +82,7 @@ def build(repo: Path, keys: Path, packets: int, reviews: int) -> Path:
             relative = review_file(packet_file, reviewer)
             path = repo / relative
             path.parent.mkdir(exist_ok=True)
-            header = {"reviewer": reviewer, "packet": slug, "date": "2026-11-20"}
+            header = {"reviewer": reviewer, "packet": slug, "date": "2026-11-20", "packet_digest": packet_digest(packet)}
             path.write_text(signed_review(relative, packet_file, header, body, process, key))
     (folder / "assignments.yaml").write_text(yaml.safe_dump({"cycle": CYCLE, "packets": assignments}))
     return repo

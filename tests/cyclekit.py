@@ -73,7 +73,8 @@ class CycleHandbook:
 def write_packet(repo: Path, slug: str, candidate: str, manager: str | None = None, cycle: str = CYCLE) -> Path:
     data = yaml.safe_load((REPO / "packets/examples/priya-raman-senior.yaml").read_text("utf-8"))
     data.pop("assessments", None)
-    data.update(candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"})
+    data.update(candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"},
+                candidate_id=slug)
     if manager:
         data["manager"] = manager
     path = repo / f"packets/{cycle}/{slug}.yaml"
@@ -93,3 +94,48 @@ def review(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[in
 def as_json(result) -> dict:
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
+
+
+CANDIDATES = {"alpha": "Ada Alpha", "bravo": "Ben Bravo", "charlie": "Cleo Charlie"}
+
+
+def make_cycle(tmp_path: Path) -> tuple[CycleHandbook, dict[str, Path], dict[str, Path], Path]:
+    """A handbook, two packets repositories (team-a: alpha, bravo; team-b: charlie) and a cycle manifest."""
+    hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
+    repos = {}
+    for name in ("team-a", "team-b"):
+        target = tmp_path / name
+        result = run_cli("init", "packets", target, "--handbook", hb.root, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        repos[name] = target
+    packets = {"alpha": write_packet(repos["team-a"], "alpha", CANDIDATES["alpha"], manager="dan"),
+               "bravo": write_packet(repos["team-a"], "bravo", CANDIDATES["bravo"]),
+               "charlie": write_packet(repos["team-b"], "charlie", CANDIDATES["charlie"])}
+    manifest = tmp_path / "committee" / "cycle.yaml"
+    manifest.parent.mkdir()
+    manifest.write_text("repositories:\n  - {name: team-a, path: ../team-a}\n  - {name: team-b, path: ../team-b}\n")
+    return hb, repos, packets, manifest
+
+
+def forge(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int],
+          today: str = "2026-11-20") -> Path:
+    """A review file written by hand (what someone who can push may do), signed with `key` and
+    sealed to the committee: the CLI's own refusals are bypassed."""
+    from datetime import date
+
+    from generator.actions.keys import load_signing_key
+    from generator.actions.reviews import signed_review
+    from generator.check.reviews import packet_digest, review_file
+    from generator.workspace.workspace import Workspace
+
+    space = Workspace.find(repo, repo, date.fromisoformat(today))
+    process = space.report.handbook.settings.review_process
+    packet_file = packet.resolve().relative_to(repo.resolve()).as_posix()
+    relative = review_file(packet_file, reviewer)
+    header = {"reviewer": reviewer, "packet": packet.stem, "date": today,
+              "packet_digest": packet_digest(space.report.handbook.packet(packet_file))}
+    body = {"ratings": {d: {"rating": r} for d, r in zip(("delivery", "reliability", "collaboration"), ratings)}}
+    path = repo / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(signed_review(relative, packet_file, header, body, process, load_signing_key(key)), "utf-8")
+    return path

@@ -12,33 +12,19 @@ import pytest
 import yaml
 from conftest import edit
 from conftest import invoke as run_cli
-from cyclekit import CYCLE, CycleHandbook, as_json, review, write_packet
+from cyclekit import CANDIDATES, CYCLE, CycleHandbook, as_json, make_cycle, review, write_packet
 
 from generator.actions.keys import new_reviewer_key
 from generator.actions.reviews import signed_review
-from generator.check.reviews import review_file
+from generator.check.reviews import packet_digest, review_file
 from generator.workspace.workspace import Workspace
 
 SECRET = "zebra-cycle-secret"
-CANDIDATES = {"alpha": "Ada Alpha", "bravo": "Ben Bravo", "charlie": "Cleo Charlie"}
 
 
 @pytest.fixture
 def cycle(tmp_path: Path):
-    hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
-    repos = {}
-    for name in ("team-a", "team-b"):
-        target = tmp_path / name
-        result = run_cli("init", "packets", target, "--handbook", hb.root, cwd=tmp_path)
-        assert result.returncode == 0, result.stderr
-        repos[name] = target
-    packets = {"alpha": write_packet(repos["team-a"], "alpha", CANDIDATES["alpha"], manager="dan"),
-               "bravo": write_packet(repos["team-a"], "bravo", CANDIDATES["bravo"]),
-               "charlie": write_packet(repos["team-b"], "charlie", CANDIDATES["charlie"])}
-    manifest = tmp_path / "committee" / "cycle.yaml"
-    manifest.parent.mkdir()
-    manifest.write_text("repositories:\n  - {name: team-a, path: ../team-a}\n  - {name: team-b, path: ../team-b}\n")
-    return hb, repos, packets, manifest
+    return make_cycle(tmp_path)
 
 
 def test_a_whole_cycle(cycle, tmp_path: Path):
@@ -78,7 +64,8 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
 
     space = Workspace(hb.root, hb_today(), team_a)
     process = space.cycle_handbook.settings.review_process
-    header = {"reviewer": "dan", "packet": "bravo", "date": "2026-11-20"}
+    header = {"reviewer": "dan", "packet": "bravo", "date": "2026-11-20",
+              "packet_digest": packet_digest(space.cycle_handbook.packet(f"packets/{CYCLE}/bravo.yaml"))}
     body = {"ratings": {"delivery": {"rating": 5}, "reliability": {"rating": 5}, "collaboration": {"rating": 5}}}
     original = bravo_dan.read_text()
     bravo_dan.write_text(signed_review(review_file(f"packets/{CYCLE}/bravo.yaml", "dan"),
@@ -89,7 +76,7 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
     assert "signed by another key" in caught.stdout
     shown = run_cli("calibrate", CYCLE, "--identity", hb.identities[0], cwd=team_a)
     assert shown.returncode == 0, shown.stderr
-    assert "dan" in shown.stdout and "UNVERIFIED, not counted: signed by another key" in shown.stdout
+    assert "dan" in shown.stdout and "NOT COUNTED: signed by another key" in shown.stdout
     assert "Composite 2 " in shown.stdout or "Composite 2.0" in shown.stdout or "composite 2" in shown.stdout.lower()
     bravo_dan.write_text(original)  # the real review is back (git checkout in real life)
 
@@ -177,6 +164,7 @@ def hb_today():
 def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
+    assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     unsigned = run_cli("review", packets["alpha"], "--reviewer", "bob", "--rating", "delivery=3", cwd=team_a)
     assert unsigned.returncode == 1 and "pass --signing-key" in unsigned.stderr
     stranger = run_cli("review", packets["alpha"], "--reviewer", "zed", "--signing-key", hb.signing["bob"],
@@ -195,7 +183,7 @@ def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
 
 def test_the_candidate_can_never_be_assigned_their_own_packet(cycle):
     hb, repos, packets, _ = cycle
-    edit(packets["bravo"], "candidate: Ben Bravo", "candidate: Ben Bravo\ncandidate_id: erin")
+    edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
     refused = run_cli("assign", packets["bravo"], "--reviewers", "erin,bob", cwd=repos["team-a"])
     assert refused.returncode == 1 and "erin: it is their own packet" in refused.stderr
     hand = repos["team-a"] / f"packets/{CYCLE}/assignments.yaml"
@@ -244,6 +232,7 @@ def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
 
 def test_a_draft_error_points_at_the_drafts_line_and_column(cycle, tmp_path: Path):
     hb, repos, packets, _ = cycle
+    assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
     draft = tmp_path / "draft.yaml"
     draft.write_text("ratings:\n  delivery:\n    rating: 4\n  reliability:\n    rating: 9\n"
                      "criteria:\n  - criterion: nope-criterion\n    judgement: met\n")

@@ -57,11 +57,16 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
     _git(handbook, "init", "-q", "-b", "main")
     _git(handbook, "add", "-A")
     _git(handbook, "commit", "-qm", "Start")
-    made = invoke("init", "packets", packets, "--handbook", handbook.as_uri(), "--tool-source", source, cwd=tmp_path)
+    made = invoke("init", "packets", packets, "--handbook", "https://github.com/org/handbook.git", "--tool-source",
+                  source, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert source in (packets / "requirements.txt").read_text().splitlines()
     assert invoke("new", "packet", "--candidate", "Ada Lovelace", "--target", "senior-engineer",
                   cwd=packets, env={"HANDBOOK_CHECKOUT": str(handbook)}).returncode == 0
+    _git(packets, "init", "-q", "-b", "main")
+    _git(packets, "add", "-A")
+    _git(packets, "commit", "-qm", "Start")
+    base = {"BASE_SHA": "HEAD", "RUNNER_TEMP": str(tmp_path), "GITHUB_SERVER_URL": "https://github.com"}
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -75,14 +80,14 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
         return done
 
     workflow = handbook / ".github/workflows/pull-request.yml"
-    run(step_script(workflow, "Install"), handbook)
-    run(step_script(workflow, "Validate"), handbook)
+    run(step_script(workflow, "Install"), handbook, **base)
+    run(step_script(workflow, "Validate"), handbook, **base)
     workflow = packets / ".github/workflows/packets.yml"
-    run(step_script(workflow, "Install the handbook tool"), packets)
-    found = run(step_script(workflow, "Find the handbook").replace(' >> "$GITHUB_OUTPUT"', ""), packets)
-    assert f"repository={handbook.as_posix().strip('/')}" in found.stdout
+    run(step_script(workflow, "Install the handbook tool"), packets, **base)
+    found = run(step_script(workflow, "Find the handbook").replace(' >> "$GITHUB_OUTPUT"', ""), packets, **base)
+    assert "repository=org/handbook" in found.stdout
     # the checkout step (actions/checkout with the read-only token) is simulated by a clone
     _git(tmp_path, "clone", "-q", str(handbook), str(packets / ".handbook"))
     validated = run(step_script(workflow, "Validate packets against their pinned criteria"), packets,
-                    HANDBOOK_CHECKOUT=".handbook")
+                    HANDBOOK_CHECKOUT=".handbook", **base)
     assert "packets/" in validated.stdout

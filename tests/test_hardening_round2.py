@@ -52,7 +52,7 @@ def test_item12_identity_device_and_oversize_file_are_one_line_errors(repo: Path
 
 
 def test_item12_review_draft_from_a_fifo_is_a_one_line_error(repo: Path, fifo: Path):
-    packet = next((repo / "packets").rglob("*.yaml"))
+    packet = repo / "packets/examples/amara-okafor-senior.yaml"  # submitted: still open to reviews
     result = invoke("review", packet, "--reviewer", "grace", "--from", fifo, cwd=repo)
     assert_one_line_error(result, "FIFO")
 

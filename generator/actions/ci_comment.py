@@ -254,8 +254,10 @@ def post_tracking_issue(platform: str, cycle: str, title: str, body: str, env: M
                    "X-GitHub-Api-Version": "2022-11-28"}
         issues = f"{api}/repos/{repository}/issues"
         body = fit(body, GITHUB_LIMIT)
+        author = env.get("HANDBOOK_COMMENT_AUTHOR", BOT_LOGIN)  # only our own issue, whoever copies the marker
         found = next((i for i in _pages(f"{issues}?state=open", headers)
-                      if isinstance(i, dict) and marker in str(i.get("body") or "") and "pull_request" not in i), None)
+                      if isinstance(i, dict) and marker in str(i.get("body") or "") and "pull_request" not in i
+                      and (i.get("user") or {}).get("login") == author), None)
         if found is not None:
             _request("PATCH", f"{issues}/{int(found['number'])}", headers, {"body": body, "title": title})
             return Outcome("updated", f"updated issue #{found['number']}")
@@ -266,10 +268,13 @@ def post_tracking_issue(platform: str, cycle: str, title: str, body: str, env: M
     if not lab_token or not project or not lab_api:
         return Outcome("printed", "no HANDBOOK_GITLAB_TOKEN (or not in a pipeline): the status is in the job log only")
     headers = {"PRIVATE-TOKEN": lab_token}
+    me = _request("GET", f"{lab_api.rstrip('/')}/user", headers)
+    my_id = me.get("id") if isinstance(me, dict) else None
     issues = f"{lab_api.rstrip('/')}/projects/{urllib.parse.quote(str(project), safe='')}/issues"
     body = fit(body, GITLAB_LIMIT)
     found = next((i for i in _pages(f"{issues}?state=opened", headers)
-                  if isinstance(i, dict) and marker in str(i.get("description") or "")), None)
+                  if isinstance(i, dict) and marker in str(i.get("description") or "")
+                  and my_id is not None and (i.get("author") or {}).get("id") == my_id), None)
     if found is not None:
         _request("PUT", f"{issues}/{int(found['iid'])}", headers, {"description": body, "title": title})
         return Outcome("updated", f"updated issue #{found['iid']}")

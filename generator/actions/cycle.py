@@ -25,6 +25,7 @@ from ..load.loader import MAX_FILE_BYTES, load_bytes, load_file
 from ..load.safe_files import read_text, write_exclusive
 from ..model.handbook import CheckedHandbook, Decision, Packet
 from ..model.pinned import criteria_of
+from .modeline import schema_ref
 
 ASSIGNMENTS = "assignments.yaml"
 ASSIGNMENTS_SCHEMA = "generator/schemas/assignments.schema.json"
@@ -36,16 +37,29 @@ class CycleError(ReviewError):
     """A committee step that cannot be taken; the message says why and what to do."""
 
 
+class CycleUsageError(CycleError):
+    """A value given on the command line that cannot be written (exit status 2, as a usage error)."""
+
+    exit_code = 2
+
+
 # --- writing a YAML file safely ------------------------------------------------------------------
 
-def _replace_file(path: Path, text: str, kind: str, display: str) -> None:
-    """Check `text` as a `kind` document, then put it at `path` in one rename."""
+Options = dict[tuple[str, ...], str]  # where a value typed on the command line lands -> its option
+
+
+def _replace_file(path: Path, text: str, kind: str, display: str, options: Options | None = None) -> None:
+    """Check `text` as a `kind` document, then put it at `path` in one rename. A problem with a
+    value given on the command line names its option (`options`), not a line of the file."""
     loaded = load_bytes(text.encode("utf-8"), display)
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
     if loaded.document is not None and not problems:
         problems = schema_check.check(loaded.document, kind)
     if problems:
         first = problems[0]
+        option = next((o for where, o in (options or {}).items() if tuple(first.pointer[:len(where)]) == where), None)
+        if option is not None:
+            raise CycleUsageError(f"{option}: {first.message}; nothing was written")
         raise CycleError(f"{first.file}:{first.line}:{first.column}: {first.message}; nothing was written")
     write_exclusive(path, text)  # the one writer: a temporary file created exclusively, then renamed
 
@@ -73,11 +87,20 @@ def assignment_refusals(hb: CheckedHandbook, packet: Packet, reviewers: list[str
     return refusals
 
 
-def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str) -> str:
-    """Record the assignment in packets/<cycle>/assignments.yaml; returns that file."""
+def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str,
+           candidate_id: str | None = None, manager: str | None = None) -> str:
+    """Record the assignment in packets/<cycle>/assignments.yaml, with who the candidate and their
+    manager are as the committee knows them (the packet is the candidate's to edit); returns that file."""
     if packet.file != f"packets/{packet.cycle}/{packet.slug}.yaml":
         raise CycleError(f"{packet.file}: assignments are kept per cycle, for packets at "
                          f"packets/{packet.cycle}/{packet.slug}.yaml")
+    known = dict(zip(("candidate_id", "manager"), packet.committee_ids))  # recorded at an earlier assignment
+    candidate_id = candidate_id or known.get("candidate_id") or packet.candidate_id
+    manager = manager or known.get("manager") or packet.manager
+    if candidate_id is None and hb.settings.review_process.reviewers:
+        raise CycleError(f"{packet.file} does not say who the candidate is as a person id: pass --candidate-id ID "
+                         "(as reviewers are registered), so that the conflict rules can hold")
+    packet = replace(packet, committee_ids=(candidate_id or "", manager or ""))
     refusals = assignment_refusals(hb, packet, reviewers)
     if refusals:
         raise CycleError("assignment refused, nothing was written: "
@@ -90,8 +113,10 @@ def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list
         if loaded.document is not None and isinstance(loaded.document.data, dict):
             data = dict(loaded.document.data)
             data["packets"] = dict(data.get("packets") or {})
-    data["packets"][packet.slug] = {"reviewers": list(reviewers), "assigned": today}
-    modeline = f"# yaml-language-server: $schema=../../{ASSIGNMENTS_SCHEMA}\n"
+    entry: dict[str, Any] = {"reviewers": list(reviewers), "assigned": today}
+    entry.update({k: v for k, v in (("candidate_id", candidate_id), ("manager", manager)) if v})
+    data["packets"][packet.slug] = entry
+    modeline = f"# yaml-language-server: $schema={schema_ref(data_root, relative, 'assignments')}\n"
     note = "# Written by `handbook assign`, which checks the settings' conflict rules.\n"
     _replace_file(path, modeline + note + dump_yaml(data), "assignments", relative)
     return relative
@@ -123,11 +148,23 @@ def _with_block(text: str, key: str, value: dict[str, Any]) -> str:
     return text[:start.start()] + block + text[end:]
 
 
+def may_decide(packet: Packet) -> None:
+    """Refuse to overwrite a decision: once made, it is made again only after an appeal is overturned."""
+    if packet.appeal is not None and packet.appeal.status == "pending":
+        raise CycleError(f"{packet.file} has a pending appeal (filed {packet.appeal.filed}): resolve it first with "
+                         f"`handbook appeal {packet.file} --resolve upheld|overturned`; nothing was written")
+    if packet.decision.status in OUTCOMES and not (packet.appeal and packet.appeal.status == "overturned"):
+        raise CycleError(f"{packet.file} is already decided ({packet.decision.status}"
+                         f"{', ' + packet.decision.date if packet.decision.date else ''}): a decision is made again "
+                         "only after an appeal is overturned; nothing was written")
+
+
 def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: str, today: str,
            effective: str | None, disagreement: str | None, discussed: bool) -> None:
     """Write the decision block. `disagreement`: the calibration flag for this outcome."""
     if outcome not in OUTCOMES:
         raise CycleError(f"--outcome must be one of {', '.join(OUTCOMES)}")
+    may_decide(packet)
     if disagreement is not None and not discussed:
         raise CycleError(f"{CONFLICT_FLAG} ({disagreement}). Discuss it in the committee, then run again with "
                          "--discussed and a --rationale that says why the decision goes against the numbers")
@@ -137,7 +174,9 @@ def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: s
     if disagreement is not None:
         value["against_numbers"] = DISCUSSED
     path = root / packet.file
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "decision", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "decision", value), "packet", packet.file,
+                  {("decision", "rationale"): "--rationale", ("decision", "feedback"): "--feedback",
+                   ("decision", "effective"): "--effective"})
 
 
 def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
@@ -147,7 +186,8 @@ def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
         raise CycleError(f"{packet.file} already has an appeal ({packet.appeal.status}, filed {packet.appeal.filed})")
     path = root / packet.file
     value = {"filed": today, "status": "pending", "reason": reason}
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file,
+                  {("appeal", "reason"): "--reason"})
 
 
 def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, today: str) -> None:
@@ -160,4 +200,5 @@ def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, tod
         value["reason"] = packet.appeal.reason
     value["rationale"] = rationale
     path = root / packet.file
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file)
+    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file,
+                  {("appeal", "rationale"): "--rationale"})

@@ -6,6 +6,7 @@ import os
 import urllib.parse
 from pathlib import Path
 
+from ..check.schema_check import schema_text
 from ..git.handbook_clone import MANIFEST, PacketsRepoError, is_url
 from ..load.loader import load_file
 from ..load.repository import SETTINGS_FILE
@@ -85,5 +86,11 @@ def init_packets(target: Path, handbook: str, ref: str | None, tool: ToolSource 
         with open(path, "x", encoding="utf-8") as handle:  # O_EXCL: never over a file or through a link
             handle.write(text)
         written.append(name)
+    for kind in ("packet", "review", "assignments"):  # what editors validate this repository's files against
+        path = target / "schemas" / f"{kind}.schema.json"
+        path.parent.mkdir(exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(schema_text(kind))
+        written.append(f"schemas/{kind}.schema.json")
     (target / "packets").mkdir(exist_ok=True)
     return written

@@ -22,19 +22,24 @@ from ..check.reviews import (
     check_document,
     content_from,
     dump_yaml,
-    with_verification,
+    with_counting,
 )
 from ..check.signatures import content_digest, sign, signed_message
 from ..load.loader import load_bytes, load_file
 from ..load.safe_files import read_text, write_exclusive
 from ..model.diagnostics import Diagnostic, error
 from ..model.handbook import CheckedHandbook, Handbook, Packet, Review, ReviewProcess
+from .modeline import schema_ref
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 MAX_IDENTITY_BYTES = 64 * 1024
+DAMAGED = "the sealed block cannot be opened with a key it names: it is damaged or was replaced"
+NOT_YOURS = ("the sealed block cannot be opened with the key given: it is damaged, or sealed to other keys "
+             "(a member who can open it runs `handbook reseal`)")
 Pairs = tuple[str, ...]  # repeated KEY=VALUE options
+DRAFT_HEADER = {"reviewer": "draft", "packet": "draft", "date": "2000-01-01"}  # a draft is checked as a review
 
 
 class ReviewUsageError(ReviewError):
@@ -58,7 +63,7 @@ def seal(body: dict[str, Any], recipients: Iterable[str]) -> str:
 
 
 def signed_review(relative: str, packet_file: str, header: dict[str, Any], body: dict[str, Any],
-                  process: ReviewProcess, key: Ed25519PrivateKey | None) -> str:
+                  process: ReviewProcess, key: Ed25519PrivateKey | None, root: Path | None = None) -> str:
     """The text of a new review file: signed by `key` (when given) over the canonical assessment,
     then sealed to the committee when the settings say so. The signature is made before sealing
     and covers a salted digest of the content, so resealing keeps it valid."""
@@ -75,15 +80,18 @@ def signed_review(relative: str, packet_file: str, header: dict[str, Any], body:
     else:
         digest = content_digest(canonical_body)
     if key is not None:
-        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest))
+        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest,
+                                                       header["packet_digest"], header.get("replaces")))
     if process.sealing:
-        return file_text(relative, header, armored=armored)
-    return file_text(relative, header, canonical_body)
+        return file_text(relative, header, armored=armored, root=root)
+    return file_text(relative, header, canonical_body, root=root)
 
 
-def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None) -> str:
+def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None,
+              root: Path | None = None) -> str:
     """The text of a review file: modeline, clear header, then the sealed block or the open body."""
-    modeline = f"# yaml-language-server: $schema={'../' * relative.count('/')}{SCHEMA}\n"
+    schema = schema_ref(root, relative, "review") if root is not None else f"{'../' * relative.count('/')}{SCHEMA}"
+    modeline = f"# yaml-language-server: $schema={schema}\n"
     if armored is not None:
         note = "# Sealed with age to the promotion committee: only reviewer, packet and date are in clear.\n"
         return modeline + note + dump_yaml({**header, "sealed": armored})
@@ -123,8 +131,11 @@ def read_identities(path: Path) -> list[Any]:
     return identities
 
 
-def open_review(item: Review, identities: list[Any]) -> Review:
-    """A sealed review decrypted in memory and checked against the review schema."""
+def open_review(item: Review, identities: list[Any], keys: frozenset[str] = frozenset()) -> Review:
+    """A sealed review decrypted in memory and checked against the review schema. One that cannot
+    be opened, or holds no valid assessment, comes back still sealed with `unopened` saying why:
+    it is shown and not counted, and the rest of the cycle goes on. `keys`: the identities' public
+    keys, to tell a block sealed to other members from a damaged one."""
     if not item.sealed or item.armored is None:
         return item
     import pyrage
@@ -132,8 +143,7 @@ def open_review(item: Review, identities: list[Any]) -> Review:
     try:
         raw = pyrage.decrypt(item.armored.encode("ascii"), identities)
     except pyrage.DecryptError:
-        raise ReviewError(f"{item.file}: this identity cannot open the review: it was sealed to the committee's "
-                          "keys and the key given is not one of them") from None
+        return replace(item, unopened=DAMAGED if keys & set(item.recipients) else NOT_YOURS)
     display = f"{item.file} (sealed content)"
     loaded = load_bytes(raw, display)
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
@@ -146,17 +156,18 @@ def open_review(item: Review, identities: list[Any]) -> Review:
         problems = check_document({"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body},
                                   display)
     if problems or not isinstance(body, dict):
-        first = problems[0]
-        raise ReviewError(f"{first.file}: {first.message} [{first.code}]")
+        return replace(item, unopened=f"the sealed content is not a valid review ({problems[0].message})"
+                       if problems else "the sealed content is not a valid review")
     return replace(item, content=content_from(body), armored=None, salt=salt)
 
 
 def open_packets(hb: Handbook, packets: Iterable[Packet], identities: list[Any] | None) -> tuple[Packet, ...]:
     """The packets with every sealed review opened. Without identities, sealed reviews stay sealed."""
+    keys = frozenset(str(i.to_public()) for i in identities or ())
     result = []
     for packet in packets:
         if identities and packet.sealed_reviews:
-            packet = replace(packet, reviews=tuple(open_review(r, identities) for r in packet.reviews))
+            packet = replace(packet, reviews=tuple(open_review(r, identities, keys) for r in packet.reviews))
         result.append(packet)
     return tuple(result)
 
@@ -193,9 +204,11 @@ def review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, m
                 counterexamples: Pairs, sealing: bool) -> dict[str, Any]:
     """The review's body: the draft file (kept outside the repository when sealing), then the flags."""
     body: dict[str, Any] = _draft(root, source, sealing) if source is not None else {}
+    if source is not None and check_document({**DRAFT_HEADER, **body}, str(source)):
+        return body  # not a valid draft: its problems are reported at its line:col; nothing is merged into it
     table = dict(body.get("ratings") or {})
     for dim, value in _pairs(ratings, "--rating"):
-        if not value.isdigit():
+        if not re.fullmatch(r"[0-9]{1,3}", value):
             raise ReviewUsageError(f"--rating: rating '{value}' for {dim} is not a whole number")
         entry = table[dim] if isinstance(table.get(dim), dict) else {}
         table[dim] = {**entry, "rating": int(value)}
@@ -235,7 +248,13 @@ def open_cycle(hb: CheckedHandbook, cycle: str, identity: Path | None) -> Checke
         raise ReviewError(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
                           "member's age identity")
     identities = read_identities(identity) if identity else None
-    opened = {p.file: p for p in with_verification(hb.settings.review_process, open_packets(hb, chosen, identities))}
+    unsealed = open_packets(hb, chosen, identities)
+    was_sealed = {r.file for p in chosen for r in p.reviews if r.sealed}
+    tried = [r for p in unsealed for r in p.reviews if r.file in was_sealed]
+    if tried and all(r.unopened == NOT_YOURS for r in tried):  # none opened: the wrong key, not a damaged block
+        raise ReviewError(f"this identity cannot open the sealed reviews of cycle {cycle}: they were sealed to the "
+                          "committee's keys and the key given is not one of them")
+    opened = {p.file: p for p in with_counting(hb.settings.review_process, unsealed)}
     return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
 
 
@@ -248,9 +267,10 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
     hb = open_cycle(current, cycle, identity)
     chosen = [p for p in hb.packets if p.cycle == cycle]
     originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
-    revealed = [r for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed and r.content]
-    refused = [(r.file, r.unverified) for r in revealed if r.unverified is not None]
-    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content)) for r in revealed
+    sealed = [r for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed]
+    revealed = [r for r in sealed if r.content]
+    refused = [(r.file, r.unverified) for r in sealed if r.unverified is not None]
+    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content), root=root) for r in revealed
              if r.content is not None and r.unverified is None}
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
@@ -259,35 +279,43 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
 
 
 def _clear_header(item: Review) -> dict[str, Any]:
-    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
+    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
+                              "packet_digest": item.packet_digest, "replaces": item.replaces}
     if item.signature is not None:
         header.update(commitment=item.commitment, salt=item.salt, signature=item.signature)
     return {k: v for k, v in header.items() if v is not None}
 
 
-def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> list[str]:
+def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> tuple[list[str], list[tuple[str, str]]]:
     """Re-encrypt the cycle's sealed reviews to the current committee. The content (and its salt)
-    is unchanged, so the signed digest and the signature stay valid. Returns the files rewritten."""
+    is unchanged, so the signed digest and the signature stay valid. Returns the files rewritten,
+    and (file, why) for the sealed reviews that could not be opened, left as they are."""
     hb = open_cycle(current, cycle, identity)
     process = current.settings.review_process
     recipients = [r for _, r in process.committee]
     originals = {r.file: r for p in current.packets if p.cycle == cycle for r in p.reviews}
-    written = []
+    written: list[str] = []
+    left: list[tuple[str, str]] = []
     for packet in hb.packets:
         for item in packet.reviews if packet.cycle == cycle else ():
-            if not originals[item.file].sealed or item.content is None:
+            if not originals[item.file].sealed:
+                continue
+            if item.content is None:
+                left.append((item.file, item.unverified or item.unopened or "it could not be opened"))
                 continue
             body = body_of(item.content)
             armored = seal({SALT_KEY: item.salt, **body} if item.salt is not None else body, recipients)
-            header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
-                                      "recipients": recipients}
+            header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
+            header.update({k: v for k, v in (("packet_digest", item.packet_digest), ("replaces", item.replaces))
+                           if v is not None})
+            header["recipients"] = recipients
             if item.commitment is not None:
                 header["commitment"] = item.commitment
             if item.signature is not None:
                 header["signature"] = item.signature
-            write_exclusive(root / item.file, file_text(item.file, header, armored=armored))
+            write_exclusive(root / item.file, file_text(item.file, header, armored=armored, root=root))
             written.append(item.file)
-    return written
+    return written, left
 
 
 def in_draft(source: Path, problems: list[Diagnostic]) -> list[Diagnostic]:

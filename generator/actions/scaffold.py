@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from ..model.errors import ScaffoldError
 from ..model.handbook import CheckedHandbook, Decision, Handbook, Level, Packet, ReviewCycle, Track
 from ..render.pages import template_environment
 from ..render.template_errors import template_problem
+from .modeline import schema_ref
 
 
 def evidence_enum(field: str) -> tuple[str, ...]:
@@ -159,7 +159,9 @@ def choose_track(hb: CheckedHandbook, target: Level, current_id: str | None, tra
 
 
 def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
-                current_id: str | None, today: date, track_id: str | None = None) -> NewPacket:
+                current_id: str | None, today: date, track_id: str | None = None,
+                data_root: Path | None = None) -> NewPacket:
+    """`data_root`: where the packet will be written (a packets repository), when not `root`."""
     target = _level(hb, target_id, "--target")
     if current_id:
         current = _level(hb, current_id, "--current")
@@ -190,7 +192,6 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
     change = current.id if is_track_change(hb, probe) else None
     criteria = [(d, cs) for d in hb.ordered_dimensions
                 if (cs := counted_criteria(hb, rule, target.id, d, change))]
-    schemas = root / "schemas" if (root / "schemas" / "packet.schema.json").is_file() else root / "generator" / "schemas"
     env = template_environment(root / "site_config" / "templates")
     env.filters.update(yaml_str=yaml_quoted, comment=yaml_comment)
     try:
@@ -198,7 +199,7 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
             candidate=candidate, current=current, target=target, track=track.id, cycle=cycle_name,
             version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=", ".join(evidence_enum("kind")),
             roles=", ".join(evidence_enum("role")), rule=explain(rule), track_change=change is not None,
-            packet_path=relative, schema_path=os.path.relpath(schemas / "packet.schema.json", path.parent),
+            packet_path=relative, schema_path=schema_ref(data_root or root, relative, "packet"),
             example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
     except Exception as exc:  # raised inside the template: say where, without a traceback
         problem = template_problem(exc)

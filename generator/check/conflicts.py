@@ -8,6 +8,7 @@ manager, declared conflicts, and a limit of packets per reviewer in one cycle.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -15,32 +16,47 @@ from ..model.handbook import Handbook, Packet, ReviewProcess
 
 
 def person_key(name: str) -> str:
-    """A name or id compared loosely: 'Pat  Doe', 'pat-doe' and 'pat doe' are one person."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    """A name or id compared loosely: 'Pat  Doe', 'pat-doe', 'pat doe' and 'Pät Doe' are one person.
+    Compatibility forms and accents are folded (NFKD, marks dropped, casefold); letters of any
+    script are kept, never dropped, so a name cannot be made to match nothing."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", folded)).strip("-")
+
+
+def _candidate(packet: Packet) -> set[str]:
+    return {person_key(packet.candidate)} | {person_key(i) for i in packet.candidate_ids}
 
 
 def is_candidate(process: ReviewProcess, packet: Packet, reviewer: str) -> bool:
     registered = process.reviewer(reviewer)
     names = {person_key(reviewer)} | ({person_key(registered.name)} if registered and registered.name else set())
-    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
-    return bool(names & candidate)
+    return bool(names & _candidate(packet))
 
 
 def conflict(process: ReviewProcess, packet: Packet, reviewer: str, load: int = 0) -> str | None:
-    """Why `reviewer` may not review `packet`, or None. `load`: packets already assigned to them
-    in the packet's cycle, this one not counted."""
+    """Why `reviewer` may not be assigned `packet`, or None. `load`: packets already assigned to
+    them in the packet's cycle, this one not counted."""
+    why = interest_conflict(process, packet, reviewer)
+    if why is not None:
+        return why
+    limit = process.conflicts.max_packets_per_reviewer
+    if limit is not None and load >= limit:
+        return f"they already review {load} packet(s) this cycle, the limit is {limit}"
+    return None
+
+
+def interest_conflict(process: ReviewProcess, packet: Packet, reviewer: str) -> str | None:
+    """Why `reviewer` may never judge `packet` (own packet, manager, declared), or None: the
+    rules a review is held to whoever wrote the assignment."""
     rules = process.conflicts
     if is_candidate(process, packet, reviewer):
         return "it is their own packet"
-    if rules.manager and packet.manager == reviewer:
+    if rules.manager and reviewer in packet.managers:
         return "they are the candidate's manager (conflict rule `manager`)"
-    candidate = {person_key(packet.candidate)} | ({packet.candidate_id} if packet.candidate_id else set())
+    candidate = _candidate(packet)
     for who, whom in rules.declared:
         if who == reviewer and person_key(whom) in candidate:
             return "a declared conflict (review_process.conflicts.declared)"
-    limit = rules.max_packets_per_reviewer
-    if limit is not None and load >= limit:
-        return f"they already review {load} packet(s) this cycle, the limit is {limit}"
     return None
 
 
@@ -62,3 +78,12 @@ def assignment_conflicts(hb: Handbook) -> Iterator[tuple[str, Packet, str, str]]
             seen[(packet.cycle, reviewer)] += 1
             if problem is not None:
                 yield files.get(packet.file, packet.file), packet, reviewer, problem
+
+
+def overloaded(packets: Iterable[Packet], process: ReviewProcess, cycle: str) -> list[tuple[str, int, int]]:
+    """(reviewer, packets assigned, limit) for every reviewer over the cycle's limit: what one
+    repository cannot see when a cycle spans several."""
+    limit = process.conflicts.max_packets_per_reviewer
+    if limit is None:
+        return []
+    return [(r, n, limit) for r, n in sorted(cycle_load(packets, cycle).items()) if n > limit]

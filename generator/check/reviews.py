@@ -12,13 +12,15 @@ in actions/reviews.py.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import yaml
 
-from ..load.loader import Document
+from ..load.loader import Document, resolve_plain
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.errors import HandbookError
 from ..model.handbook import (
@@ -33,7 +35,8 @@ from ..model.handbook import (
     ReviewProcess,
 )
 from . import schema_check
-from .signatures import CONTENT_CHANGED, content_digest, review_problem
+from .conflicts import interest_conflict
+from .signatures import CONTENT_CHANGED, canonical, content_digest, review_problem
 
 FOLDER_SUFFIX = ".reviews"
 CONTENT_KEYS = ("ratings", "criteria", "counterexamples")
@@ -47,23 +50,29 @@ class ReviewError(HandbookError):
 
 # --- model -----------------------------------------------------------------------------------
 
+NOT_CHECKED = "not checked yet"  # a review read from a file counts only once with_counting has passed it
+
+
 def review(file: str, data: dict[str, Any]) -> Review:
-    """The model of a schema-valid review file (sealed or open)."""
+    """The model of a schema-valid review file (sealed or open): not counted until checked."""
     content = None if "sealed" in data else content_from(data)
     return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content,
                   armored=data.get("sealed"), signature=data.get("signature"), commitment=data.get("commitment"),
-                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"))
+                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"), unverified=NOT_CHECKED,
+                  packet_digest=data.get("packet_digest"), replaces=data.get("replaces"))
 
 
 def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
     """The entries of a schema-valid packets/<cycle>/assignments.yaml."""
     return tuple(Assignment(cycle=data["cycle"], packet=slug, reviewers=tuple(entry["reviewers"]),
-                            assigned=entry["assigned"], file=file) for slug, entry in data["packets"].items())
+                            assigned=entry["assigned"], file=file, candidate_id=entry.get("candidate_id"),
+                            manager=entry.get("manager")) for slug, entry in data["packets"].items())
 
 
 def attach_assignments(packets: tuple[Packet, ...], entries: Iterable[Assignment]) -> tuple[Packet, ...]:
     by_file = {a.packet_file: a for a in entries}
-    return tuple(replace(p, assigned=by_file[p.file].reviewers, assigned_on=by_file[p.file].assigned)
+    return tuple(replace(p, assigned=(a := by_file[p.file]).reviewers, assigned_on=a.assigned,
+                         committee_ids=(a.candidate_id or "", a.manager or ""))
                  if p.file in by_file else p for p in packets)
 
 
@@ -105,9 +114,26 @@ def attribution_required(process: ReviewProcess) -> bool:
     return bool(process.reviewers)
 
 
-def verification(process: ReviewProcess, item: Review) -> str | None:
+def packet_digest(packet: Packet) -> str:
+    """What a review's signature binds of its packet: everything the candidate wrote to be judged
+    on (never the committee's decision or appeal blocks, written after the reviews)."""
+    from dataclasses import asdict
+
+    judged = {"candidate": packet.candidate, "track": packet.track, "current_level": packet.current_level,
+              "target_level": packet.target_level, "criteria_version": packet.criteria_version,
+              "summary": packet.summary, "evidence": [asdict(e) for e in packet.evidence]}
+    return "sha256:" + hashlib.sha256(canonical(judged)).hexdigest()
+
+
+def verification(process: ReviewProcess, item: Review, packet: Packet | None = None) -> str | None:
     """Why this review does not count, or None. A sealed review is checked by its signed digest;
     once opened, its content must match that digest too."""
+    if item.unopened is not None:
+        return item.unopened
+    if item.content is None and item.armored is not None:
+        broken = sealed_problem(item.armored, item.recipients)
+        if broken is not None:
+            return broken
     if not attribution_required(process):
         return None
     if item.content is None:
@@ -118,13 +144,86 @@ def verification(process: ReviewProcess, item: Review) -> str | None:
             return CONTENT_CHANGED
     else:
         digest = content_digest(body_of(item.content))
-    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest)
+    now = packet_digest(packet) if packet is not None else None
+    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest,
+                          item.packet_digest, now or "", item.replaces)
 
 
-def with_verification(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Packet, ...]:
-    """The packets with every review marked: counted, or why not."""
-    return tuple(replace(p, reviews=tuple(replace(r, unverified=verification(process, r)) for r in p.reviews))
-                 if p.reviews else p for p in packets)
+# Why a review is not counted, by kind: each kind is reported by `validate` with its own code.
+UNVERIFIED, CONFLICT, UNASSIGNED = "review-unverified", "review-conflict", "review-unassigned"
+
+
+@dataclass(frozen=True)
+class NotCounted:
+    code: str  # UNVERIFIED | CONFLICT | UNASSIGNED
+    why: str
+
+
+def standing(process: ReviewProcess, packet: Packet, reviewer: str) -> NotCounted | None:
+    """Why `reviewer`'s review of `packet` would not count whatever it says, or None: a conflict
+    of interest (own packet, manager, declared), or no assignment naming them. Asked before a
+    review is written, and of every review read."""
+    why = interest_conflict(process, packet, reviewer)
+    if why is not None:
+        return NotCounted(CONFLICT, why)
+    if packet.assigned and reviewer not in packet.assigned:
+        return NotCounted(UNASSIGNED, f"not assigned to this packet (assigned: {', '.join(packet.assigned)})")
+    if not packet.assigned and attribution_required(process) and not packet.is_example:
+        return NotCounted(UNASSIGNED, "no reviewer is assigned to this packet yet (the committee runs "
+                                      "`handbook assign`)")
+    return None
+
+
+def not_counted(process: ReviewProcess, packet: Packet, item: Review) -> NotCounted | None:
+    """Why this review is not counted, or None: the one rule behind every count (calibration,
+    status, readiness, the composite, numbers vs narrative, process health)."""
+    problem = verification(process, item, packet)
+    if problem is not None:
+        return NotCounted(UNVERIFIED, problem)
+    return standing(process, packet, item.reviewer)
+
+
+def in_file_not_counted(process: ReviewProcess, packet: Packet) -> str | None:
+    """Why a packet's in-file assessments block does not count: once reviewers are registered,
+    ratings typed into a real packet (which its candidate edits) are signed by nobody."""
+    if packet.assessments and attribution_required(process) and not packet.is_example:
+        return ("typed into the packet, signed by nobody: once reviewers are registered only review files "
+                "written with `handbook review` count")
+    return None
+
+
+AGE_HEADER = b"age-encryption.org/v1\n"
+
+
+def sealed_problem(armored: str, recipients: tuple[str, ...]) -> str | None:
+    """Why a sealed block cannot be an age file sealed to its `recipients` (checked without any key),
+    or None. What only a key can tell (a replaced or damaged body) is found when it is opened."""
+    import base64
+    import binascii
+
+    lines = armored.strip().splitlines()
+    try:
+        raw = base64.b64decode("".join(line.strip() for line in lines[1:-1]), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    header = raw.split(b"\n---", 1)[0] if raw.startswith(AGE_HEADER) else b""
+    stanzas = sum(line.startswith(b"-> X25519 ") for line in header.split(b"\n"))
+    if not stanzas or b"\n---" not in raw:
+        return "the sealed block cannot be opened: it is not an age-encrypted file (damaged or replaced)"
+    if recipients and stanzas != len(recipients):
+        return (f"the sealed block cannot be opened as written: it is sealed to {stanzas} key(s), its header "
+                f"names {len(recipients)}")
+    return None
+
+
+def with_counting(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Packet, ...]:
+    """The packets with every review, and the in-file assessments, marked: counted, or why not."""
+    result = []
+    for p in packets:
+        reviews = tuple(replace(r, unverified=(n.why if (n := not_counted(process, p, r)) else None))
+                        for r in p.reviews)
+        result.append(replace(p, reviews=reviews, in_file_not_counted=in_file_not_counted(process, p)))
+    return tuple(result)
 
 
 def review_file(packet_file: str, reviewer: str) -> str:
@@ -139,7 +238,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    """Text stays text when read back by our loader: anything it would read otherwise, or call
+    ambiguous (YAML 1.1's y, n, on, 0o17, 1_000...), is quoted."""
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    resolved, problem = resolve_plain(value)
+    style = '"' if problem is not None or resolved != value or not isinstance(resolved, str) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -185,11 +289,25 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
     yield from _assignment_rules(hb)
     if sealing:
         for packet in hb.packets:
-            if packet.assessments and not packet.is_decided and not packet.is_example:
+            if packet.assessments and not packet.is_decided and not packet.is_example \
+                    and not (process and attribution_required(process)):
                 yield warning(packet.file, "assessments-in-file", "sealing is on: record each review with "
                               f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
                               "block, which every reviewer and the candidate can read", ("assessments",))
         yield from _recipient_rules(hb)
+
+
+def review_date_rules(hb: Handbook, today: date) -> Iterator[Diagnostic]:
+    """A review's date is the reviewer's own word (signed, not proved): at least it may not lie in
+    the future, nor after the packet's decision (a revealed review keeps the date it was written)."""
+    day = today.isoformat()
+    for packet in hb.packets:
+        for item in packet.reviews:
+            if item.date > day:
+                yield error(item.file, "review-date", f"dated {item.date}, after today ({day})", ("date",))
+            elif packet.decision.date and packet.is_decided and item.date > packet.decision.date:
+                yield error(item.file, "review-date", f"dated {item.date}, after the decision of "
+                            f"{packet.decision.date}: reviews close when the committee decides", ("date",))
 
 
 def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Diagnostic]:
@@ -217,26 +335,34 @@ def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Dia
 
 
 def _attribution_rules(hb: Handbook) -> Iterator[Diagnostic]:
-    if hb.settings is None or not hb.reviews:
+    """Every review that does not count, and why (the same rule the counts use)."""
+    if hb.settings is None:
         return
     process = hb.settings.review_process
-    if not attribution_required(process):
-        if any(not p.is_example for p in hb.packets if p.reviews):
-            yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
-                          "can write one under any reviewer's name: register each reviewer with the SSH key they "
-                          "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
-                          ("review_process",))
-        return
+    if not attribution_required(process) and any(not p.is_example for p in hb.packets if p.reviews):
+        yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
+                      "can write one under any reviewer's name: register each reviewer with the SSH key they "
+                      "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
+                      ("review_process",))
     for packet in hb.packets:
+        why_in_file = in_file_not_counted(process, packet)
+        if why_in_file is not None:
+            yield warning(packet.file, "assessments-not-counted", f"these ratings do not count: {why_in_file} "
+                          f"(`handbook review {packet.file} --reviewer ID`)", ("assessments",))
         for item in packet.reviews:
-            problem = verification(process, item)
-            if problem is not None:
-                yield error(item.file, "review-unverified", f"the review by '{item.reviewer}' does not count: "
-                            f"{problem}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
+            found = not_counted(process, packet, item)
+            if found is None:
+                continue
+            if found.code == UNVERIFIED:
+                yield error(item.file, UNVERIFIED, f"the review by '{item.reviewer}' does not count: "
+                            f"{found.why}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
                             f"--reviewer {item.reviewer} --signing-key KEYFILE`", ("reviewer",))
-            if packet.assigned and item.reviewer not in packet.assigned:
-                yield warning(item.file, "review-unassigned", f"'{item.reviewer}' is not assigned to {packet.file} "
-                              f"(assigned: {', '.join(packet.assigned)})", ("reviewer",))
+            elif found.code == CONFLICT:
+                yield error(item.file, CONFLICT, f"the review by '{item.reviewer}' does not count: {found.why}; "
+                            "remove it", ("reviewer",))
+            else:
+                yield warning(item.file, UNASSIGNED, f"the review by '{item.reviewer}' does not count: "
+                              f"{found.why}", ("reviewer",))
 
 
 def _assignment_rules(hb: Handbook) -> Iterator[Diagnostic]:

@@ -18,7 +18,7 @@ from ..model.handbook import Dimension, Handbook, Level, Metric, Packet, checked
 from ..model.versions import parse_version
 from .governance import governance_report
 from .promotion import promotion_rules
-from .reviews import review_rules
+from .reviews import review_date_rules, review_rules
 
 Rule = Callable[[Handbook, date], Iterable[Diagnostic]]  # every rule: the model and the day
 WEIGHT_TOLERANCE = 1e-6
@@ -589,5 +589,5 @@ def _any_day(rule: Callable[[Handbook], Iterable[Diagnostic]]) -> Rule:
 RULES: tuple[Rule, ...] = (
     *map(_any_day, (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks, dimension_references,
                     metric_principles, composite_rules, packet_rules, example_page_names, promotion_rules)),
-    review_dates, packet_dates, _any_day(empty_handbook), _any_day(review_rules),
+    review_dates, packet_dates, _any_day(empty_handbook), _any_day(review_rules), review_date_rules,
 )

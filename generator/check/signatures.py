@@ -39,6 +39,9 @@ UNREGISTERED = "reviewer not registered in the settings"
 WRONG_KEY = "signed by another key than the reviewer's registered key"
 BAD_SIGNATURE = "signature does not match the review"
 CONTENT_CHANGED = "sealed content does not match what the reviewer signed"
+PACKET_CHANGED = ("the packet was edited after this review was signed (evidence, summary, levels or pinned "
+                  "version): the reviewer reviews it again")
+OLD_FORMAT = "signed in a format that does not name the packet as reviewed: the reviewer writes it again"
 
 
 class SignatureError(ValueError):
@@ -56,9 +59,17 @@ def content_digest(body: dict[str, Any], salt: str | None = None) -> str:
     return "sha256:" + hashlib.sha256((salt or "").encode("ascii") + canonical(body)).hexdigest()
 
 
-def signed_message(reviewer: str, packet_file: str, date: str, digest: str) -> bytes:
-    return canonical({"format": "handbook-review/1", "reviewer": reviewer, "packet": packet_file, "date": date,
-                      "content": digest})
+def signed_message(reviewer: str, packet_file: str, date: str, digest: str, packet_digest: str,
+                   replaces: str | None) -> bytes:
+    """What a reviewer signs: who, which packet as it was then, when, the assessment's digest, and
+    the signature this review replaces (so an older version put back is told apart)."""
+    return canonical({"format": "handbook-review/2", "reviewer": reviewer, "packet": packet_file, "date": date,
+                      "content": digest, "packet_digest": packet_digest, "replaces": replaces})
+
+
+def signature_digest(signature: str) -> str:
+    """How a replaced review's signature is named by the review replacing it."""
+    return "sha256:" + hashlib.sha256("".join(signature.split()).encode("ascii", "replace")).hexdigest()
 
 
 # --- SSH wire format ---------------------------------------------------------------------------
@@ -162,11 +173,18 @@ def verify(armored: str, key_line: str, message: bytes) -> str | None:
 # --- one review ---------------------------------------------------------------------------------
 
 def review_problem(process: ReviewProcess, reviewer: str, packet_file: str, date: str, signature: str | None,
-                   digest: str | None) -> str | None:
-    """Why a review does not count, or None. Only asked when the settings register reviewers."""
+                   digest: str | None, signed_packet: str | None, packet_now: str,
+                   replaces: str | None) -> str | None:
+    """Why a review does not count, or None. Only asked when the settings register reviewers.
+    `signed_packet`: the packet digest the review names; `packet_now`: the packet's digest today."""
     registered = process.reviewer(reviewer)
     if registered is None:
         return UNREGISTERED
     if signature is None or digest is None:
         return UNSIGNED
-    return verify(signature, registered.key, signed_message(reviewer, packet_file, date, digest))
+    if signed_packet is None:
+        return OLD_FORMAT
+    if signed_packet != packet_now:
+        return PACKET_CHANGED
+    return verify(signature, registered.key, signed_message(reviewer, packet_file, date, digest, signed_packet,
+                                                            replaces))

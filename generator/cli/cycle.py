@@ -26,9 +26,15 @@ manifest_option = click.option(
 @click.command()
 @click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reviewers", required=True, metavar="ID,ID,...", help="Registered reviewer ids, comma-separated.")
+@click.option("--candidate-id", metavar="ID", help="The candidate's person id, as reviewers are registered "
+              "(default: the packet's candidate_id). Recorded with the assignment: the packet is the candidate's.")
+@click.option("--manager", metavar="ID", help="The candidate's manager's person id (conflict rule `manager`).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
+              help="The cycle manifest: the limit of packets per reviewer counts every repository it names.")
 @root_option
 @today_option
-def assign(packet: Path, reviewers: str, root: Path | None, today: str | None) -> None:
+def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str | None, manifest: Path | None,
+           root: Path | None, today: str | None) -> None:
     """Record PACKET's reviewers in packets/<cycle>/assignments.yaml. Refused, with every reason,
     when it breaks a conflict rule: no one reviews their own packet, and the settings' rules
     (the candidate's manager, declared conflicts, a limit of packets per reviewer per cycle)."""
@@ -39,7 +45,19 @@ def assign(packet: Path, reviewers: str, root: Path | None, today: str | None) -
         raise click.BadParameter("give distinct reviewer ids, e.g. --reviewers ada,grace,linus", param_hint="--reviewers")
     space = workspace(root, today)
     found = packet_in(space, packet)
-    written = record(space.cycle_handbook, space.data_root, found, chosen, space.today.isoformat())
+    from ..actions.reviews import valid_reviewer_id
+
+    for option, value in (("--candidate-id", candidate_id), ("--manager", manager)):
+        if value is not None and not valid_reviewer_id(value):
+            raise click.BadParameter("use lowercase letters, digits and single hyphens", param_hint=option)
+    cycle_hb = space.cycle_handbook
+    if manifest is not None:  # the whole cycle's assignments count towards each reviewer's limit
+        from ..workspace.manifest import combine
+
+        cycle_hb = combine(manifest, space.today).handbook
+        if cycle_hb.packet(found.file) is None:
+            raise click.BadParameter(f"{packet} is in none of the repositories {manifest} names", param_hint="PACKET")
+    written = record(cycle_hb, space.data_root, found, chosen, space.today.isoformat(), candidate_id, manager)
     click.echo(f"Assigned {', '.join(chosen)} to {found.file} ({written})")
 
 
@@ -94,17 +112,22 @@ def decide(packet: Path, outcome: str, rationale: str, feedback: str, effective:
     from datetime import date
 
     from ..actions.cycle import decide as write_decision
-    from ..actions.cycle import numbers_disagree
+    from ..actions.cycle import may_decide, numbers_disagree
     from ..actions.reviews import open_cycle
 
     if effective is not None:
         try:
-            date.fromisoformat(effective)
+            effective = date.fromisoformat(effective).isoformat()
         except ValueError:
             raise click.BadParameter(f"'{effective}' is not a date in YYYY-MM-DD form", param_hint="--effective") from None
     space = workspace(root, today, [packet])
     found = packet_in(space, packet)
     hb = space.cycle_handbook
+    may_decide(found)
+    opens = next((c.opens for c in hb.settings.review_cycles if c.id == found.cycle), None)
+    if effective is not None and opens is not None and effective < opens:
+        raise click.BadParameter(f"{effective} is before cycle {found.cycle} opened ({opens})",
+                                 param_hint="--effective")
     disagreement = None
     if outcome != "withdrawn":
         opened = open_cycle(hb, found.cycle, identity) if found.reviews else hb
@@ -156,10 +179,12 @@ def reseal(cycle: str, identity: Path, root: Path | None, today: str | None) -> 
     from ..actions.reviews import reseal as reseal_cycle
 
     space = workspace(root, today)
-    written = reseal_cycle(space.cycle_handbook, cycle, identity, space.data_root)
+    written, left = reseal_cycle(space.cycle_handbook, cycle, identity, space.data_root)
     members = len(space.cycle_handbook.settings.review_process.committee)
     for file in written:
         click.echo(f"Resealed {file}")
+    for file, why in left:
+        click.echo(f"Left as it is, not resealed: {file} ({why})")
     click.echo(f"{len(written)} review(s) of {cycle} sealed to the {members} current committee member(s)")
 
 
@@ -183,6 +208,8 @@ def keys_new(reviewer: str | None, member: str | None, out: Path) -> None:
 
     if (reviewer is None) == (member is None):
         raise click.UsageError("give --reviewer ID (a signing key) or --committee NAME (a sealing key)")
+    if member is not None and (not member.strip() or not member.isprintable()):
+        raise click.BadParameter("give the member's name, e.g. --committee 'Grace Hopper'", param_hint="--committee")
     if reviewer is not None:
         if not valid_reviewer_id(reviewer):
             raise click.BadParameter("use lowercase letters, digits and single hyphens", param_hint="--reviewer")

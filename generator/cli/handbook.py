@@ -21,17 +21,24 @@ from .common import emit, engine_option, fail, format_option, parse_today, root_
               "Quality report (merge requests), sarif for code-scanning tools.")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
 @click.option("--no-cache", is_flag=True, help="Do not use or fill the content-keyed result cache.")
+@click.option("--trust-base", metavar="REV", help="In a pull request: its base commit. Reviews are checked against "
+              "the reviewers, keys and conflict rules registered there (packets repository: packets.yaml must be "
+              "the base's), so a change cannot choose whose signatures count.")
 @root_option
 @today_option
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, root: Path | None,
-             today: str | None) -> None:
+def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, trust_base: str | None,
+             root: Path | None, today: str | None) -> None:
     """Validate the whole repository, or just PATHS (still checked against the whole model).
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
     """
+    import dataclasses
+
     from ..report.validation import render
 
     space = workspace(root, today, list(paths) if paths else None, cache=not no_cache, progress=True)
+    if trust_base is not None:
+        space = dataclasses.replace(space, trusted_base=trust_base)
     report = space.explained_report
     click.echo(render(report, fmt))
     if report.failed(strict):

@@ -30,7 +30,8 @@ def new_packet(candidate: str, target: str, current: str | None, cycle: str | No
     from ..actions.scaffold import plan_packet, write_new
 
     space = workspace(root, today)
-    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today, track)
+    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today, track,
+                         space.data_root)
     if space.packets_root is not None:
         packet = replace(packet, path=space.data_root / packet.relative)
     write_new(packet)

@@ -15,7 +15,6 @@ from .common import (
     packet_in,
     parse_today,
     root_option,
-    say,
     signer,
     signing_key_option,
     today_option,
@@ -50,7 +49,8 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     the keys ratings, criteria and counterexamples (see the README, "Writing a review").
     """
     from ..actions.reviews import in_draft, review_body, signed_review, valid_reviewer_id, write_new
-    from ..check.reviews import check_document, content_from, content_problems, review_file
+    from ..check.reviews import check_document, content_from, content_problems, packet_digest, review_file, standing
+    from ..check.signatures import signature_digest
     from ..model.handbook import Review
 
     if not valid_reviewer_id(reviewer):
@@ -60,10 +60,18 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     day, hb = space.today, space.cycle_handbook
     found = packet_in(space, packet)
     process = hb.settings.review_process
+    if found.decision.status in ("promoted", "not-yet", "withdrawn"):
+        fail(f"{found.file} is decided ({found.decision.status}): reviews close when the committee decides")
     key = signer(process, reviewer, signing_key)
+    refused = standing(process, found, reviewer)
+    if refused is not None:
+        fail(f"{reviewer} may not review {found.file}, the review would not count: {refused.why}")
     body = review_body(space.data_root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
-    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat()}
+    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat(), "packet_digest": packet_digest(found)}
+    earlier = next((r for r in found.reviews if r.reviewer == reviewer), None)
+    if replace_existing and earlier is not None and earlier.signature is not None:
+        header["replaces"] = signature_digest(earlier.signature)  # signed: the version before cannot be put back
     problems = check_document({**header, **body}, relative)
     if not problems:
         problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
@@ -76,13 +84,11 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
                 else f"{d.file}: {d.json_path}"
             click.echo(f"{where}: {d.severity}: {d.message} [{d.code}]", err=True)
         fail("the review was not written; fix the problems above")
-    text = signed_review(relative, found.file, header, body, process, key)
+    text = signed_review(relative, found.file, header, body, process, key, space.data_root)
     write_new(space.data_root / relative, text, replace_existing)
     signed = f", signed by {reviewer}'s key" if key is not None else ""
     sealed = f", sealed to {len(process.committee)} committee member(s)" if process.sealing else ""
     click.echo(f"Wrote {relative}{signed}{sealed}")
-    if found.assigned and reviewer not in found.assigned:
-        say(f"warning: {reviewer} is not assigned to {found.file} (assigned: {', '.join(found.assigned)})")
 
 
 @click.command()

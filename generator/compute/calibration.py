@@ -25,7 +25,7 @@ class ReviewerRatings:
     ratings: tuple[int | None, ...]  # in the order of Calibration.dimensions
     notes: tuple[str | None, ...]
     sealed: bool = False  # a review that could not be read (no identity given)
-    unverified: str | None = None  # why this review does not count (its signature): shown, never counted
+    unverified: str | None = None  # why this review does not count (signature, conflict, assignment): shown only
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,9 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
     coverage = packet_coverage(hb, packet)
     score = packet_score(hb, packet, coverage.ratio)
     dims = [d.id for d in hb.ordered_dimensions]
-    rows = [ReviewerRatings(a.reviewer, tuple(a.rating(d) for d in dims), tuple(None for _ in dims))
+    blank = tuple(None for _ in dims)
+    rows = [ReviewerRatings(a.reviewer, tuple(a.rating(d) for d in dims), blank) if packet.in_file_not_counted is None
+            else ReviewerRatings(a.reviewer, blank, blank, unverified=packet.in_file_not_counted)
             for a in packet.assessments]
     for r in packet.reviews:
         if r.unverified is not None:
@@ -149,8 +151,8 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
         spread = max(ratings) - min(ratings) if len(ratings) >= 2 else None
         spreads.append(DimensionSpread(dim, ratings, spread, spread is not None and spread >= DISAGREEMENT))
     expected = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
-    counted = tuple(r for r in packet.reviews if r.unverified is None)
-    return PacketCalibration(packet, coverage, score, len(packet.assessments) + len(counted), expected,
+    counted = packet.counted_reviews
+    return PacketCalibration(packet, coverage, score, packet.reviews_in, expected,
                              tuple(rows), tuple(spreads), _judgements(counted),
                              tuple((r.reviewer, c) for r in counted if r.content for c in r.content.counterexamples),
                              conflict(packet, score, bar), judge(hb, packet).summary)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..check.conflicts import overloaded
 from ..model.handbook import Handbook, Packet
 
 
@@ -53,6 +54,13 @@ class Owed:
 
 
 @dataclass(frozen=True)
+class Overload:
+    reviewer: str
+    packets: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class CycleStatus:
     cycle: str
     name: str
@@ -61,6 +69,7 @@ class CycleStatus:
     packets: tuple[PacketStatus, ...]
     owed: tuple[Owed, ...]
     unassigned: tuple[str, ...]  # packet files with no assignment yet
+    overloaded: tuple[Overload, ...] = ()  # reviewers over the cycle's limit (several repositories together)
 
     @property
     def overdue(self) -> bool:
@@ -90,7 +99,8 @@ def cycle_status(hb: Handbook, cycle_id: str, today: date, repositories: dict[st
     owed = tuple(Owed(r, _handle(hb, r), tuple(files)) for r, files in sorted(owing.items()))
     days = (date.fromisoformat(cycle.due) - today).days
     unassigned = tuple(r.file for r in rows if not r.assigned and r.decision in ("draft", "submitted"))
-    return CycleStatus(cycle.id, cycle.name, cycle.due, days, rows, owed, unassigned)
+    over = tuple(Overload(*o) for o in overloaded(chosen, hb.settings.review_process, cycle_id))
+    return CycleStatus(cycle.id, cycle.name, cycle.due, days, rows, owed, unassigned, over)
 
 
 def _handle(hb: Handbook, reviewer: str) -> str | None:

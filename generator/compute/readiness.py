@@ -34,7 +34,7 @@ class ReadinessReport:
     dimensions: tuple[DimensionReadiness, ...]
     verdict: str
     behind_by: str | None  # the handbook's criteria version when the packet pins an older one
-    reviews_in: int = 0  # in-file assessments and review files, sealed or not
+    reviews_in: int = 0  # counted in-file assessments and review files, sealed or not
     reviews_expected: int = 0
     sealed_reviews: int = 0  # review files still sealed: counted, never read
     judged_against: str | None = None  # the version whose criteria this report uses
@@ -71,7 +71,7 @@ def readiness(current_hb: Handbook, packet: Packet, problems: tuple[Diagnostic, 
     return ReadinessReport(packet, target.title if target else packet.target_level,
                            current.title if current else packet.current_level, coverage, score, tuple(dims),
                            verdict(coverage, score, judgement), behind,
-                           len(packet.assessments) + len(packet.reviews),
+                           packet.reviews_in,
                            (current_hb.settings.review_process.reviewers_per_packet if current_hb.settings else None) or 0,
                            packet.sealed_reviews,
                            hb.settings.criteria_version if hb.settings else None, since,

@@ -298,7 +298,12 @@ class Review:
     commitment: str | None = None  # sealed: "sha256:<hex>" of the salted content, signed in clear
     recipients: tuple[str, ...] = ()  # sealed: the age recipients it was sealed to (informative)
     salt: str | None = field(default=None, repr=False)  # opened: the salt inside the sealed content
-    unverified: str | None = None  # why this review is not counted (signature checks), None when it counts
+    unopened: str | None = None  # why the sealed block could not be opened (corrupt, replaced, other keys)
+    packet_digest: str | None = None  # the packet as reviewed (signed): see check.reviews.packet_digest
+    replaces: str | None = None  # the digest of the signature of the version it replaced (signed)
+    # Why this review is not counted, None when it counts: set by check.reviews.with_counting, the
+    # one rule every count goes through (signature, conflict of interest, assignment).
+    unverified: str | None = None
 
     @property
     def sealed(self) -> bool:
@@ -323,6 +328,8 @@ class Assignment:
     reviewers: tuple[str, ...]
     assigned: str
     file: str
+    candidate_id: str | None = None  # the committee's record of who the candidate is (conflict rules)
+    manager: str | None = None  # and of their manager
 
     @property
     def packet_file(self) -> str:
@@ -371,6 +378,8 @@ class Packet:
     assigned_on: str | None = None
     candidate_id: str | None = None  # the candidate's person id (as reviewers are registered): conflict rules
     manager: str | None = None  # the candidate's manager's person id: conflict rules
+    committee_ids: tuple[str, ...] = ()  # the candidate's person id and manager as the assignments file records them
+    in_file_not_counted: str | None = None  # why the in-file assessments do not count (check.reviews.with_counting)
 
     @property
     def is_example(self) -> bool:
@@ -381,10 +390,34 @@ class Packet:
         return self.decision.status in ("promoted", "not-yet")
 
     @property
+    def candidate_ids(self) -> frozenset[str]:
+        """Who the candidate is: the packet's say and the committee's (either one is enough for a conflict)."""
+        return frozenset(i for i in (self.candidate_id, self.committee_ids[0] if self.committee_ids else None) if i)
+
+    @property
+    def managers(self) -> frozenset[str]:
+        return frozenset(i for i in (self.manager, self.committee_ids[1] if len(self.committee_ids) > 1 else None) if i)
+
+    @property
+    def counted_reviews(self) -> tuple[Review, ...]:
+        """The review files that count (sealed or open): verified, unconflicted, assigned."""
+        return tuple(r for r in self.reviews if r.unverified is None)
+
+    @property
+    def counted_in_file(self) -> tuple[Assessment, ...]:
+        """The in-file assessments (history), when they count."""
+        return self.assessments if self.in_file_not_counted is None else ()
+
+    @property
+    def reviews_in(self) -> int:
+        """Every counted review, in-file or file, sealed or open."""
+        return len(self.counted_in_file) + len(self.counted_reviews)
+
+    @property
     def all_assessments(self) -> tuple[Assessment, ...]:
-        """In-file assessments (history) and every review file that is not sealed."""
-        opened = tuple(a for r in self.reviews if (a := r.as_assessment()) is not None)
-        return self.assessments + opened
+        """Every counted rating that can be read: in-file assessments and opened review files."""
+        opened = tuple(a for r in self.counted_reviews if (a := r.as_assessment()) is not None)
+        return self.counted_in_file + opened
 
     @property
     def sealed_reviews(self) -> int:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from ..check.schema_check import check
 from ..git.handbook_clone import MANIFEST, Manifest, PacketsRepoError, handbook_checkout
-from ..load.loader import load_file
+from ..load.loader import Document, load_bytes, load_file
 from ..load.repository import SETTINGS_FILE
+from ..model.diagnostics import Diagnostic
 
 CHECKOUT_VARIABLE = "HANDBOOK_CHECKOUT"  # CI: the handbook is already checked out here (relative to the packets repository)
 
@@ -73,13 +74,20 @@ def read_manifest(folder: Path) -> Manifest:
     if (folder / MANIFEST).is_symlink():
         raise PacketsRepoError(f"{MANIFEST}:1:1: symbolic links are not followed; commit the file itself")
     loaded = load_file(folder / MANIFEST, MANIFEST)
-    problems = list(loaded.diagnostics)
-    if loaded.document is not None and not problems:
-        problems = check(loaded.document, "packets_repository")
-    if problems or loaded.document is None:
+    return _manifest(loaded.document, list(loaded.diagnostics))
+
+
+def manifest_from_bytes(raw: bytes) -> Manifest:
+    """packets.yaml from bytes (as it is at another commit)."""
+    loaded = load_bytes(raw, MANIFEST)
+    return _manifest(loaded.document, list(loaded.diagnostics))
+
+
+def _manifest(document: Document | None, problems: list[Diagnostic]) -> Manifest:
+    if document is not None and not problems:
+        problems = check(document, "packets_repository")
+    if problems or document is None:
         first = problems[0]
         raise PacketsRepoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
-    data = loaded.document.data
+    data = document.data
     return Manifest(data["handbook"], data.get("ref"), MANIFEST)
-
-

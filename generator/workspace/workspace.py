@@ -12,13 +12,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..check.reviews import with_verification
+from ..check.reviews import CONFLICT, UNASSIGNED, UNVERIFIED, with_counting
 from ..check.validate import Loaded, check, load
 from ..compute.aggregates import check_published
 from ..compute.outdated import explain_outdated_packets
 from ..git.pinned import Revisions, resolve_pinned
 from ..load.cache import ResultCache
-from ..model.diagnostics import Report
+from ..load.repository import SETTINGS_FILE
+from ..model.diagnostics import Diagnostic, Report, warning
 from ..model.errors import ValidationFailed
 from ..model.handbook import CheckedHandbook, Handbook, Packet, checked
 from ..model.pinned import with_pinned
@@ -62,6 +63,7 @@ class Workspace:
     warn: Progress | None = field(default=None, compare=False)  # git history: files it leaves out
     memo: Memo | None = field(default=None, compare=False, repr=False)
     workers: int | None = None  # processes for loading many files (None: one per core)
+    trusted_base: str | None = None  # a pull request's base commit: whose signatures count is read from it
 
     def __post_init__(self) -> None:
         if self.memo is None:
@@ -115,9 +117,12 @@ class Workspace:
         handbook = loaded.handbook
         versions = {p.criteria_version for p in handbook.packets}
         handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
-        if handbook.settings is not None and handbook.reviews:  # a review counts only once its signature is checked
-            handbook = replace(handbook, packets=with_verification(handbook.settings.review_process, handbook.packets))
         diagnostics = loaded.diagnostics
+        if self.trusted_base is not None:
+            handbook, pending = self._trusting_base(handbook)
+            diagnostics += pending + rolled_back(self.data_root, self.trusted_base, handbook)
+        if handbook.settings is not None:  # a review counts only once checked: signature, conflicts, assignment
+            handbook = replace(handbook, packets=with_counting(handbook.settings.review_process, handbook.packets))
         files_checked = loaded.files_checked
         if self.only is None and self.packets_root is None:
             diagnostics += tuple(check_published(self.root))
@@ -127,6 +132,33 @@ class Workspace:
             diagnostics += tuple(team_problems)
             files_checked += team_files
         return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
+
+    def _trusting_base(self, handbook: Handbook) -> tuple[Handbook, tuple[Diagnostic, ...]]:
+        """The handbook with the registered reviewers, their keys and the conflict rules as they are
+        at the trusted base commit: a change must not choose whose signatures count. In a packets
+        repository the reviewers live in the handbook (checked out at the ref packets.yaml names),
+        so it is packets.yaml that must be the base's."""
+        assert self.trusted_base is not None
+        if self.packets_root is not None:
+            from .handbook_ref import base_manifest
+
+            base_manifest(self.packets_root, self.trusted_base)  # raises when this change edits it
+            return handbook, ()
+        settings = handbook.settings
+        base = self.at_revision(self.trusted_base).settings
+        if settings is None:
+            return handbook, ()
+        if base is None:
+            raise ValidationFailed(f"the base commit {self.trusted_base} has no valid {SETTINGS_FILE}: cannot tell "
+                                   "whose signatures count")
+        current, trusted = settings.review_process, base.review_process
+        if (current.reviewers, current.conflicts) == (trusted.reviewers, trusted.conflicts):
+            return handbook, ()
+        process = replace(current, reviewers=trusted.reviewers, conflicts=trusted.conflicts)
+        pending = warning(settings.file, "reviewers-changed", "this change edits the registered reviewers or the "
+                          f"conflict rules: reviews are checked against those of the base ({self.trusted_base[:12]}) "
+                          "until it is merged", ("review_process",))
+        return replace(handbook, settings=replace(settings, review_process=process)), (pending,)
 
     @cached_property
     def report(self) -> Report:
@@ -148,8 +180,8 @@ class Workspace:
     @cached_property
     def cycle_handbook(self) -> CheckedHandbook:
         """The checked handbook for the committee's commands: reviews that do not count (unsigned,
-        forged, unassigned) are shown as such by those commands instead of stopping them."""
-        shown = {"review-unverified", "review-unassigned"}
+        forged, conflicted, unassigned) are shown as such by those commands instead of stopping them."""
+        shown = {UNVERIFIED, CONFLICT, UNASSIGNED}
         if any(d.code not in shown for d in self.report.errors) or self.report.handbook.settings is None:
             raise ValidationFailed(render(self.report, "text"))
         return checked(self.report.handbook)
@@ -238,6 +270,36 @@ class Workspace:
         from ..git.history import changed_since
 
         return changed_since(self.root, base)
+
+
+def rolled_back(data_root: Path, base: str, handbook: Handbook) -> tuple[Diagnostic, ...]:
+    """Review files this change rewrites without naming the signature they replace: an older
+    signed version put back (or a newer one skipped) would otherwise verify like any other."""
+    import yaml
+
+    from ..check.signatures import signature_digest
+    from ..git.history import git, git_bytes
+    from ..model.diagnostics import error
+    from ..model.errors import GitError
+
+    changed = set(git(data_root, "diff", "--name-only", "--no-renames", base, "--", "packets").splitlines())
+    found = []
+    for item in handbook.reviews:
+        if item.file not in changed:
+            continue
+        try:
+            before = yaml.safe_load(git_bytes(data_root, "show", f"{base}:{item.file}"))
+        except GitError:
+            continue  # a new review
+        except yaml.YAMLError:
+            before = None
+        signature = before.get("signature") if isinstance(before, dict) else None
+        if isinstance(signature, str) and item.replaces != signature_digest(signature):
+            found.append(error(item.file, "review-rollback", f"this change rewrites {item.reviewer}'s review but the "
+                               "new version does not name the one it replaces: an older version put back is refused "
+                               f"(only `handbook review ... --reviewer {item.reviewer} --replace` writes a new one)",
+                               ("reviewer",)))
+    return tuple(found)
 
 
 def validate_repository(root: Path, only: list[Path] | None = None, *, today: date,
