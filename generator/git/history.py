@@ -34,8 +34,14 @@ def git_bytes(root: Path, *args: str) -> bytes:
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
-        raise GitError(result.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
+        raise GitError(_one_line(result.stderr.decode("utf-8", "replace")) or f"git {' '.join(args)} failed")
     return result.stdout
+
+
+def _one_line(stderr: str) -> str:
+    """git's complaint as one line: its lines joined, without the 'error:'/'fatal:' labels we add ourselves."""
+    lines = [line.strip().removeprefix("error:").removeprefix("fatal:").strip() for line in stderr.splitlines()]
+    return "; ".join(line for line in lines if line)
 
 
 def is_repository(root: Path) -> bool:

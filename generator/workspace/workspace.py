@@ -20,7 +20,7 @@ from ..git.pinned import Revisions, resolve_pinned
 from ..load.cache import ResultCache
 from ..load.repository import SETTINGS_FILE
 from ..model.diagnostics import Diagnostic, Report, warning
-from ..model.errors import ValidationFailed
+from ..model.errors import GitError, ValidationFailed
 from ..model.handbook import CheckedHandbook, Handbook, Packet, checked
 from ..model.pinned import with_pinned
 from ..report.validation import render
@@ -116,7 +116,10 @@ class Workspace:
                       workers=self.workers, progress=self.progress, packets_root=self.packets_root)
         handbook = loaded.handbook
         versions = {p.criteria_version for p in handbook.packets}
-        handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
+        try:
+            handbook = with_pinned(handbook, resolve_pinned(self._memo.revisions, handbook, versions))
+        except GitError as problem:
+            raise GitError(f"cannot read the criteria history from git: {problem}") from None
         diagnostics = loaded.diagnostics
         if self.trusted_base is not None:
             handbook, pending = self._trusting_base(handbook)
