@@ -58,7 +58,7 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
     _git(handbook, "add", "-A")
     _git(handbook, "commit", "-qm", "Start")
     made = invoke("init", "packets", packets, "--handbook", "https://github.com/org/handbook.git", "--tool-source",
-                  source, cwd=tmp_path)
+                  source, "--owner", "@org/promotion-committee", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert source in (packets / "requirements.txt").read_text().splitlines()
     assert invoke("new", "packet", "--candidate", "Ada Lovelace", "--target", "senior-engineer",

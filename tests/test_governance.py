@@ -76,4 +76,5 @@ def test_retire_outcome_must_be_applied(repo):
 def test_harm_reviews_in_date_order(repo):
     edit(repo / "rubrics/metrics/deployment-frequency.yaml", 'date: "2026-10-06"', 'date: "2026-01-06"')
     [problem] = validate_repository(repo, today=date(2026, 11, 28)).errors
-    assert problem.code == "harm-review-order" and problem.line == 57
+    lines = (repo / "rubrics/metrics/deployment-frequency.yaml").read_text("utf-8").splitlines()
+    assert problem.code == "harm-review-order" and lines[problem.line - 1].strip() == '- date: "2026-01-06"'

@@ -77,7 +77,7 @@ def test_init_writes_a_complete_blank_repository(tmp_path):
                  "schemas/level.schema.json", "requirements.txt"):
         assert (root / path).is_file(), path
     assert "name: \"Acme Robotics\"" in (root / "site_config/handbook.yaml").read_text()
-    assert "${{ github.base_ref }}" in (root / ".github/workflows/pull-request.yml").read_text()
+    assert "${{ github.event.pull_request.base.sha }}" in (root / ".github/workflows/pull-request.yml").read_text()
     assert not (root / "packets").exists() and not (root / ".git").exists()
     for yaml_file in root.rglob("*.yaml"):  # every modeline resolves to a schema written beside it
         first = yaml_file.read_text().splitlines()[0]
