@@ -1,6 +1,8 @@
 """The criteria changelog for readers (issue 17 item 6): one section per criteria version, a one-line
 summary of counts, the details folded, and the first version read as "initial criteria"."""
 
+from __future__ import annotations
+
 import re
 
 import pytest
@@ -21,7 +23,7 @@ def text(html):
     return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
-def test_each_version_has_a_summary_line_and_folded_details(history):
+def test_each_version_has_a_summary_line_and_folded_details(history) -> None:
     found = sections(history)
     assert list(found) == ["2.0.0", "1.3.0"]
     latest = found["2.0.0"]
@@ -33,7 +35,7 @@ def test_each_version_has_a_summary_line_and_folded_details(history):
     assert len(re.findall(r"<li>", details.group(2))) == 2
 
 
-def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history):
+def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history) -> None:
     first = sections(history)["1.3.0"]
     assert re.search(r"Initial criteria</strong>: the first criteria version in this history, \d+ criteria", first)
     assert "<li>" not in first and "<details" not in first and "added" not in text(first)
@@ -58,7 +60,7 @@ def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion
         ),
     ],
 )
-def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary):
+def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary) -> None:
     path, old, new = change
     edit(history / path, old, new)
     commit(history, "Unreleased change")
