@@ -126,7 +126,7 @@ def test_each_merged_decision_does_not_show_on_the_next_publish(handbook: Handbo
         ["not-yet"] * 9 + ["withdrawn"],
     ],
 )
-def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook: Handbook, statuses) -> None:
+def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook: Handbook, statuses: list[str]) -> None:
     """Attack: a group of exactly 5 with one outcome (5 promoted, 0 otherwise) reveals all five."""
     packets = [make(f"p{i}", status=s) for i, s in enumerate(statuses)]
     outcome_cells = published(health(handbook, packets))["outcomes"]

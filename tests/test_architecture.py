@@ -61,7 +61,7 @@ def test_checked_handbook_has_settings(repo: Path) -> None:
         ("rubrics/dimensions/delivery.yaml", "id: delivery", "id: not-this-file"),  # rule error
     ],
 )
-def test_invalid_handbook_raises_validation_failed(repo: Path, breakage) -> None:
+def test_invalid_handbook_raises_validation_failed(repo: Path, breakage: tuple[str, ...]) -> None:
     file, old, new = breakage
     edit(repo / file, old, new)
     space = Workspace(repo, TODAY)
@@ -146,7 +146,7 @@ def test_no_sys_exit_outside_the_entry_point() -> None:
 
 
 @pytest.mark.parametrize("args", [("governance",), ("lint",), ("codeowners", "--check"), ("stats",)])
-def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo: Path, args) -> None:
+def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo: Path, args: tuple[str, ...]) -> None:
     edit(repo / "levels/ic2.yaml", "id: ic2", "id: [ic2")
     result = invoke(*args, cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -171,7 +171,7 @@ def test_mypy_reports_no_error() -> None:
         ("Visibility", "packet", ("properties", "visibility")),
     ],
 )
-def test_status_literals_match_the_schemas(alias, schema, pointer) -> None:
+def test_status_literals_match_the_schemas(alias: str, schema: str, pointer: tuple[str, ...]) -> None:
     import json
     import typing
 
@@ -214,14 +214,14 @@ def test_model_dataclasses_are_keyword_only() -> None:
         (0.105, 1, "0.1"),
     ],
 )
-def test_num_keeps_the_zeros_of_whole_numbers(value, digits, shown) -> None:
+def test_num_keeps_the_zeros_of_whole_numbers(value: float | None, digits: int, shown: str) -> None:
     from generator.render.pages import num
 
     assert num(value, digits) == shown
 
 
 @pytest.mark.parametrize("build", ["pages", "reports"])
-def test_pages_and_reports_share_one_num_filter(build, tmp_path: Path) -> None:
+def test_pages_and_reports_share_one_num_filter(build: str, tmp_path: Path) -> None:
     from generator.render.pages import environment, num
     from generator.report.commands import report_environment
 
@@ -242,7 +242,7 @@ def test_every_rule_is_registered_with_one_signature() -> None:
 
 
 @pytest.mark.parametrize("broken", ["{{ name | no_such_filter }}", "{% if %}", "{{ name.missing.deeper }}"])
-def test_init_template_errors_name_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken) -> None:
+def test_init_template_errors_name_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
     import shutil
 
     from generator.actions import starter

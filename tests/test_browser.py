@@ -78,7 +78,7 @@ def test_criterion_anchor_scrolls_to_it(page: Page, site_url: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/packets/hostile-example/", "/packets/", "/", "/metrics/slo-attainment/"])
-def test_hostile_text_runs_no_script(page: Page, site_url: str, path) -> None:
+def test_hostile_text_runs_no_script(page: Page, site_url: str, path: str) -> None:
     dialogs, errors = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -138,7 +138,7 @@ def many_examples_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 
 
 @pytest.mark.parametrize("index", range(len(TITLE_ATTACKS)))
-def test_packet_titles_run_no_script_beyond_the_navigation(page: Page, many_examples_url: str, index) -> None:
+def test_packet_titles_run_no_script_beyond_the_navigation(page: Page, many_examples_url: str, index: int) -> None:
     dialogs, errors = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -55,7 +55,7 @@ def write_row(folder: Path, key: str, value: str, mac: str) -> None:
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o002, 0o022, 0o077])
-def test_folder_0700_and_files_0600_whatever_the_umask(repo: Path, tmp_path: Path, umask) -> None:
+def test_folder_0700_and_files_0600_whatever_the_umask(repo: Path, tmp_path: Path, umask: int) -> None:
     folder = tmp_path / "shared" / "handbook-cache"
     previous = os.umask(umask)
     try:
@@ -85,7 +85,7 @@ def test_a_folder_an_older_version_left_readable_is_made_private(repo: Path, tmp
 
 
 @pytest.mark.parametrize("folder_mode", [0o777, 0o775, 0o757, 0o1777, 0o720])
-def test_a_folder_others_can_write_is_not_used(repo: Path, tmp_path: Path, folder_mode) -> None:
+def test_a_folder_others_can_write_is_not_used(repo: Path, tmp_path: Path, folder_mode: int) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, folder_mode)
@@ -208,7 +208,7 @@ WRONG_ROWS = [
 
 @pytest.mark.parametrize("row", WRONG_ROWS, ids=[json.dumps(r)[:60] for r in WRONG_ROWS])
 @pytest.mark.parametrize("target", [LEVEL, PRIYA, "rubrics/dimensions/delivery.yaml", "site_config/handbook.yaml"])
-def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row, target) -> None:
+def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row, target: str) -> None:
     folder = tmp_path / "cache"
     expected = summary(validate_repository(repo, today=TODAY))
     cache = ResultCache(folder)

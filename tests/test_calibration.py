@@ -63,7 +63,7 @@ def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed: tuple[Path
 @pytest.mark.parametrize(
     "bar, conflicted", [(None, {"bravo", "charlie"}), (4.5, {"alpha", "bravo"}), (1.5, {"charlie"})]
 )
-def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted) -> None:
+def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar: float | None, conflicted: set[str]) -> None:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee, bar=bar)
     build_cycle(repo, committee)

@@ -81,7 +81,7 @@ def test_five_mistakes_give_five_messages_in_one_run(repo: Path) -> None:
         ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
     ],
 )
-def test_schema_errors_never_hide_cross_reference_checks(repo: Path, broken) -> None:
+def test_schema_errors_never_hide_cross_reference_checks(repo: Path, broken: tuple[str, ...]) -> None:
     edit(repo / AMARA, *broken)
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     result = invoke("validate", AMARA, cwd=repo)
@@ -235,7 +235,9 @@ def test_github_finds_its_comment_beyond_the_first_page(api: FakeApi, tmp_path: 
 
 
 @pytest.mark.parametrize("fork,token", [(True, "ghs_read_only"), (False, None)])
-def test_github_fork_or_no_token_falls_back_to_the_job_summary(api: FakeApi, tmp_path: Path, fork, token) -> None:
+def test_github_fork_or_no_token_falls_back_to_the_job_summary(
+    api: FakeApi, tmp_path: Path, fork: bool, token: str | None
+) -> None:
     env = github_env(api, tmp_path, fork=fork, token=token)
     outcome = post_github(f"{MARKER}\nthe report", env)
     assert outcome.action == "summary" and api.requests == [] and api.comments == {}

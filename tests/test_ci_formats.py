@@ -83,7 +83,7 @@ def test_a_clean_repository_gives_empty_reports(repo: Path) -> None:
         ("duplicate-id", "Duplicate id"),
     ],
 )
-def test_github_annotation_titles_are_words(code, title) -> None:
+def test_github_annotation_titles_are_words(code: str, title: str) -> None:
     from generator.report.ci import title as title_of
 
     assert title_of(code) == title

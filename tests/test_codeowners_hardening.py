@@ -48,7 +48,9 @@ def yaml_string(value: str) -> str:
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 @pytest.mark.parametrize("file", [DELIVERY, LEAD_TIME])
-def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothing(repo: Path, file, value) -> None:
+def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothing(
+    repo: Path, file: str, value: str
+) -> None:
     (repo / ".github").mkdir()
     (repo / ".github/CODEOWNERS").write_text("# before\n")
     contact = next(line for line in (repo / file).read_text().splitlines() if "contact:" in line)
@@ -63,7 +65,7 @@ def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothin
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 @pytest.mark.parametrize("field", ["default", "packets"])
-def test_settings_owners_must_be_one_owner_each(repo: Path, field, value) -> None:
+def test_settings_owners_must_be_one_owner_each(repo: Path, field: str, value: str) -> None:
     old = {
         "default": 'default: ["@northwind/handbook-maintainers"]',
         "packets": 'packets: ["@northwind/promotion-committee"]',
@@ -74,7 +76,7 @@ def test_settings_owners_must_be_one_owner_each(repo: Path, field, value) -> Non
 
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS + GOOD_OWNERS)
-def test_both_schema_validators_agree_on_owners(value) -> None:
+def test_both_schema_validators_agree_on_owners(value: str) -> None:
     import yaml
 
     data = yaml.safe_load((REPO / SETTINGS).read_text())
@@ -85,7 +87,7 @@ def test_both_schema_validators_agree_on_owners(value) -> None:
 
 
 @pytest.mark.parametrize("value", GOOD_OWNERS)
-def test_real_owners_are_accepted(repo: Path, value) -> None:
+def test_real_owners_are_accepted(repo: Path, value: str) -> None:
     edit(repo / DELIVERY, "contact: eng-leadership@northwind.example", f"contact: {yaml_string(value)}")
     assert not validate_repository(repo, today=TODAY).errors
 
@@ -112,7 +114,7 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
-def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(value) -> None:
+def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(value: str) -> None:
     handbook = validate_repository(REPO, today=TODAY).handbook
     dimension = handbook.dimensions[0]
     broken = dataclasses.replace(dimension, owner=dataclasses.replace(dimension.owner, contact=value))
@@ -125,7 +127,7 @@ def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(valu
 
 
 @pytest.mark.parametrize("path", ["a b/", "docs/\n* @mallory", "!generator/", "#x", "gen[er]ator/", "a\\ b", ""])
-def test_protected_paths_are_one_codeowners_path(repo: Path, path) -> None:
+def test_protected_paths_are_one_codeowners_path(repo: Path, path: str) -> None:
     handbook = validate_repository(REPO, today=TODAY).handbook
     settings = dataclasses.replace(handbook.settings, protected_paths=((path, ("@northwind/x",)),))
     with pytest.raises(CodeownersError):

@@ -122,7 +122,7 @@ def test_the_keyboard_reaches_both_pickers_and_changes_the_comparison(browser: B
 
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
-def test_axe_finds_no_serious_violation_on_the_compare_page(browser: Browser, framework_url: str, palette) -> None:
+def test_axe_finds_no_serious_violation_on_the_compare_page(browser: Browser, framework_url: str, palette: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     context, page = new_page(browser, color_scheme=palette)
@@ -160,7 +160,7 @@ def test_with_javascript_off_the_page_shows_a_readable_default_and_every_step(
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_sideways_scroll(browser: Browser, framework_url: str, width) -> None:
+def test_no_sideways_scroll(browser: Browser, framework_url: str, width: int) -> None:
     context, page = new_page(browser, viewport={"width": width, "height": 900})
     try:
         page.goto(framework_url + COMPARE)
@@ -226,7 +226,9 @@ def test_with_javascript_off_the_whole_ladder_shows(browser: Browser, framework_
 @pytest.mark.parametrize(
     "first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"), ("2-engineer", "3-senior-1")]
 )
-def test_no_stale_table_stays_visible_after_any_pick(browser: Browser, framework_url: str, first, second) -> None:
+def test_no_stale_table_stays_visible_after_any_pick(
+    browser: Browser, framework_url: str, first: str, second: str
+) -> None:
     """The default Associate → Engineer tables are hidden under any other pair: the theme's table CSS
     must not override the `hidden` attribute (issue 23)."""
     context, page = new_page(browser)

@@ -261,7 +261,7 @@ def test_the_candidate_can_never_be_assigned_their_own_packet(cycle: Cycle) -> N
 
 
 @pytest.mark.parametrize("layout", ["single", "packets"])
-def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path) -> None:
+def test_every_cycle_command_works_in_both_layouts(layout: str, tmp_path: Path) -> None:
     hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
     repo = hb.root
     if layout == "packets":

@@ -235,7 +235,13 @@ def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch: pytest.M
     ],
 )
 def test_the_read_token_only_goes_to_the_ci_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], platform, location, env, leaked
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    platform: str,
+    location: str,
+    env: dict[str, str],
+    leaked: str,
 ) -> None:
     from generator.workspace import handbook_ref
 
@@ -340,7 +346,7 @@ def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on
     ],
 )
 def test_any_shape_of_review_input_gives_an_error_not_a_traceback(
-    cycle: Cycle, tmp_path: Path, draft, flags, where
+    cycle: Cycle, tmp_path: Path, draft: str | None, flags: tuple[str, ...], where: str
 ) -> None:
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
@@ -613,7 +619,7 @@ def issues_api() -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
-def test_a_planted_issue_with_the_marker_is_never_edited(issues_api: dict[str, Any], platform) -> None:
+def test_a_planted_issue_with_the_marker_is_never_edited(issues_api: dict[str, Any], platform: str) -> None:
     from generator.actions.ci_comment import post_tracking_issue
 
     env = (

@@ -142,7 +142,7 @@ def test_changelog_page_in_the_built_site(history: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["rubrics", "packets", "both"])
-def test_commit_subjects_naming_a_candidate_reach_no_output_file(history: Path, where) -> None:
+def test_commit_subjects_naming_a_candidate_reach_no_output_file(history: Path, where: str) -> None:
     """Commit subjects and messages may name people; the changelog never reads them."""
     if where in ("rubrics", "both"):
         edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for every team")

@@ -23,7 +23,7 @@ from generator.workspace.workspace import validate_repository
         ("2027-01-07", "overdue", -1),
     ],
 )
-def test_status_around_the_boundaries(today, status, days_left) -> None:
+def test_status_around_the_boundaries(today: str, status: str, days_left: int) -> None:
     result = review_status("2026-10-06", "quarterly", date.fromisoformat(today), 30)
     assert (result.status, result.days_left, result.next_due) == (status, days_left, date(2027, 1, 6))
 

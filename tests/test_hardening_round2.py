@@ -297,7 +297,7 @@ def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_item2_a_redirect_never_carries_the_token_to_another_host(
-    servers: dict[str, Any], tmp_path: Path, platform, status
+    servers: dict[str, Any], tmp_path: Path, platform: str, status: int
 ) -> None:
     from generator.actions.ci_comment import POSTERS, CommentError
 
@@ -312,7 +312,7 @@ def test_item2_a_redirect_never_carries_the_token_to_another_host(
     "status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""), (202, b'{"id": "x"}')]
 )
 def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(
-    servers: dict[str, Any], tmp_path: Path, platform, status, body
+    servers: dict[str, Any], tmp_path: Path, platform: str, status: int, body: bytes
 ) -> None:
     from generator.actions.ci_comment import POSTERS, CommentError
 
@@ -324,7 +324,7 @@ def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(
 @pytest.mark.parametrize(
     "event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}']
 )
-def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path: Path, event) -> None:
+def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path: Path, event: str) -> None:
     from generator.actions.ci_comment import CommentError, post_github
 
     (tmp_path / "event.json").write_text(event)
@@ -403,7 +403,7 @@ def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path) 
     "command", [("validate", "--no-cache"), ("stats",), ("build", "--site-dir", "site"), ("readiness", "PACKET")]
 )
 def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(
-    repo: Path, tmp_path: Path, command
+    repo: Path, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     other = tmp_path / "other-handbook"
     from conftest import copy_content
@@ -491,7 +491,7 @@ def test_item1_a_cache_folder_owned_by_another_user_is_refused_for_clones(url_ha
 
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o1777])
 def test_item1_a_cache_folder_others_can_write_to_is_refused_for_clones(
-    url_handbook: Path, tmp_path: Path, mode
+    url_handbook: Path, tmp_path: Path, mode: int
 ) -> None:
     cache = tmp_path / "shared-cache"
     cache.mkdir()

@@ -93,7 +93,7 @@ def test_names_in_other_scripts_get_distinct_stable_file_names(repo: Path) -> No
 
 
 @pytest.mark.parametrize("name", CONTROL_NAMES, ids=range(len(CONTROL_NAMES)))
-def test_new_packet_refuses_control_characters_and_writes_nothing(repo: Path, name) -> None:
+def test_new_packet_refuses_control_characters_and_writes_nothing(repo: Path, name: str) -> None:
     before = sorted(p for p in (repo / "packets").rglob("*"))
     result = invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -118,7 +118,7 @@ CRITERION_TEXTS = [
 
 
 @pytest.mark.parametrize("text", CRITERION_TEXTS, ids=range(len(CRITERION_TEXTS)))
-def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo: Path, text) -> None:
+def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo: Path, text: str) -> None:
     edit(
         repo / "rubrics/dimensions/delivery.yaml",
         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
@@ -133,7 +133,7 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo: 
 
 
 @pytest.mark.parametrize("text", ["carriage\rreturn", "next\x85line", "escape\x1b[2K"])
-def test_criterion_text_with_control_characters_is_refused_at_its_line(repo: Path, text) -> None:
+def test_criterion_text_with_control_characters_is_refused_at_its_line(repo: Path, text: str) -> None:
     edit(
         repo / "rubrics/dimensions/delivery.yaml",
         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
@@ -183,7 +183,9 @@ BAD_FILE_NAMES = [
 
 
 @pytest.mark.parametrize("stem, fix", BAD_FILE_NAMES, ids=[s for s, _ in BAD_FILE_NAMES])
-def test_a_packet_file_name_that_cannot_be_a_page_address_is_refused_with_the_fix(repo: Path, stem, fix) -> None:
+def test_a_packet_file_name_that_cannot_be_a_page_address_is_refused_with_the_fix(
+    repo: Path, stem: str, fix: str
+) -> None:
     (repo / PRIYA).rename(repo / f"packets/examples/{stem}.yaml")
     report = validate_repository(repo, today=TODAY)
     found = [(d.file, d.code) for d in report.errors]
@@ -232,7 +234,7 @@ RELATIVE_TEXTS = [
 
 
 @pytest.mark.parametrize("text, code", RELATIVE_TEXTS, ids=range(len(RELATIVE_TEXTS)))
-def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(repo: Path, text, code) -> None:
+def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(repo: Path, text: str, code: str) -> None:
     edit(
         repo / PRIYA,
         "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
@@ -252,13 +254,13 @@ def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(re
         "`code [x](y)` is flagged only when it looks like a link",
     ],
 )
-def test_absolute_links_and_plain_brackets_are_fine(text) -> None:
+def test_absolute_links_and_plain_brackets_are_fine(text: str) -> None:
     found = list(rules.text_links("f.yaml", {"impact": text, "link": "relative/is/checked/elsewhere"}))
     assert [d.code for d in found] == ([] if "code [x](y)" not in text else ["relative-link"])
 
 
 @pytest.mark.parametrize("text", [t for t, _ in RELATIVE_TEXTS])
-def test_relative_links_render_inert_as_a_backstop(text) -> None:
+def test_relative_links_render_inert_as_a_backstop(text: str) -> None:
     from generator.render import text as render_text
 
     for html_text in (render_text.inline(text), render_text.block(text)):

@@ -31,7 +31,7 @@ def pairs(rows, kind):
 
 
 @pytest.mark.parametrize("theme", ["craft", "product-sense"])
-def test_an_adjacent_step_pairs_the_raised_criterion_with_the_one_it_replaces(hb: Handbook, theme) -> None:
+def test_an_adjacent_step_pairs_the_raised_criterion_with_the_one_it_replaces(hb: Handbook, theme: str) -> None:
     rows = compare_dimension(hb, "2-engineer", "3-senior-1", theme)
     assert pairs(rows, "raised") == [(f"21-{theme}", f"31-{theme}")]
     assert pairs(rows, "new") == [(None, f"32-{theme}")]
@@ -164,7 +164,9 @@ def scaled_handbook(root, dimensions: int, levels: int, packet: bool = True):
 
 
 @pytest.mark.parametrize("dimensions, levels, packet", [(1, 2, False), (20, 10, True)])
-def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path: Path, dimensions, levels, packet) -> None:
+def test_the_compare_page_embeds_every_pair_for_any_size(
+    tmp_path: Path, dimensions: int, levels: int, packet: bool
+) -> None:
     """Also: a handbook without example packets builds (the glossary linked a gallery that is not built)."""
     import json
     import re

@@ -28,7 +28,7 @@ REJECTED = [
 
 
 @pytest.mark.parametrize("name, code, line, column, words", REJECTED, ids=[r[0] for r in REJECTED])
-def test_rejected_inputs_name_the_line_and_column(name, code, line, column, words) -> None:
+def test_rejected_inputs_name_the_line_and_column(name: str, code: str, line: int, column: int, words: str) -> None:
     result = load_file(FIXTURES / name, name)
     assert result.document is None
     [problem] = result.diagnostics
@@ -52,7 +52,7 @@ def test_duplicate_key_points_at_the_second_key_and_names_the_first() -> None:
         ("yaml11-sexagesimal.yaml", "1:30", 2, 9),
     ],
 )
-def test_yaml11_surprises_are_reported_and_kept_as_text(name, value, line, column) -> None:
+def test_yaml11_surprises_are_reported_and_kept_as_text(name: str, value: str, line: int, column: int) -> None:
     result = load_file(FIXTURES / name, name)
     [problem] = result.diagnostics
     assert (problem.code, problem.line, problem.column) == ("ambiguous-scalar", line, column)
@@ -106,5 +106,5 @@ def test_utf8_bom_is_accepted() -> None:
         ("2026-01-01", "2026-01-01"),
     ],
 )
-def test_resolve_plain(text, expected) -> None:
+def test_resolve_plain(text: str, expected: float | str) -> None:
     assert resolve_plain(text)[0] == expected

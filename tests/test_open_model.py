@@ -181,7 +181,7 @@ def test_a_packet_across_the_branch_step(framework: tuple[Path, Path], tmp_path:
     "weights",
     [[0.4, 0.35, 0.25], [1 / 3] * 3, [1 / 9] * 9, [0.333, 0.333, 0.334], [0.125] * 8, [0.7, 0.1, 0.1, 0.1], [0.5, 0.5]],
 )
-def test_displayed_weights_add_up_to_100(weights) -> None:
+def test_displayed_weights_add_up_to_100(weights: list[float]) -> None:
     percents = weight_percents(weights)
     assert sum(percents) == 100
     assert all(abs(p - 100 * w / sum(weights)) < 1 for p, w in zip(percents, weights))
@@ -201,7 +201,7 @@ def test_without_a_composite_nothing_mentions_one(repo: Path, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("key", ["site_name", "nav", "site_url"])
-def test_settings_own_the_generated_mkdocs_keys(repo: Path, key) -> None:
+def test_settings_own_the_generated_mkdocs_keys(repo: Path, key: str) -> None:
     with (repo / "mkdocs.yml").open("a") as handle:
         handle.write(f"{key}: Something else\n")
     result = invoke("build", cwd=repo)

@@ -154,7 +154,7 @@ def test_public_page_only_from_the_committed_aggregates_file(repo: Path, tmp_pat
 
 
 @pytest.mark.parametrize("damage", ['"packets": 7', '"format": 1', '"kind": "counts"'])
-def test_a_broken_aggregates_file_is_a_validation_error(repo: Path, damage) -> None:
+def test_a_broken_aggregates_file_is_a_validation_error(repo: Path, damage: str) -> None:
     path = repo / "site_config/process-health.json"
     shipped = path.read_text()
     assert invoke("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0

@@ -60,7 +60,7 @@ def report_of(root: Path, packet: str, fmt: str = "json") -> dict | str:
 
 
 @pytest.mark.parametrize("shape", ["branching", "cumulative", "points"])
-def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes: dict[str, Path], shape) -> None:
+def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes: dict[str, Path], shape: str) -> None:
     report = validate_repository(shapes[shape], today=TODAY)
     assert report.diagnostics == (), [d.message for d in report.diagnostics]
     site = shapes[shape] / "site"

@@ -104,7 +104,9 @@ def resize(page, width: int, height: int = 900) -> None:
 
 @pytest.mark.parametrize("path", ["/metrics/change-lead-time/", "/dimensions/reliability/", "/levels/ic2/"])
 @pytest.mark.parametrize("narrow", [390, 768])
-def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(browser: Browser, site_url: str, path, narrow) -> None:
+def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(
+    browser: Browser, site_url: str, path: str, narrow: int
+) -> None:
     """The theme's header search box animates its width for 250 ms when the window grows past
     60em; while it does, it sticks out past the right edge. The page must not scroll sideways
     even then (this was the 'scrolls sideways: 1334 > 1280' on a different page each run)."""
@@ -164,7 +166,7 @@ def test_wide_tables_become_labelled_cards_on_a_phone(browser: Browser, site_url
 
 
 @pytest.mark.parametrize("path", ["/packets/priya-raman-senior/", "/ladder/", "/levels/ic2/"])
-def test_ids_never_break_inside_a_word(browser: Browser, site_url: str, path) -> None:
+def test_ids_never_break_inside_a_word(browser: Browser, site_url: str, path: str) -> None:
     """Each line of an id code span ends at a hyphen or at the id's end: `rel-ic2-observability`
     may wrap after `ic2-`, never as `observabilit / y`."""
     context, page = new_page(browser, viewport={"width": 390, "height": 800})
@@ -295,7 +297,7 @@ def test_print_all_levels_gives_each_level_its_own_sheets(
 
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
-def test_axe_finds_no_serious_violation_on_any_page_type(browser: Browser, site_url: str, palette) -> None:
+def test_axe_finds_no_serious_violation_on_any_page_type(browser: Browser, site_url: str, palette: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -356,7 +358,7 @@ def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser: B
 @pytest.mark.parametrize(
     "path", ["/metrics/", "/packets/priya-raman-senior/", "/metrics/story-point-velocity/", "/packets/"]
 )
-def test_colour_never_carries_a_status_alone(browser: Browser, site_url: str, path) -> None:
+def test_colour_never_carries_a_status_alone(browser: Browser, site_url: str, path: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(site_url + path)
@@ -369,7 +371,7 @@ def test_colour_never_carries_a_status_alone(browser: Browser, site_url: str, pa
 
 
 @pytest.mark.parametrize("width", [1280, 1920])
-def test_the_metric_catalogue_fits_without_scrolling_its_tables(browser: Browser, site_url: str, width) -> None:
+def test_the_metric_catalogue_fits_without_scrolling_its_tables(browser: Browser, site_url: str, width: int) -> None:
     """Issue 23: at 1280 px the review-status column sat behind a horizontal scroll."""
     context, page = new_page(browser)
     try:

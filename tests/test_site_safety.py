@@ -158,7 +158,7 @@ REFUSED = [
         "through-linked-parent",
     ],
 )
-def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path: Path, make, message, private) -> None:
+def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path: Path, make, message, private: bool) -> None:
     repo = copy_content(tmp_path / "handbook")
     target = make(repo)
     before, outside = listing(repo), listing(tmp_path)
@@ -181,7 +181,7 @@ def test_regular_file_as_site_folder_is_refused(repo: Path) -> None:
 
 @pytest.mark.parametrize("private", [False, True], ids=["public", "internal"])
 @pytest.mark.parametrize("state", ["missing", "empty", "built-before"])
-def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo: Path, state, private) -> None:
+def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo: Path, state: str, private: bool) -> None:
     site = repo / ("site-internal" if private else "site")
     if state in ("empty", "built-before"):
         site.mkdir()
@@ -220,7 +220,7 @@ def immutable(folder: Path):
 
 
 @pytest.mark.parametrize("target", ["locked/site", "locked/deeper/site"])
-def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo: Path, target) -> None:
+def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo: Path, target: str) -> None:
     (repo / "locked").mkdir()
     undo = immutable(repo / "locked")
     if undo is None:
@@ -254,7 +254,7 @@ def untracked(repo: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("gitignore", [True, False], ids=["project-gitignore", "no-gitignore"])
-def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_path: Path, gitignore) -> None:
+def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_path: Path, gitignore: bool) -> None:
     repo = copy_content(tmp_path / "handbook")
     private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
     if gitignore:
@@ -475,7 +475,7 @@ LINKS = {
 
 
 @pytest.mark.parametrize("kind", LINKS)
-def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo: Path, kind) -> None:
+def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo: Path, kind: str) -> None:
     repo = git_repo
     name, target = LINKS[kind]
     (repo / name).symlink_to(target)
@@ -539,7 +539,9 @@ TEMPLATE_FAULTS = {
     ],
     ids=["governance-text", "governance-markdown", "readiness", "stats", "new-packet", "site-page"],
 )
-def test_an_error_in_any_template_names_file_and_line(repo: Path, template, line, command, fault) -> None:
+def test_an_error_in_any_template_names_file_and_line(
+    repo: Path, template: str, line: int, command: list[str], fault: str
+) -> None:
     path = override_template(repo, template)
     lines = path.read_text("utf-8").splitlines(keepends=True)
     lines.insert(line - 1, TEMPLATE_FAULTS[fault] + "\n")

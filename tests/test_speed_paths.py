@@ -23,7 +23,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
         "see [x](other.md)",
     ],
 )
-def test_links_made_by_escapes_are_still_reported(repo: Path, written) -> None:
+def test_links_made_by_escapes_are_still_reported(repo: Path, written: str) -> None:
     edit(
         repo / PRIYA,
         "impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",

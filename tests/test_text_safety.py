@@ -86,7 +86,7 @@ def errors(repo: Path) -> list:
 
 @pytest.mark.parametrize("control", CONTROLS)
 @pytest.mark.parametrize("where", ["value", "key", "list item", "prose"])
-def test_loader_refuses_control_characters_in_every_string(control, where) -> None:
+def test_loader_refuses_control_characters_in_every_string(control: str, where: str) -> None:
     body = {
         "value": f"id: {quoted('abc' + control)}\n",
         "key": f"id: abc\n{quoted('k' + control)}: 1\n",
@@ -107,7 +107,7 @@ def test_newlines_and_tabs_stay_allowed_in_prose() -> None:
 
 
 @pytest.mark.parametrize("control", ["\x1b[2K\r", "\x1b[1A\x1b[2K", "\r\n"])
-def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path: Path, control) -> None:
+def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path: Path, control: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "  - id: ev-one", f"  - id: {quoted('ev' + control + '0 errors')}")
     named = repo / "packets" / f"bad{control.strip()}name.yaml"  # the file name itself holds escapes
@@ -134,12 +134,12 @@ def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path: Path, contr
         ("Zoë 李 👩\u200d💻", "Zoë 李 👩\u200d💻"),
     ],
 )
-def test_for_terminal_shows_every_dangerous_character_as_an_escape(raw, shown) -> None:
+def test_for_terminal_shows_every_dangerous_character_as_an_escape(raw: str, shown: str) -> None:
     assert for_terminal(raw) == shown
 
 
 @pytest.mark.parametrize("template", ["{{ value }}", "{{ value | md }}", "{{ '%-20s' | format(value) }}"])
-def test_every_report_template_value_is_escaped_and_kept_on_one_line(tmp_path: Path, template) -> None:
+def test_every_report_template_value_is_escaped_and_kept_on_one_line(tmp_path: Path, template: str) -> None:
     (tmp_path / "reports").mkdir()
     env = report_environment(tmp_path)
     out = env.from_string(f"before {template} after\n").render(value="x\x1b[2K\r\n0 errors\u202e\x85")
@@ -194,7 +194,7 @@ MARKDOWN_SHAPES = [
 
 
 @pytest.mark.parametrize("shape", MARKDOWN_SHAPES)
-def test_markdown_cell_is_inert_text(shape) -> None:
+def test_markdown_cell_is_inert_text(shape: str) -> None:
     cell = markdown_cell(shape)
     assert html.unescape(cell) == shape  # the reader sees exactly what was written
     assert not re.search(r"[<>\[\]()*_`#|~!:$@\\]", re.sub(r"&#\d+;", "", cell))
@@ -205,7 +205,7 @@ def test_markdown_cell_is_inert_text(shape) -> None:
 
 
 @pytest.mark.parametrize("shape", MARKDOWN_SHAPES[:6])
-def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path: Path, shape) -> None:
+def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path: Path, shape: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {quoted(shape)}")
     edit(repo / "packets" / "fixture.yaml", "impact: Migrated six services.", f"impact: {quoted(shape)}")
@@ -235,7 +235,7 @@ NAME_FIELDS = [
 
 
 @pytest.mark.parametrize("char", HIDDEN + ["\n", "\t", "\u2028"])
-def test_names_refuse_bidi_invisible_and_line_characters(tmp_path: Path, char) -> None:
+def test_names_refuse_bidi_invisible_and_line_characters(tmp_path: Path, char: str) -> None:
     repo = packet_repo(tmp_path)
     name = quoted("Ada" + char + "Lovelace")
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {name}")
@@ -245,14 +245,14 @@ def test_names_refuse_bidi_invisible_and_line_characters(tmp_path: Path, char) -
 
 
 @pytest.mark.parametrize("path, old, new", NAME_FIELDS)
-def test_every_name_and_title_field_refuses_an_override(tmp_path: Path, path, old, new) -> None:
+def test_every_name_and_title_field_refuses_an_override(tmp_path: Path, path: str, old: str, new: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / path, old, new.format(quoted("Evil\u202eeman")))
     assert any(d.file == path and d.code == "schema-not" and "U+202E" in d.message for d in errors(repo))
 
 
 @pytest.mark.parametrize("name", ["👩\u200d💻 Ada Lovelace", "زهرا می\u200cخواهد", "李小龍", "Zoë Müller", "क्\u200dष"])
-def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path: Path, name) -> None:
+def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path: Path, name: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {quoted(name)}")
     assert [d for d in errors(repo) if d.file == "packets/fixture.yaml"] == []
@@ -260,7 +260,7 @@ def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path: Path, na
 
 @pytest.mark.parametrize("char", HIDDEN)
 @pytest.mark.parametrize("render", [text.inline, text.block, text.plain, text.label])
-def test_pages_drop_reordering_and_invisible_characters_from_prose(char, render) -> None:
+def test_pages_drop_reordering_and_invisible_characters_from_prose(char: str, render) -> None:
     out = render(f"Ship {char}the *fix*{char} today")
     assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]", out)
     assert "Ship" in out and "today" in out
@@ -291,7 +291,9 @@ def test_every_schema_bounds_names_and_prose_alike() -> None:
         ("summary", "summary: A fixture with known coverage and a known composite.", "text"),
     ],
 )
-def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(tmp_path: Path, field, old, limit) -> None:
+def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(
+    tmp_path: Path, field: str, old: str, limit: str
+) -> None:
     size = limits()[limit]
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", old, f"{field}: {'x' * size}")
@@ -358,7 +360,7 @@ def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render) -> N
         "\n".join(" " * (4 * d) + "1. x" for d in range(400)),
     ],
 )
-def test_deep_nesting_never_raises(shape) -> None:
+def test_deep_nesting_never_raises(shape: str) -> None:
     for render in (text.inline, text.block):
         assert "x" in render(shape + "x")
 

@@ -53,7 +53,7 @@ def run_dated(args: tuple[str, ...], repo: Path, today: str, how: str) -> subpro
 
 
 @pytest.mark.parametrize("years,how", [(-30, "flag"), (70, "env")])
-def test_every_command_passes_on_a_date_matching_the_content(tmp_path: Path, years, how) -> None:
+def test_every_command_passes_on_a_date_matching_the_content(tmp_path: Path, years: int, how: str) -> None:
     repo = shifted_copy(tmp_path / "hb", years)
     year = 2026 + years
     today = f"{year}-11-28"
@@ -71,7 +71,7 @@ PAST = "2000-01-01"
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])
-def test_every_command_fails_on_a_date_before_the_content(repo: Path, tmp_path: Path, how) -> None:
+def test_every_command_fails_on_a_date_before_the_content(repo: Path, tmp_path: Path, how: str) -> None:
     assert invoke("codeowners", cwd=repo).returncode == 0
     for args in [*commands(2026), ("build", "--site-dir", str(tmp_path / "site"))]:
         if args == NEW_PACKET:  # a scaffold, not a check: it picks the next cycle as of that date

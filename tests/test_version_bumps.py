@@ -40,7 +40,7 @@ ONCALL = "Shapes on-call for several teams"
         ("Acknowledges pages quickly", "Acknowledges pages quikcly", "patch", "spelling only"),
     ],
 )
-def test_rewording_is_classified_by_what_it_adds(old, new, bump, why) -> None:
+def test_rewording_is_classified_by_what_it_adds(old: str, new: str, bump: str, why: str) -> None:
     found, reason = classify_rewording(old, new)
     assert found == bump and why in reason, (found, reason)
 
@@ -60,7 +60,7 @@ def test_rewording_is_classified_by_what_it_adds(old, new, bump, why) -> None:
         ("1.2.3", "1.4.0", "patch", True),
     ],
 )
-def test_bump_is_sufficient(old, new, required, ok) -> None:
+def test_bump_is_sufficient(old: str, new: str, required: str, ok: bool) -> None:
     assert bump_is_sufficient(old, new, required) is ok
 
 
@@ -85,7 +85,9 @@ def repo_with_base(git_repo: Path) -> Path:
         ("none", "1.3.0", 0),
     ],
 )
-def test_diff_check_exits_one_when_the_bump_is_too_small(repo_with_base: Path, change, version, exit_code) -> None:
+def test_diff_check_exits_one_when_the_bump_is_too_small(
+    repo_with_base: Path, change: str, version: str, exit_code: int
+) -> None:
     repo = repo_with_base
     if change == "new-criterion":
         edit(

@@ -39,7 +39,7 @@ def test_no_word_means_two_things() -> None:
 
 
 @pytest.mark.parametrize("metric", ["deployment-frequency", "change-lead-time", "slo-attainment"])
-def test_an_active_metric_says_status_and_review_in_the_same_words_everywhere(built: Path, metric) -> None:
+def test_an_active_metric_says_status_and_review_in_the_same_words_everywhere(built: Path, metric: str) -> None:
     text = article(built, f"metrics/{metric}")
     assert "Status: active · review: up to date" in text
     assert "Status active Review up to date" in text  # the governance table
@@ -58,7 +58,7 @@ def test_a_retired_metric_says_do_not_cite_and_has_no_next_review(built: Path) -
 
 
 @pytest.mark.parametrize("fmt,expected", [("text", "up to date"), ("markdown", "up to date")])
-def test_the_governance_command_uses_the_same_words(built: Path, fmt, expected) -> None:
+def test_the_governance_command_uses_the_same_words(built: Path, fmt: str, expected: str) -> None:
     result = invoke("governance", "--format", fmt, cwd=built)
     assert expected in result.stdout and "current" not in result.stdout, result.stdout
 

@@ -113,7 +113,7 @@ def test_init_writes_a_complete_blank_repository(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("existing", ["file.txt", ".git/HEAD"])
-def test_init_never_writes_over_an_existing_folder(tmp_path: Path, existing) -> None:
+def test_init_never_writes_over_an_existing_folder(tmp_path: Path, existing: str) -> None:
     target = tmp_path / "taken"
     (target / existing).parent.mkdir(parents=True, exist_ok=True)
     (target / existing).write_text("mine")

@@ -219,7 +219,7 @@ def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.Comple
         ("README.md", "false"),
     ],
 )
-def test_code_change_detection_step(pr_repo: Path, tmp_path: Path, changed, expected) -> None:
+def test_code_change_detection_step(pr_repo: Path, tmp_path: Path, changed: str, expected: str) -> None:
     script = step_named(load(REPO / ".github/workflows/pull-request.yml"), "Did code or tests change?")["run"]
     (pr_repo / changed).parent.mkdir(parents=True, exist_ok=True)
     (pr_repo / changed).write_text("changed\n")
