@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,13 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text("utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), "utf-8")
+
+
+def search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """re.search for a match the test expects: fails the test, naming the pattern, when there is none."""
+    found = re.search(pattern, text, flags)
+    assert found is not None, f"{pattern!r} not found"
+    return found
 
 
 CACHE_DIR = tempfile.mkdtemp(prefix="handbook-test-cache-")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_content
 
 from generator.check import assemble
-from generator.compute.aggregates import protect_counts, write_export
+from generator.compute.aggregates import Aggregates, protect_counts, write_export
 from generator.compute.process_health import process_health
-from generator.model.handbook import Handbook
+from generator.model.handbook import Handbook, Packet
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (closes 2026-12-11) is open
@@ -29,7 +31,15 @@ def handbook(tmp_path_factory: pytest.TempPathFactory) -> Handbook:
     return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook
 
 
-def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appeal=None, full=False):
+def make(
+    name: str,
+    cycle: str = "2026-h1",
+    status: str = "promoted",
+    days: int = 30,
+    ratings: tuple[int, ...] = (3, 3),
+    appeal: str | None = None,
+    full: bool = False,
+) -> Packet:
     criteria = (
         [
             "del-ic2-features",
@@ -42,7 +52,7 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
         if full
         else ["del-ic2-features"]
     )
-    data = {
+    data: dict[str, Any] = {
         "candidate": name,
         "visibility": "private",
         "cycle": cycle,
@@ -77,17 +87,17 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
     return assemble.packet(f"packets/{cycle}/{name}.yaml", data)
 
 
-def health(hb, packets, today=TODAY):
+def health(hb: Handbook, packets: Sequence[Packet], today: date = TODAY) -> Aggregates:
     dates = {p.file: SUBMITTED for p in packets}
     return process_health(replace(hb, packets=tuple(packets)), dates, today)
 
 
-def published(aggregates, cycle="2026-h1"):
+def published(aggregates: Aggregates, cycle: str = "2026-h1") -> dict[str, list[tuple[str, float | None]]]:
     found = next(c for c in aggregates.cycles if c.cycle == cycle)
     return {f.id: [(c.label, c.value) for c in f.cells] for f in found.figures}
 
 
-def export(tmp_path, aggregates, today=TODAY):
+def export(tmp_path: Path, aggregates: Aggregates, today: date = TODAY) -> Any:  # parsed JSON
     path = tmp_path / "process-health.json"
     write_export(path, aggregates, today)
     return json.loads(path.read_text())

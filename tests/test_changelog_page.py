@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import edit, invoke
+from conftest import edit, invoke, search
 from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
 
 
@@ -14,7 +14,7 @@ def sections(repo):
     result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     html = (repo / "site" / "changelog" / "index.html").read_text("utf-8")
-    article = re.search(r"<article.*?</article>", html, re.S).group(0)
+    article = search(r"<article.*?</article>", html, re.S).group(0)
     parts = re.split(r"<h2 id=[^>]*>", article)[1:]
     return {re.sub(r"<[^>]+>|¶|&para;", "", p.split("</h2>")[0]).strip(): p for p in parts}
 

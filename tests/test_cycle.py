@@ -6,6 +6,7 @@ an appeal, stats --export, and a public build that shows aggregates only."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -214,7 +215,7 @@ def test_a_whole_cycle(cycle: Cycle, tmp_path: Path) -> None:
             assert marker not in page, (path, marker)
 
 
-def hb_today():
+def hb_today() -> date:
     from datetime import date
 
     return date(2026, 11, 28)
@@ -270,7 +271,7 @@ def test_every_cycle_command_works_in_both_layouts(layout: str, tmp_path: Path) 
     else:
         edit(hb.root / "site_config/handbook.yaml", "publish:\n", "publish:\n  acknowledge_private_packets: true\n")
 
-    def ok(*args):
+    def ok(*args: str | Path) -> str:
         result = run_cli(*args, cwd=repo)
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result.stdout

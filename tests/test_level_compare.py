@@ -4,14 +4,15 @@ on the same ladder, `N2` is new; the two tracks share levels 1-3 and then branch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY
+from conftest import FIXED_TODAY, search
 from framework import THEMES, write_framework
 
-from generator.compute.level_compare import compare_dimension, compare_levels, ordered_pair
+from generator.compute.level_compare import ChangeRow, compare_dimension, compare_levels, ordered_pair
 from generator.model.handbook import Handbook
 from generator.workspace.workspace import validate_repository
 
@@ -26,7 +27,7 @@ def hb(tmp_path_factory: pytest.TempPathFactory) -> Handbook:
     return report.handbook
 
 
-def pairs(rows, kind):
+def pairs(rows: Sequence[ChangeRow], kind: str) -> list[tuple[str | None, str | None]]:
     return [(r.before.id if r.before else None, r.after.id if r.after else None) for r in rows if r.kind == kind]
 
 
@@ -78,11 +79,11 @@ def test_every_dimension_in_declared_order_and_lower_level_first(hb: Handbook) -
     assert all(pairs(rows, "raised") == [(f"21-{d.id}", f"51-{d.id}")] for d, rows in compared)
 
 
-def scaled_handbook(root, dimensions: int, levels: int, packet: bool = True):
+def scaled_handbook(root: Path, dimensions: int, levels: int, packet: bool = True) -> Path:
     """One track of `levels` levels, `dimensions` dimensions, each level raising the one below."""
     import yaml
 
-    def dump(path, data) -> None:
+    def dump(path: Path, data: object) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
 
@@ -169,7 +170,6 @@ def test_the_compare_page_embeds_every_pair_for_any_size(
 ) -> None:
     """Also: a handbook without example packets builds (the glossary linked a gallery that is not built)."""
     import json
-    import re
 
     from conftest import invoke
 
@@ -177,7 +177,7 @@ def test_the_compare_page_embeds_every_pair_for_any_size(
     result = invoke("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     html = (root / "site" / "compare" / "index.html").read_text("utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))
+    data = json.loads(search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))
     assert len(data["pairs"]) == levels * (levels - 1) // 2 and len(data["dimensions"]) == dimensions
     top = data["pairs"][f"l1 l{levels}"]
     assert top["first"] == "l1" and all(

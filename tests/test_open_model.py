@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from conftest import Built
+from conftest import Built, search
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,7 +43,7 @@ def pages(site: Path) -> list[Path]:
 
 
 def article(html: str) -> str:
-    return re.search(r"<article.*?</article>", html, re.S).group(0)
+    return search(r"<article.*?</article>", html, re.S).group(0)
 
 
 def text_of(html: str) -> str:
@@ -118,7 +118,7 @@ def test_no_empty_section_heading_or_table(framework: tuple[Path, Path]) -> None
 def test_titles_and_site_name_come_from_the_settings(framework: tuple[Path, Path]) -> None:
     _, site = framework
     for path in pages(site):
-        title = re.search(r"<title>(.*?)</title>", path.read_text("utf-8"), re.S).group(1)
+        title = search(r"<title>(.*?)</title>", path.read_text("utf-8"), re.S).group(1)
         assert title.endswith(f"{ORGANISATION} Handbook"), (path, title)
     home = text_of(article((site / "index.html").read_text()))
     assert "on 9 dimensions" in home and "gate" not in home.lower() and "composite" not in home.lower()
@@ -144,7 +144,7 @@ def test_ladder_splits_nine_dimensions_into_tables_that_fit(framework: tuple[Pat
     tables = re.findall(r"<table>.*?</table>", html, re.S)
     assert len(tables) == 2 * 3  # two tracks, nine dimensions in tables of at most four
     for table in tables:
-        header = re.search(r"<thead>.*?</thead>", table, re.S).group(0)
+        header = search(r"<thead>.*?</thead>", table, re.S).group(0)
         assert header.count("<th>") <= 5
         assert "<ul>" not in table  # a criterion written as a list shows its short form here
 

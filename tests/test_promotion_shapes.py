@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY
+from conftest import FIXED_TODAY, search
 from conftest import invoke as run_cli
 from shapes import AREAS, cumulative_packet, dump, load, points_packet, write_branching, write_cumulative, write_points
 
@@ -23,7 +23,7 @@ TODAY = date.fromisoformat(FIXED_TODAY)
 
 
 def article_text(path: Path) -> str:
-    html = re.search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
+    html = search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
@@ -311,7 +311,7 @@ def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shape
 def test_organisation_pages_are_placed_and_sanitized(shapes: dict[str, Path]) -> None:
     site = shapes["cumulative"] / "site"
     html = (site / "pages" / "about" / "index.html").read_text()
-    body = re.search(r"<article.*?</article>", html, re.S).group(0)
+    body = search(r"<article.*?</article>", html, re.S).group(0)
     assert "You can progress without showing every behaviour." in body
     assert "<script" not in body and "javascript:" not in body and "onclick" not in body
     nav = (site / "index.html").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXED_TODAY, copy_content, edit
+from conftest import FIXED_TODAY, copy_content, edit, search
 from conftest import invoke as run_cli
 
 from generator.check.rules import indefinite
@@ -20,7 +20,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
 
 
 def article_text(path: Path) -> str:
-    html = re.search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
+    html = search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
@@ -43,8 +43,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_dimension_groups_with_several_dimensions_list_as_a_list(site: Path) -> None:
-    article = re.search(r"<article.*?</article>", (site / "index.html").read_text(), re.S).group(0)
-    html = re.search(r"What is judged.*?<h2", article, re.S).group(0)
+    article = search(r"<article.*?</article>", (site / "index.html").read_text(), re.S).group(0)
+    html = search(r"What is judged.*?<h2", article, re.S).group(0)
     assert "<li><strong><a" in html and "<p>- " not in html and "\n- " not in html
 
 
@@ -80,8 +80,8 @@ def test_grammar_of_articles_and_plurals() -> None:
 
 def test_a_missing_link_message_uses_an_before_a_vowel_sound(repo: Path) -> None:
     text = (repo / PRIYA).read_text()
-    first_link = re.search(r"\n    link: [^\n]+", text).group(0)
-    kind = re.search(r"\n    kind: ([a-z-]+)", text).group(0)
+    first_link = search(r"\n    link: [^\n]+", text).group(0)
+    kind = search(r"\n    kind: ([a-z-]+)", text).group(0)
     (repo / PRIYA).write_text(text.replace(first_link, "", 1).replace(kind, "\n    kind: rfc", 1))
     messages = [d.message for d in validate_repository(repo, today=TODAY).errors if d.code == "evidence-no-link"]
     assert messages and all(" a rfc " not in m for m in messages)
@@ -127,6 +127,6 @@ def test_new_packet_lists_role_values_and_a_schema_path_that_exists_in_an_init_r
     assert result.returncode == 0, result.stderr + str(levels)
     written = next((root / "packets").rglob("ana-li.yaml"))
     text = written.read_text()
-    schema = re.search(r"\$schema=(\S+)", text).group(1)
+    schema = search(r"\$schema=(\S+)", text).group(1)
     assert (written.parent / schema).resolve().is_file(), schema
     assert "roles: author, co-author, lead" in text and "quote" in text.lower()

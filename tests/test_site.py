@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import Built, copy_content, edit, invoke, override_template
+from conftest import Built, copy_content, edit, invoke, override_template, search
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
@@ -205,7 +205,7 @@ def test_link_check_finds_missing_files_and_anchors(tmp_path: Path) -> None:
 
 def test_home_page_reads_in_under_two_minutes(built: Site) -> None:
     _, site, _ = built
-    article = re.search(r"<article.*?</article>", page(site, "."), re.S).group(0)
+    article = search(r"<article.*?</article>", page(site, "."), re.S).group(0)
     article = re.sub(r'<div class="hb-print-only.*?</div>', "", article, flags=re.S)  # on paper only
     words = len(text_of(article).split())
     assert words <= 500, f"{words} words: more than two minutes at 250 words a minute"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, invoke
+from conftest import FIXED_TODAY, copy_content, edit, invoke, search
 
 from generator.load.loader import load_bytes
 from generator.model.safe_text import for_terminal
@@ -406,9 +406,9 @@ def test_every_page_has_a_markup_free_title_beyond_twenty_examples(hostile_site:
     pages = list(site.rglob("index.html"))
     assert len([p for p in pages if p.parent.parent.name == "packets"]) == 23 + 3 > NAV_PACKETS_MAX
     for page in pages:
-        title = re.search(r"<title>(.*?)</title>", page.read_text("utf-8"), re.S).group(1)
+        title = search(r"<title>(.*?)</title>", page.read_text("utf-8"), re.S).group(1)
         assert not re.search(r"[<>&\"]", title), (page, title)
-    title = re.search(r"<title>(.*?)</title>", (site / "packets/hostile-0/index.html").read_text("utf-8")).group(1)
+    title = search(r"<title>(.*?)</title>", (site / "packets/hostile-0/index.html").read_text("utf-8")).group(1)
     assert title == "‹/title›‹script›alert(1)‹/script› - Northwind Engineering Handbook"
 
 

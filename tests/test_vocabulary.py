@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Built, invoke
+from conftest import Built, invoke, search
 
 from generator.render.vocabulary import WORDS, say
 
@@ -21,7 +21,7 @@ def built(public_site: Built) -> Path:
 
 def article(repo, path: str) -> str:
     html = (repo / "site" / path / "index.html").read_text("utf-8")
-    body = re.search(r"<article.*?</article>", html, re.S).group(0)
+    body = search(r"<article.*?</article>", html, re.S).group(0)
     body = re.sub(r'<div class="hb-print-only.*?</div>', "", body, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").split())
 
