@@ -15,6 +15,7 @@ from generator.check import batch, schema_check
 from generator.load import cache as cache_module
 from generator.load.cache import ResultCache
 from generator.load.loader import load_bytes
+from generator.model.diagnostics import Report
 from generator.workspace.workspace import validate_repository
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
@@ -22,7 +23,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
 TODAY = date(2026, 11, 28)
 
 
-def summary(report):
+def summary(report: Report) -> list[tuple[str, int, int, str, str]]:
     return [(d.file, d.line, d.column, d.code, d.message) for d in report.diagnostics]
 
 

@@ -19,6 +19,7 @@ from conftest import REPO
 
 from generator.load import cache as cache_module
 from generator.load.cache import DATABASE, SECRET, ResultCache, key_for
+from generator.model.diagnostics import Report
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
@@ -27,7 +28,7 @@ PRIVATE = "packets/2026-h2/priya-private.yaml"
 LEVEL = "levels/ic3.yaml"
 
 
-def summary(report):
+def summary(report: Report) -> list[tuple[str, int, int, str, str]]:
     return sorted((d.file, d.line, d.column, d.code, d.message) for d in report.diagnostics)
 
 

@@ -4,13 +4,14 @@ summary of counts, the details folded, and the first version read as "initial cr
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from conftest import edit, invoke, search
 from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
 
 
-def sections(repo):
+def sections(repo: Path) -> dict[str, str]:
     result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     html = (repo / "site" / "changelog" / "index.html").read_text("utf-8")
@@ -19,7 +20,7 @@ def sections(repo):
     return {re.sub(r"<[^>]+>|¶|&para;", "", p.split("</h2>")[0]).strip(): p for p in parts}
 
 
-def text(html):
+def text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_real_owners_are_accepted(repo: Path, value: str) -> None:
 
 
 def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
-    def owner_patterns(node, key=""):
+    def owner_patterns(node: object, key: str = "") -> Iterator[str | None]:
         if isinstance(node, dict):
             if key in ("contact", "owner") and node.get("type") == "string":
                 yield node.get("pattern")
@@ -103,7 +104,7 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
             for v in node:
                 yield from owner_patterns(v, key)
 
-    found = {}
+    found: dict[str, list[str | None]] = {}
     for path in sorted((REPO / "generator/schemas").glob("*.json")):
         found[path.name] = list(owner_patterns(json.loads(path.read_text())))
     assert found["settings.schema.json"] == [OWNER_PATTERN]

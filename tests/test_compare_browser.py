@@ -4,10 +4,10 @@ the `1` criterion of the level below on the same ladder and `N2` is new)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 import pytest
 from browserkit import new_page, require_chromium
@@ -21,7 +21,7 @@ COMPARE = "/compare/"
 pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftest.py, built once per session
 
 
-def tables(page, root="#hb-compare-result"):
+def tables(page: Page, root: str = "#hb-compare-result") -> dict[str, list[list[str]]]:
     """{dimension name: [(first cell, second cell, change)]} as shown under `root`."""
     return page.evaluate(
         """root => {
@@ -37,12 +37,12 @@ def tables(page, root="#hb-compare-result"):
     )
 
 
-def pick(page, first, second) -> None:
+def pick(page: Page, first: str, second: str) -> None:
     page.select_option("#hb-compare-first", first)
     page.select_option("#hb-compare-second", second)
 
 
-def kinds(rows):
+def kinds(rows: list[list[str]]) -> list[str]:
     return [row[2] for row in rows]
 
 
@@ -175,7 +175,7 @@ def test_no_sideways_scroll(browser: Browser, framework_url: str, width: int) ->
 # --- The ladder's filters --------------------------------------------------------------------
 
 
-def visible_ladder(page):
+def visible_ladder(page: Page) -> list[Any]:  # [tracks, tables], from the page
     """(visible track headings, per visible table its visible header cells)."""
     return page.evaluate("""() => {
         const shown = e => e.getClientRects().length > 0;

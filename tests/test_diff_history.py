@@ -10,12 +10,13 @@ import pytest
 from conftest import commit, copy_content, edit, git, invoke
 
 from generator.compute.semantic_diff import diff_handbooks
+from generator.git.changelog import ChangelogEntry
 from generator.git.changelog import changelog as changelog_of
 from generator.git.history import load_revision
 from generator.git.pinned import Revisions
 
 
-def changelog(root):
+def changelog(root: Path) -> tuple[ChangelogEntry, ...]:
     return changelog_of(Revisions(root))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -64,7 +65,7 @@ CONTROL_NAMES = [
 ]
 
 
-def _created(result, repo):
+def _created(result: subprocess.CompletedProcess[str], repo: Path) -> Path:
     assert result.returncode == 0, result.stderr
     relative = result.stdout.split("Created ", 1)[1].split("\n", 1)[0]
     return repo / relative

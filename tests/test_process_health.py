@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_content, invoke
@@ -20,7 +21,16 @@ IC2_CRITERIA = [
 ]
 
 
-def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisible=False, appeal=None):
+def packet(
+    name: str,
+    cycle: str,
+    status: str,
+    decided: str | None = None,
+    ratings: tuple[int, ...] = (3, 3),
+    full: bool = False,
+    invisible: bool = False,
+    appeal: str | None = None,
+) -> str:
     criteria = IC2_CRITERIA if full else IC2_CRITERIA[:2]
     evidence = f"""  - id: first
     title: Secretmarker {name} first piece
@@ -103,11 +113,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def cells(figure):
+def cells(figure: dict[str, Any]) -> list[tuple[str, float | None]]:  # parsed JSON
     return [(c["label"], c["value"]) for c in figure["cells"]]
 
 
-def figures(cycle):
+def figures(cycle: dict[str, Any]) -> dict[str, dict[str, Any]]:  # parsed JSON
     return {f["id"]: f for f in cycle["figures"]}
 
 
