@@ -44,15 +44,24 @@ def build(repo: Path, keys: Path, packets: int, reviews: int) -> Path:
     keys.write_text(f"{identity}\n")
     settings = repo / "site_config/handbook.yaml"
     text = settings.read_text()
-    lines = "".join(f"\n    - {{id: {r}, key: \"{public_line(k)}\"}}" for r, k in reviewers.items())
-    text = text.replace("review_process:\n  reviewers_per_packet: 3",
-                        f"review_process:\n  reviewers_per_packet: 3\n  reviewers:{lines}")
-    text = text.replace("  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n",
-                        f"  sealing:\n    enabled: true\n    committee:\n      - {{member: Chair, recipient: "
-                        f"{identity.to_public()}}}\n")
+    lines = "".join(f'\n    - {{id: {r}, key: "{public_line(k)}"}}' for r, k in reviewers.items())
+    text = text.replace(
+        "review_process:\n  reviewers_per_packet: 3", f"review_process:\n  reviewers_per_packet: 3\n  reviewers:{lines}"
+    )
+    text = text.replace(
+        "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n",
+        f"  sealing:\n    enabled: true\n    committee:\n      - {{member: Chair, recipient: "
+        f"{identity.to_public()}}}\n",
+    )
     settings.write_text(text)
-    process = ReviewProcess(reviewers_per_packet=3, calibration="-", appeal="-", steps=("-",), sealing=True,
-                            committee=(("Chair", str(identity.to_public())),))
+    process = ReviewProcess(
+        reviewers_per_packet=3,
+        calibration="-",
+        appeal="-",
+        steps=("-",),
+        sealing=True,
+        committee=(("Chair", str(identity.to_public())),),
+    )
     example = yaml.safe_load((REPO / "packets/examples/priya-raman-senior.yaml").read_text())
     example.pop("assessments", None)
     example.update(visibility="private", cycle=CYCLE, decision={"status": "submitted"})
@@ -61,8 +70,9 @@ def build(repo: Path, keys: Path, packets: int, reviews: int) -> Path:
     assignments = {}
     for index in range(packets):
         slug = f"candidate-{index:04d}"
-        (folder / f"{slug}.yaml").write_text(yaml.safe_dump({**example, "candidate": f"Candidate {index}"},
-                                                            sort_keys=False))
+        (folder / f"{slug}.yaml").write_text(
+            yaml.safe_dump({**example, "candidate": f"Candidate {index}"}, sort_keys=False)
+        )
     from datetime import date
 
     from generator.check.reviews import packet_digest
@@ -77,12 +87,20 @@ def build(repo: Path, keys: Path, packets: int, reviews: int) -> Path:
         assignments[slug] = {"reviewers": list(reviewers), "assigned": "2026-11-10"}
         for offset, (reviewer, key) in enumerate(reviewers.items()):
             rating = 2 + (index + offset) % 3
-            body = {"ratings": {d: {"rating": rating, "note": f"note {index}"}
-                                for d in ("delivery", "reliability", "collaboration")}}
+            body = {
+                "ratings": {
+                    d: {"rating": rating, "note": f"note {index}"} for d in ("delivery", "reliability", "collaboration")
+                }
+            }
             relative = review_file(packet_file, reviewer)
             path = repo / relative
             path.parent.mkdir(exist_ok=True)
-            header = {"reviewer": reviewer, "packet": slug, "date": "2026-11-20", "packet_digest": packet_digest(packet)}
+            header = {
+                "reviewer": reviewer,
+                "packet": slug,
+                "date": "2026-11-20",
+                "packet_digest": packet_digest(packet),
+            }
             path.write_text(signed_review(relative, packet_file, header, body, process, key))
     (folder / "assignments.yaml").write_text(yaml.safe_dump({"cycle": CYCLE, "packets": assignments}))
     return repo
@@ -102,12 +120,21 @@ def main() -> None:
         env = {"HANDBOOK_TODAY": "2026-11-28"}
         size = f"{args.packets} packets x {args.reviews} sealed signed reviews"
         rows = []
-        for label, command in (("calibrate", handbook("calibrate", CYCLE, "--identity", str(keys))),
-                               ("status", handbook("status", CYCLE)),
-                               ("validate", handbook("validate", "--no-cache"))):
+        for label, command in (
+            ("calibrate", handbook("calibrate", CYCLE, "--identity", str(keys))),
+            ("status", handbook("status", CYCLE)),
+            ("validate", handbook("validate", "--no-cache")),
+        ):
             seconds, peak = measure(command, repo, env, args.repeat, expect_success=True)
-            rows.append([f"{label} ({size})", f"{seconds:.2f} s", f"{peak} MiB", "target <= 10 s" if label != "validate"
-                         else "", "fresh process, median"])
+            rows.append(
+                [
+                    f"{label} ({size})",
+                    f"{seconds:.2f} s",
+                    f"{peak} MiB",
+                    "target <= 10 s" if label != "validate" else "",
+                    "fresh process, median",
+                ]
+            )
         print(table(rows))
 
 

@@ -24,8 +24,13 @@ VERSION_LINE = re.compile(r"^criteria_version: .*$", re.MULTILINE)
 
 
 def git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.com",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.com",
+    }
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
@@ -62,9 +67,16 @@ def main() -> None:
         one, one_rss = measure(handbook("validate", "--no-cache"), repo, env, args.repeat)
         pin(repo, names)
         many, many_rss = measure(handbook("validate", "--no-cache"), repo, env, args.repeat)
-    rows = [[f"validate {args.packets:,} packets pinned to 1 version", f"{one:.2f} s", f"{one_rss} MiB", "", ""],
-            [f"validate {args.packets:,} packets pinned to {args.versions} versions", f"{many:.2f} s",
-             f"{many_rss} MiB", f"×{many / one:.2f} (target ≤ ×1.3)", "each version loaded once"]]
+    rows = [
+        [f"validate {args.packets:,} packets pinned to 1 version", f"{one:.2f} s", f"{one_rss} MiB", "", ""],
+        [
+            f"validate {args.packets:,} packets pinned to {args.versions} versions",
+            f"{many:.2f} s",
+            f"{many_rss} MiB",
+            f"×{many / one:.2f} (target ≤ ×1.3)",
+            "each version loaded once",
+        ],
+    ]
     print(table(rows))
 
 

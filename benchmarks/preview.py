@@ -28,10 +28,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (what is edited, the page that shows it, the sentence in the file that each edit rewrites)
 EDITS = (
-    ("a criterion (rubrics/dimensions/reliability.yaml)", "rubrics/dimensions/reliability.yaml", "levels/ic4/",
-     "Shapes on-call for several teams"),
-    ("an example packet (packets/examples/priya-raman-senior.yaml)", "packets/examples/priya-raman-senior.yaml",
-     "packets/priya-raman-senior/", "p95 invoice render time fell from 1.8 s to 240 ms"),
+    (
+        "a criterion (rubrics/dimensions/reliability.yaml)",
+        "rubrics/dimensions/reliability.yaml",
+        "levels/ic4/",
+        "Shapes on-call for several teams",
+    ),
+    (
+        "an example packet (packets/examples/priya-raman-senior.yaml)",
+        "packets/examples/priya-raman-senior.yaml",
+        "packets/priya-raman-senior/",
+        "p95 invoice render time fell from 1.8 s to 240 ms",
+    ),
 )
 
 
@@ -61,9 +69,14 @@ def measure(edits: int) -> list[tuple[str, list[float]]]:
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / name)
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-                              cwd=folder, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=folder,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     results = []
     try:
         _up(base)

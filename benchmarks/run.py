@@ -27,20 +27,29 @@ from .synth import generate
 
 REPO = Path(__file__).resolve().parent.parent
 PACKET_SCHEMA = REPO / "generator" / "schemas" / "packet.schema.json"
-MEASURE = ("import resource, subprocess, sys, time\n"
-           "start = time.perf_counter()\n"
-           "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
-           "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-           "print(time.perf_counter() - start, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)\n")
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(time.perf_counter() - start, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)\n"
+)
 
 
-def measure(command: list[str], cwd: Path, env: dict | None = None, repeat: int = 3,
-            expect_success: bool = False) -> tuple[float, int]:
+def measure(
+    command: list[str], cwd: Path, env: dict | None = None, repeat: int = 3, expect_success: bool = False
+) -> tuple[float, int]:
     """Median seconds and peak RSS (MiB) of a command run `repeat` times."""
     times, peaks = [], []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True,
-                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, *command],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+            check=True,
+        ).stdout
         seconds, peak_kib, code, cpu = out.split()
         if expect_success and code != "0":
             raise SystemExit(f"benchmark command failed with exit {code}: {' '.join(command)}")
@@ -95,18 +104,37 @@ def floor_rows(folder: Path, size: int, repeat: int) -> list[list[str]]:
             floor = measure(floor_cmd, REPO, repeat=1)
         assert ours is not None and floor is not None
         ours_cpu, floor_cpu = cpu(ours_cmd), cpu(floor_cmd)
-        rows.append([f"validate --no-cache, {size:,} packets, {label}", f"{ours[0]:.2f} s wall, {ours_cpu:.2f} s CPU",
-                     f"{ours[1]} MiB", f"{ours_cpu / floor_cpu:.2f}× the floor in CPU, {ours[0] / floor[0]:.2f}× in wall",
-                     "everything validate does"])
-        rows.append([f"floor: libyaml + jsonschema-rs, same packets ({label})", f"{floor[0]:.2f} s wall, "
-                     f"{floor_cpu:.2f} s CPU", f"{floor[1]} MiB", "", "parse and packet schema only"])
+        rows.append(
+            [
+                f"validate --no-cache, {size:,} packets, {label}",
+                f"{ours[0]:.2f} s wall, {ours_cpu:.2f} s CPU",
+                f"{ours[1]} MiB",
+                f"{ours_cpu / floor_cpu:.2f}× the floor in CPU, {ours[0] / floor[0]:.2f}× in wall",
+                "everything validate does",
+            ]
+        )
+        rows.append(
+            [
+                f"floor: libyaml + jsonschema-rs, same packets ({label})",
+                f"{floor[0]:.2f} s wall, {floor_cpu:.2f} s CPU",
+                f"{floor[1]} MiB",
+                "",
+                "parse and packet schema only",
+            ]
+        )
         other = check_jsonschema()
         if other:
             theirs_cmd = other + ["--schemafile", str(PACKET_SCHEMA), *packets]
             theirs = measure(theirs_cmd, repo, repeat=1)
-            rows.append([f"check-jsonschema, same packets ({label})", f"{theirs[0]:.2f} s wall, "
-                         f"{cpu(theirs_cmd):.2f} s CPU", f"{theirs[1]} MiB",
-                         f"{cpu(theirs_cmd) / ours_cpu:.1f}× ours in CPU", "packet schema only"])
+            rows.append(
+                [
+                    f"check-jsonschema, same packets ({label})",
+                    f"{theirs[0]:.2f} s wall, {cpu(theirs_cmd):.2f} s CPU",
+                    f"{theirs[1]} MiB",
+                    f"{cpu(theirs_cmd) / ours_cpu:.1f}× ours in CPU",
+                    "packet schema only",
+                ]
+            )
     return rows
 
 
@@ -119,15 +147,22 @@ def validate_rows(folder: Path, sizes: list[int], repeat: int) -> list[list[str]
         cache_dir = folder / f"cache-{size}"
         ours, ours_mem = measure(handbook("validate", "--root", str(repo), "--no-cache"), repo, repeat=repeat)
         measure(handbook("validate", "--root", str(repo)), repo, {"HANDBOOK_CACHE_DIR": str(cache_dir)}, repeat=1)
-        warm, warm_mem = measure(handbook("validate", "--root", str(repo)), repo,
-                                 {"HANDBOOK_CACHE_DIR": str(cache_dir)}, repeat=repeat)
+        warm, warm_mem = measure(
+            handbook("validate", "--root", str(repo)), repo, {"HANDBOOK_CACHE_DIR": str(cache_dir)}, repeat=repeat
+        )
         rows.append([f"validate {size:,} packets (no cache)", f"{ours:.2f} s", f"{ours_mem} MiB", "", ""])
         rows.append([f"validate {size:,} packets (warm cache)", f"{warm:.2f} s", f"{warm_mem} MiB", "", ""])
         if other:
             theirs, theirs_mem = measure(other + ["--schemafile", str(PACKET_SCHEMA), *packets], repo, repeat=1)
-            rows.append([f"check-jsonschema, same {size:,} packets, packet schema only", f"{theirs:.2f} s",
-                         f"{theirs_mem} MiB", f"{theirs / ours:.1f}× slower than ours (no cache)",
-                         f"{theirs / warm:.1f}× (warm)"])
+            rows.append(
+                [
+                    f"check-jsonschema, same {size:,} packets, packet schema only",
+                    f"{theirs:.2f} s",
+                    f"{theirs_mem} MiB",
+                    f"{theirs / ours:.1f}× slower than ours (no cache)",
+                    f"{theirs / warm:.1f}× (warm)",
+                ]
+            )
         else:
             rows.append(["check-jsonschema", "not installed", "", "pip install '.[bench]'", ""])
     return rows
@@ -141,12 +176,20 @@ def incremental_rows(folder: Path, size: int, repeat: int) -> list[list[str]]:
     env = {"HANDBOOK_CACHE_DIR": str(cache_dir)}
     try:
         packet.write_text(original.replace("summary: ", "summary: Edited in a pull request. ", 1))
-        seconds, peak = measure(handbook("validate", "--root", str(repo), str(packet)), repo, env, repeat=repeat,
-                                expect_success=False)
+        seconds, peak = measure(
+            handbook("validate", "--root", str(repo), str(packet)), repo, env, repeat=repeat, expect_success=False
+        )
     finally:
         packet.write_text(original)
-    return [[f"pull request: one changed packet in {size:,}", f"{seconds:.2f} s", f"{peak} MiB",
-             "target < 1 s", "that packet + rubrics, levels, settings"]]
+    return [
+        [
+            f"pull request: one changed packet in {size:,}",
+            f"{seconds:.2f} s",
+            f"{peak} MiB",
+            "target < 1 s",
+            "that packet + rubrics, levels, settings",
+        ]
+    ]
 
 
 def build_rows(folder: Path, sizes: list[int], repeat: int, engines: list[str]) -> list[list[str]]:
@@ -162,17 +205,38 @@ def build_rows(folder: Path, sizes: list[int], repeat: int, engines: list[str]) 
             generate_docs(REPO, Path(docs) / "docs", report, date.today())
         generation = (time.perf_counter() - start) / repeat
     for engine in engines:
-        total, peak = measure(handbook("build", "--engine", engine, "--site-dir", str(folder / f"site-{engine}")),
-                              REPO, repeat=repeat, expect_success=True)
-        rows.append([f"build default handbook ({engine})", f"{total:.2f} s", f"{peak} MiB",
-                     f"generation {generation * 1000:.0f} ms = {generation / total:.0%} of the build", ""])
+        total, peak = measure(
+            handbook("build", "--engine", engine, "--site-dir", str(folder / f"site-{engine}")),
+            REPO,
+            repeat=repeat,
+            expect_success=True,
+        )
+        rows.append(
+            [
+                f"build default handbook ({engine})",
+                f"{total:.2f} s",
+                f"{peak} MiB",
+                f"generation {generation * 1000:.0f} ms = {generation / total:.0%} of the build",
+                "",
+            ]
+        )
     for engine in engines:
         previous = None
         for size in sizes:
             repo = synthetic(folder, size, with_site=True)
-            total, peak = measure(handbook("build", "--include-private", "--engine", engine, "--site-dir",
-                                           str(folder / f"site-{engine}-{size}")), repo, repeat=1,
-                                  expect_success=True)
+            total, peak = measure(
+                handbook(
+                    "build",
+                    "--include-private",
+                    "--engine",
+                    engine,
+                    "--site-dir",
+                    str(folder / f"site-{engine}-{size}"),
+                ),
+                repo,
+                repeat=1,
+                expect_success=True,
+            )
             growth = f"×{total / previous[1]:.1f} time for ×{size / previous[0]:.1f} packets" if previous else ""
             rows.append([f"internal build, {size:,} packets ({engine})", f"{total:.2f} s", f"{peak} MiB", growth, ""])
             previous = (size, total)
@@ -195,17 +259,25 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [100, 500] if args.quick else [1000, 10000]
     build_sizes = [100, 300] if args.quick else [100, 300, 1000]
-    engines = ["mkdocs"] + (["zensical"] if shutil.which("zensical", path=str(Path(sys.executable).parent))
-                            or _importable("zensical") else [])
+    engines = ["mkdocs"] + (
+        ["zensical"]
+        if shutil.which("zensical", path=str(Path(sys.executable).parent)) or _importable("zensical")
+        else []
+    )
     folder = args.keep or Path(tempfile.mkdtemp(prefix="handbook-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, {platform.system()} {platform.release()}", flush=True)
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+        flush=True,
+    )
     rows = []
-    for title, step in (("floor", lambda: floor_rows(folder, 2000, args.repeat)),
-                        ("validate", lambda: validate_rows(folder, sizes, args.repeat)),
-                        ("incremental", lambda: incremental_rows(folder, sizes[-1], args.repeat)),
-                        ("build", lambda: build_rows(folder, build_sizes, args.repeat, engines))):
+    for title, step in (
+        ("floor", lambda: floor_rows(folder, 2000, args.repeat)),
+        ("validate", lambda: validate_rows(folder, sizes, args.repeat)),
+        ("incremental", lambda: incremental_rows(folder, sizes[-1], args.repeat)),
+        ("build", lambda: build_rows(folder, build_sizes, args.repeat, engines)),
+    ):
         print(f"… {title}", file=sys.stderr, flush=True)
         rows += step()
     print(table(rows))
@@ -217,6 +289,7 @@ def main() -> None:
 
 def _importable(name: str) -> bool:
     import importlib.util
+
     return importlib.util.find_spec(name) is not None
 
 

@@ -17,12 +17,17 @@ from pathlib import Path
 
 import yaml
 
-WORDS = ("migration service latency review design incident rollout platform billing search checkout "
-         "on-call mentoring dashboard alert runbook capacity schema cache queue api contract release").split()
+WORDS = (
+    "migration service latency review design incident rollout platform billing search checkout "
+    "on-call mentoring dashboard alert runbook capacity schema cache queue api contract release"
+).split()
 KINDS = ("pull-request", "rfc", "design-review", "postmortem", "on-call", "mentoring", "observability", "glue-work")
 ROLES = ("author", "lead", "contributor", "reviewer", "mentor", "responder")
-DIMENSIONS = (("delivery", "Delivery", "delivery"), ("reliability", "Reliability", "reliability"),
-              ("collaboration", "Collaboration", "collaboration"))
+DIMENSIONS = (
+    ("delivery", "Delivery", "delivery"),
+    ("reliability", "Reliability", "reliability"),
+    ("collaboration", "Collaboration", "collaboration"),
+)
 
 
 def sentence(rng: random.Random, words: int = 9) -> str:
@@ -36,8 +41,15 @@ def dump(path: Path, kind: str, data: dict, depth: int) -> None:
     path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), "utf-8")
 
 
-def generate(out: Path, levels: int = 6, metrics: int = 10, packets: int = 1000, seed: int = 7,
-             error_rate: float = 0.01, today: date | None = None) -> dict:
+def generate(
+    out: Path,
+    levels: int = 6,
+    metrics: int = 10,
+    packets: int = 1000,
+    seed: int = 7,
+    error_rate: float = 0.01,
+    today: date | None = None,
+) -> dict:
     """The repository at `out`, valid on `today` except for `error_rate` of its packets."""
     rng = random.Random(seed)
     day = today or date.today()
@@ -49,8 +61,13 @@ def generate(out: Path, levels: int = 6, metrics: int = 10, packets: int = 1000,
     criteria = _dimensions(out, level_ids, metric_ids, rng, day)
     _composite(out)
     errors = _packets(out, packets, level_ids, criteria, metric_ids, rng, error_rate, day)
-    return {"levels": levels, "metrics": metrics, "packets": packets, "criteria": sum(map(len, criteria.values())),
-            "packets_with_errors": errors}
+    return {
+        "levels": levels,
+        "metrics": metrics,
+        "packets": packets,
+        "criteria": sum(map(len, criteria.values())),
+        "packets_with_errors": errors,
+    }
 
 
 def _ago(day: date, days: int) -> str:
@@ -63,44 +80,84 @@ def _cycles(day: date) -> list[str]:
 
 def _settings(out: Path, level_ids: list[str], day: date) -> None:
     data = {
-        "organisation": {"name": "Synthetic Org"}, "criteria_version": "1.0.0",
+        "organisation": {"name": "Synthetic Org"},
+        "criteria_version": "1.0.0",
         "tracks": [{"id": "ic", "name": "Individual contributor", "summary": "Engineers.", "levels": level_ids}],
-        "review_cycles": [{"id": f"{y}-h{h}", "name": f"{y} H{h}", "opens": f"{y}-{'05' if h == 1 else '11'}-01",
-                           "closes": f"{y}-{'06' if h == 1 else '12'}-15"} for y in (day.year - 1, day.year) for h in (1, 2)],
+        "review_cycles": [
+            {
+                "id": f"{y}-h{h}",
+                "name": f"{y} H{h}",
+                "opens": f"{y}-{'05' if h == 1 else '11'}-01",
+                "closes": f"{y}-{'06' if h == 1 else '12'}-15",
+            }
+            for y in (day.year - 1, day.year)
+            for h in (1, 2)
+        ],
         "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "semiannual"}},
         "publish": {"packets": "examples", "allowed_link_schemes": ["https"], "acknowledge_private_packets": True},
-        "review_process": {"reviewers_per_packet": 3, "calibration": "Committee.", "appeal": "Within 30 days.",
-                           "steps": ["Open a pull request."]},
+        "review_process": {
+            "reviewers_per_packet": 3,
+            "calibration": "Committee.",
+            "appeal": "Within 30 days.",
+            "steps": ["Open a pull request."],
+        },
     }
     dump(out / "site_config" / "handbook.yaml", "settings", data, 1)
 
 
 def _levels(out: Path, level_ids: list[str], rng: random.Random) -> None:
     for rank, level_id in enumerate(level_ids, start=1):
-        dump(out / "levels" / f"{level_id}.yaml", "level", depth=1, data={
-            "id": level_id, "title": f"Engineer {rank}",
-            "summary": sentence(rng), "scope": sentence(rng), "complexity": sentence(rng),
-            "consistency": sentence(rng), "typical_time_in_level": {"min_months": 12 + rank * 6},
-            "readiness": {"convincing": [sentence(rng)], "disqualifying": [sentence(rng)],
-                          "sustained_growth": [sentence(rng)]}})
+        dump(
+            out / "levels" / f"{level_id}.yaml",
+            "level",
+            depth=1,
+            data={
+                "id": level_id,
+                "title": f"Engineer {rank}",
+                "summary": sentence(rng),
+                "scope": sentence(rng),
+                "complexity": sentence(rng),
+                "consistency": sentence(rng),
+                "typical_time_in_level": {"min_months": 12 + rank * 6},
+                "readiness": {
+                    "convincing": [sentence(rng)],
+                    "disqualifying": [sentence(rng)],
+                    "sustained_growth": [sentence(rng)],
+                },
+            },
+        )
 
 
 def _metrics(out: Path, count: int, rng: random.Random, day: date) -> list[str]:
     ids = [f"metric-{i:03d}" for i in range(count)]
     for metric_id in ids:
-        dump(out / "rubrics" / "metrics" / f"{metric_id}.yaml", "metric", depth=2, data={
-            "id": metric_id, "name": metric_id.replace("-", " ").title(),
-            "subject": "team", "purpose": sentence(rng),
-            "calculation": {"formula": sentence(rng), "aggregation": "Median per team.", "window": "90 days",
-                            "data_sources": ["Pipeline events"]},
-            "limitations": [sentence(rng)], "anti_gaming": [{"risk": sentence(rng), "guardrail": sentence(rng)}],
-            "owner": {"group": "Platform", "contact": "platform@example.com"},
-            "governance": {"status": "active", "last_reviewed": _ago(day, 30)}})
+        dump(
+            out / "rubrics" / "metrics" / f"{metric_id}.yaml",
+            "metric",
+            depth=2,
+            data={
+                "id": metric_id,
+                "name": metric_id.replace("-", " ").title(),
+                "subject": "team",
+                "purpose": sentence(rng),
+                "calculation": {
+                    "formula": sentence(rng),
+                    "aggregation": "Median per team.",
+                    "window": "90 days",
+                    "data_sources": ["Pipeline events"],
+                },
+                "limitations": [sentence(rng)],
+                "anti_gaming": [{"risk": sentence(rng), "guardrail": sentence(rng)}],
+                "owner": {"group": "Platform", "contact": "platform@example.com"},
+                "governance": {"status": "active", "last_reviewed": _ago(day, 30)},
+            },
+        )
     return ids
 
 
-def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: random.Random,
-                day: date) -> dict[str, list[str]]:
+def _dimensions(
+    out: Path, level_ids: list[str], metric_ids: list[str], rng: random.Random, day: date
+) -> dict[str, list[str]]:
     by_level: dict[str, list[str]] = {level: [] for level in level_ids}
     for order, (dim_id, name, _) in enumerate(DIMENSIONS, 1):
         expectations = {}
@@ -111,26 +168,56 @@ def _dimensions(out: Path, level_ids: list[str], metric_ids: list[str], rng: ran
                 items.append({"id": criterion_id, "text": sentence(rng, 14), "examples": [sentence(rng, 12)]})
                 by_level[level].append(criterion_id)
             expectations[level] = items
-        dump(out / "rubrics" / "dimensions" / f"{dim_id}.yaml", "dimension", depth=2, data={
-            "id": dim_id, "name": name, "order": order, "owner": {"group": "Leads", "contact": "leads@example.com"},
-            "summary": sentence(rng), "signals": rng.sample(metric_ids, min(2, len(metric_ids))),
-            "rating_anchors": [{"score": s, "label": f"Anchor {s}", "meaning": sentence(rng)} for s in range(1, 6)],
-            "expectations": expectations, "anti_gaming": [sentence(rng)],
-            "governance": {"last_reviewed": _ago(day, 30)}})
+        dump(
+            out / "rubrics" / "dimensions" / f"{dim_id}.yaml",
+            "dimension",
+            depth=2,
+            data={
+                "id": dim_id,
+                "name": name,
+                "order": order,
+                "owner": {"group": "Leads", "contact": "leads@example.com"},
+                "summary": sentence(rng),
+                "signals": rng.sample(metric_ids, min(2, len(metric_ids))),
+                "rating_anchors": [{"score": s, "label": f"Anchor {s}", "meaning": sentence(rng)} for s in range(1, 6)],
+                "expectations": expectations,
+                "anti_gaming": [sentence(rng)],
+                "governance": {"last_reviewed": _ago(day, 30)},
+            },
+        )
     return by_level
 
 
 def _composite(out: Path) -> None:
-    dump(out / "rubrics" / "composite.yaml", "composite", depth=1, data={
-        "advisory": True, "scale": {"min": 1, "max": 5},
-        "components": [{"dimension": "delivery", "weight": 0.4}, {"dimension": "reliability", "weight": 0.35},
-                       {"dimension": "collaboration", "weight": 0.25}],
-        "gates": [{"dimension": "reliability", "below": 2.5, "cap": 2.5, "reason": "Production harm is a gate."}],
-        "minimum_coverage": 0.6, "explanation": "Weighted mean of ratings, capped by gates."})
+    dump(
+        out / "rubrics" / "composite.yaml",
+        "composite",
+        depth=1,
+        data={
+            "advisory": True,
+            "scale": {"min": 1, "max": 5},
+            "components": [
+                {"dimension": "delivery", "weight": 0.4},
+                {"dimension": "reliability", "weight": 0.35},
+                {"dimension": "collaboration", "weight": 0.25},
+            ],
+            "gates": [{"dimension": "reliability", "below": 2.5, "cap": 2.5, "reason": "Production harm is a gate."}],
+            "minimum_coverage": 0.6,
+            "explanation": "Weighted mean of ratings, capped by gates.",
+        },
+    )
 
 
-def _packets(out: Path, count: int, level_ids: list[str], criteria: dict[str, list[str]], metric_ids: list[str],
-             rng: random.Random, error_rate: float, day: date) -> int:
+def _packets(
+    out: Path,
+    count: int,
+    level_ids: list[str],
+    criteria: dict[str, list[str]],
+    metric_ids: list[str],
+    rng: random.Random,
+    error_rate: float,
+    day: date,
+) -> int:
     errors = 0
     cycles = _cycles(day)
     for index in range(count):
@@ -139,21 +226,40 @@ def _packets(out: Path, count: int, level_ids: list[str], criteria: dict[str, li
         citable = [c for level in level_ids[:target_rank] for c in criteria[level]]
         evidence = []
         for number in range(rng.randint(3, 12)):
-            evidence.append({
-                "id": f"ev-{number}", "title": sentence(rng, 6), "kind": rng.choice(KINDS),
-                "link": f"https://git.example.com/org/repo/pull/{rng.randint(1, 99999)}",
-                "date": _ago(day, rng.randint(31, 365)), "role": rng.choice(ROLES),
-                "criteria": rng.sample(citable, rng.randint(1, 3)), "impact": sentence(rng, 12),
-                "invisible_work": rng.random() < 0.25})
+            evidence.append(
+                {
+                    "id": f"ev-{number}",
+                    "title": sentence(rng, 6),
+                    "kind": rng.choice(KINDS),
+                    "link": f"https://git.example.com/org/repo/pull/{rng.randint(1, 99999)}",
+                    "date": _ago(day, rng.randint(31, 365)),
+                    "role": rng.choice(ROLES),
+                    "criteria": rng.sample(citable, rng.randint(1, 3)),
+                    "impact": sentence(rng, 12),
+                    "invisible_work": rng.random() < 0.25,
+                }
+            )
         packet = {
-            "candidate": f"Person {index:05d}", "visibility": "private", "cycle": rng.choice(cycles),
-            "criteria_version": "1.0.0", "track": "ic", "current_level": current, "target_level": target,
-            "summary": sentence(rng, 30), "evidence": evidence,
-            "team_context": {"team": f"Team {index % 97}", "period": f"{day.year} H1",
-                             "metrics": [{"metric": rng.choice(metric_ids), "value": "3 per day"}]},
-            "assessments": [{"reviewer": f"Reviewer {r}", "ratings": {d[0]: rng.randint(2, 5) for d in DIMENSIONS}}
-                            for r in range(3)],
-            "decision": _decision(rng, day)}
+            "candidate": f"Person {index:05d}",
+            "visibility": "private",
+            "cycle": rng.choice(cycles),
+            "criteria_version": "1.0.0",
+            "track": "ic",
+            "current_level": current,
+            "target_level": target,
+            "summary": sentence(rng, 30),
+            "evidence": evidence,
+            "team_context": {
+                "team": f"Team {index % 97}",
+                "period": f"{day.year} H1",
+                "metrics": [{"metric": rng.choice(metric_ids), "value": "3 per day"}],
+            },
+            "assessments": [
+                {"reviewer": f"Reviewer {r}", "ratings": {d[0]: rng.randint(2, 5) for d in DIMENSIONS}}
+                for r in range(3)
+            ],
+            "decision": _decision(rng, day),
+        }
         if rng.random() < error_rate:
             errors += 1
             _break(packet, rng)

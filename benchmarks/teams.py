@@ -27,8 +27,16 @@ START = date(2024, 11, 29)  # two years of events up to TODAY
 
 def _one(args: tuple[str, int, float]) -> tuple[int, int]:
     folder, number, per_day = args
-    return generate_team(Path(folder), f"team-{number:03d}", name=f"Team {number:03d}", start=START,
-                         end=date(2026, 11, 29), per_day=per_day, seed=number, incident_share=0.125)
+    return generate_team(
+        Path(folder),
+        f"team-{number:03d}",
+        name=f"Team {number:03d}",
+        start=START,
+        end=date(2026, 11, 29),
+        per_day=per_day,
+        seed=number,
+        incident_share=0.125,
+    )
 
 
 def generate(folder: Path, teams: int, per_day: float) -> tuple[int, int]:
@@ -78,8 +86,10 @@ def main() -> None:
     folder = options.data or Path(tempfile.gettempdir()) / f"handbook-teams-bench-{teams}"
     start = time.perf_counter()
     deployments, incidents = generate(folder, teams, per_day)
-    print(f"data: {teams} teams, {deployments:,} deployments, {incidents:,} incidents, "
-          f"{teams * 730:,} daily SLO rows in {folder} (ready in {time.perf_counter() - start:.0f} s)")
+    print(
+        f"data: {teams} teams, {deployments:,} deployments, {incidents:,} incidents, "
+        f"{teams * 730:,} daily SLO rows in {folder} (ready in {time.perf_counter() - start:.0f} s)"
+    )
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from generator.check.teams import check_teams
     from generator.compute.teams import team_figures
@@ -94,16 +104,21 @@ def main() -> None:
     compute_seconds, figures = timed(lambda: team_figures(report, TODAY), options.repeat)  # type: ignore[arg-type]
     plain_seconds, _ = timed(lambda: plain_duckdb(folder), options.repeat)
     total = check_seconds + compute_seconds
-    rows = [("validate every team's files (no cache)", check_seconds),
-            ("validate, unchanged files (warm cache)", warm_seconds),
-            ("compute every figure (W + 4 quarters, SLOs)", compute_seconds),
-            ("validate + compute (no cache)", total), ("validate + compute (warm cache)", warm_seconds + compute_seconds),
-            ("plain duckdb: one hand-written query over the same files", plain_seconds)]
+    rows = [
+        ("validate every team's files (no cache)", check_seconds),
+        ("validate, unchanged files (warm cache)", warm_seconds),
+        ("compute every figure (W + 4 quarters, SLOs)", compute_seconds),
+        ("validate + compute (no cache)", total),
+        ("validate + compute (warm cache)", warm_seconds + compute_seconds),
+        ("plain duckdb: one hand-written query over the same files", plain_seconds),
+    ]
     print(f"cores: {os.cpu_count()}, teams with figures: {len(figures)}")  # type: ignore[arg-type]
     for label, seconds in rows:
         print(f"  {label:58s} {seconds:6.2f} s")
-    print(f"  target: validate + compute <= 5 s on 2 cores: {'met' if total <= 5 else 'NOT met'} without a cache, "
-          f"{'met' if warm_seconds + compute_seconds <= 5 else 'NOT met'} with a warm one")
+    print(
+        f"  target: validate + compute <= 5 s on 2 cores: {'met' if total <= 5 else 'NOT met'} without a cache, "
+        f"{'met' if warm_seconds + compute_seconds <= 5 else 'NOT met'} with a warm one"
+    )
 
 
 if __name__ == "__main__":

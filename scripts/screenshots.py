@@ -16,8 +16,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-SHOTS = (("desktop.png", "/levels/ic4/", {"width": 1280, "height": 800}),
-         ("phone.png", "/packets/priya-raman-senior/#evidence", {"width": 390, "height": 844}))
+SHOTS = (
+    ("desktop.png", "/levels/ic4/", {"width": 1280, "height": 800}),
+    ("phone.png", "/packets/priya-raman-senior/#evidence", {"width": 390, "height": 844}),
+)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
@@ -36,8 +38,9 @@ def main(site: Path, out: Path) -> int:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                                 args=ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
+            )
             for name, path, viewport in SHOTS:
                 page = browser.new_page(viewport=viewport, color_scheme="light")
                 page.goto(base + path)
@@ -53,4 +56,9 @@ def main(site: Path, out: Path) -> int:
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
-    sys.exit(main(Path(arguments[0] if arguments else "site"), Path(arguments[1] if len(arguments) > 1 else "docs/screenshots")))
+    sys.exit(
+        main(
+            Path(arguments[0] if arguments else "site"),
+            Path(arguments[1] if len(arguments) > 1 else "docs/screenshots"),
+        )
+    )

@@ -54,10 +54,22 @@ CACHE_DIR = tempfile.mkdtemp(prefix="handbook-test-cache-")
 
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1",
-                "HANDBOOK_CACHE_DIR": CACHE_DIR, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    full_env = {
+        **os.environ,
+        "HANDBOOK_TODAY": FIXED_TODAY,
+        "NO_MKDOCS_2_WARNING": "1",
+        "HANDBOOK_CACHE_DIR": CACHE_DIR,
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -71,8 +83,12 @@ def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complet
 
     from generator.cli import main
 
-    full_env = {"HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "HANDBOOK_CACHE_DIR": CACHE_DIR,
-                **(env or {})}
+    full_env = {
+        "HANDBOOK_TODAY": FIXED_TODAY,
+        "NO_MKDOCS_2_WARNING": "1",
+        "HANDBOOK_CACHE_DIR": CACHE_DIR,
+        **(env or {}),
+    }
     previous = Path.cwd()
     os.chdir(cwd)
     try:
@@ -87,8 +103,12 @@ def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complet
 
 # --- One git repository, copied per test ------------------------------------------------------------
 
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "Test",
-                "GIT_COMMITTER_EMAIL": "t@example.com"}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:

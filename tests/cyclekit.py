@@ -32,8 +32,10 @@ def new_member_key(keys: Path, name: str) -> tuple[Path, str]:
 def settings_lines(reviewer_lines: list[str], member_lines: list[str], conflicts: str) -> tuple[str, str]:
     reviewers = "".join(f"\n    {line}" for line in reviewer_lines)
     members = "".join(f"\n      {line}" for line in member_lines)
-    return (f"review_process:\n  reviewers_per_packet: 3\n  reviewers:{reviewers}\n  conflicts:{conflicts}",
-            f"  sealing:\n    enabled: true\n    decisions_keep_ratings: true\n    committee:{members}\n")
+    return (
+        f"review_process:\n  reviewers_per_packet: 3\n  reviewers:{reviewers}\n  conflicts:{conflicts}",
+        f"  sealing:\n    enabled: true\n    decisions_keep_ratings: true\n    committee:{members}\n",
+    )
 
 
 class CycleHandbook:
@@ -55,16 +57,22 @@ class CycleHandbook:
             path, line = new_member_key(keys, f"Member{index}")
             self.identities.append(path)
             self.member_lines.append(line)
-        process, sealing = settings_lines(reviewer_lines, self.member_lines,
-                                          "\n    manager: true\n    max_packets_per_reviewer: 3")
+        process, sealing = settings_lines(
+            reviewer_lines, self.member_lines, "\n    manager: true\n    max_packets_per_reviewer: 3"
+        )
         settings = self.root / "site_config/handbook.yaml"
         edit(settings, "review_process:\n  reviewers_per_packet: 3", process)
-        edit(settings, "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n", sealing)
+        edit(
+            settings, "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n", sealing
+        )
 
     def add_member(self, name: str) -> Path:
         path, line = new_member_key(self.keys, name)
-        edit(self.root / "site_config/handbook.yaml", f"      {self.member_lines[-1]}\n",
-             f"      {self.member_lines[-1]}\n      {line}\n")
+        edit(
+            self.root / "site_config/handbook.yaml",
+            f"      {self.member_lines[-1]}\n",
+            f"      {self.member_lines[-1]}\n      {line}\n",
+        )
         self.member_lines.append(line)
         self.identities.append(path)
         return path
@@ -73,8 +81,9 @@ class CycleHandbook:
 def write_packet(repo: Path, slug: str, candidate: str, manager: str | None = None, cycle: str = CYCLE) -> Path:
     data = yaml.safe_load((REPO / "packets/examples/priya-raman-senior.yaml").read_text("utf-8"))
     data.pop("assessments", None)
-    data.update(candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"},
-                candidate_id=slug)
+    data.update(
+        candidate=candidate, visibility="private", cycle=cycle, decision={"status": "submitted"}, candidate_id=slug
+    )
     if manager:
         data["manager"] = manager
     path = repo / f"packets/{cycle}/{slug}.yaml"
@@ -83,12 +92,22 @@ def write_packet(repo: Path, slug: str, candidate: str, manager: str | None = No
     return path
 
 
-def review(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int], note: str,
-           *extra: str):
+def review(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int], note: str, *extra: str):
     dims = ("delivery", "reliability", "collaboration")
     flags = [x for d, r in zip(dims, ratings) for x in ("--rating", f"{d}={r}")]
-    return run_cli("review", packet, "--reviewer", reviewer, "--signing-key", key, *flags,
-                   "--note", f"delivery={note}", *extra, cwd=repo)
+    return run_cli(
+        "review",
+        packet,
+        "--reviewer",
+        reviewer,
+        "--signing-key",
+        key,
+        *flags,
+        "--note",
+        f"delivery={note}",
+        *extra,
+        cwd=repo,
+    )
 
 
 def as_json(result) -> dict:
@@ -108,17 +127,20 @@ def make_cycle(tmp_path: Path) -> tuple[CycleHandbook, dict[str, Path], dict[str
         result = run_cli("init", "packets", target, "--handbook", hb.root, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         repos[name] = target
-    packets = {"alpha": write_packet(repos["team-a"], "alpha", CANDIDATES["alpha"], manager="dan"),
-               "bravo": write_packet(repos["team-a"], "bravo", CANDIDATES["bravo"]),
-               "charlie": write_packet(repos["team-b"], "charlie", CANDIDATES["charlie"])}
+    packets = {
+        "alpha": write_packet(repos["team-a"], "alpha", CANDIDATES["alpha"], manager="dan"),
+        "bravo": write_packet(repos["team-a"], "bravo", CANDIDATES["bravo"]),
+        "charlie": write_packet(repos["team-b"], "charlie", CANDIDATES["charlie"]),
+    }
     manifest = tmp_path / "committee" / "cycle.yaml"
     manifest.parent.mkdir()
     manifest.write_text("repositories:\n  - {name: team-a, path: ../team-a}\n  - {name: team-b, path: ../team-b}\n")
     return hb, repos, packets, manifest
 
 
-def forge(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int],
-          today: str = "2026-11-20") -> Path:
+def forge(
+    repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int], today: str = "2026-11-20"
+) -> Path:
     """A review file written by hand (what someone who can push may do), signed with `key` and
     sealed to the committee: the CLI's own refusals are bypassed."""
     from datetime import date
@@ -132,8 +154,12 @@ def forge(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int
     process = space.report.handbook.settings.review_process
     packet_file = packet.resolve().relative_to(repo.resolve()).as_posix()
     relative = review_file(packet_file, reviewer)
-    header = {"reviewer": reviewer, "packet": packet.stem, "date": today,
-              "packet_digest": packet_digest(space.report.handbook.packet(packet_file))}
+    header = {
+        "reviewer": reviewer,
+        "packet": packet.stem,
+        "date": today,
+        "packet_digest": packet_digest(space.report.handbook.packet(packet_file)),
+    }
     body = {"ratings": {d: {"rating": r} for d, r in zip(("delivery", "reliability", "collaboration"), ratings)}}
     path = repo / relative
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -45,13 +45,18 @@ class Committee:
 
 
 def enable_sealing(repo: Path, committee: Committee, keep: bool = True, bar: float | None = None) -> None:
-    members = "".join(f"\n      - member: Member {i}\n        recipient: {r}" for i, r in enumerate(committee.recipients))
+    members = "".join(
+        f"\n      - member: Member {i}\n        recipient: {r}" for i, r in enumerate(committee.recipients)
+    )
     extra = f"\n  conflict_bar: {bar}" if bar is not None else ""
     settings = repo / "site_config/handbook.yaml"
     edit(settings, "review_process:\n  reviewers_per_packet: 3", f"review_process:\n  reviewers_per_packet: 3{extra}")
-    edit(settings, "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n",
-         f"  sealing:\n    enabled: true\n    decisions_keep_ratings: {'true' if keep else 'false'}\n"
-         f"    committee:{members}\n")
+    edit(
+        settings,
+        "  sealing:\n    enabled: false\n    decisions_keep_ratings: false\n    committee: []\n",
+        f"  sealing:\n    enabled: true\n    decisions_keep_ratings: {'true' if keep else 'false'}\n"
+        f"    committee:{members}\n",
+    )
 
 
 def write_packet(repo: Path, slug: str, decision: str, cycle: str = "2026-h2") -> str:
@@ -78,10 +83,16 @@ def body(ratings: tuple[int, ...], note: str | None = None) -> dict:
 
 def write_review(repo: Path, packet_file: str, reviewer: str, content: dict, recipients: list[str] | None) -> Path:
     relative = review_file(packet_file, reviewer)
-    header = {"reviewer": reviewer, "packet": packet_file.rsplit("/", 1)[-1].removesuffix(".yaml"),
-              "date": "2026-11-20"}
-    text = file_text(relative, header, armored=seal(content, recipients)) if recipients else \
-        file_text(relative, header, content)
+    header = {
+        "reviewer": reviewer,
+        "packet": packet_file.rsplit("/", 1)[-1].removesuffix(".yaml"),
+        "date": "2026-11-20",
+    }
+    text = (
+        file_text(relative, header, armored=seal(content, recipients))
+        if recipients
+        else file_text(relative, header, content)
+    )
     path = repo / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
@@ -93,5 +104,10 @@ def build_cycle(repo: Path, committee: Committee | None) -> None:
     for slug, (decision, reviews) in CASES.items():
         packet = write_packet(repo, slug, decision)
         for reviewer, ratings in reviews.items():
-            write_review(repo, packet, reviewer, body(ratings, f"{SECRET_NOTE} {reviewer}"),
-                         committee.recipients if committee else None)
+            write_review(
+                repo,
+                packet,
+                reviewer,
+                body(ratings, f"{SECRET_NOTE} {reviewer}"),
+                committee.recipients if committee else None,
+            )

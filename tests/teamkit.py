@@ -29,13 +29,25 @@ spec:
 """
 
 
-def write_team(root: Path, team: str = "checkout", *, deployments: Iterable[dict[str, Any]] | None = None,
-               incidents: Iterable[dict[str, Any]] | None = None, services: tuple[str, ...] = ("api",),
-               headcount: int = 6, events_from: str | None = None, name: str | None = None) -> Path:
+def write_team(
+    root: Path,
+    team: str = "checkout",
+    *,
+    deployments: Iterable[dict[str, Any]] | None = None,
+    incidents: Iterable[dict[str, Any]] | None = None,
+    services: tuple[str, ...] = ("api",),
+    headcount: int = 6,
+    events_from: str | None = None,
+    name: str | None = None,
+) -> Path:
     folder = root / "teams" / team
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"name: {name or team.title()}", "owner: Engineering manager (role)", f"headcount: {headcount}",
-             "services: [" + ", ".join(services) + "]"]
+    lines = [
+        f"name: {name or team.title()}",
+        "owner: Engineering manager (role)",
+        f"headcount: {headcount}",
+        "services: [" + ", ".join(services) + "]",
+    ]
     if events_from:
         lines.append(f'events_from: "{events_from}"')
     lines += ["terrain:", "  legacy_systems: [A payment gateway from 2011]"]
@@ -51,29 +63,66 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
 
 
-def write_slo(folder: Path, name: str, rows: Iterable[tuple[str, int, int]], *, target: float = 0.99,
-              duration: str = "28d", service: str = "api", method: str = "Occurrences",
-              slice_target: float | None = None) -> None:
+def write_slo(
+    folder: Path,
+    name: str,
+    rows: Iterable[tuple[str, int, int]],
+    *,
+    target: float = 0.99,
+    duration: str = "28d",
+    service: str = "api",
+    method: str = "Occurrences",
+    slice_target: float | None = None,
+) -> None:
     slos = folder / "slos"
     slos.mkdir(exist_ok=True)
-    (slos / f"{name}.yaml").write_text(SLO_YAML.format(name=name, title=name.title(), service=service,
-                                                       duration=duration, method=method, target=target,
-                                                       extra=f"\n      timeSliceTarget: {slice_target}\n      timeSliceWindow: 1d"
-                                                       if slice_target is not None else ""), "utf-8")
+    (slos / f"{name}.yaml").write_text(
+        SLO_YAML.format(
+            name=name,
+            title=name.title(),
+            service=service,
+            duration=duration,
+            method=method,
+            target=target,
+            extra=f"\n      timeSliceTarget: {slice_target}\n      timeSliceWindow: 1d"
+            if slice_target is not None
+            else "",
+        ),
+        "utf-8",
+    )
     (slos / f"{name}.csv").write_text("date,good,total\n" + "".join(f"{d},{g},{t}\n" for d, g, t in rows), "utf-8")
 
 
-def deployment(ident: str, finished: str, result: str = "success", *, env: str = "production",
-               changes: tuple[tuple[str, str], ...] = (), **extra: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": ident, "service": "api", "environment": env, "finished_at": finished, "result": result,
-                           "changes": [{"id": c, "committed_at": t} for c, t in changes]}
+def deployment(
+    ident: str,
+    finished: str,
+    result: str = "success",
+    *,
+    env: str = "production",
+    changes: tuple[tuple[str, str], ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": ident,
+        "service": "api",
+        "environment": env,
+        "finished_at": finished,
+        "result": result,
+        "changes": [{"id": c, "committed_at": t} for c, t in changes],
+    }
     row.update(extra)
     return row
 
 
 def incident(ident: str, started: str, resolved: str | None = None, caused_by: str | None = None) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": ident, "service": "api", "started_at": started, "severity": "sev2",
-                           "user_impact": "Checkout slow for some users", "caused_by": caused_by}
+    row: dict[str, Any] = {
+        "id": ident,
+        "service": "api",
+        "started_at": started,
+        "severity": "sev2",
+        "user_impact": "Checkout slow for some users",
+        "caused_by": caused_by,
+    }
     if resolved:
         row["resolved_at"] = resolved
     return row

@@ -24,8 +24,13 @@ def p90(values: list[float]) -> float | None:
     return statistics.quantiles(values, n=10, method="inclusive")[8]
 
 
-def reference(deployments: list[dict[str, Any]], incidents: list[dict[str, Any]], start: date, end: date,
-              production: tuple[str, ...] = ("production",)) -> dict[str, Any]:
+def reference(
+    deployments: list[dict[str, Any]],
+    incidents: list[dict[str, Any]],
+    start: date,
+    end: date,
+    production: tuple[str, ...] = ("production",),
+) -> dict[str, Any]:
     """Figures for W = [start, end) (whole UTC days)."""
     w0 = datetime(start.year, start.month, start.day, tzinfo=UTC)
     w1 = datetime(end.year, end.month, end.day, tzinfo=UTC)
@@ -74,7 +79,9 @@ def reference(deployments: list[dict[str, Any]], incidents: list[dict[str, Any]]
         if d.get("rolled_back_at"):
             candidates.append(ts(d["rolled_back_at"]))
         targets = {d["id"], *(i["id"] for i in caused.get(d["id"], []))}
-        fixes = [ts(r["finished_at"]) for r in later if r["result"] == "success" and targets & set(r.get("remediates", []))]
+        fixes = [
+            ts(r["finished_at"]) for r in later if r["result"] == "success" and targets & set(r.get("remediates", []))
+        ]
         if fixes:
             candidates.append(min(fixes))
         own = caused.get(d["id"], [])
@@ -89,15 +96,24 @@ def reference(deployments: list[dict[str, Any]], incidents: list[dict[str, Any]]
     restores = [(ts(i["resolved_at"]) - ts(i["started_at"])).total_seconds() for i in started if i.get("resolved_at")]
     rework = [d for d in ok_w if d.get("planned", True) is False and d.get("remediates")]
     return {
-        "production": len(prod_w), "successful": len(ok_w),
+        "production": len(prod_w),
+        "successful": len(ok_w),
         "not_deployed": sum(d["result"] == "failed" for d in prod_w),
-        "per_week": len(ok_w) / (days / 7), "median_days_per_week": statistics.median(blocks),
-        "lead_n": len(positive), "lead_excluded": len(leads) - len(positive), "lead_p50": p50(positive),
+        "per_week": len(ok_w) / (days / 7),
+        "median_days_per_week": statistics.median(blocks),
+        "lead_n": len(positive),
+        "lead_excluded": len(leads) - len(positive),
+        "lead_p50": p50(positive),
         "lead_p90": p90(positive),
-        "landed": len(landed), "failures": len(failed_ids),
-        "recovery_n": len(recoveries), "recovery_open": open_failures, "recovery_p50": p50(recoveries),
+        "landed": len(landed),
+        "failures": len(failed_ids),
+        "recovery_n": len(recoveries),
+        "recovery_open": open_failures,
+        "recovery_p50": p50(recoveries),
         "recovery_p90": p90(recoveries),
-        "restore_n": len(restores), "restore_open": len(started) - len(restores), "restore_p50": p50(restores),
+        "restore_n": len(restores),
+        "restore_open": len(started) - len(restores),
+        "restore_p50": p50(restores),
         "restore_p90": p90(restores),
         "rework": len(rework),
     }
@@ -110,6 +126,10 @@ def budget(rows: list[tuple[str, int, int]], start: date, end: date, target: flo
     last7 = [(g, t) for d, g, t in inside if d >= end - timedelta(days=7)]
     bad7, total7 = sum(t - g for g, t in last7), sum(t for _, t in last7)
     allowed = (1 - target) * total
-    return {"attainment": good / total if total else None, "allowed_bad": allowed,
-            "burned": (total - good) / allowed if allowed else None,
-            "burn_rate_7d": (bad7 / total7) / (1 - target) if total7 else None, "days": len(inside)}
+    return {
+        "attainment": good / total if total else None,
+        "allowed_bad": allowed,
+        "burned": (total - good) / allowed if allowed else None,
+        "burn_rate_7d": (bad7 / total7) / (1 - target) if total7 else None,
+        "days": len(inside),
+    }

@@ -26,17 +26,47 @@ def handbook(tmp_path_factory):
 
 
 def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appeal=None, full=False):
-    criteria = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
-                "col-ic2-reviews", "col-ic2-onboarding"] if full else ["del-ic2-features"]
+    criteria = (
+        [
+            "del-ic2-features",
+            "del-ic2-estimates",
+            "rel-ic2-oncall",
+            "rel-ic2-observability",
+            "col-ic2-reviews",
+            "col-ic2-onboarding",
+        ]
+        if full
+        else ["del-ic2-features"]
+    )
     data = {
-        "candidate": name, "visibility": "private", "cycle": cycle, "criteria_version": "1.3.0", "track": "ic",
-        "current_level": "ic1", "target_level": "ic2", "summary": "s",
-        "evidence": [{"id": "e", "title": "t", "kind": "pull-request", "link": "https://example.com", "date":
-                      "2026-03-01", "role": "author", "criteria": criteria, "impact": "i"}],
-        "assessments": [{"reviewer": f"r{i}", "ratings": {"delivery": r, "reliability": 3, "collaboration": 3}}
-                        for i, r in enumerate(ratings)],
-        "decision": {"status": status, **({"date": (SUBMITTED + timedelta(days=days)).isoformat()}
-                                          if status in ("promoted", "not-yet") else {})},
+        "candidate": name,
+        "visibility": "private",
+        "cycle": cycle,
+        "criteria_version": "1.3.0",
+        "track": "ic",
+        "current_level": "ic1",
+        "target_level": "ic2",
+        "summary": "s",
+        "evidence": [
+            {
+                "id": "e",
+                "title": "t",
+                "kind": "pull-request",
+                "link": "https://example.com",
+                "date": "2026-03-01",
+                "role": "author",
+                "criteria": criteria,
+                "impact": "i",
+            }
+        ],
+        "assessments": [
+            {"reviewer": f"r{i}", "ratings": {"delivery": r, "reliability": 3, "collaboration": 3}}
+            for i, r in enumerate(ratings)
+        ],
+        "decision": {
+            "status": status,
+            **({"date": (SUBMITTED + timedelta(days=days)).isoformat()} if status in ("promoted", "not-yet") else {}),
+        },
     }
     if appeal:
         data["appeal"] = {"filed": "2026-07-01", "status": appeal}
@@ -82,8 +112,16 @@ def test_each_merged_decision_does_not_show_on_the_next_publish(handbook, tmp_pa
     assert export(tmp_path, health(handbook, late, closed), closed)["cycles"] == first["cycles"]
 
 
-@pytest.mark.parametrize("statuses", [["promoted"] * 5, ["not-yet"] * 5, ["promoted"] * 4 + ["not-yet"],
-                                      ["promoted"] * 6 + ["not-yet"] * 2, ["not-yet"] * 9 + ["withdrawn"]])
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        ["promoted"] * 5,
+        ["not-yet"] * 5,
+        ["promoted"] * 4 + ["not-yet"],
+        ["promoted"] * 6 + ["not-yet"] * 2,
+        ["not-yet"] * 9 + ["withdrawn"],
+    ],
+)
 def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook, statuses):
     """Attack: a group of exactly 5 with one outcome (5 promoted, 0 otherwise) reveals all five."""
     packets = [make(f"p{i}", status=s) for i, s in enumerate(statuses)]
@@ -130,8 +168,11 @@ def test_no_hidden_count_can_be_worked_out_from_the_total():
 
 def test_counts_can_be_rounded(handbook, tmp_path):
     settings = replace(handbook.settings, round_counts_to=5, minimum_group_size=5)
-    packets = ([make(f"p{i}") for i in range(7)] + [make(f"n{i}", status="not-yet") for i in range(6)]
-               + [make(f"w{i}", status="withdrawn") for i in range(5)])
+    packets = (
+        [make(f"p{i}") for i in range(7)]
+        + [make(f"n{i}", status="not-yet") for i in range(6)]
+        + [make(f"w{i}", status="withdrawn") for i in range(5)]
+    )
     result = health(replace(handbook, settings=settings), packets)
     assert published(result)["outcomes"] == [("promoted", 5), ("not yet", 5), ("in review", None), ("withdrawn", None)]
     assert next(c for c in result.cycles if c.cycle == "2026-h1").packets == 20  # 18, rounded

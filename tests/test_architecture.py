@@ -52,11 +52,14 @@ def test_checked_handbook_has_settings(repo):
     assert hb.settings is not None
 
 
-@pytest.mark.parametrize("breakage", [
-    ("site_config/handbook.yaml", "criteria_version:", "criteria_version_typo:"),  # schema error in settings
-    ("levels/ic2.yaml", "id: ic2", "id: [ic2"),  # YAML syntax error
-    ("rubrics/dimensions/delivery.yaml", "id: delivery", "id: not-this-file"),  # rule error
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        ("site_config/handbook.yaml", "criteria_version:", "criteria_version_typo:"),  # schema error in settings
+        ("levels/ic2.yaml", "id: ic2", "id: [ic2"),  # YAML syntax error
+        ("rubrics/dimensions/delivery.yaml", "id: delivery", "id: not-this-file"),  # rule error
+    ],
+)
 def test_invalid_handbook_raises_validation_failed(repo, breakage):
     file, old, new = breakage
     edit(repo / file, old, new)
@@ -69,6 +72,7 @@ def test_invalid_handbook_raises_validation_failed(repo, breakage):
 
 def test_load_runs_no_rule_and_reads_no_clock(repo, monkeypatch):
     """Old revisions (history, pinned versions) are loaded with load() alone."""
+
     def no_rules(*args, **kwargs):
         raise AssertionError("a rule ran during load()")
 
@@ -104,12 +108,23 @@ def _error_classes() -> list[type]:
     import generator.render.plan
     import generator.report.commands
     import generator.site.site_folder
-    return [generator.actions.ci_comment.CommentError, generator.actions.codeowners.CodeownersError,
-            generator.git.handbook_clone.PacketsRepoError, generator.actions.release.ReleaseError,
-            generator.render.config.ConfigError, generator.render.plan.PlanError,
-            generator.report.commands.ReportTemplateError, generator.check.reviews.ReviewError, generator.actions.scaffold.ScaffoldError,
-            generator.site.site_folder.SiteFolderError, generator.actions.starter.InitError, errors.GitError,
-            errors.BuildError, errors.ValidationFailed]
+
+    return [
+        generator.actions.ci_comment.CommentError,
+        generator.actions.codeowners.CodeownersError,
+        generator.git.handbook_clone.PacketsRepoError,
+        generator.actions.release.ReleaseError,
+        generator.render.config.ConfigError,
+        generator.render.plan.PlanError,
+        generator.report.commands.ReportTemplateError,
+        generator.check.reviews.ReviewError,
+        generator.actions.scaffold.ScaffoldError,
+        generator.site.site_folder.SiteFolderError,
+        generator.actions.starter.InitError,
+        errors.GitError,
+        errors.BuildError,
+        errors.ValidationFailed,
+    ]
 
 
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
@@ -139,18 +154,22 @@ def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo, ar
 
 
 def test_mypy_reports_no_error():
-    result = subprocess.run([sys.executable, "-m", "mypy", "generator"], cwd=REPO, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "generator"], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("alias,schema,pointer", [
-    ("MetricStatus", "metric", ("properties", "governance", "properties", "status")),
-    ("Cadence", "metric", ("properties", "governance", "properties", "review_cadence")),
-    ("DecisionStatus", "packet", ("properties", "decision", "properties", "status")),
-    ("AppealStatus", "packet", ("properties", "appeal", "properties", "status")),
-    ("Visibility", "packet", ("properties", "visibility")),
-])
+@pytest.mark.parametrize(
+    "alias,schema,pointer",
+    [
+        ("MetricStatus", "metric", ("properties", "governance", "properties", "status")),
+        ("Cadence", "metric", ("properties", "governance", "properties", "review_cadence")),
+        ("DecisionStatus", "packet", ("properties", "decision", "properties", "status")),
+        ("AppealStatus", "packet", ("properties", "appeal", "properties", "status")),
+        ("Visibility", "packet", ("properties", "visibility")),
+    ],
+)
 def test_status_literals_match_the_schemas(alias, schema, pointer):
     import json
     import typing
@@ -168,17 +187,32 @@ def test_model_dataclasses_are_keyword_only():
 
     from generator.model import handbook as model
 
-    classes = [c for c in vars(model).values()
-               if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__]
+    classes = [
+        c
+        for c in vars(model).values()
+        if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == model.__name__
+    ]
     assert len(classes) > 30
     positional = [c.__name__ for c in classes if any(not f.kw_only for f in dataclasses.fields(c))]
     assert not positional
 
 
-@pytest.mark.parametrize("value,digits,shown", [
-    (10, 0, "10"), (100, 0, "100"), (10.0, 0, "10"), (1200, 2, "1200"), (10, 2, "10"), (2.50, 2, "2.5"),
-    (3.14159, 2, "3.14"), (0.0, 1, "0"), (-20, 0, "-20"), (None, 2, "–"), (0.105, 1, "0.1"),
-])
+@pytest.mark.parametrize(
+    "value,digits,shown",
+    [
+        (10, 0, "10"),
+        (100, 0, "100"),
+        (10.0, 0, "10"),
+        (1200, 2, "1200"),
+        (10, 2, "10"),
+        (2.50, 2, "2.5"),
+        (3.14159, 2, "3.14"),
+        (0.0, 1, "0"),
+        (-20, 0, "-20"),
+        (None, 2, "–"),
+        (0.105, 1, "0.1"),
+    ],
+)
 def test_num_keeps_the_zeros_of_whole_numbers(value, digits, shown):
     from generator.render.pages import num
 
@@ -226,7 +260,7 @@ def test_readme_map_names_only_modules_that_exist():
     import re
 
     text = (REPO / "README.md").read_text("utf-8")
-    section = text[text.index("## Where things live"):text.index("## Starting a handbook")]
+    section = text[text.index("## Where things live") : text.index("## Starting a handbook")]
     named = set(re.findall(r"`([a-z_/]+\.py)`", section))
     assert {"workspace/workspace.py", "model/errors.py", "report/validation.py"} <= named
     assert not [n for n in named if not (REPO / "generator" / n).is_file()]

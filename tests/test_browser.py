@@ -100,8 +100,12 @@ def test_search_results_for_hostile_text_run_no_script(page, site_url):
     assert dialogs == [] and page.evaluate("typeof window.__pwned") == "undefined"
 
 
-TITLE_ATTACKS = ["</title><script>window.__pwned=1;alert(1)</script>", "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
-                 "</title><img src=x onerror=alert(3)>", "<svg/onload=alert(4)>"]
+TITLE_ATTACKS = [
+    "</title><script>window.__pwned=1;alert(1)</script>",
+    "&lt;/title&gt;&lt;script&gt;alert(2)&lt;/script&gt;",
+    "</title><img src=x onerror=alert(3)>",
+    "<svg/onload=alert(4)>",
+]
 
 
 @pytest.fixture(scope="module", params=["mkdocs", "zensical"])
@@ -115,8 +119,9 @@ def many_examples_url(request, tmp_path_factory):
     base = HOSTILE.read_text("utf-8")
     for index in range(NAV_PACKETS_MAX + 2):
         attack = TITLE_ATTACKS[index % len(TITLE_ATTACKS)].replace('"', '\\"')
-        packet = base.replace('candidate: <script>window.__pwned=1;alert(1)</script>Mallory & "Co"',
-                              f'candidate: "{attack}"')
+        packet = base.replace(
+            'candidate: <script>window.__pwned=1;alert(1)</script>Mallory & "Co"', f'candidate: "{attack}"'
+        )
         (repo / "packets" / f"title-{index}.yaml").write_text(packet, "utf-8")
     result = invoke("build", "--engine", request.param, cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -134,5 +139,5 @@ def test_packet_titles_run_no_script_beyond_the_navigation(page, many_examples_u
     assert dialogs == [] and errors == [] and page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("head img, head svg").count() == 0  # nothing broke out of <title>
     title = page.title()
-    assert title.endswith(" - Northwind Engineering Handbook") and not set("<>&\"") & set(title), title
+    assert title.endswith(" - Northwind Engineering Handbook") and not set('<>&"') & set(title), title
     assert page.locator("article h1").first.inner_text().rstrip("¶") == TITLE_ATTACKS[index]  # shown as text

@@ -85,11 +85,27 @@ PACKET_SOURCE = (REPO / PRIYA).read_text()
 def test_fast_validator_agrees_with_the_full_one(data):
     lines = PACKET_SOURCE.splitlines(keepends=True)
     index = data.draw(st.integers(1, len(lines) - 1))
-    replacement = data.draw(st.sampled_from([
-        "", "    date: \"2026-02-30\"\n", "    link: javascript:x\n", "    criteria: [Bad Id]\n", "extra: 1\n",
-        "    role: owner\n", "  - reviewer: ''\n", "cycle: 2026-h9\n", "    impact: \" \"\n", "visibility: public\n",
-        "    ratings: {delivery: 0}\n", "criteria_version: 1.2\n", "evidence: {}\n", "decision: {}\n"]))
-    text = "".join(lines[:index] + [replacement] + lines[index + 1:])
+    replacement = data.draw(
+        st.sampled_from(
+            [
+                "",
+                '    date: "2026-02-30"\n',
+                "    link: javascript:x\n",
+                "    criteria: [Bad Id]\n",
+                "extra: 1\n",
+                "    role: owner\n",
+                "  - reviewer: ''\n",
+                "cycle: 2026-h9\n",
+                '    impact: " "\n',
+                "visibility: public\n",
+                "    ratings: {delivery: 0}\n",
+                "criteria_version: 1.2\n",
+                "evidence: {}\n",
+                "decision: {}\n",
+            ]
+        )
+    )
+    text = "".join(lines[:index] + [replacement] + lines[index + 1 :])
     document = load_bytes(text.encode(), "p.yaml").document
     if document is None:
         return
@@ -97,25 +113,54 @@ def test_fast_validator_agrees_with_the_full_one(data):
     assert schema_check.is_valid(document.data, "packet") == (not full)
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(list("\n\t  *_-.1#<>&ab")),
-               max_size=60))
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+        | st.sampled_from(list("\n\t  *_-.1#<>&ab")),
+        max_size=60,
+    )
+)
 @settings(max_examples=1500, deadline=None)
 def test_plain_text_fast_path_renders_like_markdown(text):
     import re
 
     from generator.render import text as render_text
-    slow = " ".join(re.sub(r"</?p>", " ", render_text._render(text, render_text.INLINE_TAGS | {"p"},
-                                                               frozenset({"https"}))).split())
+
+    slow = " ".join(
+        re.sub(r"</?p>", " ", render_text._render(text, render_text.INLINE_TAGS | {"p"}, frozenset({"https"}))).split()
+    )
     assert render_text.inline(text) == slow
 
 
 # Where Python's `re` and the compiled (ECMA-262) engine read a pattern differently: `$` before a
 # final newline, and which characters `\s` calls white space.
-EDGE_CHARACTERS = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1f", "\ufeff", "\xa0",
-                   "\u3000", "\u180e", "\u200b", " ", "\t"]
-AGREEMENT_SOURCES = {"packet": PRIYA, "dimension": "rubrics/dimensions/reliability.yaml",
-                     "metric": "rubrics/metrics/change-failure-rate.yaml", "level": "levels/ic4.yaml",
-                     "settings": "site_config/handbook.yaml", "composite": "rubrics/composite.yaml"}
+EDGE_CHARACTERS = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1f",
+    "\ufeff",
+    "\xa0",
+    "\u3000",
+    "\u180e",
+    "\u200b",
+    " ",
+    "\t",
+]
+AGREEMENT_SOURCES = {
+    "packet": PRIYA,
+    "dimension": "rubrics/dimensions/reliability.yaml",
+    "metric": "rubrics/metrics/change-failure-rate.yaml",
+    "level": "levels/ic4.yaml",
+    "settings": "site_config/handbook.yaml",
+    "composite": "rubrics/composite.yaml",
+}
 
 
 def _string_paths(node, path=()):
@@ -148,8 +193,13 @@ def test_both_validators_agree_on_line_breaks_and_white_space(data):
     edge = data.draw(st.sampled_from(EDGE_CHARACTERS))
     shape = data.draw(st.sampled_from(["suffix", "prefix", "inside", "only", "doubled"]))
     middle = len(value) // 2
-    mutated = {"suffix": value + edge, "prefix": edge + value, "inside": value[:middle] + edge + value[middle:],
-               "only": edge, "doubled": value + edge + edge}[shape]
+    mutated = {
+        "suffix": value + edge,
+        "prefix": edge + value,
+        "inside": value[:middle] + edge + value[middle:],
+        "only": edge,
+        "doubled": value + edge + edge,
+    }[shape]
     changed = _replaced(document.data, path, mutated)
     full = list(schema_check.validator_for(kind).iter_errors(changed))
     assert schema_check.is_valid(changed, kind) == (not full), (kind, path, mutated)

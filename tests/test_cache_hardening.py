@@ -127,8 +127,13 @@ def test_the_cli_warns_and_still_validates_with_an_unsafe_cache(repo, tmp_path):
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, 0o777)
-    result = subprocess.run([sys.executable, "-m", "generator", "validate", "--today", "2026-11-28"], cwd=repo,
-                            env={**os.environ, "HANDBOOK_CACHE_DIR": str(folder)}, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--today", "2026-11-28"],
+        cwd=repo,
+        env={**os.environ, "HANDBOOK_CACHE_DIR": str(folder)},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "warning: not using the result cache" in result.stderr and "Traceback" not in result.stderr
 
@@ -164,10 +169,22 @@ def test_rows_signed_by_another_users_secret_are_misses(repo, tmp_path):
     assert ResultCache(mine).get_many(list(rows(theirs))) == {}
 
 
-GOOD_DIAGNOSTIC = {"file": "x", "message": "m", "code": "c", "severity": "error", "pointer": [], "line": 1,
-                   "column": 1, "on_key": False}
+GOOD_DIAGNOSTIC = {
+    "file": "x",
+    "message": "m",
+    "code": "c",
+    "severity": "error",
+    "pointer": [],
+    "line": 1,
+    "column": 1,
+    "on_key": False,
+}
 WRONG_ROWS = [
-    None, 1, "text", [], {},
+    None,
+    1,
+    "text",
+    [],
+    {},
     {"loaded": True},
     {"loaded": True, "data": {}, "diagnostics": [], "clean": True, "extra": 1},
     {"loaded": "yes", "data": {}, "diagnostics": [], "clean": True},
@@ -193,7 +210,9 @@ def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo, tmp_path, row, targe
     folder = tmp_path / "cache"
     expected = summary(validate_repository(repo, today=TODAY))
     cache = ResultCache(folder)
-    kind = {"levels": "level", "packets": "packet", "rubrics": "dimension", "site_config": "settings"}[target.split("/")[0]]
+    kind = {"levels": "level", "packets": "packet", "rubrics": "dimension", "site_config": "settings"}[
+        target.split("/")[0]
+    ]
     key = key_for(kind, (repo / target).read_bytes())
     value = json.dumps(row)
     write_row(folder, key, value, cache._mac(key, value))  # signed: only the shape check stands in the way
@@ -229,12 +248,15 @@ PROBE = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("change", [
-    ("schemas/level.schema.json", lambda text: text.replace('"type": "object"', '"type":  "object"', 1)),
-    ("check/rules.py", lambda text: text + "\n# a changed rule\n"),
-    ("render/text.py", lambda text: text + "\n# a change deep in the package\n"),
-    ("new_module.py", None),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("schemas/level.schema.json", lambda text: text.replace('"type": "object"', '"type":  "object"', 1)),
+        ("check/rules.py", lambda text: text + "\n# a changed rule\n"),
+        ("render/text.py", lambda text: text + "\n# a change deep in the package\n"),
+        ("new_module.py", None),
+    ],
+)
 def test_changing_any_file_of_the_package_is_a_miss(repo, tmp_path, change):
     install = tmp_path / "install"
     package = install / "generator"
@@ -242,9 +264,13 @@ def test_changing_any_file_of_the_package_is_a_miss(repo, tmp_path, change):
     folder = tmp_path / "cache"
 
     def probe() -> str:
-        result = subprocess.run([sys.executable, "-c", PROBE, str(package), str(repo), str(folder)],
-                                env={**os.environ, "PYTHONPATH": str(install)}, capture_output=True, text=True,
-                                cwd=tmp_path)
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, str(package), str(repo), str(folder)],
+            env={**os.environ, "PYTHONPATH": str(install)},
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
@@ -263,7 +289,6 @@ def test_the_fingerprint_walks_the_package_rather_than_a_list():
     names = [name for name, _ in cache_module._package_files(cache_module.resources.files("generator"))]
     assert {"check/rules.py", "cli/__init__.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
-
 
 
 def test_a_secret_this_program_did_not_write_is_refused(repo, tmp_path):

@@ -60,7 +60,9 @@ def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed):
         assert all(r.sealed for r in c.reviewers)
 
 
-@pytest.mark.parametrize("bar, conflicted", [(None, {"bravo", "charlie"}), (4.5, {"alpha", "bravo"}), (1.5, {"charlie"})])
+@pytest.mark.parametrize(
+    "bar, conflicted", [(None, {"bravo", "charlie"}), (4.5, {"alpha", "bravo"}), (1.5, {"charlie"})]
+)
 def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted):
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee, bar=bar)
@@ -123,8 +125,11 @@ def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: P
     assert [(c.label, c.value) for c in figure(1).cells] == [("agree", 1), ("disagree: discussed at calibration", 2)]
     assert [c.value for c in figure(3).cells] == [None, None]  # both cells under k: neither can be published
     assert figure(4) is None  # fewer than k decided packets to compare: no figure at all
-    open_cycle = next(c for c in process_health(hb, {}, date.fromisoformat(FIXED_TODAY), minimum_group=1).cycles
-                      if c.cycle == "2026-h2")
+    open_cycle = next(
+        c
+        for c in process_health(hb, {}, date.fromisoformat(FIXED_TODAY), minimum_group=1).cycles
+        if c.cycle == "2026-h2"
+    )
     assert open_cycle.status == "open" and open_cycle.figure("numbers-and-narrative") is None
     stats = invoke("stats", cwd=repo)
     assert stats.returncode == 0

@@ -28,7 +28,7 @@ def test_each_version_has_a_summary_line_and_folded_details(history):
     assert "1 added · 1 reworded: a major change from 1.3.0." in text(latest)
     details = re.search(r"<details class=\"note\"><summary>(.*?)</summary>(.*?)</details>", latest, re.S)
     assert details and details.group(1) == "The 2 changes, one by one"
-    assert "<details class=\"note\" open" not in latest  # folded
+    assert '<details class="note" open' not in latest  # folded
     assert "rel-ic3-capacity" in details.group(2) and "rel-ic4-oncall" in details.group(2)
     assert len(re.findall(r"<li>", details.group(2))) == 2
 
@@ -39,13 +39,25 @@ def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion
     assert "<li>" not in first and "<details" not in first and "added" not in text(first)
 
 
-@pytest.mark.parametrize("change, summary", [
-    ((RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams"), "1 reworded"),
-    ((RELIABILITY, "    - id: rel-ic3-capacity\n      text: Plans capacity for the team's services ahead of demand.\n"
-                   "      examples: [Forecasts peak load for the sales event.]\n", ""), "1 removed"),
-    ((RELIABILITY, "[Forecasts peak load for the sales event.]", "[Forecasts peak load for the launch.]"),
-     "1 other change"),
-])
+@pytest.mark.parametrize(
+    "change, summary",
+    [
+        ((RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams"), "1 reworded"),
+        (
+            (
+                RELIABILITY,
+                "    - id: rel-ic3-capacity\n      text: Plans capacity for the team's services ahead of demand.\n"
+                "      examples: [Forecasts peak load for the sales event.]\n",
+                "",
+            ),
+            "1 removed",
+        ),
+        (
+            (RELIABILITY, "[Forecasts peak load for the sales event.]", "[Forecasts peak load for the launch.]"),
+            "1 other change",
+        ),
+    ],
+)
 def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary):
     path, old, new = change
     edit(history / path, old, new)

@@ -21,16 +21,32 @@ from generator.actions.ci_comment import MARKER, CommentError, post_github, post
 
 AMARA = "packets/examples/amara-okafor-senior.yaml"
 FIVE_MISTAKES = [  # (old, new, what the one message for it says)
-    ("criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]",
-     "evidence 'alert-rework' (item 1) cites unknown criterion 'rel-ic3-slo' (did you mean 'rel-ic3-slos'?)"),
-    ("    impact: Two new engineers", "    impcat: Two new engineers",
-     "evidence 'oncall-handbook' (item 2): 'impcat' should be 'impact' (misspelled key)"),
-    ('date: "2026-06-09"', 'date: "2026-06-31"',
-     "evidence 'checkout-latency-incident' (item 3): '2026-06-31' is not a real calendar date"),
-    ("criteria: [del-ic3-projects]", "criteria: [del-ic3-projects, col-ic4-sponsorship]",
-     "evidence 'tracing-rollout' (item 5) cites 'col-ic4-sponsorship', a Staff Engineer criterion; this packet "
-     "targets Senior Engineer (cite criteria of Senior Engineer or a level below it)"),
-    ("cycle: 2026-h2", "cycle: 2026-h3", "unknown review cycle '2026-h3' (did you mean '2026-h2'?); valid: 2026-h1, 2026-h2"),
+    (
+        "criteria: [rel-ic3-slos]",
+        "criteria: [rel-ic3-slo]",
+        "evidence 'alert-rework' (item 1) cites unknown criterion 'rel-ic3-slo' (did you mean 'rel-ic3-slos'?)",
+    ),
+    (
+        "    impact: Two new engineers",
+        "    impcat: Two new engineers",
+        "evidence 'oncall-handbook' (item 2): 'impcat' should be 'impact' (misspelled key)",
+    ),
+    (
+        'date: "2026-06-09"',
+        'date: "2026-06-31"',
+        "evidence 'checkout-latency-incident' (item 3): '2026-06-31' is not a real calendar date",
+    ),
+    (
+        "criteria: [del-ic3-projects]",
+        "criteria: [del-ic3-projects, col-ic4-sponsorship]",
+        "evidence 'tracing-rollout' (item 5) cites 'col-ic4-sponsorship', a Staff Engineer criterion; this packet "
+        "targets Senior Engineer (cite criteria of Senior Engineer or a level below it)",
+    ),
+    (
+        "cycle: 2026-h2",
+        "cycle: 2026-h3",
+        "unknown review cycle '2026-h3' (did you mean '2026-h2'?); valid: 2026-h1, 2026-h2",
+    ),
 ]
 
 
@@ -44,19 +60,26 @@ def test_five_mistakes_give_five_messages_in_one_run(repo):
     result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith(AMARA)]
-    assert [line.split(": error: ", 1)[1].rsplit(" [", 1)[0] for line in lines] == [m for *_, m in sorted(
-        FIVE_MISTAKES, key=lambda m: (repo / AMARA).read_text().index(m[1]))]
+    assert [line.split(": error: ", 1)[1].rsplit(" [", 1)[0] for line in lines] == [
+        m for *_, m in sorted(FIVE_MISTAKES, key=lambda m: (repo / AMARA).read_text().index(m[1]))
+    ]
     assert result.stdout.splitlines()[-1] == "1 file checked, 5 errors, 0 warnings"
 
 
-@pytest.mark.parametrize("broken", [
-    ("    impact: Two new engineers", "    impcat: Two new engineers"),  # unknown + missing key in an item
-    ('date: "2026-05-20"', 'date: "20 May"'),  # a required value of the wrong form
-    ("role: author\n    criteria: [rel-ic3-incident-lead, col-ic3-glue", "role: writer\n    criteria: [rel-ic3-incident-lead, col-ic3-glue"),  # enum
-    ("invisible_work: true\n  - id: checkout", "invisible_work: yes please\n  - id: checkout"),  # optional value
-    ("summary: >-", "summary_text: >-"),  # a top-level key misspelled
-    ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        ("    impact: Two new engineers", "    impcat: Two new engineers"),  # unknown + missing key in an item
+        ('date: "2026-05-20"', 'date: "20 May"'),  # a required value of the wrong form
+        (
+            "role: author\n    criteria: [rel-ic3-incident-lead, col-ic3-glue",
+            "role: writer\n    criteria: [rel-ic3-incident-lead, col-ic3-glue",
+        ),  # enum
+        ("invisible_work: true\n  - id: checkout", "invisible_work: yes please\n  - id: checkout"),  # optional value
+        ("summary: >-", "summary_text: >-"),  # a top-level key misspelled
+        ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
+    ],
+)
 def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
     edit(repo / AMARA, *broken)
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
@@ -87,6 +110,7 @@ def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo):
 
 # --- a local server standing in for the GitHub and GitLab APIs ------------------------------------
 
+
 class FakeApi:
     def __init__(self) -> None:
         self.comments: dict[int, dict] = {}
@@ -96,8 +120,12 @@ class FakeApi:
 
     def add(self, body: str, login: str = "github-actions[bot]", author_id: int = 7) -> int:
         self.next_id += 1
-        self.comments[self.next_id] = {"id": self.next_id, "body": body, "user": {"login": login},
-                                       "author": {"id": author_id}}
+        self.comments[self.next_id] = {
+            "id": self.next_id,
+            "body": body,
+            "user": {"login": login},
+            "author": {"id": author_id},
+        }
         return self.next_id
 
 
@@ -127,15 +155,18 @@ def api():
             page = int(dict(p.split("=") for p in query.split("&") if p).get("page", 1))
             if self.command == "GET" and path == "/api/v4/user":
                 return self._answer(200, {"id": 7, "username": "handbook-bot"})
-            if re.fullmatch(r"/repos/acme/handbook/issues/12/comments|/api/v4/projects/42/merge_requests/3/notes", path):
+            if re.fullmatch(
+                r"/repos/acme/handbook/issues/12/comments|/api/v4/projects/42/merge_requests/3/notes", path
+            ):
                 if self.command == "GET":
                     items = sorted(state.comments.values(), key=lambda c: c["id"])
-                    return self._answer(200, items[(page - 1) * 100:page * 100])
+                    return self._answer(200, items[(page - 1) * 100 : page * 100])
                 if self.command == "POST":
                     cid = state.add(body["body"])
                     return self._answer(201, state.comments[cid])
-            found = re.fullmatch(r"/repos/acme/handbook/issues/comments/(\d+)|/api/v4/projects/42/merge_requests/3/notes/(\d+)",
-                                 path)
+            found = re.fullmatch(
+                r"/repos/acme/handbook/issues/comments/(\d+)|/api/v4/projects/42/merge_requests/3/notes/(\d+)", path
+            )
             if found and self.command in ("PATCH", "PUT"):
                 cid = int(found.group(1) or found.group(2))
                 state.comments[cid]["body"] = body["body"]
@@ -154,13 +185,22 @@ def api():
 
 
 def github_env(api: FakeApi, tmp_path: Path, fork: bool = False, token: str | None = "ghs_test") -> dict:
-    event = {"number": 12, "pull_request": {"number": 12, "head": {"repo": {"full_name": "someone/handbook" if fork
-                                                                             else "acme/handbook"}},
-                                           "base": {"repo": {"full_name": "acme/handbook"}}}}
+    event = {
+        "number": 12,
+        "pull_request": {
+            "number": 12,
+            "head": {"repo": {"full_name": "someone/handbook" if fork else "acme/handbook"}},
+            "base": {"repo": {"full_name": "acme/handbook"}},
+        },
+    }
     (tmp_path / "event.json").write_text(json.dumps(event))
     (tmp_path / "summary.md").write_text("")
-    env = {"GITHUB_API_URL": api.url, "GITHUB_REPOSITORY": "acme/handbook",
-           "GITHUB_EVENT_PATH": str(tmp_path / "event.json"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env = {
+        "GITHUB_API_URL": api.url,
+        "GITHUB_REPOSITORY": "acme/handbook",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
     return {**env, "GITHUB_TOKEN": token} if token else env
 
 
@@ -231,9 +271,11 @@ def test_gitlab_without_a_token_prints_the_report(api):
 
 # --- the workflow's shell steps, run for real -------------------------------------------------------
 
+
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -249,8 +291,11 @@ def pull_request(tmp_path: Path) -> Path:
     git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(repo, "checkout", "-q", "-b", "pull-request")
     five_mistakes(repo)
-    edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
-         "Shapes on-call for several teams and fixes runbooks that are wrong")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "Shapes on-call for several teams",
+        "Shapes on-call for several teams and fixes runbooks that are wrong",
+    )
     git(repo, "commit", "-q", "-am", "packet and criteria")
     return repo
 
@@ -262,10 +307,21 @@ def workflow_step(job: str, name: str) -> str:
 
 def run_step(script: str, repo: Path, env: dict) -> subprocess.CompletedProcess:
     bin_dir = str(Path(os.sys.executable).parent)
-    full = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "BASE_REF": "main",
-            "HANDBOOK_TODAY": "2026-11-28", **env}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=full,
-                          capture_output=True, text=True, timeout=300)
+    full = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "BASE_REF": "main",
+        "HANDBOOK_TODAY": "2026-11-28",
+        **env,
+    }
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_comment_step_posts_one_report_with_errors_first_and_the_diff(pull_request, api, tmp_path):
@@ -286,8 +342,9 @@ def test_comment_step_posts_one_report_with_errors_first_and_the_diff(pull_reque
 
 
 def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_path):
-    result = run_step(workflow_step("report", "Readiness report comment"), pull_request,
-                      github_env(api, tmp_path, fork=True))
+    result = run_step(
+        workflow_step("report", "Readiness report comment"), pull_request, github_env(api, tmp_path, fork=True)
+    )
     assert result.returncode == 0, result.stderr
     assert api.requests == [] and "Readiness report: Amara Okafor" in (tmp_path / "summary.md").read_text()
 

@@ -18,7 +18,7 @@ def broken(repo: Path) -> None:
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     edit(repo / AMARA, "    impact: Two new engineers", "    impcat: Two new engineers")
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
-    edit(repo / "rubrics/metrics/slo-attainment.yaml", "last_reviewed: \"", "last_reviewed: \"2020")  # bad date
+    edit(repo / "rubrics/metrics/slo-attainment.yaml", 'last_reviewed: "', 'last_reviewed: "2020')  # bad date
 
 
 def test_gitlab_code_quality_matches_gitlabs_schema(repo):
@@ -71,13 +71,19 @@ def test_a_clean_repository_gives_empty_reports(repo):
     assert log["runs"][0]["results"] == []
 
 
-@pytest.mark.parametrize("code,title", [
-    ("schema-additionalProperties", "Unknown key"), ("schema-required", "Missing key"),
-    ("unknown-criterion", "Unknown criterion"), ("criterion-wrong-level", "Criterion above the target level"),
-    ("duplicate-id", "Duplicate id"),
-])
+@pytest.mark.parametrize(
+    "code,title",
+    [
+        ("schema-additionalProperties", "Unknown key"),
+        ("schema-required", "Missing key"),
+        ("unknown-criterion", "Unknown criterion"),
+        ("criterion-wrong-level", "Criterion above the target level"),
+        ("duplicate-id", "Duplicate id"),
+    ],
+)
 def test_github_annotation_titles_are_words(code, title):
     from generator.report.ci import title as title_of
+
     assert title_of(code) == title
 
 

@@ -21,23 +21,61 @@ CYCLE = "2026"
 PACKET = "packets/2026/ada-lovelace.yaml"
 # Arguments a shell can pass: no NUL, no lone surrogates.
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
-HOSTILE_YAML = st.sampled_from([
-    "criteria_version: " + "9" * 4400 + "\n", "a: &a [*a, *a]\n", "x: !!python/object/apply:os.system [id]\n",
-    "key: [\n", "\tid: x\n", "id: x\nid: y\n", "- 1e400\n", "n: .nan\n", "n: 0x" + "f" * 5000 + "\n", "---\na: 1\n---\nb: 2\n",
-    "<<: {a: 1}\n", "\ufeffid: x\n", "id: \"\\e[31m\"\n", "[" * 200 + "]" * 200 + "\n", "{}\n", "[]\n", "null\n",
-    "decision: {status: promoted, date: '2026-01-01', submitted: '2026-12-31'}\n",
-])
-CONTENT = st.one_of(st.binary(max_size=300), TEXT.map(str.encode), HOSTILE_YAML.map(str.encode),
-                    st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), TEXT),
-                                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                                 max_leaves=8).map(lambda value: repr(value).encode()))
-PLACES = st.sampled_from(["site_config/handbook.yaml", "rubrics/dimensions/zz.yaml", "levels/zz.yaml", PACKET,
-                          "packets/2026/zz.yaml", "packets/2026/ada-lovelace.reviews/zz.yaml", "mkdocs.yml",
-                          "packets.yaml", "rubrics/composite.yaml", "site_config/process-health.json",
-                          "site_config/templates/level.md.j2", "rubrics/metrics/zz.yaml"])
+HOSTILE_YAML = st.sampled_from(
+    [
+        "criteria_version: " + "9" * 4400 + "\n",
+        "a: &a [*a, *a]\n",
+        "x: !!python/object/apply:os.system [id]\n",
+        "key: [\n",
+        "\tid: x\n",
+        "id: x\nid: y\n",
+        "- 1e400\n",
+        "n: .nan\n",
+        "n: 0x" + "f" * 5000 + "\n",
+        "---\na: 1\n---\nb: 2\n",
+        "<<: {a: 1}\n",
+        "\ufeffid: x\n",
+        'id: "\\e[31m"\n',
+        "[" * 200 + "]" * 200 + "\n",
+        "{}\n",
+        "[]\n",
+        "null\n",
+        "decision: {status: promoted, date: '2026-01-01', submitted: '2026-12-31'}\n",
+    ]
+)
+CONTENT = st.one_of(
+    st.binary(max_size=300),
+    TEXT.map(str.encode),
+    HOSTILE_YAML.map(str.encode),
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), TEXT),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+        max_leaves=8,
+    ).map(lambda value: repr(value).encode()),
+)
+PLACES = st.sampled_from(
+    [
+        "site_config/handbook.yaml",
+        "rubrics/dimensions/zz.yaml",
+        "levels/zz.yaml",
+        PACKET,
+        "packets/2026/zz.yaml",
+        "packets/2026/ada-lovelace.reviews/zz.yaml",
+        "mkdocs.yml",
+        "packets.yaml",
+        "rubrics/composite.yaml",
+        "site_config/process-health.json",
+        "site_config/templates/level.md.j2",
+        "rubrics/metrics/zz.yaml",
+    ]
+)
 KINDS = st.sampled_from(["file", "file", "file", "fifo", "link-out", "folder"])
-PATHS = st.sampled_from(["packet", "outside", "folder", "missing", "/dev/null", "/dev/zero", "fifo", "repo",
-                         "planted", "link-out"]) | TEXT
+PATHS = (
+    st.sampled_from(
+        ["packet", "outside", "folder", "missing", "/dev/null", "/dev/zero", "fifo", "repo", "planted", "link-out"]
+    )
+    | TEXT
+)
 FORMATS = st.sampled_from(["text", "json", "markdown", "github", "gitlab", "sarif"]) | TEXT
 
 
@@ -73,9 +111,16 @@ def _plant(root: Path, outside: Path, place: str, kind: str, content: bytes) -> 
 
 
 def _path(choice: str, root: Path, work: Path) -> str:
-    return {"packet": str(root / PACKET), "outside": str(work / "outside.yaml"), "folder": str(work / "folder"),
-            "missing": str(work / "missing.yaml"), "fifo": str(work / "pipe"), "repo": str(root),
-            "planted": str(root / "rubrics/dimensions/zz.yaml"), "link-out": str(work / "link")}.get(choice, choice)
+    return {
+        "packet": str(root / PACKET),
+        "outside": str(work / "outside.yaml"),
+        "folder": str(work / "folder"),
+        "missing": str(work / "missing.yaml"),
+        "fifo": str(work / "pipe"),
+        "repo": str(root),
+        "planted": str(root / "rubrics/dimensions/zz.yaml"),
+        "link-out": str(work / "link"),
+    }.get(choice, choice)
 
 
 @st.composite
@@ -85,66 +130,176 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
     maybe = lambda *args: list(args) if draw(st.booleans()) else []  # noqa: E731
     today = maybe("--today", draw(st.sampled_from([FIXED_TODAY, "2027-02-30", "99999-01-01"]) | TEXT))
     root_option = maybe("--root", path())
-    command = draw(st.sampled_from(["validate", "build", "calibrate", "codeowners", "comment", "diff", "governance",
-                                    "init", "lint", "new", "readiness", "release", "repin", "reveal", "review",
-                                    "stats", "appeal", "assign", "decide", "keys", "reseal", "status", "teams"]))
+    command = draw(
+        st.sampled_from(
+            [
+                "validate",
+                "build",
+                "calibrate",
+                "codeowners",
+                "comment",
+                "diff",
+                "governance",
+                "init",
+                "lint",
+                "new",
+                "readiness",
+                "release",
+                "repin",
+                "reveal",
+                "review",
+                "stats",
+                "appeal",
+                "assign",
+                "decide",
+                "keys",
+                "reseal",
+                "status",
+                "teams",
+            ]
+        )
+    )
     if command == "teams":
         team = draw(st.just("platform") | TEXT)
-        return draw(st.sampled_from([
-            ["teams", *root_option, *today], ["teams", "show", team, *root_option, *today],
-            ["teams", "import", team, path(), "--from", draw(st.sampled_from(["csv", "git-tags", "git-merges"]) | TEXT),
-             *maybe("--kind", draw(st.just("incidents") | TEXT)), *maybe("--map", f"{draw(TEXT)}={draw(TEXT)}"),
-             *maybe("--pattern", draw(TEXT)), *root_option]]))
+        return draw(
+            st.sampled_from(
+                [
+                    ["teams", *root_option, *today],
+                    ["teams", "show", team, *root_option, *today],
+                    [
+                        "teams",
+                        "import",
+                        team,
+                        path(),
+                        "--from",
+                        draw(st.sampled_from(["csv", "git-tags", "git-merges"]) | TEXT),
+                        *maybe("--kind", draw(st.just("incidents") | TEXT)),
+                        *maybe("--map", f"{draw(TEXT)}={draw(TEXT)}"),
+                        *maybe("--pattern", draw(TEXT)),
+                        *root_option,
+                    ],
+                ]
+            )
+        )
     if command == "appeal":
-        return ["appeal", path(), *maybe("--reason", draw(TEXT)), *maybe("--resolve", draw(st.just("upheld") | TEXT)),
-                *maybe("--rationale", draw(TEXT)), *root_option, *today]
+        return [
+            "appeal",
+            path(),
+            *maybe("--reason", draw(TEXT)),
+            *maybe("--resolve", draw(st.just("upheld") | TEXT)),
+            *maybe("--rationale", draw(TEXT)),
+            *root_option,
+            *today,
+        ]
     if command == "assign":
         return ["assign", path(), "--reviewers", draw(st.just("grace,alan") | TEXT), *root_option, *today]
     if command == "decide":
-        return ["decide", path(), *maybe("--outcome", draw(st.just("promoted") | TEXT)),
-                *maybe("--rationale", draw(TEXT)), *maybe("--feedback", draw(TEXT)),
-                *maybe("--effective", draw(st.just("2026-12-01") | TEXT)), *maybe("--discussed"),
-                *maybe("--identity", path()), *root_option, *today]
+        return [
+            "decide",
+            path(),
+            *maybe("--outcome", draw(st.just("promoted") | TEXT)),
+            *maybe("--rationale", draw(TEXT)),
+            *maybe("--feedback", draw(TEXT)),
+            *maybe("--effective", draw(st.just("2026-12-01") | TEXT)),
+            *maybe("--discussed"),
+            *maybe("--identity", path()),
+            *root_option,
+            *today,
+        ]
     if command == "keys":
         who = draw(st.sampled_from(["--reviewer", "--committee"]))
         return ["keys", "new", *maybe(who, draw(st.just("grace") | TEXT)), *maybe("--out", path())]
     if command == "status":
-        return ["status", draw(st.sampled_from([CYCLE, "current"]) | TEXT), *maybe("--format", draw(FORMATS)),
-                *maybe("--manifest", path()), *root_option, *today]
+        return [
+            "status",
+            draw(st.sampled_from([CYCLE, "current"]) | TEXT),
+            *maybe("--format", draw(FORMATS)),
+            *maybe("--manifest", path()),
+            *root_option,
+            *today,
+        ]
     if command == "validate":
-        return ["validate", *[path() for _ in range(draw(st.integers(0, 2)))], *maybe("--format", draw(FORMATS)),
-                *maybe("--strict"), *maybe("--no-cache"), *root_option, *today]
+        return [
+            "validate",
+            *[path() for _ in range(draw(st.integers(0, 2)))],
+            *maybe("--format", draw(FORMATS)),
+            *maybe("--strict"),
+            *maybe("--no-cache"),
+            *root_option,
+            *today,
+        ]
     if command == "build":
         return ["build", *maybe("--site-dir", path()), *maybe("--include-private"), *today]
     if command in ("calibrate", "reveal", "reseal"):
         extra = [*maybe("--level", draw(TEXT)), *maybe("--format", draw(FORMATS))] if command == "calibrate" else []
         return [command, draw(st.just(CYCLE) | TEXT), *maybe("--identity", path()), *extra, *root_option, *today]
     if command == "comment":
-        return ["comment", "--platform", draw(st.sampled_from(["github", "gitlab"]) | TEXT),
-                *maybe("--base", draw(st.just("HEAD") | TEXT)), *maybe("--output", path()), *maybe("--dry-run"), *today]
+        return [
+            "comment",
+            "--platform",
+            draw(st.sampled_from(["github", "gitlab"]) | TEXT),
+            *maybe("--base", draw(st.just("HEAD") | TEXT)),
+            *maybe("--output", path()),
+            *maybe("--dry-run"),
+            *today,
+        ]
     if command == "diff":
         return ["diff", *maybe(draw(st.just("HEAD") | TEXT)), *maybe("--format", draw(FORMATS)), *maybe("--check")]
     if command == "init":
         if draw(st.booleans()):
-            return ["init", "packets", path(), *maybe("--handbook", draw(st.sampled_from([str(root), "file:///nowhere",
-                                                                                        "ext::sh -c id"]) | TEXT)),
-                    *maybe("--ref", draw(TEXT)), *maybe("--owner", draw(TEXT))]
+            return [
+                "init",
+                "packets",
+                path(),
+                *maybe("--handbook", draw(st.sampled_from([str(root), "file:///nowhere", "ext::sh -c id"]) | TEXT)),
+                *maybe("--ref", draw(TEXT)),
+                *maybe("--owner", draw(TEXT)),
+            ]
         return ["init", path(), *maybe("--name", draw(TEXT)), *maybe("--owner", draw(TEXT)), *today]
     if command == "new":
-        return ["new", "packet", "--candidate", draw(TEXT), "--target", draw(st.just("senior-engineer") | TEXT),
-                *maybe("--current", draw(TEXT)), *maybe("--cycle", draw(TEXT)), *today]
+        return [
+            "new",
+            "packet",
+            "--candidate",
+            draw(TEXT),
+            "--target",
+            draw(st.just("senior-engineer") | TEXT),
+            *maybe("--current", draw(TEXT)),
+            *maybe("--cycle", draw(TEXT)),
+            *today,
+        ]
     if command in ("readiness", "repin"):
         options = maybe("--format", draw(FORMATS)) if command == "readiness" else maybe("--dry-run")
         return [command, path(), *options, *today]
     if command == "review":
-        pairs = lambda option: [item for _ in range(draw(st.integers(0, 2)))  # noqa: E731
-                                for item in (option, f"{draw(TEXT)}={draw(TEXT)}")]
-        return ["review", path(), "--reviewer", draw(st.just("grace") | TEXT), *maybe("--from", path()),
-                *pairs("--rating"), *pairs("--note"), *pairs("--met"), *pairs("--not-met"),
-                *maybe("--counterexample", draw(TEXT)), *maybe("--replace"), *maybe("--signing-key", path()), *today]
+
+        def pairs(option: str) -> list[str]:
+            return [item for _ in range(draw(st.integers(0, 2))) for item in (option, f"{draw(TEXT)}={draw(TEXT)}")]
+
+        return [
+            "review",
+            path(),
+            "--reviewer",
+            draw(st.just("grace") | TEXT),
+            *maybe("--from", path()),
+            *pairs("--rating"),
+            *pairs("--note"),
+            *pairs("--met"),
+            *pairs("--not-met"),
+            *maybe("--counterexample", draw(TEXT)),
+            *maybe("--replace"),
+            *maybe("--signing-key", path()),
+            *today,
+        ]
     if command == "stats":
-        return ["stats", *maybe("--format", draw(FORMATS)), *maybe("--export", path()), *maybe("--manifest", path()),
-                *root_option, *today]
+        return [
+            "stats",
+            *maybe("--format", draw(FORMATS)),
+            *maybe("--export", path()),
+            *maybe("--manifest", path()),
+            *root_option,
+            *today,
+        ]
     if command == "release":
         return ["release", *maybe("--dry-run")]
     options = maybe("--format", draw(FORMATS)) if command in ("governance", "lint") else maybe("--check")
@@ -155,13 +310,23 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
 def environments(draw, work: Path) -> dict[str, str]:
     env: dict[str, str] = {}
     if draw(st.booleans()):
-        env["HANDBOOK_CACHE_DIR"] = draw(st.sampled_from([str(work / "cache"), str(work / "outside.yaml"),
-                                                         str(work / "shared"), "/dev/null"]))
+        env["HANDBOOK_CACHE_DIR"] = draw(
+            st.sampled_from([str(work / "cache"), str(work / "outside.yaml"), str(work / "shared"), "/dev/null"])
+        )
     if draw(st.booleans()):
-        env.update({"GITHUB_EVENT_PATH": draw(st.sampled_from([str(work / "outside.yaml"), str(work / "pipe"),
-                                                                "/dev/zero", str(work / "folder")])),
-                    "GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://127.0.0.1:9", "CI_API_V4_URL": "http://127.0.0.1:9",
-                    "CI_PROJECT_ID": draw(TEXT), "CI_MERGE_REQUEST_IID": draw(TEXT), "HANDBOOK_GITLAB_TOKEN": "t"})
+        env.update(
+            {
+                "GITHUB_EVENT_PATH": draw(
+                    st.sampled_from([str(work / "outside.yaml"), str(work / "pipe"), "/dev/zero", str(work / "folder")])
+                ),
+                "GITHUB_TOKEN": "t",
+                "GITHUB_API_URL": "http://127.0.0.1:9",
+                "CI_API_V4_URL": "http://127.0.0.1:9",
+                "CI_PROJECT_ID": draw(TEXT),
+                "CI_MERGE_REQUEST_IID": draw(TEXT),
+                "HANDBOOK_GITLAB_TOKEN": "t",
+            }
+        )
     return env
 
 
@@ -169,10 +334,13 @@ def environments(draw, work: Path) -> dict[str, str]:
 EXPLORE = int(os.environ.get("HANDBOOK_FUZZ_EXAMPLES", "0"))
 
 
-@settings(max_examples=EXPLORE or 40, deadline=None, derandomize=not EXPLORE,
-          phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink) if EXPLORE else (Phase.explicit, Phase.generate),
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=EXPLORE or 40,
+    deadline=None,
+    derandomize=not EXPLORE,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink) if EXPLORE else (Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_no_command_prints_a_traceback_for_any_input(base: Path, data) -> None:
     work = Path(tempfile.mkdtemp(prefix="handbook-fuzz-"))
@@ -186,8 +354,13 @@ def test_no_command_prints_a_traceback_for_any_input(base: Path, data) -> None:
         os.mkfifo(work / "pipe")
         (work / "link").symlink_to(work / "outside.yaml")
         for _ in range(data.draw(st.integers(1, 3), label="planted files")):
-            _plant(root, work / "outside.yaml", data.draw(PLACES, label="place"), data.draw(KINDS, label="kind"),
-                   data.draw(CONTENT, label="content"))
+            _plant(
+                root,
+                work / "outside.yaml",
+                data.draw(PLACES, label="place"),
+                data.draw(KINDS, label="kind"),
+                data.draw(CONTENT, label="content"),
+            )
         args = data.draw(command_lines(root, work), label="command")
         if args[0] == "build":  # a file that never validates: no engine runs (seconds each); its checks are the point
             _plant(root, work / "outside.yaml", "rubrics/dimensions/never-valid.yaml", "file", b"id: [")

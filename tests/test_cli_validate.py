@@ -20,9 +20,11 @@ def test_errors_exit_one_and_all_are_reported(repo):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert "levels/ic2.yaml:9:15: error: expected a whole number, found the text 'two' [schema-type]" in lines
-    assert (f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' (did you mean 'ic5'?); levels use ids: "
-            "ic1 (Engineer I), ic3 (Senior Engineer), ic4 (Staff Engineer), ic5 (Principal Engineer) "
-            "[unknown-level]") in lines  # ic2 is broken, so not offered
+    assert (
+        f"{PRIYA}:9:15: error: target_level names unknown level 'ic7' (did you mean 'ic5'?); levels use ids: "
+        "ic1 (Engineer I), ic3 (Senior Engineer), ic4 (Staff Engineer), ic5 (Principal Engineer) "
+        "[unknown-level]"
+    ) in lines  # ic2 is broken, so not offered
     assert lines[-1] == "28 files checked, 2 errors, 0 warnings"  # 23 YAML files and 5 team files
     assert "Traceback" not in result.stderr
 
@@ -33,15 +35,23 @@ def test_json_format(repo):
     payload = json.loads(result.stdout)
     assert payload["errors"] == 1 and payload["files_checked"] == 28
     [item] = payload["diagnostics"]
-    assert item == {"file": "levels/ic2.yaml", "line": 9, "column": 15, "severity": "error", "code": "schema-type",
-                    "message": "expected a whole number, found the text 'two'", "json_path": "$.typical_time_in_level.min_months"}
+    assert item == {
+        "file": "levels/ic2.yaml",
+        "line": 9,
+        "column": 15,
+        "severity": "error",
+        "code": "schema-type",
+        "message": "expected a whole number, found the text 'two'",
+        "json_path": "$.typical_time_in_level.min_months",
+    }
 
 
 def test_github_annotations(repo):
     edit(repo / "levels/ic2.yaml", "min_months: 18", "min_months: two")
     result = invoke("validate", "--format", "github", cwd=repo)
     assert result.stdout.splitlines()[0] == (
-        "::error file=levels/ic2.yaml,line=9,col=15,title=Wrong kind of value::expected a whole number, found the text 'two' [schema-type]")
+        "::error file=levels/ic2.yaml,line=9,col=15,title=Wrong kind of value::expected a whole number, found the text 'two' [schema-type]"
+    )
 
 
 def test_strict_turns_overdue_reviews_into_failure(repo):

@@ -61,8 +61,10 @@ def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothin
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 @pytest.mark.parametrize("field", ["default", "packets"])
 def test_settings_owners_must_be_one_owner_each(repo, field, value):
-    old = {"default": 'default: ["@northwind/handbook-maintainers"]',
-           "packets": 'packets: ["@northwind/promotion-committee"]'}[field]
+    old = {
+        "default": 'default: ["@northwind/handbook-maintainers"]',
+        "packets": 'packets: ["@northwind/promotion-committee"]',
+    }[field]
     edit(repo / SETTINGS, old, f"{field}: [{yaml_string(value)}]")
     report = validate_repository(repo, today=TODAY)
     assert any(d.file == SETTINGS for d in report.errors), value
@@ -71,6 +73,7 @@ def test_settings_owners_must_be_one_owner_each(repo, field, value):
 @pytest.mark.parametrize("value", HOSTILE_OWNERS + GOOD_OWNERS)
 def test_both_schema_validators_agree_on_owners(value):
     import yaml
+
     data = yaml.safe_load((REPO / SETTINGS).read_text())
     data["codeowners"]["default"] = [value]
     expected = value in GOOD_OWNERS
@@ -129,11 +132,17 @@ def test_protected_paths_are_one_codeowners_path(repo, path):
 
 
 def test_protected_paths_come_last_anchored_and_owned_by_maintainers(repo):
-    edit(repo / SETTINGS, "    - {path: generator/, owners: [\"@northwind/handbook-maintainers\"]}",
-         "    - {path: /generator/, owners: [\"@northwind/core\", \"@northwind/core\", \"lead@northwind.example\"]}")
+    edit(
+        repo / SETTINGS,
+        '    - {path: generator/, owners: ["@northwind/handbook-maintainers"]}',
+        '    - {path: /generator/, owners: ["@northwind/core", "@northwind/core", "lead@northwind.example"]}',
+    )
     assert invoke("codeowners", cwd=repo).returncode == 0
-    lines = [line.split() for line in (repo / ".github/CODEOWNERS").read_text().splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line.split()
+        for line in (repo / ".github/CODEOWNERS").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     paths = [line[0] for line in lines]
     last_item = max(i for i, p in enumerate(paths) if p.startswith("/rubrics/"))
     for code in ["/.github/", "/mkdocs.yml", "/site_config/templates/", "/generator/"]:

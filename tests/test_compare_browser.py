@@ -18,7 +18,8 @@ pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftes
 
 def tables(page, root="#hb-compare-result"):
     """{dimension name: [(first cell, second cell, change)]} as shown under `root`."""
-    return page.evaluate("""root => {
+    return page.evaluate(
+        """root => {
         const found = {};
         for (const h of document.querySelectorAll(root + ' h3')) {
             let box = h.nextElementSibling;
@@ -26,7 +27,9 @@ def tables(page, root="#hb-compare-result"):
             found[h.textContent.replace('¶', '').trim()] = rows;
         }
         return found;
-    }""", root)
+    }""",
+        root,
+    )
 
 
 def pick(page, first, second):
@@ -64,8 +67,15 @@ def test_two_levels_on_different_tracks_show_what_only_the_first_expects(browser
         pick(page, "4-senior-2", "4-manager-1")
         assert page.locator("#hb-compare-picked").inner_text() == "Senior 2 → Engineering Manager 1"
         for rows in tables(page).values():
-            assert kinds(rows) == ["new", "new", "carried over", "carried over", "carried over",
-                                   "only at Senior 2", "only at Senior 2"]
+            assert kinds(rows) == [
+                "new",
+                "new",
+                "carried over",
+                "carried over",
+                "carried over",
+                "only at Senior 2",
+                "only at Senior 2",
+            ]
     finally:
         context.close()
 
@@ -113,8 +123,11 @@ def test_axe_finds_no_serious_violation_on_the_compare_page(browser, framework_u
         page.goto(framework_url + COMPARE)
         page.wait_for_load_state("load")
         pick(page, "4-senior-2", "4-manager-1")
-        violations = [f"{v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes'][:3]]}"
-                      for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        violations = [
+            f"{v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
     finally:
         context.close()
     assert violations == []
@@ -128,7 +141,9 @@ def test_with_javascript_off_the_page_shows_a_readable_default_and_every_step(br
         assert page.locator("#hb-compare-default").inner_text().rstrip("¶").strip() == "Associate → Engineer"
         shown = tables(page, "article")
         assert kinds(shown["Craft"]) == ["raised", "new", "carried over"]
-        steps = page.locator("article a[href*='changes/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        steps = page.locator("article a[href*='changes/']").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
         assert len(steps) == 7 and "../levels/changes/3-senior-1-to-4-manager-1/" in steps
         assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     finally:
@@ -150,6 +165,7 @@ def test_no_sideways_scroll(browser, framework_url, width):
 
 # --- The ladder's filters --------------------------------------------------------------------
 
+
 def visible_ladder(page):
     """(visible track headings, per visible table its visible header cells)."""
     return page.evaluate("""() => {
@@ -166,7 +182,9 @@ def test_the_ladder_filters_by_track_and_by_dimension(browser, framework_url):
     try:
         page.goto(framework_url + "/ladder/")
         tracks, tables = visible_ladder(page)
-        assert tracks == ["Individual contributor", "People manager"] and len(tables) == 6  # 9 dimensions: 3 tables each
+        assert (
+            tracks == ["Individual contributor", "People manager"] and len(tables) == 6
+        )  # 9 dimensions: 3 tables each
         page.select_option("#hb-ladder-track", "people-manager")
         tracks, tables = visible_ladder(page)
         assert tracks == ["People manager"] and len(tables) == 3
@@ -196,8 +214,9 @@ def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
         context.close()
 
 
-@pytest.mark.parametrize("first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"),
-                                           ("2-engineer", "3-senior-1")])
+@pytest.mark.parametrize(
+    "first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"), ("2-engineer", "3-senior-1")]
+)
 def test_no_stale_table_stays_visible_after_any_pick(browser, framework_url, first, second):
     """The default Associate → Engineer tables are hidden under any other pair: the theme's table CSS
     must not override the `hidden` attribute (issue 23)."""

@@ -1,6 +1,5 @@
 """The repository's own content is the default handbook: complete and schema-aware in editors."""
 
-
 from datetime import date
 
 import pytest
@@ -26,13 +25,21 @@ def test_default_content_is_complete():
     assert len(hb.track_levels("ic")) >= 5 and len(hb.track_levels("management")) >= 2
     assert [d.id for d in hb.ordered_dimensions] == ["delivery", "reliability", "collaboration"]
     assert [(g.id, [d.id for d in dims]) for g, dims in hb.dimension_groups] == [
-        ("delivery", ["delivery"]), ("reliability", ["reliability"]), ("collaboration", ["collaboration"])]
+        ("delivery", ["delivery"]),
+        ("reliability", ["reliability"]),
+        ("collaboration", ["collaboration"]),
+    ]
     for level in hb.levels:
         for dim in hb.dimensions:
             assert dim.criteria_for(level.id), f"{dim.id} has no criteria for {level.id}"
     dora = {m.id for m in hb.metrics if m.dora}
-    assert dora == {"deployment-frequency", "change-lead-time", "change-failure-rate",
-                    "failed-deployment-recovery-time", "deployment-rework-rate"}
+    assert dora == {
+        "deployment-frequency",
+        "change-lead-time",
+        "change-failure-rate",
+        "failed-deployment-recovery-time",
+        "deployment-rework-rate",
+    }
     assert {"slo-attainment", "error-budget-burn"} <= {m.id for m in hb.metrics}
     examples = [p for p in hb.packets if p.is_example]
     assert len(examples) >= 3

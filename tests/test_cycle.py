@@ -35,15 +35,20 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
     refused = run_cli("assign", packets["alpha"], "--reviewers", "bob,carol,dan", cwd=team_a)
     assert refused.returncode == 1 and "dan: they are the candidate's manager" in refused.stderr
     assert not (team_a / f"packets/{CYCLE}/assignments.yaml").exists()
-    for slug, who, repo in (("alpha", "bob,carol,erin", team_a), ("bravo", "bob,carol,dan", team_a),
-                            ("charlie", "bob,carol,dan", team_b)):
+    for slug, who, repo in (
+        ("alpha", "bob,carol,erin", team_a),
+        ("bravo", "bob,carol,dan", team_a),
+        ("charlie", "bob,carol,dan", team_b),
+    ):
         assigned = run_cli("assign", packets[slug], "--reviewers", who, cwd=repo)
         assert assigned.returncode == 0, assigned.stderr
 
     # signed, sealed reviews (dan has not reviewed charlie yet)
-    plan = {"alpha": {"bob": (4, 4, 4), "carol": (4, 4, 4), "erin": (4, 4, 4)},
-            "bravo": {"bob": (2, 2, 2), "carol": (2, 2, 3), "dan": (2, 2, 2)},
-            "charlie": {"bob": (3, 2, 3), "carol": (2, 2, 3)}}
+    plan = {
+        "alpha": {"bob": (4, 4, 4), "carol": (4, 4, 4), "erin": (4, 4, 4)},
+        "bravo": {"bob": (2, 2, 2), "carol": (2, 2, 3), "dan": (2, 2, 2)},
+        "charlie": {"bob": (3, 2, 3), "carol": (2, 2, 3)},
+    }
     for slug, reviews in plan.items():
         repo = team_a if slug != "charlie" else team_b
         for reviewer, ratings in reviews.items():
@@ -64,12 +69,24 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
 
     space = Workspace(hb.root, hb_today(), team_a)
     process = space.cycle_handbook.settings.review_process
-    header = {"reviewer": "dan", "packet": "bravo", "date": "2026-11-20",
-              "packet_digest": packet_digest(space.cycle_handbook.packet(f"packets/{CYCLE}/bravo.yaml"))}
+    header = {
+        "reviewer": "dan",
+        "packet": "bravo",
+        "date": "2026-11-20",
+        "packet_digest": packet_digest(space.cycle_handbook.packet(f"packets/{CYCLE}/bravo.yaml")),
+    }
     body = {"ratings": {"delivery": {"rating": 5}, "reliability": {"rating": 5}, "collaboration": {"rating": 5}}}
     original = bravo_dan.read_text()
-    bravo_dan.write_text(signed_review(review_file(f"packets/{CYCLE}/bravo.yaml", "dan"),
-                                       f"packets/{CYCLE}/bravo.yaml", header, body, process, load_signing_key(own_key)))
+    bravo_dan.write_text(
+        signed_review(
+            review_file(f"packets/{CYCLE}/bravo.yaml", "dan"),
+            f"packets/{CYCLE}/bravo.yaml",
+            header,
+            body,
+            process,
+            load_signing_key(own_key),
+        )
+    )
     caught = run_cli("validate", cwd=team_a)
     assert caught.returncode == 1
     assert "bravo.reviews/dan.yaml" in caught.stdout and "the review by 'dan' does not count" in caught.stdout
@@ -111,26 +128,68 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
     assert "UNVERIFIED" not in cal.stdout and f"{SECRET} dan" in cal.stdout and "charlie" in cal.stdout
 
     # decisions: bravo promoted against the numbers needs the discussion and a rationale
-    ok = run_cli("decide", packets["alpha"], "--outcome", "promoted", "--rationale", "Clear case.",
-                 "--feedback", "Well done.", "--identity", newcomer, cwd=team_a)
+    ok = run_cli(
+        "decide",
+        packets["alpha"],
+        "--outcome",
+        "promoted",
+        "--rationale",
+        "Clear case.",
+        "--feedback",
+        "Well done.",
+        "--identity",
+        newcomer,
+        cwd=team_a,
+    )
     assert ok.returncode == 0, ok.stderr
-    against = ("decide", packets["bravo"], "--outcome", "promoted", "--rationale",
-               "The committee weighed the migration's scope, which the ratings undervalue.",
-               "--feedback", "Promoted.", "--effective", "2027-01-01", "--identity", newcomer)
+    against = (
+        "decide",
+        packets["bravo"],
+        "--outcome",
+        "promoted",
+        "--rationale",
+        "The committee weighed the migration's scope, which the ratings undervalue.",
+        "--feedback",
+        "Promoted.",
+        "--effective",
+        "2027-01-01",
+        "--identity",
+        newcomer,
+    )
     refused = run_cli(*against, cwd=team_a)
-    assert refused.returncode == 1 and "numbers and narrative disagree" in refused.stderr and "--discussed" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "numbers and narrative disagree" in refused.stderr
+        and "--discussed" in refused.stderr
+    )
     assert run_cli(*against, "--discussed", cwd=team_a).returncode == 0
     decision = yaml.safe_load(packets["bravo"].read_text())["decision"]
     assert decision["status"] == "promoted" and decision["effective"] == "2027-01-01"
     assert decision["against_numbers"].startswith("numbers and narrative disagree")
-    assert run_cli("decide", packets["charlie"], "--outcome", "not-yet", "--rationale", "Reliability not yet shown.",
-                   "--feedback", "Own an SLO for a quarter.", "--identity", newcomer, cwd=team_b).returncode == 0
+    assert (
+        run_cli(
+            "decide",
+            packets["charlie"],
+            "--outcome",
+            "not-yet",
+            "--rationale",
+            "Reliability not yet shown.",
+            "--feedback",
+            "Own an SLO for a quarter.",
+            "--identity",
+            newcomer,
+            cwd=team_b,
+        ).returncode
+        == 0
+    )
     for path in packets.values():
         assert SECRET not in path.read_text()  # no sealed content in a decision
 
     # an appeal and its resolution
     assert run_cli("appeal", packets["charlie"], "--reason", "The SLO work was missed.", cwd=team_b).returncode == 0
-    resolved = run_cli("appeal", packets["charlie"], "--resolve", "upheld", "--rationale", "Reviewed again.", cwd=team_b)
+    resolved = run_cli(
+        "appeal", packets["charlie"], "--resolve", "upheld", "--rationale", "Reviewed again.", cwd=team_b
+    )
     assert resolved.returncode == 0, resolved.stderr
     appeal = yaml.safe_load(packets["charlie"].read_text())["appeal"]
     assert appeal["status"] == "upheld" and appeal["reason"] == "The SLO work was missed."
@@ -167,8 +226,17 @@ def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     unsigned = run_cli("review", packets["alpha"], "--reviewer", "bob", "--rating", "delivery=3", cwd=team_a)
     assert unsigned.returncode == 1 and "pass --signing-key" in unsigned.stderr
-    stranger = run_cli("review", packets["alpha"], "--reviewer", "zed", "--signing-key", hb.signing["bob"],
-                       "--rating", "delivery=3", cwd=team_a)
+    stranger = run_cli(
+        "review",
+        packets["alpha"],
+        "--reviewer",
+        "zed",
+        "--signing-key",
+        hb.signing["bob"],
+        "--rating",
+        "delivery=3",
+        cwd=team_a,
+    )
     assert stranger.returncode == 1 and "'zed' is not a registered reviewer" in stranger.stderr
     path = team_a / review_file(f"packets/{CYCLE}/alpha.yaml", "bob")
     path.parent.mkdir(parents=True)
@@ -218,8 +286,18 @@ def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
     assert "bob" in ok("calibrate", CYCLE, "--identity", hb.identities[0])
     hb.add_member("Later")
     ok("reseal", CYCLE, "--identity", hb.identities[0])
-    ok("decide", packet, "--outcome", "promoted", "--rationale", "Clear.", "--feedback", "Well done.",
-       "--identity", hb.identities[1])
+    ok(
+        "decide",
+        packet,
+        "--outcome",
+        "promoted",
+        "--rationale",
+        "Clear.",
+        "--feedback",
+        "Well done.",
+        "--identity",
+        hb.identities[1],
+    )
     ok("appeal", packet, "--reason", "A factual error.")
     ok("reveal", CYCLE, "--identity", hb.identities[1])
     revealed = (repo / "packets/2026-h2/pat.reviews/bob.yaml").read_text()
@@ -234,10 +312,21 @@ def test_a_draft_error_points_at_the_drafts_line_and_column(cycle, tmp_path: Pat
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
     draft = tmp_path / "draft.yaml"
-    draft.write_text("ratings:\n  delivery:\n    rating: 4\n  reliability:\n    rating: 9\n"
-                     "criteria:\n  - criterion: nope-criterion\n    judgement: met\n")
-    result = run_cli("review", packets["alpha"], "--reviewer", "bob", "--signing-key", hb.signing["bob"],
-                     "--from", draft, cwd=repos["team-a"])
+    draft.write_text(
+        "ratings:\n  delivery:\n    rating: 4\n  reliability:\n    rating: 9\n"
+        "criteria:\n  - criterion: nope-criterion\n    judgement: met\n"
+    )
+    result = run_cli(
+        "review",
+        packets["alpha"],
+        "--reviewer",
+        "bob",
+        "--signing-key",
+        hb.signing["bob"],
+        "--from",
+        draft,
+        cwd=repos["team-a"],
+    )
     assert result.returncode == 1
     assert f"{draft}:5:13: error:" in result.stderr, result.stderr
     assert not (repos["team-a"] / "packets/2026-h2/alpha.reviews").exists()
@@ -272,11 +361,17 @@ def test_signatures_interoperate_with_ssh_keygen(tmp_path: Path):
     ours = tmp_path / "ours.sig"
     ours.write_text(sign(load_signing_key(key), message.read_bytes()))
     (tmp_path / "allowed").write_text(f"bob {line}\n")
-    checked = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", "bob",
-                              "-n", NAMESPACE, "-s", str(ours)], input=message.read_bytes(), capture_output=True)
+    checked = subprocess.run(
+        ["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", "bob", "-n", NAMESPACE, "-s", str(ours)],
+        input=message.read_bytes(),
+        capture_output=True,
+    )
     assert checked.returncode == 0, checked.stderr
-    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(message)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE, str(message)],
+        check=True,
+        capture_output=True,
+    )
     theirs = (tmp_path / "message.sig").read_text()
     assert verify(theirs, line, message.read_bytes()) is None
     assert verify(theirs, line, b"something else") is not None

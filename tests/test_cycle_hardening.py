@@ -21,11 +21,15 @@ def cycle(tmp_path: Path):
 
 def _calibrated(repo: Path, identity: Path) -> dict[str, dict]:
     view = as_json(run_cli("calibrate", CYCLE, "--format", "json", "--identity", identity, cwd=repo))
-    return {p["packet"]["file"].rsplit("/", 1)[-1].removesuffix(".yaml"): p
-            for level in view["levels"] for p in level["packets"]}
+    return {
+        p["packet"]["file"].rsplit("/", 1)[-1].removesuffix(".yaml"): p
+        for level in view["levels"]
+        for p in level["packets"]
+    }
 
 
 # --- H1: only assigned, unconflicted, verified reviewers are counted -----------------------------
+
 
 def test_a_candidate_reviewing_their_own_packet_is_refused_and_never_counted(cycle):
     hb, repos, packets, _ = cycle
@@ -99,12 +103,24 @@ def test_decide_compares_with_the_counted_reviews_only(cycle):
     for reviewer in ("bob", "carol"):
         assert review(team_a, packets["bravo"], reviewer, hb.signing[reviewer], (2, 2, 2), "ok").returncode == 0
     forge(team_a, packets["bravo"], "erin", hb.signing["erin"], (5, 5, 5))
-    promoted = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
-                       "--identity", hb.identities[0], cwd=team_a)
+    promoted = run_cli(
+        "decide",
+        packets["bravo"],
+        "--outcome",
+        "promoted",
+        "--rationale",
+        "r",
+        "--feedback",
+        "f",
+        "--identity",
+        hb.identities[0],
+        cwd=team_a,
+    )
     assert promoted.returncode == 1 and "numbers and narrative disagree" in promoted.stderr
 
 
 # --- H2: a handbook without a composite (what `handbook init` makes) -----------------------------
+
 
 def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
@@ -115,8 +131,10 @@ def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
     packet = next((root / "packets").rglob("pat-doe.yaml"))
     cycle = packet.parent.name
     with packet.open("a") as out:  # ratings, so that every block of the reports renders
-        out.write("assessments:\n  - reviewer: Ada\n    ratings: {delivery: 3, collaboration: 4}\n"
-                  "  - reviewer: Bo\n    ratings: {delivery: 1, collaboration: 4}\n")
+        out.write(
+            "assessments:\n  - reviewer: Ada\n    ratings: {delivery: 3, collaboration: 4}\n"
+            "  - reviewer: Bo\n    ratings: {delivery: 1, collaboration: 4}\n"
+        )
     for args in (("calibrate", cycle), ("status", cycle), ("readiness", packet)):
         for fmt in ("text", "markdown", "json"):
             result = run_cli(*args, "--format", fmt, cwd=root)
@@ -129,12 +147,18 @@ def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
 
 # --- H3: the trust root is the base branch, never the change under review ------------------------
 
+
 def _git(repo: Path, *args: str) -> str:
     import os
     import subprocess
 
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
 
 
@@ -176,8 +200,18 @@ def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch):
 
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
     repo = tmp_path / "pk"
-    made = run_cli("init", "packets", repo, "--handbook", "https://github.com/org/handbook.git",
-                   "--tool-source", "handbook==1.0.0", "--owner", "@org/promotion-committee", cwd=tmp_path)
+    made = run_cli(
+        "init",
+        "packets",
+        repo,
+        "--handbook",
+        "https://github.com/org/handbook.git",
+        "--tool-source",
+        "handbook==1.0.0",
+        "--owner",
+        "@org/promotion-committee",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     base = _commit_all(repo)
     monkeypatch.chdir(repo)
@@ -189,14 +223,18 @@ def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch):
     assert checked.returncode == 1 and "edits packets.yaml" in checked.stderr + checked.stdout
 
 
-@pytest.mark.parametrize("platform, location, env, leaked", [
-    ("--clone-url", "git@evil.example:org/handbook.git", {"CI_SERVER_HOST": "gitlab.com"}, "evil.example"),
-    ("--clone-url", "https://gitlab.com/org/handbook.git", {}, "gitlab.com"),  # not in a pipeline: no host to trust
-    ("--github", "https://gitlab.com/org/handbook.git", {"GITHUB_SERVER_URL": "https://github.com"}, "gitlab.com"),
-    ("--github", "https://github.com/org/handbook.git\nref=evil", {}, "evil"),
-])
-def test_the_read_token_only_goes_to_the_ci_server(tmp_path: Path, monkeypatch, capsys, platform, location, env,
-                                                   leaked):
+@pytest.mark.parametrize(
+    "platform, location, env, leaked",
+    [
+        ("--clone-url", "git@evil.example:org/handbook.git", {"CI_SERVER_HOST": "gitlab.com"}, "evil.example"),
+        ("--clone-url", "https://gitlab.com/org/handbook.git", {}, "gitlab.com"),  # not in a pipeline: no host to trust
+        ("--github", "https://gitlab.com/org/handbook.git", {"GITHUB_SERVER_URL": "https://github.com"}, "gitlab.com"),
+        ("--github", "https://github.com/org/handbook.git\nref=evil", {}, "evil"),
+    ],
+)
+def test_the_read_token_only_goes_to_the_ci_server(
+    tmp_path: Path, monkeypatch, capsys, platform, location, env, leaked
+):
     from generator.workspace import handbook_ref
 
     (tmp_path / "packets.yaml").write_text(f"handbook: {json.dumps(location)}\n")
@@ -220,8 +258,9 @@ def test_handbook_ref_gives_the_checkout_on_the_ci_server(tmp_path: Path, monkey
 
     (tmp_path / "packets.yaml").write_text('handbook: "git@gitlab.example.org:org/sub/handbook.git"\nref: v1.2\n')
     monkeypatch.chdir(tmp_path)
-    assert handbook_ref.main(["--clone-url"], {"CI_SERVER_HOST": "gitlab.example.org",
-                                               "HANDBOOK_READ_TOKEN": "t/k"}) == 0
+    assert (
+        handbook_ref.main(["--clone-url"], {"CI_SERVER_HOST": "gitlab.example.org", "HANDBOOK_READ_TOKEN": "t/k"}) == 0
+    )
     assert capsys.readouterr().out == "https://oauth2:t%2Fk@gitlab.example.org/org/sub/handbook.git\n"
     (tmp_path / "packets.yaml").write_text('handbook: "git@github.com:org/handbook.git"\nref: v1.2\n')
     assert handbook_ref.main(["--github"], {}) == 0
@@ -229,6 +268,7 @@ def test_handbook_ref_gives_the_checkout_on_the_ci_server(tmp_path: Path, monkey
 
 
 # --- M2: one sealed block that cannot be opened does not stop the cycle --------------------------
+
 
 def _sealed_block(path: Path) -> str:
     import yaml
@@ -256,8 +296,12 @@ def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on
     _with_block(folder / "carol.yaml", _sealed_block(folder / "dan.yaml"))
     raw = base64.b64decode("".join(_sealed_block(folder / "dan.yaml").strip().splitlines()[1:-1]))
     broken = base64.b64encode(raw[:-20] + bytes(20)).decode()
-    _with_block(folder / "dan.yaml", "-----BEGIN AGE ENCRYPTED FILE-----\n"
-                + "\n".join(broken[i:i + 64] for i in range(0, len(broken), 64)) + "\n-----END AGE ENCRYPTED FILE-----\n")
+    _with_block(
+        folder / "dan.yaml",
+        "-----BEGIN AGE ENCRYPTED FILE-----\n"
+        + "\n".join(broken[i : i + 64] for i in range(0, len(broken), 64))
+        + "\n-----END AGE ENCRYPTED FILE-----\n",
+    )
     checked = run_cli("validate", cwd=team_a)
     assert checked.returncode == 1 and "bravo.reviews/bob.yaml" in checked.stdout
     assert "cannot be opened" in checked.stdout
@@ -274,17 +318,21 @@ def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on
 
 # --- L1: no shape of review input crashes ---------------------------------------------------------
 
-@pytest.mark.parametrize("draft, flags, where", [
-    (None, ("--rating", "delivery=²"), "--rating"),
-    (None, ("--rating", "delivery=٣"), "--rating"),
-    ("ratings: [1, 2]\n", (), ":1:10:"),
-    ("ratings: 5\n", ("--rating", "delivery=3"), ":1:10:"),
-    ("ratings: [[a, b, c]]\n", ("--note", "delivery=x"), ":1:10:"),
-    ("ratings:\n  delivery: 4\n", ("--note", "delivery=x"), ":2:13:"),
-    ("ratings:\n  delivery: {rating: 4}\ncriteria: oops\n", ("--met", "x=y"), ":3:11:"),
-    ("ratings:\n  delivery: {rating: 4}\ncounterexamples: {a: 1}\n", ("--counterexample", "c"), ":3:18:"),
-    ("[1, 2]\n", (), "must be a mapping"),
-])
+
+@pytest.mark.parametrize(
+    "draft, flags, where",
+    [
+        (None, ("--rating", "delivery=²"), "--rating"),
+        (None, ("--rating", "delivery=٣"), "--rating"),
+        ("ratings: [1, 2]\n", (), ":1:10:"),
+        ("ratings: 5\n", ("--rating", "delivery=3"), ":1:10:"),
+        ("ratings: [[a, b, c]]\n", ("--note", "delivery=x"), ":1:10:"),
+        ("ratings:\n  delivery: 4\n", ("--note", "delivery=x"), ":2:13:"),
+        ("ratings:\n  delivery: {rating: 4}\ncriteria: oops\n", ("--met", "x=y"), ":3:11:"),
+        ("ratings:\n  delivery: {rating: 4}\ncounterexamples: {a: 1}\n", ("--counterexample", "c"), ":3:18:"),
+        ("[1, 2]\n", (), "must be a mapping"),
+    ],
+)
 def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_path: Path, draft, flags, where):
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
@@ -292,8 +340,17 @@ def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_pat
     if draft is not None:
         (tmp_path / "draft.yaml").write_text(draft)
         extra = ("--from", tmp_path / "draft.yaml")
-    result = run_cli("review", packets["alpha"], "--reviewer", "bob", "--signing-key", hb.signing["bob"], *extra,
-                     *flags, cwd=repos["team-a"])
+    result = run_cli(
+        "review",
+        packets["alpha"],
+        "--reviewer",
+        "bob",
+        "--signing-key",
+        hb.signing["bob"],
+        *extra,
+        *flags,
+        cwd=repos["team-a"],
+    )
     assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr
     assert where in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) <= 3, result.stderr
@@ -301,6 +358,7 @@ def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_pat
 
 
 # --- M1: a signature binds the packet as reviewed and the version it replaces ---------------------
+
 
 def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle):
     hb, repos, packets, _ = cycle
@@ -318,8 +376,9 @@ def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle):
     # the committee's own blocks are not the candidate's packet: deciding does not void the reviews
     packets["bravo"].write_text(yaml.safe_dump(data | {"decision": {"status": "submitted"}}, sort_keys=False))
     assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (4, 4, 4), "again", "--replace").returncode == 0
-    decided = run_cli("decide", packets["bravo"], "--outcome", "withdrawn", "--rationale", "r", "--feedback", "f",
-                      cwd=team_a)
+    decided = run_cli(
+        "decide", packets["bravo"], "--outcome", "withdrawn", "--rationale", "r", "--feedback", "f", cwd=team_a
+    )
     assert decided.returncode == 0, decided.stderr
     assert run_cli("validate", cwd=team_a).returncode == 0
 
@@ -344,6 +403,7 @@ def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle):
 
 
 # --- M3: conflict rules rest on the committee's records and on names compared fairly -------------
+
 
 def test_names_that_differ_only_in_accents_or_compatibility_forms_are_one_person():
     from generator.check.conflicts import person_key
@@ -373,11 +433,29 @@ def test_the_committee_records_who_the_candidate_and_manager_are(cycle):
     packets["bravo"].write_text(text)  # the candidate left out who they are, and names no manager
     unknown = run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a)
     assert unknown.returncode == 1 and "--candidate-id" in unknown.stderr
-    manager = run_cli("assign", packets["bravo"], "--reviewers", "bob,dan", "--candidate-id", "ben-bravo",
-                      "--manager", "dan", cwd=team_a)
+    manager = run_cli(
+        "assign",
+        packets["bravo"],
+        "--reviewers",
+        "bob,dan",
+        "--candidate-id",
+        "ben-bravo",
+        "--manager",
+        "dan",
+        cwd=team_a,
+    )
     assert manager.returncode == 1 and "dan: they are the candidate's manager" in manager.stderr
-    done = run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", "--candidate-id", "ben-bravo",
-                   "--manager", "dan", cwd=team_a)
+    done = run_cli(
+        "assign",
+        packets["bravo"],
+        "--reviewers",
+        "bob,carol",
+        "--candidate-id",
+        "ben-bravo",
+        "--manager",
+        "dan",
+        cwd=team_a,
+    )
     assert done.returncode == 0, done.stderr
     entry = yaml.safe_load((team_a / f"packets/{CYCLE}/assignments.yaml").read_text())["packets"]["bravo"]
     assert entry["candidate_id"] == "ben-bravo" and entry["manager"] == "dan"
@@ -389,15 +467,28 @@ def test_the_committee_records_who_the_candidate_and_manager_are(cycle):
 
 # --- M5, M6: every generated workflow is pinned, quoted, least-privileged, installs from the base --
 
+
 def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict], dict]:
     import yaml
 
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
-    made = run_cli("init", "packets", tmp_path / "pk", "--handbook", "https://github.com/org/handbook.git",
-                   "--tool-source", "handbook==1.0.0", "--owner", "@org/promotion-committee", cwd=tmp_path)
+    made = run_cli(
+        "init",
+        "packets",
+        tmp_path / "pk",
+        "--handbook",
+        "https://github.com/org/handbook.git",
+        "--tool-source",
+        "handbook==1.0.0",
+        "--owner",
+        "@org/promotion-committee",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
-    workflows = {str(p.relative_to(tmp_path)): yaml.safe_load(p.read_text())
-                 for p in sorted(tmp_path.glob("*/.github/workflows/*.yml"))}
+    workflows = {
+        str(p.relative_to(tmp_path)): yaml.safe_load(p.read_text())
+        for p in sorted(tmp_path.glob("*/.github/workflows/*.yml"))
+    }
     assert len(workflows) == 4
     return workflows, yaml.safe_load((tmp_path / "pk/.gitlab-ci.yml").read_text())
 
@@ -433,6 +524,7 @@ def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_
 
 # --- M4: the per-cycle limit of packets per reviewer holds across repositories -------------------
 
+
 def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path: Path):
     from cyclekit import write_packet
 
@@ -441,7 +533,9 @@ def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path
     for slug, repo in (("alpha", "team-a"), ("bravo", "team-a"), ("charlie", "team-b")):
         assert run_cli("assign", packets[slug], "--reviewers", "bob,carol", cwd=repos[repo]).returncode == 0
     refused = run_cli("assign", delta, "--reviewers", "bob,erin", "--manifest", manifest, cwd=repos["team-b"])
-    assert refused.returncode == 1 and "bob: they already review 3 packet(s) this cycle, the limit is 3" in refused.stderr
+    assert (
+        refused.returncode == 1 and "bob: they already review 3 packet(s) this cycle, the limit is 3" in refused.stderr
+    )
     # without the manifest one repository cannot see the others: status across them flags it
     assert run_cli("assign", delta, "--reviewers", "bob,erin", cwd=repos["team-b"]).returncode == 0
     status = as_json(run_cli("status", CYCLE, "--format", "json", "--manifest", manifest, cwd=tmp_path))
@@ -452,6 +546,7 @@ def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path
 
 # --- L4: the tracking issue is only ever our own --------------------------------------------------
 
+
 @pytest.fixture
 def issues_api():
     import threading
@@ -460,9 +555,19 @@ def issues_api():
     from generator.actions.ci_comment import STATUS_MARKER
 
     marker = STATUS_MARKER.format(cycle=CYCLE)
-    state = {"writes": [], "issues": [
-        {"number": 5, "iid": 5, "body": f"{marker} planted", "description": f"{marker} planted",
-         "user": {"login": "mallory"}, "author": {"id": 99}}]}
+    state = {
+        "writes": [],
+        "issues": [
+            {
+                "number": 5,
+                "iid": 5,
+                "body": f"{marker} planted",
+                "description": f"{marker} planted",
+                "user": {"login": "mallory"},
+                "author": {"id": 99},
+            }
+        ],
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -474,8 +579,13 @@ def issues_api():
             path = self.path.partition("?")[0]
             if self.command != "GET":
                 state["writes"].append((self.command, path))
-            payload = ({"id": 7} if path.endswith("/user") else state["issues"] if self.command == "GET"
-                       else {"number": 6, "iid": 6})
+            payload = (
+                {"id": 7}
+                if path.endswith("/user")
+                else state["issues"]
+                if self.command == "GET"
+                else {"number": 6, "iid": 6}
+            )
             raw = json.dumps(payload).encode()
             self.send_response(200 if self.command == "GET" else 201)
             self.send_header("Content-Length", str(len(raw)))
@@ -496,9 +606,11 @@ def issues_api():
 def test_a_planted_issue_with_the_marker_is_never_edited(issues_api, platform):
     from generator.actions.ci_comment import post_tracking_issue
 
-    env = ({"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/packets", "GITHUB_API_URL": issues_api["url"]}
-           if platform == "github" else
-           {"HANDBOOK_GITLAB_TOKEN": "t", "CI_PROJECT_ID": "42", "CI_API_V4_URL": f"{issues_api['url']}/api/v4"})
+    env = (
+        {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "acme/packets", "GITHUB_API_URL": issues_api["url"]}
+        if platform == "github"
+        else {"HANDBOOK_GITLAB_TOKEN": "t", "CI_PROJECT_ID": "42", "CI_API_V4_URL": f"{issues_api['url']}/api/v4"}
+    )
     outcome = post_tracking_issue(platform, CYCLE, "title", "body", env)
     assert outcome.action == "created", outcome
     assert all(method == "POST" for method, _ in issues_api["writes"]), issues_api["writes"]
@@ -506,11 +618,23 @@ def test_a_planted_issue_with_the_marker_is_never_edited(issues_api, platform):
 
 # --- L2, L3, L5, L6: decisions, dates, keys, modelines and which option is wrong ------------------
 
+
 def _decided_bravo(hb, team_a, packets):
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "no").returncode == 0
-    return run_cli("decide", packets["bravo"], "--outcome", "withdrawn", "--rationale", "y", "--feedback", "n",
-                   "--identity", hb.identities[0], cwd=team_a)
+    return run_cli(
+        "decide",
+        packets["bravo"],
+        "--outcome",
+        "withdrawn",
+        "--rationale",
+        "y",
+        "--feedback",
+        "n",
+        "--identity",
+        hb.identities[0],
+        cwd=team_a,
+    )
 
 
 def test_decisions_are_written_once_and_plain_words_stay_words(cycle):
@@ -523,20 +647,33 @@ def test_decisions_are_written_once_and_plain_words_stay_words(cycle):
     assert yaml.safe_load(packets["bravo"].read_text())["decision"]["feedback"] == "n"
     row = _calibrated(team_a, hb.identities[0])["bravo"]  # the sealed note "no" opens as text
     assert [r["notes"][0] for r in row["reviewers"] if r["reviewer"] == "bob"] == ["no"]
-    again = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
-                    cwd=team_a)
+    again = run_cli(
+        "decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f", cwd=team_a
+    )
     assert again.returncode == 1 and "already decided" in again.stderr
     edit(packets["bravo"], "status: withdrawn", "status: not-yet")
     assert run_cli("appeal", packets["bravo"], "--reason", "missed work", cwd=team_a).returncode == 0
-    pending = run_cli("decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f",
-                      cwd=team_a)
+    pending = run_cli(
+        "decide", packets["bravo"], "--outcome", "promoted", "--rationale", "r", "--feedback", "f", cwd=team_a
+    )
     assert pending.returncode == 1 and "pending appeal" in pending.stderr
 
 
 def test_an_effective_date_before_the_cycle_is_refused(cycle):
     hb, repos, packets, _ = cycle
-    result = run_cli("decide", packets["alpha"], "--outcome", "withdrawn", "--rationale", "r", "--feedback", "f",
-                     "--effective", "1900-01-01", cwd=repos["team-a"])
+    result = run_cli(
+        "decide",
+        packets["alpha"],
+        "--outcome",
+        "withdrawn",
+        "--rationale",
+        "r",
+        "--feedback",
+        "f",
+        "--effective",
+        "1900-01-01",
+        cwd=repos["team-a"],
+    )
     assert result.returncode == 2 and "--effective" in result.stderr and "before cycle" in result.stderr
 
 
@@ -572,8 +709,11 @@ def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle):
     assert made.returncode == 0, made.stderr
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "fine").returncode == 0
-    written = [*team_a.glob("packets/*/nia-new.yaml"), team_a / f"packets/{CYCLE}/assignments.yaml",
-               team_a / review_file(f"packets/{CYCLE}/bravo.yaml", "bob")]
+    written = [
+        *team_a.glob("packets/*/nia-new.yaml"),
+        team_a / f"packets/{CYCLE}/assignments.yaml",
+        team_a / review_file(f"packets/{CYCLE}/bravo.yaml", "bob"),
+    ]
     for path in written:
         line = next(x for x in path.read_text().splitlines() if "yaml-language-server" in x)
         target = (path.parent / line.split("$schema=")[1]).resolve()
@@ -582,8 +722,17 @@ def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle):
 
 def test_text_given_on_the_command_line_is_blamed_on_its_option(cycle):
     hb, repos, packets, _ = cycle
-    result = run_cli("decide", packets["alpha"], "--outcome", "withdrawn", "--rationale", "x" * 20000,
-                     "--feedback", "f", cwd=repos["team-a"])
+    result = run_cli(
+        "decide",
+        packets["alpha"],
+        "--outcome",
+        "withdrawn",
+        "--rationale",
+        "x" * 20000,
+        "--feedback",
+        "f",
+        cwd=repos["team-a"],
+    )
     assert result.returncode == 2 and result.stderr.startswith("error: --rationale:"), result.stderr
     filed = run_cli("appeal", packets["alpha"], "--reason", "r", cwd=repos["team-a"])
     assert filed.returncode == 1  # not decided: nothing to appeal

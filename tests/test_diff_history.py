@@ -15,6 +15,7 @@ from generator.git.pinned import Revisions
 def changelog(root):
     return changelog_of(Revisions(root))
 
+
 RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
 
@@ -24,8 +25,12 @@ def history(git_repo):
     git(repo, "tag", "criteria-v1.3.0")  # released with `handbook release`: the version is exactly this commit
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
     commit(repo, "Clarify on-call wording")
-    edit(repo / RELIABILITY, "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
-         "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n")
+    edit(
+        repo / RELIABILITY,
+        "  ic3:\n",
+        "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity for the "
+        "team's services ahead of demand.\n      examples: [Forecasts peak load for the sales event.]\n",
+    )
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     commit(repo, "Add capacity planning to Senior")
     git(repo, "tag", "criteria-v2.0.0")
@@ -45,8 +50,10 @@ def test_diff_between_revisions(history):
     assert result.returncode == 0, result.stderr
     # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
     assert "Suggested criteria version bump: minor (1.3.0 -> 1.4.0)" in result.stdout
-    assert ("[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
-            "the meaning may change)") in result.stdout
+    assert (
+        "[minor] criterion reworded rel-ic4-oncall: Reworded (why minor: adds 'many' and removes 'several': "
+        "the meaning may change)"
+    ) in result.stdout
     assert "before: Shapes on-call for several teams" in result.stdout
 
 
@@ -60,9 +67,14 @@ def test_new_expectation_is_major_and_version_check(history):
 
 def test_default_base_is_merge_base_with_main_against_working_tree(history):
     git(history, "checkout", "-q", "-b", "feature")
-    edit(history / "rubrics/dimensions/delivery.yaml", "  ic4:\n    - id: del-ic4-cross-team",
-         "  ic3:\n    - id: del-ic4-cross-team")  # moved one level down: raised expectation
-    edit(history / "rubrics/dimensions/delivery.yaml", "  ic3:\n    - id: del-ic3-projects", "    - id: del-ic3-projects")
+    edit(
+        history / "rubrics/dimensions/delivery.yaml",
+        "  ic4:\n    - id: del-ic4-cross-team",
+        "  ic3:\n    - id: del-ic4-cross-team",
+    )  # moved one level down: raised expectation
+    edit(
+        history / "rubrics/dimensions/delivery.yaml", "  ic3:\n    - id: del-ic3-projects", "    - id: del-ic3-projects"
+    )
     result = invoke("diff", "--format", "markdown", cwd=history)
     assert result.returncode == 0, result.stderr
     assert "→ working tree" in result.stdout
@@ -72,11 +84,16 @@ def test_default_base_is_merge_base_with_main_against_working_tree(history):
 
 def test_moved_up_removed_and_metric_changes_classified(history):
     base = load_revision(history, "HEAD")
-    edit(history / RELIABILITY, "    - id: rel-ic3-capacity\n      text: Plans capacity for the team's services ahead "
-         "of demand.\n      examples: [Forecasts peak load for the sales event.]\n", "")
+    edit(
+        history / RELIABILITY,
+        "    - id: rel-ic3-capacity\n      text: Plans capacity for the team's services ahead "
+        "of demand.\n      examples: [Forecasts peak load for the sales event.]\n",
+        "",
+    )
     edit(history / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
     edit(history / "rubrics/composite.yaml", "below: 2.5", "below: 3")
     from generator.git.history import load_working_tree
+
     diff = diff_handbooks(base, load_working_tree(history))
     by_subject = {(c.area, c.subject): c for c in diff.changes}
     assert by_subject[("criterion", "rel-ic3-capacity")].bump == "minor"
@@ -90,8 +107,10 @@ def test_changelog_is_version_by_version_from_the_semantic_diff(history):
     entries = changelog(history)
     assert [(e.version, e.previous) for e in entries] == [("2.0.0", "1.3.0"), ("1.3.0", None)]
     assert entries[0].diff.bump == "major"
-    assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("reworded", "rel-ic4-oncall"),
-                                                                      ("added", "rel-ic3-capacity")}
+    assert {(c.action, c.subject) for c in entries[0].diff.changes} == {
+        ("reworded", "rel-ic4-oncall"),
+        ("added", "rel-ic3-capacity"),
+    }
     assert not any(hasattr(e, "subject") for e in entries)
 
 
@@ -99,7 +118,9 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
     edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams")
     commit(history, "Reword again")
     latest = changelog(history)[0]
-    assert latest.version is None and latest.previous == "2.0.0" and latest.diff.bump == "minor"  # "all" adds an obligation
+    assert (
+        latest.version is None and latest.previous == "2.0.0" and latest.diff.bump == "minor"
+    )  # "all" adds an obligation
 
 
 def test_a_tag_marks_the_version_exactly(history):
@@ -126,12 +147,24 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
         text = (history / "packets/examples/priya-raman-senior.yaml").read_text()
         folder = history / "packets/2026-h2"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "q.yaml").write_text(text.replace("visibility: example", "visibility: private")
-                                       .replace("Priya Raman (example)", "Quentin Private"))
+        (folder / "q.yaml").write_text(
+            text.replace("visibility: example", "visibility: private").replace(
+                "Priya Raman (example)", "Quentin Private"
+            )
+        )
     git(history, "add", "-A")
-    git(history, "-c", "user.name=Test", "-c", "user.email=t@example.com", "commit", "-qm",
+    git(
+        history,
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
         "Promotion packet: Zqxcandidate ic3->ic4 (not-yet after calibration)",
-        "-m", "Body: Zqxcandidate was discussed at calibration")
+        "-m",
+        "Body: Zqxcandidate was discussed at calibration",
+    )
     result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     scanned = 0

@@ -84,6 +84,7 @@ def test_missing_engine_is_a_clear_error(monkeypatch):
     import importlib.util
 
     from generator.site.publish import BuildError, require_engine
+
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BuildError, match=r"zensical is not installed: pip install '\.\[zensical\]'"):
         require_engine("zensical")

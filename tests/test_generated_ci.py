@@ -17,8 +17,13 @@ from generator.actions.tool_source import requirement_from
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
 
 
@@ -57,12 +62,33 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
     _git(handbook, "init", "-q", "-b", "main")
     _git(handbook, "add", "-A")
     _git(handbook, "commit", "-qm", "Start")
-    made = invoke("init", "packets", packets, "--handbook", "https://github.com/org/handbook.git", "--tool-source",
-                  source, "--owner", "@org/promotion-committee", cwd=tmp_path)
+    made = invoke(
+        "init",
+        "packets",
+        packets,
+        "--handbook",
+        "https://github.com/org/handbook.git",
+        "--tool-source",
+        source,
+        "--owner",
+        "@org/promotion-committee",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     assert source in (packets / "requirements.txt").read_text().splitlines()
-    assert invoke("new", "packet", "--candidate", "Ada Lovelace", "--target", "senior-engineer",
-                  cwd=packets, env={"HANDBOOK_CHECKOUT": str(handbook)}).returncode == 0
+    assert (
+        invoke(
+            "new",
+            "packet",
+            "--candidate",
+            "Ada Lovelace",
+            "--target",
+            "senior-engineer",
+            cwd=packets,
+            env={"HANDBOOK_CHECKOUT": str(handbook)},
+        ).returncode
+        == 0
+    )
     _git(packets, "init", "-q", "-b", "main")
     _git(packets, "add", "-A")
     _git(packets, "commit", "-qm", "Start")
@@ -71,11 +97,19 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}", NO_MKDOCS_2_WARNING="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}", NO_MKDOCS_2_WARNING="1", PIP_DISABLE_PIP_VERSION_CHECK="1"
+    )
 
     def run(script: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=cwd, env={**env, **extra},
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", script],
+            cwd=cwd,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, (script, done.stdout[-3000:], done.stderr[-3000:])
         return done
 
@@ -88,6 +122,10 @@ def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
     assert "repository=org/handbook" in found.stdout
     # the checkout step (actions/checkout with the read-only token) is simulated by a clone
     _git(tmp_path, "clone", "-q", str(handbook), str(packets / ".handbook"))
-    validated = run(step_script(workflow, "Validate packets against their pinned criteria"), packets,
-                    HANDBOOK_CHECKOUT=".handbook", **base)
+    validated = run(
+        step_script(workflow, "Validate packets against their pinned criteria"),
+        packets,
+        HANDBOOK_CHECKOUT=".handbook",
+        **base,
+    )
     assert "packets/" in validated.stdout

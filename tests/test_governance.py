@@ -11,12 +11,15 @@ from generator.check.reviewdates import add_months, review_status
 from generator.workspace.workspace import validate_repository
 
 
-@pytest.mark.parametrize("today, status, days_left", [
-    ("2026-12-06", "current", 31),
-    ("2026-12-07", "due-soon", 30),
-    ("2027-01-06", "due-soon", 0),
-    ("2027-01-07", "overdue", -1),
-])
+@pytest.mark.parametrize(
+    "today, status, days_left",
+    [
+        ("2026-12-06", "current", 31),
+        ("2026-12-07", "due-soon", 30),
+        ("2027-01-06", "due-soon", 0),
+        ("2027-01-07", "overdue", -1),
+    ],
+)
 def test_status_around_the_boundaries(today, status, days_left):
     result = review_status("2026-10-06", "quarterly", date.fromisoformat(today), 30)
     assert (result.status, result.days_left, result.next_due) == (status, days_left, date(2027, 1, 6))

@@ -38,6 +38,7 @@ def fifo(tmp_path: Path):
 
 # --- item 12: every file path the CLI accepts goes through one bounded regular-file reader ----
 
+
 def test_item12_identity_fifo_is_a_one_line_error(repo: Path, fifo: Path):
     result = invoke("calibrate", "2026-h1", "--identity", fifo, cwd=repo)
     assert_one_line_error(result, str(fifo), "FIFO")
@@ -63,6 +64,7 @@ def test_item12_export_over_a_fifo_is_refused(repo: Path, fifo: Path):
 
 
 # --- item 11: every file the tool writes goes through one exclusive-temp-then-rename helper ---
+
 
 def test_item11_export_never_writes_through_a_planted_temporary_link(repo: Path, tmp_path: Path):
     victim = tmp_path / "victim.txt"
@@ -100,6 +102,7 @@ def test_item11_the_writer_creates_its_temporary_file_exclusively(tmp_path: Path
 
 # --- item 8: the build lock is a regular file of ours, or a one-line error ---------------------
 
+
 @pytest.mark.parametrize("plant", ["symlink", "fifo", "folder", "dangling"])
 def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Path, plant: str):
     staging = repo / ".handbook-build"
@@ -120,6 +123,7 @@ def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Pa
 
 
 # --- item 13: no file the tool reads is followed through a link out of the repository ---------
+
 
 def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quoted(repo: Path, tmp_path: Path):
     secret = tmp_path / "secrets.yml"
@@ -154,8 +158,10 @@ def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt
     settings = repo / "site_config" / "handbook.yaml"
     text = settings.read_text()
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("criteria_version:"))
-    settings.write_text("\n".join(f"criteria_version: {HUGE}" if n == line else row
-                                  for n, row in enumerate(text.splitlines(), 1)) + "\n")
+    settings.write_text(
+        "\n".join(f"criteria_version: {HUGE}" if n == line else row for n, row in enumerate(text.splitlines(), 1))
+        + "\n"
+    )
     result = invoke("validate", "--no-cache", "--format", fmt, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "number-out-of-range" in result.stdout and HUGE not in result.stdout
@@ -168,8 +174,13 @@ def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(rep
 
     packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
     packet.write_text(packet.read_text().replace("criteria_version:", f"extra: {HUGE}\ncriteria_version:", 1))
-    for args in (("validate", "--no-cache"), ("readiness", packet), ("build", "--site-dir", repo / "site"),
-                 ("stats",), ("calibrate", "2026-h1")):
+    for args in (
+        ("validate", "--no-cache"),
+        ("readiness", packet),
+        ("build", "--site-dir", repo / "site"),
+        ("stats",),
+        ("calibrate", "2026-h1"),
+    ):
         result = invoke(*args, cwd=repo)
         assert "Traceback" not in result.stderr, (args, result.stderr)
         assert result.returncode != 0, args
@@ -204,6 +215,7 @@ def test_item4_every_number_the_schemas_accept_is_bounded():
 
 
 # --- item 2: the token never leaves the configured API host; every non-2xx or odd answer is an error
+
 
 @pytest.fixture
 def servers():
@@ -264,10 +276,18 @@ def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
 
     if platform == "github":
         (tmp_path / "event.json").write_text(json.dumps({"number": 12, "pull_request": {"number": 12}}))
-        return {"GITHUB_API_URL": state["api"], "GITHUB_REPOSITORY": "acme/handbook", "GITHUB_TOKEN": "ghs_secret",
-                "GITHUB_EVENT_PATH": str(tmp_path / "event.json")}
-    return {"CI_API_V4_URL": f"{state['api']}/api/v4", "CI_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "3",
-            "HANDBOOK_GITLAB_TOKEN": "glpat-secret"}
+        return {
+            "GITHUB_API_URL": state["api"],
+            "GITHUB_REPOSITORY": "acme/handbook",
+            "GITHUB_TOKEN": "ghs_secret",
+            "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        }
+    return {
+        "CI_API_V4_URL": f"{state['api']}/api/v4",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_IID": "3",
+        "HANDBOOK_GITLAB_TOKEN": "glpat-secret",
+    }
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
@@ -282,8 +302,9 @@ def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_p
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
-@pytest.mark.parametrize("status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""),
-                                          (202, b'{"id": "x"}')])
+@pytest.mark.parametrize(
+    "status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""), (202, b'{"id": "x"}')]
+)
 def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_path, platform, status, body):
     from generator.actions.ci_comment import POSTERS, CommentError
 
@@ -292,13 +313,19 @@ def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_
         POSTERS[platform]("<!-- handbook-readiness-report -->\nbody", _platform_env(platform, servers, tmp_path))
 
 
-@pytest.mark.parametrize("event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}'])
+@pytest.mark.parametrize(
+    "event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}']
+)
 def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
     from generator.actions.ci_comment import CommentError, post_github
 
     (tmp_path / "event.json").write_text(event)
-    env = {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "a/b", "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
-           "GITHUB_API_URL": "http://127.0.0.1:9"}
+    env = {
+        "GITHUB_TOKEN": "t",
+        "GITHUB_REPOSITORY": "a/b",
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "GITHUB_API_URL": "http://127.0.0.1:9",
+    }
     try:
         outcome = post_github("body", env)
     except CommentError:
@@ -307,6 +334,7 @@ def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
 
 
 # --- item 3: durations from declared dates; an impossible duration is left out and named -------
+
 
 @pytest.fixture
 def moved_packets(tmp_path: Path) -> Path:
@@ -362,10 +390,11 @@ def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path):
 
 # --- item 10: a repository with site settings is a handbook; packets.yaml beside them is an error
 
-@pytest.mark.parametrize("command", [("validate", "--no-cache"), ("stats",), ("build", "--site-dir", "site"),
-                                     ("readiness", "PACKET")])
-def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(repo: Path, tmp_path: Path,
-                                                                                 command):
+
+@pytest.mark.parametrize(
+    "command", [("validate", "--no-cache"), ("stats",), ("build", "--site-dir", "site"), ("readiness", "PACKET")]
+)
+def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(repo: Path, tmp_path: Path, command):
     other = tmp_path / "other-handbook"
     from conftest import copy_content
 
@@ -388,6 +417,7 @@ def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path):
 
 # --- item 1: every folder the tool writes to or runs from is private; git on a clone is hardened ---
 
+
 @pytest.fixture(scope="module")
 def url_handbook(tmp_path_factory) -> Path:
     """A handbook in git, named by a file:// URL from packets repositories."""
@@ -398,8 +428,11 @@ def url_handbook(tmp_path_factory) -> Path:
     repo = copy_content(tmp_path_factory.mktemp("urlhb") / "handbook")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "handbook"],
-                   cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "handbook"],
+        cwd=repo,
+        check=True,
+    )
     return repo
 
 
@@ -496,8 +529,10 @@ def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
 
 # --- item 6: parallel commands take turns on a cached clone -----------------------------------
 
-def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(url_handbook: Path, tmp_path: Path,
-                                                                             monkeypatch):
+
+def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(
+    url_handbook: Path, tmp_path: Path, monkeypatch
+):
     from concurrent.futures import ThreadPoolExecutor
 
     from generator.git import handbook_clone as packets_repo
@@ -515,8 +550,10 @@ def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(url
     for run in ("cold", "warm"):
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(checkout, range(8)))
-        assert all(isinstance(r, Path) and (r / "site_config" / "handbook.yaml").is_file() for r in results), \
-            (run, results)
+        assert all(isinstance(r, Path) and (r / "site_config" / "handbook.yaml").is_file() for r in results), (
+            run,
+            results,
+        )
 
 
 def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, monkeypatch):
@@ -531,13 +568,18 @@ def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, 
 
 # --- item 5: CODEOWNERS where GitLab reads it; CI files always protected ----------------------
 
+
 def test_item5_codeowners_is_written_where_gitlab_reads_it_and_protects_ci_files(repo: Path):
     from conftest import edit
 
     for path in (".gitlab-ci.yml", ".gitlab/", "packets.yaml"):
         text = (repo / "site_config/handbook.yaml").read_text()
         if f"{{path: {path}," in text:
-            edit(repo / "site_config/handbook.yaml", f"    - {{path: {path}, owners: [\"@northwind/handbook-maintainers\"]}}\n", "")
+            edit(
+                repo / "site_config/handbook.yaml",
+                f'    - {{path: {path}, owners: ["@northwind/handbook-maintainers"]}}\n',
+                "",
+            )
     result = invoke("codeowners", cwd=repo)
     assert result.returncode == 0, result.stderr
     github, gitlab = (repo / ".github/CODEOWNERS").read_text(), (repo / ".gitlab/CODEOWNERS").read_text()
@@ -562,6 +604,7 @@ def test_item5_the_repository_protects_gitlab_ci_and_packets_yaml():
 
 
 # --- item 9: generated CI pins actions by SHA; packets.yaml and CI belong to the committee -----
+
 
 def _generated_workflows(tmp_path: Path) -> list[Path]:
     from conftest import REPO
@@ -595,24 +638,37 @@ def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp
 
     _generated_workflows(tmp_path)
     for name in (".github/CODEOWNERS", ".gitlab/CODEOWNERS"):
-        lines = [line.split() for line in (tmp_path / "pk" / name).read_text().splitlines()
-                 if line and not line.startswith("#")]
+        lines = [
+            line.split()
+            for line in (tmp_path / "pk" / name).read_text().splitlines()
+            if line and not line.startswith("#")
+        ]
         owners = {line[0]: line[1:] for line in lines}
         for path in ("/packets.yaml", "/.github/", "/.gitlab-ci.yml", "/.gitlab/"):
             assert owners[path] == ["@northwind/promotion-committee"], (name, path)
-    explicit = invoke("init", "packets", tmp_path / "pk2", "--handbook", "https://git.example.com/hb.git",
-                      "--owner", "@acme/committee", cwd=tmp_path)
+    explicit = invoke(
+        "init",
+        "packets",
+        tmp_path / "pk2",
+        "--handbook",
+        "https://git.example.com/hb.git",
+        "--owner",
+        "@acme/committee",
+        cwd=tmp_path,
+    )
     assert explicit.returncode == 0, explicit.stderr
     assert "/packets.yaml      @acme/committee" in (tmp_path / "pk2/.github/CODEOWNERS").read_text()
     missing = invoke("init", "packets", tmp_path / "pk3", "--handbook", "https://git.example.com/hb.git", cwd=tmp_path)
     assert_one_line_error(missing, "--owner")
     assert not (tmp_path / "pk3").exists()
-    hostile = invoke("init", "packets", tmp_path / "pk4", "--handbook", str(REPO), "--owner", "@a\n* @mallory",
-                     cwd=tmp_path)
+    hostile = invoke(
+        "init", "packets", tmp_path / "pk4", "--handbook", str(REPO), "--owner", "@a\n* @mallory", cwd=tmp_path
+    )
     assert_one_line_error(hostile, "--owner")
 
 
 # --- item 7: a published group is recognised by its packets, not by its cycle's id ------------
+
 
 def test_item7_renaming_a_cycle_never_publishes_its_group_twice(moved_packets: Path, tmp_path: Path):
     import json
@@ -650,9 +706,11 @@ def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apar
 
 # --- items 12 and 13, class: templates are files the tool reads too -------------------------
 
+
 @pytest.mark.parametrize("plant", ["fifo", "link-out", "linked-folder"])
-def test_item12_13_a_report_template_that_is_a_fifo_or_a_link_is_a_one_line_error(repo: Path, tmp_path: Path,
-                                                                                  plant: str):
+def test_item12_13_a_report_template_that_is_a_fifo_or_a_link_is_a_one_line_error(
+    repo: Path, tmp_path: Path, plant: str
+):
     secret = tmp_path / "secret.txt"
     secret.write_text("ghp_leakedtoken {{ 1 }}\n")
     folder = repo / "site_config" / "templates" / "reports"
@@ -678,7 +736,9 @@ def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path:
     (tmp_path / "levels" / "ic1.yaml").write_text("id: ic1\nrank: " + "9" * 5000 + "\n")
     (tmp_path / "rubrics" / "dimensions").mkdir(parents=True)
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
     (tmp_path / "rubrics" / "dimensions" / "d.yaml").write_text(bomb)
     upgrade_tree(tmp_path)  # neither a ValueError nor a billion laughs
 

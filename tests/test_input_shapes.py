@@ -21,13 +21,46 @@ TODAY = date(2026, 11, 28)
 # `handbook new packet`: any printable name, any criterion text, never a broken file.
 
 PRINTABLE_NAMES = [
-    "Ada Lovelace", "Zoë Müller", "Łukasz Øster-Straße", "李小龍", "山田 太郎", "김민준", "🦄 Unicorn", "👩‍💻",
-    "אבי כהן", "محمد علي", 'Ada "the Countess" Lovelace', "O'Brien", "key: value", "#hash", "- dash",
-    "[list]", "{map}", "&anchor", "*alias", "!tag", "%directive", "a\\b", "yes", "null", "1.0", "Ada\u00a0Lovelace",
+    "Ada Lovelace",
+    "Zoë Müller",
+    "Łukasz Øster-Straße",
+    "李小龍",
+    "山田 太郎",
+    "김민준",
+    "🦄 Unicorn",
+    "👩‍💻",
+    "אבי כהן",
+    "محمد علي",
+    'Ada "the Countess" Lovelace',
+    "O'Brien",
+    "key: value",
+    "#hash",
+    "- dash",
+    "[list]",
+    "{map}",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "%directive",
+    "a\\b",
+    "yes",
+    "null",
+    "1.0",
+    "Ada\u00a0Lovelace",
     "x" * 200,
 ]
-CONTROL_NAMES = ["Ada\nvisibility: example", "Ada\r", "A\x1b[2KB", "A\udcffB", "A\x85B", "A\u2028B", "A\u202eB",
-                 "A\x7fB", "\t", "   "]
+CONTROL_NAMES = [
+    "Ada\nvisibility: example",
+    "Ada\r",
+    "A\x1b[2KB",
+    "A\udcffB",
+    "A\x85B",
+    "A\u2028B",
+    "A\u202eB",
+    "A\x7fB",
+    "\t",
+    "   ",
+]
 
 
 def _created(result, repo):
@@ -85,9 +118,11 @@ CRITERION_TEXTS = [
 
 @pytest.mark.parametrize("text", CRITERION_TEXTS, ids=range(len(CRITERION_TEXTS)))
 def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, text):
-    edit(repo / "rubrics/dimensions/delivery.yaml",
-         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
-         f"text: {json.dumps(text)}")
+    edit(
+        repo / "rubrics/dimensions/delivery.yaml",
+        "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
+        f"text: {json.dumps(text)}",
+    )
     assert invoke("validate", cwd=repo).returncode in (0, 1)  # whatever rules say of the text itself
     path = _created(invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo), repo)
     data = load_file(path, "p.yaml").document.data
@@ -98,9 +133,11 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, 
 
 @pytest.mark.parametrize("text", ["carriage\rreturn", "next\x85line", "escape\x1b[2K"])
 def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, text):
-    edit(repo / "rubrics/dimensions/delivery.yaml",
-         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
-         f"text: {json.dumps(text)}")
+    edit(
+        repo / "rubrics/dimensions/delivery.yaml",
+        "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
+        f"text: {json.dumps(text)}",
+    )
     result = invoke("validate", cwd=repo)
     assert result.returncode == 1 and "[control-character]" in result.stdout
     assert "rubrics/dimensions/delivery.yaml:" in result.stdout
@@ -108,8 +145,10 @@ def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, tex
 
 def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
     template = override_template(repo, "new_packet.yaml.j2")
-    template.write_text(template.read_text("utf-8").replace("visibility: private\n", "visibility: private\n"
-                                                            "visibility: example\n"), "utf-8")
+    template.write_text(
+        template.read_text("utf-8").replace("visibility: private\n", "visibility: private\nvisibility: example\n"),
+        "utf-8",
+    )
     result = invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "nothing was written" in result.stderr and "new_packet.yaml.j2" in result.stderr
@@ -127,8 +166,19 @@ def test_a_template_that_rewrites_what_was_asked_writes_nothing(repo):
 # File names become page addresses; YAML text cannot link into the generated site.
 
 PRIYA = "packets/examples/priya-raman-senior.yaml"
-BAD_FILE_NAMES = [("a?b", "a-b"), ("a)b", "a-b"), ("a#b", "a-b"), ("a%20b", "a-20b"), ("Ada Lovelace", "ada-lovelace"),
-                  ("zoë", "zoe"), ("a_b", "a-b"), ("a.b", "a-b"), ("a--b", "a-b"), ("-a", "a"), ("李", "packet")]
+BAD_FILE_NAMES = [
+    ("a?b", "a-b"),
+    ("a)b", "a-b"),
+    ("a#b", "a-b"),
+    ("a%20b", "a-20b"),
+    ("Ada Lovelace", "ada-lovelace"),
+    ("zoë", "zoe"),
+    ("a_b", "a-b"),
+    ("a.b", "a-b"),
+    ("a--b", "a-b"),
+    ("-a", "a"),
+    ("李", "packet"),
+]
 
 
 @pytest.mark.parametrize("stem, fix", BAD_FILE_NAMES, ids=[s for s, _ in BAD_FILE_NAMES])
@@ -160,8 +210,12 @@ def test_the_plan_refuses_two_pages_at_one_address():
     from generator.render.plan import Page, PlanError, _refuse_collisions
 
     with pytest.raises(PlanError, match="packets/index.md"):
-        _refuse_collisions([Page("packets/index.md", "packet_gallery.md.j2", "Example packets"),
-                            Page("packets/index.md", "packet.md.j2", "Someone")])
+        _refuse_collisions(
+            [
+                Page("packets/index.md", "packet_gallery.md.j2", "Example packets"),
+                Page("packets/index.md", "packet.md.j2", "Someone"),
+            ]
+        )
 
 
 RELATIVE_TEXTS = [
@@ -178,15 +232,25 @@ RELATIVE_TEXTS = [
 
 @pytest.mark.parametrize("text, code", RELATIVE_TEXTS, ids=range(len(RELATIVE_TEXTS)))
 def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(repo, text, code):
-    edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
-         "six months on.", f"    impact: {json.dumps(text)}")
+    edit(
+        repo / PRIYA,
+        "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
+        f"    impact: {json.dumps(text)}",
+    )
     report = validate_repository(repo, today=TODAY)
     assert [(d.file, d.code, d.line) for d in report.errors] == [(PRIYA, code, 32)]
 
 
-@pytest.mark.parametrize("text", ["see [x](https://example.com/a) and <https://example.com/b>",
-                                  "[a][b]\n\n[b]: https://example.com", "brackets [like this] and (this)",
-                                  "a[0]: not at line start", "`code [x](y)` is flagged only when it looks like a link"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see [x](https://example.com/a) and <https://example.com/b>",
+        "[a][b]\n\n[b]: https://example.com",
+        "brackets [like this] and (this)",
+        "a[0]: not at line start",
+        "`code [x](y)` is flagged only when it looks like a link",
+    ],
+)
 def test_absolute_links_and_plain_brackets_are_fine(text):
     found = list(rules.text_links("f.yaml", {"impact": text, "link": "relative/is/checked/elsewhere"}))
     assert [d.code for d in found] == ([] if "code [x](y)" not in text else ["relative-link"])
@@ -195,14 +259,18 @@ def test_absolute_links_and_plain_brackets_are_fine(text):
 @pytest.mark.parametrize("text", [t for t, _ in RELATIVE_TEXTS])
 def test_relative_links_render_inert_as_a_backstop(text):
     from generator.render import text as render_text
+
     for html_text in (render_text.inline(text), render_text.block(text)):
         assert "href" not in html_text and "src=" not in html_text
     assert 'href="https://example.com/a"' in render_text.inline("[x](https://example.com/a)")
 
 
 def test_validate_names_the_yaml_line_of_a_relative_link_and_build_stops_before_writing(repo):
-    edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
-         "six months on.", '    impact: "see [the ladder](../ladder.md) and a claim[^1]\\n\\n[^1]: the source"')
+    edit(
+        repo / PRIYA,
+        "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
+        '    impact: "see [the ladder](../ladder.md) and a claim[^1]\\n\\n[^1]: the source"',
+    )
     result = invoke("build", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     output = result.stdout + result.stderr
@@ -223,8 +291,11 @@ def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_file
 def test_a_relative_link_is_reported_from_a_warm_cache_too(repo, tmp_path):
     from generator.load.cache import ResultCache
 
-    edit(repo / PRIYA, "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged "
-         "six months on.", '    impact: "see [x](other.md)"')
+    edit(
+        repo / PRIYA,
+        "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
+        '    impact: "see [x](other.md)"',
+    )
     cache = ResultCache(tmp_path / "cache")
     cold, warm = (validate_repository(repo, today=TODAY, cache=cache) for _ in range(2))
     assert [(d.file, d.code, d.line) for d in cold.errors] == [(PRIYA, "relative-link", 32)]

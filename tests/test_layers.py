@@ -61,8 +61,12 @@ def test_every_module_lives_in_a_stage(graph):
 
 
 def backward_imports(graph: dict[str, set[str]]) -> list[str]:
-    return sorted(f"{a} -> {b}" for a, deps in graph.items() for b in deps
-                  if (sa := stage(a)) is not None and (sb := stage(b)) is not None and sb > sa)
+    return sorted(
+        f"{a} -> {b}"
+        for a, deps in graph.items()
+        for b in deps
+        if (sa := stage(a)) is not None and (sb := stage(b)) is not None and sb > sa
+    )
 
 
 def import_loops(graph: dict[str, set[str]]) -> list[str]:
@@ -73,7 +77,7 @@ def import_loops(graph: dict[str, set[str]]) -> list[str]:
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                loops.append(" -> ".join(path[path.index(nxt):] + [nxt]))
+                loops.append(" -> ".join(path[path.index(nxt) :] + [nxt]))
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -85,7 +89,9 @@ def import_loops(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_no_import_against_the_flow(graph):
-    assert not backward_imports(graph), "imports from a lower stage into a higher one:\n" + "\n".join(backward_imports(graph))
+    assert not backward_imports(graph), "imports from a lower stage into a higher one:\n" + "\n".join(
+        backward_imports(graph)
+    )
 
 
 def test_no_import_loops(graph):
@@ -99,8 +105,10 @@ def test_the_checks_find_a_planted_loop_and_backward_import(graph):
 
 
 def test_help_imports_no_heavy_library():
-    code = ("import sys; from generator.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            f"print('HEAVY:' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    code = (
+        "import sys; from generator.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY:' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "HEAVY:", f"handbook --help imported: {result.stdout.splitlines()[-1]}"

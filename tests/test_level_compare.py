@@ -67,8 +67,10 @@ def test_the_same_level_carries_everything(hb):
 def test_every_dimension_in_declared_order_and_lower_level_first(hb):
     first, second = ordered_pair(hb, hb.level("5-staff"), hb.level("2-engineer"))
     assert (first.id, second.id) == ("2-engineer", "5-staff")
-    assert ordered_pair(hb, hb.level("4-senior-2"), hb.level("4-manager-1")) == (hb.level("4-senior-2"),
-                                                                               hb.level("4-manager-1"))
+    assert ordered_pair(hb, hb.level("4-senior-2"), hb.level("4-manager-1")) == (
+        hb.level("4-senior-2"),
+        hb.level("4-manager-1"),
+    )
     compared = compare_levels(hb, first, second)
     assert [d.id for d, _ in compared] == THEMES
     assert all(pairs(rows, "raised") == [(f"21-{d.id}", f"51-{d.id}")] for d, rows in compared)
@@ -83,32 +85,79 @@ def scaled_handbook(root, dimensions: int, levels: int, packet: bool = True):
         path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
 
     ids = [f"l{n}" for n in range(1, levels + 1)]
-    dump(root / "site_config" / "handbook.yaml", {
-        "organisation": {"name": "Scale Test"}, "criteria_version": "1.0.0",
-        "tracks": [{"id": "main", "name": "Main", "levels": ids}],
-        "review_cycles": [{"id": "2026-h2", "name": "Autumn 2026", "opens": "2026-09-01", "closes": "2026-12-15"}],
-        "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "annual"}},
-        "publish": {"packets": "examples"},
-        "review_process": {"reviewers_per_packet": 2, "calibration": "Compared per level.", "appeal": "Within 30 days.",
-                           "steps": ["Write a packet.", "Open a pull request."]}})
+    dump(
+        root / "site_config" / "handbook.yaml",
+        {
+            "organisation": {"name": "Scale Test"},
+            "criteria_version": "1.0.0",
+            "tracks": [{"id": "main", "name": "Main", "levels": ids}],
+            "review_cycles": [{"id": "2026-h2", "name": "Autumn 2026", "opens": "2026-09-01", "closes": "2026-12-15"}],
+            "governance": {"due_soon_days": 30, "default_cadence": {"metrics": "quarterly", "dimensions": "annual"}},
+            "publish": {"packets": "examples"},
+            "review_process": {
+                "reviewers_per_packet": 2,
+                "calibration": "Compared per level.",
+                "appeal": "Within 30 days.",
+                "steps": ["Write a packet.", "Open a pull request."],
+            },
+        },
+    )
     for n, level in enumerate(ids, 1):
-        dump(root / "levels" / f"{level}.yaml", {"id": level, "title": f"Level {n}", "summary": f"Level {n} in one line."})
+        dump(
+            root / "levels" / f"{level}.yaml",
+            {"id": level, "title": f"Level {n}", "summary": f"Level {n} in one line."},
+        )
     for d in range(1, dimensions + 1):
-        expectations = {level: [{"id": f"d{d}-{level}-a", "text": f"Does part a of dimension {d} at {level}.",
-                                 **({"raises": f"d{d}-{ids[n - 1]}-a"} if n else {})},
-                                {"id": f"d{d}-{level}-b", "text": f"Does part b of dimension {d} at {level}."}]
-                        for n, level in enumerate(ids)}
-        dump(root / "rubrics" / "dimensions" / f"d{d}.yaml", {
-            "id": f"d{d}", "name": f"Dimension {d}", "order": d,
-            "owner": {"group": "Framework group", "contact": "framework@example.org"},
-            "summary": f"Dimension {d}.", "expectations": expectations, "governance": {"last_reviewed": "2026-06-01"}})
+        expectations = {
+            level: [
+                {
+                    "id": f"d{d}-{level}-a",
+                    "text": f"Does part a of dimension {d} at {level}.",
+                    **({"raises": f"d{d}-{ids[n - 1]}-a"} if n else {}),
+                },
+                {"id": f"d{d}-{level}-b", "text": f"Does part b of dimension {d} at {level}."},
+            ]
+            for n, level in enumerate(ids)
+        }
+        dump(
+            root / "rubrics" / "dimensions" / f"d{d}.yaml",
+            {
+                "id": f"d{d}",
+                "name": f"Dimension {d}",
+                "order": d,
+                "owner": {"group": "Framework group", "contact": "framework@example.org"},
+                "summary": f"Dimension {d}.",
+                "expectations": expectations,
+                "governance": {"last_reviewed": "2026-06-01"},
+            },
+        )
     if packet:
-        dump(root / "packets" / "examples" / "sam.yaml", {
-            "candidate": "Sam Example", "visibility": "example", "cycle": "2026-h2", "criteria_version": "1.0.0",
-            "track": "main", "current_level": "l1", "target_level": "l2", "summary": "Grew into the next level.",
-            "evidence": [{"id": "plan", "title": "Team plan", "kind": "design-review", "link": "https://example.org/plan",
-                          "date": "2026-07-01", "role": "author", "criteria": ["d1-l2-a"], "impact": "Shipped on plan."}],
-            "decision": {"status": "submitted"}})
+        dump(
+            root / "packets" / "examples" / "sam.yaml",
+            {
+                "candidate": "Sam Example",
+                "visibility": "example",
+                "cycle": "2026-h2",
+                "criteria_version": "1.0.0",
+                "track": "main",
+                "current_level": "l1",
+                "target_level": "l2",
+                "summary": "Grew into the next level.",
+                "evidence": [
+                    {
+                        "id": "plan",
+                        "title": "Team plan",
+                        "kind": "design-review",
+                        "link": "https://example.org/plan",
+                        "date": "2026-07-01",
+                        "role": "author",
+                        "criteria": ["d1-l2-a"],
+                        "impact": "Shipped on plan.",
+                    }
+                ],
+                "decision": {"status": "submitted"},
+            },
+        )
     return root
 
 
@@ -127,7 +176,7 @@ def test_the_compare_page_embeds_every_pair_for_any_size(tmp_path, dimensions, l
     data = json.loads(re.search(r'<script type="application/json" id="hb-compare-data">(.*?)</script>', html).group(1))
     assert len(data["pairs"]) == levels * (levels - 1) // 2 and len(data["dimensions"]) == dimensions
     top = data["pairs"][f"l1 l{levels}"]
-    assert top["first"] == "l1" and all(rows[0] == ["raised", f"{d}-l1-a", f"{d}-l{levels}-a"]
-                                         for d, rows in top["rows"].items())
+    assert top["first"] == "l1" and all(
+        rows[0] == ["raised", f"{d}-l1-a", f"{d}-l{levels}-a"] for d, rows in top["rows"].items()
+    )
     assert html.count('<span class="hb-raised">raised</span>') == dimensions  # the default: the first step
-

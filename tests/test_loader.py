@@ -42,11 +42,14 @@ def test_duplicate_key_points_at_the_second_key_and_names_the_first():
     assert "duplicate key 'id' (first defined on line 1)" == problem.message
 
 
-@pytest.mark.parametrize("name, value, line, column", [
-    ("yaml11-bool.yaml", "no", 2, 10),
-    ("yaml11-octal.yaml", "010", 2, 7),
-    ("yaml11-sexagesimal.yaml", "1:30", 2, 9),
-])
+@pytest.mark.parametrize(
+    "name, value, line, column",
+    [
+        ("yaml11-bool.yaml", "no", 2, 10),
+        ("yaml11-octal.yaml", "010", 2, 7),
+        ("yaml11-sexagesimal.yaml", "1:30", 2, 9),
+    ],
+)
 def test_yaml11_surprises_are_reported_and_kept_as_text(name, value, line, column):
     result = load_file(FIXTURES / name, name)
     [problem] = result.diagnostics
@@ -89,7 +92,17 @@ def test_utf8_bom_is_accepted():
     assert load_bytes("\ufeffa: 1\n".encode(), "x.yaml").document.data == {"a": 1}
 
 
-@pytest.mark.parametrize("text, expected", [("yes", "yes"), ("On", "On"), ("1_000", "1_000"), ("0o17", 15),
-                                            ("-3", -3), ("1e3", 1000.0), ("2026-01-01", "2026-01-01")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("yes", "yes"),
+        ("On", "On"),
+        ("1_000", "1_000"),
+        ("0o17", 15),
+        ("-3", -3),
+        ("1e3", 1000.0),
+        ("2026-01-01", "2026-01-01"),
+    ],
+)
 def test_resolve_plain(text, expected):
     assert resolve_plain(text)[0] == expected

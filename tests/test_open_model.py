@@ -170,8 +170,10 @@ def test_a_packet_across_the_branch_step(framework, tmp_path):
     assert "is not on the packet's track 'individual-contributor'" in message and "it is on people-manager" in message
 
 
-@pytest.mark.parametrize("weights", [[0.4, 0.35, 0.25], [1 / 3] * 3, [1 / 9] * 9, [0.333, 0.333, 0.334],
-                                     [0.125] * 8, [0.7, 0.1, 0.1, 0.1], [0.5, 0.5]])
+@pytest.mark.parametrize(
+    "weights",
+    [[0.4, 0.35, 0.25], [1 / 3] * 3, [1 / 9] * 9, [0.333, 0.333, 0.334], [0.125] * 8, [0.7, 0.1, 0.1, 0.1], [0.5, 0.5]],
+)
 def test_displayed_weights_add_up_to_100(weights):
     percents = weight_percents(weights)
     assert sum(percents) == 100
@@ -203,18 +205,22 @@ def test_settings_own_the_generated_mkdocs_keys(repo, key):
 def test_an_organisation_template_overrides_the_shipped_one(repo):
     edit(override_template(repo, "home.md.j2"), "# How you are evaluated, in two minutes", "# How we work")
     assert invoke("build", cwd=repo).returncode == 0
-    assert "<h1 id=\"how-we-work\">How we work" in (repo / "site" / "index.html").read_text()
+    assert '<h1 id="how-we-work">How we work' in (repo / "site" / "index.html").read_text()
     assert "In two minutes" not in (repo / "site" / "index.html").read_text()
 
 
 def test_handbook_title_names_the_site(repo):
-    edit(repo / "site_config/handbook.yaml", "  name: Northwind Engineering\n",
-         "  name: Northwind Engineering\n  handbook_title: The Northwind Way\n")
+    edit(
+        repo / "site_config/handbook.yaml",
+        "  name: Northwind Engineering\n",
+        "  name: Northwind Engineering\n  handbook_title: The Northwind Way\n",
+    )
     assert invoke("build", cwd=repo).returncode == 0
     assert "<title>The Northwind Way</title>" in (repo / "site" / "index.html").read_text()
 
 
 # The ladder in a real browser: at 1280 px no table is wider than the content column.
+
 
 def test_ladder_is_not_clipped_at_1280_px(page, framework_url):
     page.goto(f"{framework_url}/ladder/")  # page: 1280 x 900 (browserkit.py)
@@ -233,7 +239,9 @@ def _first_shape(repo: Path) -> None:
     for track in settings["tracks"]:
         for rank, level in enumerate(track.pop("levels"), 1):
             path = repo / "levels" / f"{level}.yaml"
-            path.write_text(path.read_text().replace(f"id: {level}\n", f"id: {level}\ntrack: {track['id']}\nrank: {rank}\n"))
+            path.write_text(
+                path.read_text().replace(f"id: {level}\n", f"id: {level}\ntrack: {track['id']}\nrank: {rank}\n")
+            )
     del settings["dimension_groups"]
     (repo / "site_config/handbook.yaml").write_text(pyyaml.safe_dump(settings, sort_keys=False))
     for path in (repo / "rubrics/dimensions").glob("*.yaml"):

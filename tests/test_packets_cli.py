@@ -51,8 +51,10 @@ def test_readiness_text_for_a_fixture_with_known_coverage(repo):
     assert "Reliability (ratings 2, 2, spread 0)" in out and "Collaboration (ratings 4, 3, spread 1)" in out
     assert "Capped: gate on reliability (mean below 2.5), cap 2.5." in out
     assert "Composite capped: 2.5 (weighted 3.58)" in out and "withheld" not in out
-    assert "Verdict: Evidence covers 4 of 6 target-level criteria; 2 still lack evidence. A gate applies on " \
-           "reliability: the composite is capped at 2.5. Advisory composite 2.5. This verdict is advisory" in out
+    assert (
+        "Verdict: Evidence covers 4 of 6 target-level criteria; 2 still lack evidence. A gate applies on "
+        "reliability: the composite is capped at 2.5. Advisory composite 2.5. This verdict is advisory" in out
+    )
 
 
 def test_readiness_markdown_and_json(repo):

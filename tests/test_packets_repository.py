@@ -37,8 +37,13 @@ def packets(request, handbook, tmp_path):
 
 
 def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets, handbook, tmp_path):
-    for name in ("packets.yaml", "README.md", ".github/workflows/packets.yml", ".github/pull_request_template.md",
-                 ".gitignore"):
+    for name in (
+        "packets.yaml",
+        "README.md",
+        ".github/workflows/packets.yml",
+        ".github/pull_request_template.md",
+        ".gitignore",
+    ):
         assert (packets / name).is_file(), name
     assert "site-internal/" in (packets / ".gitignore").read_text()
     assert "What leaves this repository" in (packets / "README.md").read_text()
@@ -94,8 +99,11 @@ def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
     five_of_six_packet(repo)
     result = invoke("validate", cwd=repo)
     assert result.returncode == 0 and "[private-packets-in-handbook]" in result.stdout
-    edit(repo / "site_config/handbook.yaml", "  allowed_link_schemes: [https]",
-         "  allowed_link_schemes: [https]\n  acknowledge_private_packets: true")
+    edit(
+        repo / "site_config/handbook.yaml",
+        "  allowed_link_schemes: [https]",
+        "  allowed_link_schemes: [https]\n  acknowledge_private_packets: true",
+    )
     assert "private-packets-in-handbook" not in invoke("validate", cwd=repo).stdout
     shutil.rmtree(repo / "packets" / "2026-h2")
     assert "private-packets-in-handbook" not in invoke("validate", cwd=repo).stdout
@@ -108,9 +116,14 @@ def test_serve_previews_the_internal_site_of_a_packets_repository(packets):
     assert refused.returncode == 1 and "--include-private" in refused.stderr
     port = free_port()
     env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr",
-                               f"127.0.0.1:{port}"], cwd=packets, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=packets,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     page = f"http://127.0.0.1:{port}/packets/pat-doe/"
     try:
         assert wait_for(lambda: MARKER in (fetch(page) or "")), "the private packet is previewed"

@@ -16,14 +16,22 @@ from generator.workspace.workspace import Workspace
 TODAY = date(2026, 11, 28)
 
 PACKET = "packets/2026-h2/pat-doe.yaml"
-RAISE_IC3 = ("  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
-             "      examples: [Forecasts peak load.]\n    - id: rel-ic3-cost\n      text: Keeps the cost of the "
-             "team's services in view.\n      examples: [Cut storage spend by a third.]\n")
+RAISE_IC3 = (
+    "  ic3:\n",
+    "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
+    "      examples: [Forecasts peak load.]\n    - id: rel-ic3-cost\n      text: Keeps the cost of the "
+    "team's services in view.\n      examples: [Cut storage spend by a third.]\n",
+)
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
 
 
@@ -79,8 +87,9 @@ def test_the_same_packet_repinned_sees_the_new_criteria(moved):
 
 
 def test_a_criterion_removed_later_is_still_valid_for_a_packet_pinned_before(moved):
-    edit(moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n",
-         "    - id: col-ic3-coaching\n")
+    edit(
+        moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n", "    - id: col-ic3-coaching\n"
+    )
     edit(moved / "rubrics/dimensions/collaboration.yaml", "raises: col-ic3-mentoring", "raises: col-ic3-coaching")
     edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 3.0.0")
     commit(moved, "Rename mentoring")
@@ -166,9 +175,14 @@ def test_release_refuses_a_bump_smaller_than_the_diff_requires(moved):
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
-OLDER_MODEL = ("  ic3:\n", "  ic3:\n" + "".join(
-    f"    - id: rel-ic3-old-{n}\n      text: An older model's criterion {n}.\n      examples: [Example {n}.]\n"
-    for n in range(4)))
+OLDER_MODEL = (
+    "  ic3:\n",
+    "  ic3:\n"
+    + "".join(
+        f"    - id: rel-ic3-old-{n}\n      text: An older model's criterion {n}.\n      examples: [Example {n}.]\n"
+        for n in range(4)
+    ),
+)
 
 
 def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_said_once(tmp_path):
@@ -184,9 +198,12 @@ def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_sai
     five_of_six_packet(repo)
     commit(repo, "The 1.3.0 criteria candidates saw")
     last = git(repo, "rev-parse", "HEAD").strip()
-    edit(repo / "rubrics/dimensions/reliability.yaml", *RAISE_IC3[:1],
-         "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
-         "      examples: [Forecasts peak load.]\n")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        *RAISE_IC3[:1],
+        "  ic3:\n    - id: rel-ic3-capacity\n      text: Plans capacity ahead of demand.\n"
+        "      examples: [Forecasts peak load.]\n",
+    )
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 9.0.0")
     commit(repo, "9.0.0: one new criterion")
     result = invoke("readiness", PACKET, cwd=repo)
@@ -200,8 +217,9 @@ def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_sai
 
 
 def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved):
-    edit(moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n",
-         "    - id: col-ic3-coaching\n")
+    edit(
+        moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n", "    - id: col-ic3-coaching\n"
+    )
     edit(moved / "rubrics/dimensions/collaboration.yaml", "raises: col-ic3-mentoring", "raises: col-ic3-coaching")
     edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 3.0.0")
     commit(moved, "Rename mentoring")

@@ -7,8 +7,14 @@ import subprocess
 import pytest
 from conftest import copy_content, invoke
 
-IC2_CRITERIA = ["del-ic2-features", "del-ic2-estimates", "rel-ic2-oncall", "rel-ic2-observability",
-                "col-ic2-reviews", "col-ic2-onboarding"]
+IC2_CRITERIA = [
+    "del-ic2-features",
+    "del-ic2-estimates",
+    "rel-ic2-oncall",
+    "rel-ic2-observability",
+    "col-ic2-reviews",
+    "col-ic2-onboarding",
+]
 
 
 def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisible=False, appeal=None):
@@ -31,13 +37,17 @@ def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisi
     criteria: [del-ic2-features]
     impact: Something.
 """
-    assessments = "".join(f"  - reviewer: Reviewer {i}\n    ratings: {{delivery: {r}, reliability: {r}, collaboration: {r}}}\n"
-                          for i, r in enumerate(ratings))
+    assessments = "".join(
+        f"  - reviewer: Reviewer {i}\n    ratings: {{delivery: {r}, reliability: {r}, collaboration: {r}}}\n"
+        for i, r in enumerate(ratings)
+    )
     decision = f"decision:\n  status: {status}\n" + (f'  date: "{decided}"\n' if decided else "")
     appeal_block = f'appeal:\n  filed: "2026-07-01"\n  status: {appeal}\n' if appeal else ""
-    return (f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.3.0\n"
-            f"track: ic\ncurrent_level: ic1\ntarget_level: ic2\nsummary: Secretmarker summary {name}.\n"
-            f"evidence:\n{evidence}assessments:\n{assessments}{decision}{appeal_block}")
+    return (
+        f"candidate: Secretmarker {name}\nvisibility: private\ncycle: {cycle}\ncriteria_version: 1.3.0\n"
+        f"track: ic\ncurrent_level: ic1\ntarget_level: ic2\nsummary: Secretmarker summary {name}.\n"
+        f"evidence:\n{evidence}assessments:\n{assessments}{decision}{appeal_block}"
+    )
 
 
 H1 = [  # name, status, submitted, decided, ratings, full coverage, invisible, appeal
@@ -57,9 +67,15 @@ H2 = [
 
 
 def commit(repo, message, day):
-    env = {**os.environ, "GIT_AUTHOR_DATE": f"{day}T12:00:00", "GIT_COMMITTER_DATE": f"{day}T12:00:00",
-           "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": f"{day}T12:00:00",
+        "GIT_COMMITTER_DATE": f"{day}T12:00:00",
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "commit", "-qm", message], cwd=repo, check=True, env=env)
 
@@ -153,11 +169,18 @@ def test_minimum_group_size_is_configurable(repo, tmp_path):
     settings = repo / "site_config" / "handbook.yaml"
     original = settings.read_text()
     try:
-        settings.write_text(original.replace("  allowed_link_schemes: [https]", "  allowed_link_schemes: [https]\n"
-                                             "  minimum_group_size: 2"))
+        settings.write_text(
+            original.replace(
+                "  allowed_link_schemes: [https]", "  allowed_link_schemes: [https]\n  minimum_group_size: 2"
+            )
+        )
         health = json.loads(invoke("stats", "--format", "json", cwd=repo).stdout)
-        assert cells(figures(health["cycles"][0])["outcomes"]) == [("promoted", 3), ("not yet", 2), ("in review", None),
-                                                                 ("withdrawn", None)]
+        assert cells(figures(health["cycles"][0])["outcomes"]) == [
+            ("promoted", 3),
+            ("not yet", 2),
+            ("in review", None),
+            ("withdrawn", None),
+        ]
         later = json.loads(invoke("stats", "--format", "json", "--today", "2026-12-20", cwd=repo).stdout)
         assert later["cycles"][1]["status"] == "published" and later["cycles"][1]["packets"] == 2
     finally:

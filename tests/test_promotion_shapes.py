@@ -40,8 +40,10 @@ def shapes(tmp_path_factory) -> dict[str, Path]:
     cumulative = write_cumulative(base / "cumulative")
     cumulative_packet(cumulative, [["tech-4-1", "tech-3-1"], ["deli-4-1"], ["feed-4-1", "coll-4-1"], ["lead-4-1"]])
     points = write_points(base / "points")
-    points_packet(points, {"mobile": 2, "web-client": 3, "foundations": 2, "servers": 1, "project-management": 2,
-                           "communication": 1})
+    points_packet(
+        points,
+        {"mobile": 2, "web-client": 3, "foundations": 2, "servers": 1, "project-management": 2, "communication": 1},
+    )
     roots = {"branching": branching, "cumulative": cumulative, "points": points}
     for root in roots.values():
         built(root)
@@ -56,6 +58,7 @@ def report_of(root: Path, packet: str, fmt: str = "json") -> dict | str:
 
 # --- Each shape validates cleanly and builds ------------------------------------------------------
 
+
 @pytest.mark.parametrize("shape", ["branching", "cumulative", "points"])
 def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes, shape):
     report = validate_repository(shapes[shape], today=TODAY)
@@ -67,6 +70,7 @@ def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes, shap
 
 # --- Verdicts under each framework's own rule --------------------------------------------------------
 
+
 def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(shapes, tmp_path):
     root = shutil.copytree(shapes["cumulative"], tmp_path / "c", ignore=shutil.ignore_patterns("site"))
     judged = report_of(root, "packets/examples/robin.yaml")["judgement"]
@@ -77,8 +81,12 @@ def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(sh
     cumulative_packet(root, [["tech-4-2"], ["deli-4-1"], ["feed-4-1", "coll-4-1"], ["lead-4-1"]], "sam")
     text = report_of(root, "packets/examples/sam.yaml", "text")
     assert "must-have criteria without evidence: tech-4-1" in text
-    assert json.loads(run_cli("readiness", "--format", "json", "packets/examples/sam.yaml", cwd=root).stdout)[
-        "judgement"]["ready"] is False
+    assert (
+        json.loads(run_cli("readiness", "--format", "json", "packets/examples/sam.yaml", cwd=root).stdout)["judgement"][
+            "ready"
+        ]
+        is False
+    )
 
 
 def test_a_topic_starting_at_level_3_is_not_judged_below_it_and_warns_nowhere(shapes, tmp_path):
@@ -101,18 +109,38 @@ def test_points_rule_sums_milestones_and_maps_the_total_to_a_level_and_title(sha
     assert (judged["reached_level"], judged["reached_title"], judged["ready"]) == ("grade-2", "Engineer I", False)
     points_packet(root, {area: 3 for area in AREAS}, name="kim")  # 6 areas x 6 points = 36
     judged = report_of(root, "packets/examples/kim.yaml")["judgement"]
-    assert (judged["total_points"], judged["reached_level"], judged["reached_title"]) == (36, "grade-4", "Senior Engineer")
+    assert (judged["total_points"], judged["reached_level"], judged["reached_title"]) == (
+        36,
+        "grade-4",
+        "Senior Engineer",
+    )
     assert judged["ready"] is True
     # A skipped milestone: with carried-up milestones required, milestone 3 alone supports nothing.
     path = points_packet(root, {"mobile": 0}, name="gap")
     data = load(path)
-    data["evidence"] = [{**data["evidence"][0], "criteria": ["mobile-m3-1"]}] if data["evidence"] else [
-        {"id": "w", "title": "One piece of work", "kind": "pull-request", "link": "https://example.org/w",
-         "date": "2026-05-01", "role": "author", "criteria": ["mobile-m3-1"], "impact": "It helped the team."}]
+    data["evidence"] = (
+        [{**data["evidence"][0], "criteria": ["mobile-m3-1"]}]
+        if data["evidence"]
+        else [
+            {
+                "id": "w",
+                "title": "One piece of work",
+                "kind": "pull-request",
+                "link": "https://example.org/w",
+                "date": "2026-05-01",
+                "role": "author",
+                "criteria": ["mobile-m3-1"],
+                "impact": "It helped the team.",
+            }
+        ]
+    )
     dump(path, data)
     assert report_of(root, "packets/examples/gap.yaml")["judgement"]["total_points"] == 0
     text = report_of(root, "packets/examples/robin.yaml", "text")
-    assert "Web client               Milestone 3 (6 points)" in text and "Servers                  Milestone 1 (1 point)" in text
+    assert (
+        "Web client               Milestone 3 (6 points)" in text
+        and "Servers                  Milestone 1 (1 point)" in text
+    )
     assert "17 points -> Grade 2 (Engineer I)" in text
 
 
@@ -125,12 +153,16 @@ def test_points_pages_show_ranges_titles_and_milestones(shapes):
     assert level.index("How to reach Grade 3") < level.index("Next step")
     assert "Grade 3 is reached with 20 to 34 points in all (title: Engineer II)." in level
     dimension = article_text(site / "dimensions" / "mobile" / "index.html")
-    assert "Milestone 3 · 6 points" in dimension and 'id="mobile-m3-1"' in (
-        site / "dimensions" / "mobile" / "index.html").read_text()
+    assert (
+        "Milestone 3 · 6 points" in dimension
+        and 'id="mobile-m3-1"' in (site / "dimensions" / "mobile" / "index.html").read_text()
+    )
     ladder = article_text(site / "ladder" / "index.html")
     assert "Milestone Mobile" in ladder and "Grade 4 35–54 (Senior Engineer)" in ladder and " — — " not in ladder
     packet = article_text(site / "packets" / "robin" / "index.html")
-    assert "Evidence supports 17 points in all, which maps to Grade 2 (Engineer I); Grade 3 starts at 20 points." in packet
+    assert (
+        "Evidence supports 17 points in all, which maps to Grade 2 (Engineer I); Grade 3 starts at 20 points." in packet
+    )
 
 
 def test_holistic_rule_gives_no_verdict_only_the_evidence_map(shapes, tmp_path):
@@ -159,14 +191,19 @@ def test_a_track_may_override_the_rule(shapes, tmp_path):
 
 
 def test_the_rule_reads_as_one_sentence_for_every_kind():
-    for rule in (PromotionRule(), PromotionRule(rule="proportion", minimum_share=0.6, must_have=("x",)),
-                 PromotionRule(rule="holistic"), PromotionRule(rule="points", point_levels=(("a", 0),))):
+    for rule in (
+        PromotionRule(),
+        PromotionRule(rule="proportion", minimum_share=0.6, must_have=("x",)),
+        PromotionRule(rule="holistic"),
+        PromotionRule(rule="points", point_levels=(("a", 0),)),
+    ):
         sentence = explain(rule)
         assert sentence.count(". ") == 0 and sentence.endswith(".")
     assert range_for(19, (("a", 0), ("b", 10), ("c", 20))) == "b" and range_for(20, (("a", 0), ("c", 20))) == "c"
 
 
 # --- Track changes ---------------------------------------------------------------------------------
+
 
 def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(shapes, tmp_path):
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
@@ -184,21 +221,24 @@ def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(
 
 def test_new_packet_switches_track_with_current_or_track(shapes, tmp_path):
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
-    result = run_cli("new", "packet", "--candidate", "Ana Li", "--current", "4-senior-2", "--target", "4-manager-1",
-                     cwd=root)
+    result = run_cli(
+        "new", "packet", "--candidate", "Ana Li", "--current", "4-senior-2", "--target", "4-manager-1", cwd=root
+    )
     assert result.returncode == 0, result.stderr
     text = (root / "packets" / "2026-h2" / "ana-li.yaml").read_text()
     assert "track: people-manager" in text and "current_level: 4-senior-2" in text and "track change" in text
     assert "#     32-craft" not in text  # already expected at Senior 2: not listed to cite again
     assert validate_repository(root, today=TODAY).errors == ()
     # A shared target level lands on the track asked for.
-    result = run_cli("new", "packet", "--candidate", "Bo Chen", "--target", "3-senior-1", "--track", "people-manager",
-                     cwd=root)
+    result = run_cli(
+        "new", "packet", "--candidate", "Bo Chen", "--target", "3-senior-1", "--track", "people-manager", cwd=root
+    )
     assert result.returncode == 0, result.stderr
     assert "track: people-manager" in (root / "packets" / "2026-h2" / "bo-chen.yaml").read_text()
     # Down a rank: refused, saying why.
-    result = run_cli("new", "packet", "--candidate", "Cy Dee", "--current", "5-staff", "--target", "4-manager-1",
-                     cwd=root)
+    result = run_cli(
+        "new", "packet", "--candidate", "Cy Dee", "--current", "5-staff", "--target", "4-manager-1", cwd=root
+    )
     assert result.returncode != 0 and "same or a higher rank" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -214,17 +254,25 @@ def test_a_move_the_settings_do_not_allow_is_an_error_naming_track_changes(shape
 
 # --- The site says only what the settings say --------------------------------------------------------
 
-PROCESS_CLAIMS = re.compile(r"pull requests?\b(?! ?,)|reviewers?\b|committee|calibrat|interview|appeal|sealed|"
-                            r"review cycle|cycles? (opens|closes)", re.I)
+PROCESS_CLAIMS = re.compile(
+    r"pull requests?\b(?! ?,)|reviewers?\b|committee|calibrat|interview|appeal|sealed|"
+    r"review cycle|cycles? (opens|closes)",
+    re.I,
+)
 
 
 def test_without_process_settings_no_page_claims_a_process(shapes):
     site = shapes["cumulative"] / "site"
-    for page in ("index.html", "process/index.html", "reference/index.html", "packets/robin/index.html",
-                 "levels/level-4/index.html"):
+    for page in (
+        "index.html",
+        "process/index.html",
+        "reference/index.html",
+        "packets/robin/index.html",
+        "levels/level-4/index.html",
+    ):
         text = article_text(site / page).replace("(a pull request,", "")  # an evidence kind, not a claim
         found = PROCESS_CLAIMS.search(text)
-        assert found is None, (page, found and text[max(0, found.start() - 80):found.end() + 40])
+        assert found is None, (page, found and text[max(0, found.start() - 80) : found.end() + 40])
 
 
 def test_declared_process_settings_are_what_the_pages_say(shapes):
@@ -237,6 +285,7 @@ def test_declared_process_settings_are_what_the_pages_say(shapes):
 
 
 # --- Richer criteria and pages -----------------------------------------------------------------------
+
 
 def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shapes):
     site = shapes["cumulative"] / "site"

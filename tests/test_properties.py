@@ -23,7 +23,7 @@ def mutated(draw):
     operation = draw(st.sampled_from(["delete", "insert", "replace-line", "duplicate-line", "swap-lines", "bytes"]))
     if operation == "delete":
         start = draw(st.integers(0, len(text)))
-        text = text[:start] + text[start + draw(st.integers(1, 40)):]
+        text = text[:start] + text[start + draw(st.integers(1, 40)) :]
     elif operation == "insert":
         at = draw(st.integers(0, len(text)))
         text = text[:at] + draw(YAMLISH) + text[at:]
@@ -41,7 +41,7 @@ def mutated(draw):
     data = text.encode("utf-8")
     if operation == "bytes":
         at = draw(st.integers(0, len(data) - 1))
-        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at + 1:]
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at + 1 :]
     return source.display, data
 
 

@@ -13,11 +13,29 @@ from conftest import FIXED_TODAY
 WIDTHS = (390, 768, 1280, 1920)
 HIDDEN_CONTENT = (Path(__file__).parent / "browser" / "hidden_content.js").read_text("utf-8")
 # One page of each kind that the handbook generates.
-PAGE_TYPES = ("/", "/ladder/", "/levels/ic4/", "/compare/", "/levels/changes/ic3-to-ic4/", "/levels/print/",
-              "/dimensions/delivery/", "/dimensions/",
-              "/metrics/", "/metrics/change-lead-time/", "/metrics/story-point-velocity/", "/composite/",
-              "/packets/", "/packets/priya-raman-senior/", "/process/", "/process-health/", "/changelog/",
-              "/reference/", "/schemas/", "/teams/", "/teams/checkout/")
+PAGE_TYPES = (
+    "/",
+    "/ladder/",
+    "/levels/ic4/",
+    "/compare/",
+    "/levels/changes/ic3-to-ic4/",
+    "/levels/print/",
+    "/dimensions/delivery/",
+    "/dimensions/",
+    "/metrics/",
+    "/metrics/change-lead-time/",
+    "/metrics/story-point-velocity/",
+    "/composite/",
+    "/packets/",
+    "/packets/priya-raman-senior/",
+    "/process/",
+    "/process-health/",
+    "/changelog/",
+    "/reference/",
+    "/schemas/",
+    "/teams/",
+    "/teams/checkout/",
+)
 A4_PRINTABLE_PX = ((297 - 2 * 12) / 25.4 * 96, (210 - 2 * 14) / 25.4 * 96)  # @page margins in handbook.css
 
 require_chromium()
@@ -48,6 +66,7 @@ def every_page(site: Path) -> list[str]:
 
 
 # --- 1. Nothing hidden at any width ------------------------------------------------------------
+
 
 def test_no_page_hides_content_at_any_width(browser, site, site_url):
     paths = every_page(site)
@@ -184,6 +203,7 @@ def test_pages_keep_working_with_javascript_off(browser, site_url):
 
 # --- 3. Printable level sheets -----------------------------------------------------------------
 
+
 def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
@@ -230,7 +250,8 @@ def test_a_level_prints_on_as_few_pages_as_its_content_needs(printed_levels):
         assert pages == math.ceil(needed), (path, pages, round(needed, 2))
         last = needed - (pages - 1)
         assert pages == 1 or last >= NEARLY_EMPTY, (
-            f"{path} spills {last:.0%} of a page onto sheet {pages}: tighten the print CSS")
+            f"{path} spills {last:.0%} of a page onto sheet {pages}: tighten the print CSS"
+        )
 
 
 def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_url, printed_levels):
@@ -248,12 +269,19 @@ def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_ur
     levels = level_paths(site)
     assert len(headers) == len(levels)
     assert pages == sum(n for n, _ in printed_levels.values())
-    assert [h.split(" · ")[1] for h in headers] == ["Engineer I", "Engineer II", "Senior Engineer", "Staff Engineer",
-                                                    "Principal Engineer", "Engineering Manager",
-                                                    "Senior Engineering Manager"]
+    assert [h.split(" · ")[1] for h in headers] == [
+        "Engineer I",
+        "Engineer II",
+        "Senior Engineer",
+        "Staff Engineer",
+        "Principal Engineer",
+        "Engineering Manager",
+        "Senior Engineering Manager",
+    ]
 
 
 # --- 4. Accessibility ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
 def test_axe_finds_no_serious_violation_on_any_page_type(browser, site_url, palette):
@@ -270,8 +298,10 @@ def test_axe_finds_no_serious_violation_on_any_page_type(browser, site_url, pale
             assert scheme == {"light": "default", "dark": "slate"}[palette]
             for violation in axe.run(page).response["violations"]:
                 if violation["impact"]:  # any impact (issue 23)
-                    found.append(f"{path}: {violation['id']} ({violation['impact']}) at "
-                                 f"{[node['target'] for node in violation['nodes'][:3]]}")
+                    found.append(
+                        f"{path}: {violation['id']} ({violation['impact']}) at "
+                        f"{[node['target'] for node in violation['nodes'][:3]]}"
+                    )
     finally:
         context.close()
     assert found == []
@@ -296,8 +326,10 @@ def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser, s
         reached = []
         for _ in range(40):
             page.keyboard.press("Tab")
-            reached.append(page.evaluate("""() => { const e = document.activeElement;
-                return [e.tagName, e.className, e.getAttribute('href') || '', (e.textContent || '').trim()]; }"""))
+            reached.append(
+                page.evaluate("""() => { const e = document.activeElement;
+                return [e.tagName, e.className, e.getAttribute('href') || '', (e.textContent || '').trim()]; }""")
+            )
         tabs = {text for tag, cls, href, text in reached if "md-tabs__link" in cls}
         assert tabs >= {"Home", "Levels", "Dimensions", "Metrics", "Composite score", "Packets", "Reference"}, reached
         assert any(tag == "INPUT" and "md-search__input" in cls for tag, cls, _, _ in reached), reached
@@ -310,8 +342,9 @@ def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser, s
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/metrics/", "/packets/priya-raman-senior/", "/metrics/story-point-velocity/",
-                                  "/packets/"])
+@pytest.mark.parametrize(
+    "path", ["/metrics/", "/packets/priya-raman-senior/", "/metrics/story-point-velocity/", "/packets/"]
+)
 def test_colour_never_carries_a_status_alone(browser, site_url, path):
     context, page = new_page(browser)
     try:

@@ -28,8 +28,10 @@ def article_text(path: Path) -> str:
 def site(tmp_path_factory) -> Path:
     repo = copy_content(tmp_path_factory.mktemp("items") / "handbook")
     settings = yaml.safe_load((repo / "site_config" / "handbook.yaml").read_text())
-    settings["dimension_groups"] = [{"id": "delivery", "name": "Delivery and reliability"},
-                                    {"id": "collaboration", "name": "Collaboration"}]
+    settings["dimension_groups"] = [
+        {"id": "delivery", "name": "Delivery and reliability"},
+        {"id": "collaboration", "name": "Collaboration"},
+    ]
     (repo / "site_config" / "handbook.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     for path in (repo / "rubrics").rglob("*.yaml"):
         text = path.read_text()
@@ -67,8 +69,13 @@ def test_the_dimensions_folder_has_an_index(site):
 
 
 def test_grammar_of_articles_and_plurals():
-    assert [indefinite(w) for w in ("rfc", "Engineering Manager", "pull-request", "user", "Senior")] == \
-        ["an", "an", "a", "a", "a"]
+    assert [indefinite(w) for w in ("rfc", "Engineering Manager", "pull-request", "user", "Senior")] == [
+        "an",
+        "an",
+        "a",
+        "a",
+        "a",
+    ]
 
 
 def test_a_missing_link_message_uses_an_before_a_vowel_sound(repo):

@@ -48,6 +48,7 @@ def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path):
 
 def test_editor_schema_mapping_matches_the_repository_layout():
     import json
+
     mapping = json.loads((REPO / ".vscode/settings.json").read_text())["yaml.schemas"]
     for schema, glob in mapping.items():
         assert (REPO / schema).is_file()
@@ -61,8 +62,11 @@ def test_codeowners_is_current_and_the_check_catches_drift(tmp_path):
     repo = copy_content(tmp_path / "hb")
     (repo / ".github").mkdir()
     (repo / ".github/CODEOWNERS").write_text((REPO / ".github/CODEOWNERS").read_text())
-    edit(repo / "rubrics/metrics/slo-attainment.yaml", "contact: sre-council@northwind.example",
-         "contact: \"@northwind/slo-owners\"")
+    edit(
+        repo / "rubrics/metrics/slo-attainment.yaml",
+        "contact: sre-council@northwind.example",
+        'contact: "@northwind/slo-owners"',
+    )
     stale = invoke("codeowners", "--check", cwd=repo)
     assert stale.returncode == 1 and "out of date" in stale.stderr
     assert invoke("codeowners", cwd=repo).returncode == 0
@@ -72,18 +76,30 @@ def test_codeowners_is_current_and_the_check_catches_drift(tmp_path):
 
 def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
     repo = copy_content(tmp_path / "hb")
+
     def git(*args):
-        subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo,
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+
     git("init", "-q", "-b", "main")
     git("add", "-A")
     git("commit", "-qm", "start")
-    edit(repo / "rubrics/dimensions/reliability.yaml", "  ic3:\n", "  ic3:\n    - id: rel-ic3-capacity\n"
-         "      text: Plans capacity ahead of demand.\n      examples: [Forecasts peak load.]\n")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "  ic3:\n",
+        "  ic3:\n    - id: rel-ic3-capacity\n"
+        "      text: Plans capacity ahead of demand.\n      examples: [Forecasts peak load.]\n",
+    )
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     git("commit", "-qam", "raise senior")
     result = invoke("validate", "packets/examples/priya-raman-senior.yaml", cwd=repo)
     assert result.returncode == 0
-    assert ("warning: packet was written against criteria 1.3.0; the handbook is at 2.0.0; it is checked and "
-            "scored against 1.3.0, as pinned (`handbook repin` moves it); changed since for "
-            "ic3: added rel-ic3-capacity [version-behind]") in result.stdout
+    assert (
+        "warning: packet was written against criteria 1.3.0; the handbook is at 2.0.0; it is checked and "
+        "scored against 1.3.0, as pinned (`handbook repin` moves it); changed since for "
+        "ic3: added rel-ic3-capacity [version-behind]"
+    ) in result.stdout

@@ -11,8 +11,16 @@ import yaml
 from conftest import FIXED_TODAY, edit, invoke
 from reviewkit import SECRET_NOTE, Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
-CLEAR_MARKERS = (SECRET_NOTE, "zebra-marker", "billing-bus-plan", "search-error-budget", "del-ic3-projects",
-                 "rating", "judgement", "counterexample")
+CLEAR_MARKERS = (
+    SECRET_NOTE,
+    "zebra-marker",
+    "billing-bus-plan",
+    "search-error-budget",
+    "del-ic3-projects",
+    "rating",
+    "judgement",
+    "counterexample",
+)
 
 
 @pytest.fixture
@@ -52,10 +60,27 @@ def test_review_command_seals_from_flags_and_from_a_file(sealed, tmp_path: Path)
     draft.write_text(yaml.safe_dump(body((4, 3, 4), "zebra-marker from a file")), "utf-8")
     by_file = invoke("review", packet, "--reviewer", "erin", "--from", str(draft), cwd=repo)
     assert by_file.returncode == 0, by_file.stderr
-    by_flags = invoke("review", packet, "--reviewer", "frank", "--rating", "delivery=4", "--rating", "reliability=2",
-                       "--rating", "collaboration=3", "--note", "delivery=zebra-marker from flags",
-                       "--met", "del-ic3-projects=billing-bus-plan", "--not-met", "rel-ic3-slos=search-error-budget",
-                       "--counterexample", "zebra-marker: paged twice", cwd=repo)
+    by_flags = invoke(
+        "review",
+        packet,
+        "--reviewer",
+        "frank",
+        "--rating",
+        "delivery=4",
+        "--rating",
+        "reliability=2",
+        "--rating",
+        "collaboration=3",
+        "--note",
+        "delivery=zebra-marker from flags",
+        "--met",
+        "del-ic3-projects=billing-bus-plan",
+        "--not-met",
+        "rel-ic3-slos=search-error-budget",
+        "--counterexample",
+        "zebra-marker: paged twice",
+        cwd=repo,
+    )
     assert by_flags.returncode == 0, by_flags.stderr
     assert "sealed to 2 committee member(s)" in by_flags.stdout
     for name in ("erin", "frank"):
@@ -67,15 +92,24 @@ def test_review_command_seals_from_flags_and_from_a_file(sealed, tmp_path: Path)
     assert "zebra-marker: paged twice" in shown.stdout
 
 
-@pytest.mark.parametrize("flags, message", [
-    (("--rating", "delivery=7"), "7"),
-    (("--rating", "speed=3"), "unknown dimension 'speed'"),
-    (("--rating", "delivery=3", "--met", "del-ic3-projects=no-such-evidence"), "'no-such-evidence' is not an evidence id"),
-    (("--rating", "delivery=3", "--not-met", "nope-criterion=billing-bus-plan"), "unknown criterion 'nope-criterion'"),
-    (("--note", "delivery=text"), "needs a --rating"),
-    ((), "missing required key 'ratings'"),
-    (("--rating", "delivery=three"), "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (("--rating", "delivery=7"), "7"),
+        (("--rating", "speed=3"), "unknown dimension 'speed'"),
+        (
+            ("--rating", "delivery=3", "--met", "del-ic3-projects=no-such-evidence"),
+            "'no-such-evidence' is not an evidence id",
+        ),
+        (
+            ("--rating", "delivery=3", "--not-met", "nope-criterion=billing-bus-plan"),
+            "unknown criterion 'nope-criterion'",
+        ),
+        (("--note", "delivery=text"), "needs a --rating"),
+        ((), "missing required key 'ratings'"),
+        (("--rating", "delivery=three"), "not a whole number"),
+    ],
+)
 def test_review_command_refuses_invalid_assessments_and_writes_nothing(sealed, flags, message):
     repo, _ = sealed
     packet = write_packet(repo, "echo", "submitted")
@@ -91,8 +125,9 @@ def test_review_command_never_overwrites_without_replace_and_keeps_drafts_out_of
     packet = "packets/2026-h2/delta.yaml"
     again = invoke("review", packet, "--reviewer", "bob", "--rating", "delivery=1", cwd=repo)
     assert again.returncode == 1 and "--replace" in again.stderr
-    assert invoke("review", packet, "--reviewer", "bob", "--rating", "delivery=1", "--replace",
-                   cwd=repo).returncode == 0
+    assert (
+        invoke("review", packet, "--reviewer", "bob", "--rating", "delivery=1", "--replace", cwd=repo).returncode == 0
+    )
     inside = repo / "draft.yaml"
     inside.write_text("ratings: {delivery: {rating: 3}}\n", "utf-8")
     refused = invoke("review", packet, "--reviewer", "gina", "--from", str(inside), cwd=repo)
@@ -112,18 +147,24 @@ def test_a_wrong_identity_cannot_read_sealed_reviews(sealed, tmp_path: Path, key
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert SECRET_NOTE not in result.stdout + result.stderr
-    assert {"outsider": "cannot open", "garbage": "not an age identity", "empty": "holds no age identity",
-            "missing": "--identity"}[key] in result.stderr
+    assert {
+        "outsider": "cannot open",
+        "garbage": "not an age identity",
+        "empty": "holds no age identity",
+        "missing": "--identity",
+    }[key] in result.stderr
 
 
 def test_nothing_sealed_reaches_logs_caches_or_the_internal_site(sealed, tmp_path: Path):
     repo, committee = sealed
     cache = tmp_path / "cache"
     env = {"HANDBOOK_CACHE_DIR": str(cache)}
-    outputs = [invoke("validate", cwd=repo, env=env),
-               invoke("readiness", "packets/2026-h2/delta.yaml", "--format", "markdown", cwd=repo, env=env),
-               invoke("calibrate", "2026-h2", "--identity", str(committee.keyfiles[1]), cwd=repo, env=env),
-               invoke("build", "--include-private", "--site-dir", str(tmp_path / "internal"), cwd=repo, env=env)]
+    outputs = [
+        invoke("validate", cwd=repo, env=env),
+        invoke("readiness", "packets/2026-h2/delta.yaml", "--format", "markdown", cwd=repo, env=env),
+        invoke("calibrate", "2026-h2", "--identity", str(committee.keyfiles[1]), cwd=repo, env=env),
+        invoke("build", "--include-private", "--site-dir", str(tmp_path / "internal"), cwd=repo, env=env),
+    ]
     assert all(o.returncode == 0 for o in outputs), [o.stderr for o in outputs]
     assert SECRET_NOTE in outputs[2].stdout  # the committee sees it, on its own terminal only
     assert "2 of 3 reviews in" in outputs[1].stdout and "2 sealed until calibration" in outputs[1].stdout
@@ -137,8 +178,11 @@ def test_nothing_sealed_reaches_logs_caches_or_the_internal_site(sealed, tmp_pat
     assert site and not any(b"zebra-marker" in p.read_bytes() for p in site)
     page = (tmp_path / "internal/packets/delta/index.html").read_text("utf-8")
     assert "2 of 3 reviews in" in page and "sealed until calibration" in page
-    assert all(marker not in (repo / p).read_text("utf-8") for p in
-               map(str, repo.glob("packets/**/*.yaml")) for marker in ("zebra-marker",))
+    assert all(
+        marker not in (repo / p).read_text("utf-8")
+        for p in map(str, repo.glob("packets/**/*.yaml"))
+        for marker in ("zebra-marker",)
+    )
 
 
 def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_pointer(repo: Path, tmp_path: Path):
@@ -150,16 +194,21 @@ def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_p
     (repo / packet).write_text(text + "assessments:\n  - reviewer: Old style\n    ratings: {delivery: 3}\n", "utf-8")
     result = invoke("validate", "--no-cache", cwd=repo)
     assert result.returncode == 1
-    assert "packets/2026-h2/echo.reviews/erin.yaml:2:1: error: sealing is on, but this review is in clear" in result.stdout
+    assert (
+        "packets/2026-h2/echo.reviews/erin.yaml:2:1: error: sealing is on, but this review is in clear" in result.stdout
+    )
     assert "[assessments-in-file]" in result.stdout and "handbook review packets/2026-h2/echo.yaml" in result.stdout
 
 
-@pytest.mark.parametrize("mutation, code", [
-    (("reviewer: erin", "reviewer: someone-else"), "review-name"),
-    (("packet: echo", "packet: other"), "review-packet"),
-    (("rating: 3", "rating: 9"), "schema-maximum"),
-    (("date: '2026-11-20'", "date: '2026-11-20'\nsealed: x"), "schema-pattern"),
-])
+@pytest.mark.parametrize(
+    "mutation, code",
+    [
+        (("reviewer: erin", "reviewer: someone-else"), "review-name"),
+        (("packet: echo", "packet: other"), "review-packet"),
+        (("rating: 3", "rating: 9"), "schema-maximum"),
+        (("date: '2026-11-20'", "date: '2026-11-20'\nsealed: x"), "schema-pattern"),
+    ],
+)
 def test_review_files_are_schema_and_cross_checked(repo: Path, mutation, code):
     packet = write_packet(repo, "echo", "submitted")
     path = write_review(repo, packet, "erin", body((3, 3, 3)), None)

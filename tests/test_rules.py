@@ -14,52 +14,155 @@ JONAS = "packets/examples/jonas-berg-staff.yaml"
 MUTATIONS = [
     # (file, old, new, code, where the error is reported, line)
     ("levels/ic2.yaml", "id: ic2", "id: ic1", "duplicate-id", "levels/ic2.yaml", 2),
-    ("rubrics/dimensions/reliability.yaml", "id: rel-ic2-oncall", "id: rel-ic1-safe-changes", "duplicate-id",
-     "rubrics/dimensions/reliability.yaml", 37),
+    (
+        "rubrics/dimensions/reliability.yaml",
+        "id: rel-ic2-oncall",
+        "id: rel-ic1-safe-changes",
+        "duplicate-id",
+        "rubrics/dimensions/reliability.yaml",
+        37,
+    ),
     (PRIYA, "id: cache-strategy-rfc", "id: billing-bus-plan", "duplicate-id", PRIYA, 25),
     (PRIYA, "track: ic", "track: research", "unknown-track", PRIYA, 7),
     ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [em1]", "level-not-on-track", "levels/em2.yaml", 2),
-    ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [em1, em2, em3]", "unknown-level",
-     "site_config/handbook.yaml", 19),
-    ("site_config/handbook.yaml", "levels: [em1, em2]", "levels: [ic2, ic1]", "track-order", "site_config/handbook.yaml",
-     19),
-    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: del-ic3-projects", "raises-not-below",
-     "rubrics/dimensions/delivery.yaml", 43),
-    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: rel-ic1-safe-changes",
-     "raises-other-dimension", "rubrics/dimensions/delivery.yaml", 43),
-    ("rubrics/dimensions/delivery.yaml", "raises: del-ic1-scoped-tasks", "raises: del-ic1-nothing", "unknown-criterion",
-     "rubrics/dimensions/delivery.yaml", 43),
-    ("rubrics/dimensions/delivery.yaml", "group: delivery", "group: throughput", "unknown-group",
-     "rubrics/dimensions/delivery.yaml", 5),
-    ("rubrics/metrics/slo-attainment.yaml", "group: reliability", "group: uptime", "unknown-group",
-     "rubrics/metrics/slo-attainment.yaml", 4),
-    ("rubrics/dimensions/delivery.yaml", "  ic5:\n", "  ic6:\n", "unknown-level", "rubrics/dimensions/delivery.yaml", 75),
-    ("rubrics/dimensions/delivery.yaml", "signals: [deployment-frequency,", "signals: [deploy-frequency,",
-     "unknown-metric", "rubrics/dimensions/delivery.yaml", 13),
-    ("rubrics/metrics/slo-attainment.yaml", "subject: service", "subject: individual", "individual-metric",
-     "rubrics/metrics/slo-attainment.yaml", 5),
-    ("rubrics/metrics/error-budget-burn.yaml", "id: error-budget-burn", "id: budget-burn", "id-file-mismatch",
-     "rubrics/metrics/error-budget-burn.yaml", 2),
-    ("rubrics/composite.yaml", "advisory: true", "advisory: false", "composite-not-advisory",
-     "rubrics/composite.yaml", 2),
+    (
+        "site_config/handbook.yaml",
+        "levels: [em1, em2]",
+        "levels: [em1, em2, em3]",
+        "unknown-level",
+        "site_config/handbook.yaml",
+        19,
+    ),
+    (
+        "site_config/handbook.yaml",
+        "levels: [em1, em2]",
+        "levels: [ic2, ic1]",
+        "track-order",
+        "site_config/handbook.yaml",
+        19,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "raises: del-ic1-scoped-tasks",
+        "raises: del-ic3-projects",
+        "raises-not-below",
+        "rubrics/dimensions/delivery.yaml",
+        43,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "raises: del-ic1-scoped-tasks",
+        "raises: rel-ic1-safe-changes",
+        "raises-other-dimension",
+        "rubrics/dimensions/delivery.yaml",
+        43,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "raises: del-ic1-scoped-tasks",
+        "raises: del-ic1-nothing",
+        "unknown-criterion",
+        "rubrics/dimensions/delivery.yaml",
+        43,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "group: delivery",
+        "group: throughput",
+        "unknown-group",
+        "rubrics/dimensions/delivery.yaml",
+        5,
+    ),
+    (
+        "rubrics/metrics/slo-attainment.yaml",
+        "group: reliability",
+        "group: uptime",
+        "unknown-group",
+        "rubrics/metrics/slo-attainment.yaml",
+        4,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "  ic5:\n",
+        "  ic6:\n",
+        "unknown-level",
+        "rubrics/dimensions/delivery.yaml",
+        75,
+    ),
+    (
+        "rubrics/dimensions/delivery.yaml",
+        "signals: [deployment-frequency,",
+        "signals: [deploy-frequency,",
+        "unknown-metric",
+        "rubrics/dimensions/delivery.yaml",
+        13,
+    ),
+    (
+        "rubrics/metrics/slo-attainment.yaml",
+        "subject: service",
+        "subject: individual",
+        "individual-metric",
+        "rubrics/metrics/slo-attainment.yaml",
+        5,
+    ),
+    (
+        "rubrics/metrics/error-budget-burn.yaml",
+        "id: error-budget-burn",
+        "id: budget-burn",
+        "id-file-mismatch",
+        "rubrics/metrics/error-budget-burn.yaml",
+        2,
+    ),
+    (
+        "rubrics/composite.yaml",
+        "advisory: true",
+        "advisory: false",
+        "composite-not-advisory",
+        "rubrics/composite.yaml",
+        2,
+    ),
     ("rubrics/composite.yaml", "weight: 0.25", "weight: 0.3", "weights-sum", "rubrics/composite.yaml", 7),
-    ("rubrics/composite.yaml", "  - dimension: reliability\n    below", "  - dimension: uptime\n    below",
-     "unknown-dimension", "rubrics/composite.yaml", 14),
+    (
+        "rubrics/composite.yaml",
+        "  - dimension: reliability\n    below",
+        "  - dimension: uptime\n    below",
+        "unknown-dimension",
+        "rubrics/composite.yaml",
+        14,
+    ),
     ("rubrics/composite.yaml", "    cap: 3\n", "    cap: 7\n", "gate-out-of-scale", "rubrics/composite.yaml", 22),
     (PRIYA, "target_level: ic3", "target_level: ic2", "target-not-above", PRIYA, 9),
     (PRIYA, "target_level: ic3", "target_level: em2", "wrong-track", PRIYA, 9),
     (PRIYA, "target_level: ic3", "target_level: ic7", "unknown-level", PRIYA, 9),
     (PRIYA, "cycle: 2026-h1", "cycle: 2027-h1", "unknown-cycle", PRIYA, 5),
-    (PRIYA, "criteria: [rel-ic3-incident-lead]", "criteria: [rel-ic3-incident-lead, rel-ic4-oncall]",
-     "criterion-wrong-level", PRIYA, 39),
+    (
+        PRIYA,
+        "criteria: [rel-ic3-incident-lead]",
+        "criteria: [rel-ic3-incident-lead, rel-ic4-oncall]",
+        "criterion-wrong-level",
+        PRIYA,
+        39,
+    ),
     (PRIYA, "criteria: [col-ic3-mentoring]", "criteria: [col-ic3-mentorship]", "unknown-criterion", PRIYA, 55),
     (PRIYA, "    - metric: slo-attainment", "    - metric: uptime", "unknown-metric", PRIYA, 76),
-    (PRIYA, "ratings: {delivery: 4, reliability: 3,", "ratings: {delivery: 4, speed: 3,", "unknown-dimension",
-     PRIYA, 83),
+    (
+        PRIYA,
+        "ratings: {delivery: 4, reliability: 3,",
+        "ratings: {delivery: 4, speed: 3,",
+        "unknown-dimension",
+        PRIYA,
+        83,
+    ),
     (PRIYA, "criteria_version: 1.3.0", "criteria_version: 9.0.0", "version-ahead", PRIYA, 6),
     (PRIYA, "link: https://github.com/northwind/rfcs/pull/112", "link: javascript:alert(1)", "link-scheme", PRIYA, 18),
-    ("rubrics/metrics/deployment-frequency.yaml", 'last_reviewed: "2026-10-06"', 'last_reviewed: "2027-01-01"',
-     "review-in-future", "rubrics/metrics/deployment-frequency.yaml", 34),
+    (
+        "rubrics/metrics/deployment-frequency.yaml",
+        'last_reviewed: "2026-10-06"',
+        'last_reviewed: "2027-01-01"',
+        "review-in-future",
+        "rubrics/metrics/deployment-frequency.yaml",
+        34,
+    ),
 ]
 
 
@@ -82,8 +185,11 @@ def test_retired_metric_cannot_be_cited(repo):
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
     report = validate_repository(repo, today=TODAY)
     retired = [d for d in report.errors if d.code == "retired-metric"]
-    assert {d.file for d in retired} == {"rubrics/dimensions/reliability.yaml", PRIYA,
-                                         "packets/examples/amara-okafor-senior.yaml"}
+    assert {d.file for d in retired} == {
+        "rubrics/dimensions/reliability.yaml",
+        PRIYA,
+        "packets/examples/amara-okafor-senior.yaml",
+    }
 
 
 def test_metric_without_anti_gaming_rules(repo):
@@ -137,7 +243,7 @@ def test_decisions_need_a_date_and_enough_reviews(repo):
     edit(repo / PRIYA, '  date: "2026-06-19"\n', "")
     text = (repo / PRIYA).read_text()
     start = text.index("  - reviewer: Reviewer C")
-    (repo / PRIYA).write_text(text[:start] + text[text.index("decision:"):])
+    (repo / PRIYA).write_text(text[:start] + text[text.index("decision:") :])
     report = validate_repository(repo, today=TODAY)
     assert not report.errors
     assert {d.code for d in report.warnings} == {"decision-undated", "too-few-reviews"}

@@ -26,7 +26,12 @@ def problems(source: bytes, kind: str):
 def test_level_errors_are_positioned():
     found = problems(LEVEL, "level")
     assert (8, 15, "$.typical_time_in_level.min_months", "expected a whole number, found the text 'two'") in found
-    assert (12, 3, "$.readiness.sustained_grwth", "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)") in found
+    assert (
+        12,
+        3,
+        "$.readiness.sustained_grwth",
+        "unknown key 'sustained_grwth' (did you mean 'sustained_growth'?)",
+    ) in found
     assert not any("missing required key 'sustained_growth'" in f[3] for f in found)  # one mistake, one message
     assert len(found) == 2
 
@@ -44,17 +49,22 @@ def test_enum_suggests_the_nearest_value():
 
 
 def test_impossible_date_and_bad_id_and_blank_text():
-    source = (b"id: Not An Id\nname: '  '\nlayer: delivery\nsubject: team\npurpose: p\n"
-              b"governance: {status: active, last_reviewed: '2026-02-30'}\n")
+    source = (
+        b"id: Not An Id\nname: '  '\nlayer: delivery\nsubject: team\npurpose: p\n"
+        b"governance: {status: active, last_reviewed: '2026-02-30'}\n"
+    )
     found = problems(source, "metric")
     messages = {msg for _, _, _, msg in found}
-    assert "'Not An Id' is not a valid id: use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'" in messages
+    assert (
+        "'Not An Id' is not a valid id: use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
+        in messages
+    )
     assert "must not be blank" in messages
     assert "'2026-02-30' is not a real calendar date" in messages
     assert any(path == "$.governance.last_reviewed" and line == 6 for line, _, path, _ in found)
 
 
 def test_evidence_link_must_be_a_link():
-    source = b"evidence:\n  - link: \"https://x.org/\\\" onclick=\\\"alert(1)\"\n"
+    source = b'evidence:\n  - link: "https://x.org/\\" onclick=\\"alert(1)"\n'
     found = problems(source, "packet")
     assert any(line == 2 and path == "$.evidence[0].link" and "is not a link" in msg for line, _, path, msg in found)

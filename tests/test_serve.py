@@ -59,14 +59,23 @@ def test_serve_regenerates_after_an_edit(repo):
     port = free_port()
     url = f"http://127.0.0.1:{port}/levels/ic4/"
     env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-                              cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     output = Output(server.stdout)
     try:
         assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(url) or "")), "server never answered"
-        edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
-             "Shapes on-call for every team")
+        edit(
+            repo / "rubrics/dimensions/reliability.yaml",
+            "Shapes on-call for several teams",
+            "Shapes on-call for every team",
+        )
         assert wait_for(lambda: "Shapes on-call for every team" in (fetch(url) or ""))
         edit(repo / "levels/ic4.yaml", "min_months: 36", "min_months: [36")  # broken: last good pages stay up
         assert output.wait_for("Validation failed: still serving the last good pages."), output.text
@@ -96,9 +105,14 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-                              cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     pages = ("/", "/levels/ic4/", "/metrics/", "/packets/priya-raman-senior/", "/reference/")
     level = repo / "levels/ic4.yaml"
     good = level.read_text("utf-8")
@@ -117,8 +131,9 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo):
             assert "Shapes on-call for several teams" in html  # the last good page, under the banner
             assert HOSTILE_KEY not in html  # quoted as text, never markup
             level.write_text(good, "utf-8")
-            assert wait_for(lambda: all("hb-serve-errors" not in (fetch(base + p) or "x hb-serve-errors")
-                                        for p in pages)), "the banner stayed after the fix"
+            assert wait_for(
+                lambda: all("hb-serve-errors" not in (fetch(base + p) or "x hb-serve-errors") for p in pages)
+            ), "the banner stayed after the fix"
     finally:
         server.terminate()
         server.communicate(timeout=20)

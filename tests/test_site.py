@@ -57,6 +57,7 @@ def test_every_entity_has_its_page(built):
 def test_every_criterion_has_an_anchor_on_its_level_page(built):
     repo, site, _ = built
     from generator.workspace.workspace import validate_repository
+
     hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     for dim in hb.dimensions:
         for criterion in dim.criteria:
@@ -81,8 +82,10 @@ def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
 def test_gallery_and_withheld_score(built):
     _, site, _ = built
     text = text_of(page(site, "packets/jonas-berg-staff"))
-    assert ("Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%. "
-            "No score is shown, so no gate caps one.") in text
+    assert (
+        "Composite withheld: evidence covers 50% of the target level's criteria; a score is shown from 60%. "
+        "No score is shown, so no gate caps one."
+    ) in text
     assert "Capped" not in text and "Composite capped" not in text  # withheld, never both
     gallery = text_of(page(site, "packets"))
     decided, in_review = gallery.split("Real-shaped, fictional packets", 1)[1].split("Packets without a decision", 1)
@@ -140,8 +143,11 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
 
 def test_template_error_is_reported_without_traceback(tmp_path):
     repo = copy_content(tmp_path / "tpl")
-    edit(override_template(repo, "composite.md.j2"), "{{ composite.explanation | block }}",
-         "{{ composite.no_such_field }}")
+    edit(
+        override_template(repo, "composite.md.j2"),
+        "{{ composite.explanation | block }}",
+        "{{ composite.no_such_field }}",
+    )
     result = invoke("build", cwd=repo)
     assert result.returncode == 1
     assert "composite.md.j2:" in result.stderr and "no_such_field" in result.stderr
@@ -169,15 +175,20 @@ def test_default_process_health_page_comes_from_the_committed_aggregates(built):
 
 def test_link_check_finds_missing_files_and_anchors(tmp_path):
     from generator.site.linkcheck import check_site
+
     (tmp_path / "a").mkdir()
-    (tmp_path / "index.html").write_text('<a href="a/">ok</a><a href="a/#there">ok</a><a href="a/#nowhere">x</a>'
-                                         '<a href="missing/">x</a><a href="https://example.com/">ext</a>'
-                                         '<img src="../../etc/passwd"><a href="#top">self</a><h1 id="top">t</h1>')
+    (tmp_path / "index.html").write_text(
+        '<a href="a/">ok</a><a href="a/#there">ok</a><a href="a/#nowhere">x</a>'
+        '<a href="missing/">x</a><a href="https://example.com/">ext</a>'
+        '<img src="../../etc/passwd"><a href="#top">self</a><h1 id="top">t</h1>'
+    )
     (tmp_path / "a" / "index.html").write_text('<h2 id="there">x</h2><a href="/index.html#top">root</a>')
     broken = {(b.page, b.target, b.reason) for b in check_site(tmp_path)}
-    assert broken == {("index.html", "a/#nowhere", "no element with id 'nowhere'"),
-                      ("index.html", "missing/", "no such file"),
-                      ("index.html", "../../etc/passwd", "points outside the site")}
+    assert broken == {
+        ("index.html", "a/#nowhere", "no element with id 'nowhere'"),
+        ("index.html", "missing/", "no such file"),
+        ("index.html", "../../etc/passwd", "points outside the site"),
+    }
 
 
 def test_home_page_reads_in_under_two_minutes(built):

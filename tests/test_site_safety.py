@@ -55,6 +55,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess, code: int, *fragme
 
 # --- 1. Which folders a build may replace -------------------------------------------------------
 
+
 def _unrelated(repo: Path) -> str:
     (repo / "notes").mkdir()
     (repo / "notes" / "thesis.txt").write_text("years of work")
@@ -133,10 +134,30 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("private", [False, True], ids=["public", "internal"])
-@pytest.mark.parametrize("make, message", REFUSED, ids=[
-    "repository", "above-repository", "filesystem-root", "packets", "packets-examples", "inside-rubrics", "levels",
-    "site-config-assets", "inside-git", "inside-staging", "unrelated-files", "unrelated-index-html", "fifo",
-    "device", "link-to-built-site", "link-to-packets", "dangling-link", "through-linked-parent"])
+@pytest.mark.parametrize(
+    "make, message",
+    REFUSED,
+    ids=[
+        "repository",
+        "above-repository",
+        "filesystem-root",
+        "packets",
+        "packets-examples",
+        "inside-rubrics",
+        "levels",
+        "site-config-assets",
+        "inside-git",
+        "inside-staging",
+        "unrelated-files",
+        "unrelated-index-html",
+        "fifo",
+        "device",
+        "link-to-built-site",
+        "link-to-packets",
+        "dangling-link",
+        "through-linked-parent",
+    ],
+)
 def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path, make, message, private):
     repo = copy_content(tmp_path / "handbook")
     target = make(repo)
@@ -214,10 +235,18 @@ def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo, target):
 
 # --- 2. Interrupted and concurrent builds -------------------------------------------------------
 
+
 def start_build(repo: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "generator", "build", *args], cwd=repo, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", *args],
+        cwd=repo,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def untracked(repo: Path) -> list[str]:
@@ -350,6 +379,7 @@ def test_without_an_atomic_exchange_an_interrupted_swap_is_restored(tmp_path, mo
 
 # --- serve's work folder --------------------------------------------------------------------------
 
+
 def serve_workdirs(pid: int) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}{pid}-*"))
 
@@ -362,9 +392,15 @@ def test_serve_include_private_keeps_private_pages_outside_the_repository_and_re
     stale = Path(tempfile.gettempdir()) / f"{WORKDIR_PREFIX}{dead.pid}-stale"
     stale.mkdir(exist_ok=True)  # what a killed preview left
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--include-private",
-                               "--dev-addr", f"127.0.0.1:{port}"], cwd=repo, env=ENV, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=repo,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert wait_for(lambda: fetch(f"http://127.0.0.1:{port}/") is not None), "server never answered"
         [workdir] = serve_workdirs(server.pid)
@@ -381,9 +417,17 @@ def test_serve_include_private_keeps_private_pages_outside_the_repository_and_re
 
 
 def test_serve_kills_an_engine_that_ignores_terminate():
-    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, sys, time\n"
-                                 "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\n"
-                                 "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\n"
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert stubborn.stdout.readline() == "ready\n"
     started = time.monotonic()
     stop(stubborn, patience=0.5)  # wait(timeout) raised TimeoutExpired here before
@@ -410,8 +454,11 @@ def test_binary_assets_are_copied_as_bytes(repo):
     assert result.returncode == 0, result.stderr
     for name, data in BINARY_ASSETS.items():
         assert (repo / "site" / "assets" / name).read_bytes() == data
-    assert (repo / "site" / "assets" / "handbook.css").read_text("utf-8").startswith(
-        (REPO / "generator" / "templates" / "assets" / "handbook.css").read_text("utf-8")[:40])
+    assert (
+        (repo / "site" / "assets" / "handbook.css")
+        .read_text("utf-8")
+        .startswith((REPO / "generator" / "templates" / "assets" / "handbook.css").read_text("utf-8")[:40])
+    )
 
 
 LINKS = {
@@ -431,8 +478,11 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, ki
     # a criteria version declared at the commit holding the link: the changelog reads that commit
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
     commit(repo, "a link")
-    edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
-         "Shapes on-call for many teams")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "Shapes on-call for several teams",
+        "Shapes on-call for many teams",
+    )
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.4.0", "criteria_version: 1.5.0")
     (repo / name).unlink()
     commit(repo, "link removed, wording changed")  # 1.4.0 stays the commit with the link (its latest)
@@ -448,8 +498,11 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, ki
 def test_git_archive_failing_is_a_clear_error(git_repo):
     repo = git_repo
     old_blob = git(repo, "rev-parse", "HEAD:rubrics/dimensions/reliability.yaml").strip()
-    edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams",
-         "Shapes on-call for many teams")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "Shapes on-call for several teams",
+        "Shapes on-call for many teams",
+    )
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
     commit(repo, "wording")  # 1.3.0 stays the first commit, whose file is damaged below
     (repo / ".git" / "objects" / old_blob[:2] / old_blob[2:]).unlink()  # a damaged repository
@@ -470,14 +523,18 @@ TEMPLATE_FAULTS = {
 
 
 @pytest.mark.parametrize("fault", TEMPLATE_FAULTS)
-@pytest.mark.parametrize("template, line, command", [
-    ("reports/governance.txt.j2", 3, ["governance"]),
-    ("reports/governance.md.j2", 3, ["governance", "--format", "markdown"]),
-    ("reports/readiness.txt.j2", 3, ["readiness", "packets/examples/priya-raman-senior.yaml"]),
-    ("reports/stats.txt.j2", 3, ["stats"]),
-    ("new_packet.yaml.j2", 3, ["new", "packet", "--candidate", "Ada Lovelace", "--target", "ic4"]),
-    ("level.md.j2", 4, ["build"]),  # inside its block: a child template renders only its blocks
-], ids=["governance-text", "governance-markdown", "readiness", "stats", "new-packet", "site-page"])
+@pytest.mark.parametrize(
+    "template, line, command",
+    [
+        ("reports/governance.txt.j2", 3, ["governance"]),
+        ("reports/governance.md.j2", 3, ["governance", "--format", "markdown"]),
+        ("reports/readiness.txt.j2", 3, ["readiness", "packets/examples/priya-raman-senior.yaml"]),
+        ("reports/stats.txt.j2", 3, ["stats"]),
+        ("new_packet.yaml.j2", 3, ["new", "packet", "--candidate", "Ada Lovelace", "--target", "ic4"]),
+        ("level.md.j2", 4, ["build"]),  # inside its block: a child template renders only its blocks
+    ],
+    ids=["governance-text", "governance-markdown", "readiness", "stats", "new-packet", "site-page"],
+)
 def test_an_error_in_any_template_names_file_and_line(repo, template, line, command, fault):
     path = override_template(repo, template)
     lines = path.read_text("utf-8").splitlines(keepends=True)

@@ -12,14 +12,20 @@ TODAY = date(2026, 11, 28)
 PRIYA = "packets/examples/priya-raman-senior.yaml"
 
 
-@pytest.mark.parametrize("written", [
-    '"see [x]\\x5d(other.md)"',  # "](" made by an escape: the source never shows it
-    '"see [x]\\\n      (other.md)"',  # an escaped line break joins "]" and "("
-    "see [x](other.md)",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        '"see [x]\\x5d(other.md)"',  # "](" made by an escape: the source never shows it
+        '"see [x]\\\n      (other.md)"',  # an escaped line break joins "]" and "("
+        "see [x](other.md)",
+    ],
+)
 def test_links_made_by_escapes_are_still_reported(repo, written):
-    edit(repo / PRIYA, "impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six "
-         "months on.", f"impact: {written}")
+    edit(
+        repo / PRIYA,
+        "impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
+        f"impact: {written}",
+    )
     codes = [d.code for d in validate_repository(repo, today=TODAY).errors if d.file == PRIYA]
     assert "relative-link" in codes
 

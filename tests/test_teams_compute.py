@@ -23,10 +23,20 @@ H = 3600.0
 DEPLOYMENTS = [
     dep("d1", "2026-09-01T10:00:00Z", changes=(("c1", "2026-09-01T08:00:00Z"), ("c2", "2026-08-31T10:00:00Z"))),
     dep("d2", "2026-09-02T12:00:00Z", changes=(("c3", "2026-09-02T11:00:00Z"), ("c2", "2026-08-31T10:00:00Z"))),
-    dep("d3", "2026-09-03T09:00:00Z", "rolled_back", rolled_back_at="2026-09-03T09:30:00Z",
-        changes=(("c4", "2026-09-03T08:00:00Z"),)),
-    dep("d4", "2026-09-03T15:00:00Z", planned=False, remediates=["d3"],
-        changes=(("c4", "2026-09-03T08:00:00Z"), ("c5", "2026-09-03T16:00:00Z"))),
+    dep(
+        "d3",
+        "2026-09-03T09:00:00Z",
+        "rolled_back",
+        rolled_back_at="2026-09-03T09:30:00Z",
+        changes=(("c4", "2026-09-03T08:00:00Z"),),
+    ),
+    dep(
+        "d4",
+        "2026-09-03T15:00:00Z",
+        planned=False,
+        remediates=["d3"],
+        changes=(("c4", "2026-09-03T08:00:00Z"), ("c5", "2026-09-03T16:00:00Z")),
+    ),
     dep("d5", "2026-09-04T10:00:00Z", "failed"),
     dep("d6", "2026-09-08T10:00:00Z", changes=(("c6", "2026-09-07T10:00:00Z"),)),
     dep("d7", "2026-09-08T12:30:00+00:00", planned=False, remediates=["i1"], changes=(("c7", "2026-09-08T12:00:00Z"),)),
@@ -83,13 +93,28 @@ def test_engine_agrees_with_reference_on_known_data(tmp_path: Path) -> None:
 
 
 def _assert_agree(c, expected) -> None:
-    got = {"production": c.production, "successful": c.successful, "not_deployed": c.not_deployed,
-           "per_week": c.per_week, "median_days_per_week": c.median_days_per_week,
-           "lead_n": c.lead_time.n, "lead_excluded": c.lead_time.excluded, "lead_p50": c.lead_time.p50,
-           "lead_p90": c.lead_time.p90, "landed": c.landed, "failures": c.failures,
-           "recovery_n": c.recovery.n, "recovery_open": c.recovery.open, "recovery_p50": c.recovery.p50,
-           "recovery_p90": c.recovery.p90, "restore_n": c.restore.n, "restore_open": c.restore.open,
-           "restore_p50": c.restore.p50, "restore_p90": c.restore.p90, "rework": c.rework}
+    got = {
+        "production": c.production,
+        "successful": c.successful,
+        "not_deployed": c.not_deployed,
+        "per_week": c.per_week,
+        "median_days_per_week": c.median_days_per_week,
+        "lead_n": c.lead_time.n,
+        "lead_excluded": c.lead_time.excluded,
+        "lead_p50": c.lead_time.p50,
+        "lead_p90": c.lead_time.p90,
+        "landed": c.landed,
+        "failures": c.failures,
+        "recovery_n": c.recovery.n,
+        "recovery_open": c.recovery.open,
+        "recovery_p50": c.recovery.p50,
+        "recovery_p90": c.recovery.p90,
+        "restore_n": c.restore.n,
+        "restore_open": c.restore.open,
+        "restore_p50": c.restore.p50,
+        "restore_p90": c.restore.p90,
+        "rework": c.rework,
+    }
     for key, value in expected.items():
         assert got[key] == (pytest.approx(value, abs=1e-6) if value is not None else None), key
 
@@ -98,7 +123,14 @@ def test_zero_deployments(tmp_path: Path) -> None:
     write_team(tmp_path, deployments=[], incidents=[])
     c = _counts(tmp_path)[("checkout", "test")]
     assert (c.production, c.successful, c.per_week, c.median_days_per_week) == (0, 0, 0.0, 0.0)
-    assert (c.lead_time.n, c.lead_time.p50, c.landed, c.failures, c.recovery.p50, c.restore.n) == (0, None, 0, 0, None, 0)
+    assert (c.lead_time.n, c.lead_time.p50, c.landed, c.failures, c.recovery.p50, c.restore.n) == (
+        0,
+        None,
+        0,
+        0,
+        None,
+        0,
+    )
 
 
 def test_no_event_files_at_all(tmp_path: Path) -> None:
@@ -110,7 +142,9 @@ def test_no_event_files_at_all(tmp_path: Path) -> None:
 def test_insufficient_data_shows_no_value_and_no_band(tmp_path: Path) -> None:
     write_team(tmp_path, deployments=DEPLOYMENTS, incidents=INCIDENTS)
     c = _counts(tmp_path)[("checkout", "test")]
-    figures = {f.computation: f for f in dora_figures(c, W, covered=12, settings=TeamSettings(), bands=None, catalogue={})}
+    figures = {
+        f.computation: f for f in dora_figures(c, W, covered=12, settings=TeamSettings(), bands=None, catalogue={})
+    }
     frequency = figures["deployment-frequency"]
     assert frequency.value is None and frequency.band is None
     assert frequency.insufficient == "insufficient data (n = 7; at least 10 production deployments needed)"
@@ -130,7 +164,13 @@ def test_error_budget_known_answers(tmp_path: Path) -> None:
     write_slo(folder, "availability", rows, target=0.99, duration="14d")
     report = _checked(tmp_path)
     counts = budget_counts(report.teams, [("checkout", "availability", W)])[("checkout", "availability", "test")]
-    assert (counts.good, counts.total, counts.days_counted, counts.bad_7, counts.total_7) == (13835, 14000, 14, 130, 7000)
+    assert (counts.good, counts.total, counts.days_counted, counts.bad_7, counts.total_7) == (
+        13835,
+        14000,
+        14,
+        130,
+        7000,
+    )
     figures = team_figures(report, date(2026, 9, 14))
     budget = figures[0].budgets[0]
     assert budget.window == Window("last 14 days", date(2026, 9, 1), date(2026, 9, 15))
@@ -141,7 +181,8 @@ def test_error_budget_known_answers(tmp_path: Path) -> None:
     assert budget.exhausted and figures[0].guidance == "budget_exhausted"
     expected = reference_budget(rows, date(2026, 9, 1), date(2026, 9, 15), 0.99)
     assert (budget.attainment, budget.burned, budget.burn_rate_7d) == pytest.approx(
-        (expected["attainment"], expected["burned"], expected["burn_rate_7d"]))
+        (expected["attainment"], expected["burned"], expected["burn_rate_7d"])
+    )
 
 
 def test_error_budget_with_missing_days_is_insufficient(tmp_path: Path) -> None:
@@ -155,11 +196,22 @@ def test_error_budget_with_missing_days_is_insufficient(tmp_path: Path) -> None:
 def test_csv_events_give_the_same_figures(tmp_path: Path) -> None:
     folder = write_team(tmp_path, incidents=INCIDENTS)
     header = "id,service,environment,finished_at,result,rolled_back_at,planned,remediates,changes"
-    rows = [header] + [",".join([d["id"], d["service"], d["environment"], d["finished_at"], d["result"],
-                                  d.get("rolled_back_at", ""), str(d["planned"]).lower() if "planned" in d else "",
-                                  " ".join(d.get("remediates", [])),
-                                  " ".join(f"{c['id']}@{c['committed_at']}" for c in d["changes"])])
-                        for d in DEPLOYMENTS]
+    rows = [header] + [
+        ",".join(
+            [
+                d["id"],
+                d["service"],
+                d["environment"],
+                d["finished_at"],
+                d["result"],
+                d.get("rolled_back_at", ""),
+                str(d["planned"]).lower() if "planned" in d else "",
+                " ".join(d.get("remediates", [])),
+                " ".join(f"{c['id']}@{c['committed_at']}" for c in d["changes"]),
+            ]
+        )
+        for d in DEPLOYMENTS
+    ]
     (folder / "deployments.csv").write_text("\n".join(rows) + "\n", "utf-8")
     _assert_agree(_counts(tmp_path)[("checkout", "test")], reference(DEPLOYMENTS, INCIDENTS, W.start, W.end))
 

@@ -33,19 +33,32 @@ def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
     deployments = []
     for index in range(n):
         finished = draw(minute)
-        row = {"id": f"d{index}", "service": "api", "environment": draw(st.sampled_from(["production", "production", "staging"])),
-               "finished_at": _at(finished), "result": draw(st.sampled_from(["success", "success", "failed", "rolled_back"])),
-               "changes": [{"id": f"c{c}", "committed_at": _at(finished + draw(st.integers(-600, 6000)) * -1)}
-                           for c in sorted(draw(st.sets(st.integers(0, 30), max_size=4)))],
-               "planned": draw(st.booleans())}
+        row = {
+            "id": f"d{index}",
+            "service": "api",
+            "environment": draw(st.sampled_from(["production", "production", "staging"])),
+            "finished_at": _at(finished),
+            "result": draw(st.sampled_from(["success", "success", "failed", "rolled_back"])),
+            "changes": [
+                {"id": f"c{c}", "committed_at": _at(finished + draw(st.integers(-600, 6000)) * -1)}
+                for c in sorted(draw(st.sets(st.integers(0, 30), max_size=4)))
+            ],
+            "planned": draw(st.booleans()),
+        }
         if row["result"] == "rolled_back" and draw(st.booleans()):
             row["rolled_back_at"] = _at(finished + draw(st.integers(0, 600)))
         deployments.append(row)
     incidents = []
     for index in range(draw(st.integers(0, 8))):
         started = draw(minute)
-        row = {"id": f"i{index}", "service": "api", "started_at": _at(started), "severity": "sev2",
-               "user_impact": "Slow pages", "caused_by": draw(st.sampled_from([None, *(d["id"] for d in deployments)]))}
+        row = {
+            "id": f"i{index}",
+            "service": "api",
+            "started_at": _at(started),
+            "severity": "sev2",
+            "user_impact": "Slow pages",
+            "caused_by": draw(st.sampled_from([None, *(d["id"] for d in deployments)])),
+        }
         if draw(st.booleans()):
             row["resolved_at"] = _at(started + draw(st.integers(0, 3000)))
         incidents.append(row)
@@ -72,8 +85,12 @@ def test_engine_agrees_with_reference(history: tuple[list[dict], list[dict]]) ->
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 1000), st.integers(0, 1000)), max_size=40, unique_by=lambda r: r[0]),
-       st.sampled_from([0.9, 0.99, 0.999]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 1000), st.integers(0, 1000)), max_size=40, unique_by=lambda r: r[0]
+    ),
+    st.sampled_from([0.9, 0.99, 0.999]),
+)
 def test_budget_agrees_with_reference(raw: list[tuple[int, int, int]], target: float) -> None:
     rows = [((date(2026, 3, 1) + timedelta(days=d)).isoformat(), min(a, b), max(a, b)) for d, a, b in raw]
     root = Path(tempfile.mkdtemp(prefix="teams-prop-"))

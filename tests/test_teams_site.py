@@ -105,8 +105,10 @@ def test_team_events_never_move_a_packet(repo: Path) -> None:
     assert len(before) >= 3 and all("target_level" in json.loads(o)["packet"] for o in before)
     events = repo / "teams/checkout/deployments.jsonl"
     lines = events.read_text("utf-8").splitlines()
-    events.write_text("\n".join(line.replace('"success"', '"rolled_back"') if n % 2 else line
-                                for n, line in enumerate(lines)) + "\n", "utf-8")
+    events.write_text(
+        "\n".join(line.replace('"success"', '"rolled_back"') if n % 2 else line for n, line in enumerate(lines)) + "\n",
+        "utf-8",
+    )
     moved = invoke("teams", "--format", "json", cwd=repo)
     assert moved.returncode == 0 and moved.stdout != figures  # the team's figures did move
     assert readiness() == before  # composite, coverage and verdict of every packet did not

@@ -13,8 +13,10 @@ from teamkit import write_slo, write_team
 
 from generator.check.teams import TeamSettings, check_teams
 
-GOOD = [dep("d1", "2026-09-01T10:00:00Z", changes=(("c1", "2026-09-01T08:00:00Z"),)),
-        dep("d2", "2026-09-02T10:00:00Z", planned=False, remediates=["d1"])]
+GOOD = [
+    dep("d1", "2026-09-01T10:00:00Z", changes=(("c1", "2026-09-01T08:00:00Z"),)),
+    dep("d2", "2026-09-02T10:00:00Z", planned=False, remediates=["d1"]),
+]
 
 
 def _problems(root: Path) -> list[str]:
@@ -46,8 +48,9 @@ def test_wrong_types_point_at_the_key(tmp_path: Path) -> None:
     problems = _problems(tmp_path)
     line = json.dumps(row)
     planned, finished = line.index('"planned"') + 1, line.index('"finished_at"') + 1
-    assert any(p.startswith(f"teams/checkout/deployments.jsonl:2:{planned}: error: schema-type")
-               for p in problems), problems
+    assert any(p.startswith(f"teams/checkout/deployments.jsonl:2:{planned}: error: schema-type") for p in problems), (
+        problems
+    )
     assert any(f":2:{finished}: error: schema-pattern" in p for p in problems), problems
 
 
@@ -61,41 +64,63 @@ def test_a_field_naming_a_person_is_refused(tmp_path: Path) -> None:
 
 
 def test_person_like_values_are_refused(tmp_path: Path) -> None:
-    write_team(tmp_path, deployments=GOOD, incidents=[
-        dict(inc("i1", "2026-09-01T11:00:00Z"), user_impact="Paged @jdoe, then ada@example.com"),
-        dict(inc("i2", "2026-09-01T11:00:00Z"), user_impact="Card payments failed for 4% of users")])
+    write_team(
+        tmp_path,
+        deployments=GOOD,
+        incidents=[
+            dict(inc("i1", "2026-09-01T11:00:00Z"), user_impact="Paged @jdoe, then ada@example.com"),
+            dict(inc("i2", "2026-09-01T11:00:00Z"), user_impact="Card payments failed for 4% of users"),
+        ],
+    )
     [problem] = _problems(tmp_path)
     assert "incidents.jsonl:1:" in problem and "person-like-value" in problem and "@jdoe" in problem
 
 
 def test_rules_across_events(tmp_path: Path) -> None:
-    write_team(tmp_path, deployments=[
-        *GOOD, dep("d1", "2026-09-03T10:00:00Z"),  # duplicate id
-        dep("d3", "2026-09-03T10:00:00Z", remediates=["nowhere"]),
-        dict(dep("d4", "2026-09-03T10:00:00Z"), service="billing"),
-        dep("d5", "2026-09-03T10:00:00Z", "rolled_back", rolled_back_at="2026-09-03T09:00:00Z"),
-    ], incidents=[inc("i1", "2026-09-02T10:00:00Z", "2026-09-02T09:00:00Z"),
-                  inc("i2", "2026-09-02T10:00:00Z", caused_by="d9")])
+    write_team(
+        tmp_path,
+        deployments=[
+            *GOOD,
+            dep("d1", "2026-09-03T10:00:00Z"),  # duplicate id
+            dep("d3", "2026-09-03T10:00:00Z", remediates=["nowhere"]),
+            dict(dep("d4", "2026-09-03T10:00:00Z"), service="billing"),
+            dep("d5", "2026-09-03T10:00:00Z", "rolled_back", rolled_back_at="2026-09-03T09:00:00Z"),
+        ],
+        incidents=[
+            inc("i1", "2026-09-02T10:00:00Z", "2026-09-02T09:00:00Z"),
+            inc("i2", "2026-09-02T10:00:00Z", caused_by="d9"),
+        ],
+    )
     codes = [p.split(": ")[2] for p in _problems(tmp_path)]
-    assert sorted(codes) == sorted(["duplicate-id", "unknown-reference", "unknown-service", "time-order",
-                                    "time-order", "unknown-reference"])
+    assert sorted(codes) == sorted(
+        ["duplicate-id", "unknown-reference", "unknown-service", "time-order", "time-order", "unknown-reference"]
+    )
 
 
 def test_slo_counts_rows_and_columns(tmp_path: Path) -> None:
     folder = write_team(tmp_path)
-    write_slo(folder, "availability", [("2026-09-01", 10, 9), ("2026-09-02", 5, 5), ("2026-09-05", 5, 5),
-                                       ("2026-09-0x", 1, 1)])
+    write_slo(
+        folder,
+        "availability",
+        [("2026-09-01", 10, 9), ("2026-09-02", 5, 5), ("2026-09-05", 5, 5), ("2026-09-0x", 1, 1)],
+    )
     problems = _problems(tmp_path)
-    assert any(p.startswith("teams/checkout/slos/availability.csv:2:2: error: good-above-total") for p in problems), problems
+    assert any(p.startswith("teams/checkout/slos/availability.csv:2:2: error: good-above-total") for p in problems), (
+        problems
+    )
     assert any(p.startswith("teams/checkout/slos/availability.csv:5:1: error: csv-value") for p in problems), problems
     assert any("warning: coverage-gap" in p and "2026-09-03 to 2026-09-04" in p for p in problems), problems
 
 
 def test_csv_deployments_are_read_and_positioned(tmp_path: Path) -> None:
     folder = write_team(tmp_path)
-    _lines(folder, "deployments.csv", "id,service,environment,finished_at,result,changes,planned,remediates",
-           "d1,api,production,2026-09-01T10:00:00Z,success,c1@2026-09-01T08:00:00Z,,",
-           "d2,api,production,2026-09-02T10:00:00Z,success,,maybe,d1")
+    _lines(
+        folder,
+        "deployments.csv",
+        "id,service,environment,finished_at,result,changes,planned,remediates",
+        "d1,api,production,2026-09-01T10:00:00Z,success,c1@2026-09-01T08:00:00Z,,",
+        "d2,api,production,2026-09-02T10:00:00Z,success,,maybe,d1",
+    )
     [problem] = _problems(tmp_path)
     assert problem.startswith("teams/checkout/deployments.csv:3:7: error: csv-value: column 'planned'")
 
@@ -103,14 +128,14 @@ def test_csv_deployments_are_read_and_positioned(tmp_path: Path) -> None:
 def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     folder = write_team(tmp_path)
     with open(folder / "deployments.jsonl", "wb") as handle:
-        handle.truncate(2 * 1024 ** 3)  # sparse: 2 GB on paper, nothing on disk
+        handle.truncate(2 * 1024**3)  # sparse: 2 GB on paper, nothing on disk
     [problem] = _problems(tmp_path)
     assert "error: file-too-large: file is 2,147,483,648 bytes" in problem
 
 
 def test_binary_garbage_gives_errors_not_a_traceback(tmp_path: Path) -> None:
     folder = write_team(tmp_path)
-    (folder / "incidents.jsonl").write_bytes(os.urandom(2000) + b"\n[1]\n\"x\"\n")
+    (folder / "incidents.jsonl").write_bytes(os.urandom(2000) + b'\n[1]\n"x"\n')
     problems = _problems(tmp_path)
     assert problems and all(": error: " in p for p in problems)
 

@@ -31,16 +31,44 @@ FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 SCHEMAS = Path(__file__).resolve().parent.parent / "generator" / "schemas"
 TODAY = date.fromisoformat(FIXED_TODAY)
 
-CONTROLS = ["\x1b[2K\r0 errors", "\x1b]0;title\x07", "\x00", "\x08\x08", "\x7f", "\x85", "\x9b31m", "\r", "\x0b", "\x0c"]
-HIDDEN = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
-          "\u200b", "\u200e", "\u200f", "\u2060", "\ufeff"]
+CONTROLS = [
+    "\x1b[2K\r0 errors",
+    "\x1b]0;title\x07",
+    "\x00",
+    "\x08\x08",
+    "\x7f",
+    "\x85",
+    "\x9b31m",
+    "\r",
+    "\x0b",
+    "\x0c",
+]
+HIDDEN = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200b",
+    "\u200e",
+    "\u200f",
+    "\u2060",
+    "\ufeff",
+]
 
 
 def quoted(value: str) -> str:
     """A YAML double-quoted scalar holding `value`: JSON strings are YAML, with characters outside
     the BMP written as themselves (YAML has no surrogate pairs) and the rest escaped."""
-    return re.sub("[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]",
-                  lambda found: f"\\u{ord(found.group()):04x}", json.dumps(value, ensure_ascii=False))
+    return re.sub(
+        "[\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]",
+        lambda found: f"\\u{ord(found.group()):04x}",
+        json.dumps(value, ensure_ascii=False),
+    )
 
 
 def packet_repo(tmp_path: Path) -> Path:
@@ -55,13 +83,16 @@ def errors(repo: Path) -> list:
 
 # 5. Control characters ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("control", CONTROLS)
 @pytest.mark.parametrize("where", ["value", "key", "list item", "prose"])
 def test_loader_refuses_control_characters_in_every_string(control, where):
-    body = {"value": f"id: {quoted('abc' + control)}\n",
-            "key": f"id: abc\n{quoted('k' + control)}: 1\n",
-            "list item": f"id: abc\nitems:\n  - fine\n  - {quoted(control + 'x')}\n",
-            "prose": f"id: abc\nsummary: {quoted('Line one.' + control + ' Line two.')}\n"}[where]
+    body = {
+        "value": f"id: {quoted('abc' + control)}\n",
+        "key": f"id: abc\n{quoted('k' + control)}: 1\n",
+        "list item": f"id: abc\nitems:\n  - fine\n  - {quoted(control + 'x')}\n",
+        "prose": f"id: abc\nsummary: {quoted('Line one.' + control + ' Line two.')}\n",
+    }[where]
     loaded = load_bytes(body.encode(), "x.yaml")
     found = [d for d in loaded.diagnostics if d.code == "control-character"]
     assert len(found) == 1, loaded.diagnostics
@@ -90,9 +121,19 @@ def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path, control):
     assert re.fullmatch(r"\d+ files checked, [1-9]\d* errors, \d+ warnings?", lines[-1])
 
 
-@pytest.mark.parametrize("raw, shown", [("\x1b[2K", "\\e[2K"), ("a\nb", "a\\nb"), ("\x9b", "\\x9b"), ("\x07", "\\x07"),
-                                        ("\u202eabc", "\\u202eabc"), ("\u2066x\u2069", "\\u2066x\\u2069"),
-                                        ("zero\u200bwidth", "zero\\u200bwidth"), ("Zoë 李 👩\u200d💻", "Zoë 李 👩\u200d💻")])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("\x1b[2K", "\\e[2K"),
+        ("a\nb", "a\\nb"),
+        ("\x9b", "\\x9b"),
+        ("\x07", "\\x07"),
+        ("\u202eabc", "\\u202eabc"),
+        ("\u2066x\u2069", "\\u2066x\\u2069"),
+        ("zero\u200bwidth", "zero\\u200bwidth"),
+        ("Zoë 李 👩\u200d💻", "Zoë 李 👩\u200d💻"),
+    ],
+)
 def test_for_terminal_shows_every_dangerous_character_as_an_escape(raw, shown):
     assert for_terminal(raw) == shown
 
@@ -107,10 +148,16 @@ def test_every_report_template_value_is_escaped_and_kept_on_one_line(tmp_path, t
 
 def test_readiness_and_governance_text_reports_escape_bidi_prose(tmp_path):
     repo = packet_repo(tmp_path)
-    edit(repo / "rubrics/dimensions/reliability.yaml", "text: Finds systemic failure modes",
-         "text: Finds \u202esystemic\u202c failure modes")
-    edit(repo / "rubrics/dimensions/reliability.yaml", "group: Site Reliability Council",
-         "group: Site \u2067Reliability\u2069 Council")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "text: Finds systemic failure modes",
+        "text: Finds \u202esystemic\u202c failure modes",
+    )
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "group: Site Reliability Council",
+        "group: Site \u2067Reliability\u2069 Council",
+    )
     for args in (("readiness", "packets/fixture.yaml"), ("governance",)):
         result = invoke(*args, cwd=repo)
         assert result.returncode == 0, result.stderr
@@ -121,10 +168,29 @@ def test_readiness_and_governance_text_reports_escape_bidi_prose(tmp_path):
 
 # 6. Markdown reports show YAML text as text ---------------------------------------------------
 
-MARKDOWN_SHAPES = ["![pixel](https://evil.example/x.png)", "[click](https://evil.example)", "**PROMOTED**",
-                   "<img src=x onerror=alert(1)>", "# Heading", "`code`", "~~struck~~", "https://evil.example/a",
-                   "www.evil.example", "@org/team", ":rocket:", "$x^2$", "| a | b |", "> quote", "1. list", "- item",
-                   "_em_ and *em*", "\\*escaped\\*", "&lt;entity&gt;", "[ref]: https://evil.example", "{: .x}"]
+MARKDOWN_SHAPES = [
+    "![pixel](https://evil.example/x.png)",
+    "[click](https://evil.example)",
+    "**PROMOTED**",
+    "<img src=x onerror=alert(1)>",
+    "# Heading",
+    "`code`",
+    "~~struck~~",
+    "https://evil.example/a",
+    "www.evil.example",
+    "@org/team",
+    ":rocket:",
+    "$x^2$",
+    "| a | b |",
+    "> quote",
+    "1. list",
+    "- item",
+    "_em_ and *em*",
+    "\\*escaped\\*",
+    "&lt;entity&gt;",
+    "[ref]: https://evil.example",
+    "{: .x}",
+]
 
 
 @pytest.mark.parametrize("shape", MARKDOWN_SHAPES)
@@ -143,8 +209,11 @@ def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path, shape)
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {quoted(shape)}")
     edit(repo / "packets" / "fixture.yaml", "impact: Migrated six services.", f"impact: {quoted(shape)}")
-    edit(repo / "rubrics/dimensions/reliability.yaml", "text: Finds systemic failure modes before they cause incidents, "
-         "through reviews, game days or chaos tests.", f"text: {quoted(shape + ' finds systemic failure modes')}")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "text: Finds systemic failure modes before they cause incidents, through reviews, game days or chaos tests.",
+        f"text: {quoted(shape + ' finds systemic failure modes')}",
+    )
     result = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo)
     assert result.returncode == 0, result.stderr
     heading = result.stdout.splitlines()[0]
@@ -155,12 +224,14 @@ def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path, shape)
 
 # 7. Bidirectional and invisible characters ----------------------------------------------------
 
-NAME_FIELDS = [("packets/fixture.yaml", "candidate: Fixture Candidate", "candidate: {}"),
-               ("packets/fixture.yaml", "title: Cross-team migration", "title: {}"),
-               ("levels/ic4.yaml", "title: Staff Engineer", "title: {}"),
-               ("rubrics/dimensions/reliability.yaml", "name: Reliability", "name: {}"),
-               ("rubrics/metrics/change-lead-time.yaml", "name: Change lead time", "name: {}"),
-               ("site_config/handbook.yaml", "name: Individual contributor", "name: {}")]
+NAME_FIELDS = [
+    ("packets/fixture.yaml", "candidate: Fixture Candidate", "candidate: {}"),
+    ("packets/fixture.yaml", "title: Cross-team migration", "title: {}"),
+    ("levels/ic4.yaml", "title: Staff Engineer", "title: {}"),
+    ("rubrics/dimensions/reliability.yaml", "name: Reliability", "name: {}"),
+    ("rubrics/metrics/change-lead-time.yaml", "name: Change lead time", "name: {}"),
+    ("site_config/handbook.yaml", "name: Individual contributor", "name: {}"),
+]
 
 
 @pytest.mark.parametrize("char", HIDDEN + ["\n", "\t", "\u2028"])
@@ -197,6 +268,7 @@ def test_pages_drop_reordering_and_invisible_characters_from_prose(char, render)
 
 # 8. Bounded size and cost ---------------------------------------------------------------------
 
+
 def limits() -> dict[str, int]:
     packet = json.loads((SCHEMAS / "packet.schema.json").read_text("utf-8"))["$defs"]
     return {"name": packet["name"]["maxLength"], "text": packet["text"]["maxLength"]}
@@ -212,9 +284,13 @@ def test_every_schema_bounds_names_and_prose_alike():
             assert defs["name"]["maxLength"] == limits()["name"], path.name
 
 
-@pytest.mark.parametrize("field, old, limit", [("candidate", "candidate: Fixture Candidate", "name"),
-                                               ("summary", "summary: A fixture with known coverage and a known composite.",
-                                                "text")])
+@pytest.mark.parametrize(
+    "field, old, limit",
+    [
+        ("candidate", "candidate: Fixture Candidate", "name"),
+        ("summary", "summary: A fixture with known coverage and a known composite.", "text"),
+    ],
+)
 def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(tmp_path, field, old, limit):
     size = limits()[limit]
     repo = packet_repo(tmp_path)
@@ -227,9 +303,30 @@ def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(tmp_path,
 
 
 def worst_shapes(size: int) -> dict[str, str]:
-    unit = {"[": "[", "![": "![", "[a](": "[a](", "<a ": "<a ", "<": "<", "<a href=": "<a href=", "*a": "*a",
-            "**a": "**a", "_a": "_a", "`": "`", "&#": "&#", "]( ": "](", "[^": "[^", "<!--": "<!--", "\\": "\\",
-            "1. ": "1. ", "> ": "> ", "- ": "- ", "* ": "* ", "1) > - ": "1) > - ", "[a]": "[a]", "a\n": "a\n"}
+    unit = {
+        "[": "[",
+        "![": "![",
+        "[a](": "[a](",
+        "<a ": "<a ",
+        "<": "<",
+        "<a href=": "<a href=",
+        "*a": "*a",
+        "**a": "**a",
+        "_a": "_a",
+        "`": "`",
+        "&#": "&#",
+        "]( ": "](",
+        "[^": "[^",
+        "<!--": "<!--",
+        "\\": "\\",
+        "1. ": "1. ",
+        "> ": "> ",
+        "- ": "- ",
+        "* ": "* ",
+        "1) > - ": "1) > - ",
+        "[a]": "[a]",
+        "a\n": "a\n",
+    }
     shapes = {name: (piece * size)[:size] for name, piece in unit.items()}
     shapes["indented lists"] = "\n".join(" " * (2 * depth) + "- x" for depth in range(100))[:size]
     shapes["quote lines"] = "\n".join("> " * depth + "x" for depth in range(100))[:size]
@@ -251,8 +348,16 @@ def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render):
     assert slow == {}
 
 
-@pytest.mark.parametrize("shape", ["1. " * 2000, "> " * 2000, "- " * 2000 + "x", "1) > - " * 700,
-                                   "\n".join(" " * (4 * d) + "1. x" for d in range(400))])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "1. " * 2000,
+        "> " * 2000,
+        "- " * 2000 + "x",
+        "1) > - " * 700,
+        "\n".join(" " * (4 * d) + "1. x" for d in range(400)),
+    ],
+)
 def test_deep_nesting_never_raises(shape):
     for render in (text.inline, text.block):
         assert "x" in render(shape + "x")
@@ -274,11 +379,17 @@ def hostile_site(tmp_path_factory):
     base = FIXTURE.read_text("utf-8")
     size = limits()["text"]
     for index in range(23):
-        candidate = ["</title><script>alert(1)</script>", "&lt;/title&gt;&lt;script&gt;x", f"Ada {index}",
-                     "<img src=x onerror=alert(2)>"][index % 4]
+        candidate = [
+            "</title><script>alert(1)</script>",
+            "&lt;/title&gt;&lt;script&gt;x",
+            f"Ada {index}",
+            "<img src=x onerror=alert(2)>",
+        ][index % 4]
         packet = base.replace("candidate: Fixture Candidate", f"candidate: {quoted(candidate)}")
-        packet = packet.replace("summary: A fixture with known coverage and a known composite.",
-                                f"summary: {quoted((('1. ' * 300) + ('[' * size))[:size])}")
+        packet = packet.replace(
+            "summary: A fixture with known coverage and a known composite.",
+            f"summary: {quoted((('1. ' * 300) + ('[' * size))[:size])}",
+        )
         impact = quoted("> " * 300 + "x \u202edone")
         packet = packet.replace("impact: Migrated six services.", f"impact: {impact}")
         (repo / "packets" / f"hostile-{index}.yaml").write_text(packet, "utf-8")

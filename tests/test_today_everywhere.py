@@ -89,13 +89,26 @@ def free_port() -> int:
 
 
 def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(tmp_path):
-    past = run_cli("serve", "--today", PAST, "--dev-addr", f"127.0.0.1:{free_port()}",
-                   cwd=copy_content(tmp_path / "a"), timeout=120)
+    past = run_cli(
+        "serve",
+        "--today",
+        PAST,
+        "--dev-addr",
+        f"127.0.0.1:{free_port()}",
+        cwd=copy_content(tmp_path / "a"),
+        timeout=120,
+    )
     assert past.returncode == 1 and "review-in-future" in past.stdout
     repo = shifted_copy(tmp_path / "b", 70)
     env = {**os.environ, "HANDBOOK_TODAY": "2096-11-28", "HANDBOOK_CACHE_DIR": CACHE_DIR, "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{free_port()}"],
-                              cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{free_port()}"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         seen = ""

@@ -63,13 +63,25 @@ def test_the_governance_command_uses_the_same_words(built, fmt, expected):
 def test_composite_is_explained_at_first_use_and_the_reference_tab_opens_the_glossary(built):
     composite = article(built, "composite")
     first = composite.index("OV")
-    assert composite[first - 40:first + 40].count("overall value") == 1
+    assert composite[first - 40 : first + 40].count("overall value") == 1
     home = (built / "site" / "index.html").read_text("utf-8")
     tab = re.search(r'<a href="([^"]+)" class="md-tabs__link">\s*Reference', home)
     assert tab and tab.group(1) == "reference/"
     glossary = article(built, "reference")
-    for term in ("Dimension", "Criterion", "Level", "Packet", "Composite (OV)", "Gate", "Cycle", "Track",
-                 "Evidence", "Calibration", "Criteria version", "Metric"):
+    for term in (
+        "Dimension",
+        "Criterion",
+        "Level",
+        "Packet",
+        "Composite (OV)",
+        "Gate",
+        "Cycle",
+        "Track",
+        "Evidence",
+        "Calibration",
+        "Criteria version",
+        "Metric",
+    ):
         assert f" {term} " in f" {glossary} ", term
     assert glossary.index("Calibration") < glossary.index("For tool builders: JSON Schemas")
     assert "packet.schema.json" in glossary.split("For tool builders")[1]

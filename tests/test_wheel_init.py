@@ -15,8 +15,9 @@ from conftest import FIXED_TODAY, REPO, invoke
 
 
 def _run(*args, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture(scope="module")
@@ -24,22 +25,38 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
     """A fresh venv in a temp folder with only the wheel installed; dependencies come from the test
     environment through a .pth file (so the test needs no network), never the source tree."""
     work = tmp_path_factory.mktemp("wheel")
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(REPO), "-w", str(work / "dist"),
-                 cwd=work)
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(REPO), "-w", str(work / "dist"), cwd=work)
     assert built.returncode == 0, built.stderr
     [wheel] = (work / "dist").glob("handbook-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("generator/templates/home.md.j2", "generator/templates/reports/readiness.txt.j2",
-                   "generator/templates/assets/handbook.css", "generator/templates/mkdocs.yml",
-                   "generator/templates/init/handbook.yaml.j2", "generator/schemas/level.schema.json"):
+    for needed in (
+        "generator/templates/home.md.j2",
+        "generator/templates/reports/readiness.txt.j2",
+        "generator/templates/assets/handbook.css",
+        "generator/templates/mkdocs.yml",
+        "generator/templates/init/handbook.yaml.j2",
+        "generator/schemas/level.schema.json",
+    ):
         assert needed in names, needed
     venv = work / "venv"
     assert _run(sys.executable, "-m", "venv", "--without-pip", str(venv), cwd=work).returncode == 0
     python = venv / "bin" / "python"
-    purelib = Path(_run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-                        cwd=work).stdout.strip())
-    installed = _run(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-                     str(wheel), cwd=work)
+    purelib = Path(
+        _run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=work).stdout.strip()
+    )
+    installed = _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        str(python),
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        str(wheel),
+        cwd=work,
+    )
     assert installed.returncode == 0, installed.stderr
     (purelib / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -70,13 +87,22 @@ def test_init_writes_a_complete_blank_repository(tmp_path):
     result = invoke("init", "new", "--name", "Acme Robotics", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     root = tmp_path / "new"
-    for path in (".github/workflows/pull-request.yml", ".github/workflows/publish.yml",
-                 ".github/PULL_REQUEST_TEMPLATE/packet.md", ".github/PULL_REQUEST_TEMPLATE/rubric-change.md",
-                 "README.md", "site_config/handbook.yaml", "levels/engineer.yaml", "levels/senior-engineer.yaml",
-                 "rubrics/dimensions/delivery.yaml", "rubrics/dimensions/collaboration.yaml",
-                 "schemas/level.schema.json", "requirements.txt"):
+    for path in (
+        ".github/workflows/pull-request.yml",
+        ".github/workflows/publish.yml",
+        ".github/PULL_REQUEST_TEMPLATE/packet.md",
+        ".github/PULL_REQUEST_TEMPLATE/rubric-change.md",
+        "README.md",
+        "site_config/handbook.yaml",
+        "levels/engineer.yaml",
+        "levels/senior-engineer.yaml",
+        "rubrics/dimensions/delivery.yaml",
+        "rubrics/dimensions/collaboration.yaml",
+        "schemas/level.schema.json",
+        "requirements.txt",
+    ):
         assert (root / path).is_file(), path
-    assert "name: \"Acme Robotics\"" in (root / "site_config/handbook.yaml").read_text()
+    assert 'name: "Acme Robotics"' in (root / "site_config/handbook.yaml").read_text()
     assert "${{ github.event.pull_request.base.sha }}" in (root / ".github/workflows/pull-request.yml").read_text()
     assert not (root / "packets").exists() and not (root / ".git").exists()
     for yaml_file in root.rglob("*.yaml"):  # every modeline resolves to a schema written beside it

@@ -77,8 +77,10 @@ def test_least_privilege_per_job(path):
             # the package and runs `handbook comment`, nothing else (no build, no tests, no scripts).
             assert granted == {"pull-requests": "write"}
             runs = [step["run"] for step in job["steps"] if "run" in step]
-            assert [r.split("\n")[0] for r in runs] == ["python -m pip install -c constraints.txt -e .",
-                                                        'base="$(git merge-base "origin/$BASE_REF" HEAD)"']
+            assert [r.split("\n")[0] for r in runs] == [
+                "python -m pip install -c constraints.txt -e .",
+                'base="$(git merge-base "origin/$BASE_REF" HEAD)"',
+            ]
             assert "handbook comment --platform github" in runs[-1]
         else:
             assert granted == {}, (path.name, name, granted)
@@ -95,8 +97,18 @@ def test_pull_request_workflow_triggers_on_code_dependencies_and_ci():
     workflow = load(REPO / ".github/workflows/pull-request.yml")
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     paths = trigger["pull_request"]["paths"]
-    for required in ["pyproject.toml", "constraints.txt", ".github/**", "generator/**", "tests/**",
-                     "rubrics/**", "levels/**", "packets/**", "site_config/**", "mkdocs.yml"]:
+    for required in [
+        "pyproject.toml",
+        "constraints.txt",
+        ".github/**",
+        "generator/**",
+        "tests/**",
+        "rubrics/**",
+        "levels/**",
+        "packets/**",
+        "site_config/**",
+        "mkdocs.yml",
+    ]:
         assert required in paths, required
 
 
@@ -119,8 +131,18 @@ def test_the_test_suite_runs_when_code_changes():
 
 # --- the shell steps, run for real in a temporary git repository --------------------------------
 
-ODD_NAMES = ["zoë-ñandú.yaml", "名前.yaml", "émoji-🚀.yaml", "with space.yaml", 'quote"d.yaml', "tab\there.yaml",
-             "new\nline.yaml", "back\\slash.yaml", "-dash.yaml", "plain.yaml"]
+ODD_NAMES = [
+    "zoë-ñandú.yaml",
+    "名前.yaml",
+    "émoji-🚀.yaml",
+    "with space.yaml",
+    'quote"d.yaml',
+    "tab\there.yaml",
+    "new\nline.yaml",
+    "back\\slash.yaml",
+    "-dash.yaml",
+    "plain.yaml",
+]
 
 FAKE_HANDBOOK = """#!{python}
 import os, sys
@@ -134,8 +156,9 @@ print("## Readiness report for", packet)
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -163,18 +186,37 @@ def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.Comple
     summary, log, output = tmp_path / "summary.md", tmp_path / "calls.bin", tmp_path / "output.txt"
     for path in (summary, log, output):
         path.write_bytes(b"")
-    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}", "BASE_REF": "main",
-           "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "FAKE_LOG": str(log)}
+    env = {
+        **os.environ,
+        "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+        "BASE_REF": "main",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "FAKE_LOG": str(log),
+    }
     # How GitHub runs a `shell: bash` step.
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result, summary, log
 
 
-@pytest.mark.parametrize("changed,expected", [
-    ("generator/cli.py", "true"), ("tests/test_x.py", "true"), ("pyproject.toml", "true"),
-    ("constraints.txt", "true"), ("packets/2026-h2/a.yaml", "false"), ("README.md", "false"),
-])
+@pytest.mark.parametrize(
+    "changed,expected",
+    [
+        ("generator/cli.py", "true"),
+        ("tests/test_x.py", "true"),
+        ("pyproject.toml", "true"),
+        ("constraints.txt", "true"),
+        ("packets/2026-h2/a.yaml", "false"),
+        ("README.md", "false"),
+    ],
+)
 def test_code_change_detection_step(pr_repo, tmp_path, changed, expected):
     script = step_named(load(REPO / ".github/workflows/pull-request.yml"), "Did code or tests change?")["run"]
     (pr_repo / changed).parent.mkdir(parents=True, exist_ok=True)

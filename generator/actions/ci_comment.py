@@ -50,7 +50,7 @@ def fit(body: str, limit: int) -> str:
     if len(body) <= limit:
         return body
     note = "\n\n_…the report was cut here: it is longer than a comment may be. The full report is in the job log._\n"
-    return body[:limit - len(note)] + note
+    return body[: limit - len(note)] + note
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -68,9 +68,12 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = None) -> Any:
     """One API call; anything but a 2xx answer with a JSON body (no redirect followed) is a CommentError."""
     data = json.dumps(payload).encode("utf-8") if payload is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={**headers, "Content-Type": "application/json",
-                                              "User-Agent": "handbook-ci"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={**headers, "Content-Type": "application/json", "User-Agent": "handbook-ci"},
+    )
     try:
         with _OPENER.open(request, timeout=TIMEOUT) as response:
             status = response.status
@@ -80,9 +83,12 @@ def _request(method: str, url: str, headers: Mapping[str, str], payload: Any = N
     except urllib.error.HTTPError as failure:
         failure.close()  # it holds the connection
         moved = f" to {_host(failure.headers.get('Location', ''))}" if 300 <= failure.code < 400 else ""
-        raise CommentError(f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}{moved} "
-                           "(redirects are not followed: check the API URL)" if moved else
-                           f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}") from None
+        raise CommentError(
+            f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}{moved} "
+            "(redirects are not followed: check the API URL)"
+            if moved
+            else f"{method} {_path(url)} was refused: HTTP {failure.code} {failure.reason}"
+        ) from None
     except (urllib.error.URLError, OSError, ValueError) as failure:
         raise CommentError(f"{method} {_path(url)} failed: {getattr(failure, 'reason', failure)}") from None
     if not 200 <= status < 300 or len(raw) > MAX_ANSWER_BYTES:
@@ -120,10 +126,22 @@ def _pages(url: str, headers: Mapping[str, str], limit: int = 50) -> Any:
             return
 
 
-def _upsert(list_url: str, item_url: Callable[[Any], str], headers: Mapping[str, str], body: str,
-            ours: Callable[[dict[str, Any]], bool], edit: str) -> Outcome:
-    existing = next((item for item in _pages(list_url, headers)
-                     if isinstance(item, dict) and MARKER in str(item.get("body", "")) and ours(item)), None)
+def _upsert(
+    list_url: str,
+    item_url: Callable[[Any], str],
+    headers: Mapping[str, str],
+    body: str,
+    ours: Callable[[dict[str, Any]], bool],
+    edit: str,
+) -> Outcome:
+    existing = next(
+        (
+            item
+            for item in _pages(list_url, headers)
+            if isinstance(item, dict) and MARKER in str(item.get("body", "")) and ours(item)
+        ),
+        None,
+    )
     if existing is not None:
         target = item_url(_item_id(existing, "GET", list_url))
         updated = _item_id(_request(edit, target, headers, {"body": body}), edit, target)
@@ -149,19 +167,29 @@ def post_github(body: str, env: Mapping[str, str]) -> Outcome:
     head = _dig(event, "pull_request", "head", "repo", "full_name")
     base = _dig(event, "pull_request", "base", "repo", "full_name") or env.get("GITHUB_REPOSITORY")
     if head and base and head != base:
-        return Outcome("summary", f"pull request from the fork {head}: its token cannot comment, so the report "
-                       "is in the job summary")
+        return Outcome(
+            "summary",
+            f"pull request from the fork {head}: its token cannot comment, so the report is in the job summary",
+        )
     token = env.get("GITHUB_TOKEN")
     if not token:
         return Outcome("summary", "no GITHUB_TOKEN: the report is in the job summary")
     api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
     repository = base
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-               "X-GitHub-Api-Version": "2022-11-28"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
     author = env.get("HANDBOOK_COMMENT_AUTHOR", BOT_LOGIN)
-    return _upsert(f"{api}/repos/{repository}/issues/{int(number)}/comments",
-                   lambda cid: f"{api}/repos/{repository}/issues/comments/{int(cid)}", headers, body,
-                   lambda item: (item.get("user") or {}).get("login") == author, "PATCH")
+    return _upsert(
+        f"{api}/repos/{repository}/issues/{int(number)}/comments",
+        lambda cid: f"{api}/repos/{repository}/issues/comments/{int(cid)}",
+        headers,
+        body,
+        lambda item: (item.get("user") or {}).get("login") == author,
+        "PATCH",
+    )
 
 
 def post_gitlab(body: str, env: Mapping[str, str]) -> Outcome:
@@ -180,8 +208,14 @@ def post_gitlab(body: str, env: Mapping[str, str]) -> Outcome:
     my_id = _item_id(_request("GET", f"{api}/user", headers), "GET", f"{api}/user")
     project_path = urllib.parse.quote(str(project), safe="")
     notes = f"{api}/projects/{project_path}/merge_requests/{int(iid)}/notes"
-    return _upsert(notes, lambda nid: f"{notes}/{int(nid)}", headers, body,
-                   lambda item: (item.get("author") or {}).get("id") == my_id, "PUT")
+    return _upsert(
+        notes,
+        lambda nid: f"{notes}/{int(nid)}",
+        headers,
+        body,
+        lambda item: (item.get("author") or {}).get("id") == my_id,
+        "PUT",
+    )
 
 
 def _dig(data: Any, *keys: str) -> Any:
@@ -226,12 +260,27 @@ def comment_body(space: Workspace, base: str) -> str:
     for file in packets:
         found = changed.packet(file)
         problems = tuple(d for d in report.diagnostics if d.file == file)
-        entries.append({"file": file, "problems": problems,
-                        "report": readiness(report.handbook, found, problems) if found else None})
+        entries.append(
+            {
+                "file": file,
+                "problems": problems,
+                "report": readiness(report.handbook, found, problems) if found else None,
+            }
+        )
     diff = diff_handbooks(changed.at_revision(base), changed.at_revision(None)) if criteria_changed else None
-    return render_report(changed.templates, "comment", "markdown", marker=MARKER,
-                         packets=entries, diff=diff, base_label=base[:10], head_label="this change",
-                         errors=len(report.errors), warnings=len(report.warnings), files=report.files_checked)
+    return render_report(
+        changed.templates,
+        "comment",
+        "markdown",
+        marker=MARKER,
+        packets=entries,
+        diff=diff,
+        base_label=base[:10],
+        head_label="this change",
+        errors=len(report.errors),
+        warnings=len(report.warnings),
+        files=report.files_checked,
+    )
 
 
 # --- the cycle's tracking issue (`handbook status CYCLE --post`) ---------------------------------
@@ -250,14 +299,25 @@ def post_tracking_issue(platform: str, cycle: str, title: str, body: str, env: M
         if not hub_token or not repository:
             return Outcome("printed", "no GITHUB_TOKEN or GITHUB_REPOSITORY: the status is in the job log only")
         api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-        headers = {"Authorization": f"Bearer {hub_token}", "Accept": "application/vnd.github+json",
-                   "X-GitHub-Api-Version": "2022-11-28"}
+        headers = {
+            "Authorization": f"Bearer {hub_token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
         issues = f"{api}/repos/{repository}/issues"
         body = fit(body, GITHUB_LIMIT)
         author = env.get("HANDBOOK_COMMENT_AUTHOR", BOT_LOGIN)  # only our own issue, whoever copies the marker
-        found = next((i for i in _pages(f"{issues}?state=open", headers)
-                      if isinstance(i, dict) and marker in str(i.get("body") or "") and "pull_request" not in i
-                      and (i.get("user") or {}).get("login") == author), None)
+        found = next(
+            (
+                i
+                for i in _pages(f"{issues}?state=open", headers)
+                if isinstance(i, dict)
+                and marker in str(i.get("body") or "")
+                and "pull_request" not in i
+                and (i.get("user") or {}).get("login") == author
+            ),
+            None,
+        )
         if found is not None:
             _request("PATCH", f"{issues}/{int(found['number'])}", headers, {"body": body, "title": title})
             return Outcome("updated", f"updated issue #{found['number']}")
@@ -272,9 +332,17 @@ def post_tracking_issue(platform: str, cycle: str, title: str, body: str, env: M
     my_id = me.get("id") if isinstance(me, dict) else None
     issues = f"{lab_api.rstrip('/')}/projects/{urllib.parse.quote(str(project), safe='')}/issues"
     body = fit(body, GITLAB_LIMIT)
-    found = next((i for i in _pages(f"{issues}?state=opened", headers)
-                  if isinstance(i, dict) and marker in str(i.get("description") or "")
-                  and my_id is not None and (i.get("author") or {}).get("id") == my_id), None)
+    found = next(
+        (
+            i
+            for i in _pages(f"{issues}?state=opened", headers)
+            if isinstance(i, dict)
+            and marker in str(i.get("description") or "")
+            and my_id is not None
+            and (i.get("author") or {}).get("id") == my_id
+        ),
+        None,
+    )
     if found is not None:
         _request("PUT", f"{issues}/{int(found['iid'])}", headers, {"description": body, "title": title})
         return Outcome("updated", f"updated issue #{found['iid']}")

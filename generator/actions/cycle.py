@@ -57,7 +57,7 @@ def _replace_file(path: Path, text: str, kind: str, display: str, options: Optio
         problems = schema_check.check(loaded.document, kind)
     if problems:
         first = problems[0]
-        option = next((o for where, o in (options or {}).items() if tuple(first.pointer[:len(where)]) == where), None)
+        option = next((o for where, o in (options or {}).items() if tuple(first.pointer[: len(where)]) == where), None)
         if option is not None:
             raise CycleUsageError(f"{option}: {first.message}; nothing was written")
         raise CycleError(f"{first.file}:{first.line}:{first.column}: {first.message}; nothing was written")
@@ -65,6 +65,7 @@ def _replace_file(path: Path, text: str, kind: str, display: str, options: Optio
 
 
 # --- assign --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -87,24 +88,35 @@ def assignment_refusals(hb: CheckedHandbook, packet: Packet, reviewers: list[str
     return refusals
 
 
-def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list[str], today: str,
-           candidate_id: str | None = None, manager: str | None = None) -> str:
+def assign(
+    hb: CheckedHandbook,
+    data_root: Path,
+    packet: Packet,
+    reviewers: list[str],
+    today: str,
+    candidate_id: str | None = None,
+    manager: str | None = None,
+) -> str:
     """Record the assignment in packets/<cycle>/assignments.yaml, with who the candidate and their
     manager are as the committee knows them (the packet is the candidate's to edit); returns that file."""
     if packet.file != f"packets/{packet.cycle}/{packet.slug}.yaml":
-        raise CycleError(f"{packet.file}: assignments are kept per cycle, for packets at "
-                         f"packets/{packet.cycle}/{packet.slug}.yaml")
+        raise CycleError(
+            f"{packet.file}: assignments are kept per cycle, for packets at packets/{packet.cycle}/{packet.slug}.yaml"
+        )
     known = dict(zip(("candidate_id", "manager"), packet.committee_ids))  # recorded at an earlier assignment
     candidate_id = candidate_id or known.get("candidate_id") or packet.candidate_id
     manager = manager or known.get("manager") or packet.manager
     if candidate_id is None and hb.settings.review_process.reviewers:
-        raise CycleError(f"{packet.file} does not say who the candidate is as a person id: pass --candidate-id ID "
-                         "(as reviewers are registered), so that the conflict rules can hold")
+        raise CycleError(
+            f"{packet.file} does not say who the candidate is as a person id: pass --candidate-id ID "
+            "(as reviewers are registered), so that the conflict rules can hold"
+        )
     packet = replace(packet, committee_ids=(candidate_id or "", manager or ""))
     refusals = assignment_refusals(hb, packet, reviewers)
     if refusals:
-        raise CycleError("assignment refused, nothing was written: "
-                         + "; ".join(f"{r.reviewer}: {r.why}" for r in refusals))
+        raise CycleError(
+            "assignment refused, nothing was written: " + "; ".join(f"{r.reviewer}: {r.why}" for r in refusals)
+        )
     relative = f"packets/{packet.cycle}/{ASSIGNMENTS}"
     path = data_root / relative
     data: dict[str, Any] = {"cycle": packet.cycle, "packets": {}}
@@ -123,6 +135,7 @@ def assign(hb: CheckedHandbook, data_root: Path, packet: Packet, reviewers: list
 
 
 # --- decide and appeal ---------------------------------------------------------------------------
+
 
 def numbers_disagree(hb: CheckedHandbook, packet: Packet, outcome: str) -> str | None:
     """The calibration flag for this outcome (reviews already opened and checked), or None."""
@@ -145,38 +158,61 @@ def _with_block(text: str, key: str, value: dict[str, Any]) -> str:
         return text.rstrip("\n") + "\n" + block
     following = _TOP_KEY.search(text, start.end())
     end = following.start() if following else len(text)
-    return text[:start.start()] + block + text[end:]
+    return text[: start.start()] + block + text[end:]
 
 
 def may_decide(packet: Packet) -> None:
     """Refuse to overwrite a decision: once made, it is made again only after an appeal is overturned."""
     if packet.appeal is not None and packet.appeal.status == "pending":
-        raise CycleError(f"{packet.file} has a pending appeal (filed {packet.appeal.filed}): resolve it first with "
-                         f"`handbook appeal {packet.file} --resolve upheld|overturned`; nothing was written")
+        raise CycleError(
+            f"{packet.file} has a pending appeal (filed {packet.appeal.filed}): resolve it first with "
+            f"`handbook appeal {packet.file} --resolve upheld|overturned`; nothing was written"
+        )
     if packet.decision.status in OUTCOMES and not (packet.appeal and packet.appeal.status == "overturned"):
-        raise CycleError(f"{packet.file} is already decided ({packet.decision.status}"
-                         f"{', ' + packet.decision.date if packet.decision.date else ''}): a decision is made again "
-                         "only after an appeal is overturned; nothing was written")
+        raise CycleError(
+            f"{packet.file} is already decided ({packet.decision.status}"
+            f"{', ' + packet.decision.date if packet.decision.date else ''}): a decision is made again "
+            "only after an appeal is overturned; nothing was written"
+        )
 
 
-def decide(root: Path, packet: Packet, outcome: str, rationale: str, feedback: str, today: str,
-           effective: str | None, disagreement: str | None, discussed: bool) -> None:
+def decide(
+    root: Path,
+    packet: Packet,
+    outcome: str,
+    rationale: str,
+    feedback: str,
+    today: str,
+    effective: str | None,
+    disagreement: str | None,
+    discussed: bool,
+) -> None:
     """Write the decision block. `disagreement`: the calibration flag for this outcome."""
     if outcome not in OUTCOMES:
         raise CycleError(f"--outcome must be one of {', '.join(OUTCOMES)}")
     may_decide(packet)
     if disagreement is not None and not discussed:
-        raise CycleError(f"{CONFLICT_FLAG} ({disagreement}). Discuss it in the committee, then run again with "
-                         "--discussed and a --rationale that says why the decision goes against the numbers")
+        raise CycleError(
+            f"{CONFLICT_FLAG} ({disagreement}). Discuss it in the committee, then run again with "
+            "--discussed and a --rationale that says why the decision goes against the numbers"
+        )
     value: dict[str, Any] = {"status": outcome, "date": today, "rationale": rationale, "feedback": feedback}
     if effective:
         value["effective"] = effective
     if disagreement is not None:
         value["against_numbers"] = DISCUSSED
     path = root / packet.file
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "decision", value), "packet", packet.file,
-                  {("decision", "rationale"): "--rationale", ("decision", "feedback"): "--feedback",
-                   ("decision", "effective"): "--effective"})
+    _replace_file(
+        path,
+        _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "decision", value),
+        "packet",
+        packet.file,
+        {
+            ("decision", "rationale"): "--rationale",
+            ("decision", "feedback"): "--feedback",
+            ("decision", "effective"): "--effective",
+        },
+    )
 
 
 def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
@@ -186,8 +222,13 @@ def appeal(root: Path, packet: Packet, reason: str, today: str) -> None:
         raise CycleError(f"{packet.file} already has an appeal ({packet.appeal.status}, filed {packet.appeal.filed})")
     path = root / packet.file
     value = {"filed": today, "status": "pending", "reason": reason}
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file,
-                  {("appeal", "reason"): "--reason"})
+    _replace_file(
+        path,
+        _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value),
+        "packet",
+        packet.file,
+        {("appeal", "reason"): "--reason"},
+    )
 
 
 def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, today: str) -> None:
@@ -200,5 +241,10 @@ def resolve_appeal(root: Path, packet: Packet, outcome: str, rationale: str, tod
         value["reason"] = packet.appeal.reason
     value["rationale"] = rationale
     path = root / packet.file
-    _replace_file(path, _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value), "packet", packet.file,
-                  {("appeal", "rationale"): "--rationale"})
+    _replace_file(
+        path,
+        _with_block(read_text(path, MAX_FILE_BYTES, what="packet"), "appeal", value),
+        "packet",
+        packet.file,
+        {("appeal", "rationale"): "--rationale"},
+    )

@@ -74,11 +74,15 @@ def load_signing_key(path: Path, passphrase: Callable[[], str] | None = None) ->
                 raise ReviewError(f"{path} is protected by a passphrase; run the command in a terminal") from None
             key = load_ssh_private_key(data, password=passphrase().encode("utf-8"))
     except ValueError:
-        raise ReviewError(f"{path} is not an OpenSSH private key (or the passphrase is wrong); give the private "
-                          "half of the key registered for you, e.g. ~/.ssh/id_ed25519") from None
+        raise ReviewError(
+            f"{path} is not an OpenSSH private key (or the passphrase is wrong); give the private "
+            "half of the key registered for you, e.g. ~/.ssh/id_ed25519"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ReviewError(f"{path} is not an ed25519 key; reviews are signed with {KEY_TYPE} keys "
-                          "(`handbook keys new --reviewer ID` makes one)")
+        raise ReviewError(
+            f"{path} is not an ed25519 key; reviews are signed with {KEY_TYPE} keys "
+            "(`handbook keys new --reviewer ID` makes one)"
+        )
     return key
 
 

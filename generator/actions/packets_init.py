@@ -37,8 +37,13 @@ def packet_owners(handbook: str, owner: str | None) -> tuple[str, ...]:
         if not is_owner(owner):
             raise PacketsRepoError(f"--owner {owner!r} is not one GitHub user (@name), team (@org/team) or e-mail")
         return (owner,)
-    local = Path(urllib.parse.urlsplit(handbook).path) if handbook.startswith("file://") else \
-        None if is_url(handbook) else Path(handbook)
+    local = (
+        Path(urllib.parse.urlsplit(handbook).path)
+        if handbook.startswith("file://")
+        else None
+        if is_url(handbook)
+        else Path(handbook)
+    )
     if local is not None and (local / SETTINGS_FILE).is_file():
         from ..check.schema_check import check
 
@@ -48,12 +53,15 @@ def packet_owners(handbook: str, owner: str | None) -> tuple[str, ...]:
         found = tuple(o for o in (owners.get("packets") or owners.get("default") or ()) if is_owner(o))
         if found:
             return found
-    raise PacketsRepoError("init packets needs --owner @ORG/TEAM (the promotion committee): CODEOWNERS gives them "
-                           "packets.yaml and CI, so no pull request can point the packets at another handbook")
+    raise PacketsRepoError(
+        "init packets needs --owner @ORG/TEAM (the promotion committee): CODEOWNERS gives them "
+        "packets.yaml and CI, so no pull request can point the packets at another handbook"
+    )
 
 
-def init_packets(target: Path, handbook: str, ref: str | None, tool: ToolSource | None = None,
-                 owner: str | None = None) -> list[str]:
+def init_packets(
+    target: Path, handbook: str, ref: str | None, tool: ToolSource | None = None, owner: str | None = None
+) -> list[str]:
     """Scaffold a packets repository in `target`; refuses to overwrite anything. Returns files written."""
     from importlib import resources
 

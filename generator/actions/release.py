@@ -61,9 +61,11 @@ def plan_release(root: Path, revisions: Revisions | None = None) -> ReleasePlan:
     previous = lower[-1]
     diff = diff_handbooks(revisions.at(previous.commit), model)
     if not diff.version_bumped_enough:
-        raise ReleaseError(f"criteria_version {version} is too small a bump: since {previous.version} the "
-                           f"semantic diff calls for a {diff.bump} change, at least {diff.suggested_version} "
-                           f"(see `handbook diff {previous.commit[:10]} HEAD`)")
+        raise ReleaseError(
+            f"criteria_version {version} is too small a bump: since {previous.version} the "
+            f"semantic diff calls for a {diff.bump} change, at least {diff.suggested_version} "
+            f"(see `handbook diff {previous.commit[:10]} HEAD`)"
+        )
     return ReleasePlan(version, tag, head, previous.version, diff)
 
 
@@ -98,8 +100,14 @@ class Repin:
 def plan_repin(current: CheckedHandbook, packet: Packet) -> Repin:
     pinned = criteria_of(current, packet)
     before = packet_coverage(pinned, packet)
-    return Repin(packet, packet.criteria_version, current.settings.criteria_version, before,
-                 packet_coverage(current, packet), dropped_criteria(pinned, current, packet))
+    return Repin(
+        packet,
+        packet.criteria_version,
+        current.settings.criteria_version,
+        before,
+        packet_coverage(current, packet),
+        dropped_criteria(pinned, current, packet),
+    )
 
 
 def dropped_criteria(pinned: Handbook, current: Handbook, packet: Packet) -> tuple[Dropped, ...]:
@@ -114,8 +122,12 @@ def dropped_criteria(pinned: Handbook, current: Handbook, packet: Packet) -> tup
         if old is None:
             found.append(Dropped(criterion_id, ()))
             continue
-        same = [c.id for d in current.dimensions for c in d.criteria
-                if old.external_id is not None and c.external_id == old.external_id]
+        same = [
+            c.id
+            for d in current.dimensions
+            for c in d.criteria
+            if old.external_id is not None and c.external_id == old.external_id
+        ]
         dimension = current.dimension(old.dimension)
         new_here = [c.id for c in (dimension.criteria_for(old.level) if dimension else ()) if c.id not in old_ids]
         found.append(Dropped(criterion_id, tuple(same or new_here)))

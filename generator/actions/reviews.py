@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 MAX_IDENTITY_BYTES = 64 * 1024
 DAMAGED = "the sealed block cannot be opened with a key it names: it is damaged or was replaced"
-NOT_YOURS = ("the sealed block cannot be opened with the key given: it is damaged, or sealed to other keys "
-             "(a member who can open it runs `handbook reseal`)")
+NOT_YOURS = (
+    "the sealed block cannot be opened with the key given: it is damaged, or sealed to other keys "
+    "(a member who can open it runs `handbook reseal`)"
+)
 Pairs = tuple[str, ...]  # repeated KEY=VALUE options
 DRAFT_HEADER = {"reviewer": "draft", "packet": "draft", "date": "2000-01-01"}  # a draft is checked as a review
 
@@ -62,8 +64,15 @@ def seal(body: dict[str, Any], recipients: Iterable[str]) -> str:
     return sealed.decode("ascii")
 
 
-def signed_review(relative: str, packet_file: str, header: dict[str, Any], body: dict[str, Any],
-                  process: ReviewProcess, key: Ed25519PrivateKey | None, root: Path | None = None) -> str:
+def signed_review(
+    relative: str,
+    packet_file: str,
+    header: dict[str, Any],
+    body: dict[str, Any],
+    process: ReviewProcess,
+    key: Ed25519PrivateKey | None,
+    root: Path | None = None,
+) -> str:
     """The text of a new review file: signed by `key` (when given) over the canonical assessment,
     then sealed to the committee when the settings say so. The signature is made before sealing
     and covers a salted digest of the content, so resealing keeps it valid."""
@@ -80,15 +89,24 @@ def signed_review(relative: str, packet_file: str, header: dict[str, Any], body:
     else:
         digest = content_digest(canonical_body)
     if key is not None:
-        header["signature"] = sign(key, signed_message(header["reviewer"], packet_file, header["date"], digest,
-                                                       header["packet_digest"], header.get("replaces")))
+        header["signature"] = sign(
+            key,
+            signed_message(
+                header["reviewer"], packet_file, header["date"], digest, header["packet_digest"], header.get("replaces")
+            ),
+        )
     if process.sealing:
         return file_text(relative, header, armored=armored, root=root)
     return file_text(relative, header, canonical_body, root=root)
 
 
-def file_text(relative: str, header: dict[str, Any], body: dict[str, Any] | None = None, armored: str | None = None,
-              root: Path | None = None) -> str:
+def file_text(
+    relative: str,
+    header: dict[str, Any],
+    body: dict[str, Any] | None = None,
+    armored: str | None = None,
+    root: Path | None = None,
+) -> str:
     """The text of a review file: modeline, clear header, then the sealed block or the open body."""
     schema = schema_ref(root, relative, "review") if root is not None else f"{'../' * relative.count('/')}{SCHEMA}"
     modeline = f"# yaml-language-server: $schema={schema}\n"
@@ -111,6 +129,7 @@ def write_new(path: Path, text: str, replace_existing: bool = False) -> None:
 
 
 # --- opening sealed reviews ------------------------------------------------------------------
+
 
 def read_identities(path: Path) -> list[Any]:
     """The age identities (AGE-SECRET-KEY-1...) in an identity file; comments and blanks skipped."""
@@ -149,15 +168,21 @@ def open_review(item: Review, identities: list[Any], keys: frozenset[str] = froz
     problems = [d for d in loaded.diagnostics if d.severity == "error"]
     body = loaded.document.data if loaded.document is not None else None
     salt = body.pop(SALT_KEY, None) if isinstance(body, dict) else None
-    if not problems and not (isinstance(body, dict) and set(body) <= set(CONTENT_KEYS) and
-                             (salt is None or isinstance(salt, str))):
+    if not problems and not (
+        isinstance(body, dict) and set(body) <= set(CONTENT_KEYS) and (salt is None or isinstance(salt, str))
+    ):
         problems = [error(display, "sealed-content", "the sealed content is not a review assessment")]
     if not problems and isinstance(body, dict):
-        problems = check_document({"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body},
-                                  display)
+        problems = check_document(
+            {"reviewer": item.reviewer, "packet": item.packet, "date": item.date, **body}, display
+        )
     if problems or not isinstance(body, dict):
-        return replace(item, unopened=f"the sealed content is not a valid review ({problems[0].message})"
-                       if problems else "the sealed content is not a valid review")
+        return replace(
+            item,
+            unopened=f"the sealed content is not a valid review ({problems[0].message})"
+            if problems
+            else "the sealed content is not a valid review",
+        )
     return replace(item, content=content_from(body), armored=None, salt=salt)
 
 
@@ -174,6 +199,7 @@ def open_packets(hb: Handbook, packets: Iterable[Packet], identities: list[Any] 
 
 # --- the assessment from a draft file and the command line ------------------------------------
 
+
 def _pairs(values: Pairs, option: str) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
@@ -186,8 +212,10 @@ def _pairs(values: Pairs, option: str) -> list[tuple[str, str]]:
 
 def _draft(root: Path, source: Path, sealing: bool) -> dict[str, Any]:
     if sealing and source.resolve().is_relative_to(root.resolve()):
-        raise ReviewError(f"{source} is inside the repository: keep your draft outside it, since it holds your "
-                          "review in clear and could be committed")
+        raise ReviewError(
+            f"{source} is inside the repository: keep your draft outside it, since it holds your "
+            "review in clear and could be committed"
+        )
     loaded = load_file(source, str(source))
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
     if loaded.document is None or errors:
@@ -200,8 +228,16 @@ def _draft(root: Path, source: Path, sealing: bool) -> dict[str, Any]:
     return dict(data)
 
 
-def review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs, not_met: Pairs,
-                counterexamples: Pairs, sealing: bool) -> dict[str, Any]:
+def review_body(
+    root: Path,
+    source: Path | None,
+    ratings: Pairs,
+    notes: Pairs,
+    met: Pairs,
+    not_met: Pairs,
+    counterexamples: Pairs,
+    sealing: bool,
+) -> dict[str, Any]:
     """The review's body: the draft file (kept outside the repository when sealing), then the flags."""
     body: dict[str, Any] = _draft(root, source, sealing) if source is not None else {}
     if source is not None and check_document({**DRAFT_HEADER, **body}, str(source)):
@@ -219,8 +255,10 @@ def review_body(root: Path, source: Path | None, ratings: Pairs, notes: Pairs, m
     if table:
         body["ratings"] = table
     judged = list(body.get("criteria") or [])
-    for option, pairs, judgement, field in (("--met", met, "met", "convincing"),
-                                            ("--not-met", not_met, "not-met", "unconvincing")):
+    for option, pairs, judgement, field in (
+        ("--met", met, "met", "convincing"),
+        ("--not-met", not_met, "not-met", "unconvincing"),
+    ):
         for criterion, ids in _pairs(pairs, option):
             evidence = [i.strip() for i in ids.split(",") if i.strip()]
             judged.append({"criterion": criterion, "judgement": judgement, **({field: evidence} if evidence else {})})
@@ -238,28 +276,36 @@ def valid_reviewer_id(reviewer: str) -> bool:
 
 # --- a cycle's sealed reviews ------------------------------------------------------------------
 
+
 def open_cycle(hb: CheckedHandbook, cycle: str, identity: Path | None) -> CheckedHandbook:
     """The handbook with the cycle's sealed reviews opened in memory (never written)."""
     if cycle not in hb.settings.cycle_ids:
-        raise ReviewUsageError(f"CYCLE: unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})")
+        raise ReviewUsageError(
+            f"CYCLE: unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})"
+        )
     chosen = [p for p in hb.packets if p.cycle == cycle]
     sealed = sum(p.sealed_reviews for p in chosen)
     if sealed and identity is None:
-        raise ReviewError(f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
-                          "member's age identity")
+        raise ReviewError(
+            f"{sealed} review(s) of cycle {cycle} are sealed: pass --identity KEYFILE, a committee "
+            "member's age identity"
+        )
     identities = read_identities(identity) if identity else None
     unsealed = open_packets(hb, chosen, identities)
     was_sealed = {r.file for p in chosen for r in p.reviews if r.sealed}
     tried = [r for p in unsealed for r in p.reviews if r.file in was_sealed]
     if tried and all(r.unopened == NOT_YOURS for r in tried):  # none opened: the wrong key, not a damaged block
-        raise ReviewError(f"this identity cannot open the sealed reviews of cycle {cycle}: they were sealed to the "
-                          "committee's keys and the key given is not one of them")
+        raise ReviewError(
+            f"this identity cannot open the sealed reviews of cycle {cycle}: they were sealed to the "
+            "committee's keys and the key given is not one of them"
+        )
     opened = {p.file: p for p in with_counting(hb.settings.review_process, unsealed)}
     return dataclasses.replace(hb, packets=tuple(opened.get(p.file, p) for p in hb.packets))
 
 
-def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
-                   root: Path) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+def reveal_decided(
+    current: CheckedHandbook, cycle: str, identity: Path | None, root: Path
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Write the decided packets' verified sealed reviews of `cycle` in clear (the settings allow it:
     checked by the caller), keeping signature, digest and salt so they stay verifiable. Returns the
     review files written, the packets whose reviews stay sealed, and (file, why) for reviews left
@@ -270,8 +316,11 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
     sealed = [r for p in chosen if p.is_decided for r in p.reviews if originals[r.file].sealed]
     revealed = [r for r in sealed if r.content]
     refused = [(r.file, r.unverified) for r in sealed if r.unverified is not None]
-    texts = {r.file: file_text(r.file, _clear_header(r), body_of(r.content), root=root) for r in revealed
-             if r.content is not None and r.unverified is None}
+    texts = {
+        r.file: file_text(r.file, _clear_header(r), body_of(r.content), root=root)
+        for r in revealed
+        if r.content is not None and r.unverified is None
+    }
     waiting = [p.file for p in current.packets if p.cycle == cycle and not p.is_decided and p.sealed_reviews]
     for relative, text in texts.items():
         write_exclusive(root / relative, text)
@@ -279,8 +328,13 @@ def reveal_decided(current: CheckedHandbook, cycle: str, identity: Path | None,
 
 
 def _clear_header(item: Review) -> dict[str, Any]:
-    header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date,
-                              "packet_digest": item.packet_digest, "replaces": item.replaces}
+    header: dict[str, Any] = {
+        "reviewer": item.reviewer,
+        "packet": item.packet,
+        "date": item.date,
+        "packet_digest": item.packet_digest,
+        "replaces": item.replaces,
+    }
     if item.signature is not None:
         header.update(commitment=item.commitment, salt=item.salt, signature=item.signature)
     return {k: v for k, v in header.items() if v is not None}
@@ -306,8 +360,9 @@ def reseal(current: CheckedHandbook, cycle: str, identity: Path, root: Path) -> 
             body = body_of(item.content)
             armored = seal({SALT_KEY: item.salt, **body} if item.salt is not None else body, recipients)
             header: dict[str, Any] = {"reviewer": item.reviewer, "packet": item.packet, "date": item.date}
-            header.update({k: v for k, v in (("packet_digest", item.packet_digest), ("replaces", item.replaces))
-                           if v is not None})
+            header.update(
+                {k: v for k, v in (("packet_digest", item.packet_digest), ("replaces", item.replaces)) if v is not None}
+            )
             header["recipients"] = recipients
             if item.commitment is not None:
                 header["commitment"] = item.commitment

@@ -27,8 +27,6 @@ def evidence_enum(field: str) -> tuple[str, ...]:
     return tuple(schema["$defs"]["evidence"]["properties"][field]["enum"])
 
 
-
-
 @dataclass(frozen=True)
 class NewPacket:
     path: Path
@@ -37,9 +35,28 @@ class NewPacket:
 
 
 # Letters that do not decompose into an ASCII letter and a mark, but have an obvious spelling.
-_TRANSLITERATION = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-                                  "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
-                                  "Þ": "Th", "ı": "i", "ħ": "h", "Ħ": "H"})
+_TRANSLITERATION = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "H",
+    }
+)
 # Invisible characters that reorder or hide text (bidi controls); a name never needs them.
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SLUG_HASH = 8
@@ -54,14 +71,18 @@ def check_name(name: str) -> str:
     for char in name:
         category = unicodedata.category(char)
         if category in ("Cc", "Cs", "Zl", "Zp") or char in _BIDI_CONTROLS:
-            raise ScaffoldError(f"the candidate's name holds the control character U+{ord(char):04X}; "
-                                "write the name on one line, without control characters")
+            raise ScaffoldError(
+                f"the candidate's name holds the control character U+{ord(char):04X}; "
+                "write the name on one line, without control characters"
+            )
     name = name.strip()
     if not name:
         raise ScaffoldError("the candidate's name is empty")
     if len(name) > NAME_MAX:
-        raise ScaffoldError(f"the candidate's name is {len(name):,} characters long; names hold at most "
-                            f"{NAME_MAX} (write the name people use day to day)")
+        raise ScaffoldError(
+            f"the candidate's name is {len(name):,} characters long; names hold at most "
+            f"{NAME_MAX} (write the name people use day to day)"
+        )
     return name
 
 
@@ -117,8 +138,7 @@ def _yaml_printable(char: str) -> bool:
     code = ord(char)
     if char in "\x85\u2028\u2029\ufeff" or unicodedata.category(char) == "Cs":
         return False
-    return (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF)
+    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
 def choose_cycle(cycles: tuple[ReviewCycle, ...], today: date) -> ReviewCycle:
@@ -150,17 +170,30 @@ def choose_track(hb: CheckedHandbook, target: Level, current_id: str | None, tra
         return promoted
     for to in candidates:
         for source in hb.tracks_of(current_id):
-            if (source.id != to.id and hb.settings.allows_move(source.id, to.id)
-                    and to.levels.index(target.id) >= source.levels.index(current_id)):
+            if (
+                source.id != to.id
+                and hb.settings.allows_move(source.id, to.id)
+                and to.levels.index(target.id) >= source.levels.index(current_id)
+            ):
                 return to
     moves = ", ".join(f"{a} → {b}" for a, b in hb.settings.track_changes) or "none are declared in track_changes"
-    raise ScaffoldError(f"{target.id} is not above {current_id} on a shared track, and no allowed track change leads "
-                        f"there at the same or a higher rank (allowed moves: {moves})")
+    raise ScaffoldError(
+        f"{target.id} is not above {current_id} on a shared track, and no allowed track change leads "
+        f"there at the same or a higher rank (allowed moves: {moves})"
+    )
 
 
-def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str, cycle_id: str | None,
-                current_id: str | None, today: date, track_id: str | None = None,
-                data_root: Path | None = None) -> NewPacket:
+def plan_packet(
+    hb: CheckedHandbook,
+    root: Path,
+    candidate: str,
+    target_id: str,
+    cycle_id: str | None,
+    current_id: str | None,
+    today: date,
+    track_id: str | None = None,
+    data_root: Path | None = None,
+) -> NewPacket:
     """`data_root`: where the packet will be written (a packets repository), when not `root`."""
     target = _level(hb, target_id, "--target")
     if current_id:
@@ -180,35 +213,67 @@ def plan_packet(hb: CheckedHandbook, root: Path, candidate: str, target_id: str,
     elif cycles:
         cycle_name = choose_cycle(cycles, today).id
     else:
-        raise ScaffoldError("the settings declare no review cycles: name the packet's cycle with --cycle, e.g. "
-                            f"--cycle {today.year}")
+        raise ScaffoldError(
+            f"the settings declare no review cycles: name the packet's cycle with --cycle, e.g. --cycle {today.year}"
+        )
     candidate = check_name(candidate)
     relative = f"packets/{cycle_name}/{slugify(candidate)}.yaml"
     path = root / relative
-    probe = Packet(slug="", candidate=candidate, visibility="private", cycle=cycle_name, criteria_version="0.0.0",
-                   track=track.id, current_level=current.id, target_level=target.id, summary="", evidence=(),
-                   team_context=None, assessments=(), decision=Decision(status="draft"), file=relative)
+    probe = Packet(
+        slug="",
+        candidate=candidate,
+        visibility="private",
+        cycle=cycle_name,
+        criteria_version="0.0.0",
+        track=track.id,
+        current_level=current.id,
+        target_level=target.id,
+        summary="",
+        evidence=(),
+        team_context=None,
+        assessments=(),
+        decision=Decision(status="draft"),
+        file=relative,
+    )
     rule = rule_of(hb, probe)
     change = current.id if is_track_change(hb, probe) else None
-    criteria = [(d, cs) for d in hb.ordered_dimensions
-                if (cs := counted_criteria(hb, rule, target.id, d, change))]
+    criteria = [(d, cs) for d in hb.ordered_dimensions if (cs := counted_criteria(hb, rule, target.id, d, change))]
     env = template_environment(root / "site_config" / "templates")
     env.filters.update(yaml_str=yaml_quoted, comment=yaml_comment)
     try:
         text = env.get_template("new_packet.yaml.j2").render(
-            candidate=candidate, current=current, target=target, track=track.id, cycle=cycle_name,
-            version=hb.settings.criteria_version, criteria_by_dimension=criteria, kinds=", ".join(evidence_enum("kind")),
-            roles=", ".join(evidence_enum("role")), rule=explain(rule), track_change=change is not None,
-            packet_path=relative, schema_path=schema_ref(data_root or root, relative, "packet"),
-            example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]))
+            candidate=candidate,
+            current=current,
+            target=target,
+            track=track.id,
+            cycle=cycle_name,
+            version=hb.settings.criteria_version,
+            criteria_by_dimension=criteria,
+            kinds=", ".join(evidence_enum("kind")),
+            roles=", ".join(evidence_enum("role")),
+            rule=explain(rule),
+            track_change=change is not None,
+            packet_path=relative,
+            schema_path=schema_ref(data_root or root, relative, "packet"),
+            example_ids=", ".join(c.id for _, cs in criteria for c in cs[:1]),
+        )
     except Exception as exc:  # raised inside the template: say where, without a traceback
         problem = template_problem(exc)
         if problem is None:
             raise
         raise ScaffoldError(problem) from None
-    check_scaffold(text, relative, candidate, expected={"cycle": cycle_name, "track": track.id,
-                                                         "current_level": current.id, "target_level": target.id,
-                                                         "visibility": "private"})
+    check_scaffold(
+        text,
+        relative,
+        candidate,
+        expected={
+            "cycle": cycle_name,
+            "track": track.id,
+            "current_level": current.id,
+            "target_level": target.id,
+            "visibility": "private",
+        },
+    )
     return NewPacket(path, relative, text)
 
 
@@ -223,13 +288,17 @@ def check_scaffold(text: str, relative: str, candidate: str, expected: dict[str,
         wanted = {"candidate": candidate, **expected}
         if not problems and isinstance(data, dict) and any(data.get(k) != v for k, v in wanted.items()):
             changed = ", ".join(k for k, v in wanted.items() if data.get(k) != v)
-            raise ScaffoldError(f"the packet template would write {relative} with other values than asked "
-                                f"for ({changed}); nothing was written")
+            raise ScaffoldError(
+                f"the packet template would write {relative} with other values than asked "
+                f"for ({changed}); nothing was written"
+            )
     if problems:
         first = problems[0]
-        raise ScaffoldError(f"the packet template would write an invalid file, so nothing was written: "
-                            f"{first.file}:{first.line}:{first.column}: {first.message} "
-                            "(check site_config/templates/new_packet.yaml.j2)")
+        raise ScaffoldError(
+            f"the packet template would write an invalid file, so nothing was written: "
+            f"{first.file}:{first.line}:{first.column}: {first.message} "
+            "(check site_config/templates/new_packet.yaml.j2)"
+        )
 
 
 def _level(hb: Handbook, level_id: str, option: str) -> Level:

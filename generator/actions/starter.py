@@ -55,11 +55,21 @@ def plan_init(name: str, today: date, contact: str | None = None, tool: ToolSour
     contact = contact or default_owner(name)
     if not is_owner(contact):
         raise InitError(f"'{contact}' is not one GitHub user (@name), team (@org/team) or e-mail address")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES / "init")),
-                             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES / "init")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
     env.filters["yaml_str"] = lambda value: json.dumps(" ".join(str(value).split()), ensure_ascii=False)
-    context = {"name": " ".join(name.split()), "contact": contact, "today": today.isoformat(),
-               "year": today.year, "version": __version__, "tool": tool or installed_tool_source()}
+    context = {
+        "name": " ".join(name.split()),
+        "contact": contact,
+        "today": today.isoformat(),
+        "year": today.year,
+        "version": __version__,
+        "tool": tool or installed_tool_source(),
+    }
     try:
         files = {path: env.get_template(template).render(**context) for path, template in FILES}
     except Exception as exc:  # raised inside a template: say where, without a traceback

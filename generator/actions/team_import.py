@@ -47,12 +47,19 @@ def _quiet(message: str) -> None:
 
 def _git(repository: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True, check=False,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        done = subprocess.run(
+            ["git", "-C", str(repository), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
     except OSError as exc:
         raise ImportError_(f"cannot run git: {exc}") from None
     if done.returncode != 0:
-        raise ImportError_(f"git {' '.join(args[:2])} failed in {repository}: {done.stderr.strip().splitlines()[-1:] or ''}")
+        raise ImportError_(
+            f"git {' '.join(args[:2])} failed in {repository}: {done.stderr.strip().splitlines()[-1:] or ''}"
+        )
     return done.stdout
 
 
@@ -71,12 +78,18 @@ def _changes(repository: Path, revisions: str) -> list[dict[str, str]]:
     return [{"id": sha, "committed_at": _utc(stamp)} for sha, stamp in zip(lines[::2], lines[1::2])]
 
 
-def from_git_tags(repository: Path, pattern: str, service: str, environment: str,
-                  progress: Progress = _quiet) -> list[dict[str, Any]]:
+def from_git_tags(
+    repository: Path, pattern: str, service: str, environment: str, progress: Progress = _quiet
+) -> list[dict[str, Any]]:
     """Each tag matching the glob `pattern` is a successful deployment at the tag's date; its changes are
     the commits since the previous matching tag."""
-    listed = _git(repository, "for-each-ref", "--sort=creatordate", "--format=%(refname:short) %(creatordate:iso-strict)",
-                  "refs/tags").splitlines()
+    listed = _git(
+        repository,
+        "for-each-ref",
+        "--sort=creatordate",
+        "--format=%(refname:short) %(creatordate:iso-strict)",
+        "refs/tags",
+    ).splitlines()
     tags = [line.split(" ", 1) for line in listed if line and fnmatch.fnmatchcase(line.split(" ", 1)[0], pattern)]
     rows: list[dict[str, Any]] = []
     previous = None
@@ -84,27 +97,49 @@ def from_git_tags(repository: Path, pattern: str, service: str, environment: str
         if number % 200 == 0:
             progress(f"Read {number:,} of {len(tags):,} tags")
         revisions = f"{previous}..{tag}" if previous else tag
-        rows.append({"id": f"tag:{tag}", "service": service, "environment": environment, "finished_at": _utc(stamp),
-                     "result": "success", "changes": _changes(repository, revisions)})
+        rows.append(
+            {
+                "id": f"tag:{tag}",
+                "service": service,
+                "environment": environment,
+                "finished_at": _utc(stamp),
+                "result": "success",
+                "changes": _changes(repository, revisions),
+            }
+        )
         previous = tag
     return rows
 
 
-def from_git_merges(repository: Path, branch: str, subject: str | None, service: str, environment: str,
-                    progress: Progress = _quiet) -> list[dict[str, Any]]:
+def from_git_merges(
+    repository: Path, branch: str, subject: str | None, service: str, environment: str, progress: Progress = _quiet
+) -> list[dict[str, Any]]:
     """Each merge commit on `branch`'s first-parent line (whose subject matches the regular expression
     `subject`, if given) is a successful deployment at its commit time; its changes are the merged commits."""
     pattern = re.compile(subject) if subject else None
-    merges = [line.split("\x1f") for line in _git(repository, "log", "--first-parent", "--merges",
-                                                 "--format=%H\x1f%cI\x1f%s", branch).splitlines() if line]
+    merges = [
+        line.split("\x1f")
+        for line in _git(
+            repository, "log", "--first-parent", "--merges", "--format=%H\x1f%cI\x1f%s", branch
+        ).splitlines()
+        if line
+    ]
     rows: list[dict[str, Any]] = []
     for number, (sha, stamp, title) in enumerate(reversed(merges), start=1):
         if number % 200 == 0:
             progress(f"Read {number:,} of {len(merges):,} merges")
         if pattern and not pattern.search(title):
             continue
-        rows.append({"id": f"merge:{sha}", "service": service, "environment": environment, "finished_at": _utc(stamp),
-                     "result": "success", "changes": _changes(repository, f"{sha}^1..{sha}")})
+        rows.append(
+            {
+                "id": f"merge:{sha}",
+                "service": service,
+                "environment": environment,
+                "finished_at": _utc(stamp),
+                "result": "success",
+                "changes": _changes(repository, f"{sha}^1..{sha}"),
+            }
+        )
     return rows
 
 
@@ -116,10 +151,16 @@ def from_github(data: Any, service: str) -> list[dict[str, Any]]:
         state = str(item.get("state") or item.get("latest_status") or "success")
         if state not in ("success", "failure", "error", "inactive"):
             continue  # pending, queued, in progress: not finished
-        rows.append({"id": f"github:{item['id']}", "service": service, "environment": str(item.get("environment") or "production"),
-                     "finished_at": _utc(str(item.get("updated_at") or item["created_at"])),
-                     "result": "failed" if state in ("failure", "error") else "success",
-                     "changes": []})
+        rows.append(
+            {
+                "id": f"github:{item['id']}",
+                "service": service,
+                "environment": str(item.get("environment") or "production"),
+                "finished_at": _utc(str(item.get("updated_at") or item["created_at"])),
+                "result": "failed" if state in ("failure", "error") else "success",
+                "changes": [],
+            }
+        )
     return rows
 
 
@@ -132,20 +173,34 @@ def from_gitlab(data: Any, service: str) -> list[dict[str, Any]]:
             continue  # created, running, canceled, blocked: no deployment finished
         deployable = item.get("deployable") or {}
         commit = deployable.get("commit") or {}
-        changes = ([{"id": str(commit["id"]), "committed_at": _utc(str(commit.get("committed_date") or commit["created_at"]))}]
-                   if commit.get("id") and (commit.get("committed_date") or commit.get("created_at")) else [])
+        changes = (
+            [{"id": str(commit["id"]), "committed_at": _utc(str(commit.get("committed_date") or commit["created_at"]))}]
+            if commit.get("id") and (commit.get("committed_date") or commit.get("created_at"))
+            else []
+        )
         environment = item.get("environment")
-        rows.append({"id": f"gitlab:{item['id']}", "service": service,
-                     "environment": str(environment.get("name") if isinstance(environment, dict) else environment or "production"),
-                     "finished_at": _utc(str(deployable.get("finished_at") or item.get("updated_at") or item["created_at"])),
-                     "result": status, "changes": changes})
+        rows.append(
+            {
+                "id": f"gitlab:{item['id']}",
+                "service": service,
+                "environment": str(
+                    environment.get("name") if isinstance(environment, dict) else environment or "production"
+                ),
+                "finished_at": _utc(str(deployable.get("finished_at") or item.get("updated_at") or item["created_at"])),
+                "result": status,
+                "changes": changes,
+            }
+        )
     return rows
 
 
 def _items(data: Any, source: str) -> list[dict[str, Any]]:
-    if not isinstance(data, list) or not all(isinstance(i, dict) and "id" in i and ("created_at" in i or "updated_at" in i)
-                                             for i in data):
-        raise ImportError_(f"not a {source} deployments response: expected a JSON list of deployments with id and created_at")
+    if not isinstance(data, list) or not all(
+        isinstance(i, dict) and "id" in i and ("created_at" in i or "updated_at" in i) for i in data
+    ):
+        raise ImportError_(
+            f"not a {source} deployments response: expected a JSON list of deployments with id and created_at"
+        )
     return data
 
 
@@ -166,7 +221,9 @@ def from_csv(path: Path, mapping: Mapping[str, str], fixed: Mapping[str, str]) -
     header = rows[0]
     missing = [column for column in mapping.values() if column not in header]
     if missing:
-        raise ImportError_(f"{path}: no column {', '.join(repr(m) for m in missing)}; the header has: {', '.join(header)}")
+        raise ImportError_(
+            f"{path}: no column {', '.join(repr(m) for m in missing)}; the header has: {', '.join(header)}"
+        )
     result = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

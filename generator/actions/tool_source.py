@@ -70,6 +70,8 @@ def chosen_tool_source(given: str | None) -> ToolSource:
         return installed_tool_source()
     requirement = given.strip()
     if not requirement or "\n" in requirement or requirement.startswith("-") or "#" in requirement.split("@")[0]:
-        raise ToolSourceError("--tool-source must be one pip requirement, e.g. 'handbook==1.4.0' or "
-                              "'git+https://example.org/tools/handbook.git@<commit>'")
+        raise ToolSourceError(
+            "--tool-source must be one pip requirement, e.g. 'handbook==1.4.0' or "
+            "'git+https://example.org/tools/handbook.git@<commit>'"
+        )
     return ToolSource(requirement, "given with --tool-source")

@@ -46,8 +46,16 @@ def check_source(kind: str, display: str, raw: bytes) -> dict[str, Any]:
 
 _ROW_KEYS = frozenset({"loaded", "data", "diagnostics", "clean"})
 _DIAGNOSTIC_FIELDS = frozenset(f.name for f in fields(Diagnostic))
-_DIAGNOSTIC_TYPES = {"file": str, "message": str, "code": str, "severity": str, "pointer": list, "line": int,
-                     "column": int, "on_key": bool}
+_DIAGNOSTIC_TYPES = {
+    "file": str,
+    "message": str,
+    "code": str,
+    "severity": str,
+    "pointer": list,
+    "line": int,
+    "column": int,
+    "on_key": bool,
+}
 
 
 def usable_row(kind: str, row: object) -> bool:
@@ -67,7 +75,8 @@ def usable_row(kind: str, row: object) -> bool:
         if any(type(item[name]) is not expected for name, expected in _DIAGNOSTIC_TYPES.items() if name in item):
             return False
         if item["severity"] not in ("error", "warning") or not all(
-                type(part) in (str, int) for part in item["pointer"]):
+            type(part) in (str, int) for part in item["pointer"]
+        ):
             return False
     if kind == "packet" and loaded and not (isinstance(data, dict) and data.get("visibility") == "private"):
         return False
@@ -87,27 +96,40 @@ def _check_chunk(items: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
     return [check_source(kind, display, raw) for kind, display, raw in items]
 
 
-def check_files(sources: list[SourceFile], cache: ResultCache | None = None,
-                workers: int | None = None, progress: Callable[[str], None] | None = None) -> list[Checked]:
+def check_files(
+    sources: list[SourceFile],
+    cache: ResultCache | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Checked]:
     raws: dict[str, bytes] = {}
     results: dict[str, dict[str, Any]] = {}
     for source in sources:
         try:
             size = source.path.stat().st_size
             if size > MAX_FILE_BYTES:
-                results[source.display] = _failed(error(source.display, "file-too-large",
-                                                        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"))
+                results[source.display] = _failed(
+                    error(
+                        source.display,
+                        "file-too-large",
+                        f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes",
+                    )
+                )
                 continue
             raws[source.display] = read_regular(source.path, MAX_FILE_BYTES, follow=False)
         except OSError as exc:
-            results[source.display] = _failed(error(source.display, "unreadable",
-                                                    f"cannot read file: {exc.strerror or exc}"))
+            results[source.display] = _failed(
+                error(source.display, "unreadable", f"cannot read file: {exc.strerror or exc}")
+            )
         except UnsafeFileError as exc:
             results[source.display] = _failed(error(source.display, "unreadable", exc.format_message()))
     keys = {s.display: key_for(s.kind, raws[s.display]) for s in sources if s.display in raws}
     kinds = {keys[s.display]: s.kind for s in sources if s.display in keys}
-    cached = {key: row for key, row in (cache.get_many(keys.values()) if cache else {}).items()
-              if key in kinds and usable_row(kinds[key], row)}
+    cached = {
+        key: row
+        for key, row in (cache.get_many(keys.values()) if cache else {}).items()
+        if key in kinds and usable_row(kinds[key], row)
+    }
     misses = [s for s in sources if s.display in keys and keys[s.display] not in cached]
     if progress and len(misses) >= PROGRESS_FROM:
         progress(f"Checking {len(misses):,} files ({len(sources) - len(misses):,} unchanged, from the cache)")
@@ -130,7 +152,7 @@ def _run(items: list[tuple[str, str, bytes]], workers: int | None) -> list[dict[
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(items) < PARALLEL_FROM:
         return _check_chunk(items)
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             return [result for chunk in pool.map(_check_chunk, chunks) for result in chunk]

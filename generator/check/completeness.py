@@ -20,19 +20,35 @@ class Gap:
 def completeness(hb: Handbook) -> tuple[Gap, ...]:
     gaps = []
     for level in hb.levels:
-        missing = [f"no {name}" for name, value in (("scope", level.scope), ("complexity", level.complexity),
-                                            ("consistency", level.consistency),
-                                            ("typical time in level", level.time_in_level),
-                                            ("readiness rubric", level.readiness)) if not value]
+        missing = [
+            f"no {name}"
+            for name, value in (
+                ("scope", level.scope),
+                ("complexity", level.complexity),
+                ("consistency", level.consistency),
+                ("typical time in level", level.time_in_level),
+                ("readiness rubric", level.readiness),
+            )
+            if not value
+        ]
         if level.readiness:
-            missing += [f"no '{name.replace('_', ' ')}' readiness list" for name in ("convincing", "disqualifying",
-                                                                             "sustained_growth")
-                        if not getattr(level.readiness, name)]
+            missing += [
+                f"no '{name.replace('_', ' ')}' readiness list"
+                for name in ("convincing", "disqualifying", "sustained_growth")
+                if not getattr(level.readiness, name)
+            ]
         if missing:
             gaps.append(Gap(level.file, f"level {level.id}", tuple(missing)))
     for dim in hb.ordered_dimensions:
-        missing = [f"no {name}" for name, value in (("rating anchors", dim.rating_anchors), ("anti-gaming notes", dim.anti_gaming),
-                                            ("team-level signals", dim.signals)) if not value]
+        missing = [
+            f"no {name}"
+            for name, value in (
+                ("rating anchors", dim.rating_anchors),
+                ("anti-gaming notes", dim.anti_gaming),
+                ("team-level signals", dim.signals),
+            )
+            if not value
+        ]
         if dim.governance.last_reviewed is None:
             missing.append("no review date (not yet reviewed)")
         bare = [c for c in dim.criteria if not c.examples]

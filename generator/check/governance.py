@@ -44,9 +44,17 @@ def governance_report(hb: CheckedHandbook, today: date) -> GovernanceReport:
     rows = []
     for metric in hb.metrics:
         cadence = metric.governance.review_cadence or settings.default_metric_cadence
-        rows.append(_row("metric", metric, cadence, today, settings.due_soon_days,
-                         metric.governance.status == "retired",
-                         metric.harm_reviews[-1].date if metric.harm_reviews else None))
+        rows.append(
+            _row(
+                "metric",
+                metric,
+                cadence,
+                today,
+                settings.due_soon_days,
+                metric.governance.status == "retired",
+                metric.harm_reviews[-1].date if metric.harm_reviews else None,
+            )
+        )
     for dim in hb.dimensions:
         cadence = dim.governance.review_cadence or settings.default_dimension_cadence
         rows.append(_row("dimension", dim, cadence, today, settings.due_soon_days, False, None))
@@ -55,12 +63,36 @@ def governance_report(hb: CheckedHandbook, today: date) -> GovernanceReport:
     return GovernanceReport(today.isoformat(), settings.due_soon_days, tuple(rows))
 
 
-def _row(kind: str, item: Metric | Dimension, cadence: str, today: date, due_soon: int, retired: bool,
-         harm: str | None) -> GovernanceRow:
+def _row(
+    kind: str, item: Metric | Dimension, cadence: str, today: date, due_soon: int, retired: bool, harm: str | None
+) -> GovernanceRow:
     if item.governance.last_reviewed is None:  # reported once by `lint`, never as overdue
-        return GovernanceRow(kind, item.id, item.name, item.owner.group, item.owner.contact, cadence, "", "",
-                             "not-reviewed", 0, harm, item.file)
+        return GovernanceRow(
+            kind,
+            item.id,
+            item.name,
+            item.owner.group,
+            item.owner.contact,
+            cadence,
+            "",
+            "",
+            "not-reviewed",
+            0,
+            harm,
+            item.file,
+        )
     status = review_status(item.governance.last_reviewed, cadence, today, due_soon, retired)
-    return GovernanceRow(kind, item.id, item.name, item.owner.group, item.owner.contact, cadence,
-                         item.governance.last_reviewed, status.next_due.isoformat(), status.status,
-                         status.days_left, harm, item.file)
+    return GovernanceRow(
+        kind,
+        item.id,
+        item.name,
+        item.owner.group,
+        item.owner.contact,
+        cadence,
+        item.governance.last_reviewed,
+        status.next_due.isoformat(),
+        status.status,
+        status.days_left,
+        harm,
+        item.file,
+    )

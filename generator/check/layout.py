@@ -13,8 +13,13 @@ def private_packets_warning(handbook: Handbook, separate: bool) -> list[Diagnost
     real = [p for p in handbook.packets if not p.is_example]
     if not real:
         return []
-    return [warning(handbook.settings.file, "private-packets-in-handbook",
-                    f"{len(real)} non-example packet(s) sit in the repository that publishes the handbook, so "
-                    "everyone who can read it can read them: move them to a packets repository (`handbook init "
-                    "packets DIR --handbook URL`) or acknowledge with publish.acknowledge_private_packets: true",
-                    ("publish",))]
+    return [
+        warning(
+            handbook.settings.file,
+            "private-packets-in-handbook",
+            f"{len(real)} non-example packet(s) sit in the repository that publishes the handbook, so "
+            "everyone who can read it can read them: move them to a packets repository (`handbook init "
+            "packets DIR --handbook URL`) or acknowledge with publish.acknowledge_private_packets: true",
+            ("publish",),
+        )
+    ]

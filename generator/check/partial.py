@@ -41,7 +41,7 @@ class Salvaged:
 
     def hides(self, diagnostic: Diagnostic) -> bool:
         """True when a rule's finding is about a value the schema check already reported."""
-        return any(diagnostic.pointer[:len(p)] == p for p in self.touched)
+        return any(diagnostic.pointer[: len(p)] == p for p in self.touched)
 
 
 @cache
@@ -68,7 +68,7 @@ def salvage(data: Any, kind: str) -> Salvaged | None:
         if not failures:
             return Salvaged(data, tuple(dict.fromkeys(touched)))
         part = _ONLY_UNDER.get(kind)
-        if part is not None and any(tuple(f.absolute_path)[:len(part)] != part for f in failures):
+        if part is not None and any(tuple(f.absolute_path)[: len(part)] != part for f in failures):
             return None
         for failure in failures:
             pointer = tuple(failure.absolute_path)
@@ -91,7 +91,9 @@ def salvage(data: Any, kind: str) -> Salvaged | None:
     return None
 
 
-def _repair(data: Any, root: dict[str, Any], pointer: Pointer, touched: list[Pointer], remove_only: bool = False) -> bool:
+def _repair(
+    data: Any, root: dict[str, Any], pointer: Pointer, touched: list[Pointer], remove_only: bool = False
+) -> bool:
     """Repair the value at `pointer`, or the nearest ancestor that can be repaired."""
     while pointer:
         parent = _get(data, pointer[:-1])
@@ -169,8 +171,9 @@ def _stand_in(root: dict[str, Any], schema: dict[str, Any], current: Any) -> Any
         return next((v for v in _PREFERRED_ENUM if v in schema["enum"]), schema["enum"][0])
     kind = schema.get("type")
     if kind == "array":
-        items: list[Any] = [] if not isinstance(current, list) else list(dict.fromkeys(
-            json.dumps(v, sort_keys=True) for v in current))
+        items: list[Any] = (
+            [] if not isinstance(current, list) else list(dict.fromkeys(json.dumps(v, sort_keys=True) for v in current))
+        )
         items = [json.loads(v) for v in items] if isinstance(current, list) else items
         return items if _accepts(root, schema, items) else ([] if _accepts(root, schema, []) else _NONE)
     if kind == "object":

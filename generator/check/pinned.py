@@ -10,8 +10,9 @@ from ..model.handbook import Handbook, Packet
 from ..model.pinned import packet_view
 
 
-def check_pinned(handbook: Handbook, findings: list[Diagnostic], today: date,
-                 check_all: Callable[[Handbook, date], list[Diagnostic]]) -> list[Diagnostic]:
+def check_pinned(
+    handbook: Handbook, findings: list[Diagnostic], today: date, check_all: Callable[[Handbook, date], list[Diagnostic]]
+) -> list[Diagnostic]:
     """Replace the findings for packets pinned to an older, known version with findings computed
     against that version's criteria (their levels, criteria and composite)."""
     if not handbook.pinned:

@@ -24,8 +24,9 @@ class ReviewStatus:
     days_left: int
 
 
-def review_status(last_reviewed: str, cadence: str, today: date, due_soon_days: int,
-                  retired: bool = False) -> ReviewStatus:
+def review_status(
+    last_reviewed: str, cadence: str, today: date, due_soon_days: int, retired: bool = False
+) -> ReviewStatus:
     last = date.fromisoformat(last_reviewed)
     next_due = add_months(last, CADENCE_MONTHS[cadence])
     days_left = (next_due - today).days

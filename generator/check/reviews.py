@@ -56,58 +56,112 @@ NOT_CHECKED = "not checked yet"  # a review read from a file counts only once wi
 def review(file: str, data: dict[str, Any]) -> Review:
     """The model of a schema-valid review file (sealed or open): not counted until checked."""
     content = None if "sealed" in data else content_from(data)
-    return Review(reviewer=data["reviewer"], packet=data["packet"], date=data["date"], file=file, content=content,
-                  armored=data.get("sealed"), signature=data.get("signature"), commitment=data.get("commitment"),
-                  recipients=tuple(data.get("recipients", ())), salt=data.get("salt"), unverified=NOT_CHECKED,
-                  packet_digest=data.get("packet_digest"), replaces=data.get("replaces"))
+    return Review(
+        reviewer=data["reviewer"],
+        packet=data["packet"],
+        date=data["date"],
+        file=file,
+        content=content,
+        armored=data.get("sealed"),
+        signature=data.get("signature"),
+        commitment=data.get("commitment"),
+        recipients=tuple(data.get("recipients", ())),
+        salt=data.get("salt"),
+        unverified=NOT_CHECKED,
+        packet_digest=data.get("packet_digest"),
+        replaces=data.get("replaces"),
+    )
 
 
 def assignments(file: str, data: dict[str, Any]) -> tuple[Assignment, ...]:
     """The entries of a schema-valid packets/<cycle>/assignments.yaml."""
-    return tuple(Assignment(cycle=data["cycle"], packet=slug, reviewers=tuple(entry["reviewers"]),
-                            assigned=entry["assigned"], file=file, candidate_id=entry.get("candidate_id"),
-                            manager=entry.get("manager")) for slug, entry in data["packets"].items())
+    return tuple(
+        Assignment(
+            cycle=data["cycle"],
+            packet=slug,
+            reviewers=tuple(entry["reviewers"]),
+            assigned=entry["assigned"],
+            file=file,
+            candidate_id=entry.get("candidate_id"),
+            manager=entry.get("manager"),
+        )
+        for slug, entry in data["packets"].items()
+    )
 
 
 def attach_assignments(packets: tuple[Packet, ...], entries: Iterable[Assignment]) -> tuple[Packet, ...]:
     by_file = {a.packet_file: a for a in entries}
-    return tuple(replace(p, assigned=(a := by_file[p.file]).reviewers, assigned_on=a.assigned,
-                         committee_ids=(a.candidate_id or "", a.manager or ""))
-                 if p.file in by_file else p for p in packets)
+    return tuple(
+        replace(
+            p,
+            assigned=(a := by_file[p.file]).reviewers,
+            assigned_on=a.assigned,
+            committee_ids=(a.candidate_id or "", a.manager or ""),
+        )
+        if p.file in by_file
+        else p
+        for p in packets
+    )
 
 
 def content_from(data: dict[str, Any]) -> ReviewContent:
     return ReviewContent(
-        ratings=tuple(DimensionRating(dimension=dim, rating=r["rating"], note=r.get("note")) for dim, r in data["ratings"].items()),
-        criteria=tuple(CriterionJudgement(criterion=c["criterion"], met=c["judgement"] == "met", convincing=tuple(c.get("convincing", ())),
-                                 unconvincing=tuple(c.get("unconvincing", ())), note=c.get("note")) for c in data.get("criteria", ())),
-        counterexamples=tuple(Counterexample(description=c["description"], criterion=c.get("criterion")) for c in data.get("counterexamples", ())))
+        ratings=tuple(
+            DimensionRating(dimension=dim, rating=r["rating"], note=r.get("note")) for dim, r in data["ratings"].items()
+        ),
+        criteria=tuple(
+            CriterionJudgement(
+                criterion=c["criterion"],
+                met=c["judgement"] == "met",
+                convincing=tuple(c.get("convincing", ())),
+                unconvincing=tuple(c.get("unconvincing", ())),
+                note=c.get("note"),
+            )
+            for c in data.get("criteria", ())
+        ),
+        counterexamples=tuple(
+            Counterexample(description=c["description"], criterion=c.get("criterion"))
+            for c in data.get("counterexamples", ())
+        ),
+    )
 
 
 def attach_reviews(packets: tuple[Packet, ...], reviews: Iterable[Review]) -> tuple[Packet, ...]:
     by_packet: dict[str, list[Review]] = {}
     for item in reviews:
         by_packet.setdefault(item.packet_file, []).append(item)
-    return tuple(replace(p, reviews=tuple(sorted(by_packet[p.file], key=lambda r: r.reviewer)))
-                 if p.file in by_packet else p for p in packets)
+    return tuple(
+        replace(p, reviews=tuple(sorted(by_packet[p.file], key=lambda r: r.reviewer))) if p.file in by_packet else p
+        for p in packets
+    )
 
 
 def body_of(content: ReviewContent) -> dict[str, Any]:
     """The canonical document body of a review's content: what is written in clear, sealed and signed."""
-    body: dict[str, Any] = {"ratings": {r.dimension: {"rating": r.rating, **({"note": r.note} if r.note else {})}
-                                        for r in content.ratings}}
+    body: dict[str, Any] = {
+        "ratings": {r.dimension: {"rating": r.rating, **({"note": r.note} if r.note else {})} for r in content.ratings}
+    }
     if content.criteria:
-        body["criteria"] = [{"criterion": c.criterion, "judgement": "met" if c.met else "not-met",
-                             **({"convincing": list(c.convincing)} if c.convincing else {}),
-                             **({"unconvincing": list(c.unconvincing)} if c.unconvincing else {}),
-                             **({"note": c.note} if c.note else {})} for c in content.criteria]
+        body["criteria"] = [
+            {
+                "criterion": c.criterion,
+                "judgement": "met" if c.met else "not-met",
+                **({"convincing": list(c.convincing)} if c.convincing else {}),
+                **({"unconvincing": list(c.unconvincing)} if c.unconvincing else {}),
+                **({"note": c.note} if c.note else {}),
+            }
+            for c in content.criteria
+        ]
     if content.counterexamples:
-        body["counterexamples"] = [{"description": c.description, **({"criterion": c.criterion} if c.criterion else {})}
-                                   for c in content.counterexamples]
+        body["counterexamples"] = [
+            {"description": c.description, **({"criterion": c.criterion} if c.criterion else {})}
+            for c in content.counterexamples
+        ]
     return body
 
 
 # --- attribution -------------------------------------------------------------------------------
+
 
 def attribution_required(process: ReviewProcess) -> bool:
     """Reviews must be signed once the settings register reviewers with their keys."""
@@ -119,9 +173,15 @@ def packet_digest(packet: Packet) -> str:
     on (never the committee's decision or appeal blocks, written after the reviews)."""
     from dataclasses import asdict
 
-    judged = {"candidate": packet.candidate, "track": packet.track, "current_level": packet.current_level,
-              "target_level": packet.target_level, "criteria_version": packet.criteria_version,
-              "summary": packet.summary, "evidence": [asdict(e) for e in packet.evidence]}
+    judged = {
+        "candidate": packet.candidate,
+        "track": packet.track,
+        "current_level": packet.current_level,
+        "target_level": packet.target_level,
+        "criteria_version": packet.criteria_version,
+        "summary": packet.summary,
+        "evidence": [asdict(e) for e in packet.evidence],
+    }
     return "sha256:" + hashlib.sha256(canonical(judged)).hexdigest()
 
 
@@ -145,8 +205,17 @@ def verification(process: ReviewProcess, item: Review, packet: Packet | None = N
     else:
         digest = content_digest(body_of(item.content))
     now = packet_digest(packet) if packet is not None else None
-    return review_problem(process, item.reviewer, item.packet_file, item.date, item.signature, digest,
-                          item.packet_digest, now or "", item.replaces)
+    return review_problem(
+        process,
+        item.reviewer,
+        item.packet_file,
+        item.date,
+        item.signature,
+        digest,
+        item.packet_digest,
+        now or "",
+        item.replaces,
+    )
 
 
 # Why a review is not counted, by kind: each kind is reported by `validate` with its own code.
@@ -169,8 +238,9 @@ def standing(process: ReviewProcess, packet: Packet, reviewer: str) -> NotCounte
     if packet.assigned and reviewer not in packet.assigned:
         return NotCounted(UNASSIGNED, f"not assigned to this packet (assigned: {', '.join(packet.assigned)})")
     if not packet.assigned and attribution_required(process) and not packet.is_example:
-        return NotCounted(UNASSIGNED, "no reviewer is assigned to this packet yet (the committee runs "
-                                      "`handbook assign`)")
+        return NotCounted(
+            UNASSIGNED, "no reviewer is assigned to this packet yet (the committee runs `handbook assign`)"
+        )
     return None
 
 
@@ -187,8 +257,10 @@ def in_file_not_counted(process: ReviewProcess, packet: Packet) -> str | None:
     """Why a packet's in-file assessments block does not count: once reviewers are registered,
     ratings typed into a real packet (which its candidate edits) are signed by nobody."""
     if packet.assessments and attribution_required(process) and not packet.is_example:
-        return ("typed into the packet, signed by nobody: once reviewers are registered only review files "
-                "written with `handbook review` count")
+        return (
+            "typed into the packet, signed by nobody: once reviewers are registered only review files "
+            "written with `handbook review` count"
+        )
     return None
 
 
@@ -211,8 +283,10 @@ def sealed_problem(armored: str, recipients: tuple[str, ...]) -> str | None:
     if not stanzas or b"\n---" not in raw:
         return "the sealed block cannot be opened: it is not an age-encrypted file (damaged or replaced)"
     if recipients and stanzas != len(recipients):
-        return (f"the sealed block cannot be opened as written: it is sealed to {stanzas} key(s), its header "
-                f"names {len(recipients)}")
+        return (
+            f"the sealed block cannot be opened as written: it is sealed to {stanzas} key(s), its header "
+            f"names {len(recipients)}"
+        )
     return None
 
 
@@ -220,8 +294,9 @@ def with_counting(process: ReviewProcess, packets: Iterable[Packet]) -> tuple[Pa
     """The packets with every review, and the in-file assessments, marked: counted, or why not."""
     result = []
     for p in packets:
-        reviews = tuple(replace(r, unverified=(n.why if (n := not_counted(process, p, r)) else None))
-                        for r in p.reviews)
+        reviews = tuple(
+            replace(r, unverified=(n.why if (n := not_counted(process, p, r)) else None)) for r in p.reviews
+        )
         result.append(replace(p, reviews=reviews, in_file_not_counted=in_file_not_counted(process, p)))
     return tuple(result)
 
@@ -232,6 +307,7 @@ def review_file(packet_file: str, reviewer: str) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 class _Dumper(yaml.SafeDumper):
     pass
@@ -256,11 +332,13 @@ def dump_yaml(data: dict[str, Any]) -> str:
 
 def check_document(data: Any, display: str) -> list[Diagnostic]:
     """Schema problems of a review document that exists only in memory."""
-    return schema_check.check(Document(display, data, source=dump_yaml(data) if isinstance(data, dict) else ""),
-                              "review")
+    return schema_check.check(
+        Document(display, data, source=dump_yaml(data) if isinstance(data, dict) else ""), "review"
+    )
 
 
 # --- cross-reference rules -------------------------------------------------------------------
+
 
 def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
     packets = {p.file: p for p in hb.packets}
@@ -269,31 +347,52 @@ def review_rules(hb: Handbook) -> Iterator[Diagnostic]:
     for item in hb.reviews:
         stem = item.file.rsplit("/", 1)[-1].removesuffix(".yaml")
         if item.reviewer != stem:
-            yield error(item.file, "review-name", f"reviewer '{item.reviewer}' does not match the file name "
-                        f"'{stem}.yaml'", ("reviewer",))
+            yield error(
+                item.file,
+                "review-name",
+                f"reviewer '{item.reviewer}' does not match the file name '{stem}.yaml'",
+                ("reviewer",),
+            )
         packet = packets.get(item.packet_file)
         if packet is None:
             if not hb.is_declared("packet", item.packet):
                 yield error(item.file, "review-orphan", f"no packet {item.packet_file} for this review")
             continue
         if item.packet != packet.slug:
-            yield error(item.file, "review-packet", f"packet '{item.packet}' does not match the folder: this review "
-                        f"belongs to '{packet.slug}'", ("packet",))
+            yield error(
+                item.file,
+                "review-packet",
+                f"packet '{item.packet}' does not match the folder: this review belongs to '{packet.slug}'",
+                ("packet",),
+            )
         if item.content is not None:
             yield from content_problems(hb, packet, item)
             if sealing and not packet.is_decided:
-                yield error(item.file, "review-in-clear", "sealing is on, but this review is in clear before the "
-                            f"decision: write it with `handbook review {packet.file} --reviewer {item.reviewer}` "
-                            "to seal it")
+                yield error(
+                    item.file,
+                    "review-in-clear",
+                    "sealing is on, but this review is in clear before the "
+                    f"decision: write it with `handbook review {packet.file} --reviewer {item.reviewer}` "
+                    "to seal it",
+                )
     yield from _attribution_rules(hb)
     yield from _assignment_rules(hb)
     if sealing:
         for packet in hb.packets:
-            if packet.assessments and not packet.is_decided and not packet.is_example \
-                    and not (process and attribution_required(process)):
-                yield warning(packet.file, "assessments-in-file", "sealing is on: record each review with "
-                              f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
-                              "block, which every reviewer and the candidate can read", ("assessments",))
+            if (
+                packet.assessments
+                and not packet.is_decided
+                and not packet.is_example
+                and not (process and attribution_required(process))
+            ):
+                yield warning(
+                    packet.file,
+                    "assessments-in-file",
+                    "sealing is on: record each review with "
+                    f"`handbook review {packet.file} --reviewer NAME` instead of the in-file assessments "
+                    "block, which every reviewer and the candidate can read",
+                    ("assessments",),
+                )
         yield from _recipient_rules(hb)
 
 
@@ -306,8 +405,13 @@ def review_date_rules(hb: Handbook, today: date) -> Iterator[Diagnostic]:
             if item.date > day:
                 yield error(item.file, "review-date", f"dated {item.date}, after today ({day})", ("date",))
             elif packet.decision.date and packet.is_decided and item.date > packet.decision.date:
-                yield error(item.file, "review-date", f"dated {item.date}, after the decision of "
-                            f"{packet.decision.date}: reviews close when the committee decides", ("date",))
+                yield error(
+                    item.file,
+                    "review-date",
+                    f"dated {item.date}, after the decision of "
+                    f"{packet.decision.date}: reviews close when the committee decides",
+                    ("date",),
+                )
 
 
 def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Diagnostic]:
@@ -316,22 +420,42 @@ def content_problems(hb: Handbook, packet: Packet, item: Review) -> Iterator[Dia
     evidence = {e.id for e in packet.evidence}
     for rating in item.content.ratings:
         if hb.dimension(rating.dimension) is None and not hb.is_declared("dimension", rating.dimension):
-            yield error(item.file, "unknown-dimension", f"unknown dimension '{rating.dimension}'",
-                        ("ratings", rating.dimension), on_key=True)
+            yield error(
+                item.file,
+                "unknown-dimension",
+                f"unknown dimension '{rating.dimension}'",
+                ("ratings", rating.dimension),
+                on_key=True,
+            )
     for index, judgement in enumerate(item.content.criteria):
         if hb.criterion(judgement.criterion) is None and not hb.is_declared("criterion", judgement.criterion):
-            yield error(item.file, "unknown-criterion", f"unknown criterion '{judgement.criterion}'",
-                        ("criteria", index, "criterion"))
+            yield error(
+                item.file,
+                "unknown-criterion",
+                f"unknown criterion '{judgement.criterion}'",
+                ("criteria", index, "criterion"),
+            )
         for field in ("convincing", "unconvincing"):
             for position, evidence_id in enumerate(getattr(judgement, field)):
                 if evidence_id not in evidence:
-                    yield error(item.file, "unknown-evidence", f"'{evidence_id}' is not an evidence id of "
-                                f"{packet.file}", ("criteria", index, field, position))
+                    yield error(
+                        item.file,
+                        "unknown-evidence",
+                        f"'{evidence_id}' is not an evidence id of {packet.file}",
+                        ("criteria", index, field, position),
+                    )
     for index, example in enumerate(item.content.counterexamples):
-        if example.criterion and hb.criterion(example.criterion) is None \
-                and not hb.is_declared("criterion", example.criterion):
-            yield error(item.file, "unknown-criterion", f"unknown criterion '{example.criterion}'",
-                        ("counterexamples", index, "criterion"))
+        if (
+            example.criterion
+            and hb.criterion(example.criterion) is None
+            and not hb.is_declared("criterion", example.criterion)
+        ):
+            yield error(
+                item.file,
+                "unknown-criterion",
+                f"unknown criterion '{example.criterion}'",
+                ("counterexamples", index, "criterion"),
+            )
 
 
 def _attribution_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -340,29 +464,47 @@ def _attribution_rules(hb: Handbook) -> Iterator[Diagnostic]:
         return
     process = hb.settings.review_process
     if not attribution_required(process) and any(not p.is_example for p in hb.packets if p.reviews):
-        yield warning(hb.settings.file, "reviews-unattributed", "reviews are not signed, so anyone who can push "
-                      "can write one under any reviewer's name: register each reviewer with the SSH key they "
-                      "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
-                      ("review_process",))
+        yield warning(
+            hb.settings.file,
+            "reviews-unattributed",
+            "reviews are not signed, so anyone who can push "
+            "can write one under any reviewer's name: register each reviewer with the SSH key they "
+            "sign with (review_process.reviewers; `handbook keys new --reviewer ID` makes one)",
+            ("review_process",),
+        )
     for packet in hb.packets:
         why_in_file = in_file_not_counted(process, packet)
         if why_in_file is not None:
-            yield warning(packet.file, "assessments-not-counted", f"these ratings do not count: {why_in_file} "
-                          f"(`handbook review {packet.file} --reviewer ID`)", ("assessments",))
+            yield warning(
+                packet.file,
+                "assessments-not-counted",
+                f"these ratings do not count: {why_in_file} (`handbook review {packet.file} --reviewer ID`)",
+                ("assessments",),
+            )
         for item in packet.reviews:
             found = not_counted(process, packet, item)
             if found is None:
                 continue
             if found.code == UNVERIFIED:
-                yield error(item.file, UNVERIFIED, f"the review by '{item.reviewer}' does not count: "
-                            f"{found.why}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
-                            f"--reviewer {item.reviewer} --signing-key KEYFILE`", ("reviewer",))
+                yield error(
+                    item.file,
+                    UNVERIFIED,
+                    f"the review by '{item.reviewer}' does not count: "
+                    f"{found.why}. Only {item.reviewer} can write it, with `handbook review {packet.file} "
+                    f"--reviewer {item.reviewer} --signing-key KEYFILE`",
+                    ("reviewer",),
+                )
             elif found.code == CONFLICT:
-                yield error(item.file, CONFLICT, f"the review by '{item.reviewer}' does not count: {found.why}; "
-                            "remove it", ("reviewer",))
+                yield error(
+                    item.file,
+                    CONFLICT,
+                    f"the review by '{item.reviewer}' does not count: {found.why}; remove it",
+                    ("reviewer",),
+                )
             else:
-                yield warning(item.file, UNASSIGNED, f"the review by '{item.reviewer}' does not count: "
-                              f"{found.why}", ("reviewer",))
+                yield warning(
+                    item.file, UNASSIGNED, f"the review by '{item.reviewer}' does not count: {found.why}", ("reviewer",)
+                )
 
 
 def _assignment_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -374,20 +516,32 @@ def _assignment_rules(hb: Handbook) -> Iterator[Diagnostic]:
     for entry in hb.assignments:
         where = ("packets", entry.packet)
         if entry.file.split("/")[-2] != entry.cycle:
-            yield error(entry.file, "assignment-cycle", f"cycle '{entry.cycle}' does not match the folder "
-                        f"'{entry.file.split('/')[-2]}'", ("cycle",))
+            yield error(
+                entry.file,
+                "assignment-cycle",
+                f"cycle '{entry.cycle}' does not match the folder '{entry.file.split('/')[-2]}'",
+                ("cycle",),
+            )
         packet = hb.packet(entry.packet_file)
         if packet is None:
             yield error(entry.file, "assignment-packet", f"no packet {entry.packet_file}", where, on_key=True)
             continue
         for index, reviewer in enumerate(entry.reviewers):
             if attribution_required(process) and process.reviewer(reviewer) is None:
-                yield error(entry.file, "assignment-reviewer", f"'{reviewer}' is not a registered reviewer "
-                            "(review_process.reviewers in the settings)", (*where, "reviewers", index))
+                yield error(
+                    entry.file,
+                    "assignment-reviewer",
+                    f"'{reviewer}' is not a registered reviewer (review_process.reviewers in the settings)",
+                    (*where, "reviewers", index),
+                )
     for file, packet, reviewer, problem in assignment_conflicts(hb):
         index = packet.assigned.index(reviewer)
-        yield error(file, "assignment-conflict", f"{reviewer} may not review {packet.file}: {problem}",
-                    ("packets", packet.slug, "reviewers", index))
+        yield error(
+            file,
+            "assignment-conflict",
+            f"{reviewer} may not review {packet.file}: {problem}",
+            ("packets", packet.slug, "reviewers", index),
+        )
 
 
 def _recipient_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -402,14 +556,21 @@ def _recipient_rules(hb: Handbook) -> Iterator[Diagnostic]:
         if item.sealed and set(item.recipients) != current:
             drifted.setdefault(item.file.split("/")[-3] if item.file.count("/") >= 3 else "", []).append(item)
     for cycle, items in drifted.items():
-        yield warning(items[0].file, "review-recipients", f"{len(items)} sealed review(s) of cycle {cycle} are "
-                      "sealed to other keys than the current committee's, so a member may be unable to open them: "
-                      f"run `handbook reseal {cycle} --identity KEYFILE` (a member who can open them)",
-                      ("recipients",))
+        yield warning(
+            items[0].file,
+            "review-recipients",
+            f"{len(items)} sealed review(s) of cycle {cycle} are "
+            "sealed to other keys than the current committee's, so a member may be unable to open them: "
+            f"run `handbook reseal {cycle} --identity KEYFILE` (a member who can open them)",
+            ("recipients",),
+        )
     for index, (member, recipient) in enumerate(settings.review_process.committee):
         try:
             pyrage.x25519.Recipient.from_str(recipient)
         except pyrage.RecipientError:
-            yield error(settings.file, "age-recipient", f"the age public key of '{member}' is not valid "
-                        "(check it was copied whole)",
-                        ("review_process", "sealing", "committee", index, "recipient"))
+            yield error(
+                settings.file,
+                "age-recipient",
+                f"the age public key of '{member}' is not valid (check it was copied whole)",
+                ("review_process", "sealing", "committee", index, "recipient"),
+            )

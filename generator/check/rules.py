@@ -66,8 +66,12 @@ def _duplicates(items: Iterable[tuple[str, str, tuple[Any, ...]]], what: str) ->
     first: dict[str, str] = {}
     for identifier, file, pointer in items:
         if identifier in first:
-            yield error(file, "duplicate-id", f"duplicate {what} id '{identifier}' (also defined in {first[identifier]})",
-                        pointer)
+            yield error(
+                file,
+                "duplicate-id",
+                f"duplicate {what} id '{identifier}' (also defined in {first[identifier]})",
+                pointer,
+            )
         else:
             first[identifier] = file
 
@@ -76,17 +80,26 @@ def unique_ids(hb: Handbook) -> Iterator[Diagnostic]:
     yield from _duplicates(((lvl.id, lvl.file, ("id",)) for lvl in hb.levels), "level")
     yield from _duplicates(((d.id, d.file, ("id",)) for d in hb.dimensions), "dimension")
     yield from _duplicates(((m.id, m.file, ("id",)) for m in hb.metrics), "metric")
-    yield from _duplicates(((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.criteria),
-                           "criterion")
-    yield from _duplicates(((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.milestone_criteria),
-                           "criterion")
+    yield from _duplicates(
+        ((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.criteria), "criterion"
+    )
+    yield from _duplicates(
+        ((c.id, c.file, c.pointer + ("id",)) for d in hb.dimensions for c in d.milestone_criteria), "criterion"
+    )
     for packet in hb.packets:
         first: dict[str, int] = {}
         for e in packet.evidence:
             if e.id in first:  # the same file: name the earlier item and its line
-                yield replace(error(packet.file, "duplicate-id", f"duplicate evidence id '{e.id}': item {first[e.id] + 1} "
-                                    f"already uses it; give each piece of evidence its own id", ("evidence", e.index, "id")),
-                              related=("evidence", first[e.id], "id"))
+                yield replace(
+                    error(
+                        packet.file,
+                        "duplicate-id",
+                        f"duplicate evidence id '{e.id}': item {first[e.id] + 1} "
+                        f"already uses it; give each piece of evidence its own id",
+                        ("evidence", e.index, "id"),
+                    ),
+                    related=("evidence", first[e.id], "id"),
+                )
             first.setdefault(e.id, e.index)
 
 
@@ -95,8 +108,13 @@ def ids_match_file_names(hb: Handbook) -> Iterator[Diagnostic]:
     for item in items:
         stem = item.file.rsplit("/", 1)[-1].removesuffix(".yaml")
         if stem != item.id:
-            yield error(item.file, "id-file-mismatch", f"id '{item.id}' does not match the file name '{stem}.yaml'; "
-                        f"rename the file or the id so people can find it", ("id",))
+            yield error(
+                item.file,
+                "id-file-mismatch",
+                f"id '{item.id}' does not match the file name '{stem}.yaml'; "
+                f"rename the file or the id so people can find it",
+                ("id",),
+            )
 
 
 def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
@@ -109,46 +127,75 @@ def levels_and_tracks(hb: Handbook) -> Iterator[Diagnostic]:
     for ti, track in enumerate(settings.tracks):
         for li, level_id in enumerate(track.levels):
             if hb.level(level_id) is None and not hb.is_declared("level", level_id):
-                yield error(settings.file, "unknown-level", f"track '{track.id}' names unknown level '{level_id}' "
-                            f"(add levels/{level_id}.yaml or remove it from the track)", ("tracks", ti, "levels", li))
+                yield error(
+                    settings.file,
+                    "unknown-level",
+                    f"track '{track.id}' names unknown level '{level_id}' "
+                    f"(add levels/{level_id}.yaml or remove it from the track)",
+                    ("tracks", ti, "levels", li),
+                )
             for lower in track.levels[:li]:
                 if (level_id, lower) in order:
-                    yield error(settings.file, "track-order", f"track '{track.id}' puts '{lower}' below "
-                                f"'{level_id}', but track '{order[(level_id, lower)]}' puts it above",
-                                ("tracks", ti, "levels", li))
+                    yield error(
+                        settings.file,
+                        "track-order",
+                        f"track '{track.id}' puts '{lower}' below "
+                        f"'{level_id}', but track '{order[(level_id, lower)]}' puts it above",
+                        ("tracks", ti, "levels", li),
+                    )
                 order.setdefault((lower, level_id), track.id)
     for lvl in hb.levels:
         if not hb.tracks_of(lvl.id):
-            yield error(lvl.file, "level-not-on-track", f"level '{lvl.id}' is on no track: add it to a track's "
-                        f"levels in {settings.file}", ("id",))
+            yield error(
+                lvl.file,
+                "level-not-on-track",
+                f"level '{lvl.id}' is on no track: add it to a track's levels in {settings.file}",
+                ("id",),
+            )
     groups = {g.id for g in settings.dimension_groups}
-    yield from _duplicates(((g.id, settings.file, ("dimension_groups", i, "id"))
-                            for i, g in enumerate(settings.dimension_groups)), "dimension group")
-    grouped: list[tuple[Dimension | Metric, str]] = [*((d, "dimension") for d in hb.dimensions),
-                                                    *((m, "metric") for m in hb.metrics)]
+    yield from _duplicates(
+        ((g.id, settings.file, ("dimension_groups", i, "id")) for i, g in enumerate(settings.dimension_groups)),
+        "dimension group",
+    )
+    grouped: list[tuple[Dimension | Metric, str]] = [
+        *((d, "dimension") for d in hb.dimensions),
+        *((m, "metric") for m in hb.metrics),
+    ]
     for item, kind in grouped:
         if item.group is not None and item.group not in groups:
             known = ", ".join(sorted(groups)) or "none declared"
-            yield error(item.file, "unknown-group", f"{kind} group '{item.group}' is not a dimension group in "
-                        f"{settings.file} (known: {known})", ("group",))
+            yield error(
+                item.file,
+                "unknown-group",
+                f"{kind} group '{item.group}' is not a dimension group in {settings.file} (known: {known})",
+                ("group",),
+            )
 
 
 def dimension_references(hb: Handbook) -> Iterator[Diagnostic]:
     for dim in hb.dimensions:
         for level_id in dim.level_ids:
             if hb.level(level_id) is None and not hb.is_declared("level", level_id):
-                yield error(dim.file, "unknown-level", f"expectations name unknown level '{level_id}'"
-                            f"{did_you_mean(level_id, (lvl.id for lvl in hb.levels))}",
-                            ("expectations", level_id), on_key=True)
+                yield error(
+                    dim.file,
+                    "unknown-level",
+                    f"expectations name unknown level '{level_id}'"
+                    f"{did_you_mean(level_id, (lvl.id for lvl in hb.levels))}",
+                    ("expectations", level_id),
+                    on_key=True,
+                )
         for index, metric_id in enumerate(dim.signals):
             yield from _metric_reference(hb, metric_id, dim.file, ("signals", index), "signal")
         for lvl in hb.levels:
             if _not_judged_on(hb, dim, lvl.id):
                 continue
             if not hb.expected_criteria(lvl.id, dim.id):
-                yield warning(dim.file, "level-without-criteria",
-                              f"level '{lvl.id}' has no criteria in dimension '{dim.id}', not even carried up "
-                              f"from a lower level", ("expectations",))
+                yield warning(
+                    dim.file,
+                    "level-without-criteria",
+                    f"level '{lvl.id}' has no criteria in dimension '{dim.id}', not even carried up from a lower level",
+                    ("expectations",),
+                )
         yield from _raises(hb, dim)
 
 
@@ -170,36 +217,69 @@ def _raises(hb: Handbook, dim: Dimension) -> Iterator[Diagnostic]:
         lower = hb.criterion(criterion.raises)
         if lower is None:
             if not hb.is_declared("criterion", criterion.raises):
-                yield error(dim.file, "unknown-criterion", f"criterion '{criterion.id}' raises unknown criterion "
-                            f"'{criterion.raises}'", pointer)
+                yield error(
+                    dim.file,
+                    "unknown-criterion",
+                    f"criterion '{criterion.id}' raises unknown criterion '{criterion.raises}'",
+                    pointer,
+                )
         elif lower.dimension != dim.id:
-            yield error(dim.file, "raises-other-dimension", f"criterion '{criterion.id}' raises '{lower.id}', a "
-                        f"criterion of dimension '{lower.dimension}'; it can only raise one of '{dim.id}'", pointer)
+            yield error(
+                dim.file,
+                "raises-other-dimension",
+                f"criterion '{criterion.id}' raises '{lower.id}', a "
+                f"criterion of dimension '{lower.dimension}'; it can only raise one of '{dim.id}'",
+                pointer,
+            )
         elif lower.level not in hb.levels_below(criterion.level):
-            yield error(dim.file, "raises-not-below", f"criterion '{criterion.id}' (level '{criterion.level}') raises "
-                        f"'{lower.id}' of level '{lower.level}', which is not below it on any track", pointer)
+            yield error(
+                dim.file,
+                "raises-not-below",
+                f"criterion '{criterion.id}' (level '{criterion.level}') raises "
+                f"'{lower.id}' of level '{lower.level}', which is not below it on any track",
+                pointer,
+            )
 
 
-def _metric_reference(hb: Handbook, metric_id: str, file: str, pointer: tuple[Any, ...], what: str) -> Iterator[Diagnostic]:
+def _metric_reference(
+    hb: Handbook, metric_id: str, file: str, pointer: tuple[Any, ...], what: str
+) -> Iterator[Diagnostic]:
     metric = hb.metric(metric_id)
     if metric is None:
         if not hb.is_declared("metric", metric_id):
-            yield error(file, "unknown-metric", f"{what} names unknown metric '{metric_id}'"
-                        f"{did_you_mean(metric_id, (m.id for m in hb.metrics))}", pointer)
+            yield error(
+                file,
+                "unknown-metric",
+                f"{what} names unknown metric '{metric_id}'{did_you_mean(metric_id, (m.id for m in hb.metrics))}",
+                pointer,
+            )
     elif metric.governance.status == "retired":
-        yield error(file, "retired-metric", f"{what} cites metric '{metric_id}', which was retired "
-                    f"(see {metric.file}); retired metrics cannot be cited", pointer)
+        yield error(
+            file,
+            "retired-metric",
+            f"{what} cites metric '{metric_id}', which was retired "
+            f"(see {metric.file}); retired metrics cannot be cited",
+            pointer,
+        )
 
 
 def metric_principles(hb: Handbook) -> Iterator[Diagnostic]:
     for metric in hb.metrics:
         if metric.subject == "individual":
-            yield error(metric.file, "individual-metric",
-                        "a metric's subject cannot be an individual: DORA metrics and SLOs are team-level "
-                        "signals, never individual targets; use team, service or organisation", ("subject",))
+            yield error(
+                metric.file,
+                "individual-metric",
+                "a metric's subject cannot be an individual: DORA metrics and SLOs are team-level "
+                "signals, never individual targets; use team, service or organisation",
+                ("subject",),
+            )
         if not metric.anti_gaming:
-            yield error(metric.file, "no-anti-gaming", "every metric needs at least one anti-gaming rule "
-                        "(a risk and its guardrail)", ("anti_gaming",))
+            yield error(
+                metric.file,
+                "no-anti-gaming",
+                "every metric needs at least one anti-gaming rule (a risk and its guardrail)",
+                ("anti_gaming",),
+            )
 
 
 def harm_reviews(hb: Handbook) -> Iterator[Diagnostic]:
@@ -207,14 +287,26 @@ def harm_reviews(hb: Handbook) -> Iterator[Diagnostic]:
         reviews = metric.harm_reviews
         for index, review in enumerate(reviews):
             if index and review.date < reviews[index - 1].date:
-                yield error(metric.file, "harm-review-order", "harm reviews must be in date order, newest last",
-                            ("harm_reviews", index, "date"))
+                yield error(
+                    metric.file,
+                    "harm-review-order",
+                    "harm reviews must be in date order, newest last",
+                    ("harm_reviews", index, "date"),
+                )
         if metric.governance.status == "retired" and not any(r.outcome == "retire" for r in reviews):
-            yield error(metric.file, "retired-without-review", "a retired metric records its retirement: add a harm "
-                        "review with outcome 'retire'", ("governance", "status"))
+            yield error(
+                metric.file,
+                "retired-without-review",
+                "a retired metric records its retirement: add a harm review with outcome 'retire'",
+                ("governance", "status"),
+            )
         if reviews and reviews[-1].outcome == "retire" and metric.governance.status != "retired":
-            yield error(metric.file, "retire-not-applied", f"the harm review of {reviews[-1].date} retired this metric, "
-                        "but governance.status is not 'retired'", ("governance", "status"))
+            yield error(
+                metric.file,
+                "retire-not-applied",
+                f"the harm review of {reviews[-1].date} retired this metric, but governance.status is not 'retired'",
+                ("governance", "status"),
+            )
 
 
 def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -222,38 +314,60 @@ def composite_rules(hb: Handbook) -> Iterator[Diagnostic]:
     if comp is None:
         return
     if comp.advisory is not True:
-        yield error(comp.file, "composite-not-advisory", "the composite score must be advisory (advisory: true): "
-                    "it informs a promotion decision, it never makes one", ("advisory",))
+        yield error(
+            comp.file,
+            "composite-not-advisory",
+            "the composite score must be advisory (advisory: true): "
+            "it informs a promotion decision, it never makes one",
+            ("advisory",),
+        )
     if comp.scale_min >= comp.scale_max:
         yield error(comp.file, "bad-scale", "scale min must be below scale max", ("scale",))
     total = sum(c.weight for c in comp.components)
     if abs(total - 1) > WEIGHT_TOLERANCE:
-        yield error(comp.file, "weights-sum", f"component weights add up to {total:g}; they must add up to 1",
-                    ("components",))
+        yield error(
+            comp.file, "weights-sum", f"component weights add up to {total:g}; they must add up to 1", ("components",)
+        )
     counts = Counter(c.dimension for c in comp.components)
     for index, component in enumerate(comp.components):
         yield from _dimension_reference(hb, component.dimension, comp.file, ("components", index, "dimension"))
         if counts[component.dimension] > 1:
-            yield error(comp.file, "duplicate-component", f"dimension '{component.dimension}' is weighted twice",
-                        ("components", index, "dimension"))
+            yield error(
+                comp.file,
+                "duplicate-component",
+                f"dimension '{component.dimension}' is weighted twice",
+                ("components", index, "dimension"),
+            )
     misspelled = any(hb.dimension(c.dimension) is None for c in comp.components)  # said once, as unknown
     for dim in hb.dimensions:
         if dim.id not in counts and not misspelled:
-            yield warning(comp.file, "unweighted-dimension", f"dimension '{dim.id}' has no weight in the composite",
-                          ("components",))
+            yield warning(
+                comp.file,
+                "unweighted-dimension",
+                f"dimension '{dim.id}' has no weight in the composite",
+                ("components",),
+            )
     for index, gate in enumerate(comp.gates):
         yield from _dimension_reference(hb, gate.dimension, comp.file, ("gates", index, "dimension"))
         for field in ("below", "cap"):
             value = getattr(gate, field)
             if not comp.scale_min <= value <= comp.scale_max:
-                yield error(comp.file, "gate-out-of-scale", f"gate {field} {value:g} lies outside the scale "
-                            f"{comp.scale_min:g}–{comp.scale_max:g}", ("gates", index, field))
+                yield error(
+                    comp.file,
+                    "gate-out-of-scale",
+                    f"gate {field} {value:g} lies outside the scale {comp.scale_min:g}–{comp.scale_max:g}",
+                    ("gates", index, field),
+                )
 
 
 def _dimension_reference(hb: Handbook, dimension_id: str, file: str, pointer: tuple[Any, ...]) -> Iterator[Diagnostic]:
     if hb.dimension(dimension_id) is None and not hb.is_declared("dimension", dimension_id):
-        yield error(file, "unknown-dimension", f"unknown dimension '{dimension_id}'"
-                    f"{did_you_mean(dimension_id, (d.id for d in hb.dimensions))}", pointer)
+        yield error(
+            file,
+            "unknown-dimension",
+            f"unknown dimension '{dimension_id}'{did_you_mean(dimension_id, (d.id for d in hb.dimensions))}",
+            pointer,
+        )
 
 
 def packet_rules(hb: Handbook) -> Iterator[Diagnostic]:
@@ -271,8 +385,12 @@ def example_page_names(hb: Handbook) -> Iterator[Diagnostic]:
     first: dict[str, str] = {}
     for packet in sorted((p for p in hb.packets if p.is_example), key=lambda p: p.file):
         if packet.slug in first:
-            yield error(packet.file, "duplicate-page", f"example packets {first[packet.slug]} and {packet.file} would "
-                        f"both be published as packets/{packet.slug}/; rename one of them")
+            yield error(
+                packet.file,
+                "duplicate-page",
+                f"example packets {first[packet.slug]} and {packet.file} would "
+                f"both be published as packets/{packet.slug}/; rename one of them",
+            )
         first.setdefault(packet.slug, packet.file)
 
 
@@ -309,26 +427,48 @@ def _links_in(file: str, data: str, pointer: tuple[Any, ...]) -> Iterator[Diagno
     for match in _DEFINITION.finditer(data):
         label = match.group(1)
         if label.startswith("^"):
-            yield error(file, "footnote", f"footnote definition '[{label}]:' is not supported in handbook text "
-                        "(it would become a link to a page that does not exist); write the note in the "
-                        "sentence itself", pointer)
+            yield error(
+                file,
+                "footnote",
+                f"footnote definition '[{label}]:' is not supported in handbook text "
+                "(it would become a link to a page that does not exist); write the note in the "
+                "sentence itself",
+                pointer,
+            )
         elif not _ABSOLUTE.match(match.group(2)):
-            yield error(file, "relative-link", f"link definition '[{label}]: {match.group(2)}' is relative; links "
-                        "in handbook text must be full addresses such as https://example.com/page", pointer)
+            yield error(
+                file,
+                "relative-link",
+                f"link definition '[{label}]: {match.group(2)}' is relative; links "
+                "in handbook text must be full addresses such as https://example.com/page",
+                pointer,
+            )
     for match in _INLINE_LINK.finditer(data):
         if not _ABSOLUTE.match(match.group(1)):
-            yield error(file, "relative-link", f"link '({match.group(1)})' is relative; links in handbook text "
-                        "must be full addresses such as https://example.com/page (a relative one points at a "
-                        "generated page that does not exist)", pointer)
+            yield error(
+                file,
+                "relative-link",
+                f"link '({match.group(1)})' is relative; links in handbook text "
+                "must be full addresses such as https://example.com/page (a relative one points at a "
+                "generated page that does not exist)",
+                pointer,
+            )
 
 
 # Text `handbook new packet` writes for the candidate to replace, and the usual stand-ins for "later".
-SCAFFOLD_TEXTS = frozenset({
-    "one paragraph: the case in your own words, and the period it covers.",
-    "what you did", "what changed because of it, with figures where you have them.", "short-unique-id",
-})
-_STAND_IN = re.compile(r"(todo|tbd|tba|fixme|x{2,}|\.{3}|…|-+|\?+|lorem ipsum\b.*|fill (this )?in\b.*|<[^<>]*>|"
-                       r"\[[^\[\]]*\]|(todo|tbd|fixme)\s*[:\-].*)", re.IGNORECASE | re.DOTALL)
+SCAFFOLD_TEXTS = frozenset(
+    {
+        "one paragraph: the case in your own words, and the period it covers.",
+        "what you did",
+        "what changed because of it, with figures where you have them.",
+        "short-unique-id",
+    }
+)
+_STAND_IN = re.compile(
+    r"(todo|tbd|tba|fixme|x{2,}|\.{3}|…|-+|\?+|lorem ipsum\b.*|fill (this )?in\b.*|<[^<>]*>|"
+    r"\[[^\[\]]*\]|(todo|tbd|fixme)\s*[:\-].*)",
+    re.IGNORECASE | re.DOTALL,
+)
 UNDER_REVIEW = "submitted"  # errors here; a warning in a draft; decided and withdrawn packets are history
 
 
@@ -344,34 +484,62 @@ def packet_content(packet: Packet) -> Iterator[Diagnostic]:
     if packet.decision.status not in (UNDER_REVIEW, "draft"):
         return
     report = error if packet.decision.status == UNDER_REVIEW else warning
-    why = ("" if report is warning else
-           f" (the packet is '{packet.decision.status}'; set decision.status to draft while it is work in progress)")
+    why = (
+        ""
+        if report is warning
+        else f" (the packet is '{packet.decision.status}'; set decision.status to draft while it is work in progress)"
+    )
     if is_placeholder(packet.summary):
-        yield report(packet.file, "placeholder", f"the summary is still placeholder text: write the case in your own "
-                     f"words{why}", ("summary",))
+        yield report(
+            packet.file,
+            "placeholder",
+            f"the summary is still placeholder text: write the case in your own words{why}",
+            ("summary",),
+        )
     if not packet.evidence:
-        yield report(packet.file, "no-evidence", f"the packet has no evidence yet: add at least one piece, citing the "
-                     f"criteria it demonstrates{why}", ("evidence",))
+        yield report(
+            packet.file,
+            "no-evidence",
+            f"the packet has no evidence yet: add at least one piece, citing the criteria it demonstrates{why}",
+            ("evidence",),
+        )
     for evidence in packet.evidence:
         where = ("evidence", evidence.index)
         for field in ("title", "impact"):
             if is_placeholder(getattr(evidence, field)):
-                yield report(packet.file, "placeholder", f"{evidence_name(evidence)}: the {field} is still placeholder "
-                             f"text{why}", where + (field,))
+                yield report(
+                    packet.file,
+                    "placeholder",
+                    f"{evidence_name(evidence)}: the {field} is still placeholder text{why}",
+                    where + (field,),
+                )
         if not evidence.criteria:
-            yield report(packet.file, "evidence-cites-nothing", f"{evidence_name(evidence)} cites no criterion: list "
-                         f"the ids of the criteria it demonstrates under 'criteria'{why}", where + ("criteria",))
+            yield report(
+                packet.file,
+                "evidence-cites-nothing",
+                f"{evidence_name(evidence)} cites no criterion: list "
+                f"the ids of the criteria it demonstrates under 'criteria'{why}",
+                where + ("criteria",),
+            )
 
 
 def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     settings = hb.settings
     if settings:
         if packet.track not in settings.track_ids:
-            yield error(packet.file, "unknown-track", f"unknown track '{packet.track}'"
-                        f"{did_you_mean(packet.track, settings.track_ids)}", ("track",))
+            yield error(
+                packet.file,
+                "unknown-track",
+                f"unknown track '{packet.track}'{did_you_mean(packet.track, settings.track_ids)}",
+                ("track",),
+            )
         if settings.review_cycles and packet.cycle not in settings.cycle_ids:
-            yield error(packet.file, "unknown-cycle", f"unknown review cycle '{packet.cycle}'"
-                        f"{did_you_mean(packet.cycle, settings.cycle_ids)}", ("cycle",))
+            yield error(
+                packet.file,
+                "unknown-cycle",
+                f"unknown review cycle '{packet.cycle}'{did_you_mean(packet.cycle, settings.cycle_ids)}",
+                ("cycle",),
+            )
         yield from _packet_version(packet, settings.criteria_version)
     track = hb.track(packet.track)
     levels = {}
@@ -380,20 +548,34 @@ def _packet_levels(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
         levels[field] = hb.level(level_id)
         if levels[field] is None:
             if not hb.is_declared("level", level_id):
-                yield error(packet.file, "unknown-level", f"{field} names unknown level '{level_id}'"
-                            f"{_level_choices(hb, level_id, track)}", (field,))
+                yield error(
+                    packet.file,
+                    "unknown-level",
+                    f"{field} names unknown level '{level_id}'{_level_choices(hb, level_id, track)}",
+                    (field,),
+                )
         elif track is not None and level_id not in track.levels:
             if field == "current_level" and (problem := _track_change_problem(hb, packet)) is None:
                 continue  # an allowed move to another track, at the same or a higher rank
             on = ", ".join(t.id for t in hb.tracks_of(level_id)) or "no track"
             hint = f"; {problem}" if field == "current_level" and problem else ""
-            yield error(packet.file, "wrong-track", f"{field} {_level_words(hb, level_id)} is not on the packet's "
-                        f"track '{packet.track}' ({_ladder(hb, track)}); it is on {on}{hint}", (field,))
+            yield error(
+                packet.file,
+                "wrong-track",
+                f"{field} {_level_words(hb, level_id)} is not on the packet's "
+                f"track '{packet.track}' ({_ladder(hb, track)}); it is on {on}{hint}",
+                (field,),
+            )
     current, target = levels["current_level"], levels["target_level"]
     if current and target and track is not None and _not_above(track, current.id, target.id):
-        yield error(packet.file, "target-not-above", f"target level {_level_words(hb, target.id)} is not above "
-                    f"the current level {_level_words(hb, current.id)}: a packet asks for a higher level on the "
-                    f"same track ({_ladder(hb, track)})", ("target_level",))
+        yield error(
+            packet.file,
+            "target-not-above",
+            f"target level {_level_words(hb, target.id)} is not above "
+            f"the current level {_level_words(hb, current.id)}: a packet asks for a higher level on the "
+            f"same track ({_ladder(hb, track)})",
+            ("target_level",),
+        )
 
 
 def rank(track: Any, level_id: str) -> int:
@@ -410,16 +592,19 @@ def _track_change_problem(hb: Handbook, packet: Packet) -> str | None:
     allowed = [t for t in sources if hb.settings.allows_move(t.id, target.id)]
     if not allowed:
         moves = ", ".join(f"{a} → {b}" for a, b in hb.settings.track_changes) or "none declared"
-        return (f"a track change from {', '.join(t.id for t in sources) or 'no track'} to '{target.id}' is not "
-                f"among the allowed moves in track_changes ({moves})")
+        return (
+            f"a track change from {', '.join(t.id for t in sources) or 'no track'} to '{target.id}' is not "
+            f"among the allowed moves in track_changes ({moves})"
+        )
     if not any(rank(target, packet.target_level) >= rank(t, packet.current_level) for t in allowed):
         return "a track change goes to the same or a higher rank, never lower"
     return None
 
 
 def _not_above(track: Any, current: str, target: str) -> bool:
-    return (current in track.levels and target in track.levels
-            and track.levels.index(target) <= track.levels.index(current))
+    return (
+        current in track.levels and target in track.levels and track.levels.index(target) <= track.levels.index(current)
+    )
 
 
 def _ladder(hb: Handbook, track: Any) -> str:
@@ -442,11 +627,19 @@ def _level_choices(hb: Handbook, level_id: str, track: Any) -> str:
 def _packet_version(packet: Packet, handbook_version: str) -> Iterator[Diagnostic]:
     pinned, current = parse_version(packet.criteria_version), parse_version(handbook_version)
     if pinned > current:
-        yield error(packet.file, "version-ahead", f"criteria_version {packet.criteria_version} is newer than the "
-                    f"handbook's {handbook_version}", ("criteria_version",))
+        yield error(
+            packet.file,
+            "version-ahead",
+            f"criteria_version {packet.criteria_version} is newer than the handbook's {handbook_version}",
+            ("criteria_version",),
+        )
     elif pinned < current:
-        yield warning(packet.file, "version-behind", f"packet was written against criteria "
-                      f"{packet.criteria_version}; the handbook is at {handbook_version}", ("criteria_version",))
+        yield warning(
+            packet.file,
+            "version-behind",
+            f"packet was written against criteria {packet.criteria_version}; the handbook is at {handbook_version}",
+            ("criteria_version",),
+        )
 
 
 def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
@@ -460,29 +653,46 @@ def _packet_evidence(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
             criterion = hb.criterion(criterion_id)
             if criterion is None:
                 if not hb.is_declared("criterion", criterion_id):
-                    yield error(packet.file, "unknown-criterion", f"{evidence_name(evidence)} cites unknown "
-                                f"criterion '{criterion_id}'"
-                                f"{did_you_mean(criterion_id, (c.id for d in hb.dimensions for c in d.criteria), 0)}",
-                                pointer)
+                    yield error(
+                        packet.file,
+                        "unknown-criterion",
+                        f"{evidence_name(evidence)} cites unknown "
+                        f"criterion '{criterion_id}'"
+                        f"{did_you_mean(criterion_id, (c.id for d in hb.dimensions for c in d.criteria), 0)}",
+                        pointer,
+                    )
                 continue
             if criterion.milestone is not None:
                 continue  # milestones are judged by points: any of them may be cited
             if target and (higher := _raised_at(hb, criterion, target.id)) is not None:
-                yield warning(packet.file, "criterion-raised", f"{evidence_name(evidence)} cites '{criterion_id}', which "
-                              f"'{higher.id}' raises by {target.title}: it no longer counts there, so cite "
-                              f"'{higher.id}' if the evidence shows it", pointer)
+                yield warning(
+                    packet.file,
+                    "criterion-raised",
+                    f"{evidence_name(evidence)} cites '{criterion_id}', which "
+                    f"'{higher.id}' raises by {target.title}: it no longer counts there, so cite "
+                    f"'{higher.id}' if the evidence shows it",
+                    pointer,
+                )
                 continue
-            if target and criterion.level != target.id and not hb.is_below(criterion.level, target.id, packet.track) \
-                    and not _in_track_change(hb, packet, criterion):
+            if (
+                target
+                and criterion.level != target.id
+                and not hb.is_below(criterion.level, target.id, packet.track)
+                and not _in_track_change(hb, packet, criterion)
+            ):
                 level = hb.level(criterion.level)
                 title = level.title if level else criterion.level
                 if hb.is_below(target.id, criterion.level, packet.track):
                     why = f"(cite criteria of {target.title} or a level below it)"
                 else:
                     why = f"on track '{packet.track}' ({_ladder(hb, hb.track(packet.track))}), not on {title}'s track"
-                yield error(packet.file, "criterion-wrong-level", f"{evidence_name(evidence)} cites "
-                            f"'{criterion_id}', {indefinite(title)} {title} criterion; this packet targets {target.title} {why}",
-                            pointer)
+                yield error(
+                    packet.file,
+                    "criterion-wrong-level",
+                    f"{evidence_name(evidence)} cites "
+                    f"'{criterion_id}', {indefinite(title)} {title} criterion; this packet targets {target.title} {why}",
+                    pointer,
+                )
 
 
 def _raised_at(hb: Handbook, criterion: Any, target: str) -> Any:
@@ -491,9 +701,17 @@ def _raised_at(hb: Handbook, criterion: Any, target: str) -> Any:
         return None
     if any(c.id == criterion.id for c in hb.expected_criteria(target, criterion.dimension)):
         return None
-    return next((c for c in hb.expected_criteria(target, criterion.dimension) if c.raises == criterion.id), None) \
-        or next((c for lvl in (*hb.levels_below(target), target) for c in hb.criteria_for_level(lvl)
-                 if c.raises == criterion.id), None)
+    return next(
+        (c for c in hb.expected_criteria(target, criterion.dimension) if c.raises == criterion.id), None
+    ) or next(
+        (
+            c
+            for lvl in (*hb.levels_below(target), target)
+            for c in hb.criteria_for_level(lvl)
+            if c.raises == criterion.id
+        ),
+        None,
+    )
 
 
 def _in_track_change(hb: Handbook, packet: Packet, criterion: Any) -> bool:
@@ -507,27 +725,38 @@ def _packet_links(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     for evidence in packet.evidence:
         if evidence.link is None:
             if evidence.kind not in linkless:
-                yield error(packet.file, "evidence-no-link", f"{evidence_name(evidence)} has no link: "
-                            f"{indefinite(evidence.kind)} {evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
-                            "set in review_process.evidence_without_link)", ("evidence", evidence.index),
-                            on_key=False)
+                yield error(
+                    packet.file,
+                    "evidence-no-link",
+                    f"{evidence_name(evidence)} has no link: "
+                    f"{indefinite(evidence.kind)} {evidence.kind} needs one (kinds that may go without: {', '.join(linkless) or 'none'}, "
+                    "set in review_process.evidence_without_link)",
+                    ("evidence", evidence.index),
+                    on_key=False,
+                )
             continue
         scheme = evidence.link.split(":", 1)[0].lower()
         if scheme not in allowed:
-            yield error(packet.file, "link-scheme", f"{evidence_name(evidence)} links with '{scheme}:'; allowed "
-                        f"schemes are {', '.join(allowed)} (publish.allowed_link_schemes in site settings)",
-                        ("evidence", evidence.index, "link"))
+            yield error(
+                packet.file,
+                "link-scheme",
+                f"{evidence_name(evidence)} links with '{scheme}:'; allowed "
+                f"schemes are {', '.join(allowed)} (publish.allowed_link_schemes in site settings)",
+                ("evidence", evidence.index, "link"),
+            )
 
 
 def _packet_context(hb: Handbook, packet: Packet) -> Iterator[Diagnostic]:
     if packet.team_context:
         for index, snapshot in enumerate(packet.team_context.metrics):
-            yield from _metric_reference(hb, snapshot.metric, packet.file, ("team_context", "metrics", index, "metric"),
-                                         "team context")
+            yield from _metric_reference(
+                hb, snapshot.metric, packet.file, ("team_context", "metrics", index, "metric"), "team context"
+            )
     for index, assessment in enumerate(packet.assessments):
         for dimension_id, _ in assessment.ratings:
-            yield from _dimension_reference(hb, dimension_id, packet.file,
-                                            ("assessments", index, "ratings", dimension_id))
+            yield from _dimension_reference(
+                hb, dimension_id, packet.file, ("assessments", index, "ratings", dimension_id)
+            )
 
 
 def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
@@ -537,27 +766,44 @@ def packet_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
     for packet in hb.packets:
         for evidence in packet.evidence:
             if evidence.date > iso:
-                yield error(packet.file, "evidence-in-future", f"{evidence_name(evidence)} is dated {evidence.date}, "
-                            f"after today ({iso}); date it when the work happened", ("evidence", evidence.index, "date"))
+                yield error(
+                    packet.file,
+                    "evidence-in-future",
+                    f"{evidence_name(evidence)} is dated {evidence.date}, "
+                    f"after today ({iso}); date it when the work happened",
+                    ("evidence", evidence.index, "date"),
+                )
         decision = packet.decision
         if decision.date and decision.date > iso:
-            yield error(packet.file, "decision-in-future", f"decision dated {decision.date}, after today ({iso})",
-                        ("decision", "date"))
+            yield error(
+                packet.file,
+                "decision-in-future",
+                f"decision dated {decision.date}, after today ({iso})",
+                ("decision", "date"),
+            )
         if decision.status in ("promoted", "not-yet"):
             if not decision.date:
-                yield warning(packet.file, "decision-undated", f"decision '{decision.status}' has no date",
-                              ("decision",))
+                yield warning(
+                    packet.file, "decision-undated", f"decision '{decision.status}' has no date", ("decision",)
+                )
             if (reviews := len(packet.assessments) + len(packet.reviews)) < required:
-                yield warning(packet.file, "too-few-reviews", f"decided on {reviews} review(s); "
-                              f"the process asks for {required}", ("decision", "status"))
+                yield warning(
+                    packet.file,
+                    "too-few-reviews",
+                    f"decided on {reviews} review(s); the process asks for {required}",
+                    ("decision", "status"),
+                )
 
 
 def empty_handbook(hb: Handbook) -> Iterator[Diagnostic]:
     if hb.settings and not hb.levels and not any(kind == "level" for kind, _ in hb.declared_ids):
         yield error("levels", "no-levels", "the handbook defines no level: add levels/<id>.yaml files")
     if hb.settings and not hb.dimensions and not any(kind == "dimension" for kind, _ in hb.declared_ids):
-        yield error("rubrics/dimensions", "no-dimensions", "the handbook defines no dimension: add "
-                    "rubrics/dimensions/<id>.yaml files")
+        yield error(
+            "rubrics/dimensions",
+            "no-dimensions",
+            "the handbook defines no dimension: add rubrics/dimensions/<id>.yaml files",
+        )
 
 
 def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
@@ -565,12 +811,20 @@ def review_dates(hb: Handbook, today: date) -> Iterator[Diagnostic]:
         return
     for row in governance_report(checked(hb), today).rows:
         if row.last_reviewed and row.last_reviewed > today.isoformat():
-            yield error(row.file, "review-in-future", f"last_reviewed {row.last_reviewed} is in the future",
-                        ("governance", "last_reviewed"))
+            yield error(
+                row.file,
+                "review-in-future",
+                f"last_reviewed {row.last_reviewed} is in the future",
+                ("governance", "last_reviewed"),
+            )
         elif row.status == "overdue":
-            yield warning(row.file, "review-overdue", f"'{row.id}' was due for its {row.cadence} review on "
-                          f"{row.next_due} ({_days(-row.days_left)} ago): review it or retire it",
-                          ("governance", "last_reviewed"))
+            yield warning(
+                row.file,
+                "review-overdue",
+                f"'{row.id}' was due for its {row.cadence} review on "
+                f"{row.next_due} ({_days(-row.days_left)} ago): review it or retire it",
+                ("governance", "last_reviewed"),
+            )
 
 
 def _days(count: int) -> str:
@@ -579,6 +833,7 @@ def _days(count: int) -> str:
 
 def _any_day(rule: Callable[[Handbook], Iterable[Diagnostic]]) -> Rule:
     """A rule that does not depend on the day, with the one signature every rule has."""
+
     def dated(hb: Handbook, today: date) -> Iterable[Diagnostic]:
         return rule(hb)
 
@@ -587,7 +842,24 @@ def _any_day(rule: Callable[[Handbook], Iterable[Diagnostic]]) -> Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    *map(_any_day, (harm_reviews, unique_ids, ids_match_file_names, levels_and_tracks, dimension_references,
-                    metric_principles, composite_rules, packet_rules, example_page_names, promotion_rules)),
-    review_dates, packet_dates, _any_day(empty_handbook), _any_day(review_rules), review_date_rules,
+    *map(
+        _any_day,
+        (
+            harm_reviews,
+            unique_ids,
+            ids_match_file_names,
+            levels_and_tracks,
+            dimension_references,
+            metric_principles,
+            composite_rules,
+            packet_rules,
+            example_page_names,
+            promotion_rules,
+        ),
+    ),
+    review_dates,
+    packet_dates,
+    _any_day(empty_handbook),
+    _any_day(review_rules),
+    review_date_rules,
 )

@@ -62,8 +62,14 @@ def check(document: Document, kind: str) -> list[Diagnostic]:
     for failure in validator_for(kind).iter_errors(document.data):
         found.extend(_explain(document.path, failure))
     if not found:  # the two validators disagree: never let "invalid" pass in silence
-        found.append(error(document.path, "schema-invalid", f"{document.path} does not match the {kind} schema "
-                           f"(generator/schemas/{kind}.schema.json); check every value against it"))
+        found.append(
+            error(
+                document.path,
+                "schema-invalid",
+                f"{document.path} does not match the {kind} schema "
+                f"(generator/schemas/{kind}.schema.json); check every value against it",
+            )
+        )
     found = _one_per_mistake(found)
     return [document.locate(_named(d, document.data)) for d in found]
 
@@ -85,8 +91,9 @@ def _one_per_mistake(found: list[Diagnostic]) -> list[Diagnostic]:
             twin = missing.get((d.pointer[:-1], wanted))
             if twin is not None:
                 dropped.add(twin)
-                d = replace(d, code="schema-misspelled-key",
-                            message=f"'{d.pointer[-1]}' should be '{wanted}' (misspelled key)")
+                d = replace(
+                    d, code="schema-misspelled-key", message=f"'{d.pointer[-1]}' should be '{wanted}' (misspelled key)"
+                )
         merged.append(d)
     merged = [d for d in merged if d not in dropped]
     best: dict[Pointer, Diagnostic] = {}
@@ -95,7 +102,9 @@ def _one_per_mistake(found: list[Diagnostic]) -> list[Diagnostic]:
         rule = d.code.removeprefix("schema-")
         if d.on_key or rule not in _PRIORITY:
             keep.append(d)
-        elif d.pointer not in best or _PRIORITY.index(rule) < _PRIORITY.index(best[d.pointer].code.removeprefix("schema-")):
+        elif d.pointer not in best or _PRIORITY.index(rule) < _PRIORITY.index(
+            best[d.pointer].code.removeprefix("schema-")
+        ):
             best[d.pointer] = d
     return keep + list(best.values())
 
@@ -110,9 +119,20 @@ def _named(d: Diagnostic, data: Any) -> Diagnostic:
     return replace(d, message=f"{where}: {d.message}")
 
 
-_SINGULAR = {"evidence": "evidence", "metrics": "metric", "assessments": "assessment", "harm_reviews": "harm review",
-             "components": "component", "gates": "gate", "anti_gaming": "anti-gaming rule", "tracks": "track",
-             "review_cycles": "review cycle", "criteria": "criterion", "harms_found": "harm", "committee": "member"}
+_SINGULAR = {
+    "evidence": "evidence",
+    "metrics": "metric",
+    "assessments": "assessment",
+    "harm_reviews": "harm review",
+    "components": "component",
+    "gates": "gate",
+    "anti_gaming": "anti-gaming rule",
+    "tracks": "track",
+    "review_cycles": "review cycle",
+    "criteria": "criterion",
+    "harms_found": "harm",
+    "committee": "member",
+}
 
 
 def item_name(data: Any, pointer: Pointer) -> str | None:
@@ -178,8 +198,12 @@ def _message(failure: ValidationError) -> str:
     if validator in ("minLength",):
         return "must not be empty"
     if validator == "maxLength":
-        return (f"is {len(instance):,} characters long; the limit here is {expected:,} (shorten it, or link to a "
-                "longer document)" if isinstance(instance, str) else failure.message)
+        return (
+            f"is {len(instance):,} characters long; the limit here is {expected:,} (shorten it, or link to a "
+            "longer document)"
+            if isinstance(instance, str)
+            else failure.message
+        )
     if validator == "not" and isinstance(expected, dict) and "pattern" in expected and isinstance(instance, str):
         return _hidden_character_message(instance, expected["pattern"])
     if validator == "minItems":
@@ -202,9 +226,11 @@ def _hidden_character_message(instance: str, pattern: str) -> str:
     if found is None:  # pragma: no cover - the validator said it matched
         return "holds a character that is not allowed here"
     char = next((c for c in found.group() if not c.isspace() or c in "\n\t\r"), found.group()[0])
-    return (f"holds {describe(char)} at character {instance.index(char, found.start()) + 1}: a name or title is one "
-            "line of visible text, without control, bidirectional or invisible characters (zero-width joiners "
-            "only between two characters)")
+    return (
+        f"holds {describe(char)} at character {instance.index(char, found.start()) + 1}: a name or title is one "
+        "line of visible text, without control, bidirectional or invisible characters (zero-width joiners "
+        "only between two characters)"
+    )
 
 
 def _pattern_message(instance: str, pattern: str) -> str:
@@ -223,8 +249,15 @@ def _pattern_message(instance: str, pattern: str) -> str:
     return f"'{instance}' does not match the expected form {pattern}"
 
 
-_TYPE_WORDS = {"string": "text", "object": "a mapping of keys", "array": "a list", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "nothing"}
+_TYPE_WORDS = {
+    "string": "text",
+    "object": "a mapping of keys",
+    "array": "a list",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
 
 
 def _type_words(expected: Any) -> str:

@@ -39,8 +39,10 @@ UNREGISTERED = "reviewer not registered in the settings"
 WRONG_KEY = "signed by another key than the reviewer's registered key"
 BAD_SIGNATURE = "signature does not match the review"
 CONTENT_CHANGED = "sealed content does not match what the reviewer signed"
-PACKET_CHANGED = ("the packet was edited after this review was signed (evidence, summary, levels or pinned "
-                  "version): the reviewer reviews it again")
+PACKET_CHANGED = (
+    "the packet was edited after this review was signed (evidence, summary, levels or pinned "
+    "version): the reviewer reviews it again"
+)
 OLD_FORMAT = "signed in a format that does not name the packet as reviewed: the reviewer writes it again"
 
 
@@ -49,6 +51,7 @@ class SignatureError(ValueError):
 
 
 # --- the signed message ------------------------------------------------------------------------
+
 
 def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -59,12 +62,22 @@ def content_digest(body: dict[str, Any], salt: str | None = None) -> str:
     return "sha256:" + hashlib.sha256((salt or "").encode("ascii") + canonical(body)).hexdigest()
 
 
-def signed_message(reviewer: str, packet_file: str, date: str, digest: str, packet_digest: str,
-                   replaces: str | None) -> bytes:
+def signed_message(
+    reviewer: str, packet_file: str, date: str, digest: str, packet_digest: str, replaces: str | None
+) -> bytes:
     """What a reviewer signs: who, which packet as it was then, when, the assessment's digest, and
     the signature this review replaces (so an older version put back is told apart)."""
-    return canonical({"format": "handbook-review/2", "reviewer": reviewer, "packet": packet_file, "date": date,
-                      "content": digest, "packet_digest": packet_digest, "replaces": replaces})
+    return canonical(
+        {
+            "format": "handbook-review/2",
+            "reviewer": reviewer,
+            "packet": packet_file,
+            "date": date,
+            "content": digest,
+            "packet_digest": packet_digest,
+            "replaces": replaces,
+        }
+    )
 
 
 def signature_digest(signature: str) -> str:
@@ -74,6 +87,7 @@ def signature_digest(signature: str) -> str:
 
 # --- SSH wire format ---------------------------------------------------------------------------
 
+
 def _string(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
@@ -81,11 +95,11 @@ def _string(data: bytes) -> bytes:
 def _read_string(data: bytes, offset: int) -> tuple[bytes, int]:
     if offset + 4 > len(data):
         raise SignatureError("truncated signature")
-    (length,) = struct.unpack(">I", data[offset:offset + 4])
+    (length,) = struct.unpack(">I", data[offset : offset + 4])
     end = offset + 4 + length
     if end > len(data):
         raise SignatureError("truncated signature")
-    return data[offset + 4:end], end
+    return data[offset + 4 : end], end
 
 
 def public_blob(key_line: str) -> bytes:
@@ -105,8 +119,13 @@ def public_blob(key_line: str) -> bytes:
 
 
 def _signed_data(message: bytes) -> bytes:
-    return (MAGIC + _string(NAMESPACE.encode()) + _string(b"") + _string(HASH.encode())
-            + _string(hashlib.sha512(message).digest()))
+    return (
+        MAGIC
+        + _string(NAMESPACE.encode())
+        + _string(b"")
+        + _string(HASH.encode())
+        + _string(hashlib.sha512(message).digest())
+    )
 
 
 def sign(key: Ed25519PrivateKey, message: bytes) -> str:
@@ -115,10 +134,17 @@ def sign(key: Ed25519PrivateKey, message: bytes) -> str:
 
     line = key.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode("ascii")
     signature = _string(KEY_TYPE.encode()) + _string(key.sign(_signed_data(message)))
-    blob = (MAGIC + struct.pack(">I", 1) + _string(public_blob(line)) + _string(NAMESPACE.encode())
-            + _string(b"") + _string(HASH.encode()) + _string(signature))
+    blob = (
+        MAGIC
+        + struct.pack(">I", 1)
+        + _string(public_blob(line))
+        + _string(NAMESPACE.encode())
+        + _string(b"")
+        + _string(HASH.encode())
+        + _string(signature)
+    )
     text = base64.b64encode(blob).decode("ascii")
-    lines = [text[i:i + 70] for i in range(0, len(text), 70)]
+    lines = [text[i : i + 70] for i in range(0, len(text), 70)]
     return "\n".join([ARMOR_BEGIN, *lines, ARMOR_END]) + "\n"
 
 
@@ -128,7 +154,7 @@ def _parse(armored: str) -> tuple[bytes, str, bytes, bytes]:
     if not (text.startswith(ARMOR_BEGIN) and text.endswith(ARMOR_END)):
         raise SignatureError("not an SSH signature")
     try:
-        blob = base64.b64decode("".join(text[len(ARMOR_BEGIN):-len(ARMOR_END)].split()), validate=True)
+        blob = base64.b64decode("".join(text[len(ARMOR_BEGIN) : -len(ARMOR_END)].split()), validate=True)
     except binascii.Error:
         raise SignatureError("the signature is not valid base64") from None
     if not blob.startswith(MAGIC) or len(blob) < 10 or struct.unpack(">I", blob[6:10])[0] != 1:
@@ -172,9 +198,18 @@ def verify(armored: str, key_line: str, message: bytes) -> str | None:
 
 # --- one review ---------------------------------------------------------------------------------
 
-def review_problem(process: ReviewProcess, reviewer: str, packet_file: str, date: str, signature: str | None,
-                   digest: str | None, signed_packet: str | None, packet_now: str,
-                   replaces: str | None) -> str | None:
+
+def review_problem(
+    process: ReviewProcess,
+    reviewer: str,
+    packet_file: str,
+    date: str,
+    signature: str | None,
+    digest: str | None,
+    signed_packet: str | None,
+    packet_now: str,
+    replaces: str | None,
+) -> str | None:
     """Why a review does not count, or None. Only asked when the settings register reviewers.
     `signed_packet`: the packet digest the review names; `packet_now`: the packet's digest today."""
     registered = process.reviewer(reviewer)
@@ -186,5 +221,6 @@ def review_problem(process: ReviewProcess, reviewer: str, packet_file: str, date
         return OLD_FORMAT
     if signed_packet != packet_now:
         return PACKET_CHANGED
-    return verify(signature, registered.key, signed_message(reviewer, packet_file, date, digest, signed_packet,
-                                                            replaces))
+    return verify(
+        signature, registered.key, signed_message(reviewer, packet_file, date, digest, signed_packet, replaces)
+    )

@@ -28,13 +28,43 @@ TEAMS_FOLDER = "teams"
 RESERVED_TEAM_IDS = frozenset({"index"})  # teams/index.md is the teams index page
 TEAM_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 # Values that look like a person: an e-mail address or an @handle (team signals never name one).
-PERSON_VALUE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|(?:^|[\s(\[,;:])@[A-Za-z0-9][A-Za-z0-9_-]*")
+PERSON_VALUE = re.compile(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|(?:^|[\s(\[,;:])@[A-Za-z0-9][A-Za-z0-9_-]*"
+)
 # Keys that would name a person: refused with their own message before the closed schema speaks.
-PERSON_KEYS = frozenset({"author", "authors", "assignee", "assignees", "committer", "creator", "email", "e-mail",
-                         "user", "username", "login", "owner", "reporter", "commander", "responder", "engineer",
-                         "person", "people", "name", "approver", "reviewer", "actor", "deployer", "triggered_by"})
-DEPLOYMENT_CSV = {"csv_lists": ("remediates",), "csv_pairs": {"changes": ("id", "committed_at")},
-                  "csv_booleans": ("planned",)}
+PERSON_KEYS = frozenset(
+    {
+        "author",
+        "authors",
+        "assignee",
+        "assignees",
+        "committer",
+        "creator",
+        "email",
+        "e-mail",
+        "user",
+        "username",
+        "login",
+        "owner",
+        "reporter",
+        "commander",
+        "responder",
+        "engineer",
+        "person",
+        "people",
+        "name",
+        "approver",
+        "reviewer",
+        "actor",
+        "deployer",
+        "triggered_by",
+    }
+)
+DEPLOYMENT_CSV = {
+    "csv_lists": ("remediates",),
+    "csv_pairs": {"changes": ("id", "committed_at")},
+    "csv_booleans": ("planned",),
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +150,8 @@ def team_settings(raw: Any) -> TeamSettings:
         min_slo_days_share=float(minimum.get("slo_days_share", defaults.min_slo_days_share)),
         minimum_headcount=raw.get("minimum_headcount", defaults.minimum_headcount),
         coverage_gap_days=raw.get("coverage_gap_days", defaults.coverage_gap_days),
-        guidance=dict(raw.get("guidance") or {}))
+        guidance=dict(raw.get("guidance") or {}),
+    )
 
 
 def settings_of(root: Path) -> TeamSettings:
@@ -132,8 +163,12 @@ def settings_of(root: Path) -> TeamSettings:
     return team_settings(loaded.document.data.get("teams"))
 
 
-def check_teams(root: Path, settings: TeamSettings | None = None,
-                progress: Callable[[str], None] | None = None, cache: ResultCache | None = None) -> TeamsReport:
+def check_teams(
+    root: Path,
+    settings: TeamSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+    cache: ResultCache | None = None,
+) -> TeamsReport:
     """Every team under root/teams/: checked teams and every problem, positioned. No teams/ folder:
     no teams and no problems (and so no pages and no claims)."""
     settings = settings or settings_of(root)
@@ -141,7 +176,9 @@ def check_teams(root: Path, settings: TeamSettings | None = None,
     if not base.is_dir():
         return TeamsReport((), (), settings)
     if base.is_symlink():
-        return TeamsReport((), (error(TEAMS_FOLDER, "symlink", "symbolic links are not followed; commit the folder"),), settings)
+        return TeamsReport(
+            (), (error(TEAMS_FOLDER, "symlink", "symbolic links are not followed; commit the folder"),), settings
+        )
     teams: list[Team] = []
     problems: list[Diagnostic] = []
     files = 0
@@ -163,8 +200,13 @@ def check_teams(root: Path, settings: TeamSettings | None = None,
         if not any(d.severity == "error" for d in found):
             teams.append(team)
     for stray in sorted(p for p in base.iterdir() if p.is_file()):
-        problems.append(error(f"{TEAMS_FOLDER}/{stray.name}", "unknown-kind",
-                              "teams/ holds one folder per team (teams/<team-id>/team.yaml)"))
+        problems.append(
+            error(
+                f"{TEAMS_FOLDER}/{stray.name}",
+                "unknown-kind",
+                "teams/ holds one folder per team (teams/<team-id>/team.yaml)",
+            )
+        )
     return TeamsReport(tuple(teams), tuple(sorted(problems, key=Diagnostic.sort_key)), settings, files)
 
 
@@ -177,7 +219,9 @@ class TeamHead:
 
     @property
     def event_files(self) -> int:
-        return sum(p is not None for p in (self.team.deployments, self.team.incidents, *(s.counts for s in self.team.slos)))
+        return sum(
+            p is not None for p in (self.team.deployments, self.team.incidents, *(s.counts for s in self.team.slos))
+        )
 
 
 def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, list[Diagnostic], int]:
@@ -185,8 +229,18 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
     if folder.is_symlink():
         return None, [error(display, "symlink", "symbolic links are not followed; commit the folder itself")], 0
     if not TEAM_ID.fullmatch(folder.name) or len(folder.name) > 64 or folder.name in RESERVED_TEAM_IDS:
-        return None, [error(display, "team-id", f"team folder '{folder.name}' is not a team id: use lowercase "
-                            "letters, digits and single hyphens (not 'index')")], 0
+        return (
+            None,
+            [
+                error(
+                    display,
+                    "team-id",
+                    f"team folder '{folder.name}' is not a team id: use lowercase "
+                    "letters, digits and single hyphens (not 'index')",
+                )
+            ],
+            0,
+        )
     loaded = load_file(folder / "team.yaml", f"{display}/team.yaml")
     if loaded.document is None:
         return None, list(loaded.diagnostics), 1
@@ -200,9 +254,20 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
     slos, slo_problems, slo_files = _check_slos(folder, display, services, settings)
     problems += slo_problems
     terrain = {k: tuple(v) for k, v in (data.get("terrain") or {}).items()}
-    team = Team(folder.name, data["name"], data["owner"], data.get("summary"), services, data["headcount"], terrain,
-                date.fromisoformat(data["events_from"]) if data.get("events_from") else None, folder, deployments,
-                incidents, slos)
+    team = Team(
+        folder.name,
+        data["name"],
+        data["owner"],
+        data.get("summary"),
+        services,
+        data["headcount"],
+        terrain,
+        date.fromisoformat(data["events_from"]) if data.get("events_from") else None,
+        folder,
+        deployments,
+        incidents,
+        slos,
+    )
     if any(d.severity == "error" for d in problems):
         return None, problems, 1 + slo_files
     return TeamHead(team, data.get("events_from")), problems, 1 + slo_files
@@ -211,8 +276,9 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this much event data, starting a second process costs more than it saves
 
 
-def _events_of(heads: list[TeamHead], settings: TeamSettings,
-               cache: ResultCache | None = None) -> Iterator[tuple[Team, list[Diagnostic], int]]:
+def _events_of(
+    heads: list[TeamHead], settings: TeamSettings, cache: ResultCache | None = None
+) -> Iterator[tuple[Team, list[Diagnostic], int]]:
     """Each team's events checked, in order. With a cache, a team whose files are byte for byte those of a
     clean earlier run (same code, same settings) is not read again."""
     keys = {h.team.id: _cache_key(h, settings) for h in heads} if cache is not None else {}
@@ -224,8 +290,10 @@ def _events_of(heads: list[TeamHead], settings: TeamSettings,
         if head.team.id in checked:
             team, found, count = checked[head.team.id]
             if not found and head.team.id in keys:
-                clean[keys[head.team.id]] = {"first_event": team.first_event.isoformat() if team.first_event else None,
-                                             "files": count}
+                clean[keys[head.team.id]] = {
+                    "first_event": team.first_event.isoformat() if team.first_event else None,
+                    "files": count,
+                }
             yield team, found, count
         else:
             row = known[keys[head.team.id]]
@@ -301,12 +369,22 @@ def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | N
     found = [folder / f"{stem}.{ext}" for ext in ("jsonl", "csv") if (folder / f"{stem}.{ext}").exists()]
     for path in found:
         if path.is_symlink():
-            problems.append(error(f"{TEAMS_FOLDER}/{folder.name}/{path.name}", "symlink",
-                                  "symbolic links are not followed; commit the file itself"))
+            problems.append(
+                error(
+                    f"{TEAMS_FOLDER}/{folder.name}/{path.name}",
+                    "symlink",
+                    "symbolic links are not followed; commit the file itself",
+                )
+            )
             return None
     if len(found) > 1:
-        problems.append(error(f"{TEAMS_FOLDER}/{folder.name}/{stem}.csv", "two-formats",
-                              f"both {stem}.jsonl and {stem}.csv exist; keep one"))
+        problems.append(
+            error(
+                f"{TEAMS_FOLDER}/{folder.name}/{stem}.csv",
+                "two-formats",
+                f"both {stem}.jsonl and {stem}.csv exist; keep one",
+            )
+        )
         return None
     return found[0] if found else None
 
@@ -325,6 +403,7 @@ def parse_timestamp(value: str) -> datetime:
 
 
 # --- one event file: schema, person-like values, services ------------------------------------------------
+
 
 @cache
 def _allowed_keys(kind: str) -> frozenset[str]:
@@ -387,12 +466,19 @@ def _located(record: Record, diagnostic: Diagnostic) -> tuple[int, int]:
 def _person_problems(record: Record) -> Iterator[Diagnostic]:
     for key, value in record.data.items():
         if key.lower() in PERSON_KEYS:
-            yield error(record.file, "names-a-person", f"'{key}' would name a person: event files hold what "
-                        "happened to the team's services, never who did it; remove the field").at(*record.at(key))
+            yield error(
+                record.file,
+                "names-a-person",
+                f"'{key}' would name a person: event files hold what "
+                "happened to the team's services, never who did it; remove the field",
+            ).at(*record.at(key))
         elif (text := _person_like(value)) is not None:
-            yield error(record.file, "person-like-value", f"'{key}' holds {text!r}, which looks like an e-mail "
-                        "address or an @handle: event files never name a person; describe the event instead"
-                        ).at(*record.at(key))
+            yield error(
+                record.file,
+                "person-like-value",
+                f"'{key}' holds {text!r}, which looks like an e-mail "
+                "address or an @handle: event files never name a person; describe the event instead",
+            ).at(*record.at(key))
 
 
 def _person_like(value: Any) -> str | None:
@@ -411,21 +497,37 @@ def _person_like(value: Any) -> str | None:
 def _record_rules(record: Record, kind: str, services: set[str]) -> Iterator[Diagnostic]:
     data = record.data
     if data["service"] not in services:
-        yield error(record.file, "unknown-service", f"service '{data['service']}' is not one of the team's services "
-                    f"({', '.join(sorted(services))}); add it to team.yaml or move the event to the team that owns it"
-                    ).at(*record.at("service"))
+        yield error(
+            record.file,
+            "unknown-service",
+            f"service '{data['service']}' is not one of the team's services "
+            f"({', '.join(sorted(services))}); add it to team.yaml or move the event to the team that owns it",
+        ).at(*record.at("service"))
     if kind == "deployment":
         if "rolled_back_at" in data and parse_timestamp(data["rolled_back_at"]) < parse_timestamp(data["finished_at"]):
-            yield error(record.file, "time-order", f"deployment '{data['id']}' is rolled back before it finished "
-                        "(rolled_back_at < finished_at)").at(*record.at("rolled_back_at"))
+            yield error(
+                record.file,
+                "time-order",
+                f"deployment '{data['id']}' is rolled back before it finished (rolled_back_at < finished_at)",
+            ).at(*record.at("rolled_back_at"))
         changes = data.get("changes", ())
-        repeated = [c for c, n in Counter(c["id"] for c in changes).items() if n > 1] if len({c["id"] for c in changes}) != len(changes) else []
+        repeated = (
+            [c for c, n in Counter(c["id"] for c in changes).items() if n > 1]
+            if len({c["id"] for c in changes}) != len(changes)
+            else []
+        )
         if repeated:
-            yield error(record.file, "duplicate-change", f"deployment '{data['id']}' lists change '{repeated[0]}' "
-                        "more than once").at(*record.at("changes"))
+            yield error(
+                record.file,
+                "duplicate-change",
+                f"deployment '{data['id']}' lists change '{repeated[0]}' more than once",
+            ).at(*record.at("changes"))
     elif "resolved_at" in data and parse_timestamp(data["resolved_at"]) < parse_timestamp(data["started_at"]):
-        yield error(record.file, "time-order", f"incident '{data['id']}' is resolved before it started "
-                    "(resolved_at < started_at)").at(*record.at("resolved_at"))
+        yield error(
+            record.file,
+            "time-order",
+            f"incident '{data['id']}' is resolved before it started (resolved_at < started_at)",
+        ).at(*record.at("resolved_at"))
 
 
 def _unique_ids(records: list[Record], problems: list[Diagnostic]) -> dict[str, Record]:
@@ -433,29 +535,45 @@ def _unique_ids(records: list[Record], problems: list[Diagnostic]) -> dict[str, 
     for record in records:
         ident = record.data["id"]
         if ident in seen:
-            problems.append(error(record.file, "duplicate-id", f"id '{ident}' is used again (first on line "
-                                  f"{seen[ident].line}); ids are unique in a file").at(*record.at("id")))
+            problems.append(
+                error(
+                    record.file,
+                    "duplicate-id",
+                    f"id '{ident}' is used again (first on line {seen[ident].line}); ids are unique in a file",
+                ).at(*record.at("id"))
+            )
         else:
             seen[ident] = record
     return seen
 
 
-def _reference_problems(deployments: list[Record], incidents: list[Record], deployment_ids: Mapping[str, Record],
-                        incident_ids: Mapping[str, Record]) -> Iterator[Diagnostic]:
+def _reference_problems(
+    deployments: list[Record],
+    incidents: list[Record],
+    deployment_ids: Mapping[str, Record],
+    incident_ids: Mapping[str, Record],
+) -> Iterator[Diagnostic]:
     for record in incidents:
         cause = record.data.get("caused_by")
         if cause is not None and cause not in deployment_ids:
-            yield error(record.file, "unknown-reference", f"incident '{record.data['id']}' is caused_by '{cause}', "
-                        "which is not a deployment of this team").at(*record.at("caused_by"))
+            yield error(
+                record.file,
+                "unknown-reference",
+                f"incident '{record.data['id']}' is caused_by '{cause}', which is not a deployment of this team",
+            ).at(*record.at("caused_by"))
     for record in deployments:
         for target in record.data.get("remediates", ()):
             if target not in deployment_ids and target not in incident_ids:
-                yield error(record.file, "unknown-reference", f"deployment '{record.data['id']}' remediates "
-                            f"'{target}', which is neither a deployment nor an incident of this team"
-                            ).at(*record.at("remediates"))
+                yield error(
+                    record.file,
+                    "unknown-reference",
+                    f"deployment '{record.data['id']}' remediates "
+                    f"'{target}', which is neither a deployment nor an incident of this team",
+                ).at(*record.at("remediates"))
             elif target == record.data["id"]:
-                yield error(record.file, "unknown-reference", f"deployment '{target}' remediates itself"
-                            ).at(*record.at("remediates"))
+                yield error(record.file, "unknown-reference", f"deployment '{target}' remediates itself").at(
+                    *record.at("remediates")
+                )
 
 
 def _deployment_gaps(records: list[Record], events_from: str | None, gap_days: int) -> Iterator[Diagnostic]:
@@ -464,17 +582,23 @@ def _deployment_gaps(records: list[Record], events_from: str | None, gap_days: i
     previous = start
     for day in [d for d in days if d >= start]:
         if (day - previous).days > gap_days:
-            yield warning(records[0].file, "coverage-gap", f"no deployment at all from {previous} to {day} "
-                          f"({(day - previous).days} days): missing events, or a real pause? Figures over these "
-                          "weeks read it as no deployments").at(1, 1)
+            yield warning(
+                records[0].file,
+                "coverage-gap",
+                f"no deployment at all from {previous} to {day} "
+                f"({(day - previous).days} days): missing events, or a real pause? Figures over these "
+                "weeks read it as no deployments",
+            ).at(1, 1)
             return
         previous = day
 
 
 # --- SLOs --------------------------------------------------------------------------------------------------
 
-def _check_slos(folder: Path, display: str, services: tuple[str, ...],
-                settings: TeamSettings) -> tuple[tuple[Slo, ...], list[Diagnostic], int]:
+
+def _check_slos(
+    folder: Path, display: str, services: tuple[str, ...], settings: TeamSettings
+) -> tuple[tuple[Slo, ...], list[Diagnostic], int]:
     base = folder / "slos"
     if not base.is_dir():
         return (), [], 0
@@ -485,11 +609,14 @@ def _check_slos(folder: Path, display: str, services: tuple[str, ...],
         shown = f"{display}/slos/{path.name}"
         if path.suffix == ".csv":
             if not path.with_suffix(".yaml").is_file():
-                problems.append(error(shown, "orphan-counts", f"counts without a definition: add slos/{path.stem}.yaml"))
+                problems.append(
+                    error(shown, "orphan-counts", f"counts without a definition: add slos/{path.stem}.yaml")
+                )
             continue
         if path.suffix != ".yaml" or path.is_symlink():
-            problems.append(error(shown, "unknown-kind", "slos/ holds <name>.yaml (OpenSLO) and <name>.csv "
-                                  "(date,good,total)"))
+            problems.append(
+                error(shown, "unknown-kind", "slos/ holds <name>.yaml (OpenSLO) and <name>.csv (date,good,total)")
+            )
             continue
         files += 1
         slo, found = _check_slo(path, shown, services)
@@ -510,22 +637,53 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
     data = document.data
     spec = data["spec"]
     if data["metadata"]["name"] != path.stem:
-        problems.append(document.locate(error(shown, "slo-name", f"metadata.name '{data['metadata']['name']}' "
-                                              f"differs from the file name '{path.stem}'", ("metadata", "name"))))
+        problems.append(
+            document.locate(
+                error(
+                    shown,
+                    "slo-name",
+                    f"metadata.name '{data['metadata']['name']}' differs from the file name '{path.stem}'",
+                    ("metadata", "name"),
+                )
+            )
+        )
     if spec["service"] not in services:
-        problems.append(document.locate(error(shown, "unknown-service", f"service '{spec['service']}' is not one of "
-                                              "the team's services", ("spec", "service"))))
+        problems.append(
+            document.locate(
+                error(
+                    shown,
+                    "unknown-service",
+                    f"service '{spec['service']}' is not one of the team's services",
+                    ("spec", "service"),
+                )
+            )
+        )
     objective = spec["objectives"][0]
     if spec["budgetingMethod"] == "Timeslices" and "timeSliceTarget" not in objective:
-        problems.append(document.locate(error(shown, "slo-timeslices", "Timeslices budgeting needs a "
-                                              "timeSliceTarget (the share of good events that makes a day good)",
-                                              ("spec", "objectives", 0))))
+        problems.append(
+            document.locate(
+                error(
+                    shown,
+                    "slo-timeslices",
+                    "Timeslices budgeting needs a timeSliceTarget (the share of good events that makes a day good)",
+                    ("spec", "objectives", 0),
+                )
+            )
+        )
     duration = spec["timeWindow"][0]["duration"]
     days = int(duration[:-1]) * (7 if duration.endswith("w") else 1)
     counts = path.with_suffix(".csv")
-    slo = Slo(path.stem, data["metadata"].get("displayName", path.stem), spec["service"], float(objective["target"]),
-              days, spec["budgetingMethod"], objective.get("timeSliceTarget"), path,
-              counts if counts.is_file() and not counts.is_symlink() else None)
+    slo = Slo(
+        path.stem,
+        data["metadata"].get("displayName", path.stem),
+        spec["service"],
+        float(objective["target"]),
+        days,
+        spec["budgetingMethod"],
+        objective.get("timeSliceTarget"),
+        path,
+        counts if counts.is_file() and not counts.is_symlink() else None,
+    )
     if slo.counts is None:
         problems.append(warning(shown, "no-counts", f"no daily counts: add slos/{path.stem}.csv (date,good,total)"))
     return (slo if not problems or all(d.severity == "warning" for d in problems) else None), problems
@@ -562,22 +720,29 @@ def _count_problems(record: Record, seen: dict[date, int]) -> Iterator[Diagnosti
         yield error(record.file, "csv-value", f"'{data['date']}' is not a date (YYYY-MM-DD)").at(*record.at("date"))
         return
     if day in seen:
-        yield error(record.file, "duplicate-date", f"{day} is counted twice (first on row {seen[day]})").at(*record.at("date"))
+        yield error(record.file, "duplicate-date", f"{day} is counted twice (first on row {seen[day]})").at(
+            *record.at("date")
+        )
     seen.setdefault(day, record.line)
     if data["good"] < 0 or data["total"] < 0:
         yield error(record.file, "csv-value", "counts cannot be negative").at(*record.at("good"))
     elif data["good"] > data["total"]:
-        yield error(record.file, "good-above-total", f"good ({data['good']:,}) is more than total "
-                    f"({data['total']:,}) on {day}").at(*record.at("good"))
+        yield error(
+            record.file, "good-above-total", f"good ({data['good']:,}) is more than total ({data['total']:,}) on {day}"
+        ).at(*record.at("good"))
 
 
 def _count_gaps(days: list[date], shown: str) -> Iterator[Diagnostic]:
     for before, after in zip(days, days[1:]):
         if (after - before).days > 1:
             missing = (after - before).days - 1
-            yield warning(shown, "coverage-gap", f"no counts for {missing} day{'s' if missing > 1 else ''} from "
-                          f"{before + timedelta(days=1)} to {after - timedelta(days=1)}; the error budget "
-                          "treats them as unknown, not as good")
+            yield warning(
+                shown,
+                "coverage-gap",
+                f"no counts for {missing} day{'s' if missing > 1 else ''} from "
+                f"{before + timedelta(days=1)} to {after - timedelta(days=1)}; the error budget "
+                "treats them as unknown, not as good",
+            )
             return
 
 
@@ -588,9 +753,28 @@ def team_diagnostic_files(report: TeamsReport) -> Iterable[str]:
 # --- the firewall: a packet never states a team figure as a person's number -------------------------------
 
 # A key naming a DORA or SLO figure (lead_time, lead_time_p50, my_cfr, slo_attainment ...): words joined by _ or -.
-TEAM_FIGURE_WORDS = ("deployment_frequency", "deploy_frequency", "deployments_per", "lead_time", "change_failure",
-                     "failure_rate", "cfr", "recovery_time", "mttr", "mttd", "time_to_restore", "rework", "error_budget",
-                     "burn_rate", "slo", "slos", "sli", "dora", "availability", "uptime")
+TEAM_FIGURE_WORDS = (
+    "deployment_frequency",
+    "deploy_frequency",
+    "deployments_per",
+    "lead_time",
+    "change_failure",
+    "failure_rate",
+    "cfr",
+    "recovery_time",
+    "mttr",
+    "mttd",
+    "time_to_restore",
+    "rework",
+    "error_budget",
+    "burn_rate",
+    "slo",
+    "slos",
+    "sli",
+    "dora",
+    "availability",
+    "uptime",
+)
 
 
 def _names_team_figure(key: str, metric_ids: frozenset[str]) -> bool:
@@ -598,8 +782,9 @@ def _names_team_figure(key: str, metric_ids: frozenset[str]) -> bool:
     return any(f"_{stem}_" in word for stem in (*TEAM_FIGURE_WORDS, *metric_ids))
 
 
-def packet_figure_problems(documents: Mapping[str, Document], kinds: Mapping[str, str],
-                           metric_ids: Iterable[str] = ()) -> list[Diagnostic]:
+def packet_figure_problems(
+    documents: Mapping[str, Document], kinds: Mapping[str, str], metric_ids: Iterable[str] = ()
+) -> list[Diagnostic]:
     """Every key in a packet (outside team_context) that states a DORA or SLO figure as the candidate's own."""
     names = frozenset(m.replace("-", "_") for m in metric_ids)
     found: list[Diagnostic] = []
@@ -607,10 +792,19 @@ def packet_figure_problems(documents: Mapping[str, Document], kinds: Mapping[str
         if kinds.get(path) == "packet":
             for pointer, key in _keys(document.data, ()):
                 if _names_team_figure(key, names):
-                    found.append(document.locate(error(
-                        path, "person-team-figure", f"'{key}' states a team signal as this person's number: DORA "
-                        "and SLO figures describe a team, never one person. Name the team and period in "
-                        "team_context, and say in the evidence what this person did", pointer, on_key=True)))
+                    found.append(
+                        document.locate(
+                            error(
+                                path,
+                                "person-team-figure",
+                                f"'{key}' states a team signal as this person's number: DORA "
+                                "and SLO figures describe a team, never one person. Name the team and period in "
+                                "team_context, and say in the evidence what this person did",
+                                pointer,
+                                on_key=True,
+                            )
+                        )
+                    )
     return found
 
 

@@ -37,9 +37,14 @@ class Loaded:
     separate: bool = False  # packets come from a packets repository
 
 
-def load(root: Path, only: list[Path] | None = None, cache: ResultCache | None = None,
-         workers: int | None = None, progress: Callable[[str], None] | None = None,
-         packets_root: Path | None = None) -> Loaded:
+def load(
+    root: Path,
+    only: list[Path] | None = None,
+    cache: ResultCache | None = None,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    packets_root: Path | None = None,
+) -> Loaded:
     """Load the repository at `root`: sources, documents, load and schema diagnostics, and the
     (partial) model. No rule runs and no clock is read. With `only`, just those files' problems are
     reported, still checked against the whole model; packets it does not name are not even read.
@@ -76,13 +81,24 @@ def load(root: Path, only: list[Path] | None = None, cache: ResultCache | None =
         if not ok and (part := salvage(doc.data, kind)) is not None:
             salvaged[doc.path] = part
     handbook = build_handbook(
-        [(kind, doc.path, doc.data if ok else salvaged[doc.path].data)
-         for kind, doc, ok in documents if ok or doc.path in salvaged],
-        [*((kind, doc.data) for kind, doc, _ in documents), *unloadable])
+        [
+            (kind, doc.path, doc.data if ok else salvaged[doc.path].data)
+            for kind, doc, ok in documents
+            if ok or doc.path in salvaged
+        ],
+        [*((kind, doc.data) for kind, doc, _ in documents), *unloadable],
+    )
     diagnostics = _team_firewall(diagnostics, documents, handbook)
-    return Loaded(root, len(selected) if selected is not None else len(sources), tuple(diagnostics), handbook,
-                  {doc.path: doc for _, doc, _ in documents}, salvaged,
-                  frozenset(selected) if selected is not None else None, packets_root is not None)
+    return Loaded(
+        root,
+        len(selected) if selected is not None else len(sources),
+        tuple(diagnostics),
+        handbook,
+        {doc.path: doc for _, doc, _ in documents},
+        salvaged,
+        frozenset(selected) if selected is not None else None,
+        packets_root is not None,
+    )
 
 
 def check(loaded: Loaded, today: date) -> Report:
@@ -103,18 +119,23 @@ def check(loaded: Loaded, today: date) -> Report:
     return Report(loaded.files_checked, ordered, handbook, frozenset(loaded.salvaged))
 
 
-def _team_firewall(diagnostics: list[Diagnostic], documents: list[tuple[str, Document, bool]],
-                   handbook: Handbook) -> list[Diagnostic]:
+def _team_firewall(
+    diagnostics: list[Diagnostic], documents: list[tuple[str, Document, bool]], handbook: Handbook
+) -> list[Diagnostic]:
     """A packet stating a DORA or SLO figure as the person's own: one clear error in place of 'unknown key'."""
     from .teams import packet_figure_problems
 
-    found = packet_figure_problems({doc.path: doc for _, doc, _ in documents},
-                                   {doc.path: kind for kind, doc, _ in documents}, (m.id for m in handbook.metrics))
+    found = packet_figure_problems(
+        {doc.path: doc for _, doc, _ in documents},
+        {doc.path: kind for kind, doc, _ in documents},
+        (m.id for m in handbook.metrics),
+    )
     if not found:
         return diagnostics
     places = {(d.file, d.line, d.column) for d in found}
-    return [d for d in diagnostics if (d.file, d.line, d.column) not in places
-            or not d.code.startswith("schema-")] + found
+    return [
+        d for d in diagnostics if (d.file, d.line, d.column) not in places or not d.code.startswith("schema-")
+    ] + found
 
 
 def _one_per_value(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -125,17 +146,26 @@ def _one_per_value(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 def _only_selected(sources: list[SourceFile], selected: set[str]) -> list[SourceFile]:
     """Packets named, with their review files, and the packet of every review named."""
-    packets = selected | {s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml"
-                          for s in sources if s.kind == "review" and s.display in selected}
-    return [s for s in sources
-            if (s.kind == "packet" and s.display in packets)
-            or (s.kind == "review" and (s.display in selected
-                                        or s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml" in packets))
-            or s.kind not in ("packet", "review")]
+    packets = selected | {
+        s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml"
+        for s in sources
+        if s.kind == "review" and s.display in selected
+    }
+    return [
+        s
+        for s in sources
+        if (s.kind == "packet" and s.display in packets)
+        or (
+            s.kind == "review"
+            and (s.display in selected or s.display.rsplit("/", 1)[0].removesuffix(".reviews") + ".yaml" in packets)
+        )
+        or s.kind not in ("packet", "review")
+    ]
 
 
-def _load_and_check(sources: list[SourceFile], cache: ResultCache | None, workers: int | None,
-                    progress: Callable[[str], None] | None) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
+def _load_and_check(
+    sources: list[SourceFile], cache: ResultCache | None, workers: int | None, progress: Callable[[str], None] | None
+) -> tuple[list[tuple[str, Document, bool]], list[Diagnostic]]:
     documents: list[tuple[str, Document, bool]] = []
     diagnostics: list[Diagnostic] = []
     for checked in check_files(sources, cache, workers, progress):
@@ -147,8 +177,11 @@ def _load_and_check(sources: list[SourceFile], cache: ResultCache | None, worker
 
 def _missing_required(sources: list[SourceFile]) -> list[Diagnostic]:
     present = {s.kind for s in sources}
-    return [error(file, "missing-file", f"required file {file} is missing")
-            for kind, file in REQUIRED_FILES.items() if kind not in present]
+    return [
+        error(file, "missing-file", f"required file {file} is missing")
+        for kind, file in REQUIRED_FILES.items()
+        if kind not in present
+    ]
 
 
 def _owner(root: Path, packets_root: Path | None, path: Path) -> Path:

@@ -36,17 +36,30 @@ def parse_today(value: str | None) -> date:
         raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form", param_hint="--today") from None
 
 
-def workspace(root: Path | None, today: str | None, paths: list[Path] | None = None, *, cache: bool = False,
-              progress: bool = False, packets: bool = True) -> Workspace:
+def workspace(
+    root: Path | None,
+    today: str | None,
+    paths: list[Path] | None = None,
+    *,
+    cache: bool = False,
+    progress: bool = False,
+    packets: bool = True,
+) -> Workspace:
     """The workspace a command runs in: --root, else found from the working directory (with
     `packets`, a packets repository is found too)."""
     from ..load.cache import ResultCache
     from ..workspace.workspace import Workspace
 
-    return Workspace.find(Path.cwd(), root, parse_today(today), packets=packets,
-                          cache=ResultCache() if cache else None,
-                          only=tuple(paths) if paths is not None else None,
-                          progress=say if progress else None, warn=say if progress else None)
+    return Workspace.find(
+        Path.cwd(),
+        root,
+        parse_today(today),
+        packets=packets,
+        cache=ResultCache() if cache else None,
+        only=tuple(paths) if paths is not None else None,
+        progress=say if progress else None,
+        warn=say if progress else None,
+    )
 
 
 def fail(message: str) -> NoReturn:
@@ -80,20 +93,36 @@ def packet_in(space: Workspace, packet: Path) -> Packet:
     return found
 
 
-root_option = click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                           help="Handbook repository (default: the nearest folder above with site_config/handbook.yaml).")
-today_option = click.option("--today", metavar="YYYY-MM-DD", envvar="HANDBOOK_TODAY",
-                            help="Date used for review deadlines (default: today).")
-engine_option = click.option("--engine", type=click.Choice(ENGINES), default="mkdocs", show_default=True,
-                             help="Site engine. Zensical, Material's successor, is an extra: pip install '.[zensical]'.")
-identity_option = click.option("--identity", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                               metavar="KEYFILE", help="A committee member's age identity file (AGE-SECRET-KEY-1...).")
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Handbook repository (default: the nearest folder above with site_config/handbook.yaml).",
+)
+today_option = click.option(
+    "--today", metavar="YYYY-MM-DD", envvar="HANDBOOK_TODAY", help="Date used for review deadlines (default: today)."
+)
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="mkdocs",
+    show_default=True,
+    help="Site engine. Zensical, Material's successor, is an extra: pip install '.[zensical]'.",
+)
+identity_option = click.option(
+    "--identity",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="KEYFILE",
+    help="A committee member's age identity file (AGE-SECRET-KEY-1...).",
+)
 
 
 signing_key_option = click.option(
-    "--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="HANDBOOK_SIGNING_KEY",
-    metavar="KEYFILE", help="Your SSH private key (ed25519), the one registered for you in the settings "
-    "(default: $HANDBOOK_SIGNING_KEY).")
+    "--signing-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="HANDBOOK_SIGNING_KEY",
+    metavar="KEYFILE",
+    help="Your SSH private key (ed25519), the one registered for you in the settings (default: $HANDBOOK_SIGNING_KEY).",
+)
 
 
 def signer(process: ReviewProcess, reviewer: str, path: Path | None) -> Ed25519PrivateKey | None:
@@ -103,16 +132,19 @@ def signer(process: ReviewProcess, reviewer: str, path: Path | None) -> Ed25519P
 
     registered = process.reviewer(reviewer)
     if process.reviewers and registered is None:
-        fail(f"'{reviewer}' is not a registered reviewer (review_process.reviewers in the settings lists "
-             f"{', '.join(r.id for r in process.reviewers)})")
+        fail(
+            f"'{reviewer}' is not a registered reviewer (review_process.reviewers in the settings lists "
+            f"{', '.join(r.id for r in process.reviewers)})"
+        )
     if path is None:
         if process.reviewers:
             fail(f"reviews are signed: pass --signing-key KEYFILE, the SSH private key registered for {reviewer}")
         return None
     key = load_signing_key(path, lambda: click.prompt(f"Passphrase for {path}", hide_input=True, err=True))
     if registered is not None and not same_key(key, registered.key):
-        fail(f"{path} is not the key registered for {reviewer}: only {reviewer} can write or replace "
-             f"{reviewer}'s review")
+        fail(
+            f"{path} is not the key registered for {reviewer}: only {reviewer} can write or replace {reviewer}'s review"
+        )
     return key
 
 

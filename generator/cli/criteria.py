@@ -15,8 +15,12 @@ from .common import emit, fail, format_option, packet_in, root_option, today_opt
 @click.argument("base", required=False)
 @click.argument("head", required=False)
 @format_option()
-@click.option("--check", is_flag=True, help="Exit 1 when site_config/handbook.yaml's criteria_version is not raised "
-              "by at least the bump the change needs.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when site_config/handbook.yaml's criteria_version is not raised "
+    "by at least the bump the change needs.",
+)
 @root_option
 @today_option
 def diff(base: str | None, head: str | None, fmt: str, check: bool, root: Path | None, today: str | None) -> None:
@@ -39,20 +43,27 @@ def diff(base: str | None, head: str | None, fmt: str, check: bool, root: Path |
     result = diff_handbooks(before, after)
     emit(space.root, "diff", fmt, result, diff=result, base_label=base[:10], head_label=head or "working tree")
     if check and not result.version_bumped_enough:
-        fail(f"criteria_version {result.head_version} is not enough for this change: it needs a {result.bump} bump "
-             f"from {result.base_version}, to at least {result.suggested_version} (site_config/handbook.yaml)")
+        fail(
+            f"criteria_version {result.head_version} is not enough for this change: it needs a {result.bump} bump "
+            f"from {result.base_version}, to at least {result.suggested_version} (site_config/handbook.yaml)"
+        )
 
 
 @click.command()
-@click.option("--platform", type=click.Choice(("github", "gitlab")), required=True,
-              help="Where to post: the pull request (GitHub) or merge request (GitLab) of this CI run.")
+@click.option(
+    "--platform",
+    type=click.Choice(("github", "gitlab")),
+    required=True,
+    help="Where to post: the pull request (GitHub) or merge request (GitLab) of this CI run.",
+)
 @click.option("--base", metavar="REV", help="Compare with this revision (default: the merge-base with main).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report here.")
 @click.option("--dry-run", is_flag=True, help="Print the report; post nothing.")
 @root_option
 @today_option
-def comment(platform: str, base: str | None, output: Path | None, dry_run: bool, root: Path | None,
-            today: str | None) -> None:
+def comment(
+    platform: str, base: str | None, output: Path | None, dry_run: bool, root: Path | None, today: str | None
+) -> None:
     """Post the readiness of every changed packet and the criteria diff as ONE comment on the pull
     request (or merge request), updated in place on every push. Reads the CI platform's environment
     variables; on a fork, or without a token, the report goes to the job summary or log instead.
@@ -96,8 +107,11 @@ def release(dry_run: bool, root: Path | None, today: str | None) -> None:
     plan = plan_release(space.root, space.revisions)
     if not dry_run:
         make_release(space.root, plan)
-    since = (f" ({plan.diff.bump} change since {plan.previous}: {len(plan.diff.changes)} change(s))"
-             if plan.diff else " (the first tagged version)")
+    since = (
+        f" ({plan.diff.bump} change since {plan.previous}: {len(plan.diff.changes)} change(s))"
+        if plan.diff
+        else " (the first tagged version)"
+    )
     click.echo(f"{'Would tag' if dry_run else 'Tagged'} {plan.commit[:10]} as {plan.tag}{since}")
     if not dry_run:
         click.echo(f"Next: git push origin {plan.tag}")
@@ -119,15 +133,19 @@ def repin(packet: Path, dry_run: bool, root: Path | None, today: str | None) -> 
     if plan.before_version == plan.after_version:
         click.echo(f"{relative} already pins the current criteria version {plan.after_version}")
         return
-    for label, version, cover in (("before", plan.before_version, plan.before), ("after", plan.after_version, plan.after)):
+    for label, version, cover in (
+        ("before", plan.before_version, plan.before),
+        ("after", plan.after_version, plan.after),
+    ):
         click.echo(f"{label:6} {version}: {cover.covered} of {cover.total} target-level criteria ({cover.ratio:.0%})")
     new_ids = {r.criterion.id for r in plan.after.rows} - {r.criterion.id for r in plan.before.rows}
     if new_ids:
         click.echo(f"new for {found.target_level}: {', '.join(sorted(new_ids))}")
     for gone in plan.dropped:
         instead = f"replaced by {', '.join(gone.replaced_by)}" if gone.replaced_by else "dropped, nothing replaces it"
-        click.echo(f"cited {gone.criterion}: {instead}; evidence citing it stops counting until it cites "
-                   "the new criteria")
+        click.echo(
+            f"cited {gone.criterion}: {instead}; evidence citing it stops counting until it cites the new criteria"
+        )
     if dry_run:
         return
     try:

@@ -19,22 +19,40 @@ from .common import (
 )
 
 manifest_option = click.option(
-    "--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-    help="A cycle manifest naming several packets repositories, read together (see the README).")
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A cycle manifest naming several packets repositories, read together (see the README).",
+)
 
 
 @click.command()
 @click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reviewers", required=True, metavar="ID,ID,...", help="Registered reviewer ids, comma-separated.")
-@click.option("--candidate-id", metavar="ID", help="The candidate's person id, as reviewers are registered "
-              "(default: the packet's candidate_id). Recorded with the assignment: the packet is the candidate's.")
+@click.option(
+    "--candidate-id",
+    metavar="ID",
+    help="The candidate's person id, as reviewers are registered "
+    "(default: the packet's candidate_id). Recorded with the assignment: the packet is the candidate's.",
+)
 @click.option("--manager", metavar="ID", help="The candidate's manager's person id (conflict rule `manager`).")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="The cycle manifest: the limit of packets per reviewer counts every repository it names.")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The cycle manifest: the limit of packets per reviewer counts every repository it names.",
+)
 @root_option
 @today_option
-def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str | None, manifest: Path | None,
-           root: Path | None, today: str | None) -> None:
+def assign(
+    packet: Path,
+    reviewers: str,
+    candidate_id: str | None,
+    manager: str | None,
+    manifest: Path | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """Record PACKET's reviewers in packets/<cycle>/assignments.yaml. Refused, with every reason,
     when it breaks a conflict rule: no one reviews their own packet, and the settings' rules
     (the candidate's manager, declared conflicts, a limit of packets per reviewer per cycle)."""
@@ -42,7 +60,9 @@ def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str 
 
     chosen = [r.strip() for r in reviewers.split(",") if r.strip()]
     if not chosen or len(set(chosen)) != len(chosen):
-        raise click.BadParameter("give distinct reviewer ids, e.g. --reviewers ada,grace,linus", param_hint="--reviewers")
+        raise click.BadParameter(
+            "give distinct reviewer ids, e.g. --reviewers ada,grace,linus", param_hint="--reviewers"
+        )
     space = workspace(root, today)
     found = packet_in(space, packet)
     from ..actions.reviews import valid_reviewer_id
@@ -64,8 +84,12 @@ def assign(packet: Path, reviewers: str, candidate_id: str | None, manager: str 
 @click.command()
 @click.argument("cycle")
 @format_option()
-@click.option("--post", type=click.Choice(("github", "gitlab")), default=None,
-              help="Also keep the cycle's tracking issue up to date with this table (scheduled CI job).")
+@click.option(
+    "--post",
+    type=click.Choice(("github", "gitlab")),
+    default=None,
+    help="Also keep the cycle's tracking issue up to date with this table (scheduled CI job).",
+)
 @manifest_option
 @root_option
 @today_option
@@ -83,14 +107,16 @@ def status(cycle: str, fmt: str, post: str | None, manifest: Path | None, root: 
     if cycle == "current":
         cycle = current_cycle(hb, day) or cycle
     if cycle not in hb.settings.cycle_ids:
-        raise click.BadParameter(f"unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})",
-                                 param_hint="CYCLE")
+        raise click.BadParameter(
+            f"unknown review cycle '{cycle}' (known: {', '.join(sorted(hb.settings.cycle_ids))})", param_hint="CYCLE"
+        )
     result = cycle_status(hb, cycle, day, origins)
     emit(templates.parent.parent, "status", fmt, result, st=result)  # emit takes the handbook root
     if post is not None:
         body = render_report(templates, "status", "markdown", st=result)
-        outcome = post_tracking_issue(post, cycle, f"Promotion cycle {cycle}: reviews and decisions", body,
-                                      dict(os.environ))
+        outcome = post_tracking_issue(
+            post, cycle, f"Promotion cycle {cycle}: reviews and decisions", body, dict(os.environ)
+        )
         say(outcome.detail)
 
 
@@ -100,13 +126,25 @@ def status(cycle: str, fmt: str, post: str | None, manifest: Path | None, root: 
 @click.option("--rationale", required=True, metavar="TEXT", help="Why; when it goes against the numbers, why so.")
 @click.option("--feedback", required=True, metavar="TEXT", help="The written feedback the candidate receives.")
 @click.option("--effective", metavar="YYYY-MM-DD", help="When the outcome takes effect.")
-@click.option("--discussed", is_flag=True,
-              help="The committee discussed the calibration flag 'numbers and narrative disagree' for this decision.")
+@click.option(
+    "--discussed",
+    is_flag=True,
+    help="The committee discussed the calibration flag 'numbers and narrative disagree' for this decision.",
+)
 @identity_option
 @root_option
 @today_option
-def decide(packet: Path, outcome: str, rationale: str, feedback: str, effective: str | None, discussed: bool,
-           identity: Path | None, root: Path | None, today: str | None) -> None:
+def decide(
+    packet: Path,
+    outcome: str,
+    rationale: str,
+    feedback: str,
+    effective: str | None,
+    discussed: bool,
+    identity: Path | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """Write PACKET's decision block: outcome, date, rationale, feedback. Sealed reviews are opened
     in memory to compare the decision with the numbers; nothing of them is written."""
     from datetime import date
@@ -119,21 +157,33 @@ def decide(packet: Path, outcome: str, rationale: str, feedback: str, effective:
         try:
             effective = date.fromisoformat(effective).isoformat()
         except ValueError:
-            raise click.BadParameter(f"'{effective}' is not a date in YYYY-MM-DD form", param_hint="--effective") from None
+            raise click.BadParameter(
+                f"'{effective}' is not a date in YYYY-MM-DD form", param_hint="--effective"
+            ) from None
     space = workspace(root, today, [packet])
     found = packet_in(space, packet)
     hb = space.cycle_handbook
     may_decide(found)
     opens = next((c.opens for c in hb.settings.review_cycles if c.id == found.cycle), None)
     if effective is not None and opens is not None and effective < opens:
-        raise click.BadParameter(f"{effective} is before cycle {found.cycle} opened ({opens})",
-                                 param_hint="--effective")
+        raise click.BadParameter(
+            f"{effective} is before cycle {found.cycle} opened ({opens})", param_hint="--effective"
+        )
     disagreement = None
     if outcome != "withdrawn":
         opened = open_cycle(hb, found.cycle, identity) if found.reviews else hb
         disagreement = numbers_disagree(opened, opened.packet(found.file) or found, outcome)
-    write_decision(space.data_root, found, outcome, rationale, feedback, space.today.isoformat(), effective,
-                   disagreement, discussed)
+    write_decision(
+        space.data_root,
+        found,
+        outcome,
+        rationale,
+        feedback,
+        space.today.isoformat(),
+        effective,
+        disagreement,
+        discussed,
+    )
     click.echo(f"Decided {found.file}: {outcome}" + (" (against the numbers, discussed)" if disagreement else ""))
 
 
@@ -144,8 +194,9 @@ def decide(packet: Path, outcome: str, rationale: str, feedback: str, effective:
 @click.option("--rationale", metavar="TEXT", help="With --resolve: why.")
 @root_option
 @today_option
-def appeal(packet: Path, reason: str | None, resolve: str | None, rationale: str | None, root: Path | None,
-           today: str | None) -> None:
+def appeal(
+    packet: Path, reason: str | None, resolve: str | None, rationale: str | None, root: Path | None, today: str | None
+) -> None:
     """File an appeal of PACKET's decision (--reason), or resolve it (--resolve upheld|overturned
     --rationale TEXT). Appeals and their outcomes feed the process-health figures."""
     from ..actions.cycle import appeal as file_appeal
@@ -169,8 +220,13 @@ def appeal(packet: Path, reason: str | None, resolve: str | None, rationale: str
 
 @click.command()
 @click.argument("cycle")
-@click.option("--identity", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              metavar="KEYFILE", help="The age identity of a member who can open the reviews now.")
+@click.option(
+    "--identity",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="KEYFILE",
+    help="The age identity of a member who can open the reviews now.",
+)
 @root_option
 @today_option
 def reseal(cycle: str, identity: Path, root: Path | None, today: str | None) -> None:
@@ -196,8 +252,13 @@ def keys() -> None:
 @keys.command("new")
 @click.option("--reviewer", metavar="ID", help="Make a reviewer's ed25519 SSH signing key for this reviewer id.")
 @click.option("--committee", "member", metavar="NAME", help="Make a committee member's age key for this person.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="KEYFILE",
-              help="Where to write the secret key (created 0600; never overwritten). Keep it out of every repository.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="KEYFILE",
+    help="Where to write the secret key (created 0600; never overwritten). Keep it out of every repository.",
+)
 def keys_new(reviewer: str | None, member: str | None, out: Path) -> None:
     """Make a key pair, write the secret half to --out and print the line to paste into
     site_config/handbook.yaml."""

@@ -16,18 +16,35 @@ from .common import emit, engine_option, fail, format_option, parse_today, root_
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, json for tools, github for pull-request annotations, gitlab for a Code "
-              "Quality report (merge requests), sarif for code-scanning tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for pull-request annotations, gitlab for a Code "
+    "Quality report (merge requests), sarif for code-scanning tools.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. overdue reviews) as errors.")
 @click.option("--no-cache", is_flag=True, help="Do not use or fill the content-keyed result cache.")
-@click.option("--trust-base", metavar="REV", help="In a pull request: its base commit. Reviews are checked against "
-              "the reviewers, keys and conflict rules registered there (packets repository: packets.yaml must be "
-              "the base's), so a change cannot choose whose signatures count.")
+@click.option(
+    "--trust-base",
+    metavar="REV",
+    help="In a pull request: its base commit. Reviews are checked against "
+    "the reviewers, keys and conflict rules registered there (packets repository: packets.yaml must be "
+    "the base's), so a change cannot choose whose signatures count.",
+)
 @root_option
 @today_option
-def validate(paths: tuple[Path, ...], fmt: str, strict: bool, no_cache: bool, trust_base: str | None,
-             root: Path | None, today: str | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    no_cache: bool,
+    trust_base: str | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """Validate the whole repository, or just PATHS (still checked against the whole model).
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error.
@@ -60,14 +77,23 @@ def lint(fmt: str, root: Path | None, today: str | None) -> None:
         return
     for gap in gaps:
         click.echo(f"{gap.file}: info: {gap.subject}: {', '.join(gap.missing)}")
-    click.echo(f"{len(gaps)} part{'s' if len(gaps) != 1 else ''} of the handbook could say more; none of this is an error.")
+    click.echo(
+        f"{len(gaps)} part{'s' if len(gaps) != 1 else ''} of the handbook could say more; none of this is an error."
+    )
 
 
 @click.command()
-@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site (default: site/, or site-internal/ with --include-private).")
-@click.option("--include-private", is_flag=True,
-              help="Internal build that includes private packets; every page says so. Never publish it.")
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: site/, or site-internal/ with --include-private).",
+)
+@click.option(
+    "--include-private",
+    is_flag=True,
+    help="Internal build that includes private packets; every page says so. Never publish it.",
+)
 @engine_option
 @root_option
 @today_option
@@ -80,14 +106,18 @@ def build(site_dir: Path | None, include_private: bool, engine: str, root: Path 
 
     space = workspace(root, today, cache=True, progress=True)
     if space.packets_root is not None and not include_private:
-        fail("this is a packets repository: `handbook build --include-private` builds its internal site; the "
-             "public handbook is built in the handbook repository, which never reads packets")
+        fail(
+            "this is a packets repository: `handbook build --include-private` builds its internal site; the "
+            "public handbook is built in the handbook repository, which never reads packets"
+        )
     site_dir = site_dir or space.data_root / ("site-internal" if include_private else "site")
     # a BuildError prints the validation report when that is why; exit 2 for a site folder it must not replace
     result = build_site(space, site_dir, include_private, progress=say, engine=engine)
     warnings = len(result.report.warnings)
-    click.echo(f"Built {result.pages} pages into {result.site_dir}"
-               + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else ""))
+    click.echo(
+        f"Built {result.pages} pages into {result.site_dir}"
+        + (f" ({warnings} validation warning{'s' if warnings != 1 else ''})" if warnings else "")
+    )
 
 
 @click.command()
@@ -108,8 +138,10 @@ def serve(address: str, include_private: bool, engine: str, root: Path | None, t
     require_engine(engine)
     space = Workspace.find(Path.cwd(), root, parse_today(today), cache=ResultCache(), warn=click.echo)
     if space.packets_root is not None and not include_private:
-        fail("this is a packets repository: `handbook serve --include-private` previews its internal site; the "
-             "public handbook is previewed in the handbook repository, which never reads packets")
+        fail(
+            "this is a packets repository: `handbook serve --include-private` previews its internal site; the "
+            "public handbook is previewed in the handbook repository, which never reads packets"
+        )
     status = run_server(space, address, include_private, click.echo, engine=engine)
     if status:
         raise click.exceptions.Exit(status)
@@ -132,8 +164,9 @@ def governance(fmt: str, strict: bool, root: Path | None, today: str | None) -> 
 
 
 @click.command()
-@click.option("--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS or .gitlab/CODEOWNERS is not current; "
-              "write nothing.")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 if .github/CODEOWNERS or .gitlab/CODEOWNERS is not current; write nothing."
+)
 @root_option
 @today_option
 def codeowners(check: bool, root: Path | None, today: str | None) -> None:
@@ -149,18 +182,37 @@ def codeowners(check: bool, root: Path | None, today: str | None) -> None:
 @click.command(context_settings={"ignore_unknown_options": False})
 @click.argument("what", nargs=-1, required=True, metavar="[packets] DIRECTORY")
 @click.option("--name", help="Handbook: the organisation's name (default: the folder's name).")
-@click.option("--owner", metavar="@ORG/TEAM", help="Handbook: who owns the rubric, a GitHub team, user or e-mail "
-              "(default: @<organisation>/handbook-maintainers). Packets repository: the promotion committee, who "
-              "own packets.yaml and CI in its CODEOWNERS (default: the handbook's codeowners.packets).")
-@click.option("--handbook", "handbook", metavar="URL",
-              help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).")
+@click.option(
+    "--owner",
+    metavar="@ORG/TEAM",
+    help="Handbook: who owns the rubric, a GitHub team, user or e-mail "
+    "(default: @<organisation>/handbook-maintainers). Packets repository: the promotion committee, who "
+    "own packets.yaml and CI in its CODEOWNERS (default: the handbook's codeowners.packets).",
+)
+@click.option(
+    "--handbook",
+    "handbook",
+    metavar="URL",
+    help="Packets repository: the handbook repository, a git URL or a path (used as it is, no network).",
+)
 @click.option("--ref", default=None, help="Packets repository: branch, tag or commit of the handbook.")
-@click.option("--tool-source", "tool_source", metavar="REQUIREMENT",
-              help="The pip requirement CI installs the handbook tool from: 'handbook==X.Y.Z' or "
-              "'git+https://...@<commit>' (default: where this installation came from, when CI can reach it).")
+@click.option(
+    "--tool-source",
+    "tool_source",
+    metavar="REQUIREMENT",
+    help="The pip requirement CI installs the handbook tool from: 'handbook==X.Y.Z' or "
+    "'git+https://...@<commit>' (default: where this installation came from, when CI can reach it).",
+)
 @today_option
-def init(what: tuple[str, ...], name: str | None, owner: str | None, handbook: str | None, ref: str | None,
-         tool_source: str | None, today: str | None) -> None:
+def init(
+    what: tuple[str, ...],
+    name: str | None,
+    owner: str | None,
+    handbook: str | None,
+    ref: str | None,
+    tool_source: str | None,
+    today: str | None,
+) -> None:
     """Start a new repository in DIRECTORY.
 
     `handbook init DIR`: a blank handbook (one track with two levels, two dimensions, settings with
@@ -186,13 +238,16 @@ def _tool(tool_source: str | None) -> ToolSource:
 
     tool = chosen_tool_source(tool_source)
     if tool.requirement is None:
-        say(f"warning: CI cannot install the handbook tool yet ({tool.why}): write its source in requirements.txt, "
-            "or run again with --tool-source REQUIREMENT")
+        say(
+            f"warning: CI cannot install the handbook tool yet ({tool.why}): write its source in requirements.txt, "
+            "or run again with --tool-source REQUIREMENT"
+        )
     return tool
 
 
-def _init_handbook(directory: Path, name: str | None, owner: str | None, today: str | None,
-                   tool_source: str | None) -> None:
+def _init_handbook(
+    directory: Path, name: str | None, owner: str | None, today: str | None, tool_source: str | None
+) -> None:
     from ..actions.starter import plan_init, write_init
 
     name = name or directory.resolve().name.replace("-", " ").replace("_", " ").title()
@@ -210,8 +265,10 @@ def _init_packets(directory: Path, handbook: str, ref: str | None, tool_source: 
     written = init_packets(directory, handbook, ref, tool, owner)
     for name in written:
         click.echo(f"Created {(directory / name).as_posix()}")
-    click.echo("Next: make it a private git repository readable only by the promotion committee, then "
-               "`handbook new packet` inside it.")
+    click.echo(
+        "Next: make it a private git repository readable only by the promotion committee, then "
+        "`handbook new packet` inside it."
+    )
 
 
 COMMANDS = (init, validate, lint, build, serve, governance, codeowners)

@@ -20,18 +20,31 @@ def new() -> None:
 @click.option("--target", "target", required=True, metavar="LEVEL", help="Target level id, e.g. ic3.")
 @click.option("--current", "current", metavar="LEVEL", help="Current level id (default: the level below the target).")
 @click.option("--cycle", metavar="CYCLE", help="Review cycle id (default: the open or next cycle).")
-@click.option("--track", "track", metavar="TRACK", help="The track the packet moves on (default: the target's track "
-              "that holds the current level, else an allowed track change).")
+@click.option(
+    "--track",
+    "track",
+    metavar="TRACK",
+    help="The track the packet moves on (default: the target's track "
+    "that holds the current level, else an allowed track change).",
+)
 @root_option
 @today_option
-def new_packet(candidate: str, target: str, current: str | None, cycle: str | None, track: str | None, root: Path | None,
-               today: str | None) -> None:
+def new_packet(
+    candidate: str,
+    target: str,
+    current: str | None,
+    cycle: str | None,
+    track: str | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """Write a ready-to-fill packet under packets/CYCLE/, listing the target level's criteria to cite."""
     from ..actions.scaffold import plan_packet, write_new
 
     space = workspace(root, today)
-    packet = plan_packet(space.with_settings, space.root, candidate, target, cycle, current, space.today, track,
-                         space.data_root)
+    packet = plan_packet(
+        space.with_settings, space.root, candidate, target, cycle, current, space.today, track, space.data_root
+    )
     if space.packets_root is not None:
         packet = replace(packet, path=space.data_root / packet.relative)
     write_new(packet)
@@ -70,11 +83,20 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
 
 @click.command()
 @format_option(("text", "json"))
-@click.option("--export", "export", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the aggregates file the handbook repository publishes (site_config/process-health.json "
-                   "there). Cycles already in it keep their figures: each is published once.")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="A cycle manifest naming several packets repositories: their packets are counted together.")
+@click.option(
+    "--export",
+    "export",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the aggregates file the handbook repository publishes (site_config/process-health.json "
+    "there). Cycles already in it keep their figures: each is published once.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A cycle manifest naming several packets repositories: their packets are counted together.",
+)
 @root_option
 @today_option
 def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | None, today: str | None) -> None:
@@ -102,8 +124,11 @@ def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | Non
             added = write_export(export, health, space.today)
         except (ValueError, OSError) as problem:
             fail(f"cannot export to {export}: {problem}")
-        click.echo(f"Wrote {export}: {len(added)} newly closed cycle(s) added"
-                   + (f" ({', '.join(added)})" if added else "") + "; cycles published before keep their figures.")
+        click.echo(
+            f"Wrote {export}: {len(added)} newly closed cycle(s) added"
+            + (f" ({', '.join(added)})" if added else "")
+            + "; cycles published before keep their figures."
+        )
         return
     emit(space.root, "stats", fmt, health, health=health)
 

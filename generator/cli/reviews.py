@@ -25,22 +25,46 @@ from .common import (
 @click.command()
 @click.argument("packet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reviewer", required=True, metavar="ID", help="Your reviewer id (lowercase, hyphens); names the file.")
-@click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML with ratings, criteria and counterexamples (keep it outside the repository).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML with ratings, criteria and counterexamples (keep it outside the repository).",
+)
 @click.option("--rating", "ratings", multiple=True, metavar="DIM=N", help="Rating 1-5 for a dimension.")
 @click.option("--note", "notes", multiple=True, metavar="DIM=TEXT", help="Note on a dimension's rating.")
-@click.option("--met", multiple=True, metavar="CRITERION=EVIDENCE,...",
-              help="A criterion judged met, with the evidence ids that convinced you.")
-@click.option("--not-met", "not_met", multiple=True, metavar="CRITERION=EVIDENCE,...",
-              help="A criterion judged not met, with the evidence ids that failed to convince you.")
+@click.option(
+    "--met",
+    multiple=True,
+    metavar="CRITERION=EVIDENCE,...",
+    help="A criterion judged met, with the evidence ids that convinced you.",
+)
+@click.option(
+    "--not-met",
+    "not_met",
+    multiple=True,
+    metavar="CRITERION=EVIDENCE,...",
+    help="A criterion judged not met, with the evidence ids that failed to convince you.",
+)
 @click.option("--counterexample", "counterexamples", multiple=True, metavar="TEXT", help="A documented counterexample.")
 @click.option("--replace", "replace_existing", is_flag=True, help="Replace your earlier review of this packet.")
 @signing_key_option
 @root_option
 @today_option
-def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, notes: Pairs, met: Pairs,
-           not_met: Pairs, counterexamples: Pairs, replace_existing: bool, signing_key: Path | None, root: Path | None,
-           today: str | None) -> None:
+def review(
+    packet: Path,
+    reviewer: str,
+    source: Path | None,
+    ratings: Pairs,
+    notes: Pairs,
+    met: Pairs,
+    not_met: Pairs,
+    counterexamples: Pairs,
+    replace_existing: bool,
+    signing_key: Path | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """Write your assessment of PACKET as its own file beside it:
     packets/<cycle>/<slug>.reviews/<reviewer>.yaml, signed with your SSH key, then sealed to the
     committee when settings say so.
@@ -54,8 +78,9 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
     from ..model.handbook import Review
 
     if not valid_reviewer_id(reviewer):
-        raise click.BadParameter("use lowercase letters, digits and single hyphens, e.g. 'grace-hopper'",
-                                 param_hint="--reviewer")
+        raise click.BadParameter(
+            "use lowercase letters, digits and single hyphens, e.g. 'grace-hopper'", param_hint="--reviewer"
+        )
     space = workspace(root, today, [packet])
     day, hb = space.today, space.cycle_handbook
     found = packet_in(space, packet)
@@ -68,20 +93,35 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
         fail(f"{reviewer} may not review {found.file}, the review would not count: {refused.why}")
     body = review_body(space.data_root, source, ratings, notes, met, not_met, counterexamples, process.sealing)
     relative = review_file(found.file, reviewer)
-    header = {"reviewer": reviewer, "packet": found.slug, "date": day.isoformat(), "packet_digest": packet_digest(found)}
+    header = {
+        "reviewer": reviewer,
+        "packet": found.slug,
+        "date": day.isoformat(),
+        "packet_digest": packet_digest(found),
+    }
     earlier = next((r for r in found.reviews if r.reviewer == reviewer), None)
     if replace_existing and earlier is not None and earlier.signature is not None:
         header["replaces"] = signature_digest(earlier.signature)  # signed: the version before cannot be put back
     problems = check_document({**header, **body}, relative)
     if not problems:
-        problems = list(content_problems(hb, found, Review(reviewer=reviewer, packet=found.slug, date=header["date"],
-                                                           file=relative, content=content_from(body))))
+        problems = list(
+            content_problems(
+                hb,
+                found,
+                Review(
+                    reviewer=reviewer, packet=found.slug, date=header["date"], file=relative, content=content_from(body)
+                ),
+            )
+        )
     if problems and source is not None:
         problems = in_draft(source, problems)
     if problems:
         for d in problems:
-            where = f"{d.file}:{d.line}:{d.column}" if source is not None and d.file == str(source) \
+            where = (
+                f"{d.file}:{d.line}:{d.column}"
+                if source is not None and d.file == str(source)
                 else f"{d.file}: {d.json_path}"
+            )
             click.echo(f"{where}: {d.severity}: {d.message} [{d.code}]", err=True)
         fail("the review was not written; fix the problems above")
     text = signed_review(relative, found.file, header, body, process, key, space.data_root)
@@ -96,12 +136,23 @@ def review(packet: Path, reviewer: str, source: Path | None, ratings: Pairs, not
 @click.option("--level", metavar="LEVEL", help="Only packets for this target level.")
 @format_option()
 @identity_option
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
-              help="A cycle manifest naming several packets repositories, read together.")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A cycle manifest naming several packets repositories, read together.",
+)
 @root_option
 @today_option
-def calibrate(cycle: str, level: str | None, fmt: str, identity: Path | None, manifest: Path | None,
-              root: Path | None, today: str | None) -> None:
+def calibrate(
+    cycle: str,
+    level: str | None,
+    fmt: str,
+    identity: Path | None,
+    manifest: Path | None,
+    root: Path | None,
+    today: str | None,
+) -> None:
     """A cycle's packets for each target level side by side: coverage, composite, gates, every
     reviewer's ratings (2+ point disagreements flagged), evidence found convincing or not,
     counterexamples, and decisions the numbers disagree with. Sealed reviews are opened in memory;
@@ -129,8 +180,10 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
 
     space = workspace(root, today)
     if not space.cycle_handbook.settings.review_process.decisions_keep_ratings:
-        fail("the settings say decisions do not keep the ratings (review_process.sealing.decisions_keep_ratings "
-             "is not true): the reviews stay sealed")
+        fail(
+            "the settings say decisions do not keep the ratings (review_process.sealing.decisions_keep_ratings "
+            "is not true): the reviews stay sealed"
+        )
     written, waiting, refused = reveal_decided(space.cycle_handbook, cycle, identity, space.data_root)
     for relative in written:
         click.echo(f"Revealed {relative}")

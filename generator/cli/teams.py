@@ -19,14 +19,22 @@ from .common import format_option, root_option, today_option
 from .common import parse_today as _today
 from .common import say as _progress
 
-no_cache_option = click.option("--no-cache", is_flag=True, help="Read every team's files again, even those unchanged "
-                                                                    "since a clean run (the content-keyed result cache).")
-period_option = click.option("--period", metavar="YYYY-Qn", default=None,
-                             help="A calendar quarter instead of the last 90 days (settings: teams.window_days).")
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every team's files again, even those unchanged since a clean run (the content-keyed result cache).",
+)
+period_option = click.option(
+    "--period",
+    metavar="YYYY-Qn",
+    default=None,
+    help="A calendar quarter instead of the last 90 days (settings: teams.window_days).",
+)
 
 
-def _figures(root: Path | None, today: str | None, period: str | None,
-             no_cache: bool = False) -> tuple[Path, Any, Any, Any]:
+def _figures(
+    root: Path | None, today: str | None, period: str | None, no_cache: bool = False
+) -> tuple[Path, Any, Any, Any]:
     from ..check.teams import check_teams
     from ..compute.teams import catalogue_links, load_bands, parse_period, team_figures
 
@@ -43,8 +51,13 @@ def _figures(root: Path | None, today: str | None, period: str | None,
     links, link_problems = catalogue_links(base)
     problems = [*report.diagnostics, *band_problems, *link_problems]
     for problem in problems:
-        click.echo(for_terminal(f"{problem.file}:{problem.line}:{problem.column}: {problem.severity}: "
-                                f"{problem.message} [{problem.code}]"), err=True)
+        click.echo(
+            for_terminal(
+                f"{problem.file}:{problem.line}:{problem.column}: {problem.severity}: "
+                f"{problem.message} [{problem.code}]"
+            ),
+            err=True,
+        )
     figures = team_figures(report, _today(today), period, bands, links, progress=_progress)
     failed = any(p.severity == "error" for p in problems)
     return base, figures, bands, (report, failed)
@@ -57,7 +70,9 @@ def _figures(root: Path | None, today: str | None, period: str | None,
 @root_option
 @today_option
 @click.pass_context
-def teams(ctx: click.Context, no_cache: bool, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
+def teams(
+    ctx: click.Context, no_cache: bool, period: str | None, fmt: str, root: Path | None, today: str | None
+) -> None:
     """Team figures: DORA metrics and SLO error budgets computed from teams/<id>/ events.
 
     Team figures are context for conversations, never a person's score; teams are listed in
@@ -69,8 +84,17 @@ def teams(ctx: click.Context, no_cache: bool, period: str | None, fmt: str, root
 
     base, figures, bands, (report, failed) = _figures(root, today, period, no_cache)
     window = main_window(_today(today), report.settings.window_days, period)
-    _emit(base, "teams", fmt, [as_data(f, bands) for f in figures], teams=figures, bands=bands, window=window,
-          last_day=window.end - timedelta(days=1), minimum_headcount=report.settings.minimum_headcount)
+    _emit(
+        base,
+        "teams",
+        fmt,
+        [as_data(f, bands) for f in figures],
+        teams=figures,
+        bands=bands,
+        window=window,
+        last_day=window.end - timedelta(days=1),
+        minimum_headcount=report.settings.minimum_headcount,
+    )
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -92,30 +116,68 @@ def show(team: str, no_cache: bool, period: str | None, fmt: str, root: Path | N
         known = ", ".join(f.team.id for f in figures) or "none"
         broken = " (its files have errors: see above)" if (base / "teams" / team).is_dir() else ""
         raise HandbookError(f"no team '{team}'{broken}; teams with figures: {known}")
-    _emit(base, "team", fmt, as_data(found, bands), tf=found, bands=bands,
-          last_day=found.window.end - timedelta(days=1), guidance=guidance_text(report.settings, found.guidance))
+    _emit(
+        base,
+        "team",
+        fmt,
+        as_data(found, bands),
+        tf=found,
+        bands=bands,
+        last_day=found.window.end - timedelta(days=1),
+        guidance=guidance_text(report.settings, found.guidance),
+    )
     if failed:
         raise click.exceptions.Exit(1)
 
 
 @teams.command(name="import")
 @click.argument("team")
-@click.option("--from", "source", type=click.Choice(("git-tags", "git-merges", "csv", "github", "gitlab")), required=True,
-              help="git-tags / git-merges: a git repository (PATH); csv: an export with --map; github / gitlab: a "
-              "saved deployments REST response (a JSON file).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(("git-tags", "git-merges", "csv", "github", "gitlab")),
+    required=True,
+    help="git-tags / git-merges: a git repository (PATH); csv: an export with --map; github / gitlab: a "
+    "saved deployments REST response (a JSON file).",
+)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--pattern", default=None, help="git-tags: a glob of tag names (e.g. 'v*'); git-merges: a regular "
-              "expression the merge subject must match.")
-@click.option("--branch", default="main", show_default=True, help="git-merges: the branch whose merges are deployments.")
+@click.option(
+    "--pattern",
+    default=None,
+    help="git-tags: a glob of tag names (e.g. 'v*'); git-merges: a regular expression the merge subject must match.",
+)
+@click.option(
+    "--branch", default="main", show_default=True, help="git-merges: the branch whose merges are deployments."
+)
 @click.option("--service", default=None, help="The service deployed (default: the team's only service).")
 @click.option("--environment", default="production", show_default=True, help="git: the environment deployed to.")
-@click.option("--kind", type=click.Choice(("deployments", "incidents")), default="deployments", show_default=True,
-              help="csv: what the rows are.")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="csv: which column holds a field "
-              "(repeat: --map id='Deploy ID' --map finished_at=Finished).")
+@click.option(
+    "--kind",
+    type=click.Choice(("deployments", "incidents")),
+    default="deployments",
+    show_default=True,
+    help="csv: what the rows are.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="csv: which column holds a field (repeat: --map id='Deploy ID' --map finished_at=Finished).",
+)
 @root_option
-def import_events(team: str, source: str, path: Path, pattern: str | None, branch: str, service: str | None,
-                  environment: str, kind: str, mapping: tuple[str, ...], root: Path | None) -> None:
+def import_events(
+    team: str,
+    source: str,
+    path: Path,
+    pattern: str | None,
+    branch: str,
+    service: str | None,
+    environment: str,
+    kind: str,
+    mapping: tuple[str, ...],
+    root: Path | None,
+) -> None:
     """Add events to teams/TEAM/ from PATH (idempotent: the same source twice gives the same file).
 
     Never reads or writes who did something: no author, committer, creator or user."""
@@ -128,8 +190,9 @@ def import_events(team: str, source: str, path: Path, pattern: str | None, branc
     folder = base / "teams" / team
     loaded = load_file(folder / "team.yaml", f"teams/{team}/team.yaml")
     if loaded.document is None or not isinstance(loaded.document.data, dict):
-        raise HandbookError(f"teams/{team}/team.yaml is missing or broken: create the team first (name, owner, "
-                            "services, headcount)")
+        raise HandbookError(
+            f"teams/{team}/team.yaml is missing or broken: create the team first (name, owner, services, headcount)"
+        )
     services = loaded.document.data.get("services") or []
     chosen = service or (services[0] if len(services) == 1 else None)
     if chosen is None:
@@ -157,7 +220,9 @@ def import_events(team: str, source: str, path: Path, pattern: str | None, branc
         raise click.UsageError("only --from csv imports incidents")
     event_kind = "incident" if kind == "incidents" else "deployment"
     if (folder / f"{kind}.csv").exists():
-        raise HandbookError(f"teams/{team}/{kind}.csv exists: imports write {kind}.jsonl; convert or remove the CSV first")
+        raise HandbookError(
+            f"teams/{team}/{kind}.csv exists: imports write {kind}.jsonl; convert or remove the CSV first"
+        )
     done = imports.write_events(folder / f"{kind}.jsonl", event_kind, records, _progress)
     click.echo(f"teams/{team}/{kind}.jsonl: {done.added} added, {done.updated} updated, {done.unchanged} unchanged")
 

@@ -93,6 +93,7 @@ class Aggregates:
 
 # --- protection primitives -------------------------------------------------------------------
 
+
 def protect_counts(counts: Sequence[int], k: int) -> list[int | None]:
     """Primary suppression (every cell under k, zero included) and complementary suppression:
     the hidden cells, whose sum anyone can get from the group's total, hold at least k between
@@ -116,23 +117,31 @@ def middle_mean(values: Iterable[float], k: int) -> float | None:
     if len(ordered) < k:
         return None
     start = (len(ordered) - k) // 2
-    return sum(ordered[start:start + k]) / k
+    return sum(ordered[start : start + k]) / k
 
 
-def counts_figure(figure_id: str, title: str, unit: str, labelled: Sequence[tuple[str, int]], k: int,
-                  step: int, note: str = "") -> Figure:
+def counts_figure(
+    figure_id: str, title: str, unit: str, labelled: Sequence[tuple[str, int]], k: int, step: int, note: str = ""
+) -> Figure:
     protected = protect_counts([count for _, count in labelled], k)
-    return Figure(figure_id, title, "counts", unit,
-                  tuple(Cell(label, round_count(v, step)) for (label, _), v in zip(labelled, protected, strict=True)),
-                  note)
+    return Figure(
+        figure_id,
+        title,
+        "counts",
+        unit,
+        tuple(Cell(label, round_count(v, step)) for (label, _), v in zip(labelled, protected, strict=True)),
+        note,
+    )
 
 
 def value_figure(figure_id: str, title: str, unit: str, value: float | None, digits: int, note: str = "") -> Figure:
-    return Figure(figure_id, title, "value", unit, (Cell(title, None if value is None else round(value, digits)),),
-                  note)
+    return Figure(
+        figure_id, title, "value", unit, (Cell(title, None if value is None else round(value, digits)),), note
+    )
 
 
 # --- the schema-validated file ----------------------------------------------------------------
+
 
 def to_document(aggregates: Aggregates, generated: date) -> dict[str, Any]:
     return {
@@ -146,9 +155,24 @@ def to_document(aggregates: Aggregates, generated: date) -> dict[str, Any]:
 
 def _cycle_document(cycle: CycleAggregates, k: int) -> dict[str, Any]:
     members = {"members": list(published_sample(cycle.members, k))} if cycle.members else {}
-    return {"id": cycle.cycle, "name": cycle.name, "closes": cycle.closes, "packets": cycle.packets, **members,
-            "figures": [{"id": f.id, "title": f.title, "kind": f.kind, "unit": f.unit, "note": f.note,
-                         "cells": [{"label": c.label, "value": c.value} for c in f.cells]} for f in cycle.figures]}
+    return {
+        "id": cycle.cycle,
+        "name": cycle.name,
+        "closes": cycle.closes,
+        "packets": cycle.packets,
+        **members,
+        "figures": [
+            {
+                "id": f.id,
+                "title": f.title,
+                "kind": f.kind,
+                "unit": f.unit,
+                "note": f.note,
+                "cells": [{"label": c.label, "value": c.value} for c in f.cells],
+            }
+            for f in cycle.figures
+        ],
+    }
 
 
 def member_keys(identities: Iterable[str], key: bytes) -> tuple[str, ...]:
@@ -157,8 +181,9 @@ def member_keys(identities: Iterable[str], key: bytes) -> tuple[str, ...]:
     test a name against it; without a key there are no members (the id then decides)."""
     if not key:
         return ()
-    return tuple(sorted({hmac.new(key, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
-                         for identity in identities}))
+    return tuple(
+        sorted({hmac.new(key, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for identity in identities})
+    )
 
 
 def published_sample(members: tuple[str, ...], k: int) -> tuple[str, ...]:
@@ -176,11 +201,27 @@ def same_group(published: CycleAggregates, fresh: CycleAggregates) -> bool:
 
 def from_document(data: dict[str, Any]) -> Aggregates:
     cycles = tuple(
-        CycleAggregates(c["id"], c["name"], c["closes"], "published", c["packets"],
-                        tuple(Figure(f["id"], f["title"], f["kind"], f["unit"],
-                                     tuple(Cell(cell["label"], cell["value"]) for cell in f["cells"]), f.get("note", ""))
-                              for f in c["figures"]), tuple(c.get("members", ())))
-        for c in data["cycles"])
+        CycleAggregates(
+            c["id"],
+            c["name"],
+            c["closes"],
+            "published",
+            c["packets"],
+            tuple(
+                Figure(
+                    f["id"],
+                    f["title"],
+                    f["kind"],
+                    f["unit"],
+                    tuple(Cell(cell["label"], cell["value"]) for cell in f["cells"]),
+                    f.get("note", ""),
+                )
+                for f in c["figures"]
+            ),
+            tuple(c.get("members", ())),
+        )
+        for c in data["cycles"]
+    )
     return Aggregates(data["minimum_group_size"], data["round_counts_to"], cycles)
 
 
@@ -251,8 +292,10 @@ def write_export(path: Path, fresh: Aggregates, today: date) -> tuple[str, ...]:
     refused = next(iter(validator_for("aggregates").iter_errors(document)), None)
     if refused is not None:  # never write a file the handbook would refuse; say why in one line
         where = "/".join(str(part) for part in refused.absolute_path) or "the file"
-        raise ValueError(f"the aggregates would not pass the handbook's schema at {where}: {refused.message[:200]}; "
-                         "nothing was written")
+        raise ValueError(
+            f"the aggregates would not pass the handbook's schema at {where}: {refused.message[:200]}; "
+            "nothing was written"
+        )
     from ..load.safe_files import write_exclusive
 
     write_exclusive(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")  # never through a planted link

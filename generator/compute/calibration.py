@@ -108,8 +108,9 @@ def calibrate(hb: Handbook, cycle: str, level: str | None = None) -> Calibration
     """Real packets only: examples are fictional, as in the process-health aggregates."""
     bar = conflict_bar(hb)
     dims = tuple((d.id, d.name) for d in hb.ordered_dimensions)
-    chosen = [p for p in hb.packets if p.cycle == cycle and not p.is_example
-              and (level is None or p.target_level == level)]
+    chosen = [
+        p for p in hb.packets if p.cycle == cycle and not p.is_example and (level is None or p.target_level == level)
+    ]
     levels = []
     for level_id in dict.fromkeys(p.target_level for p in _by_rank(hb, chosen)):
         group = tuple(packet_calibration(hb, p, bar) for p in chosen if p.target_level == level_id)
@@ -124,6 +125,7 @@ def _by_rank(hb: Handbook, packets: list[Packet]) -> list[Packet]:
     def key(p: Packet) -> tuple[Any, ...]:
         index, levels = ladders.get(p.track, (len(ladders), ()))
         return (index, levels.index(p.target_level) if p.target_level in levels else len(levels), p.target_level)
+
     return sorted(packets, key=key)
 
 
@@ -132,19 +134,26 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
     score = packet_score(hb, packet, coverage.ratio)
     dims = [d.id for d in hb.ordered_dimensions]
     blank = tuple(None for _ in dims)
-    rows = [ReviewerRatings(a.reviewer, tuple(a.rating(d) for d in dims), blank) if packet.in_file_not_counted is None
-            else ReviewerRatings(a.reviewer, blank, blank, unverified=packet.in_file_not_counted)
-            for a in packet.assessments]
+    rows = [
+        ReviewerRatings(a.reviewer, tuple(a.rating(d) for d in dims), blank)
+        if packet.in_file_not_counted is None
+        else ReviewerRatings(a.reviewer, blank, blank, unverified=packet.in_file_not_counted)
+        for a in packet.assessments
+    ]
     for r in packet.reviews:
         if r.unverified is not None:
-            rows.append(ReviewerRatings(r.reviewer, tuple(None for _ in dims), tuple(None for _ in dims),
-                                        r.content is None, r.unverified))
+            rows.append(
+                ReviewerRatings(
+                    r.reviewer, tuple(None for _ in dims), tuple(None for _ in dims), r.content is None, r.unverified
+                )
+            )
         elif r.content is None:
             rows.append(ReviewerRatings(r.reviewer, tuple(None for _ in dims), tuple(None for _ in dims), True))
         else:
             notes = {x.dimension: x.note for x in r.content.ratings}
-            rows.append(ReviewerRatings(r.reviewer, tuple(r.content.rating(d) for d in dims),
-                                        tuple(notes.get(d) for d in dims)))
+            rows.append(
+                ReviewerRatings(r.reviewer, tuple(r.content.rating(d) for d in dims), tuple(notes.get(d) for d in dims))
+            )
     spreads = []
     for index, dim in enumerate(dims):
         ratings = tuple(v for row in rows if (v := row.ratings[index]) is not None)
@@ -152,19 +161,32 @@ def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> Packe
         spreads.append(DimensionSpread(dim, ratings, spread, spread is not None and spread >= DISAGREEMENT))
     expected = (hb.settings.review_process.reviewers_per_packet if hb.settings else None) or 0
     counted = packet.counted_reviews
-    return PacketCalibration(packet, coverage, score, packet.reviews_in, expected,
-                             tuple(rows), tuple(spreads), _judgements(counted),
-                             tuple((r.reviewer, c) for r in counted if r.content for c in r.content.counterexamples),
-                             conflict(packet, score, bar), judge(hb, packet).summary)
+    return PacketCalibration(
+        packet,
+        coverage,
+        score,
+        packet.reviews_in,
+        expected,
+        tuple(rows),
+        tuple(spreads),
+        _judgements(counted),
+        tuple((r.reviewer, c) for r in counted if r.content for c in r.content.counterexamples),
+        conflict(packet, score, bar),
+        judge(hb, packet).summary,
+    )
 
 
 def _judgements(reviews: tuple[Review, ...]) -> tuple[CriterionJudgements, ...]:
     found: dict[str, dict[str, list[str]]] = {}
     for r in reviews:
-        for j in (r.content.criteria if r.content else ()):
+        for j in r.content.criteria if r.content else ():
             entry = found.setdefault(j.criterion, {"met": [], "not": [], "yes": [], "no": []})
             entry["met" if j.met else "not"].append(r.reviewer)
             entry["yes"].extend(j.convincing)
             entry["no"].extend(j.unconvincing)
-    return tuple(CriterionJudgements(c, tuple(e["met"]), tuple(e["not"]), tuple(dict.fromkeys(e["yes"])),
-                                     tuple(dict.fromkeys(e["no"]))) for c, e in found.items())
+    return tuple(
+        CriterionJudgements(
+            c, tuple(e["met"]), tuple(e["not"]), tuple(dict.fromkeys(e["yes"])), tuple(dict.fromkeys(e["no"]))
+        )
+        for c, e in found.items()
+    )

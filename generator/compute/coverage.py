@@ -48,8 +48,7 @@ def packet_coverage(handbook: Handbook, packet: Packet) -> Coverage:
     raises (compute/promotion.py)."""
     criteria = packet_criteria(handbook, packet)
     counted = {c.id for c in criteria}
-    rows = tuple(
-        CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
+    rows = tuple(CriterionCoverage(c, tuple(e.id for e in packet.evidence if c.id in e.criteria)) for c in criteria)
     return Coverage(
         packet.target_level,
         rows,

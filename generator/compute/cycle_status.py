@@ -77,13 +77,27 @@ class CycleStatus:
 
 
 def packet_status(packet: Packet, repository: str | None = None) -> PacketStatus:
-    reviews = tuple(ReviewIn(r.reviewer, r.date, r.unverified is None, r.unverified,
-                             not packet.assigned or r.reviewer in packet.assigned) for r in packet.reviews)
+    reviews = tuple(
+        ReviewIn(
+            r.reviewer, r.date, r.unverified is None, r.unverified, not packet.assigned or r.reviewer in packet.assigned
+        )
+        for r in packet.reviews
+    )
     counted = {r.reviewer for r in reviews if r.counted}
     owed = tuple(r for r in packet.assigned if r not in counted) if packet.decision.status == "submitted" else ()
-    return PacketStatus(packet.file, packet.slug, packet.candidate, packet.target_level, repository, packet.assigned,
-                        reviews, owed, packet.decision.status, packet.is_decided,
-                        packet.appeal.status if packet.appeal else None)
+    return PacketStatus(
+        packet.file,
+        packet.slug,
+        packet.candidate,
+        packet.target_level,
+        repository,
+        packet.assigned,
+        reviews,
+        owed,
+        packet.decision.status,
+        packet.is_decided,
+        packet.appeal.status if packet.appeal else None,
+    )
 
 
 def cycle_status(hb: Handbook, cycle_id: str, today: date, repositories: dict[str, str] | None = None) -> CycleStatus:

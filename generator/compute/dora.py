@@ -239,8 +239,17 @@ LEFT JOIN incident AS i ON i.team = w.team AND i.started_at >= w.w_start AND i.s
 GROUP BY ALL
 """
 
-DEPLOYMENT_COLUMNS = ("id", "service", "environment", "finished_at", "result", "rolled_back_at", "planned",
-                      "remediates", "changes")
+DEPLOYMENT_COLUMNS = (
+    "id",
+    "service",
+    "environment",
+    "finished_at",
+    "result",
+    "rolled_back_at",
+    "planned",
+    "remediates",
+    "changes",
+)
 INCIDENT_COLUMNS = ("id", "service", "started_at", "resolved_at", "caused_by")
 
 
@@ -256,8 +265,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def dora_counts(teams: Sequence[Team], windows: Iterable[tuple[str, Window]],
-                production: Sequence[str] = ("production",)) -> dict[tuple[str, str], DoraCounts]:
+def dora_counts(
+    teams: Sequence[Team], windows: Iterable[tuple[str, Window]], production: Sequence[str] = ("production",)
+) -> dict[tuple[str, str], DoraCounts]:
     """Raw figures for each (team id, window label) asked for."""
     con = connect()
     con.execute(_TABLES)
@@ -270,8 +280,10 @@ def dora_counts(teams: Sequence[Team], windows: Iterable[tuple[str, Window]],
 
 
 def _load_events(con: duckdb.DuckDBPyConnection, teams: Sequence[Team]) -> None:
-    for attribute, json_sql, csv_sql, columns in (("deployments", _DEPLOY_JSON, _DEPLOY_CSV, DEPLOYMENT_COLUMNS),
-                                                  ("incidents", _INCIDENT_JSON, _INCIDENT_CSV, INCIDENT_COLUMNS)):
+    for attribute, json_sql, csv_sql, columns in (
+        ("deployments", _DEPLOY_JSON, _DEPLOY_CSV, DEPLOYMENT_COLUMNS),
+        ("incidents", _INCIDENT_JSON, _INCIDENT_CSV, INCIDENT_COLUMNS),
+    ):
         paths = [(str(getattr(t, attribute)), t.id) for t in teams if getattr(t, attribute) is not None]
         jsonl = [(path, team) for path, team in paths if path.endswith(".jsonl") and Path(path).stat().st_size > 0]
         if jsonl:
@@ -311,9 +323,16 @@ def _collect(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], DoraCounts
         landed, failed, recovered, still_open, r50, r90 = failures[key]
         t_n, t_open, t50, t90 = restore[key]
         result[key] = DoraCounts(
-            production=production, successful=successful, not_deployed=not_deployed, per_week=float(per_week),
-            median_days_per_week=float(days[key][0]), landed=landed, failures=failed,
+            production=production,
+            successful=successful,
+            not_deployed=not_deployed,
+            per_week=float(per_week),
+            median_days_per_week=float(days[key][0]),
+            landed=landed,
+            failures=failed,
             lead_time=Durations(n, p50, p90, excluded=excluded),
             recovery=Durations(recovered, r50, r90, open=still_open),
-            restore=Durations(t_n, t50, t90, open=t_open), rework=rework)
+            restore=Durations(t_n, t50, t90, open=t_open),
+            rework=rework,
+        )
     return result

@@ -54,17 +54,27 @@ GROUP BY ALL
 """
 
 
-def budget_counts(teams: Sequence[Team], windows: Iterable[tuple[str, str, Window]]) -> dict[tuple[str, str, str], BudgetCounts]:
+def budget_counts(
+    teams: Sequence[Team], windows: Iterable[tuple[str, str, Window]]
+) -> dict[tuple[str, str, str], BudgetCounts]:
     """Counts for each (team id, SLO name, window label) asked for."""
     con = connect()
     con.execute(_SQL)
     slos: dict[tuple[str, str], Slo] = {(t.id, s.name): s for t in teams for s in t.slos}
-    files = [(str(s.counts), team, name) for (team, name), s in slos.items()
-             if s.counts is not None and s.counts.stat().st_size > 0]
+    files = [
+        (str(s.counts), team, name)
+        for (team, name), s in slos.items()
+        if s.counts is not None and s.counts.stat().st_size > 0
+    ]
     con.executemany("INSERT INTO slo_file VALUES (?, ?, ?)", files)
-    con.executemany("INSERT INTO slo_window VALUES (?, ?, ?, ?, ?, ?)",
-                    [(team, name, w.label, w.start, w.end, slos[(team, name)].time_slice_target or 0.0)
-                     for team, name, w in windows if (team, name) in slos])
+    con.executemany(
+        "INSERT INTO slo_window VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (team, name, w.label, w.start, w.end, slos[(team, name)].time_slice_target or 0.0)
+            for team, name, w in windows
+            if (team, name) in slos
+        ],
+    )
     if files:
         con.execute(_LOAD, [[path for path, _, _ in files]])
     return {(row[0], row[1], row[2]): BudgetCounts(*row[3:]) for row in con.execute(_BUDGET).fetchall()}

@@ -73,12 +73,13 @@ def comparison_data(hb: Handbook, levels: tuple[Level, ...], short: Callable[[st
     criteria: dict[str, dict[str, Any]] = {}
     pairs: dict[str, dict[str, Any]] = {}
     for i, a in enumerate(levels):
-        for b in levels[i + 1:]:
+        for b in levels[i + 1 :]:
             first, second = ordered_pair(hb, a, b)
             rows = {}
             for dim, found in compare_levels(hb, first, second):
-                rows[dim.id] = [[r.kind, r.before.id if r.before else None, r.after.id if r.after else None]
-                                for r in found]
+                rows[dim.id] = [
+                    [r.kind, r.before.id if r.before else None, r.after.id if r.after else None] for r in found
+                ]
                 for c in (c for r in found for c in (r.before, r.after) if c is not None):
                     criteria.setdefault(c.id, {"text": short(c.text), "level": c.level})
             pairs[f"{a.id} {b.id}"] = {"first": first.id, "second": second.id, "rows": rows}
@@ -93,5 +94,10 @@ def comparison_data(hb: Handbook, levels: tuple[Level, ...], short: Callable[[st
 def script_json(data: object) -> str:
     """JSON that is safe inside a <script> element of a page (no "</script>", no HTML comment)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e") \
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )

@@ -23,10 +23,13 @@ def explain_outdated_packets(report: Report) -> Report:
                 diffs[packet.criteria_version] = diff_handbooks(pinned, report.handbook) if pinned else None
             since = diffs[packet.criteria_version]
             changes = since.for_level(packet.target_level) if since else None
-            judged = (f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` "
-                      "moves it)" if pinned else f"criteria {packet.criteria_version} are not in the handbook's "
-                      "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
-                      "it is checked against the current criteria")
+            judged = (
+                f"it is checked and scored against {packet.criteria_version}, as pinned (`handbook repin` moves it)"
+                if pinned
+                else f"criteria {packet.criteria_version} are not in the handbook's "
+                "history (no tag criteria-v" + packet.criteria_version + " and no commit declaring it): "
+                "it is checked against the current criteria"
+            )
             message = f"{diagnostic.message}; {judged}"
             if changes is not None:
                 listed = "; ".join(f"{c.action} {c.subject}" for c in changes[:8]) or "nothing"

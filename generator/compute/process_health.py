@@ -34,8 +34,13 @@ from .scoring import packet_score
 
 DECIDED = ("promoted", "not-yet")
 OUTCOMES = (("promoted", "promoted"), ("not-yet", "not yet"), ("submitted", "in review"), ("withdrawn", "withdrawn"))
-DAY_BINS = ((0, 14, "under 2 weeks"), (14, 28, "2–4 weeks"), (28, 56, "4–8 weeks"), (56, 112, "8–16 weeks"),
-            (112, None, "16 weeks or more"))
+DAY_BINS = (
+    (0, 14, "under 2 weeks"),
+    (14, 28, "2–4 weeks"),
+    (28, 56, "4–8 weeks"),
+    (56, 112, "8–16 weeks"),
+    (112, None, "16 weeks or more"),
+)
 APPEAL_OUTCOMES = ("pending", "upheld", "overturned")
 
 # The aggregates type is the process-health result: one privacy model for the page, `stats` and the export.
@@ -57,8 +62,13 @@ class Group:
 FigureBuilder = Callable[[Group], "Figure | None"]
 
 
-def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date | None = None,
-                   minimum_group: int | None = None, group_key: bytes = b"") -> ProcessHealth:
+def process_health(
+    hb: Handbook,
+    submitted_on: Mapping[str, date],
+    today: date | None = None,
+    minimum_group: int | None = None,
+    group_key: bytes = b"",
+) -> ProcessHealth:
     """GROUP_KEY: the packets repository's secret, which keys the hashes that recognise a published
     group whatever its cycle is called (see aggregates.member_keys)."""
     settings = hb.settings
@@ -67,7 +77,7 @@ def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date |
     today = today or date.today()
     real = [p for p in hb.packets if not p.is_example and p.decision.status != "draft"]
     cycles = []
-    for cycle in (settings.review_cycles if settings else ()):
+    for cycle in settings.review_cycles if settings else ():
         group = tuple(p for p in real if p.cycle == cycle.id)
         if cycle.closes >= today.isoformat():
             cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "open"))
@@ -76,17 +86,26 @@ def process_health(hb: Handbook, submitted_on: Mapping[str, date], today: date |
         else:
             context = Group(hb, cycle, group, submitted_on, k, step)
             figures = tuple(f for build in FIGURES if (f := build(context)) is not None)
-            cycles.append(CycleAggregates(cycle.id, cycle.name, cycle.closes, "published",
-                                          round_count(len(group), step), figures,
-                                          member_keys((packet_identity(p) for p in group), group_key)))
+            cycles.append(
+                CycleAggregates(
+                    cycle.id,
+                    cycle.name,
+                    cycle.closes,
+                    "published",
+                    round_count(len(group), step),
+                    figures,
+                    member_keys((packet_identity(p) for p in group), group_key),
+                )
+            )
     return Aggregates(k, step, tuple(cycles))
 
 
 def packet_identity(packet: Packet) -> str:
     """What stays the same when a cycle is renamed or its packets move folders: who, from which
     level to which, and when it was decided (a resubmission the next cycle differs by that date)."""
-    return "\0".join((packet.candidate, packet.track, packet.current_level, packet.target_level,
-                      packet.decision.date or ""))
+    return "\0".join(
+        (packet.candidate, packet.track, packet.current_level, packet.target_level, packet.decision.date or "")
+    )
 
 
 def raw_days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> int | None:
@@ -94,7 +113,11 @@ def raw_days_to_decision(packet: Packet, submitted_on: Mapping[str, date]) -> in
     if packet.decision.status not in DECIDED or not packet.decision.date:
         return None
     try:
-        start = date.fromisoformat(packet.decision.submitted) if packet.decision.submitted else submitted_on.get(packet.file)
+        start = (
+            date.fromisoformat(packet.decision.submitted)
+            if packet.decision.submitted
+            else submitted_on.get(packet.file)
+        )
         return None if start is None else (date.fromisoformat(packet.decision.date) - start).days
     except ValueError:  # not a calendar date: the schema reports it
         return None
@@ -113,22 +136,30 @@ def impossible_durations(hb: Handbook, submitted_on: Mapping[str, date]) -> list
         days = None if packet.is_example else raw_days_to_decision(packet, submitted_on)
         if days is not None and days < 0:
             since = "its decision.submitted date" if packet.decision.submitted else "it was first committed"
-            found.append(f"{packet.file}: decided {-days} day(s) before {since}, so it is left out of the time to "
-                         "decision; declare decision.submitted (YYYY-MM-DD) in the packet")
+            found.append(
+                f"{packet.file}: decided {-days} day(s) before {since}, so it is left out of the time to "
+                "decision; declare decision.submitted (YYYY-MM-DD) in the packet"
+            )
     return found
 
 
 def outcomes(g: Group) -> Figure:
     statuses: list[str] = [p.decision.status for p in g.packets]
-    return counts_figure("outcomes", "Outcomes", "packets", [(label, statuses.count(s)) for s, label in OUTCOMES],
-                         g.k, g.step)
+    return counts_figure(
+        "outcomes", "Outcomes", "packets", [(label, statuses.count(s)) for s, label in OUTCOMES], g.k, g.step
+    )
 
 
 def typical_days(g: Group) -> Figure:
     durations = [d for p in g.packets if (d := days_to_decision(p, g.submitted_on)) is not None]
-    return value_figure("typical-days-to-decision", "Typical days from submission to decision", "days",
-                        middle_mean(durations, g.k), 0,
-                        f"Mean of the middle {g.k} decisions: never one person's value, as a median can be.")
+    return value_figure(
+        "typical-days-to-decision",
+        "Typical days from submission to decision",
+        "days",
+        middle_mean(durations, g.k),
+        0,
+        f"Mean of the middle {g.k} decisions: never one person's value, as a median can be.",
+    )
 
 
 def days_histogram(g: Group) -> Figure | None:
@@ -141,8 +172,14 @@ def days_histogram(g: Group) -> Figure | None:
 
 def coverage(g: Group) -> Figure:
     full = sum(packet_coverage(criteria_of(g.handbook, p), p).ratio == 1 for p in g.packets)
-    return counts_figure("full-coverage", "Evidence for every target-level criterion", "packets",
-                         [("full coverage", full), ("partial coverage", len(g.packets) - full)], g.k, g.step)
+    return counts_figure(
+        "full-coverage",
+        "Evidence for every target-level criterion",
+        "packets",
+        [("full coverage", full), ("partial coverage", len(g.packets) - full)],
+        g.k,
+        g.step,
+    )
 
 
 def invisible_work(g: Group) -> Figure:
@@ -154,29 +191,49 @@ def invisible_work(g: Group) -> Figure:
 def reviewer_spread(g: Group) -> Figure:
     cells = []
     for dim in g.handbook.ordered_dimensions:
-        per_packet = [ratings for p in g.packets
-                      if len(ratings := [r for a in p.all_assessments if (r := a.rating(dim.id)) is not None]) >= 2]
+        per_packet = [
+            ratings
+            for p in g.packets
+            if len(ratings := [r for a in p.all_assessments if (r := a.rating(dim.id)) is not None]) >= 2
+        ]
         spread = mean(max(r) - min(r) for r in per_packet) if len(per_packet) >= g.k else None
         variance = mean(pvariance(r) for r in per_packet) if len(per_packet) >= g.k else None
         cells.append(Cell(f"{dim.name}: mean spread", None if spread is None else round(spread, 1)))
         cells.append(Cell(f"{dim.name}: mean variance", None if variance is None else round(variance, 1)))
-    return Figure("reviewer-spread", "Reviewer spread (calibration)", "value", "points", tuple(cells),
-                  f"Over packets with two or more reviews, shown when at least {g.k} have them.")
+    return Figure(
+        "reviewer-spread",
+        "Reviewer spread (calibration)",
+        "value",
+        "points",
+        tuple(cells),
+        f"Over packets with two or more reviews, shown when at least {g.k} have them.",
+    )
 
 
 def appeals(g: Group) -> Figure:
     filed = [p.appeal for p in g.packets if p.appeal]
-    return counts_figure("appeals", "Appeals", "packets", [("appealed", len(filed)),
-                                                           ("not appealed", len(g.packets) - len(filed))],
-                         g.k, g.step)
+    return counts_figure(
+        "appeals",
+        "Appeals",
+        "packets",
+        [("appealed", len(filed)), ("not appealed", len(g.packets) - len(filed))],
+        g.k,
+        g.step,
+    )
 
 
 def appeal_outcomes(g: Group) -> Figure | None:
     filed = [p.appeal for p in g.packets if p.appeal]
     if len(filed) < g.k:
         return None
-    return counts_figure("appeal-outcomes", "Appeal outcomes", "appeals",
-                         [(s, sum(a.status == s for a in filed)) for s in APPEAL_OUTCOMES], g.k, g.step)
+    return counts_figure(
+        "appeal-outcomes",
+        "Appeal outcomes",
+        "appeals",
+        [(s, sum(a.status == s for a in filed)) for s in APPEAL_OUTCOMES],
+        g.k,
+        g.step,
+    )
 
 
 def numbers_and_narrative(g: Group) -> Figure | None:
@@ -193,11 +250,26 @@ def numbers_and_narrative(g: Group) -> Figure | None:
                 found.append(conflict(packet, score, bar) is not None)
     if len(found) < g.k:
         return None
-    return counts_figure("numbers-and-narrative", "Composite and decision", "decisions",
-                         [("agree", found.count(False)), ("disagree: discussed at calibration", found.count(True))],
-                         g.k, g.step, "A decision on the other side of the composite's bar; frequent "
-                         "disagreement is a signal problem, not a verdict on anyone.")
+    return counts_figure(
+        "numbers-and-narrative",
+        "Composite and decision",
+        "decisions",
+        [("agree", found.count(False)), ("disagree: discussed at calibration", found.count(True))],
+        g.k,
+        g.step,
+        "A decision on the other side of the composite's bar; frequent "
+        "disagreement is a signal problem, not a verdict on anyone.",
+    )
 
 
-FIGURES: tuple[FigureBuilder, ...] = (outcomes, typical_days, days_histogram, coverage, invisible_work,
-                                      reviewer_spread, appeals, appeal_outcomes, numbers_and_narrative)
+FIGURES: tuple[FigureBuilder, ...] = (
+    outcomes,
+    typical_days,
+    days_histogram,
+    coverage,
+    invisible_work,
+    reviewer_spread,
+    appeals,
+    appeal_outcomes,
+    numbers_and_narrative,
+)

@@ -58,24 +58,37 @@ def readiness(current_hb: Handbook, packet: Packet, problems: tuple[Diagnostic, 
     for dim in hb.ordered_dimensions:
         rows = coverage.rows_for(dim.id)
         given = tuple(ratings.get(dim.id, ()))
-        dims.append(DimensionReadiness(
-            dim,
-            tuple((r.criterion.id, r.criterion.text, r.evidence_ids) for r in rows if r.covered),
-            tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
-            given, max(given) - min(given) if given else None))
+        dims.append(
+            DimensionReadiness(
+                dim,
+                tuple((r.criterion.id, r.criterion.text, r.evidence_ids) for r in rows if r.covered),
+                tuple((r.criterion.id, r.criterion.text) for r in rows if not r.covered),
+                given,
+                max(given) - min(given) if given else None,
+            )
+        )
     target, current = hb.level(packet.target_level), hb.level(packet.current_level)
     judgement = judge(hb, packet)
     version = current_hb.settings.criteria_version if current_hb.settings else packet.criteria_version
     behind = version if version != packet.criteria_version else None
     since = diff_handbooks(hb, current_hb).for_level(packet.target_level) if behind and hb is not current_hb else ()
-    return ReadinessReport(packet, target.title if target else packet.target_level,
-                           current.title if current else packet.current_level, coverage, score, tuple(dims),
-                           verdict(coverage, score, judgement), behind,
-                           packet.reviews_in,
-                           (current_hb.settings.review_process.reviewers_per_packet if current_hb.settings else None) or 0,
-                           packet.sealed_reviews,
-                           hb.settings.criteria_version if hb.settings else None, since,
-                           tuple(sorted(problems, key=lambda d: (d.severity != "error", d.line, d.column))), judgement)
+    return ReadinessReport(
+        packet,
+        target.title if target else packet.target_level,
+        current.title if current else packet.current_level,
+        coverage,
+        score,
+        tuple(dims),
+        verdict(coverage, score, judgement),
+        behind,
+        packet.reviews_in,
+        (current_hb.settings.review_process.reviewers_per_packet if current_hb.settings else None) or 0,
+        packet.sealed_reviews,
+        hb.settings.criteria_version if hb.settings else None,
+        since,
+        tuple(sorted(problems, key=lambda d: (d.severity != "error", d.line, d.column))),
+        judgement,
+    )
 
 
 def verdict(coverage: Coverage, score: CompositeScore | None, judgement: Judgement | None = None) -> str:
@@ -84,16 +97,21 @@ def verdict(coverage: Coverage, score: CompositeScore | None, judgement: Judgeme
     if judgement is not None and judgement.rule.rule != "all":
         sentences.append(judgement.summary)
     elif score is not None and coverage.ratio < score.minimum_coverage:
-        sentences.append(f"Not enough evidence yet: {coverage.covered} of {coverage.total} target-level criteria "
-                         f"are covered (a composite is shown from {score.minimum_coverage:.0%}).")
+        sentences.append(
+            f"Not enough evidence yet: {coverage.covered} of {coverage.total} target-level criteria "
+            f"are covered (a composite is shown from {score.minimum_coverage:.0%})."
+        )
     elif missing:
-        sentences.append(f"Evidence covers {coverage.covered} of {coverage.total} target-level criteria; "
-                         f"{missing} still {'lacks' if missing == 1 else 'lack'} evidence.")
+        sentences.append(
+            f"Evidence covers {coverage.covered} of {coverage.total} target-level criteria; "
+            f"{missing} still {'lacks' if missing == 1 else 'lack'} evidence."
+        )
     else:
         sentences.append("Evidence covers every target-level criterion.")
     if judgement is not None and judgement.track_change:
-        sentences.append("This is a track change: it is judged on what is new or raised compared with the "
-                         "current level.")
+        sentences.append(
+            "This is a track change: it is judged on what is new or raised compared with the current level."
+        )
     if score is None:
         return " ".join([*sentences, ADVISORY_NOTE])
     for gate in score.applied_gates:

@@ -66,14 +66,15 @@ def weight_percents(weights: Sequence[float]) -> tuple[int, ...]:
     exact = [100 * w / total for w in weights]
     floors = [int(x) for x in exact]
     by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in by_remainder[:100 - sum(floors)]:
+    for i in by_remainder[: 100 - sum(floors)]:
         floors[i] += 1
     return tuple(floors)
 
 
 def composite_percents(composite: Composite) -> dict[str, int]:
-    return dict(zip((c.dimension for c in composite.components),
-                    weight_percents([c.weight for c in composite.components])))
+    return dict(
+        zip((c.dimension for c in composite.components), weight_percents([c.weight for c in composite.components]))
+    )
 
 
 def worked_example_ratings(composite: Composite) -> dict[str, list[int]]:
@@ -90,16 +91,27 @@ def worked_example_ratings(composite: Composite) -> dict[str, list[int]]:
     return ratings
 
 
-def composite_score(composite: Composite, names: Mapping[str, str], ratings: Mapping[str, Sequence[int]],
-                    coverage: float) -> CompositeScore:
+def composite_score(
+    composite: Composite, names: Mapping[str, str], ratings: Mapping[str, Sequence[int]], coverage: float
+) -> CompositeScore:
     percents = composite_percents(composite)
-    rows = tuple(_dimension_score(c.dimension, names.get(c.dimension, c.dimension), c.weight,
-                                  tuple(ratings.get(c.dimension, ())), percents[c.dimension])
-                 for c in composite.components)
+    rows = tuple(
+        _dimension_score(
+            c.dimension,
+            names.get(c.dimension, c.dimension),
+            c.weight,
+            tuple(ratings.get(c.dimension, ())),
+            percents[c.dimension],
+        )
+        for c in composite.components
+    )
     means = {row.dimension: row.mean for row in rows}
-    gates = tuple(GateResult(g.dimension, g.below, g.cap, g.reason, (mean := means.get(g.dimension)) is not None
-                             and mean < g.below)
-                  for g in composite.gates)
+    gates = tuple(
+        GateResult(
+            g.dimension, g.below, g.cap, g.reason, (mean := means.get(g.dimension)) is not None and mean < g.below
+        )
+        for g in composite.gates
+    )
     missing = [row.name for row in rows if row.mean is None]
     weighted = None if missing else round(sum(row.contribution or 0.0 for row in rows), 2)
     final = None
@@ -110,14 +122,26 @@ def composite_score(composite: Composite, names: Mapping[str, str], ratings: Map
     if missing:
         reason = f"no ratings yet for {', '.join(missing)}"
     elif coverage < composite.minimum_coverage:
-        reason = (f"evidence covers {coverage:.0%} of the target level's criteria; a score is shown from "
-                  f"{composite.minimum_coverage:.0%}")
-    return CompositeScore(rows, gates, weighted, final, composite.scale_min, composite.scale_max, coverage,
-                          composite.minimum_coverage, reason)
+        reason = (
+            f"evidence covers {coverage:.0%} of the target level's criteria; a score is shown from "
+            f"{composite.minimum_coverage:.0%}"
+        )
+    return CompositeScore(
+        rows,
+        gates,
+        weighted,
+        final,
+        composite.scale_min,
+        composite.scale_max,
+        coverage,
+        composite.minimum_coverage,
+        reason,
+    )
 
 
-def _dimension_score(dimension: str, name: str, weight: float, ratings: tuple[int, ...],
-                     percent: int = 0) -> DimensionScore:
+def _dimension_score(
+    dimension: str, name: str, weight: float, ratings: tuple[int, ...], percent: int = 0
+) -> DimensionScore:
     if not ratings:
         return DimensionScore(dimension, name, weight, ratings, None, None, percent)
     average = mean(ratings)  # unrounded: only what is shown is rounded

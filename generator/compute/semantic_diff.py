@@ -30,11 +30,19 @@ class Change:
         return self.reason or _WHY.get((self.action, self.bump)) or _WHY_BUMP[self.bump]
 
 
-_WHY_BUMP = {"major": "a new or raised expectation", "minor": "a clarification, removal or definition change",
-             "patch": "wording or bookkeeping only", "none": ""}
-_WHY = {("added", "major"): "a new expectation", ("raised", "major"): "now expected at a lower level",
-        ("removed", "minor"): "an expectation or item removed", ("moved", "minor"): "moved without being raised",
-        ("renamed", "patch"): "a new name, same expectations"}
+_WHY_BUMP = {
+    "major": "a new or raised expectation",
+    "minor": "a clarification, removal or definition change",
+    "patch": "wording or bookkeeping only",
+    "none": "",
+}
+_WHY = {
+    ("added", "major"): "a new expectation",
+    ("raised", "major"): "now expected at a lower level",
+    ("removed", "minor"): "an expectation or item removed",
+    ("moved", "minor"): "moved without being raised",
+    ("renamed", "patch"): "a new name, same expectations",
+}
 
 
 def required_bump(diff: SemanticDiff) -> str:
@@ -47,15 +55,45 @@ def bump_is_sufficient(old: str, new: str, required: str) -> bool:
     before, after = parse_version(old), parse_version(new)
     if after < before:
         return False
-    return {"none": True, "patch": after > before, "minor": after[:2] > before[:2],
-            "major": after[0] > before[0]}[required]
+    return {"none": True, "patch": after > before, "minor": after[:2] > before[:2], "major": after[0] > before[0]}[
+        required
+    ]
 
 
 # Words that add a duty or widen one: a rewording that adds them asks for more than before.
-OBLIGATION_WORDS = frozenset({
-    "and", "must", "always", "every", "each", "all", "never", "shall", "required", "requires", "require", "only",
-    "also", "both", "ensure", "ensures", "own", "owns", "fix", "fixes", "lead", "leads", "including", "plus",
-    "without", "any", "whenever", "mandatory", "consistently"})
+OBLIGATION_WORDS = frozenset(
+    {
+        "and",
+        "must",
+        "always",
+        "every",
+        "each",
+        "all",
+        "never",
+        "shall",
+        "required",
+        "requires",
+        "require",
+        "only",
+        "also",
+        "both",
+        "ensure",
+        "ensures",
+        "own",
+        "owns",
+        "fix",
+        "fixes",
+        "lead",
+        "leads",
+        "including",
+        "plus",
+        "without",
+        "any",
+        "whenever",
+        "mandatory",
+        "consistently",
+    }
+)
 GROWTH_THRESHOLD = 0.2  # a rewording more than 20% longer (in words) is at least minor
 _WORD = re.compile(r"[\w'’-]+")
 
@@ -73,8 +111,11 @@ def classify_rewording(old: str, new: str) -> tuple[str, str]:
         if op == "equal":
             continue
         old_words, new_words = before[i1:i2], after[j1:j2]
-        if op == "replace" and len(old_words) == len(new_words) and all(
-                difflib.SequenceMatcher(a=a, b=b).ratio() >= 0.75 for a, b in zip(old_words, new_words)):
+        if (
+            op == "replace"
+            and len(old_words) == len(new_words)
+            and all(difflib.SequenceMatcher(a=a, b=b).ratio() >= 0.75 for a, b in zip(old_words, new_words))
+        ):
             respelled.extend(f"'{a}' → '{b}'" for a, b in zip(old_words, new_words))
             continue
         added.extend(new_words)
@@ -85,8 +126,9 @@ def classify_rewording(old: str, new: str) -> tuple[str, str]:
     if len(after) > len(before) * (1 + GROWTH_THRESHOLD):
         return "minor", f"grows from {len(before)} to {len(after)} words"
     if added or removed:
-        parts = ([f"adds {', '.join(repr(w) for w in added[:5])}"] if added else []) + \
-                ([f"removes {', '.join(repr(w) for w in removed[:5])}"] if removed else [])
+        parts = ([f"adds {', '.join(repr(w) for w in added[:5])}"] if added else []) + (
+            [f"removes {', '.join(repr(w) for w in removed[:5])}"] if removed else []
+        )
         return "minor", " and ".join(parts) + ": the meaning may change"
     return "patch", "spelling only: " + ", ".join(respelled[:5])
 
@@ -106,8 +148,11 @@ class SemanticDiff:
         if self.base_version is None or self.bump == "none":
             return self.base_version
         major, minor, patch = parse_version(self.base_version)
-        return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
-                "patch": f"{major}.{minor}.{patch + 1}"}[self.bump]
+        return {
+            "major": f"{major + 1}.0.0",
+            "minor": f"{major}.{minor + 1}.0",
+            "patch": f"{major}.{minor}.{patch + 1}",
+        }[self.bump]
 
     @property
     def version_bumped_enough(self) -> bool:
@@ -120,22 +165,35 @@ class SemanticDiff:
 
 
 def diff_handbooks(base: Handbook, head: Handbook) -> SemanticDiff:
-    changes = [*_criteria(base, head), *_levels(base, head), *_dimensions(base, head), *_metrics(base, head),
-               *_composite(base, head)]
-    return SemanticDiff(tuple(changes), base.settings.criteria_version if base.settings else None,
-                        head.settings.criteria_version if head.settings else None)
+    changes = [
+        *_criteria(base, head),
+        *_levels(base, head),
+        *_dimensions(base, head),
+        *_metrics(base, head),
+        *_composite(base, head),
+    ]
+    return SemanticDiff(
+        tuple(changes),
+        base.settings.criteria_version if base.settings else None,
+        head.settings.criteria_version if head.settings else None,
+    )
 
 
 def _raises_words(head: Handbook, base: Handbook, new: Criterion, old: Criterion) -> str:
     """A change of `raises` in the criteria's own words: what this criterion now takes over at its level."""
+
     def named(hb: Handbook, criterion_id: str | None) -> str:
         found = hb.criterion(criterion_id) if criterion_id else None
         if found is None:
             return f"'{criterion_id}'" if criterion_id else "nothing"
         return f"“{_first_line(found.text)}” ({_title(hb, found.level)})"
+
     sentence = f"At {_title(head, new.level)}, “{_first_line(new.text)}” now replaces {named(head, new.raises)}"
-    return sentence + (f", instead of {named(base, old.raises)}" if old.raises else "; the lower criterion is no longer "
-                       "expected from this level up")
+    return sentence + (
+        f", instead of {named(base, old.raises)}"
+        if old.raises
+        else "; the lower criterion is no longer expected from this level up"
+    )
 
 
 def _first_line(text: str) -> str:
@@ -147,31 +205,70 @@ def _criteria(base: Handbook, head: Handbook) -> Iterator[Change]:
     after = {c.id: c for d in head.dimensions for c in d.criteria}
     for cid, c in after.items():
         if cid not in before:
-            yield Change("criterion", "added", cid, f"New expectation at {_title(head, c.level)} ({c.dimension}): {c.text}",
-                         "major", (c.level,), None, c.text)
+            yield Change(
+                "criterion",
+                "added",
+                cid,
+                f"New expectation at {_title(head, c.level)} ({c.dimension}): {c.text}",
+                "major",
+                (c.level,),
+                None,
+                c.text,
+            )
     for cid, c in before.items():
         if cid not in after:
-            yield Change("criterion", "removed", cid, f"Removed from {_title(base, c.level)} ({c.dimension}): {c.text}",
-                         "minor", (c.level,), c.text, None)
+            yield Change(
+                "criterion",
+                "removed",
+                cid,
+                f"Removed from {_title(base, c.level)} ({c.dimension}): {c.text}",
+                "minor",
+                (c.level,),
+                c.text,
+                None,
+            )
     for cid in before.keys() & after.keys():
         old, new = before[cid], after[cid]
         if old.level != new.level:
             raised = _is_lower(head, new.level, old.level)
-            yield Change("criterion", "raised" if raised else "moved", cid,
-                         f"Moved from {_title(base, old.level)} to {_title(head, new.level)}"
-                         + (": now expected at a lower level" if raised else ""),
-                         "major" if raised else "minor", (old.level, new.level), old.level, new.level)
+            yield Change(
+                "criterion",
+                "raised" if raised else "moved",
+                cid,
+                f"Moved from {_title(base, old.level)} to {_title(head, new.level)}"
+                + (": now expected at a lower level" if raised else ""),
+                "major" if raised else "minor",
+                (old.level, new.level),
+                old.level,
+                new.level,
+            )
         if old.dimension != new.dimension:
-            yield Change("criterion", "moved", cid, f"Moved from dimension {old.dimension} to {new.dimension}",
-                         "minor", (new.level,), old.dimension, new.dimension)
+            yield Change(
+                "criterion",
+                "moved",
+                cid,
+                f"Moved from dimension {old.dimension} to {new.dimension}",
+                "minor",
+                (new.level,),
+                old.dimension,
+                new.dimension,
+            )
         if old.text != new.text:
             bump, reason = classify_rewording(old.text, new.text)
             yield Change("criterion", "reworded", cid, "Reworded", bump, (new.level,), old.text, new.text, reason)
         if old.examples != new.examples:
             yield Change("criterion", "changed", cid, "Examples changed", "patch", (new.level,))
         if old.raises != new.raises:
-            yield Change("criterion", "changed", cid, _raises_words(head, base, new, old), "minor", (new.level,),
-                         old.raises, new.raises)
+            yield Change(
+                "criterion",
+                "changed",
+                cid,
+                _raises_words(head, base, new, old),
+                "minor",
+                (new.level,),
+                old.raises,
+                new.raises,
+            )
 
 
 def _is_lower(hb: Handbook, new_level: str, old_level: str) -> bool:
@@ -200,18 +297,40 @@ def _levels(base: Handbook, head: Handbook) -> Iterator[Change]:
     for tid in tracks_before.keys() & tracks_after.keys():
         old, new = tracks_before[tid].levels, tracks_after[tid].levels
         if old != new:
-            yield Change("level", "changed", tid, f"Ladder of track {tid} changed ({' → '.join(old)} to "
-                         f"{' → '.join(new)})", "minor", tuple(dict.fromkeys((*old, *new))))
+            yield Change(
+                "level",
+                "changed",
+                tid,
+                f"Ladder of track {tid} changed ({' → '.join(old)} to {' → '.join(new)})",
+                "minor",
+                tuple(dict.fromkeys((*old, *new))),
+            )
 
 
 def _level_fields(old: Level, new: Level) -> Iterator[Change]:
     if old.title != new.title:
-        yield Change("level", "renamed", old.id, f"Renamed from {old.title} to {new.title}", "patch", (old.id,),
-                     old.title, new.title)
+        yield Change(
+            "level",
+            "renamed",
+            old.id,
+            f"Renamed from {old.title} to {new.title}",
+            "patch",
+            (old.id,),
+            old.title,
+            new.title,
+        )
     for name in _LEVEL_WORDING:
         if getattr(old, name) != getattr(new, name):
-            yield Change("level", "reworded", old.id, f"{name.capitalize()} reworded", "patch", (old.id,),
-                         getattr(old, name), getattr(new, name))
+            yield Change(
+                "level",
+                "reworded",
+                old.id,
+                f"{name.capitalize()} reworded",
+                "patch",
+                (old.id,),
+                getattr(old, name),
+                getattr(new, name),
+            )
     if old.readiness != new.readiness:
         yield Change("level", "changed", old.id, "Readiness rubric changed", "minor", (old.id,))
     if old.time_in_level != new.time_in_level:
@@ -223,14 +342,21 @@ def _dimensions(base: Handbook, head: Handbook) -> Iterator[Change]:
     for did in after.keys() - before.keys():
         yield Change("dimension", "added", did, f"New dimension {after[did].name}", "major", after[did].level_ids)
     for did in before.keys() - after.keys():
-        yield Change("dimension", "removed", did, f"Removed dimension {before[did].name}", "minor", before[did].level_ids)
+        yield Change(
+            "dimension", "removed", did, f"Removed dimension {before[did].name}", "minor", before[did].level_ids
+        )
     for did in sorted(before.keys() & after.keys()):
         old, new = before[did], after[did]
         if old.rating_anchors != new.rating_anchors:
             yield Change("dimension", "changed", did, "Rating anchors changed", "minor", new.level_ids)
         if old.signals != new.signals:
-            yield Change("dimension", "changed", did, f"Signals changed: {', '.join(old.signals) or 'none'} → "
-                         f"{', '.join(new.signals) or 'none'}", "minor")
+            yield Change(
+                "dimension",
+                "changed",
+                did,
+                f"Signals changed: {', '.join(old.signals) or 'none'} → {', '.join(new.signals) or 'none'}",
+                "minor",
+            )
         for name in ("name", "summary", "anti_gaming"):
             if getattr(old, name) != getattr(new, name):
                 yield Change("dimension", "reworded", did, f"{name.replace('_', '-').capitalize()} changed", "patch")
@@ -251,13 +377,26 @@ def _metrics(base: Handbook, head: Handbook) -> Iterator[Change]:
         if changed:
             yield Change("metric", "changed", mid, f"Definition changed: {', '.join(changed)}", "minor")
         if old.governance.status != new.governance.status:
-            yield Change("metric", "changed", mid, f"Status {old.governance.status} → {new.governance.status}",
-                         "minor" if new.governance.status == "retired" else "patch")
-        other = [f.name for f in fields(old.governance) if f.name != "status"
-                 and getattr(old.governance, f.name) != getattr(new.governance, f.name)]
+            yield Change(
+                "metric",
+                "changed",
+                mid,
+                f"Status {old.governance.status} → {new.governance.status}",
+                "minor" if new.governance.status == "retired" else "patch",
+            )
+        other = [
+            f.name
+            for f in fields(old.governance)
+            if f.name != "status" and getattr(old.governance, f.name) != getattr(new.governance, f.name)
+        ]
         if other or old.owner != new.owner:
-            yield Change("metric", "changed", mid, "Governance updated: " + ", ".join(other + (["owner"] if old.owner != new.owner else [])),
-                         "patch")
+            yield Change(
+                "metric",
+                "changed",
+                mid,
+                "Governance updated: " + ", ".join(other + (["owner"] if old.owner != new.owner else [])),
+                "patch",
+            )
 
 
 def _composite(base: Handbook, head: Handbook) -> Iterator[Change]:
@@ -267,9 +406,11 @@ def _composite(base: Handbook, head: Handbook) -> Iterator[Change]:
     weights_old = {c.dimension: c.weight for c in old.components}
     weights_new = {c.dimension: c.weight for c in new.components}
     if weights_old != weights_new:
-        shown = ", ".join(f"{d} {weights_old.get(d, 0):g}→{weights_new.get(d, 0):g}"
-                          for d in sorted(weights_old.keys() | weights_new.keys())
-                          if weights_old.get(d) != weights_new.get(d))
+        shown = ", ".join(
+            f"{d} {weights_old.get(d, 0):g}→{weights_new.get(d, 0):g}"
+            for d in sorted(weights_old.keys() | weights_new.keys())
+            if weights_old.get(d) != weights_new.get(d)
+        )
         yield Change("composite", "changed", "weights", f"Weights changed: {shown}", "major")
     gates_old = {g.dimension: g for g in old.gates}
     gates_new = {g.dimension: g for g in new.gates}
@@ -279,18 +420,32 @@ def _composite(base: Handbook, head: Handbook) -> Iterator[Change]:
             continue
         if g_old is None:
             assert g_new is not None  # they differ
-            yield Change("composite", "added", f"gate:{dim}", f"New gate on {dim}: below {g_new.below:g} caps at {g_new.cap:g}", "major")
+            yield Change(
+                "composite",
+                "added",
+                f"gate:{dim}",
+                f"New gate on {dim}: below {g_new.below:g} caps at {g_new.cap:g}",
+                "major",
+            )
         elif g_new is None:
             yield Change("composite", "removed", f"gate:{dim}", f"Gate on {dim} removed", "minor")
         else:
             stricter = g_new.below > g_old.below or g_new.cap < g_old.cap
-            yield Change("composite", "changed", f"gate:{dim}",
-                         f"Gate on {dim}: below {g_old.below:g}→{g_new.below:g}, cap {g_old.cap:g}→{g_new.cap:g}",
-                         "major" if stricter else "minor")
+            yield Change(
+                "composite",
+                "changed",
+                f"gate:{dim}",
+                f"Gate on {dim}: below {g_old.below:g}→{g_new.below:g}, cap {g_old.cap:g}→{g_new.cap:g}",
+                "major" if stricter else "minor",
+            )
     if old.minimum_coverage != new.minimum_coverage:
-        yield Change("composite", "changed", "minimum_coverage",
-                     f"Minimum coverage {old.minimum_coverage:.0%} → {new.minimum_coverage:.0%}",
-                     "major" if new.minimum_coverage > old.minimum_coverage else "minor")
+        yield Change(
+            "composite",
+            "changed",
+            "minimum_coverage",
+            f"Minimum coverage {old.minimum_coverage:.0%} → {new.minimum_coverage:.0%}",
+            "major" if new.minimum_coverage > old.minimum_coverage else "minor",
+        )
     if (old.scale_min, old.scale_max, old.advisory) != (new.scale_min, new.scale_max, new.advisory):
         yield Change("composite", "changed", "scale", "Scale or advisory flag changed", "major")
 

@@ -23,17 +23,31 @@ from .error_budget import BudgetCounts, budget_counts
 # Each computation and the version of its definition (README, "Team figures"). A change to a
 # definition raises its version; catalogue entries name the computation and the version they describe.
 DEFINITIONS: Mapping[str, int] = {
-    "deployment-frequency": 1, "change-lead-time": 1, "change-failure-rate": 1,
-    "failed-deployment-recovery-time": 1, "time-to-restore": 1, "deployment-rework-rate": 1, "error-budget": 1,
+    "deployment-frequency": 1,
+    "change-lead-time": 1,
+    "change-failure-rate": 1,
+    "failed-deployment-recovery-time": 1,
+    "time-to-restore": 1,
+    "deployment-rework-rate": 1,
+    "error-budget": 1,
 }
 NAMES: Mapping[str, str] = {
-    "deployment-frequency": "Deployment frequency", "change-lead-time": "Lead time for changes",
-    "change-failure-rate": "Change failure rate", "failed-deployment-recovery-time": "Failed deployment recovery time",
-    "time-to-restore": "Time to restore (incidents)", "deployment-rework-rate": "Deployment rework rate",
+    "deployment-frequency": "Deployment frequency",
+    "change-lead-time": "Lead time for changes",
+    "change-failure-rate": "Change failure rate",
+    "failed-deployment-recovery-time": "Failed deployment recovery time",
+    "time-to-restore": "Time to restore (incidents)",
+    "deployment-rework-rate": "Deployment rework rate",
     "error-budget": "Error budget",
 }
-DORA_ORDER = ("deployment-frequency", "change-lead-time", "change-failure-rate", "failed-deployment-recovery-time",
-              "deployment-rework-rate", "time-to-restore")
+DORA_ORDER = (
+    "deployment-frequency",
+    "change-lead-time",
+    "change-failure-rate",
+    "failed-deployment-recovery-time",
+    "deployment-rework-rate",
+    "time-to-restore",
+)
 PACKAGE_BANDS = Path(__file__).resolve().parent.parent / "data" / "dora-bands.yaml"
 ORGANISATION_BANDS = "site_config/dora-bands.yaml"
 _PERIOD = re.compile(r"([0-9]{4})-Q([1-4])")
@@ -106,6 +120,7 @@ class TeamFigures:
 
 # --- windows ----------------------------------------------------------------------------------------------
 
+
 def quarter_of(day: date) -> Window:
     first_month = 3 * ((day.month - 1) // 3) + 1
     start = date(day.year, first_month, 1)
@@ -147,6 +162,7 @@ def weeks_covered(team: Team, window: Window) -> int:
 
 # --- bands ------------------------------------------------------------------------------------------------
 
+
 def load_bands(root: Path) -> tuple[Bands | None, list[Diagnostic]]:
     """The organisation's bands (site_config/dora-bands.yaml) or the shipped ones."""
     own = root / ORGANISATION_BANDS
@@ -175,9 +191,15 @@ def band_of(bands: Bands | None, computation: str, value: float, unit: str) -> s
 
 # --- figures ----------------------------------------------------------------------------------------------
 
-def team_figures(report: TeamsReport, today: date, period: str | None = None, bands: Bands | None = None,
-                 catalogue: Mapping[str, str] | None = None,
-                 progress: Callable[[str], None] | None = None) -> tuple[TeamFigures, ...]:
+
+def team_figures(
+    report: TeamsReport,
+    today: date,
+    period: str | None = None,
+    bands: Bands | None = None,
+    catalogue: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[TeamFigures, ...]:
     """Every checked team's figures for W (and its quarterly trend), alphabetical by name, never ranked."""
     settings = report.settings
     window = main_window(today, settings.window_days, period)
@@ -189,20 +211,42 @@ def team_figures(report: TeamsReport, today: date, period: str | None = None, ba
         progress(f"Computing figures for {len(teams):,} teams")
     asked = [(t.id, w) for t in teams for w in (window, *trend)]
     counts = dora_counts(teams, asked, settings.production_environments)
-    slo_windows = [(t.id, s.name, w) for t in teams for s in t.slos
-                   for w in (_slo_window(s, window, period), *trend)]
+    slo_windows = [(t.id, s.name, w) for t in teams for s in t.slos for w in (_slo_window(s, window, period), *trend)]
     budgets = budget_counts(teams, slo_windows)
     links = dict(catalogue or {})
     result = []
     for team in teams:
-        figures = dora_figures(counts[(team.id, window.label)], window, weeks_covered(team, window), settings, bands, links)
-        own_budgets = tuple(replace(_budget(s, _slo_window(s, window, period),
-                                            budgets[(team.id, s.name, _slo_window(s, window, period).label)], settings),
-                                    metric=links.get("error-budget", "error-budget")) for s in team.slos)
-        history = tuple((w, dora_figures(counts[(team.id, w.label)], w, weeks_covered(team, w), settings, bands, links))
-                        for w in trend)
-        result.append(TeamFigures(team, window, weeks_covered(team, window), figures, own_budgets, history,
-                                  guidance_key(figures, own_budgets), team.headcount < settings.minimum_headcount))
+        figures = dora_figures(
+            counts[(team.id, window.label)], window, weeks_covered(team, window), settings, bands, links
+        )
+        own_budgets = tuple(
+            replace(
+                _budget(
+                    s,
+                    _slo_window(s, window, period),
+                    budgets[(team.id, s.name, _slo_window(s, window, period).label)],
+                    settings,
+                ),
+                metric=links.get("error-budget", "error-budget"),
+            )
+            for s in team.slos
+        )
+        history = tuple(
+            (w, dora_figures(counts[(team.id, w.label)], w, weeks_covered(team, w), settings, bands, links))
+            for w in trend
+        )
+        result.append(
+            TeamFigures(
+                team,
+                window,
+                weeks_covered(team, window),
+                figures,
+                own_budgets,
+                history,
+                guidance_key(figures, own_budgets),
+                team.headcount < settings.minimum_headcount,
+            )
+        )
     return tuple(sorted(result, key=lambda f: (f.team.name.casefold(), f.team.id)))
 
 
@@ -212,39 +256,116 @@ def _slo_window(slo: Slo, window: Window, period: str | None) -> Window:
     return Window(f"last {slo.window_days} days", window.end - timedelta(days=slo.window_days), window.end)
 
 
-def dora_figures(counts: DoraCounts, window: Window, covered: int, settings: TeamSettings,
-                 bands: Bands | None, catalogue: Mapping[str, str]) -> tuple[Figure, ...]:
-    def stamp(computation: str, n: int, unit: str, value: float | None, short: str | None, p90: float | None = None,
-              notes: tuple[str, ...] = (), band: bool = True) -> Figure:
+def dora_figures(
+    counts: DoraCounts,
+    window: Window,
+    covered: int,
+    settings: TeamSettings,
+    bands: Bands | None,
+    catalogue: Mapping[str, str],
+) -> tuple[Figure, ...]:
+    def stamp(
+        computation: str,
+        n: int,
+        unit: str,
+        value: float | None,
+        short: str | None,
+        p90: float | None = None,
+        notes: tuple[str, ...] = (),
+        band: bool = True,
+    ) -> Figure:
         shown = None if short else value
-        return Figure(computation, catalogue.get(computation, computation), NAMES[computation],
-                      DEFINITIONS[computation], window, n, unit, shown, None if short else p90, notes,
-                      f"insufficient data (n = {n}; {short})" if short else None,
-                      band_of(bands, computation, shown, unit) if band and shown is not None else None)
+        return Figure(
+            computation,
+            catalogue.get(computation, computation),
+            NAMES[computation],
+            DEFINITIONS[computation],
+            window,
+            n,
+            unit,
+            shown,
+            None if short else p90,
+            notes,
+            f"insufficient data (n = {n}; {short})" if short else None,
+            band_of(bands, computation, shown, unit) if band and shown is not None else None,
+        )
 
-    weeks = None if covered >= settings.min_weeks_covered else f"{covered} of the {settings.min_weeks_covered} weeks needed covered"
-    deployments = weeks or (None if counts.production >= settings.min_deployments else
-                            f"at least {settings.min_deployments} production deployments needed")
+    weeks = (
+        None
+        if covered >= settings.min_weeks_covered
+        else f"{covered} of the {settings.min_weeks_covered} weeks needed covered"
+    )
+    deployments = weeks or (
+        None
+        if counts.production >= settings.min_deployments
+        else f"at least {settings.min_deployments} production deployments needed"
+    )
     lead, recovery, restore = counts.lead_time, counts.recovery, counts.restore
     return (
-        stamp("deployment-frequency", counts.successful, "per week", counts.per_week, deployments,
-              notes=(f"median {counts.median_days_per_week:g} days a week with a deployment",
-                     *_count_note(counts.not_deployed, "deployment failed before reaching production",
-                                  "deployments failed before reaching production"))),
-        stamp("change-lead-time", lead.n, "seconds", lead.p50,
-              weeks or _minimum(lead.n, settings.min_changes, "changes"), lead.p90,
-              _count_note(lead.excluded, "change committed after its deployment left out",
-                          "changes committed after their deployment left out")),
-        stamp("change-failure-rate", counts.landed, "share", _share(counts.failures, counts.landed), deployments,
-              notes=(f"{counts.failures} of {counts.landed} deployments that reached production",)),
-        stamp("failed-deployment-recovery-time", recovery.n, "seconds", recovery.p50,
-              weeks or _minimum(recovery.n, settings.min_failures, "recovered failures"), recovery.p90,
-              _count_note(recovery.open, "failure not recovered yet", "failures not recovered yet")),
-        stamp("deployment-rework-rate", counts.successful, "share", _share(counts.rework, counts.successful), deployments,
-              notes=(f"{counts.rework} unplanned remediating deployments",), band=False),
-        stamp("time-to-restore", restore.n, "seconds", restore.p50,
-              weeks or _minimum(restore.n, settings.min_incidents, "resolved incidents"), restore.p90,
-              _count_note(restore.open, "incident still open", "incidents still open"), band=False),
+        stamp(
+            "deployment-frequency",
+            counts.successful,
+            "per week",
+            counts.per_week,
+            deployments,
+            notes=(
+                f"median {counts.median_days_per_week:g} days a week with a deployment",
+                *_count_note(
+                    counts.not_deployed,
+                    "deployment failed before reaching production",
+                    "deployments failed before reaching production",
+                ),
+            ),
+        ),
+        stamp(
+            "change-lead-time",
+            lead.n,
+            "seconds",
+            lead.p50,
+            weeks or _minimum(lead.n, settings.min_changes, "changes"),
+            lead.p90,
+            _count_note(
+                lead.excluded,
+                "change committed after its deployment left out",
+                "changes committed after their deployment left out",
+            ),
+        ),
+        stamp(
+            "change-failure-rate",
+            counts.landed,
+            "share",
+            _share(counts.failures, counts.landed),
+            deployments,
+            notes=(f"{counts.failures} of {counts.landed} deployments that reached production",),
+        ),
+        stamp(
+            "failed-deployment-recovery-time",
+            recovery.n,
+            "seconds",
+            recovery.p50,
+            weeks or _minimum(recovery.n, settings.min_failures, "recovered failures"),
+            recovery.p90,
+            _count_note(recovery.open, "failure not recovered yet", "failures not recovered yet"),
+        ),
+        stamp(
+            "deployment-rework-rate",
+            counts.successful,
+            "share",
+            _share(counts.rework, counts.successful),
+            deployments,
+            notes=(f"{counts.rework} unplanned remediating deployments",),
+            band=False,
+        ),
+        stamp(
+            "time-to-restore",
+            restore.n,
+            "seconds",
+            restore.p50,
+            weeks or _minimum(restore.n, settings.min_incidents, "resolved incidents"),
+            restore.p90,
+            _count_note(restore.open, "incident still open", "incidents still open"),
+            band=False,
+        ),
     )
 
 
@@ -264,12 +385,27 @@ def _count_note(count: int, one: str, many: str) -> tuple[str, ...]:
 
 def _budget(slo: Slo, window: Window, counts: BudgetCounts, settings: TeamSettings) -> Budget:
     share = counts.days_counted / window.days
-    short = (None if share >= settings.min_slo_days_share and counts.total > 0 else
-             f"insufficient data (n = {counts.days_counted} days; counts on {settings.min_slo_days_share:.0%} "
-             "of the window's days needed)")
+    short = (
+        None
+        if share >= settings.min_slo_days_share and counts.total > 0
+        else f"insufficient data (n = {counts.days_counted} days; counts on {settings.min_slo_days_share:.0%} "
+        "of the window's days needed)"
+    )
     if short:
-        return Budget(slo.name, slo.title, slo.service, slo.target, slo.method, window, counts.days_counted,
-                      None, None, None, None, short)
+        return Budget(
+            slo.name,
+            slo.title,
+            slo.service,
+            slo.target,
+            slo.method,
+            window,
+            counts.days_counted,
+            None,
+            None,
+            None,
+            None,
+            short,
+        )
     budget_share = 1 - slo.target
     if slo.method == "Timeslices":
         good, total, bad_7, total_7 = counts.good_slices, counts.slices, None, None
@@ -278,8 +414,19 @@ def _budget(slo: Slo, window: Window, counts: BudgetCounts, settings: TeamSettin
     allowed = budget_share * total
     burned = (total - good) / allowed if allowed else None
     rate = (bad_7 / total_7) / budget_share if bad_7 is not None and total_7 else None
-    return Budget(slo.name, slo.title, slo.service, slo.target, slo.method, window, counts.days_counted,
-                  good / total if total else None, allowed, burned, rate)
+    return Budget(
+        slo.name,
+        slo.title,
+        slo.service,
+        slo.target,
+        slo.method,
+        window,
+        counts.days_counted,
+        good / total if total else None,
+        allowed,
+        burned,
+        rate,
+    )
 
 
 def guidance_key(figures: Sequence[Figure], budgets: Sequence[Budget]) -> str:
@@ -293,17 +440,25 @@ def guidance_key(figures: Sequence[Figure], budgets: Sequence[Budget]) -> str:
 
 
 DEFAULT_GUIDANCE: Mapping[str, str] = {
-    "budget_exhausted": ("The error budget is spent. Invest in reliability before new features: make changes "
-                         "smaller and easier to roll back, reduce each change's blast radius, and fix the top causes "
-                         "the postmortems name. Do not ask people to work harder or longer: the budget measures the "
-                         "system, not anyone's effort."),
-    "budget_burning": ("The error budget is burning faster than it refills this week. Look at what changed recently "
-                       "and at the riskiest changes in flight; slow down releases that widen the blast radius until "
-                       "the burn rate is back under 1."),
-    "insufficient": ("There is not enough data yet to read these figures. Keep recording events; a figure appears "
-                     "once its minimum is met. Until then, talk about the work, not the numbers."),
-    "steady": ("Read each figure against the team's own history and its terrain, never against another team. "
-               "A change in a figure is a question for the team's retrospective, not a verdict on anyone."),
+    "budget_exhausted": (
+        "The error budget is spent. Invest in reliability before new features: make changes "
+        "smaller and easier to roll back, reduce each change's blast radius, and fix the top causes "
+        "the postmortems name. Do not ask people to work harder or longer: the budget measures the "
+        "system, not anyone's effort."
+    ),
+    "budget_burning": (
+        "The error budget is burning faster than it refills this week. Look at what changed recently "
+        "and at the riskiest changes in flight; slow down releases that widen the blast radius until "
+        "the burn rate is back under 1."
+    ),
+    "insufficient": (
+        "There is not enough data yet to read these figures. Keep recording events; a figure appears "
+        "once its minimum is met. Until then, talk about the work, not the numbers."
+    ),
+    "steady": (
+        "Read each figure against the team's own history and its terrain, never against another team. "
+        "A change in a figure is a question for the team's retrospective, not a verdict on anyone."
+    ),
 }
 
 
@@ -325,14 +480,29 @@ def catalogue_links(root: Path) -> tuple[dict[str, str], list[Diagnostic]]:
         assert loaded.document is not None
         name, version = data["computation"].get("name"), data["computation"].get("version")
         if name not in DEFINITIONS:
-            problems.append(loaded.document.locate(error(
-                loaded.document.path, "unknown-computation", f"computation '{name}' is not one the tool computes "
-                f"({', '.join(DEFINITIONS)})", ("computation", "name"))))
+            problems.append(
+                loaded.document.locate(
+                    error(
+                        loaded.document.path,
+                        "unknown-computation",
+                        f"computation '{name}' is not one the tool computes ({', '.join(DEFINITIONS)})",
+                        ("computation", "name"),
+                    )
+                )
+            )
         elif version != DEFINITIONS[name]:
-            problems.append(loaded.document.locate(error(
-                loaded.document.path, "computation-version", f"this entry describes version {version} of "
-                f"'{name}', but the tool computes version {DEFINITIONS[name]}: read the definition in the README "
-                "and update the entry's calculation and version together", ("computation", "version"))))
+            problems.append(
+                loaded.document.locate(
+                    error(
+                        loaded.document.path,
+                        "computation-version",
+                        f"this entry describes version {version} of "
+                        f"'{name}', but the tool computes version {DEFINITIONS[name]}: read the definition in the README "
+                        "and update the entry's calculation and version together",
+                        ("computation", "version"),
+                    )
+                )
+            )
         elif isinstance(data.get("id"), str):
             links.setdefault(name, data["id"])
     return links, problems
@@ -340,27 +510,60 @@ def catalogue_links(root: Path) -> tuple[dict[str, str], list[Diagnostic]]:
 
 def as_data(figures: TeamFigures, bands: Bands | None) -> dict[str, Any]:
     """One team's figures as plain JSON data: values unrounded (seconds, shares, per week), every stamp."""
+
     def window(w: Window) -> dict[str, Any]:
         return {"label": w.label, "start": w.start.isoformat(), "end_exclusive": w.end.isoformat()}
 
     def figure(f: Figure) -> dict[str, Any]:
-        return {"computation": f.computation, "metric": f.metric, "name": f.name, "definition_version": f.version,
-                "window": window(f.window), "n": f.n, "unit": f.unit, "value": f.value, "p90": f.p90,
-                "band": f.band, "insufficient": f.insufficient, "notes": list(f.notes)}
+        return {
+            "computation": f.computation,
+            "metric": f.metric,
+            "name": f.name,
+            "definition_version": f.version,
+            "window": window(f.window),
+            "n": f.n,
+            "unit": f.unit,
+            "value": f.value,
+            "p90": f.p90,
+            "band": f.band,
+            "insufficient": f.insufficient,
+            "notes": list(f.notes),
+        }
 
     team = figures.team
     return {
-        "team": {"id": team.id, "name": team.name, "owner": team.owner, "headcount": team.headcount,
-                 "services": list(team.services), "terrain": {k: list(v) for k, v in team.terrain.items()},
-                 "internal_only": figures.internal_only},
+        "team": {
+            "id": team.id,
+            "name": team.name,
+            "owner": team.owner,
+            "headcount": team.headcount,
+            "services": list(team.services),
+            "terrain": {k: list(v) for k, v in team.terrain.items()},
+            "internal_only": figures.internal_only,
+        },
         "scope": "team signal: never a person's score",
-        "window": window(figures.window), "weeks_covered": figures.weeks_covered,
+        "window": window(figures.window),
+        "weeks_covered": figures.weeks_covered,
         "figures": [figure(f) for f in figures.figures],
-        "error_budgets": [{"slo": b.slo, "title": b.title, "service": b.service, "target": b.target,
-                           "method": b.method, "metric": b.metric, "definition_version": b.version,
-                           "window": window(b.window), "n_days": b.n, "attainment": b.attainment,
-                           "allowed_bad": b.allowed_bad, "burned": b.burned, "burn_rate_7d": b.burn_rate_7d,
-                           "insufficient": b.insufficient} for b in figures.budgets],
+        "error_budgets": [
+            {
+                "slo": b.slo,
+                "title": b.title,
+                "service": b.service,
+                "target": b.target,
+                "method": b.method,
+                "metric": b.metric,
+                "definition_version": b.version,
+                "window": window(b.window),
+                "n_days": b.n,
+                "attainment": b.attainment,
+                "allowed_bad": b.allowed_bad,
+                "burned": b.burned,
+                "burn_rate_7d": b.burn_rate_7d,
+                "insufficient": b.insufficient,
+            }
+            for b in figures.budgets
+        ],
         "trend": [{"window": window(w), "figures": [figure(f) for f in fs]} for w, fs in figures.trend],
         "guidance": figures.guidance,
         "bands": {"source": bands.source, "year": bands.year, "version": bands.version} if bands else None,

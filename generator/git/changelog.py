@@ -28,8 +28,15 @@ def changelog(revisions: Revisions, limit: int = 50) -> tuple[ChangelogEntry, ..
     for point in points:
         before = revisions.at(previous.commit) if previous else Handbook(settings=None, composite=None)
         diff = diff_handbooks(before, revisions.at(point.commit))
-        entries.append(ChangelogEntry(point.version, previous.version if previous else None, point.commit[:10],
-                                      _date(root, point.commit), diff))
+        entries.append(
+            ChangelogEntry(
+                point.version,
+                previous.version if previous else None,
+                point.commit[:10],
+                _date(root, point.commit),
+                diff,
+            )
+        )
         previous = point
     if previous is not None and head and head != previous.commit:
         since = diff_handbooks(revisions.at(previous.commit), revisions.at(head))
@@ -39,8 +46,16 @@ def changelog(revisions: Revisions, limit: int = 50) -> tuple[ChangelogEntry, ..
 
 
 def _is_ancestor(root: Path, commit: str, head: str) -> bool:
-    return subprocess.run(git_command("merge-base", "--is-ancestor", commit, head), cwd=root, capture_output=True,
-                          stdin=subprocess.DEVNULL, env=git_environment()).returncode == 0
+    return (
+        subprocess.run(
+            git_command("merge-base", "--is-ancestor", commit, head),
+            cwd=root,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=git_environment(),
+        ).returncode
+        == 0
+    )
 
 
 def _date(root: Path, commit: str) -> str:

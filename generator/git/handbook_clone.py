@@ -43,8 +43,10 @@ def handbook_checkout(packets_root: Path, manifest: Manifest) -> Path:
     if not is_url(manifest.handbook):
         path = (packets_root / manifest.handbook).resolve()
         if not (path / SETTINGS_FILE).is_file():
-            raise PacketsRepoError(f"{MANIFEST}: handbook '{manifest.handbook}' is not a handbook repository "
-                                   f"({path / SETTINGS_FILE} does not exist)")
+            raise PacketsRepoError(
+                f"{MANIFEST}: handbook '{manifest.handbook}' is not a handbook repository "
+                f"({path / SETTINGS_FILE} does not exist)"
+            )
         if manifest.ref:
             return _clone(path.as_uri(), manifest.ref)
         return path
@@ -74,8 +76,16 @@ def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
     from .hardened import git_command, git_environment
 
     try:
-        return subprocess.run(git_command(*args), cwd=cwd, capture_output=True, text=True, errors="replace",
-                              stdin=subprocess.DEVNULL, env=git_environment(), umask=0o077)  # the clone stays private
+        return subprocess.run(
+            git_command(*args),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            stdin=subprocess.DEVNULL,
+            env=git_environment(),
+            umask=0o077,
+        )  # the clone stays private
     except OSError as problem:
         raise PacketsRepoError(f"{MANIFEST}: cannot run git: {problem.strerror or problem}") from None
 
@@ -98,8 +108,9 @@ def _checked_clone(target: Path) -> None:
             raise UnsafeFileError(f"{target / '.git' / 'config'} is not a file of yours that only you can write")
     except (UnsafeFileError, OSError) as problem:
         message = problem.format_message() if isinstance(problem, UnsafeFileError) else str(problem)
-        raise PacketsRepoError(f"{MANIFEST}: not using the cloned handbook: {message}; remove {target} and run "
-                               "again") from None
+        raise PacketsRepoError(
+            f"{MANIFEST}: not using the cloned handbook: {message}; remove {target} and run again"
+        ) from None
 
 
 CLONE_LOCK_SECONDS = 180.0
@@ -112,12 +123,15 @@ def _clone_lock(path: Path, patience: float = CLONE_LOCK_SECONDS) -> Iterator[No
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     except OSError as problem:
-        raise PacketsRepoError(f"{MANIFEST}: cannot open the lock {path}: {problem.strerror or problem}; remove it "
-                               "and run again") from None
+        raise PacketsRepoError(
+            f"{MANIFEST}: cannot open the lock {path}: {problem.strerror or problem}; remove it and run again"
+        ) from None
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-            raise PacketsRepoError(f"{MANIFEST}: the lock {path} is not a regular file of yours; remove it and run again")
+            raise PacketsRepoError(
+                f"{MANIFEST}: the lock {path} is not a regular file of yours; remove it and run again"
+            )
         deadline = time.monotonic() + patience
         while True:
             try:
@@ -125,8 +139,10 @@ def _clone_lock(path: Path, patience: float = CLONE_LOCK_SECONDS) -> Iterator[No
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise PacketsRepoError(f"{MANIFEST}: gave up after {patience:.0f} s waiting for another command "
-                                           f"to fetch the handbook (lock {path}); run again") from None
+                    raise PacketsRepoError(
+                        f"{MANIFEST}: gave up after {patience:.0f} s waiting for another command "
+                        f"to fetch the handbook (lock {path}); run again"
+                    ) from None
                 time.sleep(0.1)
         yield
     finally:
@@ -149,8 +165,9 @@ def _clone_locked(url: str, ref: str | None, target: Path) -> Path:
             raise PacketsRepoError(f"{MANIFEST}: cannot fetch the handbook from {url}: {_said(result)}")
     _checked_clone(target)
     if not cloned:
-        fetched = _git("fetch", "--quiet", "--tags", "--force", "origin", "+refs/heads/*:refs/remotes/origin/*",
-                       cwd=target)
+        fetched = _git(
+            "fetch", "--quiet", "--tags", "--force", "origin", "+refs/heads/*:refs/remotes/origin/*", cwd=target
+        )
         if fetched.returncode != 0 and not (target / SETTINGS_FILE).is_file():
             raise PacketsRepoError(f"{MANIFEST}: cannot fetch the handbook from {url}: {_said(fetched)}")
     wanted = ref or "origin/HEAD"

@@ -19,16 +19,30 @@ import os
 from collections.abc import Mapping
 
 HARDENED_OPTIONS: tuple[str, ...] = (
-    "-c", "core.fsmonitor=",
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "protocol.allow=never",
-    "-c", "protocol.https.allow=always",
-    "-c", "protocol.http.allow=always",
-    "-c", "protocol.ssh.allow=always",
-    "-c", "protocol.file.allow=always",
+    "-c",
+    "core.fsmonitor=",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "protocol.allow=never",
+    "-c",
+    "protocol.https.allow=always",
+    "-c",
+    "protocol.http.allow=always",
+    "-c",
+    "protocol.ssh.allow=always",
+    "-c",
+    "protocol.file.allow=always",
 )
-_REDIRECTING = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
-                "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE")
+_REDIRECTING = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+)
 
 
 def git_command(*args: str) -> list[str]:
@@ -40,7 +54,8 @@ def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for git: no system configuration, no prompt, nothing that sends it to
     another repository (set when the tool runs inside a git hook, say). The user's own settings
     (GIT_SSH_COMMAND, credentials) are kept: they are how a private handbook is reached."""
-    environment = {key: value for key, value in (base if base is not None else os.environ).items()
-                   if key not in _REDIRECTING}
+    environment = {
+        key: value for key, value in (base if base is not None else os.environ).items() if key not in _REDIRECTING
+    }
     environment.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"})
     return environment

@@ -21,16 +21,15 @@ from .hardened import git_command, git_environment
 TRACKED = ("rubrics", "levels", "site_config/handbook.yaml")
 
 
-
-
 def git(root: Path, *args: str) -> str:
     return git_bytes(root, *args).decode("utf-8", "replace")
 
 
 def git_bytes(root: Path, *args: str) -> bytes:
     try:
-        result = subprocess.run(git_command(*args), cwd=root, capture_output=True, stdin=subprocess.DEVNULL,
-                                env=git_environment())  # a cloned handbook's own config runs nothing
+        result = subprocess.run(
+            git_command(*args), cwd=root, capture_output=True, stdin=subprocess.DEVNULL, env=git_environment()
+        )  # a cloned handbook's own config runs nothing
     except OSError as exc:
         raise GitError(f"cannot run git: {exc.strerror or exc}") from None
     if result.returncode != 0:
@@ -79,8 +78,10 @@ def load_revision(root: Path, revision: str, warn: Warn | None = None) -> Handbo
                 raise GitError(f"cannot unpack the files of commit {commit[:10]}: {exc}") from None
             for name in skipped:
                 if warn is not None:
-                    warn(f"{name} at commit {commit[:10]} is not a regular file (a symbolic link?); "
-                         f"the criteria history leaves it out")
+                    warn(
+                        f"{name} at commit {commit[:10]} is not a regular file (a symbolic link?); "
+                        f"the criteria history leaves it out"
+                    )
             upgrade_tree(Path(folder))  # history written before the open model reads as it does now
         return load(Path(folder)).handbook  # no rules, no clock: just the model
 
@@ -122,8 +123,13 @@ def revision_at_version(root: Path, version: str) -> str | None:
     except GitError:
         return None
     for commit in commits:
-        raw = subprocess.run(git_command("show", f"{commit}:site_config/handbook.yaml"), cwd=root,
-                             capture_output=True, stdin=subprocess.DEVNULL, env=git_environment()).stdout
+        raw = subprocess.run(
+            git_command("show", f"{commit}:site_config/handbook.yaml"),
+            cwd=root,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=git_environment(),
+        ).stdout
         document = load_bytes(raw, "site_config/handbook.yaml").document
         if document and isinstance(document.data, dict) and document.data.get("criteria_version") == version:
             return commit
@@ -184,6 +190,7 @@ def changed_since(root: Path, base: str) -> tuple[list[str], bool]:
         packet = folder.removesuffix(".reviews") + ".yaml" if folder.endswith(".reviews") else name
         if packet not in packets and (root / packet).is_file():
             packets.append(packet)
-    criteria = git_bytes(root, "diff", "--name-only", base, "HEAD", "--", "rubrics", "levels",
-                         "site_config/handbook.yaml").strip()
+    criteria = git_bytes(
+        root, "diff", "--name-only", base, "HEAD", "--", "rubrics", "levels", "site_config/handbook.yaml"
+    ).strip()
     return packets, bool(criteria)

@@ -59,22 +59,37 @@ def _declarations(log: str) -> dict[str, tuple[str, str]]:
         current = added
     return found
 
+
 def version_points(root: Path) -> dict[str, VersionPoint]:
     """Every criteria version the repository's history knows, with the commit that defines it."""
     if not is_repository(root):
         return {}
     points: dict[str, VersionPoint] = {}
     try:
-        log = git(root, "log", "--reverse", "--first-parent", "--format=%x00%H %P", "-p", "-U0", "--no-renames",
-                  "--", SETTINGS)
+        log = git(
+            root,
+            "log",
+            "--reverse",
+            "--first-parent",
+            "--format=%x00%H %P",
+            "-p",
+            "-U0",
+            "--no-renames",
+            "--",
+            SETTINGS,
+        )
         head = git(root, "rev-parse", "--verify", "--quiet", "HEAD").strip()
     except GitError:
         log, head = "", ""
     for version, (first, last) in _declarations(log).items():
         points[version] = VersionPoint(version, head if last == "HEAD" else last, "settings", first)
     try:
-        tags = git(root, "for-each-ref", "--format=%(refname:short)%09%(objectname)%09%(*objectname)",
-                   f"refs/tags/{TAG_PREFIX}*")
+        tags = git(
+            root,
+            "for-each-ref",
+            "--format=%(refname:short)%09%(objectname)%09%(*objectname)",
+            f"refs/tags/{TAG_PREFIX}*",
+        )
     except GitError:
         tags = ""
     for line in tags.splitlines():
@@ -138,8 +153,15 @@ def criteria_differ(root: Path, first: str, last: str) -> bool:
 
 
 def _warn_if_moved(revisions: Revisions, point: VersionPoint) -> None:
-    if point.source != "settings" or point.first is None or not criteria_differ(revisions.root, point.first, point.commit):
+    if (
+        point.source != "settings"
+        or point.first is None
+        or not criteria_differ(revisions.root, point.first, point.commit)
+    ):
         return
-    revisions.warn_once(point.version, f"criteria version {point.version} is declared by commits whose criteria "
-                        f"differ (first {point.first[:10]}, last {point.commit[:10]}): packets pinned to it are "
-                        f"judged against the last. Tag each version with `handbook release` so it cannot move.")
+    revisions.warn_once(
+        point.version,
+        f"criteria version {point.version} is declared by commits whose criteria "
+        f"differ (first {point.first[:10]}, last {point.commit[:10]}): packets pinned to it are "
+        f"judged against the last. Tag each version with `handbook release` so it cannot move.",
+    )

@@ -159,8 +159,9 @@ class ResultCache:
             self._key = _secret(self.folder)
             self.connection = sqlite3.connect(database, timeout=5)
             self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("CREATE TABLE IF NOT EXISTS results "
-                                    "(key TEXT PRIMARY KEY, value TEXT NOT NULL, mac TEXT NOT NULL)")
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, mac TEXT NOT NULL)"
+            )
         except UnsafeCache as problem:
             warn(f"not using the result cache: {problem}")
             self.connection = None
@@ -178,7 +179,7 @@ class ResultCache:
         keys = list(keys)
         try:
             for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 query = f"SELECT key, value, mac FROM results WHERE key IN ({','.join('?' * len(chunk))})"
                 for key, value, mac in self.connection.execute(query, chunk):
                     if not (isinstance(key, str) and isinstance(value, str) and isinstance(mac, str)):
@@ -196,8 +197,9 @@ class ResultCache:
         if self.connection is None or not items:
             return
         try:
-            rows = [(key, value, self._mac(key, value)) for key, value in
-                    ((k, json.dumps(v)) for k, v in items.items())]
+            rows = [
+                (key, value, self._mac(key, value)) for key, value in ((k, json.dumps(v)) for k, v in items.items())
+            ]
             with self.connection:
                 self.connection.executemany("INSERT OR REPLACE INTO results (key, value, mac) VALUES (?, ?, ?)", rows)
         except (sqlite3.Error, ValueError, TypeError, RecursionError):

@@ -70,14 +70,25 @@ def too_large(path: Path, display: str, max_bytes: int = MAX_EVENT_BYTES) -> Dia
     if not stat.S_ISREG(info.st_mode):  # a FIFO would hang the reader, a link could point anywhere
         return error(display, "unreadable", "not a regular file (a link, FIFO or device); commit the file itself")
     if size > max_bytes:
-        return error(display, "file-too-large", f"file is {size:,} bytes; event files are limited to {max_bytes:,} "
-                     "bytes: keep one team's events in its own folder and archive years nobody reads any more")
+        return error(
+            display,
+            "file-too-large",
+            f"file is {size:,} bytes; event files are limited to {max_bytes:,} "
+            "bytes: keep one team's events in its own folder and archive years nobody reads any more",
+        )
     return None
 
 
-def read_events(path: Path, display: str, *, csv_lists: tuple[str, ...] = (), csv_pairs: dict[str, tuple[str, str]] | None = None,
-                csv_booleans: tuple[str, ...] = (), csv_numbers: tuple[str, ...] = (),
-                max_bytes: int = MAX_EVENT_BYTES) -> EventFile:
+def read_events(
+    path: Path,
+    display: str,
+    *,
+    csv_lists: tuple[str, ...] = (),
+    csv_pairs: dict[str, tuple[str, str]] | None = None,
+    csv_booleans: tuple[str, ...] = (),
+    csv_numbers: tuple[str, ...] = (),
+    max_bytes: int = MAX_EVENT_BYTES,
+) -> EventFile:
     """Records of a .jsonl or .csv file. CSV cells are converted to the JSON shapes the schema
     expects: `csv_lists` columns are space-separated lists, `csv_pairs` columns space-separated
     `a@b` pairs (as objects with those two keys), `csv_booleans` true/false, `csv_numbers` integers;
@@ -96,8 +107,13 @@ def _read_jsonl(path: Path, display: str) -> EventFile:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if len(problems) >= MAX_PROBLEMS_PER_FILE:
-                problems.append(error(display, "too-many-problems", f"more than {MAX_PROBLEMS_PER_FILE} broken lines; "
-                                      "stopped reading: is this a JSON Lines file?").at(number, 1))
+                problems.append(
+                    error(
+                        display,
+                        "too-many-problems",
+                        f"more than {MAX_PROBLEMS_PER_FILE} broken lines; stopped reading: is this a JSON Lines file?",
+                    ).at(number, 1)
+                )
                 break
             record, problem = _json_line(raw, number, display)
             if problem is not None:
@@ -109,13 +125,15 @@ def _read_jsonl(path: Path, display: str) -> EventFile:
 
 def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Diagnostic | None]:
     if len(raw) > MAX_LINE_BYTES:
-        return None, error(display, "line-too-long", f"line is {len(raw):,} bytes; one event is at most "
-                           f"{MAX_LINE_BYTES:,} bytes").at(number, 1)
+        return None, error(
+            display, "line-too-long", f"line is {len(raw):,} bytes; one event is at most {MAX_LINE_BYTES:,} bytes"
+        ).at(number, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, error(display, "not-utf8", f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                           "save the file as UTF-8").at(number, exc.start + 1)
+        return None, error(
+            display, "not-utf8", f"line is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ).at(number, exc.start + 1)
     if number == 1:
         text = text.removeprefix("\ufeff")
     if not text.strip():
@@ -126,13 +144,15 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
         return None, error(display, "number-out-of-range", f"number out of range: {exc}").at(number, 1)
     except json.JSONDecodeError as exc:
         hint = " (the line ends early: a truncated file?)" if exc.pos >= len(text.rstrip()) else ""
-        return None, error(display, "json-syntax", f"not JSON: {exc.msg}{hint}; each line holds one JSON object"
-                           ).at(number, exc.colno)
+        return None, error(display, "json-syntax", f"not JSON: {exc.msg}{hint}; each line holds one JSON object").at(
+            number, exc.colno
+        )
     except RecursionError:
         return None, error(display, "too-deep", "value nested too deeply").at(number, 1)
     if not isinstance(data, dict):
-        return None, error(display, "not-an-object", f"each line must be a JSON object, not {_json_type(data)}"
-                           ).at(number, 1)
+        return None, error(display, "not-an-object", f"each line must be a JSON object, not {_json_type(data)}").at(
+            number, 1
+        )
     return Record(display, number, data, text=text), None
 
 
@@ -147,7 +167,7 @@ def _bounded_int(text: str) -> int:
 
 
 def _bounded_float(text: str) -> float:
-    value = float(text[:MAX_NUMBER_CHARACTERS + 1])
+    value = float(text[: MAX_NUMBER_CHARACTERS + 1])
     if len(text) > MAX_NUMBER_CHARACTERS or not math.isfinite(value) or abs(value) > MAX_INTEGER:
         raise _OutOfRange(f"{text[:20]} is not a finite number of a sane size")
     return value
@@ -161,8 +181,14 @@ def _json_type(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
 
 
-def _read_csv(path: Path, display: str, lists: tuple[str, ...], pairs: dict[str, tuple[str, str]],
-              booleans: tuple[str, ...], numbers: tuple[str, ...]) -> EventFile:
+def _read_csv(
+    path: Path,
+    display: str,
+    lists: tuple[str, ...],
+    pairs: dict[str, tuple[str, str]],
+    booleans: tuple[str, ...],
+    numbers: tuple[str, ...],
+) -> EventFile:
     records: list[Record] = []
     problems: list[Diagnostic] = []
     try:
@@ -170,7 +196,9 @@ def _read_csv(path: Path, display: str, lists: tuple[str, ...], pairs: dict[str,
             rows = csv.reader(handle, strict=True)
             header = next(rows, None)
             if header is None:
-                return EventFile(display, (), (error(display, "empty-file", "file is empty: expected a header row"),), "csv")
+                return EventFile(
+                    display, (), (error(display, "empty-file", "file is empty: expected a header row"),), "csv"
+                )
             problems.extend(_header_problems(display, header))
             for number, row in enumerate(rows, start=2):
                 if len(problems) >= MAX_PROBLEMS_PER_FILE:
@@ -180,8 +208,11 @@ def _read_csv(path: Path, display: str, lists: tuple[str, ...], pairs: dict[str,
                 if record is not None:
                     records.append(record)
     except UnicodeDecodeError as exc:
-        problems.append(error(display, "not-utf8", f"file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); "
-                              "save it as UTF-8"))
+        problems.append(
+            error(
+                display, "not-utf8", f"file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
+            )
+        )
     except csv.Error as exc:
         problems.append(error(display, "csv-syntax", f"not CSV: {exc}").at(max(len(records) + 2, 1), 1))
     return EventFile(display, tuple(records), tuple(problems), "csv")
@@ -195,14 +226,24 @@ def _header_problems(display: str, header: list[str]) -> Iterator[Diagnostic]:
         seen.add(name)
 
 
-def _csv_row(display: str, number: int, header: list[str], row: list[str], lists: tuple[str, ...],
-             pairs: dict[str, tuple[str, str]], booleans: tuple[str, ...],
-             numbers: tuple[str, ...]) -> tuple[Record | None, list[Diagnostic]]:
+def _csv_row(
+    display: str,
+    number: int,
+    header: list[str],
+    row: list[str],
+    lists: tuple[str, ...],
+    pairs: dict[str, tuple[str, str]],
+    booleans: tuple[str, ...],
+    numbers: tuple[str, ...],
+) -> tuple[Record | None, list[Diagnostic]]:
     if not any(cell.strip() for cell in row):
         return None, []
     if len(row) != len(header):
-        return None, [error(display, "csv-columns", f"row has {len(row)} cells; the header has {len(header)}").at(
-            number, min(len(row), len(header)) + 1)]
+        return None, [
+            error(display, "csv-columns", f"row has {len(row)} cells; the header has {len(header)}").at(
+                number, min(len(row), len(header)) + 1
+            )
+        ]
     data: dict[str, Any] = {}
     columns: dict[str, int] = {}
     problems: list[Diagnostic] = []
@@ -217,8 +258,14 @@ def _csv_row(display: str, number: int, header: list[str], row: list[str], lists
     return Record(display, number, data, columns), problems
 
 
-def _cell(name: str, cell: str, lists: tuple[str, ...], pairs: dict[str, tuple[str, str]],
-          booleans: tuple[str, ...], numbers: tuple[str, ...]) -> Any:
+def _cell(
+    name: str,
+    cell: str,
+    lists: tuple[str, ...],
+    pairs: dict[str, tuple[str, str]],
+    booleans: tuple[str, ...],
+    numbers: tuple[str, ...],
+) -> Any:
     if name in lists:
         return cell.split()
     if name in pairs:

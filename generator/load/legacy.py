@@ -40,7 +40,9 @@ def upgrade_tree(folder: Path) -> bool:
     for path in sorted((folder / "levels").glob("*.yaml")):
         data = _load(path)
         if isinstance(data, dict) and ("track" in data or "rank" in data):
-            ladders.setdefault(str(data.pop("track", "")), []).append((int(data.pop("rank", 0) or 0), str(data.get("id"))))
+            ladders.setdefault(str(data.pop("track", "")), []).append(
+                (int(data.pop("rank", 0) or 0), str(data.get("id")))
+            )
             _dump(path, data)
             changed = True
     for kind in ("dimensions", "metrics"):

@@ -105,8 +105,9 @@ class _Stop(Exception):
         self.diagnostic = diagnostic
 
 
-def load_file(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES,
-              positions: bool = True) -> LoadResult:
+def load_file(
+    path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES, positions: bool = True
+) -> LoadResult:
     display = display or str(path)
     from .safe_files import UnsafeFileError, read_regular
 
@@ -143,7 +144,12 @@ def _fail(diagnostic: Diagnostic) -> LoadResult:
     return LoadResult(None, (diagnostic,))
 
 
-_WIDE_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+_WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
 
 
 def _decode(raw: bytes, display: str) -> str:
@@ -152,7 +158,9 @@ def _decode(raw: bytes, display: str) -> str:
             raise _Stop(error(display, "not-utf8", f"file is encoded as {encoding}; save it as UTF-8"))
     if b"\x00" in raw:
         line, column = _byte_position(raw, raw.index(b"\x00"))
-        raise _Stop(error(display, "binary-file", "file contains NUL bytes: it is binary, not YAML text").at(line, column))
+        raise _Stop(
+            error(display, "binary-file", "file contains NUL bytes: it is binary, not YAML text").at(line, column)
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -212,9 +220,12 @@ class _Builder:
         self.documents = 0
         self.root: Any = None
         self.handlers = {
-            yaml.ScalarEvent: self._on_scalar, yaml.AliasEvent: self._on_alias,
-            yaml.MappingStartEvent: self._on_mapping, yaml.SequenceStartEvent: self._on_sequence,
-            yaml.MappingEndEvent: self._on_end, yaml.SequenceEndEvent: self._on_end,
+            yaml.ScalarEvent: self._on_scalar,
+            yaml.AliasEvent: self._on_alias,
+            yaml.MappingStartEvent: self._on_mapping,
+            yaml.SequenceStartEvent: self._on_sequence,
+            yaml.MappingEndEvent: self._on_end,
+            yaml.SequenceEndEvent: self._on_end,
             yaml.DocumentStartEvent: self._on_document,
         }
 
@@ -254,8 +265,9 @@ class _Builder:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         context_line = exc.context_mark.line + 1 if exc.context_mark else None
-        message = yaml_hints.explain(getattr(self, "text", ""), problem, exc.context, mark.line + 1 if mark else 0,
-                                     context_line)
+        message = yaml_hints.explain(
+            getattr(self, "text", ""), problem, exc.context, mark.line + 1 if mark else 0, context_line
+        )
         diagnostic = error(self.display, "yaml-syntax", message)
         return diagnostic.at(mark.line + 1, mark.column + 1) if mark else diagnostic
 
@@ -265,8 +277,11 @@ class _Builder:
     def _on_document(self, event: Any) -> None:
         self.documents += 1
         if self.documents > 1:
-            raise self._stop("multiple-documents",
-                             "file holds more than one YAML document (`---`); keep one document per file", event)
+            raise self._stop(
+                "multiple-documents",
+                "file holds more than one YAML document (`---`); keep one document per file",
+                event,
+            )
 
     def _on_end(self, event: Any) -> None:
         self.stack.pop()
@@ -285,11 +300,21 @@ class _Builder:
             self._on_key(stack[-1], event)
             return
         value = self._resolve(event)
-        if (self.hashes and not event.style and isinstance(value, str)
-                and yaml_hints.comment_in_text(self.text, event.end_mark.index)):
-            self.problems.append(warning(self.display, "comment-in-text", f"the text '{value}' is followed by ' #', "
-                                         "so YAML drops the rest of the line as a comment; put the whole text in "
-                                         "double quotes if the '#' belongs to it").at(*_mark(event)))
+        if (
+            self.hashes
+            and not event.style
+            and isinstance(value, str)
+            and yaml_hints.comment_in_text(self.text, event.end_mark.index)
+        ):
+            self.problems.append(
+                warning(
+                    self.display,
+                    "comment-in-text",
+                    f"the text '{value}' is followed by ' #', "
+                    "so YAML drops the rest of the line as a comment; put the whole text in "
+                    "double quotes if the '#' belongs to it",
+                ).at(*_mark(event))
+            )
         if event.anchor:
             self.anchors[event.anchor] = value
         self._add(value, event)
@@ -307,15 +332,20 @@ class _Builder:
     def _control_character(self, event: Any) -> None:
         found = CONTROL.search(event.value)
         assert found is not None  # called only for a value the pattern matched
-        message = (f"text holds the control character {describe(found.group())} (character {found.start() + 1} of the "
-                   "quoted text); control characters are not allowed, only newlines and tabs")
+        message = (
+            f"text holds the control character {describe(found.group())} (character {found.start() + 1} of the "
+            "quoted text); control characters are not allowed, only newlines and tabs"
+        )
         self.problems.append(error(self.display, "control-character", message).at(*_mark(event)))
 
     def _on_alias(self, event: Any) -> None:
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            raise self._stop("too-many-aliases", f"more than {MAX_ALIASES} aliases (`*name`) in one file; "
-                             "refusing a possible alias bomb", event)
+            raise self._stop(
+                "too-many-aliases",
+                f"more than {MAX_ALIASES} aliases (`*name`) in one file; refusing a possible alias bomb",
+                event,
+            )
         if event.anchor not in self.anchors:
             raise self._stop("unknown-alias", f"alias '*{event.anchor}' refers to no anchor", event)
         if any(frame.anchor == event.anchor for frame in self.stack):
@@ -370,8 +400,11 @@ class _Builder:
     def _forbidden_tag(self, event: Any) -> None:
         tag = event.tag
         shown = tag.replace(_CORE, "!!") if tag else tag
-        raise self._stop("forbidden-tag", f"tag '{shown}' is not allowed; only plain YAML data "
-                         "(text, numbers, lists, mappings)", event)
+        raise self._stop(
+            "forbidden-tag",
+            f"tag '{shown}' is not allowed; only plain YAML data (text, numbers, lists, mappings)",
+            event,
+        )
 
     def _resolve(self, event: Any) -> Any:
         value, tag = event.value, event.tag
@@ -408,14 +441,14 @@ def resolve_plain(value: str) -> tuple[Any, str | None]:
     if value in _YAML11_BOOLS:
         return value, (
             f"'{value}' is ambiguous: YAML 1.1 reads it as a boolean, YAML 1.2 as text; "
-            f"write true/false, or quote it (\"{value}\") if you mean text"
+            f'write true/false, or quote it ("{value}") if you mean text'
         )
     if _INT.fullmatch(value) or _INT_OCT.fullmatch(value) or _INT_HEX.fullmatch(value):
         return _number(value, integer=True)
     if _YAML11_NUMBER.fullmatch(value):
         return value, (
             f"'{value}' is ambiguous: YAML 1.1 reads it as a number (octal, sexagesimal or with "
-            f"underscores); quote it (\"{value}\") if you mean text, or write a plain decimal number"
+            f'underscores); quote it ("{value}") if you mean text, or write a plain decimal number'
         )
     if _FLOAT.fullmatch(value):
         return _number(value, integer=False)
@@ -431,12 +464,18 @@ def _number(value: str, integer: bool) -> tuple[Any, str | None]:
     """A number within bounds, or an out-of-range problem (value None). The length is checked
     before converting: int() refuses 4,300+ digits and str() of a huge int does too."""
     shown = value if len(value) <= 20 else f"{value[:12]}… ({len(value)} characters)"
-    too_large = (None, f"{_OUT_OF_RANGE} {shown} is too large; numbers in a handbook are at most "
-                       f"{MAX_INTEGER:,} in size (quote it if you mean text)")
+    too_large = (
+        None,
+        f"{_OUT_OF_RANGE} {shown} is too large; numbers in a handbook are at most "
+        f"{MAX_INTEGER:,} in size (quote it if you mean text)",
+    )
     if len(value) > MAX_NUMBER_CHARACTERS:
         return too_large
-    number: float = (int(value) if _INT.fullmatch(value) else int(value[2:], 8 if value[1] == "o" else 16)) \
-        if integer else float(value)
+    number: float = (
+        (int(value) if _INT.fullmatch(value) else int(value[2:], 8 if value[1] == "o" else 16))
+        if integer
+        else float(value)
+    )
     if not math.isfinite(number) or abs(number) > MAX_INTEGER:
         return too_large
     return number, None

@@ -33,9 +33,11 @@ ROOT_FILES = ("mkdocs.yml",)  # files at the root that the tool reads besides th
 PACKET_NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PACKET_NAME_MAX = 80
 RESERVED_PACKET_NAMES = frozenset({"index", "assignments"})
-_UNKNOWN_PLACE = ("not a place where the handbook keeps data files "
-                  "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/, "
-                  "packets/**/<slug>.reviews/)")
+_UNKNOWN_PLACE = (
+    "not a place where the handbook keeps data files "
+    "(rubrics/dimensions/, rubrics/metrics/, rubrics/composite.yaml, levels/, packets/, "
+    "packets/**/<slug>.reviews/)"
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,13 @@ def discover(root: Path, packets_root: Path | None = None) -> tuple[list[SourceF
             relative_dir = Path(directory).relative_to(root).as_posix()
             for name in sorted(subfolders):
                 if os.path.islink(os.path.join(directory, name)):
-                    problems.append(error(f"{relative_dir}/{name}", "symlink",
-                                          "symbolic links are not followed; commit the folder itself"))
+                    problems.append(
+                        error(
+                            f"{relative_dir}/{name}",
+                            "symlink",
+                            "symbolic links are not followed; commit the folder itself",
+                        )
+                    )
             for name in names:
                 source, problem = _classify_found(root, directory, relative_dir, name)
                 if problem:
@@ -98,7 +105,9 @@ def discover(root: Path, packets_root: Path | None = None) -> tuple[list[SourceF
     return files, problems
 
 
-def _classify_found(root: Path, directory: str, relative_dir: str, name: str) -> tuple[SourceFile | None, Diagnostic | None]:
+def _classify_found(
+    root: Path, directory: str, relative_dir: str, name: str
+) -> tuple[SourceFile | None, Diagnostic | None]:
     full = os.path.join(directory, name)
     relative = f"{relative_dir}/{name}"
     is_link = os.path.islink(full)
@@ -147,12 +156,24 @@ def file_name_problems(source: SourceFile) -> list[Diagnostic]:
     stem = source.display.rsplit("/", 1)[-1].removesuffix(".yaml")
     fix = packet_file_stem(stem)
     if stem in RESERVED_PACKET_NAMES:
-        return [error(source.display, "reserved-file-name", f"a packet cannot be named '{stem}.yaml': the site's "
-                      f"page packets/{stem}/ is the example gallery; rename it to {stem}-packet.yaml")]
+        return [
+            error(
+                source.display,
+                "reserved-file-name",
+                f"a packet cannot be named '{stem}.yaml': the site's "
+                f"page packets/{stem}/ is the example gallery; rename it to {stem}-packet.yaml",
+            )
+        ]
     if not PACKET_NAME_PATTERN.fullmatch(stem) or len(stem) > PACKET_NAME_MAX:
-        return [error(source.display, "file-name", f"packet file name '{stem}.yaml' cannot be a page address: use "
-                      f"lowercase letters, digits and single hyphens (at most {PACKET_NAME_MAX} characters); "
-                      f"rename it to {fix}.yaml")]
+        return [
+            error(
+                source.display,
+                "file-name",
+                f"packet file name '{stem}.yaml' cannot be a page address: use "
+                f"lowercase letters, digits and single hyphens (at most {PACKET_NAME_MAX} characters); "
+                f"rename it to {fix}.yaml",
+            )
+        ]
     return []
 
 

@@ -22,8 +22,14 @@ from pathlib import Path
 from ..model.errors import HandbookError
 
 SMALL_FILE_BYTES = 64 * 1024  # key files, identities, drafts
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
 
 
 class UnsafeFileError(HandbookError):
@@ -44,8 +50,9 @@ def read_regular(path: Path, limit: int = SMALL_FILE_BYTES, *, what: str = "file
         descriptor = os.open(path, flags)
     except OSError as problem:
         if not follow and os.path.islink(path):
-            raise UnsafeFileError(f"{path}: the {what} is a symbolic link, which is not followed; "
-                                  "put the file itself there") from None
+            raise UnsafeFileError(
+                f"{path}: the {what} is a symbolic link, which is not followed; put the file itself there"
+            ) from None
         raise UnsafeFileError(f"cannot read the {what} {path}: {problem.strerror or problem}") from None
     try:
         info = os.fstat(descriptor)
@@ -75,7 +82,9 @@ def read_text(path: Path, limit: int = SMALL_FILE_BYTES, *, what: str = "file", 
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as problem:
-        raise UnsafeFileError(f"{path}: the {what} is not UTF-8 text (byte {problem.start}); save it as UTF-8") from None
+        raise UnsafeFileError(
+            f"{path}: the {what} is not UTF-8 text (byte {problem.start}); save it as UTF-8"
+        ) from None
 
 
 def write_exclusive(path: Path, data: bytes | str, mode: int = 0o644) -> None:
@@ -125,14 +134,19 @@ def private_folder(folder: Path, *, what: str = "folder") -> Path:
     except OSError as problem:
         raise UnsafeFileError(f"cannot use the {what} {folder}: {problem.strerror or problem}") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise UnsafeFileError(f"the {what} {folder} is {_kind(info.st_mode)}, not a folder; remove it or choose "
-                              "another place")
+        raise UnsafeFileError(
+            f"the {what} {folder} is {_kind(info.st_mode)}, not a folder; remove it or choose another place"
+        )
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise UnsafeFileError(f"the {what} {folder} belongs to another user (uid {info.st_uid}); refusing to use it: "
-                              "remove it or choose a folder of your own")
+        raise UnsafeFileError(
+            f"the {what} {folder} belongs to another user (uid {info.st_uid}); refusing to use it: "
+            "remove it or choose a folder of your own"
+        )
     if info.st_mode & 0o022:
-        raise UnsafeFileError(f"the {what} {folder} can be written by other users (mode "
-                              f"{stat.S_IMODE(info.st_mode):o}); make it 0700 or remove it")
+        raise UnsafeFileError(
+            f"the {what} {folder} can be written by other users (mode "
+            f"{stat.S_IMODE(info.st_mode):o}); make it 0700 or remove it"
+        )
     if stat.S_IMODE(info.st_mode) & 0o077:
         try:
             os.chmod(folder, 0o700)

@@ -26,8 +26,12 @@ def explain(text: str, problem: str, context: str | None, line: int, context_lin
     """The message for a syntax error reported at 1-based `line` (`context_line`: where the
     construct the parser was reading started)."""
     lines = text.splitlines()
-    hint = (_open_quote_hint(lines, line) or _indentation_hint(lines, line) or _quote_hint(lines, line, problem)
-            or _unclosed_hint(lines, problem, context, context_line))
+    hint = (
+        _open_quote_hint(lines, line)
+        or _indentation_hint(lines, line)
+        or _quote_hint(lines, line, problem)
+        or _unclosed_hint(lines, problem, context, context_line)
+    )
     if hint:
         return f"YAML syntax error: {hint}"
     return f"YAML syntax error: {_PLAIN_WORDS.get(problem, problem)}" + (f" ({context})" if context else "")
@@ -86,8 +90,10 @@ def _indentation_hint(lines: list[str], line: int) -> str | None:
     deeper = min((c for c in nearest if c > indent), default=None)
     shallower = max((c for c in nearest if c < indent), default=None)
     options = [f"{_spaces(c)} (like line {nearest[c]})" for c in (deeper, shallower) if c is not None]
-    return (f"line {line} is indented {_spaces(indent)}, which lines up with no line above it: "
-            f"indent it by {' or '.join(options)}" + (", whichever it belongs with" if len(options) > 1 else ""))
+    return (
+        f"line {line} is indented {_spaces(indent)}, which lines up with no line above it: "
+        f"indent it by {' or '.join(options)}" + (", whichever it belongs with" if len(options) > 1 else "")
+    )
 
 
 def _spaces(count: int) -> str:
@@ -100,23 +106,34 @@ def _quote_hint(lines: list[str], line: int, problem: str) -> str | None:
             continue
         match = _KEY_LINE.match(lines[number - 1])
         value = (match.group("value") or "").strip() if match else ""
-        if match is not None and (part := _QUOTED_PART.match(value)) and value[part.end():].strip() \
-                and not value[part.end():].lstrip().startswith("#") and value[-1] != value[0]:
-            return (f"on line {number} only the start of the text after '{match.group('key').strip()}:' is in "
-                    f"quotes, and the text goes on after the closing quote; quote the whole value: "
-                    f"{_whole(match, value)}")
-        if match is None or not value or value[0] in "\"|>[{&*!":
+        if (
+            match is not None
+            and (part := _QUOTED_PART.match(value))
+            and value[part.end() :].strip()
+            and not value[part.end() :].lstrip().startswith("#")
+            and value[-1] != value[0]
+        ):
+            return (
+                f"on line {number} only the start of the text after '{match.group('key').strip()}:' is in "
+                f"quotes, and the text goes on after the closing quote; quote the whole value: "
+                f"{_whole(match, value)}"
+            )
+        if match is None or not value or value[0] in '"|>[{&*!':
             continue
         if value.startswith("'"):
             if value.count("'") > 2 and "''" not in value:
-                return (f"on line {number} the text after '{match.group('key').strip()}:' has an apostrophe inside "
-                        f"single quotes; write it in double quotes: {_requoted(match, value[1:-1])}")
+                return (
+                    f"on line {number} the text after '{match.group('key').strip()}:' has an apostrophe inside "
+                    f"single quotes; write it in double quotes: {_requoted(match, value[1:-1])}"
+                )
             continue
         if ": " in value or value.endswith(":") or " #" in value:
             found = "': '" if ": " in value or value.endswith(":") else "' #'"
-            return (f"the text on line {number} holds {found}, which YAML reads as "
-                    f"{'a new key' if found == chr(39) + ': ' + chr(39) else 'the start of a comment'}; "
-                    f"put the text in double quotes: {_requoted(match, value)}")
+            return (
+                f"the text on line {number} holds {found}, which YAML reads as "
+                f"{'a new key' if found == chr(39) + ': ' + chr(39) else 'the start of a comment'}; "
+                f"put the text in double quotes: {_requoted(match, value)}"
+            )
     return None
 
 
@@ -150,4 +167,4 @@ def _unclosed_hint(lines: list[str], problem: str, context: str | None, context_
 def comment_in_text(text: str, end_index: int) -> bool:
     """True when a plain value is followed by ' #' and a word (`title: Fix #123`): YAML drops the
     rest of the line as a comment, though the author meant it as text."""
-    return text[end_index:end_index + 2] == " #" and end_index + 2 < len(text) and not text[end_index + 2].isspace()
+    return text[end_index : end_index + 2] == " #" and end_index + 2 < len(text) and not text[end_index + 2].isspace()

@@ -14,6 +14,7 @@ DecisionStatus = Literal["draft", "submitted", "promoted", "not-yet", "withdrawn
 AppealStatus = Literal["pending", "upheld", "overturned"]
 Visibility = Literal["example", "private"]
 
+
 @dataclass(frozen=True, kw_only=True)
 class Owner:
     group: str
@@ -54,6 +55,7 @@ class Criterion:
 @dataclass(frozen=True, kw_only=True)
 class Milestone:
     """One step of a dimension under a points rule: worth `points` when the evidence supports it."""
+
     number: int  # 1-based, lowest first
     name: str
     points: int | None  # None: the settings' promotion.milestone_points gives it
@@ -196,6 +198,7 @@ class Readiness:
 @dataclass(frozen=True, kw_only=True)
 class Level:
     """What a level is. Its place on the ladders is in the settings' tracks, not here."""
+
     id: str
     title: str
     summary: str | None
@@ -276,6 +279,7 @@ class Counterexample:
 @dataclass(frozen=True, kw_only=True)
 class ReviewContent:
     """What a reviewer judged: the part that is sealed when sealing is on."""
+
     ratings: tuple[DimensionRating, ...]
     criteria: tuple[CriterionJudgement, ...] = ()
     counterexamples: tuple[Counterexample, ...] = ()
@@ -288,6 +292,7 @@ class ReviewContent:
 class Review:
     """One reviewer's file beside a packet (packets/<cycle>/<slug>.reviews/<reviewer>.yaml).
     `content` is None while sealed; `armored` holds the age ciphertext then."""
+
     reviewer: str
     packet: str
     date: str
@@ -317,12 +322,15 @@ class Review:
         if self.content is None or self.unverified is not None:
             return None
         notes = "; ".join(f"{r.dimension}: {r.note}" for r in self.content.ratings if r.note) or None
-        return Assessment(reviewer=self.reviewer, ratings=tuple((r.dimension, r.rating) for r in self.content.ratings), notes=notes)
+        return Assessment(
+            reviewer=self.reviewer, ratings=tuple((r.dimension, r.rating) for r in self.content.ratings), notes=notes
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Assignment:
     """The reviewers the committee assigned to one packet (one entry of packets/<cycle>/assignments.yaml)."""
+
     cycle: str
     packet: str  # slug
     reviewers: tuple[str, ...]
@@ -431,6 +439,7 @@ Carried = Literal["required", "context"]
 @dataclass(frozen=True, kw_only=True)
 class PromotionRule:
     """How evidence is judged against a target level (settings: promotion, or a track's own)."""
+
     rule: Rule = "all"
     carried: Carried = "required"
     minimum_share: float | None = None  # proportion
@@ -493,6 +502,7 @@ class ReviewCycle:
 @dataclass(frozen=True, kw_only=True)
 class Reviewer:
     """A person who may review packets, with the public SSH key their reviews are signed with."""
+
     id: str
     key: str  # "ssh-ed25519 AAAA... [comment]"
     name: str | None = None
@@ -502,6 +512,7 @@ class Reviewer:
 @dataclass(frozen=True, kw_only=True)
 class Conflicts:
     """Assignment rules beyond the one that always holds (no one reviews their own packet)."""
+
     manager: bool = False  # the candidate's manager may not review the packet
     declared: tuple[tuple[str, str], ...] = ()  # (reviewer id, candidate id or name)
     max_packets_per_reviewer: int | None = None  # per cycle
@@ -510,6 +521,7 @@ class Conflicts:
 @dataclass(frozen=True, kw_only=True)
 class ReviewProcess:
     """Every field is the organisation's own claim; None or empty means the site says nothing about it."""
+
     reviewers_per_packet: int | None = None
     calibration: str | None = None
     appeal: str | None = None
@@ -554,6 +566,7 @@ class Settings:
     @property
     def site_name(self) -> str:
         return self.handbook_title or f"{self.organisation} Handbook"
+
     round_counts_to: int = 1
     acknowledge_private_packets: bool = False
     promotion: PromotionRule = PromotionRule()
@@ -621,7 +634,7 @@ class Handbook:
 
     def is_below(self, lower: str, higher: str, track: str | None = None) -> bool:
         """Whether `lower` comes before `higher` on `track` (or on some track holding both)."""
-        for t in (self.settings.tracks if self.settings else ()):
+        for t in self.settings.tracks if self.settings else ():
             if (track is None or t.id == track) and lower in t.levels and higher in t.levels:
                 if t.levels.index(lower) < t.levels.index(higher):
                     return True
@@ -630,7 +643,7 @@ class Handbook:
     @cached_property
     def _below(self) -> dict[str, tuple[str, ...]]:
         below: dict[str, dict[str, None]] = {}
-        for t in (self.settings.tracks if self.settings else ()):
+        for t in self.settings.tracks if self.settings else ():
             for index, level_id in enumerate(t.levels):
                 below.setdefault(level_id, {}).update(dict.fromkeys(t.levels[:index]))
         return {level_id: tuple(ids) for level_id, ids in below.items()}
@@ -643,7 +656,7 @@ class Handbook:
     def adjacent_pairs(self) -> tuple[tuple[Level, Level], ...]:
         """Every adjacent pair of levels on every track, once each (a shared step is listed once)."""
         pairs: dict[tuple[str, str], tuple[Level, Level]] = {}
-        for t in (self.settings.tracks if self.settings else ()):
+        for t in self.settings.tracks if self.settings else ():
             levels = self.track_levels(t.id)
             for lower, higher in zip(levels, levels[1:]):
                 pairs.setdefault((lower.id, higher.id), (lower, higher))
@@ -665,8 +678,7 @@ class Handbook:
 
     @cached_property
     def _criteria_by_id(self) -> dict[str, Criterion]:
-        return {c.id: c for d in reversed(self.dimensions)
-                for c in reversed((*d.criteria, *d.milestone_criteria))}
+        return {c.id: c for d in reversed(self.dimensions) for c in reversed((*d.criteria, *d.milestone_criteria))}
 
     @cached_property
     def _packets_by_file(self) -> dict[str, Packet]:

@@ -47,8 +47,9 @@ def read_base_config(path: Path, display: str = "mkdocs.yml", reserved: bool = F
         for key in loaded.document.data:
             if key in GENERATED:
                 line, column = loaded.document.position((key,), on_key=True)
-                raise ConfigError(f"{display}:{line}:{column}: '{key}' is generated from {GENERATED[key]}; "
-                                  f"remove it from {display}")
+                raise ConfigError(
+                    f"{display}:{line}:{column}: '{key}' is generated from {GENERATED[key]}; remove it from {display}"
+                )
     return dict(loaded.document.data)
 
 

@@ -50,8 +50,10 @@ class _OverrideLoader(jinja2.FileSystemLoader):
         steps = [folder, *(folder.joinpath(*parts[:n]) for n in range(1, len(parts) + 1))]
         try:
             if any(os.path.islink(step) for step in steps):
-                raise UnsafeFileError(f"{path}: the template (or a folder above it) is a symbolic link, which is not "
-                                      "followed; commit the file itself")
+                raise UnsafeFileError(
+                    f"{path}: the template (or a folder above it) is a symbolic link, which is not "
+                    "followed; commit the file itself"
+                )
             source = read_text(path, MAX_TEMPLATE_BYTES, what="template", follow=False)
         except UnsafeFileError as problem:
             raise TemplateError(problem.format_message()) from None
@@ -64,8 +66,14 @@ def template_environment(templates: Path, subdir: str = "") -> jinja2.Environmen
     Output is Markdown, YAML or text, never HTML: YAML text goes through explicit filters.
     `templates` is the organisation's override folder; `subdir` the shipped folder's part (reports).
     Status words come from one vocabulary (`say`), so pages, reports and the command line agree."""
-    env = jinja2.Environment(loader=template_loader(templates, subdir), undefined=jinja2.StrictUndefined,
-                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=template_loader(templates, subdir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(say=vocabulary.say, outcome=vocabulary.composite_outcome, num=num, pct=pct, duration=duration)
     env.tests["decided"] = lambda status: status in vocabulary.DECIDED
     return env
@@ -108,8 +116,13 @@ def _overrides(templates: Path) -> tuple[tuple[str, int], ...]:
     override changes which file a name loads, which auto_reload alone would not see."""
     if not templates.is_dir():
         return ()
-    return tuple(sorted((path.relative_to(templates).as_posix(), path.stat().st_mtime_ns)
-                        for path in templates.rglob("*") if path.is_file()))
+    return tuple(
+        sorted(
+            (path.relative_to(templates).as_posix(), path.stat().st_mtime_ns)
+            for path in templates.rglob("*")
+            if path.is_file()
+        )
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -153,18 +166,27 @@ def render_pages(plan: SitePlan, hb: CheckedHandbook, templates: Path, today: da
     settings = hb.settings
     env = environment(templates, frozenset(settings.allowed_link_schemes))
     paths = {page.path for page in plan.pages}
-    common = {"hb": hb, "settings": settings, "dims": hb.ordered_dimensions, "groups": hb.dimension_groups,
-              "group_names": {g.id: g.name for g in settings.dimension_groups},
-              "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
-              "today": today, "private_build": plan.private_build, "has_metrics": "metrics/index.md" in paths,
-              "has_composite": "composite.md" in paths, "has_packets": "packets/index.md" in paths,
-              "promotion": promotion_view(hb), "process": settings.review_process}
+    common = {
+        "hb": hb,
+        "settings": settings,
+        "dims": hb.ordered_dimensions,
+        "groups": hb.dimension_groups,
+        "group_names": {g.id: g.name for g in settings.dimension_groups},
+        "show_groups": any(g is not None and len(ms) > 1 for g, ms in hb.dimension_groups),
+        "today": today,
+        "private_build": plan.private_build,
+        "has_metrics": "metrics/index.md" in paths,
+        "has_composite": "composite.md" in paths,
+        "has_packets": "packets/index.md" in paths,
+        "promotion": promotion_view(hb),
+        "process": settings.review_process,
+    }
     rendered = {}
     for page in plan.pages:
         template = env.get_template(page.template)
         body = template.render(**common, **page.context, page_path=page.path, page_title=page.title)
         # The home page is always in the navigation; the theme titles it with the site name alone.
-        rendered[page.path] = (body if page.path == "index.md" else front_matter(page.title) + body)
+        rendered[page.path] = body if page.path == "index.md" else front_matter(page.title) + body
     return rendered
 
 

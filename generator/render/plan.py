@@ -88,8 +88,15 @@ def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]
 def packet_view(current: Handbook, packet: Packet) -> PacketView:
     hb = criteria_of(current, packet)
     coverage = packet_coverage(hb, packet)
-    return PacketView(packet, coverage, packet_score(hb, packet, coverage.ratio), hb.level(packet.target_level),
-                      hb.level(packet.current_level), hb, judge(hb, packet))
+    return PacketView(
+        packet,
+        coverage,
+        packet_score(hb, packet, coverage.ratio),
+        hb.level(packet.target_level),
+        hb.level(packet.current_level),
+        hb,
+        judge(hb, packet),
+    )
 
 
 def adjacent_pairs(hb: Handbook) -> list[tuple[Level, Level]]:
@@ -108,6 +115,7 @@ def change_rows(hb: Handbook, lower: Level, higher: Level, dim: Dimension) -> tu
 @dataclass(frozen=True)
 class Branch:
     """Where a track shares its first levels with another track, and where it leaves it."""
+
     other: Track
     shared: tuple[Level, ...]
     after: Level
@@ -135,7 +143,7 @@ def ladder_tables(hb: Handbook) -> tuple[tuple[str | None, tuple[Dimension, ...]
         return ((None, dims),) if dims else ()
     tables = []
     for group, members in hb.dimension_groups:
-        chunks = [members[i:i + LADDER_COLUMNS] for i in range(0, len(members), LADDER_COLUMNS)]
+        chunks = [members[i : i + LADDER_COLUMNS] for i in range(0, len(members), LADDER_COLUMNS)]
         for chunk in chunks:
             tables.append((group.name if group else None, chunk))
     return tuple(tables)
@@ -147,31 +155,49 @@ def level_neighbours(hb: Handbook, level: Level) -> tuple[tuple[Track, Level | N
     for track in hb.tracks_of(level.id):
         levels = hb.track_levels(track.id)
         index = next(i for i, lvl in enumerate(levels) if lvl.id == level.id)
-        found.append((track, levels[index - 1] if index else None,
-                      levels[index + 1] if index + 1 < len(levels) else None, index + 1, len(levels)))
+        found.append(
+            (
+                track,
+                levels[index - 1] if index else None,
+                levels[index + 1] if index + 1 < len(levels) else None,
+                index + 1,
+                len(levels),
+            )
+        )
     return tuple(found)
 
 
 def milestone_context(hb: CheckedHandbook, dim: Dimension) -> dict[str, Any]:
     """What each milestone is worth, and the points rule in one sentence (when the settings declare one)."""
-    rule = next((hb.settings.rule_for(t.id) for t in hb.settings.tracks
-                 if hb.settings.rule_for(t.id).rule == "points"), None)
+    rule = next(
+        (hb.settings.rule_for(t.id) for t in hb.settings.tracks if hb.settings.rule_for(t.id).rule == "points"), None
+    )
     if not dim.milestones:
         return {"rule": None, "points": {}}
-    return {"rule": explain(rule) if rule else None,
-            "points": {ms.number: milestone_points(rule, ms) if rule else ms.points for ms in dim.milestones}}
+    return {
+        "rule": explain(rule) if rule else None,
+        "points": {ms.number: milestone_points(rule, ms) if rule else ms.points for ms in dim.milestones},
+    }
 
 
-def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
-              changelog: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None,
-              teams: TeamSite | None = None, organisation_pages: Mapping[str, str] | None = None) -> SitePlan:
+def plan_site(
+    hb: CheckedHandbook,
+    today: date,
+    include_private: bool = False,
+    changelog: tuple[ChangelogEntry, ...] = (),
+    health: Aggregates | None = None,
+    teams: TeamSite | None = None,
+    organisation_pages: Mapping[str, str] | None = None,
+) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
     packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
     pairs = adjacent_pairs(hb)
     governance = {row.id: row for row in governance_report(hb, today).rows if row.kind == "metric"}
-    metric_rows = [(m, governance[m.id]) for m in sorted(hb.metrics, key=lambda m: (m.governance.status == "retired",
-                                                                                   m.group or "", m.name))]
+    metric_rows = [
+        (m, governance[m.id])
+        for m in sorted(hb.metrics, key=lambda m: (m.governance.status == "retired", m.group or "", m.name))
+    ]
     names = {d.id: d.name for d in dims}
     composite = hb.composite
     percents = composite_percents(composite) if composite else {}
@@ -179,39 +205,84 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     track_branches = {t.id: branches(hb, t) for t, _ in tracks}
 
     pages = [
-        Page("index.md", "home.md.j2", "Home", {"tracks": tracks, "packets": packets, "percents": percents,
-                                                 "branches": track_branches}),
-        Page("ladder.md", "ladder.md.j2", "Ladder", {"tracks": tracks, "tables": ladder_tables(hb),
-                                                     "branches": track_branches}),
+        Page(
+            "index.md",
+            "home.md.j2",
+            "Home",
+            {"tracks": tracks, "packets": packets, "percents": percents, "branches": track_branches},
+        ),
+        Page(
+            "ladder.md",
+            "ladder.md.j2",
+            "Ladder",
+            {"tracks": tracks, "tables": ladder_tables(hb), "branches": track_branches},
+        ),
     ]
     for level in ordered_levels:
-        pages.append(Page(f"levels/{level.id}.md", "level.md.j2", level.title,
-                          {"level": level, "neighbours": level_neighbours(hb, level)}))
+        pages.append(
+            Page(
+                f"levels/{level.id}.md",
+                "level.md.j2",
+                level.title,
+                {"level": level, "neighbours": level_neighbours(hb, level)},
+            )
+        )
     sheets = tuple({page.path: page for page in pages if page.template == "level.md.j2"}.values())
     pages.append(Page(PRINT_LEVELS, "print_levels.md.j2", "Print all levels", {"sheets": sheets}))
     if len(ordered_levels) > 1:
         pages.append(_compare_page(hb, ordered_levels, tracks, pairs))
     for lower, higher in pairs:
         rows = {d.id: change_rows(hb, lower, higher, d) for d in dims}
-        pages.append(Page(change_path(lower, higher), "change.md.j2", f"{lower.title} → {higher.title}",
-                          {"lower": lower, "higher": higher, "rows": rows,
-                           "facets": _facet_rows(lower, higher)}))
+        pages.append(
+            Page(
+                change_path(lower, higher),
+                "change.md.j2",
+                f"{lower.title} → {higher.title}",
+                {"lower": lower, "higher": higher, "rows": rows, "facets": _facet_rows(lower, higher)},
+            )
+        )
     for dim in dims:
-        pages.append(Page(f"dimensions/{dim.id}.md", "dimension.md.j2", dim.name,
-                          {"dimension": dim, "tracks": tracks, "levels": ordered_levels,
-                           "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)],
-                           **milestone_context(hb, dim)}))
+        pages.append(
+            Page(
+                f"dimensions/{dim.id}.md",
+                "dimension.md.j2",
+                dim.name,
+                {
+                    "dimension": dim,
+                    "tracks": tracks,
+                    "levels": ordered_levels,
+                    "signals": [hb.metric(m) for m in dim.signals if hb.metric(m)],
+                    **milestone_context(hb, dim),
+                },
+            )
+        )
     if metric_rows:
         pages.append(Page("metrics/index.md", "metric_catalogue.md.j2", "Metric catalogue", {"rows": metric_rows}))
     for metric, status in metric_rows:
         cited_by = [d for d in dims if metric.id in d.signals]
-        pages.append(Page(f"metrics/{metric.id}.md", "metric.md.j2", metric.name,
-                          {"metric": metric, "status": status, "cited_by": cited_by}))
+        pages.append(
+            Page(
+                f"metrics/{metric.id}.md",
+                "metric.md.j2",
+                metric.name,
+                {"metric": metric, "status": status, "cited_by": cited_by},
+            )
+        )
     if composite:
         ratings = worked_example_ratings(composite)
-        pages.append(Page("composite.md", "composite.md.j2", "Composite score",
-                          {"composite": composite, "worked": composite_score(composite, names, ratings, 1.0),
-                           "ratings": ratings, "percents": percents}))
+        pages.append(
+            Page(
+                "composite.md",
+                "composite.md.j2",
+                "Composite score",
+                {
+                    "composite": composite,
+                    "worked": composite_score(composite, names, ratings, 1.0),
+                    "ratings": ratings,
+                    "percents": percents,
+                },
+            )
+        )
     if packets:
         pages.append(Page("packets/index.md", "packet_gallery.md.j2", "Example packets", {"packets": packets}))
     for view in packets:
@@ -228,8 +299,14 @@ def plan_site(hb: CheckedHandbook, today: date, include_private: bool = False,
     written = organisation_pages or {}
     for org_page in hb.settings.pages:
         if org_page.id in written:
-            pages.append(Page(f"pages/{org_page.id}.md", "organisation_page.md.j2", org_page.title,
-                              {"body": without_title(written[org_page.id], org_page.title)}))
+            pages.append(
+                Page(
+                    f"pages/{org_page.id}.md",
+                    "organisation_page.md.j2",
+                    org_page.title,
+                    {"body": without_title(written[org_page.id], org_page.title)},
+                )
+            )
     pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
 
     _refuse_collisions(pages)
@@ -254,9 +331,14 @@ def _team_pages(hb: Handbook, teams: TeamSite | None, include_private: bool) -> 
     metrics = {m.id for m in hb.metrics}
     pages = [Page("teams/index.md", "teams.md.j2", "Teams", {"teams": tuple(shown), "site": teams})]
     for figures in shown:
-        pages.append(Page(f"teams/{figures.team.id}.md", "team.md.j2", figures.team.name,
-                          {"tf": figures, "site": teams, "catalogued": metrics,
-                           "charts": trend_chart(figures)}))
+        pages.append(
+            Page(
+                f"teams/{figures.team.id}.md",
+                "team.md.j2",
+                figures.team.name,
+                {"tf": figures, "site": teams, "catalogued": metrics, "charts": trend_chart(figures)},
+            )
+        )
     return pages
 
 
@@ -277,7 +359,7 @@ def _place_pages(nav: tuple[NavItem, ...], placed: tuple[OrganisationPage, ...])
     for page in placed:
         entry = NavItem(page.title, f"pages/{page.id}.md")
         if page.section == "home":
-            items.insert(1 + sum(1 for p in placed[:placed.index(page)] if p.section == "home"), entry)
+            items.insert(1 + sum(1 for p in placed[: placed.index(page)] if p.section == "home"), entry)
             continue
         index = next(i for i, item in enumerate(items) if item.title == _SECTIONS[page.section] and item.children)
         items[index] = NavItem(items[index].title, items[index].path, (*items[index].children, entry))
@@ -287,10 +369,20 @@ def _place_pages(nav: tuple[NavItem, ...], placed: tuple[OrganisationPage, ...])
 def _compare_page(hb: Handbook, levels: tuple[Level, ...], tracks: Any, pairs: Any) -> Page:
 
     first, second = pairs[0] if pairs else levels[:2]
-    return Page(COMPARE_LEVELS, "compare.md.j2", "Compare levels",
-                {"levels": levels, "tracks": tracks, "pairs": pairs, "first": first, "second": second,
-                 "compared": compare_levels(hb, first, second),
-                 "data": script_json(comparison_data(hb, levels, short_form))})
+    return Page(
+        COMPARE_LEVELS,
+        "compare.md.j2",
+        "Compare levels",
+        {
+            "levels": levels,
+            "tracks": tracks,
+            "pairs": pairs,
+            "first": first,
+            "second": second,
+            "compared": compare_levels(hb, first, second),
+            "data": script_json(comparison_data(hb, levels, short_form)),
+        },
+    )
 
 
 def _refuse_collisions(pages: list[Page]) -> None:
@@ -300,8 +392,10 @@ def _refuse_collisions(pages: list[Page]) -> None:
     for page in pages:
         if page.path in seen:
             first = seen[page.path]
-            raise PlanError(f"two pages would be written to {page.path} ({_origin(first)} and {_origin(page)}); "
-                            "rename one of the files so that each page has its own address")
+            raise PlanError(
+                f"two pages would be written to {page.path} ({_origin(first)} and {_origin(page)}); "
+                "rename one of the files so that each page has its own address"
+            )
         seen[page.path] = page
 
 
@@ -317,8 +411,9 @@ def _facet_rows(lower: Level, higher: Level) -> tuple[tuple[str, str | None, str
     return tuple((label, before.get(label), after.get(label)) for label in labels)
 
 
-def _nav(tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, health: Any,
-         has_composite: bool) -> tuple[NavItem, ...]:
+def _nav(
+    tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, health: Any, has_composite: bool
+) -> tuple[NavItem, ...]:
     listed: set[str] = set()
     level_sections = []
     for track, levels in tracks:  # a level shared by several tracks is listed once, under the first
@@ -327,24 +422,60 @@ def _nav(tracks: Any, pairs: Any, dims: Any, metric_rows: Any, packets: Any, hea
         if own:
             level_sections.append(NavItem(track.name, children=own))
     compare = (NavItem("Compare levels", COMPARE_LEVELS),) if len(listed) > 1 else ()
-    changes = NavItem("What changes", children=tuple(
-        NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs))
+    changes = NavItem(
+        "What changes", children=tuple(NavItem(f"{lo.title} → {hi.title}", change_path(lo, hi)) for lo, hi in pairs)
+    )
     return (
         NavItem("Home", "index.md"),
-        NavItem("Levels", children=(NavItem("Ladder", "ladder.md"), *level_sections, *compare, *((changes,) if pairs else ()),
-                                    NavItem("Print all levels", PRINT_LEVELS))),
-        NavItem("Dimensions", children=(NavItem("All dimensions", "dimensions/index.md"),
-                                        *(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims))),
-        *((NavItem("Metrics", children=(NavItem("Catalogue", "metrics/index.md"),
-                                        *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows))),)
-          if metric_rows else ()),
+        NavItem(
+            "Levels",
+            children=(
+                NavItem("Ladder", "ladder.md"),
+                *level_sections,
+                *compare,
+                *((changes,) if pairs else ()),
+                NavItem("Print all levels", PRINT_LEVELS),
+            ),
+        ),
+        NavItem(
+            "Dimensions",
+            children=(
+                NavItem("All dimensions", "dimensions/index.md"),
+                *(NavItem(d.name, f"dimensions/{d.id}.md") for d in dims),
+            ),
+        ),
+        *(
+            (
+                NavItem(
+                    "Metrics",
+                    children=(
+                        NavItem("Catalogue", "metrics/index.md"),
+                        *(NavItem(m.name, f"metrics/{m.id}.md") for m, _ in metric_rows),
+                    ),
+                ),
+            )
+            if metric_rows
+            else ()
+        ),
         *((NavItem("Composite score", "composite.md"),) if has_composite else ()),
-        NavItem("Packets", children=(NavItem("Submitting and reviewing", "process.md"),
-                                     *((NavItem("Example packets", "packets/index.md"),) if packets else ()),
-                                     *(NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
-                                       for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())))),
-        NavItem("Reference", children=(NavItem("Glossary", "reference.md"),
-                                       *((NavItem("Process health", "process-health.md"),) if health else ()),
-                                       NavItem("Criteria changelog", "changelog.md"),
-                                       NavItem("JSON Schemas", "schemas/index.md"))),
+        NavItem(
+            "Packets",
+            children=(
+                NavItem("Submitting and reviewing", "process.md"),
+                *((NavItem("Example packets", "packets/index.md"),) if packets else ()),
+                *(
+                    NavItem(v.packet.candidate, f"packets/{v.packet.slug}.md")
+                    for v in (packets if len(packets) <= NAV_PACKETS_MAX else ())
+                ),
+            ),
+        ),
+        NavItem(
+            "Reference",
+            children=(
+                NavItem("Glossary", "reference.md"),
+                *((NavItem("Process health", "process-health.md"),) if health else ()),
+                NavItem("Criteria changelog", "changelog.md"),
+                NavItem("JSON Schemas", "schemas/index.md"),
+            ),
+        ),
     )

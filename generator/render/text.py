@@ -64,8 +64,14 @@ def _render(text: str, tags: frozenset[str], schemes: frozenset[str]) -> str:
     except RecursionError:  # nesting built from shapes _defuse does not count: show the text as written
         converter.reset()
         rendered = "<p>" + html.escape(visible(text)) + "</p>"
-    clean = nh3.clean(rendered, tags=tags, attributes=_ATTRIBUTES, url_schemes=set(schemes),
-                      link_rel="noopener noreferrer nofollow", attribute_filter=_absolute_links_only)
+    clean = nh3.clean(
+        rendered,
+        tags=tags,
+        attributes=_ATTRIBUTES,
+        url_schemes=set(schemes),
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_absolute_links_only,
+    )
     # The page itself is Markdown again: text left in the sanitized HTML must not become links,
     # emphasis, attribute lists or table cells there. Entities inside attribute values decode
     # back to the same characters in the browser, so escaping the whole string is safe.

@@ -16,10 +16,20 @@ if TYPE_CHECKING:
 
 WORDS: dict[str, dict[str, str]] = {
     "lifecycle": {"active": "active", "trial": "trial", "retired": "retired"},
-    "review": {"current": "up to date", "due-soon": "due soon", "overdue": "overdue", "retired": "retired",
-               "not-reviewed": "not yet reviewed"},
-    "decision": {"draft": "draft", "submitted": "in review", "promoted": "promoted", "not-yet": "not yet",
-                 "withdrawn": "withdrawn"},
+    "review": {
+        "current": "up to date",
+        "due-soon": "due soon",
+        "overdue": "overdue",
+        "retired": "retired",
+        "not-reviewed": "not yet reviewed",
+    },
+    "decision": {
+        "draft": "draft",
+        "submitted": "in review",
+        "promoted": "promoted",
+        "not-yet": "not yet",
+        "withdrawn": "withdrawn",
+    },
     "appeal": {"pending": "in review", "upheld": "upheld", "overturned": "overturned"},
     "composite": {"shown": "shown", "capped": "capped", "withheld": "withheld"},
 }

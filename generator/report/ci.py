@@ -19,23 +19,48 @@ from ..model.diagnostics import Diagnostic
 
 # Annotation titles in words (GitHub shows them in bold above the message).
 _TITLES = {
-    "schema-required": "Missing key", "schema-additionalProperties": "Unknown key",
-    "schema-misspelled-key": "Misspelled key", "schema-propertyNames": "Invalid id", "schema-type": "Wrong kind of value",
-    "schema-enum": "Not one of the allowed values", "schema-const": "Wrong value", "schema-pattern": "Wrong form",
-    "schema-format": "Not a real date", "schema-minLength": "Empty text", "schema-maxLength": "Text too long",
-    "schema-minItems": "List too short", "schema-maxItems": "List too long", "schema-uniqueItems": "Repeated value",
-    "schema-not": "Character not allowed", "schema-minimum": "Number too small", "schema-maximum": "Number too large",
-    "schema-exclusiveMinimum": "Number too small", "schema-exclusiveMaximum": "Number too large",
-    "schema-invalid": "Does not match its schema", "yaml-syntax": "YAML syntax error", "tab-indent": "Tab in indentation",
-    "duplicate-key": "Key written twice", "comment-in-text": "Text cut short by '#'",
-    "unknown-criterion": "Unknown criterion", "criterion-wrong-level": "Criterion above the target level",
-    "unknown-level": "Unknown level", "unknown-cycle": "Unknown review cycle", "unknown-track": "Unknown track",
-    "unknown-dimension": "Unknown dimension", "unknown-metric": "Unknown metric", "placeholder": "Placeholder text",
-    "no-evidence": "No evidence yet", "evidence-cites-nothing": "Evidence cites no criterion",
-    "evidence-no-link": "Evidence without a link", "version-behind": "Written against older criteria",
-    "version-ahead": "Criteria version ahead of the handbook", "target-not-above": "Target level not above current",
-    "wrong-track": "Level on another track", "evidence-in-future": "Evidence dated in the future",
-    "review-overdue": "Review overdue", "link-scheme": "Link scheme not allowed",
+    "schema-required": "Missing key",
+    "schema-additionalProperties": "Unknown key",
+    "schema-misspelled-key": "Misspelled key",
+    "schema-propertyNames": "Invalid id",
+    "schema-type": "Wrong kind of value",
+    "schema-enum": "Not one of the allowed values",
+    "schema-const": "Wrong value",
+    "schema-pattern": "Wrong form",
+    "schema-format": "Not a real date",
+    "schema-minLength": "Empty text",
+    "schema-maxLength": "Text too long",
+    "schema-minItems": "List too short",
+    "schema-maxItems": "List too long",
+    "schema-uniqueItems": "Repeated value",
+    "schema-not": "Character not allowed",
+    "schema-minimum": "Number too small",
+    "schema-maximum": "Number too large",
+    "schema-exclusiveMinimum": "Number too small",
+    "schema-exclusiveMaximum": "Number too large",
+    "schema-invalid": "Does not match its schema",
+    "yaml-syntax": "YAML syntax error",
+    "tab-indent": "Tab in indentation",
+    "duplicate-key": "Key written twice",
+    "comment-in-text": "Text cut short by '#'",
+    "unknown-criterion": "Unknown criterion",
+    "criterion-wrong-level": "Criterion above the target level",
+    "unknown-level": "Unknown level",
+    "unknown-cycle": "Unknown review cycle",
+    "unknown-track": "Unknown track",
+    "unknown-dimension": "Unknown dimension",
+    "unknown-metric": "Unknown metric",
+    "placeholder": "Placeholder text",
+    "no-evidence": "No evidence yet",
+    "evidence-cites-nothing": "Evidence cites no criterion",
+    "evidence-no-link": "Evidence without a link",
+    "version-behind": "Written against older criteria",
+    "version-ahead": "Criteria version ahead of the handbook",
+    "target-not-above": "Target level not above current",
+    "wrong-track": "Level on another track",
+    "evidence-in-future": "Evidence dated in the future",
+    "review-overdue": "Review overdue",
+    "link-scheme": "Link scheme not allowed",
 }
 _GITLAB_SEVERITY = {"error": "major", "warning": "minor"}
 
@@ -61,15 +86,17 @@ def gitlab_code_quality(diagnostics: tuple[Diagnostic, ...]) -> str:
         if print_ in seen:
             continue
         seen.add(print_)
-        issues.append({
-            "type": "issue",
-            "check_name": d.code,
-            "description": f"{title(d.code)}: {d.message}",
-            "categories": ["Bug Risk" if d.severity == "error" else "Style"],
-            "severity": _GITLAB_SEVERITY[d.severity],
-            "fingerprint": print_,
-            "location": {"path": d.file, "lines": {"begin": d.line}},
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": d.code,
+                "description": f"{title(d.code)}: {d.message}",
+                "categories": ["Bug Risk" if d.severity == "error" else "Style"],
+                "severity": _GITLAB_SEVERITY[d.severity],
+                "fingerprint": print_,
+                "location": {"path": d.file, "lines": {"begin": d.line}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False)
 
 
@@ -82,25 +109,43 @@ def sarif(diagnostics: tuple[Diagnostic, ...]) -> str:
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "handbook", "version": __version__,
-                "rules": [{"id": code, "name": title(code).title().replace(" ", "").replace("'", ""),
-                           "shortDescription": {"text": title(code)}} for code in codes],
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": [{
-                "ruleId": d.code,
-                "ruleIndex": index[d.code],
-                "level": d.severity,
-                "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": _uri(d.file), "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)},
-                }}],
-                "partialFingerprints": {"handbookFinding/v1": fingerprint(d)},
-            } for d in diagnostics],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "handbook",
+                        "version": __version__,
+                        "rules": [
+                            {
+                                "id": code,
+                                "name": title(code).title().replace(" ", "").replace("'", ""),
+                                "shortDescription": {"text": title(code)},
+                            }
+                            for code in codes
+                        ],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [
+                    {
+                        "ruleId": d.code,
+                        "ruleIndex": index[d.code],
+                        "level": d.severity,
+                        "message": {"text": d.message},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": _uri(d.file), "uriBaseId": "%SRCROOT%"},
+                                    "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)},
+                                }
+                            }
+                        ],
+                        "partialFingerprints": {"handbookFinding/v1": fingerprint(d)},
+                    }
+                    for d in diagnostics
+                ],
+            }
+        ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False)
 

@@ -67,8 +67,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Dimension):
         return {"id": value.id, "name": value.name}
     if isinstance(value, Packet):
-        return {"file": value.file, "candidate": value.candidate, "current_level": value.current_level,
-                "target_level": value.target_level, "cycle": value.cycle, "criteria_version": value.criteria_version}
+        return {
+            "file": value.file,
+            "candidate": value.candidate,
+            "current_level": value.current_level,
+            "target_level": value.target_level,
+            "cycle": value.cycle,
+            "criteria_version": value.criteria_version,
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         result = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         for name, attribute in vars(type(value)).items():  # computed figures travel with the data

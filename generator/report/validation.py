@@ -16,19 +16,27 @@ FORMATS = ("text", "json", "github", "gitlab", "sarif")
 
 def summary_line(report: Report) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
-    return (f"{report.files_checked} file{'s' if report.files_checked != 1 else ''} checked, "
-            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    return (
+        f"{report.files_checked} file{'s' if report.files_checked != 1 else ''} checked, "
+        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    )
 
 
 def render(report: Report, fmt: str) -> str:
     renderers: dict[str, Callable[[Report], str]] = {
-        "text": _text, "json": _json, "github": _github,
-        "gitlab": lambda r: gitlab_code_quality(r.diagnostics), "sarif": lambda r: sarif(r.diagnostics)}
+        "text": _text,
+        "json": _json,
+        "github": _github,
+        "gitlab": lambda r: gitlab_code_quality(r.diagnostics),
+        "sarif": lambda r: sarif(r.diagnostics),
+    }
     return renderers[fmt](report)
 
 
 def _text(report: Report) -> str:
-    lines = [for_terminal(f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]") for d in report.diagnostics]
+    lines = [
+        for_terminal(f"{d.file}:{d.line}:{d.column}: {d.severity}: {d.message} [{d.code}]") for d in report.diagnostics
+    ]
     return "\n".join([*lines, summary_line(report)])
 
 
@@ -43,8 +51,15 @@ def _json(report: Report) -> str:
 
 
 def _as_dict(d: Diagnostic) -> dict[str, Any]:
-    return {"file": d.file, "line": d.line, "column": d.column, "severity": d.severity, "code": d.code,
-            "message": d.message, "json_path": d.json_path}
+    return {
+        "file": d.file,
+        "line": d.line,
+        "column": d.column,
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "json_path": d.json_path,
+    }
 
 
 def _escape_data(text: str) -> str:

@@ -45,13 +45,21 @@ class BuildResult:
     report: Report
 
 
-def generate_docs(root: Path, docs_dir: Path, handbook: CheckedHandbook, today: date, include_private: bool = False,
-                  history: tuple[ChangelogEntry, ...] = (), health: Aggregates | None = None) -> SitePlan:
+def generate_docs(
+    root: Path,
+    docs_dir: Path,
+    handbook: CheckedHandbook,
+    today: date,
+    include_private: bool = False,
+    history: tuple[ChangelogEntry, ...] = (),
+    health: Aggregates | None = None,
+) -> SitePlan:
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
     from ..compute.teams import team_site
 
-    plan = plan_site(handbook, today, include_private, history, health, team_site(root, today),
-                     organisation_pages(root, handbook))
+    plan = plan_site(
+        handbook, today, include_private, history, health, team_site(root, today), organisation_pages(root, handbook)
+    )
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
     for kind in KINDS:
@@ -74,8 +82,10 @@ def organisation_pages(root: Path, handbook: CheckedHandbook) -> dict[str, str]:
             found[page.id] = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = "it does not exist" if isinstance(exc, FileNotFoundError) else f"it cannot be read ({exc})"
-            raise PlanError(f"{handbook.settings.file}: pages names '{page.id}', but pages/{page.id}.md: {reason}; "
-                            "add the file or remove the entry") from None
+            raise PlanError(
+                f"{handbook.settings.file}: pages names '{page.id}', but pages/{page.id}.md: {reason}; "
+                "add the file or remove the entry"
+            ) from None
     return found
 
 
@@ -128,7 +138,9 @@ def require_engine(engine: str) -> None:
     if engine not in ENGINES:
         raise BuildError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     if importlib.util.find_spec(engine) is None:
-        raise BuildError(f"{engine} is not installed: pip install '.[{engine}]' (or -c constraints.txt -e '.[{engine}]')")
+        raise BuildError(
+            f"{engine} is not installed: pip install '.[{engine}]' (or -c constraints.txt -e '.[{engine}]')"
+        )
 
 
 def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[str]:
@@ -136,8 +148,13 @@ def engine_command(engine: str, action: str, config: Path, *extra: str) -> list[
     return [sys.executable, "-m", engine, action, *strict, "--config-file", str(config), *extra]
 
 
-def build(space: Workspace, site_dir: Path, include_private: bool = False,
-          progress: Progress = lambda message: None, engine: str = "mkdocs") -> BuildResult:
+def build(
+    space: Workspace,
+    site_dir: Path,
+    include_private: bool = False,
+    progress: Progress = lambda message: None,
+    engine: str = "mkdocs",
+) -> BuildResult:
     require_engine(engine)
     progress("Validating")
     if space.report.errors:
@@ -151,8 +168,9 @@ def build(space: Workspace, site_dir: Path, include_private: bool = False,
     return BuildResult(site, len(plan.pages), space.report)
 
 
-def _build_into(space: Workspace, site: Path, workdir: Path, include_private: bool, progress: Progress,
-                engine: str) -> SitePlan:
+def _build_into(
+    space: Workspace, site: Path, workdir: Path, include_private: bool, progress: Progress, engine: str
+) -> SitePlan:
     """Build in workdir (0700) and put the result in place at site; the workdir is removed."""
     try:
         progress("Reading criteria history from git")
@@ -171,8 +189,9 @@ def _build_into(space: Workspace, site: Path, workdir: Path, include_private: bo
         broken = check_site(workdir / "site")
         if broken:
             listing = "\n".join(f"  {b.page}: {b.target} ({b.reason})" for b in broken[:50])
-            raise BuildError(f"{len(broken)} broken link(s) in the built site; the previous site was left "
-                             f"untouched:\n{listing}")
+            raise BuildError(
+                f"{len(broken)} broken link(s) in the built site; the previous site was left untouched:\n{listing}"
+            )
         progress("Publishing")
         mark(workdir / "site")
         put_in_place(space.data_root, workdir / "site", site)

@@ -79,7 +79,12 @@ def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
     try:
         env = template_environment(root / "site_config" / "templates")
         env.filters["plain"] = plain  # escaped text, no Markdown: messages quote what the files hold
-        html = BANNER_START + env.get_template("serve_banner.md.j2").render(problems=problems).strip("\n") + "\n" + BANNER_END
+        html = (
+            BANNER_START
+            + env.get_template("serve_banner.md.j2").render(problems=problems).strip("\n")
+            + "\n"
+            + BANNER_END
+        )
     except Exception:
         return
     for page in sorted(docs.rglob("*.md")) if docs.is_dir() else ():
@@ -87,7 +92,7 @@ def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
         start = text.find(BANNER_START)
         if start >= 0:
             end = text.find(BANNER_END, start)
-            text = text[:start] + text[end + len(BANNER_END):] if end >= 0 else text
+            text = text[:start] + text[end + len(BANNER_END) :] if end >= 0 else text
         head = _FRONT_MATTER.match(text)
         cut = head.end() if head else 0
         updated = text[:cut] + html + text[cut:]
@@ -99,8 +104,9 @@ def _stop_on_terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(space: Workspace, address: str, include_private: bool, echo: Callable[[str], None],
-          engine: str = "mkdocs") -> int:
+def serve(
+    space: Workspace, address: str, include_private: bool, echo: Callable[[str], None], engine: str = "mkdocs"
+) -> int:
     """Generated pages (private ones too, with --include-private) live in a 0700 folder outside
     the repository, removed when the preview stops; one left by a killed preview goes at the next."""
     remove_stale_workdirs()
@@ -115,8 +121,9 @@ def serve(space: Workspace, address: str, include_private: bool, echo: Callable[
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _serve_from(workdir: Path, space: Workspace, address: str, include_private: bool,
-                echo: Callable[[str], None], engine: str) -> int:
+def _serve_from(
+    workdir: Path, space: Workspace, address: str, include_private: bool, echo: Callable[[str], None], engine: str
+) -> int:
     import watchfiles
 
     root = space.root
@@ -134,9 +141,14 @@ def _serve_from(workdir: Path, space: Workspace, address: str, include_private: 
         # The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet
         # moment; every half second the loop also looks whether the engine's server still runs.
         roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
-        for changes in watchfiles.watch(*watched_paths(space), step=50, rust_timeout=500, yield_on_timeout=True,
-                                        watch_filter=lambda change, path: is_source(roots, Path(path)),
-                                        raise_interrupt=False):
+        for changes in watchfiles.watch(
+            *watched_paths(space),
+            step=50,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            watch_filter=lambda change, path: is_source(roots, Path(path)),
+            raise_interrupt=False,
+        ):
             if server.poll() is not None:
                 break
             if changes:

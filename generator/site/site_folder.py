@@ -30,8 +30,9 @@ except ImportError:  # pragma: no cover - not POSIX: builds are not serialised
     fcntl = None  # type: ignore[assignment]
 
 MARKER = ".handbook-site"
-MARKER_TEXT = ("This folder was made by `handbook build`; the next build replaces it whole.\n"
-               "Do not keep other files here.\n")
+MARKER_TEXT = (
+    "This folder was made by `handbook build`; the next build replaces it whole.\nDo not keep other files here.\n"
+)
 STAGING = ".handbook-build"
 SOURCES = ("rubrics", "levels", "packets", "site_config", ".git", ".github", STAGING)
 LOCK_PATIENCE_SECONDS = 600.0
@@ -64,13 +65,17 @@ def check_site_folder(root: Path, site: Path) -> None:
     root = root.resolve()
     name = shown(site)
     if site == root or site in root.parents:
-        raise SiteFolderError(f"{name}: refusing to build into the repository or a folder above it; "
-                              f"choose a folder of its own, e.g. --site-dir site")
+        raise SiteFolderError(
+            f"{name}: refusing to build into the repository or a folder above it; "
+            f"choose a folder of its own, e.g. --site-dir site"
+        )
     for source in SOURCES:
         guarded = root / source
         if site == guarded or guarded in site.parents:
-            raise SiteFolderError(f"{name}: refusing to build inside {source}/, which belongs to the handbook's "
-                                  f"sources; choose a folder of its own, e.g. --site-dir site")
+            raise SiteFolderError(
+                f"{name}: refusing to build inside {source}/, which belongs to the handbook's "
+                f"sources; choose a folder of its own, e.g. --site-dir site"
+            )
     if STAGING in site.parts:
         raise SiteFolderError(f"{name}: refusing to build inside a {STAGING}/ working folder")
     try:
@@ -80,8 +85,9 @@ def check_site_folder(root: Path, site: Path) -> None:
     except OSError as exc:
         raise SiteFolderError(f"{name}: cannot use it as the site folder: {exc.strerror}") from None
     if stat.S_ISLNK(info.st_mode):
-        raise SiteFolderError(f"{name} is a symbolic link; a build never follows or replaces links: "
-                              f"give the folder itself, or a new path")
+        raise SiteFolderError(
+            f"{name} is a symbolic link; a build never follows or replaces links: give the folder itself, or a new path"
+        )
     if not stat.S_ISDIR(info.st_mode):
         raise SiteFolderError(f"{name} is {_kind(info.st_mode)}, not a folder; refusing to replace it")
     try:
@@ -89,8 +95,10 @@ def check_site_folder(root: Path, site: Path) -> None:
     except OSError as exc:
         raise SiteFolderError(f"{name}: cannot read the folder: {exc.strerror}") from None
     if entries and not is_built_site(site):
-        raise SiteFolderError(f"{name} holds files that `handbook build` did not make (no {MARKER} file in it); "
-                              f"refusing to replace it: move it away or choose another --site-dir")
+        raise SiteFolderError(
+            f"{name} holds files that `handbook build` did not make (no {MARKER} file in it); "
+            f"refusing to replace it: move it away or choose another --site-dir"
+        )
 
 
 def is_built_site(folder: Path) -> bool:
@@ -101,9 +109,13 @@ def is_built_site(folder: Path) -> bool:
 
 
 def _kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISREG, "a regular file"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
+    for test, kind in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return kind
     return "not a folder"
@@ -129,8 +141,9 @@ def staging_folder(parent: Path) -> Path:
         if not ignore.is_file() or ignore.is_symlink():
             _write_new(ignore, "# Work folder of `handbook build`: never commit it.\n*\n")
     except OSError as exc:
-        raise SiteFolderError(f"cannot write beside the site folder in {shown(parent)}: "
-                              f"{exc.strerror or exc}") from None
+        raise SiteFolderError(
+            f"cannot write beside the site folder in {shown(parent)}: {exc.strerror or exc}"
+        ) from None
     return folder
 
 
@@ -143,8 +156,7 @@ def _write_new(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def locked(site: Path, progress: Callable[[str], None],
-           patience: float = LOCK_PATIENCE_SECONDS) -> Iterator[Path]:
+def locked(site: Path, progress: Callable[[str], None], patience: float = LOCK_PATIENCE_SECONDS) -> Iterator[Path]:
     """Hold the build lock of `site`, clean what interrupted builds left, yield the staging folder."""
     staging = staging_folder(site.parent)
     descriptor = _open_lock(staging / f"{site.name}.lock")
@@ -194,8 +206,10 @@ def _acquire(descriptor: int, site: Path, progress: Callable[[str], None], patie
             return
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise SiteFolderError(f"gave up after {patience:.0f} s waiting for the build of {shown(site)} "
-                                      f"by process {holder}; stop it, or build into another --site-dir") from None
+                raise SiteFolderError(
+                    f"gave up after {patience:.0f} s waiting for the build of {shown(site)} "
+                    f"by process {holder}; stop it, or build into another --site-dir"
+                ) from None
             time.sleep(0.2)
 
 
@@ -208,8 +222,11 @@ def clean_leftovers(staging: Path, site: Path, progress: Callable[[str], None]) 
     """Remove what interrupted builds of `site` left (call with the lock held). When a site was
     interrupted between the two renames of the fallback swap, put the complete one back first."""
     leftovers = sorted(p for p in staging.iterdir() if p.name.startswith(f"{site.name}.new-"))
-    legacy = [p for p in site.parent.iterdir()
-              if re.fullmatch(rf"\.{re.escape(site.name)}-(build-[A-Za-z0-9_]{{8}}|old-\d+)", p.name)]
+    legacy = [
+        p
+        for p in site.parent.iterdir()
+        if re.fullmatch(rf"\.{re.escape(site.name)}-(build-[A-Za-z0-9_]{{8}}|old-\d+)", p.name)
+    ]
     if not _exists(site):
         for candidate in [p / "site" for p in reversed(leftovers)] + [p / "old" for p in reversed(leftovers)]:
             if _is_real_folder(candidate) and is_built_site(candidate):

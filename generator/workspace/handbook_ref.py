@@ -46,8 +46,10 @@ def ci_host(platform: str, env: Mapping[str, str]) -> str:
         return (urllib.parse.urlsplit(env.get("GITHUB_SERVER_URL") or "https://github.com").hostname or "").lower()
     host = env.get("CI_SERVER_HOST", "").lower()
     if not host:
-        raise PacketsRepoError("CI_SERVER_HOST is not set: run this in a GitLab pipeline (the read token is only "
-                               "sent to the pipeline's own server)")
+        raise PacketsRepoError(
+            "CI_SERVER_HOST is not set: run this in a GitLab pipeline (the read token is only "
+            "sent to the pipeline's own server)"
+        )
     return host
 
 
@@ -58,8 +60,10 @@ def located(manifest: Manifest, platform: str, env: Mapping[str, str]) -> tuple[
     host, path = https_parts(manifest.handbook)
     expected = ci_host(platform, env)
     if host != expected:
-        raise PacketsRepoError(f"{MANIFEST} names a handbook on {host or 'no host'}, but this CI runs on {expected}: "
-                               "the read token is only sent to the CI's own server")
+        raise PacketsRepoError(
+            f"{MANIFEST} names a handbook on {host or 'no host'}, but this CI runs on {expected}: "
+            "the read token is only sent to the CI's own server"
+        )
     if not (_GITHUB_PATH if platform == "github" else _GITLAB_PATH).fullmatch(path):
         raise PacketsRepoError(f"{MANIFEST}: '{path}' is not a repository path on {host}")
     return host, path
@@ -78,8 +82,10 @@ def base_manifest(folder: Path, base: str) -> Manifest:
     except OSError:
         current = b""
     if current != trusted:
-        raise PacketsRepoError(f"this change edits {MANIFEST}: CI reads the handbook's location from the base branch, "
-                               f"so a change must not edit it. The committee changes {MANIFEST} on its own.")
+        raise PacketsRepoError(
+            f"this change edits {MANIFEST}: CI reads the handbook's location from the base branch, "
+            f"so a change must not edit it. The committee changes {MANIFEST} on its own."
+        )
     return manifest_from_bytes(trusted)
 
 
@@ -93,7 +99,7 @@ def main(argv: list[str], env: Mapping[str, str] | None = None) -> int:
             print(__doc__, file=sys.stderr)
             return 2
         base = args[at + 1]
-        del args[at:at + 2]
+        del args[at : at + 2]
     if args not in (["--github"], ["--clone-url"], ["--ref"]):
         print(__doc__, file=sys.stderr)
         return 2

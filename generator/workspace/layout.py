@@ -17,7 +17,9 @@ from ..load.loader import Document, load_bytes, load_file
 from ..load.repository import SETTINGS_FILE
 from ..model.diagnostics import Diagnostic
 
-CHECKOUT_VARIABLE = "HANDBOOK_CHECKOUT"  # CI: the handbook is already checked out here (relative to the packets repository)
+CHECKOUT_VARIABLE = (
+    "HANDBOOK_CHECKOUT"  # CI: the handbook is already checked out here (relative to the packets repository)
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,11 @@ def find_layout(start: Path, explicit_root: Path | None = None) -> Layout:
     else:
         folder, is_packets = find_workspace_root(start)
     if is_packets and os.path.lexists(folder / SETTINGS_FILE):
-        raise PacketsRepoError(f"{folder / MANIFEST} and {folder / SETTINGS_FILE} are both here: a repository with "
-                               f"site settings is a handbook, so it never reads another handbook's criteria; remove "
-                               f"{MANIFEST} (it belongs at the root of a separate packets repository)")
+        raise PacketsRepoError(
+            f"{folder / MANIFEST} and {folder / SETTINGS_FILE} are both here: a repository with "
+            f"site settings is a handbook, so it never reads another handbook's criteria; remove "
+            f"{MANIFEST} (it belongs at the root of a separate packets repository)"
+        )
     if not is_packets:
         return Layout(folder)
     manifest = read_manifest(folder)

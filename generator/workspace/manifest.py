@@ -60,7 +60,9 @@ def read_manifest(path: Path) -> tuple[Member, ...]:
     if problems or loaded.document is None:
         first = problems[0]
         raise ManifestError(f"{first.file}:{first.line}:{first.column}: {first.message}")
-    members = tuple(Member(m["name"], (path.parent / m["path"]).resolve()) for m in loaded.document.data["repositories"])
+    members = tuple(
+        Member(m["name"], (path.parent / m["path"]).resolve()) for m in loaded.document.data["repositories"]
+    )
     names = [m.name for m in members]
     if len(set(names)) != len(names):
         raise ManifestError(f"{path}: each repository needs its own name")
@@ -95,13 +97,19 @@ def combine(path: Path, today: date) -> Combined:
             packets.append(packet)
     first = spaces[0][1].cycle_handbook
     reviews = tuple(r for p in packets for r in p.reviews)
-    merged = dataclasses.replace(first, packets=tuple(packets), reviews=reviews, pinned=pinned,
-                                 assignments=tuple(a for _, s in spaces for a in s.cycle_handbook.assignments))
+    merged = dataclasses.replace(
+        first,
+        packets=tuple(packets),
+        reviews=reviews,
+        pinned=pinned,
+        assignments=tuple(a for _, s in spaces for a in s.cycle_handbook.assignments),
+    )
     return Combined(merged, origins, tuple(space for _, space in spaces))
 
 
-def cycle_space(cwd: Path, root: Path | None, today: date,
-                manifest: Path | None) -> tuple[CheckedHandbook, dict[str, str], Path, date]:
+def cycle_space(
+    cwd: Path, root: Path | None, today: date, manifest: Path | None
+) -> tuple[CheckedHandbook, dict[str, str], Path, date]:
     """(handbook with the cycle's packets, packet file -> repository, report templates, today)."""
     if manifest is not None:
         combined = combine(manifest, today)

@@ -71,9 +71,18 @@ class Workspace:
             object.__setattr__(self, "memo", Memo(Revisions(self.root, lambda message: warn(f"warning: {message}"))))
 
     @classmethod
-    def find(cls, cwd: Path, root: Path | None, today: date, *, packets: bool = True,
-             cache: ResultCache | None = None, only: tuple[Path, ...] | None = None,
-             progress: Progress | None = None, warn: Progress | None = None) -> Workspace:
+    def find(
+        cls,
+        cwd: Path,
+        root: Path | None,
+        today: date,
+        *,
+        packets: bool = True,
+        cache: ResultCache | None = None,
+        only: tuple[Path, ...] | None = None,
+        progress: Progress | None = None,
+        warn: Progress | None = None,
+    ) -> Workspace:
         """The workspace a command runs in: `root` if given, else the nearest handbook (or, with
         `packets`, packets repository) at or above `cwd`."""
         from ..load.repository import find_root
@@ -112,8 +121,14 @@ class Workspace:
     def loaded(self) -> Loaded:
         """The files, loaded and schema-checked, with the handbooks at the versions packets pin
         (from git) and the problems of the committed process-health aggregates."""
-        loaded = load(self.root, list(self.only) if self.only is not None else None, self.cache,
-                      workers=self.workers, progress=self.progress, packets_root=self.packets_root)
+        loaded = load(
+            self.root,
+            list(self.only) if self.only is not None else None,
+            self.cache,
+            workers=self.workers,
+            progress=self.progress,
+            packets_root=self.packets_root,
+        )
         handbook = loaded.handbook
         versions = {p.criteria_version for p in handbook.packets}
         try:
@@ -131,7 +146,9 @@ class Workspace:
             diagnostics += tuple(check_published(self.root))
             from ..compute.teams import team_folder_problems
 
-            team_problems, team_files = team_folder_problems(self.root, self.cache)  # teams/: events, bands, computations
+            team_problems, team_files = team_folder_problems(
+                self.root, self.cache
+            )  # teams/: events, bands, computations
             diagnostics += tuple(team_problems)
             files_checked += team_files
         return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
@@ -152,15 +169,21 @@ class Workspace:
         if settings is None:
             return handbook, ()
         if base is None:
-            raise ValidationFailed(f"the base commit {self.trusted_base} has no valid {SETTINGS_FILE}: cannot tell "
-                                   "whose signatures count")
+            raise ValidationFailed(
+                f"the base commit {self.trusted_base} has no valid {SETTINGS_FILE}: cannot tell whose signatures count"
+            )
         current, trusted = settings.review_process, base.review_process
         if (current.reviewers, current.conflicts) == (trusted.reviewers, trusted.conflicts):
             return handbook, ()
         process = replace(current, reviewers=trusted.reviewers, conflicts=trusted.conflicts)
-        pending = warning(settings.file, "reviewers-changed", "this change edits the registered reviewers or the "
-                          f"conflict rules: reviews are checked against those of the base ({self.trusted_base[:12]}) "
-                          "until it is merged", ("review_process",))
+        pending = warning(
+            settings.file,
+            "reviewers-changed",
+            "this change edits the registered reviewers or the "
+            f"conflict rules: reviews are checked against those of the base ({self.trusted_base[:12]}) "
+            "until it is merged",
+            ("review_process",),
+        )
         return replace(handbook, settings=replace(settings, review_process=process)), (pending,)
 
     @cached_property
@@ -298,17 +321,31 @@ def rolled_back(data_root: Path, base: str, handbook: Handbook) -> tuple[Diagnos
             before = None
         signature = before.get("signature") if isinstance(before, dict) else None
         if isinstance(signature, str) and item.replaces != signature_digest(signature):
-            found.append(error(item.file, "review-rollback", f"this change rewrites {item.reviewer}'s review but the "
-                               "new version does not name the one it replaces: an older version put back is refused "
-                               f"(only `handbook review ... --reviewer {item.reviewer} --replace` writes a new one)",
-                               ("reviewer",)))
+            found.append(
+                error(
+                    item.file,
+                    "review-rollback",
+                    f"this change rewrites {item.reviewer}'s review but the "
+                    "new version does not name the one it replaces: an older version put back is refused "
+                    f"(only `handbook review ... --reviewer {item.reviewer} --replace` writes a new one)",
+                    ("reviewer",),
+                )
+            )
     return tuple(found)
 
 
-def validate_repository(root: Path, only: list[Path] | None = None, *, today: date,
-                        cache: ResultCache | None = None, progress: Progress | None = None,
-                        packets_root: Path | None = None, workers: int | None = None) -> Report:
+def validate_repository(
+    root: Path,
+    only: list[Path] | None = None,
+    *,
+    today: date,
+    cache: ResultCache | None = None,
+    progress: Progress | None = None,
+    packets_root: Path | None = None,
+    workers: int | None = None,
+) -> Report:
     """`load` then `check`, with the versions packets pin: the report on the repository at `root`."""
-    space = Workspace(root, today, packets_root, cache, tuple(only) if only is not None else None,
-                      progress=progress, workers=workers)
+    space = Workspace(
+        root, today, packets_root, cache, tuple(only) if only is not None else None, progress=progress, workers=workers
+    )
     return space.report
