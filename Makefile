@@ -19,6 +19,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	./scripts/ensure-browser
 	$(BIN)/python -m ruff check generator tests benchmarks scripts
+	$(BIN)/python -m ruff format --check generator tests benchmarks scripts
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2
 
