@@ -12,9 +12,12 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -56,7 +59,7 @@ def serving(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     """One Chromium for the whole session: starting it costs more than most browser tests. Tests
     stay apart through a context of their own (cookies, storage, viewport), see new_page."""
     require_chromium()
@@ -67,7 +70,7 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-def new_page(browser: Any, **options: Any) -> tuple[Any, Any]:
+def new_page(browser: Browser, **options: Any) -> tuple[BrowserContext, Page]:
     """A page in a fresh context: (context, page); the caller closes the context."""
     context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     page = context.new_page()
@@ -76,7 +79,7 @@ def new_page(browser: Any, **options: Any) -> tuple[Any, Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Browser) -> Iterator[Page]:
     """A page at 1280x900 in a context of its own, closed after the test."""
     context, page = new_page(browser)
     yield page

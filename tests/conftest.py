@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,10 +51,19 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), "utf-8")
 
 
+def search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """re.search for a match the test expects: fails the test, naming the pattern, when there is none."""
+    found = re.search(pattern, text, flags)
+    assert found is not None, f"{pattern!r} not found"
+    return found
+
+
 CACHE_DIR = tempfile.mkdtemp(prefix="handbook-test-cache-")
 
 
-def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     full_env = {
         **os.environ,
         "HANDBOOK_TODAY": FIXED_TODAY,
@@ -72,7 +82,7 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 300) 
     )
 
 
-def invoke(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def invoke(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI in this process (Click's test runner), for logic that does not cross a process
     boundary: the same environment as run_cli, the same result shape, and a traceback (which a
     real run would print) kept in stderr so that tests can still refuse one. Use run_cli where the
@@ -151,10 +161,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "packets"
 class Built:
     repo: Path
     site: Path
-    result: subprocess.CompletedProcess
+    result: subprocess.CompletedProcess[str]
 
 
-def build(repo: Path, *args: str) -> subprocess.CompletedProcess:
+def build(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     result = invoke("build", *args, cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -41,7 +41,7 @@ def settings_lines(reviewer_lines: list[str], member_lines: list[str], conflicts
 class CycleHandbook:
     """A handbook repository with reviewers and a committee, keys in `keys`."""
 
-    def __init__(self, folder: Path, keys: Path, members: int = 1):
+    def __init__(self, folder: Path, keys: Path, members: int = 1) -> None:
         keys.mkdir(parents=True, exist_ok=True)
         self.root = copy_content(folder)
         self.keys = keys
@@ -118,7 +118,12 @@ def as_json(result) -> dict:
 CANDIDATES = {"alpha": "Ada Alpha", "bravo": "Ben Bravo", "charlie": "Cleo Charlie"}
 
 
-def make_cycle(tmp_path: Path) -> tuple[CycleHandbook, dict[str, Path], dict[str, Path], Path]:
+Cycle = tuple[
+    CycleHandbook, dict[str, Path], dict[str, Path], Path
+]  # (handbook, packets repositories, packets, manifest)
+
+
+def make_cycle(tmp_path: Path) -> Cycle:
     """A handbook, two packets repositories (team-a: alpha, bravo; team-b: charlie) and a cycle manifest."""
     hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
     repos = {}

@@ -30,7 +30,7 @@ SECRET_NOTE = "zebra-marker note only the committee may read"
 
 
 class Committee:
-    def __init__(self, folder: Path, members: int = 2):
+    def __init__(self, folder: Path, members: int = 2) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.identities = [pyrage.x25519.Identity.generate() for _ in range(members)]
         self.recipients = [str(i.to_public()) for i in self.identities]

@@ -1,16 +1,22 @@
 """Each differencing attack from issue 14 is a test that can no longer recover one person's value."""
 
+from __future__ import annotations
+
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from itertools import product
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_content
 
 from generator.check import assemble
-from generator.compute.aggregates import protect_counts, write_export
+from generator.compute.aggregates import Aggregates, protect_counts, write_export
 from generator.compute.process_health import process_health
+from generator.model.handbook import Handbook, Packet
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (closes 2026-12-11) is open
@@ -21,11 +27,19 @@ pytestmark = pytest.mark.xdist_group("aggregates")  # its module-scoped fixture 
 
 
 @pytest.fixture(scope="module")
-def handbook(tmp_path_factory):
+def handbook(tmp_path_factory: pytest.TempPathFactory) -> Handbook:
     return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook
 
 
-def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appeal=None, full=False):
+def make(
+    name: str,
+    cycle: str = "2026-h1",
+    status: str = "promoted",
+    days: int = 30,
+    ratings: tuple[int, ...] = (3, 3),
+    appeal: str | None = None,
+    full: bool = False,
+) -> Packet:
     criteria = (
         [
             "del-ic2-features",
@@ -38,7 +52,7 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
         if full
         else ["del-ic2-features"]
     )
-    data = {
+    data: dict[str, Any] = {
         "candidate": name,
         "visibility": "private",
         "cycle": cycle,
@@ -73,23 +87,23 @@ def make(name, cycle="2026-h1", status="promoted", days=30, ratings=(3, 3), appe
     return assemble.packet(f"packets/{cycle}/{name}.yaml", data)
 
 
-def health(hb, packets, today=TODAY):
+def health(hb: Handbook, packets: Sequence[Packet], today: date = TODAY) -> Aggregates:
     dates = {p.file: SUBMITTED for p in packets}
     return process_health(replace(hb, packets=tuple(packets)), dates, today)
 
 
-def published(aggregates, cycle="2026-h1"):
+def published(aggregates: Aggregates, cycle: str = "2026-h1") -> dict[str, list[tuple[str, float | None]]]:
     found = next(c for c in aggregates.cycles if c.cycle == cycle)
     return {f.id: [(c.label, c.value) for c in f.cells] for f in found.figures}
 
 
-def export(tmp_path, aggregates, today=TODAY):
+def export(tmp_path: Path, aggregates: Aggregates, today: date = TODAY) -> Any:  # parsed JSON
     path = tmp_path / "process-health.json"
     write_export(path, aggregates, today)
     return json.loads(path.read_text())
 
 
-def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook, tmp_path):
+def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook: Handbook, tmp_path: Path) -> None:
     """Attack: publish spread over 5, add her packet, publish again: 1 -> 1.5, so hers was 4."""
     five = [make(f"p{i}", ratings=(3, 4)) for i in range(5)]
     first = export(tmp_path, health(handbook, five))
@@ -100,7 +114,7 @@ def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook, tmp_path)
     assert live["reviewer-spread"] != published(health(handbook, five))["reviewer-spread"]  # the live figure would
 
 
-def test_each_merged_decision_does_not_show_on_the_next_publish(handbook, tmp_path):
+def test_each_merged_decision_does_not_show_on_the_next_publish(handbook: Handbook, tmp_path: Path) -> None:
     """Attack: every merged decision shows as +1 in a count on the next publish."""
     pending = [make(f"p{i}", cycle="2026-h2", status="submitted") for i in range(8)]
     assert published(health(handbook, pending), "2026-h2") == {}  # open cycle: nothing at all
@@ -122,7 +136,7 @@ def test_each_merged_decision_does_not_show_on_the_next_publish(handbook, tmp_pa
         ["not-yet"] * 9 + ["withdrawn"],
     ],
 )
-def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook, statuses):
+def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook: Handbook, statuses: list[str]) -> None:
     """Attack: a group of exactly 5 with one outcome (5 promoted, 0 otherwise) reveals all five."""
     packets = [make(f"p{i}", status=s) for i, s in enumerate(statuses)]
     outcome_cells = published(health(handbook, packets))["outcomes"]
@@ -134,7 +148,7 @@ def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook, statu
     assert not any(value == total for _, value in outcome_cells)  # never "all of them"
 
 
-def test_a_typical_time_over_five_is_no_one_persons_value(handbook):
+def test_a_typical_time_over_five_is_no_one_persons_value(handbook: Handbook) -> None:
     """Attack: a median over 5 is one person's value."""
     days = [10, 20, 30, 40, 90]
     packets = [make(f"p{i}", days=d) for i, d in enumerate(days)]
@@ -144,7 +158,7 @@ def test_a_typical_time_over_five_is_no_one_persons_value(handbook):
     assert fewer["typical-days-to-decision"] == [("Typical days from submission to decision", None)]
 
 
-def test_a_suppressed_cycle_counts_in_no_other_figure(handbook):
+def test_a_suppressed_cycle_counts_in_no_other_figure(handbook: Handbook) -> None:
     """Attack: a suppressed cycle's packets still counted in the global histogram and appeals count."""
     h1 = [make(f"p{i}", appeal="upheld" if i < 5 else None, days=20 + 5 * i) for i in range(11)]
     small = [make(f"s{i}", cycle="2026-h2", status="not-yet", days=200, appeal="overturned") for i in range(2)]
@@ -155,7 +169,7 @@ def test_a_suppressed_cycle_counts_in_no_other_figure(handbook):
     assert published(with_small, "2026-h2") == {}
 
 
-def test_no_hidden_count_can_be_worked_out_from_the_total():
+def test_no_hidden_count_can_be_worked_out_from_the_total() -> None:
     for counts in product(range(0, 9), repeat=3):
         if sum(counts) < 5:
             continue
@@ -166,7 +180,7 @@ def test_no_hidden_count_can_be_worked_out_from_the_total():
             assert len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 5, counts
 
 
-def test_counts_can_be_rounded(handbook, tmp_path):
+def test_counts_can_be_rounded(handbook: Handbook, tmp_path: Path) -> None:
     settings = replace(handbook.settings, round_counts_to=5, minimum_group_size=5)
     packets = (
         [make(f"p{i}") for i in range(7)]

@@ -6,6 +6,7 @@ import ast
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 import pytest
@@ -21,7 +22,7 @@ from generator.workspace.workspace import Workspace
 TODAY = date(2026, 11, 28)
 
 
-def test_workspace_loads_and_checks_once(repo, monkeypatch):
+def test_workspace_loads_and_checks_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"load": 0, "check": 0}
 
     def counting_load(*args, **kwargs):
@@ -46,7 +47,7 @@ def test_workspace_loads_and_checks_once(repo, monkeypatch):
     assert calls == {"load": 2, "check": 2}
 
 
-def test_checked_handbook_has_settings(repo):
+def test_checked_handbook_has_settings(repo: Path) -> None:
     hb = Workspace(repo, TODAY).handbook
     assert isinstance(hb, CheckedHandbook)
     assert hb.settings is not None
@@ -60,7 +61,7 @@ def test_checked_handbook_has_settings(repo):
         ("rubrics/dimensions/delivery.yaml", "id: delivery", "id: not-this-file"),  # rule error
     ],
 )
-def test_invalid_handbook_raises_validation_failed(repo, breakage):
+def test_invalid_handbook_raises_validation_failed(repo: Path, breakage: tuple[str, ...]) -> None:
     file, old, new = breakage
     edit(repo / file, old, new)
     space = Workspace(repo, TODAY)
@@ -70,10 +71,10 @@ def test_invalid_handbook_raises_validation_failed(repo, breakage):
     assert isinstance(raised.value, click.ClickException) and raised.value.exit_code == 1
 
 
-def test_load_runs_no_rule_and_reads_no_clock(repo, monkeypatch):
+def test_load_runs_no_rule_and_reads_no_clock(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Old revisions (history, pinned versions) are loaded with load() alone."""
 
-    def no_rules(*args, **kwargs):
+    def no_rules(*args, **kwargs) -> None:
         raise AssertionError("a rule ran during load()")
 
     monkeypatch.setattr(validate.rules, "check_all", no_rules)
@@ -82,14 +83,14 @@ def test_load_runs_no_rule_and_reads_no_clock(repo, monkeypatch):
     assert loaded.handbook.settings is not None and loaded.files_checked > 0
 
 
-def test_history_loads_revisions_without_rules(repo, monkeypatch):
+def test_history_loads_revisions_without_rules(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.git import history
 
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"], cwd=repo, check=True)
 
-    def no_rules(*args, **kwargs):
+    def no_rules(*args, **kwargs) -> None:
         raise AssertionError("a rule ran while loading a revision")
 
     monkeypatch.setattr(validate.rules, "check_all", no_rules)
@@ -128,11 +129,11 @@ def _error_classes() -> list[type]:
 
 
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
-def test_every_program_error_is_one_family(cls):
+def test_every_program_error_is_one_family(cls) -> None:
     assert issubclass(cls, errors.HandbookError) and issubclass(cls, click.ClickException)
 
 
-def test_no_sys_exit_outside_the_entry_point():
+def test_no_sys_exit_outside_the_entry_point() -> None:
     offenders = []
     for path in (REPO / "generator").rglob("*.py"):
         if path.name == "__main__.py":
@@ -145,7 +146,7 @@ def test_no_sys_exit_outside_the_entry_point():
 
 
 @pytest.mark.parametrize("args", [("governance",), ("lint",), ("codeowners", "--check"), ("stats",)])
-def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo, args):
+def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo: Path, args: tuple[str, ...]) -> None:
     edit(repo / "levels/ic2.yaml", "id: ic2", "id: [ic2")
     result = invoke(*args, cwd=repo)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -153,7 +154,7 @@ def test_commands_that_need_a_valid_handbook_print_the_report_then_fail(repo, ar
     assert "Traceback" not in result.stderr
 
 
-def test_mypy_reports_no_error():
+def test_mypy_reports_no_error() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "generator"], cwd=REPO, capture_output=True, text=True, timeout=600
     )
@@ -170,7 +171,7 @@ def test_mypy_reports_no_error():
         ("Visibility", "packet", ("properties", "visibility")),
     ],
 )
-def test_status_literals_match_the_schemas(alias, schema, pointer):
+def test_status_literals_match_the_schemas(alias: str, schema: str, pointer: tuple[str, ...]) -> None:
     import json
     import typing
 
@@ -182,7 +183,7 @@ def test_status_literals_match_the_schemas(alias, schema, pointer):
     assert set(typing.get_args(getattr(model, alias))) == set(node["enum"])
 
 
-def test_model_dataclasses_are_keyword_only():
+def test_model_dataclasses_are_keyword_only() -> None:
     import dataclasses
 
     from generator.model import handbook as model
@@ -213,14 +214,14 @@ def test_model_dataclasses_are_keyword_only():
         (0.105, 1, "0.1"),
     ],
 )
-def test_num_keeps_the_zeros_of_whole_numbers(value, digits, shown):
+def test_num_keeps_the_zeros_of_whole_numbers(value: float | None, digits: int, shown: str) -> None:
     from generator.render.pages import num
 
     assert num(value, digits) == shown
 
 
 @pytest.mark.parametrize("build", ["pages", "reports"])
-def test_pages_and_reports_share_one_num_filter(build, tmp_path):
+def test_pages_and_reports_share_one_num_filter(build: str, tmp_path: Path) -> None:
     from generator.render.pages import environment, num
     from generator.report.commands import report_environment
 
@@ -229,7 +230,7 @@ def test_pages_and_reports_share_one_num_filter(build, tmp_path):
     assert env.from_string("{{ 10 | num(0) }} {{ 0.5 | pct }}").render() == "10 50%"
 
 
-def test_every_rule_is_registered_with_one_signature():
+def test_every_rule_is_registered_with_one_signature() -> None:
     import inspect
 
     from generator.check import rules
@@ -241,7 +242,7 @@ def test_every_rule_is_registered_with_one_signature():
 
 
 @pytest.mark.parametrize("broken", ["{{ name | no_such_filter }}", "{% if %}", "{{ name.missing.deeper }}"])
-def test_init_template_errors_name_file_and_line(tmp_path, monkeypatch, broken):
+def test_init_template_errors_name_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
     import shutil
 
     from generator.actions import starter
@@ -256,7 +257,7 @@ def test_init_template_errors_name_file_and_line(tmp_path, monkeypatch, broken):
     assert str(raised.value).startswith(f"{first}:2: template error") or ":2: template error" in str(raised.value)
 
 
-def test_readme_map_names_only_modules_that_exist():
+def test_readme_map_names_only_modules_that_exist() -> None:
     import re
 
     text = (REPO / "README.md").read_text("utf-8")

@@ -1,5 +1,13 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 import shutil
 from pathlib import Path
 
@@ -18,7 +26,7 @@ pytestmark = pytest.mark.xdist_group("hostile-sites")  # its module-scoped fixtu
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo = copy_content(tmp_path_factory.mktemp("browser"))
     shutil.copy(HOSTILE, repo / "packets" / "hostile-example.yaml")
     result = invoke("build", cwd=repo)
@@ -27,7 +35,7 @@ def site_url(tmp_path_factory):
         yield url
 
 
-def test_home_page_renders(page, site_url, tmp_path):
+def test_home_page_renders(page: Page, site_url: str, tmp_path: Path) -> None:
     page.goto(site_url + "/")
     assert page.locator("h1").first.inner_text().rstrip("¶") == "How you are evaluated, in two minutes"
     assert "Northwind Engineering Handbook" in page.title()
@@ -35,7 +43,7 @@ def test_home_page_renders(page, site_url, tmp_path):
     assert (tmp_path / "home.png").stat().st_size > 10_000
 
 
-def test_no_request_leaves_the_site(page, site_url):
+def test_no_request_leaves_the_site(page: Page, site_url: str) -> None:
     outside = []
     page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(site_url) else None)
     for path in ("/", "/levels/ic4/", "/packets/priya-raman-senior/", "/metrics/"):
@@ -44,7 +52,7 @@ def test_no_request_leaves_the_site(page, site_url):
     assert outside == []
 
 
-def test_navigation_reaches_a_level_page(page, site_url):
+def test_navigation_reaches_a_level_page(page: Page, site_url: str) -> None:
     page.goto(site_url + "/")
     page.locator(".md-tabs__link", has_text="Levels").click()
     page.locator("nav.md-nav--primary a.md-nav__link", has_text="Staff Engineer").first.click()
@@ -52,7 +60,7 @@ def test_navigation_reaches_a_level_page(page, site_url):
     assert page.locator("h1").first.inner_text().rstrip("¶") == "Staff Engineer"
 
 
-def test_search_finds_a_criterion_by_a_word_in_its_text(page, site_url):
+def test_search_finds_a_criterion_by_a_word_in_its_text(page: Page, site_url: str) -> None:
     page.goto(site_url + "/")
     page.locator("label.md-search__icon, input.md-search__input").first.click()
     page.keyboard.type("sustainable", delay=30)
@@ -62,7 +70,7 @@ def test_search_finds_a_criterion_by_a_word_in_its_text(page, site_url):
     assert any("levels/ic4/" in h and h.endswith("#rel-ic4-oncall") for h in hrefs), hrefs
 
 
-def test_criterion_anchor_scrolls_to_it(page, site_url):
+def test_criterion_anchor_scrolls_to_it(page: Page, site_url: str) -> None:
     page.goto(site_url + "/levels/ic4/#rel-ic4-failure-modes")
     page.wait_for_function("window.scrollY > 100")
     top = page.evaluate("document.getElementById('rel-ic4-failure-modes').getBoundingClientRect().top")
@@ -70,7 +78,7 @@ def test_criterion_anchor_scrolls_to_it(page, site_url):
 
 
 @pytest.mark.parametrize("path", ["/packets/hostile-example/", "/packets/", "/", "/metrics/slo-attainment/"])
-def test_hostile_text_runs_no_script(page, site_url, path):
+def test_hostile_text_runs_no_script(page: Page, site_url: str, path: str) -> None:
     dialogs, errors = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -89,7 +97,7 @@ def test_hostile_text_runs_no_script(page, site_url, path):
         assert page.locator("article iframe, article img[src='x'], article marquee").count() == 0
 
 
-def test_search_results_for_hostile_text_run_no_script(page, site_url):
+def test_search_results_for_hostile_text_run_no_script(page: Page, site_url: str) -> None:
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(site_url + "/")
@@ -109,7 +117,7 @@ TITLE_ATTACKS = [
 
 
 @pytest.fixture(scope="module", params=["mkdocs", "zensical"])
-def many_examples_url(request, tmp_path_factory):
+def many_examples_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """More examples than the navigation lists, so packet pages take their title from the page itself."""
     from generator.render.plan import NAV_PACKETS_MAX
 
@@ -130,7 +138,7 @@ def many_examples_url(request, tmp_path_factory):
 
 
 @pytest.mark.parametrize("index", range(len(TITLE_ATTACKS)))
-def test_packet_titles_run_no_script_beyond_the_navigation(page, many_examples_url, index):
+def test_packet_titles_run_no_script_beyond_the_navigation(page: Page, many_examples_url: str, index: int) -> None:
     dialogs, errors = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda exc: errors.append(str(exc)))

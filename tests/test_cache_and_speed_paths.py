@@ -1,9 +1,12 @@
 """The result cache never gives a stale answer, and the fast paths agree with the slow ones."""
 
+from __future__ import annotations
+
 import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import REPO, edit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +15,7 @@ from generator.check import batch, schema_check
 from generator.load import cache as cache_module
 from generator.load.cache import ResultCache
 from generator.load.loader import load_bytes
+from generator.model.diagnostics import Report
 from generator.workspace.workspace import validate_repository
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
@@ -19,11 +23,11 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
 TODAY = date(2026, 11, 28)
 
 
-def summary(report):
+def summary(report: Report) -> list[tuple[str, int, int, str, str]]:
     return [(d.file, d.line, d.column, d.code, d.message) for d in report.diagnostics]
 
 
-def test_warm_cache_gives_the_same_answer_as_no_cache(repo, tmp_path):
+def test_warm_cache_gives_the_same_answer_as_no_cache(repo: Path, tmp_path: Path) -> None:
     for index, fixture in enumerate(sorted(CORPUS.iterdir())[:20]):
         shutil.copy(fixture, repo / "packets" / f"hostile-{index}.yaml")
     cache = ResultCache(tmp_path / "cache")
@@ -34,7 +38,7 @@ def test_warm_cache_gives_the_same_answer_as_no_cache(repo, tmp_path):
     assert len(cache.get_many([cache_module.key_for("packet", (repo / PRIYA).read_bytes())])) == 1
 
 
-def test_same_content_at_another_path_reports_the_new_path(repo, tmp_path):
+def test_same_content_at_another_path_reports_the_new_path(repo: Path, tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache")
     broken = (CORPUS / "25-wrong-type.yaml").read_bytes()
     (repo / "levels" / "zz.yaml").write_bytes(broken)
@@ -45,7 +49,7 @@ def test_same_content_at_another_path_reports_the_new_path(repo, tmp_path):
     assert {d.file for d in report.errors} == {"levels/yy.yaml"}
 
 
-def test_rubric_changes_apply_to_cached_packets(repo, tmp_path):
+def test_rubric_changes_apply_to_cached_packets(repo: Path, tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache")
     assert not validate_repository(repo, today=TODAY, cache=cache).errors
     edit(repo / "rubrics/dimensions/collaboration.yaml", "id: col-ic3-mentoring", "id: col-ic3-mentorship")
@@ -53,7 +57,7 @@ def test_rubric_changes_apply_to_cached_packets(repo, tmp_path):
     assert (PRIYA, "unknown-criterion") in codes
 
 
-def test_a_broken_cache_only_costs_time(repo, tmp_path):
+def test_a_broken_cache_only_costs_time(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     (folder / "results-v1.sqlite").write_bytes(b"this is not a database" * 100)
@@ -61,7 +65,7 @@ def test_a_broken_cache_only_costs_time(repo, tmp_path):
     assert report.diagnostics == ()
 
 
-def test_parallel_and_sequential_loading_agree(repo, monkeypatch):
+def test_parallel_and_sequential_loading_agree(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for index, fixture in enumerate(sorted(CORPUS.iterdir())):
         shutil.copy(fixture, repo / "packets" / f"hostile-{index}.yaml")
     monkeypatch.setattr(batch, "PARALLEL_FROM", 10)
@@ -70,7 +74,7 @@ def test_parallel_and_sequential_loading_agree(repo, monkeypatch):
     assert summary(parallel) == summary(validate_repository(repo, today=TODAY, workers=1))
 
 
-def test_only_packets_given_skips_other_packets_but_not_the_rubrics(repo):
+def test_only_packets_given_skips_other_packets_but_not_the_rubrics(repo: Path) -> None:
     edit(repo / "packets/examples/jonas-berg-staff.yaml", "cycle: 2026-h1", "cycle: [broken")
     edit(repo / "rubrics/dimensions/delivery.yaml", "id: del-ic3-projects", "id: del-ic3-project")
     report = validate_repository(repo, today=TODAY, only=[repo / PRIYA])
@@ -82,7 +86,7 @@ PACKET_SOURCE = (REPO / PRIYA).read_text()
 
 @given(st.data())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_fast_validator_agrees_with_the_full_one(data):
+def test_fast_validator_agrees_with_the_full_one(data) -> None:
     lines = PACKET_SOURCE.splitlines(keepends=True)
     index = data.draw(st.integers(1, len(lines) - 1))
     replacement = data.draw(
@@ -121,7 +125,7 @@ def test_fast_validator_agrees_with_the_full_one(data):
     )
 )
 @settings(max_examples=1500, deadline=None)
-def test_plain_text_fast_path_renders_like_markdown(text):
+def test_plain_text_fast_path_renders_like_markdown(text) -> None:
     import re
 
     from generator.render import text as render_text
@@ -185,7 +189,7 @@ def _replaced(node, path, value):
 
 @given(st.data())
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_both_validators_agree_on_line_breaks_and_white_space(data):
+def test_both_validators_agree_on_line_breaks_and_white_space(data) -> None:
     kind = data.draw(st.sampled_from(sorted(AGREEMENT_SOURCES)))
     document = load_bytes((REPO / AGREEMENT_SOURCES[kind]).read_bytes(), "x.yaml").document
     path = data.draw(st.sampled_from(list(_string_paths(document.data))))
@@ -211,14 +215,14 @@ def _get(node, path):
     return node
 
 
-def test_a_trailing_newline_in_an_id_is_reported_at_its_line(repo):
+def test_a_trailing_newline_in_an_id_is_reported_at_its_line(repo: Path) -> None:
     edit(repo / "rubrics/dimensions/reliability.yaml", "id: rel-ic4-oncall", 'id: "rel-ic4-oncall\\n"')
     report = validate_repository(repo, today=TODAY)
     found = [(d.file, d.code) for d in report.errors]
     assert ("rubrics/dimensions/reliability.yaml", "schema-pattern") in found
 
 
-def test_a_document_the_fast_validator_refuses_is_never_passed_in_silence(monkeypatch):
+def test_a_document_the_fast_validator_refuses_is_never_passed_in_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     class Refuses:
         def is_valid(self, _data):
             return False

@@ -1,6 +1,8 @@
 """The result cache is private to its user, trusts no row it did not sign, never crashes on a row,
 and misses whenever any file of the generator package changes."""
 
+from __future__ import annotations
+
 import json
 import os
 import shutil
@@ -17,6 +19,7 @@ from conftest import REPO
 
 from generator.load import cache as cache_module
 from generator.load.cache import DATABASE, SECRET, ResultCache, key_for
+from generator.model.diagnostics import Report
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
@@ -25,7 +28,7 @@ PRIVATE = "packets/2026-h2/priya-private.yaml"
 LEVEL = "levels/ic3.yaml"
 
 
-def summary(report):
+def summary(report: Report) -> list[tuple[str, int, int, str, str]]:
     return sorted((d.file, d.line, d.column, d.code, d.message) for d in report.diagnostics)
 
 
@@ -53,7 +56,7 @@ def write_row(folder: Path, key: str, value: str, mac: str) -> None:
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o002, 0o022, 0o077])
-def test_folder_0700_and_files_0600_whatever_the_umask(repo, tmp_path, umask):
+def test_folder_0700_and_files_0600_whatever_the_umask(repo: Path, tmp_path: Path, umask: int) -> None:
     folder = tmp_path / "shared" / "handbook-cache"
     previous = os.umask(umask)
     try:
@@ -70,7 +73,7 @@ def test_folder_0700_and_files_0600_whatever_the_umask(repo, tmp_path, umask):
     assert rows(folder), "the cache was used"
 
 
-def test_a_folder_an_older_version_left_readable_is_made_private(repo, tmp_path):
+def test_a_folder_an_older_version_left_readable_is_made_private(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, 0o755)
@@ -83,7 +86,7 @@ def test_a_folder_an_older_version_left_readable_is_made_private(repo, tmp_path)
 
 
 @pytest.mark.parametrize("folder_mode", [0o777, 0o775, 0o757, 0o1777, 0o720])
-def test_a_folder_others_can_write_is_not_used(repo, tmp_path, folder_mode):
+def test_a_folder_others_can_write_is_not_used(repo: Path, tmp_path: Path, folder_mode: int) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, folder_mode)
@@ -95,7 +98,7 @@ def test_a_folder_others_can_write_is_not_used(repo, tmp_path, folder_mode):
     assert list(folder.iterdir()) == []
 
 
-def test_a_folder_of_another_user_is_not_used(repo, tmp_path, monkeypatch):
+def test_a_folder_of_another_user_is_not_used(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     if os.getuid() == 0:
@@ -111,7 +114,7 @@ def test_a_folder_of_another_user_is_not_used(repo, tmp_path, monkeypatch):
     assert list(folder.iterdir()) == []
 
 
-def test_a_symlinked_database_or_secret_is_refused(repo, tmp_path):
+def test_a_symlinked_database_or_secret_is_refused(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     elsewhere = tmp_path / "elsewhere.sqlite"
@@ -123,7 +126,7 @@ def test_a_symlinked_database_or_secret_is_refused(repo, tmp_path):
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
 
 
-def test_the_cli_warns_and_still_validates_with_an_unsafe_cache(repo, tmp_path):
+def test_the_cli_warns_and_still_validates_with_an_unsafe_cache(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, 0o777)
@@ -138,7 +141,7 @@ def test_the_cli_warns_and_still_validates_with_an_unsafe_cache(repo, tmp_path):
     assert "warning: not using the result cache" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_edited_row_cannot_publish_a_private_packet(repo, tmp_path):
+def test_an_edited_row_cannot_publish_a_private_packet(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     private = add_private_packet(repo)
     validate_repository(repo, today=TODAY, cache=ResultCache(folder))
@@ -160,7 +163,7 @@ def test_an_edited_row_cannot_publish_a_private_packet(repo, tmp_path):
     assert packets[PRIVATE].visibility == "private"
 
 
-def test_rows_signed_by_another_users_secret_are_misses(repo, tmp_path):
+def test_rows_signed_by_another_users_secret_are_misses(repo: Path, tmp_path: Path) -> None:
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
     validate_repository(repo, today=TODAY, cache=ResultCache(theirs))
     ResultCache(mine)
@@ -206,7 +209,7 @@ WRONG_ROWS = [
 
 @pytest.mark.parametrize("row", WRONG_ROWS, ids=[json.dumps(r)[:60] for r in WRONG_ROWS])
 @pytest.mark.parametrize("target", [LEVEL, PRIYA, "rubrics/dimensions/delivery.yaml", "site_config/handbook.yaml"])
-def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo, tmp_path, row, target):
+def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row, target: str) -> None:
     folder = tmp_path / "cache"
     expected = summary(validate_repository(repo, today=TODAY))
     cache = ResultCache(folder)
@@ -221,7 +224,7 @@ def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo, tmp_path, row, targe
     assert report.handbook.settings is not None and len(report.handbook.levels) == 7
 
 
-def test_a_row_that_is_not_json_is_a_miss(repo, tmp_path):
+def test_a_row_that_is_not_json_is_a_miss(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     cache = ResultCache(folder)
     key = key_for("level", (repo / LEVEL).read_bytes())
@@ -257,7 +260,7 @@ PROBE = textwrap.dedent("""
         ("new_module.py", None),
     ],
 )
-def test_changing_any_file_of_the_package_is_a_miss(repo, tmp_path, change):
+def test_changing_any_file_of_the_package_is_a_miss(repo: Path, tmp_path: Path, change) -> None:
     install = tmp_path / "install"
     package = install / "generator"
     shutil.copytree(REPO / "generator", package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -283,7 +286,7 @@ def test_changing_any_file_of_the_package_is_a_miss(repo, tmp_path, change):
     assert probe() == "hit"
 
 
-def test_the_fingerprint_walks_the_package_rather_than_a_list():
+def test_the_fingerprint_walks_the_package_rather_than_a_list() -> None:
     source = (REPO / "generator/load/cache.py").read_text()
     assert "_CODE = (" not in source
     names = [name for name, _ in cache_module._package_files(cache_module.resources.files("generator"))]
@@ -291,7 +294,7 @@ def test_the_fingerprint_walks_the_package_rather_than_a_list():
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
 
-def test_a_secret_this_program_did_not_write_is_refused(repo, tmp_path):
+def test_a_secret_this_program_did_not_write_is_refused(repo: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     (folder / SECRET).write_bytes(b"short")
@@ -301,7 +304,7 @@ def test_a_secret_this_program_did_not_write_is_refused(repo, tmp_path):
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
 
 
-def test_first_runs_in_parallel_agree_on_the_secret(tmp_path):
+def test_first_runs_in_parallel_agree_on_the_secret(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     script = "import sys; from pathlib import Path; from generator.load.cache import ResultCache; ResultCache(Path(sys.argv[1]))"
     runs = [subprocess.Popen([sys.executable, "-c", script, str(folder)]) for _ in range(4)]

@@ -26,7 +26,7 @@ EXPECTED = {  # slug: (composite, disagreements, conflict?)
 
 
 @pytest.fixture
-def sealed(repo: Path, tmp_path: Path):
+def sealed(repo: Path, tmp_path: Path) -> tuple[Path, Committee]:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee)
     build_cycle(repo, committee)
@@ -41,7 +41,7 @@ def _view(repo: Path, keyfile: Path | None, level: str | None = None):
     return calibrate(dataclasses.replace(hb, packets=opened), "2026-h2", level)
 
 
-def test_flags_match_the_known_answers(sealed):
+def test_flags_match_the_known_answers(sealed: tuple[Path, Committee]) -> None:
     repo, committee = sealed
     view = _view(repo, committee.keyfiles[0])
     assert [lvl.level for lvl in view.levels] == ["ic3"]
@@ -52,7 +52,7 @@ def test_flags_match_the_known_answers(sealed):
     assert {c.packet.slug: c.reviews_in for c in view.levels[0].packets}["delta"] == 2
 
 
-def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed):
+def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed: tuple[Path, Committee]) -> None:
     repo, _ = sealed
     view = _view(repo, None)
     for c in view.levels[0].packets:
@@ -63,7 +63,7 @@ def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed):
 @pytest.mark.parametrize(
     "bar, conflicted", [(None, {"bravo", "charlie"}), (4.5, {"alpha", "bravo"}), (1.5, {"charlie"})]
 )
-def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted):
+def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar: float | None, conflicted: set[str]) -> None:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee, bar=bar)
     build_cycle(repo, committee)
@@ -71,7 +71,7 @@ def test_the_bar_comes_from_settings(repo: Path, tmp_path: Path, bar, conflicted
     assert {c.packet.slug for c in view.levels[0].packets if c.conflict} == conflicted
 
 
-def test_calibrate_cli_shows_the_table_in_every_format(sealed):
+def test_calibrate_cli_shows_the_table_in_every_format(sealed: tuple[Path, Committee]) -> None:
     repo, committee = sealed
     key = str(committee.keyfiles[1])
     text = invoke("calibrate", "2026-h2", "--identity", key, cwd=repo)
@@ -92,7 +92,7 @@ def test_calibrate_cli_shows_the_table_in_every_format(sealed):
     assert data["conflicts"] == 2 and data["flag"] == CONFLICT_FLAG
 
 
-def test_calibrate_filters_by_level_and_refuses_unknown_names(sealed):
+def test_calibrate_filters_by_level_and_refuses_unknown_names(sealed: tuple[Path, Committee]) -> None:
     repo, committee = sealed
     key = str(committee.keyfiles[0])
     none = invoke("calibrate", "2026-h2", "--level", "ic4", "--identity", key, cwd=repo)
@@ -102,7 +102,7 @@ def test_calibrate_filters_by_level_and_refuses_unknown_names(sealed):
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
-def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path):
+def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path) -> None:
     build_cycle(repo, None)  # sealing off: reviews in clear
     result = invoke("calibrate", "2026-h2", cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -112,7 +112,7 @@ def test_examples_stay_out_and_clear_reviews_need_no_key(repo: Path):
 AFTER_CLOSE = date(2027, 1, 4)  # process-health figures exist only for closed cycles
 
 
-def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: Path):
+def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: Path) -> None:
     build_cycle(repo, None)
     hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
 
@@ -136,7 +136,7 @@ def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: P
     assert "numbers and narrative disagree" not in stats.stdout or "suppressed" in stats.stdout
 
 
-def test_sealed_ratings_stay_out_of_process_health(repo: Path, tmp_path: Path):
+def test_sealed_ratings_stay_out_of_process_health(repo: Path, tmp_path: Path) -> None:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee)
     build_cycle(repo, committee)

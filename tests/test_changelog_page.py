@@ -1,27 +1,30 @@
 """The criteria changelog for readers (issue 17 item 6): one section per criteria version, a one-line
 summary of counts, the details folded, and the first version read as "initial criteria"."""
 
+from __future__ import annotations
+
 import re
+from pathlib import Path
 
 import pytest
-from conftest import edit, invoke
+from conftest import edit, invoke, search
 from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
 
 
-def sections(repo):
+def sections(repo: Path) -> dict[str, str]:
     result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
     html = (repo / "site" / "changelog" / "index.html").read_text("utf-8")
-    article = re.search(r"<article.*?</article>", html, re.S).group(0)
+    article = search(r"<article.*?</article>", html, re.S).group(0)
     parts = re.split(r"<h2 id=[^>]*>", article)[1:]
     return {re.sub(r"<[^>]+>|¶|&para;", "", p.split("</h2>")[0]).strip(): p for p in parts}
 
 
-def text(html):
+def text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
-def test_each_version_has_a_summary_line_and_folded_details(history):
+def test_each_version_has_a_summary_line_and_folded_details(history) -> None:
     found = sections(history)
     assert list(found) == ["2.0.0", "1.3.0"]
     latest = found["2.0.0"]
@@ -33,7 +36,7 @@ def test_each_version_has_a_summary_line_and_folded_details(history):
     assert len(re.findall(r"<li>", details.group(2))) == 2
 
 
-def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history):
+def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history) -> None:
     first = sections(history)["1.3.0"]
     assert re.search(r"Initial criteria</strong>: the first criteria version in this history, \d+ criteria", first)
     assert "<li>" not in first and "<details" not in first and "added" not in text(first)
@@ -58,7 +61,7 @@ def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion
         ),
     ],
 )
-def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary):
+def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary) -> None:
     path, old, new = change
     edit(history / path, old, new)
     commit(history, "Unreleased change")

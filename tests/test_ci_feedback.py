@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def five_mistakes(repo: Path) -> None:
         edit(repo / AMARA, old, new)
 
 
-def test_five_mistakes_give_five_messages_in_one_run(repo):
+def test_five_mistakes_give_five_messages_in_one_run(repo: Path) -> None:
     five_mistakes(repo)
     result = invoke("validate", AMARA, cwd=repo)
     assert result.returncode == 1
@@ -80,7 +81,7 @@ def test_five_mistakes_give_five_messages_in_one_run(repo):
         ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
     ],
 )
-def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
+def test_schema_errors_never_hide_cross_reference_checks(repo: Path, broken: tuple[str, ...]) -> None:
     edit(repo / AMARA, *broken)
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     result = invoke("validate", AMARA, cwd=repo)
@@ -89,7 +90,7 @@ def test_schema_errors_never_hide_cross_reference_checks(repo, broken):
     assert "[schema-" in result.stdout
 
 
-def test_readiness_with_errors_lists_them_first_then_what_can_be_computed(repo):
+def test_readiness_with_errors_lists_them_first_then_what_can_be_computed(repo: Path) -> None:
     five_mistakes(repo)
     result = invoke("readiness", AMARA, "--format", "markdown", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -101,7 +102,7 @@ def test_readiness_with_errors_lists_them_first_then_what_can_be_computed(repo):
     assert text.returncode == 1 and "Problems to fix first" in text.stdout and "Coverage:" in text.stdout
 
 
-def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo):
+def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo: Path) -> None:
     edit(repo / AMARA, "summary: >-", "summary: Mentoring: Lee\n  x: >-")
     result = invoke("readiness", AMARA, cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -130,11 +131,11 @@ class FakeApi:
 
 
 @pytest.fixture
-def api():
+def api() -> Iterator[FakeApi]:
     state = FakeApi()
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
+        def log_message(self, *args: object) -> None:
             pass
 
         def _answer(self, status: int, payload) -> None:
@@ -209,7 +210,7 @@ def gitlab_env(api: FakeApi, token: str | None = "glpat-test") -> dict:
     return {**env, "HANDBOOK_GITLAB_TOKEN": token} if token else env
 
 
-def test_github_creates_one_comment_then_edits_it_on_every_push(api, tmp_path):
+def test_github_creates_one_comment_then_edits_it_on_every_push(api: FakeApi, tmp_path: Path) -> None:
     env = github_env(api, tmp_path)
     other = api.add(f"{MARKER} a person quoting the marker", login="mallory")
     first = post_github(f"{MARKER}\nfirst push", env)
@@ -224,7 +225,7 @@ def test_github_creates_one_comment_then_edits_it_on_every_push(api, tmp_path):
     assert (tmp_path / "summary.md").read_text().count("push") == 3  # the job summary has it too
 
 
-def test_github_finds_its_comment_beyond_the_first_page(api, tmp_path):
+def test_github_finds_its_comment_beyond_the_first_page(api: FakeApi, tmp_path: Path) -> None:
     for number in range(150):
         api.add(f"comment {number}", login="someone")
     env = github_env(api, tmp_path)
@@ -234,26 +235,28 @@ def test_github_finds_its_comment_beyond_the_first_page(api, tmp_path):
 
 
 @pytest.mark.parametrize("fork,token", [(True, "ghs_read_only"), (False, None)])
-def test_github_fork_or_no_token_falls_back_to_the_job_summary(api, tmp_path, fork, token):
+def test_github_fork_or_no_token_falls_back_to_the_job_summary(
+    api: FakeApi, tmp_path: Path, fork: bool, token: str | None
+) -> None:
     env = github_env(api, tmp_path, fork=fork, token=token)
     outcome = post_github(f"{MARKER}\nthe report", env)
     assert outcome.action == "summary" and api.requests == [] and api.comments == {}
     assert "the report" in (tmp_path / "summary.md").read_text()
 
 
-def test_github_refusal_is_one_clear_error(api, tmp_path):
+def test_github_refusal_is_one_clear_error(api: FakeApi, tmp_path: Path) -> None:
     api.fail_with = 403
     with pytest.raises(CommentError, match=r"GET /repos/acme/handbook/issues/12/comments was refused: HTTP 403"):
         post_github(f"{MARKER}\nx", github_env(api, tmp_path))
 
 
-def test_a_report_longer_than_github_allows_is_cut_and_says_so(api, tmp_path):
+def test_a_report_longer_than_github_allows_is_cut_and_says_so(api: FakeApi, tmp_path: Path) -> None:
     post_github(f"{MARKER}\n" + "x" * 100_000, github_env(api, tmp_path))
     [comment] = api.comments.values()
     assert len(comment["body"]) <= 65_000 and comment["body"].startswith(MARKER) and "was cut here" in comment["body"]
 
 
-def test_gitlab_creates_one_note_then_edits_it(api):
+def test_gitlab_creates_one_note_then_edits_it(api: FakeApi) -> None:
     env = gitlab_env(api)
     api.add(f"{MARKER} someone else's note", author_id=99)
     assert post_gitlab(f"{MARKER}\nfirst", env).action == "created"
@@ -264,7 +267,7 @@ def test_gitlab_creates_one_note_then_edits_it(api):
     assert any(m == "PUT" for m, _, _ in api.requests)
 
 
-def test_gitlab_without_a_token_prints_the_report(api):
+def test_gitlab_without_a_token_prints_the_report(api: FakeApi) -> None:
     outcome = post_gitlab(f"{MARKER}\nx", gitlab_env(api, token=None))
     assert outcome.action == "printed" and api.requests == []
 
@@ -305,7 +308,7 @@ def workflow_step(job: str, name: str) -> str:
     return next(step["run"] for step in workflow["jobs"][job]["steps"] if step.get("name") == name)
 
 
-def run_step(script: str, repo: Path, env: dict) -> subprocess.CompletedProcess:
+def run_step(script: str, repo: Path, env: dict) -> subprocess.CompletedProcess[str]:
     bin_dir = str(Path(os.sys.executable).parent)
     full = {
         **os.environ,
@@ -324,7 +327,9 @@ def run_step(script: str, repo: Path, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_comment_step_posts_one_report_with_errors_first_and_the_diff(pull_request, api, tmp_path):
+def test_comment_step_posts_one_report_with_errors_first_and_the_diff(
+    pull_request: Path, api: FakeApi, tmp_path: Path
+) -> None:
     script = workflow_step("report", "Readiness report comment")
     env = github_env(api, tmp_path)
     for push in range(2):
@@ -341,7 +346,7 @@ def test_comment_step_posts_one_report_with_errors_first_and_the_diff(pull_reque
     assert (tmp_path / "summary.md").read_text().count(MARKER) == 2
 
 
-def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_path):
+def test_comment_step_on_a_fork_writes_the_job_summary(pull_request: Path, api: FakeApi, tmp_path: Path) -> None:
     result = run_step(
         workflow_step("report", "Readiness report comment"), pull_request, github_env(api, tmp_path, fork=True)
     )
@@ -349,13 +354,13 @@ def test_comment_step_on_a_fork_writes_the_job_summary(pull_request, api, tmp_pa
     assert api.requests == [] and "Readiness report: Amara Okafor" in (tmp_path / "summary.md").read_text()
 
 
-def test_version_check_step_fails_the_pull_request(pull_request, tmp_path):
+def test_version_check_step_fails_the_pull_request(pull_request: Path, tmp_path: Path) -> None:
     result = run_step(workflow_step("check", "Criteria version raised enough"), pull_request, {})
     assert result.returncode == 1
     assert "needs a minor bump from 1.3.0, to at least 1.4.0" in result.stderr
 
 
-def test_gitlab_ci_runs_the_same_report(pull_request, api):
+def test_gitlab_ci_runs_the_same_report(pull_request: Path, api: FakeApi) -> None:
     pipeline = yaml.safe_load((REPO / ".gitlab-ci.yml").read_text("utf-8"))
     script = "\n".join(pipeline["handbook-report"]["script"])
     env = {**gitlab_env(api), "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
@@ -366,7 +371,7 @@ def test_gitlab_ci_runs_the_same_report(pull_request, api):
     assert (pull_request / "handbook-report.md").read_text().startswith(MARKER)
 
 
-def test_gitlab_ci_check_job_writes_code_quality_and_fails_on_errors(pull_request):
+def test_gitlab_ci_check_job_writes_code_quality_and_fails_on_errors(pull_request: Path) -> None:
     pipeline = yaml.safe_load((REPO / ".gitlab-ci.yml").read_text("utf-8"))
     job = pipeline["handbook-check"]
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"

@@ -2,6 +2,8 @@
 published JSON Schemas (tests/fixtures/schemas/, sources in SOURCES.md), stable fingerprints, and
 GitHub annotation titles in words (issue 16, item 6)."""
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
 
@@ -21,7 +23,7 @@ def broken(repo: Path) -> None:
     edit(repo / "rubrics/metrics/slo-attainment.yaml", 'last_reviewed: "', 'last_reviewed: "2020')  # bad date
 
 
-def test_gitlab_code_quality_matches_gitlabs_schema(repo):
+def test_gitlab_code_quality_matches_gitlabs_schema(repo: Path) -> None:
     broken(repo)
     result = invoke("validate", "--format", "gitlab", cwd=repo)
     assert result.returncode == 1
@@ -36,7 +38,7 @@ def test_gitlab_code_quality_matches_gitlabs_schema(repo):
     assert any(i["description"].startswith("Unknown criterion: evidence 'alert-rework' (item 1)") for i in issues)
 
 
-def test_fingerprints_stay_when_lines_move(repo):
+def test_fingerprints_stay_when_lines_move(repo: Path) -> None:
     broken(repo)
     before = {i["description"]: i for i in json.loads(invoke("validate", "--format", "gitlab", cwd=repo).stdout)}
     text = (repo / AMARA).read_text()
@@ -49,7 +51,7 @@ def test_fingerprints_stay_when_lines_move(repo):
         assert after[description]["fingerprint"] == before[description]["fingerprint"]
 
 
-def test_sarif_matches_the_sarif_2_1_0_schema(repo):
+def test_sarif_matches_the_sarif_2_1_0_schema(repo: Path) -> None:
     broken(repo)
     result = invoke("validate", "--format", "sarif", cwd=repo)
     assert result.returncode == 1
@@ -65,7 +67,7 @@ def test_sarif_matches_the_sarif_2_1_0_schema(repo):
     assert {"unknown-criterion", "schema-misspelled-key", "schema-type"} <= {r["ruleId"] for r in run["results"]}
 
 
-def test_a_clean_repository_gives_empty_reports(repo):
+def test_a_clean_repository_gives_empty_reports(repo: Path) -> None:
     assert json.loads(invoke("validate", "--format", "gitlab", cwd=repo).stdout) == []
     log = json.loads(invoke("validate", "--format", "sarif", cwd=repo).stdout)
     assert log["runs"][0]["results"] == []
@@ -81,13 +83,13 @@ def test_a_clean_repository_gives_empty_reports(repo):
         ("duplicate-id", "Duplicate id"),
     ],
 )
-def test_github_annotation_titles_are_words(code, title):
+def test_github_annotation_titles_are_words(code: str, title: str) -> None:
     from generator.report.ci import title as title_of
 
     assert title_of(code) == title
 
 
-def test_github_annotations_carry_titles_in_words(repo):
+def test_github_annotations_carry_titles_in_words(repo: Path) -> None:
     broken(repo)
     out = invoke("validate", "--format", "github", cwd=repo).stdout
     assert f"::error file={AMARA},line=22,col=16,title=Unknown criterion::evidence 'alert-rework' (item 1)" in out

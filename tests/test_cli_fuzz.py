@@ -80,7 +80,7 @@ FORMATS = st.sampled_from(["text", "json", "markdown", "github", "gitlab", "sari
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new organisation's handbook (what `handbook init` writes) with one packet, in git."""
     root = tmp_path_factory.mktemp("fuzz") / "handbook"
     assert invoke("init", root, "--name", "Fuzz", cwd=root.parent).returncode == 0

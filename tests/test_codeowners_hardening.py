@@ -1,8 +1,12 @@
 """CODEOWNERS: no owner or path can add a line of its own, and code paths stay with maintainers."""
 
+from __future__ import annotations
+
 import dataclasses
 import json
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import REPO, edit, invoke
@@ -45,7 +49,9 @@ def yaml_string(value: str) -> str:
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 @pytest.mark.parametrize("file", [DELIVERY, LEAD_TIME])
-def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothing(repo, file, value):
+def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothing(
+    repo: Path, file: str, value: str
+) -> None:
     (repo / ".github").mkdir()
     (repo / ".github/CODEOWNERS").write_text("# before\n")
     contact = next(line for line in (repo / file).read_text().splitlines() if "contact:" in line)
@@ -60,7 +66,7 @@ def test_a_contact_that_is_not_one_owner_is_a_validation_error_and_writes_nothin
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 @pytest.mark.parametrize("field", ["default", "packets"])
-def test_settings_owners_must_be_one_owner_each(repo, field, value):
+def test_settings_owners_must_be_one_owner_each(repo: Path, field: str, value: str) -> None:
     old = {
         "default": 'default: ["@northwind/handbook-maintainers"]',
         "packets": 'packets: ["@northwind/promotion-committee"]',
@@ -71,7 +77,7 @@ def test_settings_owners_must_be_one_owner_each(repo, field, value):
 
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS + GOOD_OWNERS)
-def test_both_schema_validators_agree_on_owners(value):
+def test_both_schema_validators_agree_on_owners(value: str) -> None:
     import yaml
 
     data = yaml.safe_load((REPO / SETTINGS).read_text())
@@ -82,13 +88,13 @@ def test_both_schema_validators_agree_on_owners(value):
 
 
 @pytest.mark.parametrize("value", GOOD_OWNERS)
-def test_real_owners_are_accepted(repo, value):
+def test_real_owners_are_accepted(repo: Path, value: str) -> None:
     edit(repo / DELIVERY, "contact: eng-leadership@northwind.example", f"contact: {yaml_string(value)}")
     assert not validate_repository(repo, today=TODAY).errors
 
 
-def test_every_owner_field_in_the_schemas_uses_the_generators_pattern():
-    def owner_patterns(node, key=""):
+def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
+    def owner_patterns(node: object, key: str = "") -> Iterator[str | None]:
         if isinstance(node, dict):
             if key in ("contact", "owner") and node.get("type") == "string":
                 yield node.get("pattern")
@@ -98,7 +104,7 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern():
             for v in node:
                 yield from owner_patterns(v, key)
 
-    found = {}
+    found: dict[str, list[str | None]] = {}
     for path in sorted((REPO / "generator/schemas").glob("*.json")):
         found[path.name] = list(owner_patterns(json.loads(path.read_text())))
     assert found["settings.schema.json"] == [OWNER_PATTERN]
@@ -109,7 +115,7 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern():
 
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
-def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(value):
+def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(value: str) -> None:
     handbook = validate_repository(REPO, today=TODAY).handbook
     dimension = handbook.dimensions[0]
     broken = dataclasses.replace(dimension, owner=dataclasses.replace(dimension.owner, contact=value))
@@ -122,7 +128,7 @@ def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(valu
 
 
 @pytest.mark.parametrize("path", ["a b/", "docs/\n* @mallory", "!generator/", "#x", "gen[er]ator/", "a\\ b", ""])
-def test_protected_paths_are_one_codeowners_path(repo, path):
+def test_protected_paths_are_one_codeowners_path(repo: Path, path: str) -> None:
     handbook = validate_repository(REPO, today=TODAY).handbook
     settings = dataclasses.replace(handbook.settings, protected_paths=((path, ("@northwind/x",)),))
     with pytest.raises(CodeownersError):
@@ -131,7 +137,7 @@ def test_protected_paths_are_one_codeowners_path(repo, path):
     assert any(d.file == SETTINGS for d in validate_repository(repo, today=TODAY).errors), path
 
 
-def test_protected_paths_come_last_anchored_and_owned_by_maintainers(repo):
+def test_protected_paths_come_last_anchored_and_owned_by_maintainers(repo: Path) -> None:
     edit(
         repo / SETTINGS,
         '    - {path: generator/, owners: ["@northwind/handbook-maintainers"]}',
@@ -151,7 +157,7 @@ def test_protected_paths_come_last_anchored_and_owned_by_maintainers(repo):
     assert dict((line[0], line[1:]) for line in lines)["/mkdocs.yml"] == ["@northwind/handbook-maintainers"]
 
 
-def test_the_repository_protects_its_code_paths():
+def test_the_repository_protects_its_code_paths() -> None:
     text = (REPO / ".github/CODEOWNERS").read_text()
     for code in ["/.github/", "/mkdocs.yml", "/site_config/templates/", "/generator/"]:
         assert f"\n{code} " in text

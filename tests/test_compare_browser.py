@@ -4,6 +4,11 @@ the `1` criterion of the level below on the same ladder and `N2` is new)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 import pytest
 from browserkit import new_page, require_chromium
 from framework import THEMES
@@ -16,7 +21,7 @@ COMPARE = "/compare/"
 pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftest.py, built once per session
 
 
-def tables(page, root="#hb-compare-result"):
+def tables(page: Page, root: str = "#hb-compare-result") -> dict[str, list[list[str]]]:
     """{dimension name: [(first cell, second cell, change)]} as shown under `root`."""
     return page.evaluate(
         """root => {
@@ -32,16 +37,18 @@ def tables(page, root="#hb-compare-result"):
     )
 
 
-def pick(page, first, second):
+def pick(page: Page, first: str, second: str) -> None:
     page.select_option("#hb-compare-first", first)
     page.select_option("#hb-compare-second", second)
 
 
-def kinds(rows):
+def kinds(rows: list[list[str]]) -> list[str]:
     return [row[2] for row in rows]
 
 
-def test_across_the_branch_a_raise_chain_pairs_with_the_criterion_it_replaces(browser, framework_url):
+def test_across_the_branch_a_raise_chain_pairs_with_the_criterion_it_replaces(
+    browser: Browser, framework_url: str
+) -> None:
     context, page = new_page(browser)
     try:
         page.goto(framework_url + COMPARE)
@@ -60,7 +67,7 @@ def test_across_the_branch_a_raise_chain_pairs_with_the_criterion_it_replaces(br
         context.close()
 
 
-def test_two_levels_on_different_tracks_show_what_only_the_first_expects(browser, framework_url):
+def test_two_levels_on_different_tracks_show_what_only_the_first_expects(browser: Browser, framework_url: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(framework_url + COMPARE)
@@ -80,7 +87,7 @@ def test_two_levels_on_different_tracks_show_what_only_the_first_expects(browser
         context.close()
 
 
-def test_a_higher_level_picked_first_is_shown_lowest_first(browser, framework_url):
+def test_a_higher_level_picked_first_is_shown_lowest_first(browser: Browser, framework_url: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(framework_url + COMPARE)
@@ -93,7 +100,7 @@ def test_a_higher_level_picked_first_is_shown_lowest_first(browser, framework_ur
         context.close()
 
 
-def test_the_keyboard_reaches_both_pickers_and_changes_the_comparison(browser, framework_url):
+def test_the_keyboard_reaches_both_pickers_and_changes_the_comparison(browser: Browser, framework_url: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(framework_url + COMPARE)
@@ -115,7 +122,7 @@ def test_the_keyboard_reaches_both_pickers_and_changes_the_comparison(browser, f
 
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
-def test_axe_finds_no_serious_violation_on_the_compare_page(browser, framework_url, palette):
+def test_axe_finds_no_serious_violation_on_the_compare_page(browser: Browser, framework_url: str, palette: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     context, page = new_page(browser, color_scheme=palette)
@@ -133,7 +140,9 @@ def test_axe_finds_no_serious_violation_on_the_compare_page(browser, framework_u
     assert violations == []
 
 
-def test_with_javascript_off_the_page_shows_a_readable_default_and_every_step(browser, framework_url):
+def test_with_javascript_off_the_page_shows_a_readable_default_and_every_step(
+    browser: Browser, framework_url: str
+) -> None:
     context, page = new_page(browser, java_script_enabled=False, viewport={"width": 390, "height": 800})
     try:
         page.goto(framework_url + COMPARE)
@@ -151,7 +160,7 @@ def test_with_javascript_off_the_page_shows_a_readable_default_and_every_step(br
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_no_sideways_scroll(browser, framework_url, width):
+def test_no_sideways_scroll(browser: Browser, framework_url: str, width: int) -> None:
     context, page = new_page(browser, viewport={"width": width, "height": 900})
     try:
         page.goto(framework_url + COMPARE)
@@ -166,7 +175,7 @@ def test_no_sideways_scroll(browser, framework_url, width):
 # --- The ladder's filters --------------------------------------------------------------------
 
 
-def visible_ladder(page):
+def visible_ladder(page: Page) -> list[Any]:  # [tracks, tables], from the page
     """(visible track headings, per visible table its visible header cells)."""
     return page.evaluate("""() => {
         const shown = e => e.getClientRects().length > 0;
@@ -177,7 +186,7 @@ def visible_ladder(page):
     }""")
 
 
-def test_the_ladder_filters_by_track_and_by_dimension(browser, framework_url):
+def test_the_ladder_filters_by_track_and_by_dimension(browser: Browser, framework_url: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(framework_url + "/ladder/")
@@ -202,7 +211,7 @@ def test_the_ladder_filters_by_track_and_by_dimension(browser, framework_url):
         context.close()
 
 
-def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
+def test_with_javascript_off_the_whole_ladder_shows(browser: Browser, framework_url: str) -> None:
     context, page = new_page(browser, java_script_enabled=False)
     try:
         page.goto(framework_url + "/ladder/")
@@ -217,7 +226,9 @@ def test_with_javascript_off_the_whole_ladder_shows(browser, framework_url):
 @pytest.mark.parametrize(
     "first, second", [("4-senior-2", "4-manager-1"), ("1-associate", "6-principal"), ("2-engineer", "3-senior-1")]
 )
-def test_no_stale_table_stays_visible_after_any_pick(browser, framework_url, first, second):
+def test_no_stale_table_stays_visible_after_any_pick(
+    browser: Browser, framework_url: str, first: str, second: str
+) -> None:
     """The default Associate → Engineer tables are hidden under any other pair: the theme's table CSS
     must not override the `hidden` attribute (issue 23)."""
     context, page = new_page(browser)

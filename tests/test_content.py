@@ -1,5 +1,7 @@
 """The repository's own content is the default handbook: complete and schema-aware in editors."""
 
+from __future__ import annotations
+
 from datetime import date
 
 import pytest
@@ -12,7 +14,7 @@ SOURCES, _ = discover(REPO)
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[s.display for s in SOURCES])
-def test_every_file_starts_with_a_schema_modeline_that_resolves(source):
+def test_every_file_starts_with_a_schema_modeline_that_resolves(source) -> None:
     first = source.path.read_text("utf-8").splitlines()[0]
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
@@ -20,7 +22,7 @@ def test_every_file_starts_with_a_schema_modeline_that_resolves(source):
     assert schema == REPO / "generator" / "schemas" / f"{source.kind}.schema.json"
 
 
-def test_default_content_is_complete():
+def test_default_content_is_complete() -> None:
     hb = validate_repository(REPO, today=date(2026, 11, 28)).handbook
     assert len(hb.track_levels("ic")) >= 5 and len(hb.track_levels("management")) >= 2
     assert [d.id for d in hb.ordered_dimensions] == ["delivery", "reliability", "collaboration"]

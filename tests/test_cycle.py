@@ -6,13 +6,14 @@ an appeal, stats --export, and a public build that shows aggregates only."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import edit
 from conftest import invoke as run_cli
-from cyclekit import CANDIDATES, CYCLE, CycleHandbook, as_json, make_cycle, review, write_packet
+from cyclekit import CANDIDATES, CYCLE, Cycle, CycleHandbook, as_json, make_cycle, review, write_packet
 
 from generator.actions.keys import new_reviewer_key
 from generator.actions.reviews import signed_review
@@ -23,11 +24,11 @@ SECRET = "zebra-cycle-secret"
 
 
 @pytest.fixture
-def cycle(tmp_path: Path):
+def cycle(tmp_path: Path) -> Cycle:
     return make_cycle(tmp_path)
 
 
-def test_a_whole_cycle(cycle, tmp_path: Path):
+def test_a_whole_cycle(cycle: Cycle, tmp_path: Path) -> None:
     hb, repos, packets, manifest = cycle
     team_a, team_b = repos["team-a"], repos["team-b"]
 
@@ -214,13 +215,13 @@ def test_a_whole_cycle(cycle, tmp_path: Path):
             assert marker not in page, (path, marker)
 
 
-def hb_today():
+def hb_today() -> date:
     from datetime import date
 
     return date(2026, 11, 28)
 
 
-def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
+def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
@@ -249,7 +250,7 @@ def test_an_unregistered_reviewer_and_an_unsigned_review_do_not_count(cycle):
     assert result.returncode == 1 and "the review by 'bob' does not count: unsigned" in result.stdout
 
 
-def test_the_candidate_can_never_be_assigned_their_own_packet(cycle):
+def test_the_candidate_can_never_be_assigned_their_own_packet(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
     refused = run_cli("assign", packets["bravo"], "--reviewers", "erin,bob", cwd=repos["team-a"])
@@ -261,7 +262,7 @@ def test_the_candidate_can_never_be_assigned_their_own_packet(cycle):
 
 
 @pytest.mark.parametrize("layout", ["single", "packets"])
-def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
+def test_every_cycle_command_works_in_both_layouts(layout: str, tmp_path: Path) -> None:
     hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
     repo = hb.root
     if layout == "packets":
@@ -270,7 +271,7 @@ def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
     else:
         edit(hb.root / "site_config/handbook.yaml", "publish:\n", "publish:\n  acknowledge_private_packets: true\n")
 
-    def ok(*args):
+    def ok(*args: str | Path) -> str:
         result = run_cli(*args, cwd=repo)
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result.stdout
@@ -308,7 +309,7 @@ def test_every_cycle_command_works_in_both_layouts(layout, tmp_path: Path):
     assert (repo / "site-internal").is_dir()
 
 
-def test_a_draft_error_points_at_the_drafts_line_and_column(cycle, tmp_path: Path):
+def test_a_draft_error_points_at_the_drafts_line_and_column(cycle: Cycle, tmp_path: Path) -> None:
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
     draft = tmp_path / "draft.yaml"
@@ -332,7 +333,7 @@ def test_a_draft_error_points_at_the_drafts_line_and_column(cycle, tmp_path: Pat
     assert not (repos["team-a"] / "packets/2026-h2/alpha.reviews").exists()
 
 
-def test_one_mistake_in_the_committee_settings_gives_one_error(cycle):
+def test_one_mistake_in_the_committee_settings_gives_one_error(cycle: Cycle) -> None:
     hb, repos, _, _ = cycle
     settings = hb.root / "site_config/handbook.yaml"
     member = hb.member_lines[0]
@@ -344,7 +345,7 @@ def test_one_mistake_in_the_committee_settings_gives_one_error(cycle):
     assert errors[0].startswith("site_config/handbook.yaml:") or "handbook.yaml" in errors[0]
 
 
-def test_signatures_interoperate_with_ssh_keygen(tmp_path: Path):
+def test_signatures_interoperate_with_ssh_keygen(tmp_path: Path) -> None:
     """The signature format is OpenSSH's SSHSIG: `ssh-keygen -Y verify` accepts ours and we accept its."""
     import shutil
     import subprocess

@@ -4,18 +4,20 @@ test failed on the code as first merged."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import edit
 from conftest import invoke as run_cli
-from cyclekit import CYCLE, as_json, forge, make_cycle, review
+from cyclekit import CYCLE, Cycle, as_json, forge, make_cycle, review
 
 from generator.check.reviews import review_file
 
 
 @pytest.fixture
-def cycle(tmp_path: Path):
+def cycle(tmp_path: Path) -> Cycle:
     return make_cycle(tmp_path)
 
 
@@ -31,7 +33,7 @@ def _calibrated(repo: Path, identity: Path) -> dict[str, dict]:
 # --- H1: only assigned, unconflicted, verified reviewers are counted -----------------------------
 
 
-def test_a_candidate_reviewing_their_own_packet_is_refused_and_never_counted(cycle):
+def test_a_candidate_reviewing_their_own_packet_is_refused_and_never_counted(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     edit(packets["bravo"], "candidate_id: bravo", "candidate_id: erin")
@@ -52,7 +54,7 @@ def test_a_candidate_reviewing_their_own_packet_is_refused_and_never_counted(cyc
     assert bravo["counted"] == 0 and bravo["reviews"][0]["why_not"] == "it is their own packet"
 
 
-def test_an_unassigned_reviewer_is_refused_and_never_counted(cycle):
+def test_an_unassigned_reviewer_is_refused_and_never_counted(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
@@ -70,7 +72,7 @@ def test_an_unassigned_reviewer_is_refused_and_never_counted(cycle):
     assert bravo["counted"] == 2 and bravo["not_counted"] == 1
 
 
-def test_a_review_of_a_packet_nobody_was_assigned_to_does_not_count(cycle):
+def test_a_review_of_a_packet_nobody_was_assigned_to_does_not_count(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     refused = review(team_a, packets["bravo"], "bob", hb.signing["bob"], (5, 5, 5), "early")
@@ -82,7 +84,7 @@ def test_a_review_of_a_packet_nobody_was_assigned_to_does_not_count(cycle):
     assert _calibrated(team_a, hb.identities[0])["bravo"]["reviews_in"] == 0
 
 
-def test_ratings_typed_into_a_real_packet_do_not_count_once_reviews_are_signed(cycle):
+def test_ratings_typed_into_a_real_packet_do_not_count_once_reviews_are_signed(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     with packets["bravo"].open("a") as out:
@@ -94,7 +96,7 @@ def test_ratings_typed_into_a_real_packet_do_not_count_once_reviews_are_signed(c
     assert "do not count" in checked.stdout
 
 
-def test_decide_compares_with_the_counted_reviews_only(cycle):
+def test_decide_compares_with_the_counted_reviews_only(cycle: Cycle) -> None:
     """numbers vs narrative: a self-review of 5s must not lift the composite over the bar."""
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
@@ -122,7 +124,7 @@ def test_decide_compares_with_the_counted_reviews_only(cycle):
 # --- H2: a handbook without a composite (what `handbook init` makes) -----------------------------
 
 
-def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path):
+def test_every_cycle_report_works_on_a_handbook_made_by_init(tmp_path: Path) -> None:
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
     root = tmp_path / "hb"
     assert not (root / "rubrics/composite.yaml").exists()
@@ -170,7 +172,7 @@ def _commit_all(repo: Path) -> str:
     return _git(repo, "rev-parse", "HEAD").strip()
 
 
-def test_a_change_that_swaps_a_reviewers_key_cannot_make_its_forged_review_count(tmp_path: Path):
+def test_a_change_that_swaps_a_reviewers_key_cannot_make_its_forged_review_count(tmp_path: Path) -> None:
     from cyclekit import CycleHandbook, new_reviewer_key, write_packet
 
     hb = CycleHandbook(tmp_path / "handbook", tmp_path / "keys")
@@ -195,7 +197,7 @@ def test_a_change_that_swaps_a_reviewers_key_cannot_make_its_forged_review_count
     assert "Traceback" not in unchanged.stderr
 
 
-def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch):
+def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.workspace import handbook_ref
 
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
@@ -233,8 +235,14 @@ def test_a_change_to_packets_yaml_fails_ci(tmp_path: Path, monkeypatch):
     ],
 )
 def test_the_read_token_only_goes_to_the_ci_server(
-    tmp_path: Path, monkeypatch, capsys, platform, location, env, leaked
-):
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    platform: str,
+    location: str,
+    env: dict[str, str],
+    leaked: str,
+) -> None:
     from generator.workspace import handbook_ref
 
     (tmp_path / "packets.yaml").write_text(f"handbook: {json.dumps(location)}\n")
@@ -244,7 +252,9 @@ def test_the_read_token_only_goes_to_the_ci_server(
     assert "s3cret" not in out + err and "Traceback" not in err and leaked not in out
 
 
-def test_the_handbook_ref_is_never_a_pull_requests_ref(tmp_path: Path, monkeypatch, capsys):
+def test_the_handbook_ref_is_never_a_pull_requests_ref(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from generator.workspace import handbook_ref
 
     (tmp_path / "packets.yaml").write_text('handbook: "https://github.com/org/handbook.git"\nref: refs/pull/7/head\n')
@@ -253,7 +263,9 @@ def test_the_handbook_ref_is_never_a_pull_requests_ref(tmp_path: Path, monkeypat
     assert "packets.yaml:2:6" in capsys.readouterr().err
 
 
-def test_handbook_ref_gives_the_checkout_on_the_ci_server(tmp_path: Path, monkeypatch, capsys):
+def test_handbook_ref_gives_the_checkout_on_the_ci_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from generator.workspace import handbook_ref
 
     (tmp_path / "packets.yaml").write_text('handbook: "git@gitlab.example.org:org/sub/handbook.git"\nref: v1.2\n')
@@ -282,7 +294,7 @@ def _with_block(path: Path, block: str) -> None:
     assert block.strip() in text or _sealed_block(path).strip() == block.strip()
 
 
-def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on(cycle):
+def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on(cycle: Cycle) -> None:
     import base64
 
     hb, repos, packets, _ = cycle
@@ -333,7 +345,9 @@ def test_a_corrupt_or_swapped_sealed_review_is_not_counted_and_the_cycle_goes_on
         ("[1, 2]\n", (), "must be a mapping"),
     ],
 )
-def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_path: Path, draft, flags, where):
+def test_any_shape_of_review_input_gives_an_error_not_a_traceback(
+    cycle: Cycle, tmp_path: Path, draft: str | None, flags: tuple[str, ...], where: str
+) -> None:
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
     extra: tuple = ()
@@ -360,7 +374,7 @@ def test_any_shape_of_review_input_gives_an_error_not_a_traceback(cycle, tmp_pat
 # --- M1: a signature binds the packet as reviewed and the version it replaces ---------------------
 
 
-def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle):
+def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
@@ -383,7 +397,7 @@ def test_evidence_rewritten_after_the_reviews_makes_them_stop_counting(cycle):
     assert run_cli("validate", cwd=team_a).returncode == 0
 
 
-def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle):
+def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
@@ -405,7 +419,7 @@ def test_an_older_signed_review_put_back_is_refused_against_the_base(cycle):
 # --- M3: conflict rules rest on the committee's records and on names compared fairly -------------
 
 
-def test_names_that_differ_only_in_accents_or_compatibility_forms_are_one_person():
+def test_names_that_differ_only_in_accents_or_compatibility_forms_are_one_person() -> None:
     from generator.check.conflicts import person_key
 
     assert person_key("Mallory Évil") == person_key("Mallory Evil") == person_key("mallory-evil")
@@ -413,7 +427,7 @@ def test_names_that_differ_only_in_accents_or_compatibility_forms_are_one_person
     assert person_key("Ольга Петрова") != "" and person_key("Ольга Петрова") == person_key("ольга  петрова")
 
 
-def test_a_registered_reviewer_named_as_the_candidate_is_refused_whatever_the_accents(cycle):
+def test_a_registered_reviewer_named_as_the_candidate_is_refused_whatever_the_accents(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     settings = hb.root / "site_config/handbook.yaml"
@@ -424,7 +438,7 @@ def test_a_registered_reviewer_named_as_the_candidate_is_refused_whatever_the_ac
     assert refused.returncode == 1 and "erin: it is their own packet" in refused.stderr
 
 
-def test_the_committee_records_who_the_candidate_and_manager_are(cycle):
+def test_the_committee_records_who_the_candidate_and_manager_are(cycle: Cycle) -> None:
     import yaml
 
     hb, repos, packets, _ = cycle
@@ -493,7 +507,7 @@ def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict], dict]:
     return workflows, yaml.safe_load((tmp_path / "pk/.gitlab-ci.yml").read_text())
 
 
-def test_generated_github_workflows_are_pinned_quoted_and_least_privileged(tmp_path: Path):
+def test_generated_github_workflows_are_pinned_quoted_and_least_privileged(tmp_path: Path) -> None:
     import re
 
     workflows, _ = _generated_ci(tmp_path)
@@ -513,7 +527,9 @@ def test_generated_github_workflows_are_pinned_quoted_and_least_privileged(tmp_p
                         assert "-r requirements.txt" not in step["run"], (name, step["run"])
 
 
-def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_token_to_its_job(tmp_path: Path):
+def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_token_to_its_job(
+    tmp_path: Path,
+) -> None:
     _, gitlab = _generated_ci(tmp_path)
     script = "\n".join(gitlab["default"]["before_script"])
     assert 'git show "$BASE:requirements.txt"' in script and "-r requirements.txt" not in script
@@ -525,7 +541,7 @@ def test_the_generated_gitlab_pipeline_installs_from_the_base_and_keeps_the_api_
 # --- M4: the per-cycle limit of packets per reviewer holds across repositories -------------------
 
 
-def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path: Path):
+def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle: Cycle, tmp_path: Path) -> None:
     from cyclekit import write_packet
 
     hb, repos, packets, manifest = cycle
@@ -548,7 +564,7 @@ def test_the_reviewer_limit_counts_every_repository_of_the_cycle(cycle, tmp_path
 
 
 @pytest.fixture
-def issues_api():
+def issues_api() -> Iterator[dict[str, Any]]:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -570,7 +586,7 @@ def issues_api():
     }
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
+        def log_message(self, *args: object) -> None:
             pass
 
         def _handle(self) -> None:
@@ -603,7 +619,7 @@ def issues_api():
 
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
-def test_a_planted_issue_with_the_marker_is_never_edited(issues_api, platform):
+def test_a_planted_issue_with_the_marker_is_never_edited(issues_api: dict[str, Any], platform: str) -> None:
     from generator.actions.ci_comment import post_tracking_issue
 
     env = (
@@ -637,7 +653,7 @@ def _decided_bravo(hb, team_a, packets):
     )
 
 
-def test_decisions_are_written_once_and_plain_words_stay_words(cycle):
+def test_decisions_are_written_once_and_plain_words_stay_words(cycle: Cycle) -> None:
     import yaml
 
     hb, repos, packets, _ = cycle
@@ -659,7 +675,7 @@ def test_decisions_are_written_once_and_plain_words_stay_words(cycle):
     assert pending.returncode == 1 and "pending appeal" in pending.stderr
 
 
-def test_an_effective_date_before_the_cycle_is_refused(cycle):
+def test_an_effective_date_before_the_cycle_is_refused(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     result = run_cli(
         "decide",
@@ -677,7 +693,7 @@ def test_an_effective_date_before_the_cycle_is_refused(cycle):
     assert result.returncode == 2 and "--effective" in result.stderr and "before cycle" in result.stderr
 
 
-def test_reviews_close_with_the_decision_and_never_come_from_the_future(cycle):
+def test_reviews_close_with_the_decision_and_never_come_from_the_future(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     assert _decided_bravo(hb, team_a, packets).returncode == 0
@@ -697,12 +713,12 @@ def test_reviews_close_with_the_decision_and_never_come_from_the_future(cycle):
     assert "after the decision of 2026-11-25" in after.stdout
 
 
-def test_a_committee_key_needs_a_name(tmp_path: Path):
+def test_a_committee_key_needs_a_name(tmp_path: Path) -> None:
     result = run_cli("keys", "new", "--committee", " ", "--out", tmp_path / "k", cwd=tmp_path)
     assert result.returncode == 2 and "--committee" in result.stderr and not (tmp_path / "k").exists()
 
 
-def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle):
+def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     team_a = repos["team-a"]
     made = run_cli("new", "packet", "--candidate", "Nia New", "--target", "ic3", cwd=team_a)
@@ -720,7 +736,7 @@ def test_files_written_in_a_packets_repository_point_at_schemas_it_has(cycle):
         assert target.is_file(), (path, line)
 
 
-def test_text_given_on_the_command_line_is_blamed_on_its_option(cycle):
+def test_text_given_on_the_command_line_is_blamed_on_its_option(cycle: Cycle) -> None:
     hb, repos, packets, _ = cycle
     result = run_cli(
         "decide",

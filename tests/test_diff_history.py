@@ -1,18 +1,22 @@
 """`handbook diff` and the changelog on real git history in temporary repositories."""
 
+from __future__ import annotations
+
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from conftest import commit, copy_content, edit, git, invoke
 
 from generator.compute.semantic_diff import diff_handbooks
+from generator.git.changelog import ChangelogEntry
 from generator.git.changelog import changelog as changelog_of
 from generator.git.history import load_revision
 from generator.git.pinned import Revisions
 
 
-def changelog(root):
+def changelog(root: Path) -> tuple[ChangelogEntry, ...]:
     return changelog_of(Revisions(root))
 
 
@@ -20,7 +24,7 @@ RELIABILITY = "rubrics/dimensions/reliability.yaml"
 
 
 @pytest.fixture
-def history(git_repo):
+def history(git_repo: Path) -> Path:
     repo = git_repo  # the default handbook, committed once (conftest.git_template)
     git(repo, "tag", "criteria-v1.3.0")  # released with `handbook release`: the version is exactly this commit
     edit(repo / RELIABILITY, "Shapes on-call for several teams", "Shapes on-call for many teams")
@@ -37,7 +41,7 @@ def history(git_repo):
     return repo
 
 
-def test_without_tags_a_version_is_the_latest_commit_declaring_it(history):
+def test_without_tags_a_version_is_the_latest_commit_declaring_it(history: Path) -> None:
     """What candidates saw under 1.3.0 is its last state: the reword committed under 1.3.0 belongs to it."""
     git(history, "tag", "-d", "criteria-v1.3.0", "criteria-v2.0.0")
     entries = changelog(history)
@@ -45,7 +49,7 @@ def test_without_tags_a_version_is_the_latest_commit_declaring_it(history):
     assert {(c.action, c.subject) for c in entries[0].diff.changes} == {("added", "rel-ic3-capacity")}
 
 
-def test_diff_between_revisions(history):
+def test_diff_between_revisions(history: Path) -> None:
     result = invoke("diff", "HEAD~2", "HEAD~1", cwd=history)
     assert result.returncode == 0, result.stderr
     # "several" -> "many" swaps a word: a clarification that may change the meaning, so minor, not patch
@@ -57,7 +61,7 @@ def test_diff_between_revisions(history):
     assert "before: Shapes on-call for several teams" in result.stdout
 
 
-def test_new_expectation_is_major_and_version_check(history):
+def test_new_expectation_is_major_and_version_check(history: Path) -> None:
     result = invoke("diff", "HEAD~1", "HEAD", "--format", "json", cwd=history)
     payload = json.loads(result.stdout)
     assert payload["bump"] == "major" and payload["suggested_version"] == "2.0.0"
@@ -65,7 +69,7 @@ def test_new_expectation_is_major_and_version_check(history):
     assert change["action"] == "added" and change["subject"] == "rel-ic3-capacity" and change["levels"] == ["ic3"]
 
 
-def test_default_base_is_merge_base_with_main_against_working_tree(history):
+def test_default_base_is_merge_base_with_main_against_working_tree(history: Path) -> None:
     git(history, "checkout", "-q", "-b", "feature")
     edit(
         history / "rubrics/dimensions/delivery.yaml",
@@ -82,7 +86,7 @@ def test_default_base_is_merge_base_with_main_against_working_tree(history):
     assert "**Suggested criteria version bump: major** (2.0.0 → 3.0.0)" in result.stdout
 
 
-def test_moved_up_removed_and_metric_changes_classified(history):
+def test_moved_up_removed_and_metric_changes_classified(history: Path) -> None:
     base = load_revision(history, "HEAD")
     edit(
         history / RELIABILITY,
@@ -101,7 +105,7 @@ def test_moved_up_removed_and_metric_changes_classified(history):
     assert by_subject[("composite", "gate:reliability")].bump == "major"  # stricter gate
 
 
-def test_changelog_is_version_by_version_from_the_semantic_diff(history):
+def test_changelog_is_version_by_version_from_the_semantic_diff(history: Path) -> None:
     (history / "README.md").write_text("docs only\n")
     commit(history, "Docs only")
     entries = changelog(history)
@@ -114,7 +118,7 @@ def test_changelog_is_version_by_version_from_the_semantic_diff(history):
     assert not any(hasattr(e, "subject") for e in entries)
 
 
-def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
+def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history: Path) -> None:
     edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for all teams")
     commit(history, "Reword again")
     latest = changelog(history)[0]
@@ -123,13 +127,13 @@ def test_changes_not_yet_declared_as_a_version_have_their_own_entry(history):
     )  # "all" adds an obligation
 
 
-def test_a_tag_marks_the_version_exactly(history):
+def test_a_tag_marks_the_version_exactly(history: Path) -> None:
     git(history, "tag", "-f", "criteria-v1.3.0", "HEAD~1")  # the reword was released as part of 1.3.0
     entries = changelog(history)
     assert [c.subject for c in entries[0].diff.changes] == ["rel-ic3-capacity"]
 
 
-def test_changelog_page_in_the_built_site(history):
+def test_changelog_page_in_the_built_site(history: Path) -> None:
     result = invoke("build", cwd=history)
     assert result.returncode == 0, result.stderr
     html = (history / "site" / "changelog" / "index.html").read_text()
@@ -139,7 +143,7 @@ def test_changelog_page_in_the_built_site(history):
 
 
 @pytest.mark.parametrize("where", ["rubrics", "packets", "both"])
-def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where):
+def test_commit_subjects_naming_a_candidate_reach_no_output_file(history: Path, where: str) -> None:
     """Commit subjects and messages may name people; the changelog never reads them."""
     if where in ("rubrics", "both"):
         edit(history / RELIABILITY, "Shapes on-call for many teams", "Shapes on-call for every team")
@@ -177,12 +181,12 @@ def test_commit_subjects_naming_a_candidate_reach_no_output_file(history, where)
     assert scanned > 50
 
 
-def test_diff_outside_git_is_a_usage_error(tmp_path):
+def test_diff_outside_git_is_a_usage_error(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "nogit")
     result = invoke("diff", cwd=repo)
     assert result.returncode == 2 and "not inside a git repository" in result.stderr
 
 
-def test_unknown_revision_is_a_usage_error(history):
+def test_unknown_revision_is_a_usage_error(history: Path) -> None:
     result = invoke("diff", "no-such-rev", cwd=history)
     assert result.returncode == 2 and "git:" in result.stderr and "Traceback" not in result.stderr

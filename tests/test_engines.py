@@ -1,5 +1,7 @@
 """The same handbook builds with MkDocs + Material and with Zensical, and shows the same facts."""
 
+from __future__ import annotations
+
 import re
 from datetime import date
 from pathlib import Path
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.xdist_group("public-site")
 
 
 @pytest.fixture(params=["mkdocs", "zensical"])
-def built(request):
+def built(request: pytest.FixtureRequest) -> tuple[str, Path, Path]:
     """The same content (conftest.shared_content: the fixture packet among the examples, and a private
     packet marked Qqprivatemarker) built once per session with each engine."""
     engine = request.param
@@ -33,7 +35,7 @@ def text(site: Path, path: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html(site, path)).split())
 
 
-def test_every_entity_has_a_page(built):
+def test_every_entity_has_a_page(built: tuple[str, Path, Path]) -> None:
     _, repo, site = built
     hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     paths = [f"levels/{lvl.id}" for lvl in hb.levels] + [f"dimensions/{d.id}" for d in hb.dimensions]
@@ -42,7 +44,7 @@ def test_every_entity_has_a_page(built):
         assert (site / path / "index.html").is_file(), path
 
 
-def test_every_page_type_shows_its_facts(built):
+def test_every_page_type_shows_its_facts(built: tuple[str, Path, Path]) -> None:
     _, _, site = built
     assert "How you are evaluated, in two minutes" in text(site, ".")
     assert "Shapes on-call for several teams" in text(site, "ladder")
@@ -59,20 +61,20 @@ def test_every_page_type_shows_its_facts(built):
     assert (site / "schemas" / "packet.schema.json").is_file()
 
 
-def test_criterion_anchors(built):
+def test_criterion_anchors(built: tuple[str, Path, Path]) -> None:
     _, repo, site = built
     hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
     for criterion in (c for d in hb.dimensions for c in d.criteria):
         assert f'id="{criterion.id}"' in html(site, f"levels/{criterion.level}"), criterion.id
 
 
-def test_search_data_contains_criterion_text(built):
+def test_search_data_contains_criterion_text(built: tuple[str, Path, Path]) -> None:
     engine, _, site = built
     data = (site / SEARCH_DATA[engine]).read_text("utf-8")
     assert "Finds systemic failure modes before they cause incidents" in data
 
 
-def test_no_private_packet_text_anywhere(built):
+def test_no_private_packet_text_anywhere(built: tuple[str, Path, Path]) -> None:
     _, _, site = built
     for path in site.rglob("*"):
         if path.is_file():
@@ -80,7 +82,7 @@ def test_no_private_packet_text_anywhere(built):
             assert "secret" not in path.relative_to(site).as_posix()
 
 
-def test_missing_engine_is_a_clear_error(monkeypatch):
+def test_missing_engine_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
     from generator.site.publish import BuildError, require_engine

@@ -36,7 +36,7 @@ def step_script(workflow: Path, name: str) -> str:
     raise AssertionError(f"{workflow}: no step named {name!r}")
 
 
-def test_the_default_tool_source_comes_from_pep_610_metadata():
+def test_the_default_tool_source_comes_from_pep_610_metadata() -> None:
     commit = "0" * 40
     git = {"url": "https://example.org/tools/handbook.git", "vcs_info": {"vcs": "git", "commit_id": commit}}
     assert requirement_from(git, "0.1.0").requirement == f"git+https://example.org/tools/handbook.git@{commit}"
@@ -45,7 +45,7 @@ def test_the_default_tool_source_comes_from_pep_610_metadata():
     assert local.requirement is None and "editable" in local.why
 
 
-def test_init_without_a_reachable_source_says_so_in_the_file(tmp_path: Path):
+def test_init_without_a_reachable_source_says_so_in_the_file(tmp_path: Path) -> None:
     result = invoke("init", tmp_path / "hb", cwd=tmp_path)  # this checkout is an editable install
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "hb/requirements.txt").read_text()
@@ -54,7 +54,7 @@ def test_init_without_a_reachable_source_says_so_in_the_file(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path):
+def test_generated_ci_steps_pass_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     head = _git(REPO, "rev-parse", "HEAD").strip()
     source = f"git+{REPO.as_uri()}@{head}"
     handbook, packets = tmp_path / "handbook", tmp_path / "packets"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import invoke
@@ -21,7 +23,7 @@ def assert_one_line_error(result, *needles: str) -> None:
 
 
 @pytest.fixture
-def fifo(tmp_path: Path):
+def fifo(tmp_path: Path) -> Iterator[Path]:
     """A FIFO with a writer thread waiting on it: code that opens it blocking would read EOF (and
     so not hang the test) rather than refuse it."""
     path = tmp_path / "pipe"
@@ -39,12 +41,12 @@ def fifo(tmp_path: Path):
 # --- item 12: every file path the CLI accepts goes through one bounded regular-file reader ----
 
 
-def test_item12_identity_fifo_is_a_one_line_error(repo: Path, fifo: Path):
+def test_item12_identity_fifo_is_a_one_line_error(repo: Path, fifo: Path) -> None:
     result = invoke("calibrate", "2026-h1", "--identity", fifo, cwd=repo)
     assert_one_line_error(result, str(fifo), "FIFO")
 
 
-def test_item12_identity_device_and_oversize_file_are_one_line_errors(repo: Path, tmp_path: Path):
+def test_item12_identity_device_and_oversize_file_are_one_line_errors(repo: Path, tmp_path: Path) -> None:
     result = invoke("calibrate", "2026-h1", "--identity", "/dev/zero", cwd=repo)
     assert_one_line_error(result, "/dev/zero", "character device")
     big = tmp_path / "key.txt"
@@ -52,13 +54,13 @@ def test_item12_identity_device_and_oversize_file_are_one_line_errors(repo: Path
     assert_one_line_error(invoke("calibrate", "2026-h1", "--identity", big, cwd=repo), str(big), "limit")
 
 
-def test_item12_review_draft_from_a_fifo_is_a_one_line_error(repo: Path, fifo: Path):
+def test_item12_review_draft_from_a_fifo_is_a_one_line_error(repo: Path, fifo: Path) -> None:
     packet = repo / "packets/examples/amara-okafor-senior.yaml"  # submitted: still open to reviews
     result = invoke("review", packet, "--reviewer", "grace", "--from", fifo, cwd=repo)
     assert_one_line_error(result, "FIFO")
 
 
-def test_item12_export_over_a_fifo_is_refused(repo: Path, fifo: Path):
+def test_item12_export_over_a_fifo_is_refused(repo: Path, fifo: Path) -> None:
     result = invoke("stats", "--export", fifo, cwd=repo)
     assert_one_line_error(result, "FIFO")
 
@@ -66,7 +68,7 @@ def test_item12_export_over_a_fifo_is_refused(repo: Path, fifo: Path):
 # --- item 11: every file the tool writes goes through one exclusive-temp-then-rename helper ---
 
 
-def test_item11_export_never_writes_through_a_planted_temporary_link(repo: Path, tmp_path: Path):
+def test_item11_export_never_writes_through_a_planted_temporary_link(repo: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     out = tmp_path / "handbook-checkout" / "site_config"
@@ -79,7 +81,7 @@ def test_item11_export_never_writes_through_a_planted_temporary_link(repo: Path,
     assert target.is_file() and not target.is_symlink() and '"format": 1' in target.read_text()
 
 
-def test_item11_writers_replace_a_link_at_the_target_instead_of_writing_through_it(repo: Path, tmp_path: Path):
+def test_item11_writers_replace_a_link_at_the_target_instead_of_writing_through_it(repo: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     codeowners = repo / ".github" / "CODEOWNERS"
@@ -89,7 +91,9 @@ def test_item11_writers_replace_a_link_at_the_target_instead_of_writing_through_
     assert victim.read_text() == "precious\n" and not codeowners.is_symlink() and "/packets/" in codeowners.read_text()
 
 
-def test_item11_the_writer_creates_its_temporary_file_exclusively(tmp_path: Path, monkeypatch):
+def test_item11_the_writer_creates_its_temporary_file_exclusively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.load import safe_files
 
     target = tmp_path / "out.json"
@@ -104,7 +108,7 @@ def test_item11_the_writer_creates_its_temporary_file_exclusively(tmp_path: Path
 
 
 @pytest.mark.parametrize("plant", ["symlink", "fifo", "folder", "dangling"])
-def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Path, plant: str):
+def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Path, plant: str) -> None:
     staging = repo / ".handbook-build"
     staging.mkdir(mode=0o700)
     lock = staging / "site.lock"
@@ -125,7 +129,7 @@ def test_item8_a_planted_build_lock_is_a_one_line_error(repo: Path, tmp_path: Pa
 # --- item 13: no file the tool reads is followed through a link out of the repository ---------
 
 
-def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quoted(repo: Path, tmp_path: Path):
+def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quoted(repo: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secrets.yml"
     secret.write_text('token: "ghp_leakedtoken"\n  bad: [\n')
     (repo / "mkdocs.yml").unlink()
@@ -137,7 +141,7 @@ def test_item13_mkdocs_yml_linked_out_of_the_repository_is_refused_and_never_quo
     assert "ghp_" not in built.stdout + built.stderr + checked.stdout + checked.stderr
 
 
-def test_item13_overrides_file_that_is_a_folder_is_an_error_not_skipped(repo: Path, tmp_path: Path):
+def test_item13_overrides_file_that_is_a_folder_is_an_error_not_skipped(repo: Path, tmp_path: Path) -> None:
     from generator.render.config import ConfigError, base_config
     from generator.workspace.workspace import Workspace
 
@@ -154,7 +158,7 @@ HUGE = "9" * 4400
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "gitlab", "sarif"])
-def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt: str):
+def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt: str) -> None:
     settings = repo / "site_config" / "handbook.yaml"
     text = settings.read_text()
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("criteria_version:"))
@@ -169,7 +173,7 @@ def test_item4_a_huge_integer_is_a_located_error_in_every_format(repo: Path, fmt
         assert f"site_config/handbook.yaml:{line}:19: error: number out of range" in result.stdout
 
 
-def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(repo: Path):
+def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(repo: Path) -> None:
     from generator.load.loader import load_bytes
 
     packet = next(p for p in (repo / "packets").rglob("*.yaml") if ".reviews" not in str(p))
@@ -189,14 +193,14 @@ def test_item4_huge_numbers_in_a_packet_and_aggregates_never_crash_a_command(rep
         assert [d.code for d in loaded.diagnostics] == ["number-out-of-range"], text
 
 
-def test_item4_every_number_the_schemas_accept_is_bounded():
+def test_item4_every_number_the_schemas_accept_is_bounded() -> None:
     import json
 
     from conftest import REPO
 
     unbounded = []
 
-    def walk(node, where):
+    def walk(node, where) -> None:
         if isinstance(node, dict):
             kind = node.get("type")  # a dict here is a property named "type", not a type
             types = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
@@ -218,7 +222,7 @@ def test_item4_every_number_the_schemas_accept_is_bounded():
 
 
 @pytest.fixture
-def servers():
+def servers() -> Iterator[dict[str, Any]]:
     """An API that answers every call with STATUS (a redirect to the collector, or BODY), and a
     collector on another host that records what reaches it."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -226,10 +230,10 @@ def servers():
     state = {"status": 307, "body": None, "collected": []}
 
     class Collector(BaseHTTPRequestHandler):
-        def log_message(self, *args):
+        def log_message(self, *args: object) -> None:
             pass
 
-        def _handle(self):
+        def _handle(self) -> None:
             state["collected"].append((self.command, dict(self.headers)))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -239,10 +243,10 @@ def servers():
         do_GET = do_POST = do_PATCH = do_PUT = _handle
 
     class Api(BaseHTTPRequestHandler):
-        def log_message(self, *args):
+        def log_message(self, *args: object) -> None:
             pass
 
-        def _handle(self):
+        def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             status, body = state["status"], state["body"]
@@ -292,7 +296,9 @@ def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
 
 @pytest.mark.parametrize("platform", ["github", "gitlab"])
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_path, platform, status):
+def test_item2_a_redirect_never_carries_the_token_to_another_host(
+    servers: dict[str, Any], tmp_path: Path, platform: str, status: int
+) -> None:
     from generator.actions.ci_comment import POSTERS, CommentError
 
     servers["status"] = status
@@ -305,7 +311,9 @@ def test_item2_a_redirect_never_carries_the_token_to_another_host(servers, tmp_p
 @pytest.mark.parametrize(
     "status, body", [(200, b"[]"), (200, b'{"no": "id"}'), (200, b"not json"), (204, b""), (202, b'{"id": "x"}')]
 )
-def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_path, platform, status, body):
+def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(
+    servers: dict[str, Any], tmp_path: Path, platform: str, status: int, body: bytes
+) -> None:
     from generator.actions.ci_comment import POSTERS, CommentError
 
     servers["status"], servers["body"] = status, body
@@ -316,7 +324,7 @@ def test_item2_an_answer_that_is_not_a_created_comment_is_an_error(servers, tmp_
 @pytest.mark.parametrize(
     "event", ['{"number": "12; rm"}', '{"pull_request": "x", "number": [1]}', "[]", '{"number": true}']
 )
-def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path, event):
+def test_item2_odd_event_payloads_are_errors_not_tracebacks(tmp_path: Path, event: str) -> None:
     from generator.actions.ci_comment import CommentError, post_github
 
     (tmp_path / "event.json").write_text(event)
@@ -357,7 +365,7 @@ def moved_packets(tmp_path: Path) -> Path:
     return repo
 
 
-def test_item3_negative_durations_are_left_out_and_named_never_a_traceback(moved_packets: Path, tmp_path: Path):
+def test_item3_negative_durations_are_left_out_and_named_never_a_traceback(moved_packets: Path, tmp_path: Path) -> None:
     import json
 
     shown = invoke("stats", "--format", "json", cwd=moved_packets)
@@ -374,7 +382,7 @@ def test_item3_negative_durations_are_left_out_and_named_never_a_traceback(moved
     assert all(v is None or v >= 0 for v in values)
 
 
-def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path):
+def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path) -> None:
     import json
 
     for path in sorted((moved_packets / "packets" / "2026-h1").glob("m*.yaml")):
@@ -394,7 +402,9 @@ def test_item3_declared_submission_dates_give_the_duration(moved_packets: Path):
 @pytest.mark.parametrize(
     "command", [("validate", "--no-cache"), ("stats",), ("build", "--site-dir", "site"), ("readiness", "PACKET")]
 )
-def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(repo: Path, tmp_path: Path, command):
+def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files(
+    repo: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
     other = tmp_path / "other-handbook"
     from conftest import copy_content
 
@@ -406,7 +416,7 @@ def test_item10_a_stray_packets_yaml_in_a_handbook_is_an_error_naming_both_files
     assert not (repo / "site").exists()
 
 
-def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path):
+def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.yaml").write_text("handbook: ../secret\n")
     packets = tmp_path / "packets-repo"
     packets.mkdir()
@@ -419,7 +429,7 @@ def test_item10_a_linked_packets_yaml_is_refused(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def url_handbook(tmp_path_factory) -> Path:
+def url_handbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A handbook in git, named by a file:// URL from packets repositories."""
     import subprocess
 
@@ -465,7 +475,7 @@ def plant_clone(handbook: Path, cache: Path, marker: Path) -> Path:
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a folder owned by another user")
-def test_item1_a_cache_folder_owned_by_another_user_is_refused_for_clones(url_handbook: Path, tmp_path: Path):
+def test_item1_a_cache_folder_owned_by_another_user_is_refused_for_clones(url_handbook: Path, tmp_path: Path) -> None:
     cache = tmp_path / "foreign-cache"
     cache.mkdir()
     marker = tmp_path / "ran"
@@ -480,7 +490,9 @@ def test_item1_a_cache_folder_owned_by_another_user_is_refused_for_clones(url_ha
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o1777])
-def test_item1_a_cache_folder_others_can_write_to_is_refused_for_clones(url_handbook: Path, tmp_path: Path, mode):
+def test_item1_a_cache_folder_others_can_write_to_is_refused_for_clones(
+    url_handbook: Path, tmp_path: Path, mode: int
+) -> None:
     cache = tmp_path / "shared-cache"
     cache.mkdir()
     os.chmod(cache, mode)
@@ -490,7 +502,7 @@ def test_item1_a_cache_folder_others_can_write_to_is_refused_for_clones(url_hand
     assert not (cache / "handbooks").exists()
 
 
-def test_item1_git_on_a_clone_runs_no_fsmonitor_and_no_hook(url_handbook: Path, tmp_path: Path):
+def test_item1_git_on_a_clone_runs_no_fsmonitor_and_no_hook(url_handbook: Path, tmp_path: Path) -> None:
     """Even a clone in a private folder never runs its config's fsmonitor or its hooks."""
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
@@ -502,7 +514,7 @@ def test_item1_git_on_a_clone_runs_no_fsmonitor_and_no_hook(url_handbook: Path, 
     assert not list(tmp_path.glob("ran-*"))
 
 
-def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
+def test_item1_every_git_command_is_hardened(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import subprocess
 
     from generator.git import handbook_clone as packets_repo
@@ -531,8 +543,8 @@ def test_item1_every_git_command_is_hardened(monkeypatch, tmp_path: Path):
 
 
 def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(
-    url_handbook: Path, tmp_path: Path, monkeypatch
-):
+    url_handbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from generator.git import handbook_clone as packets_repo
@@ -556,7 +568,9 @@ def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(
         )
 
 
-def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, monkeypatch):
+def test_item6_git_errors_are_one_line_with_no_escaped_newlines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
     packets = tmp_path / "packets"
     packets.mkdir()
@@ -569,7 +583,7 @@ def test_item6_git_errors_are_one_line_with_no_escaped_newlines(tmp_path: Path, 
 # --- item 5: CODEOWNERS where GitLab reads it; CI files always protected ----------------------
 
 
-def test_item5_codeowners_is_written_where_gitlab_reads_it_and_protects_ci_files(repo: Path):
+def test_item5_codeowners_is_written_where_gitlab_reads_it_and_protects_ci_files(repo: Path) -> None:
     from conftest import edit
 
     for path in (".gitlab-ci.yml", ".gitlab/", "packets.yaml"):
@@ -592,7 +606,7 @@ def test_item5_codeowners_is_written_where_gitlab_reads_it_and_protects_ci_files
     assert_one_line_error(stale, ".gitlab/CODEOWNERS", "out of date")
 
 
-def test_item5_the_repository_protects_gitlab_ci_and_packets_yaml():
+def test_item5_the_repository_protects_gitlab_ci_and_packets_yaml() -> None:
     from conftest import REPO
 
     for name in (".github/CODEOWNERS", ".gitlab/CODEOWNERS"):
@@ -615,7 +629,7 @@ def _generated_workflows(tmp_path: Path) -> list[Path]:
     return sorted([*(tmp_path / "hb").rglob("*.yml"), *(tmp_path / "pk").rglob("*.yml")])
 
 
-def test_item9_generated_workflows_pin_actions_by_sha_and_keep_no_token_or_expression_in_shell(tmp_path: Path):
+def test_item9_generated_workflows_pin_actions_by_sha_and_keep_no_token_or_expression_in_shell(tmp_path: Path) -> None:
     import re
 
     import yaml
@@ -633,7 +647,7 @@ def test_item9_generated_workflows_pin_actions_by_sha_and_keep_no_token_or_expre
                     assert step.get("with", {}).get("persist-credentials") is False, path.name
 
 
-def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp_path: Path):
+def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp_path: Path) -> None:
     from conftest import REPO
 
     _generated_workflows(tmp_path)
@@ -670,7 +684,7 @@ def test_item9_init_packets_writes_codeowners_protecting_packets_yaml_and_ci(tmp
 # --- item 7: a published group is recognised by its packets, not by its cycle's id ------------
 
 
-def test_item7_renaming_a_cycle_never_publishes_its_group_twice(moved_packets: Path, tmp_path: Path):
+def test_item7_renaming_a_cycle_never_publishes_its_group_twice(moved_packets: Path, tmp_path: Path) -> None:
     import json
     import shutil
 
@@ -691,7 +705,7 @@ def test_item7_renaming_a_cycle_never_publishes_its_group_twice(moved_packets: P
     assert json.loads(out.read_text())["cycles"] == before
 
 
-def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apart():
+def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apart() -> None:
     from generator.compute.aggregates import Aggregates, CycleAggregates, member_keys, merged
 
     key = b"secret"
@@ -710,7 +724,7 @@ def test_item7_a_different_group_under_a_reused_id_and_a_new_group_are_told_apar
 @pytest.mark.parametrize("plant", ["fifo", "link-out", "linked-folder"])
 def test_item12_13_a_report_template_that_is_a_fifo_or_a_link_is_a_one_line_error(
     repo: Path, tmp_path: Path, plant: str
-):
+) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("ghp_leakedtoken {{ 1 }}\n")
     folder = repo / "site_config" / "templates" / "reports"
@@ -729,7 +743,7 @@ def test_item12_13_a_report_template_that_is_a_fifo_or_a_link_is_a_one_line_erro
     assert "readiness.txt.j2" in result.stderr and "ghp_" not in result.stdout + result.stderr
 
 
-def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path: Path):
+def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path: Path) -> None:
     from generator.load.legacy import upgrade_tree
 
     (tmp_path / "levels").mkdir()
@@ -743,7 +757,7 @@ def test_item4_12_history_in_the_first_shape_is_read_by_the_one_loader(tmp_path:
     upgrade_tree(tmp_path)  # neither a ValueError nor a billion laughs
 
 
-def test_item4_12_team_event_files_bound_numbers_and_refuse_fifos(tmp_path: Path):
+def test_item4_12_team_event_files_bound_numbers_and_refuse_fifos(tmp_path: Path) -> None:
     from generator.load.events import read_events
 
     events = tmp_path / "deployments.jsonl"

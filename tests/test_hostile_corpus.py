@@ -1,6 +1,8 @@
 """Broken and hostile inputs: each gives a clear `path:line:col` error, exit 1, no traceback, and
 leaves an existing site untouched."""
 
+from __future__ import annotations
+
 import shutil
 from pathlib import Path
 
@@ -102,7 +104,7 @@ GENERATED = [
 
 
 @pytest.fixture
-def repo_with_site(tmp_path):
+def repo_with_site(tmp_path: Path) -> Path:
     repo = copy_content(tmp_path / "hb")
     (repo / "site").mkdir()
     (repo / "site" / "index.html").write_text("previous site")
@@ -119,18 +121,18 @@ def assert_rejected(repo: Path, path: str, code: str, line: int, column: int) ->
     assert not [p for p in repo.iterdir() if p.name.startswith(".site-")]
 
 
-def test_corpus_is_large_enough():
+def test_corpus_is_large_enough() -> None:
     assert len(CASES) + len(GENERATED) >= 40
     assert {c[0] for c in CASES} == {p.name for p in CORPUS.iterdir()}
 
 
 @pytest.mark.parametrize("fixture, destination, code, line, column", CASES, ids=[c[0] for c in CASES])
-def test_corpus_file_is_rejected_cleanly(repo_with_site, fixture, destination, code, line, column):
+def test_corpus_file_is_rejected_cleanly(repo_with_site: Path, fixture, destination, code, line, column) -> None:
     shutil.copy(CORPUS / fixture, repo_with_site / destination)
     assert_rejected(repo_with_site, destination, code, line, column)
 
 
 @pytest.mark.parametrize("make, code, line, column", GENERATED, ids=[g[0].__name__ for g in GENERATED])
-def test_generated_hostile_input_is_rejected_cleanly(repo_with_site, make, code, line, column):
+def test_generated_hostile_input_is_rejected_cleanly(repo_with_site: Path, make, code, line, column) -> None:
     path = make(repo_with_site)
     assert_rejected(repo_with_site, path, code, line, column)

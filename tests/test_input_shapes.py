@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import edit, invoke, override_template
@@ -63,14 +65,14 @@ CONTROL_NAMES = [
 ]
 
 
-def _created(result, repo):
+def _created(result: subprocess.CompletedProcess[str], repo: Path) -> Path:
     assert result.returncode == 0, result.stderr
     relative = result.stdout.split("Created ", 1)[1].split("\n", 1)[0]
     return repo / relative
 
 
 @pytest.mark.parametrize("name", PRINTABLE_NAMES, ids=range(len(PRINTABLE_NAMES)))
-def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo, name):
+def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo: Path, name) -> None:
     path = _created(invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo), repo)
     assert PACKET_NAME_PATTERN.fullmatch(path.stem) and path.parent.name == "2026-h2"
     loaded = load_file(path, "p.yaml")
@@ -81,7 +83,7 @@ def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo, nam
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_names_in_other_scripts_get_distinct_stable_file_names(repo):
+def test_names_in_other_scripts_get_distinct_stable_file_names(repo: Path) -> None:
     first = _created(invoke("new", "packet", "--candidate", "李小龍", "--target", "ic4", cwd=repo), repo)
     second = _created(invoke("new", "packet", "--candidate", "李小虎", "--target", "ic4", cwd=repo), repo)
     assert first != second
@@ -92,7 +94,7 @@ def test_names_in_other_scripts_get_distinct_stable_file_names(repo):
 
 
 @pytest.mark.parametrize("name", CONTROL_NAMES, ids=range(len(CONTROL_NAMES)))
-def test_new_packet_refuses_control_characters_and_writes_nothing(repo, name):
+def test_new_packet_refuses_control_characters_and_writes_nothing(repo: Path, name: str) -> None:
     before = sorted(p for p in (repo / "packets").rglob("*"))
     result = invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -100,7 +102,7 @@ def test_new_packet_refuses_control_characters_and_writes_nothing(repo, name):
     assert sorted(p for p in (repo / "packets").rglob("*")) == before
 
 
-def test_a_name_longer_than_the_schema_allows_is_refused_before_anything_is_written(repo):
+def test_a_name_longer_than_the_schema_allows_is_refused_before_anything_is_written(repo: Path) -> None:
     result = invoke("new", "packet", "--candidate", "x" * 201, "--target", "ic4", cwd=repo)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "201 characters long" in result.stderr and "at most 200" in result.stderr
@@ -117,7 +119,7 @@ CRITERION_TEXTS = [
 
 
 @pytest.mark.parametrize("text", CRITERION_TEXTS, ids=range(len(CRITERION_TEXTS)))
-def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, text):
+def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo: Path, text: str) -> None:
     edit(
         repo / "rubrics/dimensions/delivery.yaml",
         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
@@ -132,7 +134,7 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo, 
 
 
 @pytest.mark.parametrize("text", ["carriage\rreturn", "next\x85line", "escape\x1b[2K"])
-def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, text):
+def test_criterion_text_with_control_characters_is_refused_at_its_line(repo: Path, text: str) -> None:
     edit(
         repo / "rubrics/dimensions/delivery.yaml",
         "text: Leads multi-person projects of a quarter, turning ambiguous goals into a plan others can execute.",
@@ -143,7 +145,7 @@ def test_criterion_text_with_control_characters_is_refused_at_its_line(repo, tex
     assert "rubrics/dimensions/delivery.yaml:" in result.stdout
 
 
-def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
+def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo: Path) -> None:
     template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(
         template.read_text("utf-8").replace("visibility: private\n", "visibility: private\nvisibility: example\n"),
@@ -155,7 +157,7 @@ def test_a_template_that_would_write_an_invalid_packet_writes_nothing(repo):
     assert not (repo / "packets/2026-h2").exists() or not any((repo / "packets/2026-h2").iterdir())
 
 
-def test_a_template_that_rewrites_what_was_asked_writes_nothing(repo):
+def test_a_template_that_rewrites_what_was_asked_writes_nothing(repo: Path) -> None:
     template = override_template(repo, "new_packet.yaml.j2")
     template.write_text(template.read_text("utf-8").replace("{{ candidate | yaml_str }}", '"Someone else"'), "utf-8")
     result = invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo)
@@ -182,7 +184,9 @@ BAD_FILE_NAMES = [
 
 
 @pytest.mark.parametrize("stem, fix", BAD_FILE_NAMES, ids=[s for s, _ in BAD_FILE_NAMES])
-def test_a_packet_file_name_that_cannot_be_a_page_address_is_refused_with_the_fix(repo, stem, fix):
+def test_a_packet_file_name_that_cannot_be_a_page_address_is_refused_with_the_fix(
+    repo: Path, stem: str, fix: str
+) -> None:
     (repo / PRIYA).rename(repo / f"packets/examples/{stem}.yaml")
     report = validate_repository(repo, today=TODAY)
     found = [(d.file, d.code) for d in report.errors]
@@ -192,21 +196,21 @@ def test_a_packet_file_name_that_cannot_be_a_page_address_is_refused_with_the_fi
     assert [(d.file, d.code) for d in only.errors] == found
 
 
-def test_a_packet_cannot_take_the_address_of_the_gallery(repo):
+def test_a_packet_cannot_take_the_address_of_the_gallery(repo: Path) -> None:
     (repo / PRIYA).rename(repo / "packets/examples/index.yaml")
     report = validate_repository(repo, today=TODAY)
     assert [(d.file, d.code) for d in report.errors] == [("packets/examples/index.yaml", "reserved-file-name")]
     assert "index-packet.yaml" in report.errors[0].message
 
 
-def test_two_examples_with_the_same_file_name_are_refused(repo):
+def test_two_examples_with_the_same_file_name_are_refused(repo: Path) -> None:
     (repo / "packets/2026-h1").mkdir()
     shutil.copy(repo / PRIYA, repo / "packets/2026-h1/priya-raman-senior.yaml")
     report = validate_repository(repo, today=TODAY)
     assert [(d.file, d.code) for d in report.errors] == [(PRIYA, "duplicate-page")]
 
 
-def test_the_plan_refuses_two_pages_at_one_address():
+def test_the_plan_refuses_two_pages_at_one_address() -> None:
     from generator.render.plan import Page, PlanError, _refuse_collisions
 
     with pytest.raises(PlanError, match="packets/index.md"):
@@ -231,7 +235,7 @@ RELATIVE_TEXTS = [
 
 
 @pytest.mark.parametrize("text, code", RELATIVE_TEXTS, ids=range(len(RELATIVE_TEXTS)))
-def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(repo, text, code):
+def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(repo: Path, text: str, code: str) -> None:
     edit(
         repo / PRIYA,
         "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
@@ -251,13 +255,13 @@ def test_relative_links_and_footnotes_in_yaml_text_are_reported_at_their_line(re
         "`code [x](y)` is flagged only when it looks like a link",
     ],
 )
-def test_absolute_links_and_plain_brackets_are_fine(text):
+def test_absolute_links_and_plain_brackets_are_fine(text: str) -> None:
     found = list(rules.text_links("f.yaml", {"impact": text, "link": "relative/is/checked/elsewhere"}))
     assert [d.code for d in found] == ([] if "code [x](y)" not in text else ["relative-link"])
 
 
 @pytest.mark.parametrize("text", [t for t, _ in RELATIVE_TEXTS])
-def test_relative_links_render_inert_as_a_backstop(text):
+def test_relative_links_render_inert_as_a_backstop(text: str) -> None:
     from generator.render import text as render_text
 
     for html_text in (render_text.inline(text), render_text.block(text)):
@@ -265,7 +269,7 @@ def test_relative_links_render_inert_as_a_backstop(text):
     assert 'href="https://example.com/a"' in render_text.inline("[x](https://example.com/a)")
 
 
-def test_validate_names_the_yaml_line_of_a_relative_link_and_build_stops_before_writing(repo):
+def test_validate_names_the_yaml_line_of_a_relative_link_and_build_stops_before_writing(repo: Path) -> None:
     edit(
         repo / PRIYA,
         "    impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
@@ -278,7 +282,7 @@ def test_validate_names_the_yaml_line_of_a_relative_link_and_build_stops_before_
     assert not (repo / "site").exists()
 
 
-def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_files_named(repo):
+def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_files_named(repo: Path) -> None:
     for cycle in ("2026-h1", "2026-h2"):
         (repo / "packets" / cycle).mkdir()
         text = (repo / PRIYA).read_text("utf-8").replace("visibility: example", "visibility: private")
@@ -288,7 +292,7 @@ def test_an_internal_build_with_one_file_name_in_two_cycles_stops_with_both_file
     assert "packets/2026-h1/ada.yaml" in result.stderr and "packets/2026-h2/ada.yaml" in result.stderr
 
 
-def test_a_relative_link_is_reported_from_a_warm_cache_too(repo, tmp_path):
+def test_a_relative_link_is_reported_from_a_warm_cache_too(repo: Path, tmp_path: Path) -> None:
     from generator.load.cache import ResultCache
 
     edit(

@@ -55,7 +55,7 @@ def graph() -> dict[str, set[str]]:
     return {name: imports_of(name, path, set(known)) for name, path in known.items()}
 
 
-def test_every_module_lives_in_a_stage(graph):
+def test_every_module_lives_in_a_stage(graph: dict[str, set[str]]) -> None:
     loose = [n for n in graph if stage(n) is None and n not in ("generator", "generator.__main__")]
     assert not loose, f"modules outside the stage packages {STAGES}: {loose}"
 
@@ -88,23 +88,23 @@ def import_loops(graph: dict[str, set[str]]) -> list[str]:
     return loops
 
 
-def test_no_import_against_the_flow(graph):
+def test_no_import_against_the_flow(graph: dict[str, set[str]]) -> None:
     assert not backward_imports(graph), "imports from a lower stage into a higher one:\n" + "\n".join(
         backward_imports(graph)
     )
 
 
-def test_no_import_loops(graph):
+def test_no_import_loops(graph: dict[str, set[str]]) -> None:
     assert not import_loops(graph), "import loops:\n" + "\n".join(import_loops(graph))
 
 
-def test_the_checks_find_a_planted_loop_and_backward_import(graph):
+def test_the_checks_find_a_planted_loop_and_backward_import(graph: dict[str, set[str]]) -> None:
     planted = {**graph, "generator.model.pinned": graph["generator.model.pinned"] | {"generator.git.pinned"}}
     assert "generator.model.pinned -> generator.git.pinned" in backward_imports(planted)
     assert any("generator.model.pinned" in loop for loop in import_loops(planted))
 
 
-def test_help_imports_no_heavy_library():
+def test_help_imports_no_heavy_library() -> None:
     code = (
         "import sys; from generator.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ REJECTED = [
 
 
 @pytest.mark.parametrize("name, code, line, column, words", REJECTED, ids=[r[0] for r in REJECTED])
-def test_rejected_inputs_name_the_line_and_column(name, code, line, column, words):
+def test_rejected_inputs_name_the_line_and_column(name: str, code: str, line: int, column: int, words: str) -> None:
     result = load_file(FIXTURES / name, name)
     assert result.document is None
     [problem] = result.diagnostics
@@ -35,7 +37,7 @@ def test_rejected_inputs_name_the_line_and_column(name, code, line, column, word
     assert problem.file == name
 
 
-def test_duplicate_key_points_at_the_second_key_and_names_the_first():
+def test_duplicate_key_points_at_the_second_key_and_names_the_first() -> None:
     result = load_file(FIXTURES / "duplicate-key.yaml", "dup.yaml")
     [problem] = result.diagnostics
     assert (problem.code, problem.line, problem.column) == ("duplicate-key", 3, 1)
@@ -50,7 +52,7 @@ def test_duplicate_key_points_at_the_second_key_and_names_the_first():
         ("yaml11-sexagesimal.yaml", "1:30", 2, 9),
     ],
 )
-def test_yaml11_surprises_are_reported_and_kept_as_text(name, value, line, column):
+def test_yaml11_surprises_are_reported_and_kept_as_text(name: str, value: str, line: int, column: int) -> None:
     result = load_file(FIXTURES / name, name)
     [problem] = result.diagnostics
     assert (problem.code, problem.line, problem.column) == ("ambiguous-scalar", line, column)
@@ -58,7 +60,7 @@ def test_yaml11_surprises_are_reported_and_kept_as_text(name, value, line, colum
     assert value in result.document.data.values()
 
 
-def test_oversize_file_is_refused_before_reading(tmp_path):
+def test_oversize_file_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"a: " + b"x" * MAX_FILE_BYTES + b"\n")
     [problem] = load_file(big, "big.yaml").diagnostics
@@ -66,29 +68,29 @@ def test_oversize_file_is_refused_before_reading(tmp_path):
     assert f"{MAX_FILE_BYTES:,}" in problem.message
 
 
-def test_dates_stay_strings_and_core_scalars_resolve():
+def test_dates_stay_strings_and_core_scalars_resolve() -> None:
     doc = load_bytes(b'd: 2026-01-15\nn: 3\nf: 0.25\nt: true\nz: ~\nq: "no"\nh: 0x1F\n', "x.yaml").document
     assert doc.data == {"d": "2026-01-15", "n": 3, "f": 0.25, "t": True, "z": None, "q": "no", "h": 31}
 
 
-def test_every_node_keeps_its_position():
+def test_every_node_keeps_its_position() -> None:
     doc = load_bytes(b"a:\n  b:\n    - x\n    - y: 1\n", "x.yaml").document
     assert doc.node_marks[("a", "b", 1, "y")] == (4, 10)
     assert doc.key_marks[("a", "b")] == (2, 3)
     assert doc.position(("a", "b", 1, "missing")) == (4, 7)
 
 
-def test_keys_are_always_text():
+def test_keys_are_always_text() -> None:
     doc = load_bytes(b"1: one\nno: two\n", "x.yaml").document
     assert doc.data == {"1": "one", "no": "two"}
 
 
-def test_a_few_aliases_are_allowed():
+def test_a_few_aliases_are_allowed() -> None:
     doc = load_bytes(b"a: &x [1, 2]\nb: *x\n", "x.yaml").document
     assert doc.data == {"a": [1, 2], "b": [1, 2]}
 
 
-def test_utf8_bom_is_accepted():
+def test_utf8_bom_is_accepted() -> None:
     assert load_bytes("\ufeffa: 1\n".encode(), "x.yaml").document.data == {"a": 1}
 
 
@@ -104,5 +106,5 @@ def test_utf8_bom_is_accepted():
         ("2026-01-01", "2026-01-01"),
     ],
 )
-def test_resolve_plain(text, expected):
+def test_resolve_plain(text: str, expected: float | str) -> None:
     assert resolve_plain(text)[0] == expected

@@ -2,7 +2,10 @@
 fixing the file can act on. Each row breaks one default file one way and pins the whole line
 `line:col: severity: message [code]` that `handbook validate FILE` prints for it."""
 
+from __future__ import annotations
+
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import FIXED_TODAY
@@ -296,7 +299,7 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize("name,file,edits,expected", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_one_mistake_one_message(repo, name, file, edits, expected):
+def test_one_mistake_one_message(repo: Path, name, file, edits, expected) -> None:
     if file == NEW:
         (repo / NEW).parent.mkdir(parents=True, exist_ok=True)
         (repo / NEW).write_text(NEW_PACKET, "utf-8")
@@ -309,5 +312,5 @@ def test_one_mistake_one_message(repo, name, file, edits, expected):
     assert lines == [expected]
 
 
-def test_the_table_is_big_enough():
+def test_the_table_is_big_enough() -> None:
     assert len(MISTAKES) >= 30

@@ -3,6 +3,13 @@ built for real, and the parts of the open model one by one."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from conftest import Built, search
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 import gzip
 import json
 import re
@@ -26,7 +33,7 @@ pytestmark = pytest.mark.xdist_group("framework-site")
 
 
 @pytest.fixture
-def framework(framework_site) -> tuple[Path, Path]:
+def framework(framework_site: Built) -> tuple[Path, Path]:
     """tests/framework.py's handbook, built once per session (conftest.py)."""
     return framework_site.repo, framework_site.site
 
@@ -36,14 +43,14 @@ def pages(site: Path) -> list[Path]:
 
 
 def article(html: str) -> str:
-    return re.search(r"<article.*?</article>", html, re.S).group(0)
+    return search(r"<article.*?</article>", html, re.S).group(0)
 
 
 def text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_a_page_per_level_and_what_changes_for_every_step_on_every_track(framework):
+def test_a_page_per_level_and_what_changes_for_every_step_on_every_track(framework: tuple[Path, Path]) -> None:
     _, site = framework
     for level in {*IC, *MANAGER}:
         assert (site / "levels" / level / "index.html").is_file(), level
@@ -58,7 +65,7 @@ def test_a_page_per_level_and_what_changes_for_every_step_on_every_track(framewo
     assert "Shows craft at the Senior 1 level … Shows craft at the Engineering Manager 1 level … raised" in branch
 
 
-def test_no_placeholder_and_no_other_organisation_anywhere(framework):
+def test_no_placeholder_and_no_other_organisation_anywhere(framework: tuple[Path, Path]) -> None:
     _, site = framework
     for path in site.rglob("*"):
         if path.is_file():
@@ -74,12 +81,12 @@ def test_no_placeholder_and_no_other_organisation_anywhere(framework):
 class _Blocks(HTMLParser):
     """The article's headings and tables, in order, with whether any content follows each heading."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.events: list[tuple[str, str]] = []
         self.depth = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs) -> None:
         if tag in ("h1", "h2", "h3", "h4"):
             self.events.append(("heading", tag))
         elif tag in ("p", "ul", "ol", "table", "div", "dl") and self.events and self.events[-1][0] == "heading":
@@ -87,12 +94,12 @@ class _Blocks(HTMLParser):
         elif tag == "tr":
             self.events.append(("row", tag))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag) -> None:
         if tag == "thead":
             self.events.append(("body", tag))
 
 
-def test_no_empty_section_heading_or_table(framework):
+def test_no_empty_section_heading_or_table(framework: tuple[Path, Path]) -> None:
     _, site = framework
     for path in pages(site):
         parser = _Blocks()
@@ -108,17 +115,17 @@ def test_no_empty_section_heading_or_table(framework):
             assert re.search(r"<tbody>\s*<tr>", table), f"{path}: table without rows"
 
 
-def test_titles_and_site_name_come_from_the_settings(framework):
+def test_titles_and_site_name_come_from_the_settings(framework: tuple[Path, Path]) -> None:
     _, site = framework
     for path in pages(site):
-        title = re.search(r"<title>(.*?)</title>", path.read_text("utf-8"), re.S).group(1)
+        title = search(r"<title>(.*?)</title>", path.read_text("utf-8"), re.S).group(1)
         assert title.endswith(f"{ORGANISATION} Handbook"), (path, title)
     home = text_of(article((site / "index.html").read_text()))
     assert "on 9 dimensions" in home and "gate" not in home.lower() and "composite" not in home.lower()
     assert "Shares Associate, Engineer and Senior 1 with the People manager track, then branches after Senior 1" in home
 
 
-def test_external_ids_markdown_lists_and_carried_criteria_on_level_pages(framework):
+def test_external_ids_markdown_lists_and_carried_criteria_on_level_pages(framework: tuple[Path, Path]) -> None:
     _, site = framework
     html = (site / "levels" / "4-manager-1" / "index.html").read_text()
     assert external_id("craft", "4-manager-1", "1") in html
@@ -131,18 +138,18 @@ def test_external_ids_markdown_lists_and_carried_criteria_on_level_pages(framewo
     assert any(external_id("quality", "2-engineer", "2") in doc["text"] for doc in index["docs"])
 
 
-def test_ladder_splits_nine_dimensions_into_tables_that_fit(framework):
+def test_ladder_splits_nine_dimensions_into_tables_that_fit(framework: tuple[Path, Path]) -> None:
     _, site = framework
     html = article((site / "ladder" / "index.html").read_text())
     tables = re.findall(r"<table>.*?</table>", html, re.S)
     assert len(tables) == 2 * 3  # two tracks, nine dimensions in tables of at most four
     for table in tables:
-        header = re.search(r"<thead>.*?</thead>", table, re.S).group(0)
+        header = search(r"<thead>.*?</thead>", table, re.S).group(0)
         assert header.count("<th>") <= 5
         assert "<ul>" not in table  # a criterion written as a list shows its short form here
 
 
-def test_completeness_report_is_information_never_an_error(framework):
+def test_completeness_report_is_information_never_an_error(framework: tuple[Path, Path]) -> None:
     root, _ = framework
     result = invoke("lint", cwd=root)
     assert result.returncode == 0, result.stderr
@@ -153,7 +160,7 @@ def test_completeness_report_is_information_never_an_error(framework):
     assert {gap["subject"] for gap in payload} >= {"level 1-associate", "dimension craft", "metrics"}
 
 
-def test_a_packet_across_the_branch_step(framework, tmp_path):
+def test_a_packet_across_the_branch_step(framework: tuple[Path, Path], tmp_path: Path) -> None:
     root, _ = framework
     repo = shutil.copytree(root, tmp_path / "copy", ignore=shutil.ignore_patterns("site"))
     result = invoke("new", "packet", "--candidate", "Kim Lee", "--target", "4-manager-1", cwd=repo)
@@ -174,13 +181,13 @@ def test_a_packet_across_the_branch_step(framework, tmp_path):
     "weights",
     [[0.4, 0.35, 0.25], [1 / 3] * 3, [1 / 9] * 9, [0.333, 0.333, 0.334], [0.125] * 8, [0.7, 0.1, 0.1, 0.1], [0.5, 0.5]],
 )
-def test_displayed_weights_add_up_to_100(weights):
+def test_displayed_weights_add_up_to_100(weights: list[float]) -> None:
     percents = weight_percents(weights)
     assert sum(percents) == 100
     assert all(abs(p - 100 * w / sum(weights)) < 1 for p, w in zip(percents, weights))
 
 
-def test_without_a_composite_nothing_mentions_one(repo, tmp_path):
+def test_without_a_composite_nothing_mentions_one(repo: Path, tmp_path: Path) -> None:
     (repo / "rubrics" / "composite.yaml").unlink()
     result = invoke("build", cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -194,7 +201,7 @@ def test_without_a_composite_nothing_mentions_one(repo, tmp_path):
 
 
 @pytest.mark.parametrize("key", ["site_name", "nav", "site_url"])
-def test_settings_own_the_generated_mkdocs_keys(repo, key):
+def test_settings_own_the_generated_mkdocs_keys(repo: Path, key: str) -> None:
     with (repo / "mkdocs.yml").open("a") as handle:
         handle.write(f"{key}: Something else\n")
     result = invoke("build", cwd=repo)
@@ -202,14 +209,14 @@ def test_settings_own_the_generated_mkdocs_keys(repo, key):
     assert re.search(rf"mkdocs.yml:\d+:1: '{key}' is generated from", result.stderr), result.stderr
 
 
-def test_an_organisation_template_overrides_the_shipped_one(repo):
+def test_an_organisation_template_overrides_the_shipped_one(repo: Path) -> None:
     edit(override_template(repo, "home.md.j2"), "# How you are evaluated, in two minutes", "# How we work")
     assert invoke("build", cwd=repo).returncode == 0
     assert '<h1 id="how-we-work">How we work' in (repo / "site" / "index.html").read_text()
     assert "In two minutes" not in (repo / "site" / "index.html").read_text()
 
 
-def test_handbook_title_names_the_site(repo):
+def test_handbook_title_names_the_site(repo: Path) -> None:
     edit(
         repo / "site_config/handbook.yaml",
         "  name: Northwind Engineering\n",
@@ -222,7 +229,7 @@ def test_handbook_title_names_the_site(repo):
 # The ladder in a real browser: at 1280 px no table is wider than the content column.
 
 
-def test_ladder_is_not_clipped_at_1280_px(page, framework_url):
+def test_ladder_is_not_clipped_at_1280_px(page: Page, framework_url: str) -> None:
     page.goto(f"{framework_url}/ladder/")  # page: 1280 x 900 (browserkit.py)
     overflow = page.evaluate("""() => [...document.querySelectorAll('article table')].map(t => {
         const box = t.closest('article').getBoundingClientRect();
@@ -251,7 +258,7 @@ def _first_shape(repo: Path) -> None:
         path.write_text(path.read_text().replace("\ngroup: ", "\nlayer: "))
 
 
-def test_history_in_the_first_shape_reads_as_the_same_handbook(repo, tmp_path):
+def test_history_in_the_first_shape_reads_as_the_same_handbook(repo: Path, tmp_path: Path) -> None:
     from generator.compute.semantic_diff import diff_handbooks
     from generator.load.legacy import upgrade_tree
 

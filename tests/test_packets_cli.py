@@ -1,5 +1,7 @@
 """`handbook new packet` and `handbook readiness` through the real CLI."""
 
+from __future__ import annotations
+
 import json
 import shutil
 from pathlib import Path
@@ -9,7 +11,7 @@ from conftest import REPO, edit, invoke
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
 
-def test_new_packet_validates_lists_criteria_and_refuses_to_overwrite(repo):
+def test_new_packet_validates_lists_criteria_and_refuses_to_overwrite(repo: Path) -> None:
     result = invoke("new", "packet", "--candidate", "Zoë Müller", "--target", "ic4", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Created packets/2026-h2/zoe-muller.yaml" in result.stdout
@@ -27,7 +29,7 @@ def test_new_packet_validates_lists_criteria_and_refuses_to_overwrite(repo):
     assert path.read_text("utf-8").endswith("# my edits\n")
 
 
-def test_new_packet_bad_levels(repo):
+def test_new_packet_bad_levels(repo: Path) -> None:
     first = invoke("new", "packet", "--candidate", "A", "--target", "ic1", cwd=repo)
     assert first.returncode == 1 and "first level of its track" in first.stderr
     unknown = invoke("new", "packet", "--candidate", "A", "--target", "ic9", cwd=repo)
@@ -38,7 +40,7 @@ def test_new_packet_bad_levels(repo):
     assert missing.returncode == 2 and "--candidate" in missing.stderr
 
 
-def test_readiness_text_for_a_fixture_with_known_coverage(repo):
+def test_readiness_text_for_a_fixture_with_known_coverage(repo: Path) -> None:
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
     result = invoke("readiness", "packets/fixture.yaml", cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -57,7 +59,7 @@ def test_readiness_text_for_a_fixture_with_known_coverage(repo):
     )
 
 
-def test_readiness_markdown_and_json(repo):
+def test_readiness_markdown_and_json(repo: Path) -> None:
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
     markdown = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
     assert "### Coverage of target-level criteria: 4 of 6 (67%)" in markdown
@@ -67,14 +69,14 @@ def test_readiness_markdown_and_json(repo):
     assert payload["score"]["final"] == 2.5 and payload["score"]["shown"] is True
 
 
-def test_readiness_markdown_escapes_html_from_yaml(repo):
+def test_readiness_markdown_escapes_html_from_yaml(repo: Path) -> None:
     shutil.copy(FIXTURE, repo / "packets" / "fixture.yaml")
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", "candidate: <img src=x onerror=alert(1)>|x")
     markdown = invoke("readiness", "packets/fixture.yaml", "--format", "markdown", cwd=repo).stdout
     assert "<img" not in markdown and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;&#124;x" in markdown
 
 
-def test_readiness_of_an_invalid_packet_fails_clearly(repo):
+def test_readiness_of_an_invalid_packet_fails_clearly(repo: Path) -> None:
     # issue 16: the report is still produced, with the packet's errors first, and exit status 1
     edit(repo / "packets/examples/priya-raman-senior.yaml", "target_level: ic3", "target_level: ic9")
     result = invoke("readiness", "packets/examples/priya-raman-senior.yaml", cwd=repo)
@@ -83,6 +85,6 @@ def test_readiness_of_an_invalid_packet_fails_clearly(repo):
     assert result.stdout.index("Problems to fix first") < result.stdout.index("Coverage:")
 
 
-def test_readiness_of_a_non_packet_is_a_usage_error():
+def test_readiness_of_a_non_packet_is_a_usage_error() -> None:
     result = invoke("readiness", "levels/ic1.yaml", cwd=REPO)
     assert result.returncode == 2 and "is not a packet" in result.stderr

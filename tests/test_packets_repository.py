@@ -1,10 +1,13 @@
 """Two repositories, one tool: real packets in a packets repository that names its handbook by
 path or by file:// URL; the handbook repository never reads them."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import FIXED_TODAY, copy_content, edit, invoke
@@ -17,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("packets-repository")  # its module-scoped 
 
 
 @pytest.fixture(scope="module")
-def handbook(tmp_path_factory):
+def handbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = copy_content(tmp_path_factory.mktemp("two") / "handbook")
     git(repo, "init", "-q", "-b", "main")
     commit(repo, "Handbook 1.3.0")
@@ -26,7 +29,7 @@ def handbook(tmp_path_factory):
 
 
 @pytest.fixture(params=["path", "file-url"])
-def packets(request, handbook, tmp_path):
+def packets(request: pytest.FixtureRequest, handbook: Path, tmp_path: Path) -> Path:
     location = str(handbook) if request.param == "path" else handbook.as_uri()
     target = tmp_path / "packets-repo"
     result = invoke("init", "packets", str(target), "--handbook", location, cwd=tmp_path)
@@ -36,7 +39,7 @@ def packets(request, handbook, tmp_path):
     return target
 
 
-def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets, handbook, tmp_path):
+def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets: Path, handbook: Path, tmp_path: Path) -> None:
     for name in (
         "packets.yaml",
         "README.md",
@@ -53,7 +56,7 @@ def test_init_scaffolds_the_repository_and_refuses_to_overwrite(packets, handboo
     assert wrong.returncode == 1 and "not a handbook repository" in wrong.stderr
 
 
-def test_commands_work_inside_a_packets_repository(packets):
+def test_commands_work_inside_a_packets_repository(packets: Path) -> None:
     result = invoke("validate", cwd=packets)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "packets/2026-h2/pat-doe.yaml" in result.stdout and "as pinned" in result.stdout
@@ -69,7 +72,7 @@ def test_commands_work_inside_a_packets_repository(packets):
     assert stats.returncode == 0 and "open until 2026-12-11" in stats.stdout
 
 
-def test_internal_build_in_a_packets_repository(packets, handbook):
+def test_internal_build_in_a_packets_repository(packets: Path, handbook: Path) -> None:
     refused = invoke("build", cwd=packets)
     assert refused.returncode == 1 and "--include-private" in refused.stderr
     result = invoke("build", "--include-private", cwd=packets)
@@ -79,7 +82,7 @@ def test_internal_build_in_a_packets_repository(packets, handbook):
     assert not (handbook / "site-internal").exists()
 
 
-def test_the_handbooks_public_build_never_sees_the_packets(packets, handbook, tmp_path):
+def test_the_handbooks_public_build_never_sees_the_packets(packets: Path, handbook: Path, tmp_path: Path) -> None:
     site = tmp_path / "public"
     result = invoke("build", "--site-dir", str(site), cwd=handbook)
     assert result.returncode == 0, result.stderr
@@ -88,13 +91,13 @@ def test_the_handbooks_public_build_never_sees_the_packets(packets, handbook, tm
             assert MARKER.lower().encode() not in path.read_bytes().lower(), path
 
 
-def test_a_broken_manifest_is_reported_with_its_position(packets):
+def test_a_broken_manifest_is_reported_with_its_position(packets: Path) -> None:
     (packets / "packets.yaml").write_text("handbook: ../x\nhandbok: typo\n")
     result = invoke("validate", cwd=packets)
     assert result.returncode == 1 and "packets.yaml:2:1:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
+def test_single_repository_layout_warns_unless_acknowledged(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "hb")
     five_of_six_packet(repo)
     result = invoke("validate", cwd=repo)
@@ -109,7 +112,7 @@ def test_single_repository_layout_warns_unless_acknowledged(tmp_path):
     assert "private-packets-in-handbook" not in invoke("validate", cwd=repo).stdout
 
 
-def test_serve_previews_the_internal_site_of_a_packets_repository(packets):
+def test_serve_previews_the_internal_site_of_a_packets_repository(packets: Path) -> None:
     from test_serve import fetch, free_port, wait_for
 
     refused = invoke("serve", cwd=packets)

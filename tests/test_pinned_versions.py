@@ -1,6 +1,8 @@
 """Pinned means pinned: a packet is validated, scored and reported against the criteria it pins,
 found at the tag criteria-v<version> or at the latest commit declaring that version."""
 
+from __future__ import annotations
+
 import json
 import os
 import subprocess
@@ -58,7 +60,7 @@ def move_to_2_0_0(repo: Path) -> None:
 
 
 @pytest.fixture
-def moved(tmp_path):
+def moved(tmp_path: Path) -> Path:
     """A handbook at 1.3.0 with a packet pinned to it, then moved to 2.0.0 with two new ic3 criteria."""
     repo = copy_content(tmp_path / "hb")
     git(repo, "init", "-q", "-b", "main")
@@ -68,7 +70,7 @@ def moved(tmp_path):
     return repo
 
 
-def test_goalposts_stay_put_after_the_handbook_moves(moved):
+def test_goalposts_stay_put_after_the_handbook_moves(moved: Path) -> None:
     result = invoke("readiness", PACKET, cwd=moved)
     assert result.returncode == 0, result.stderr
     assert "Coverage: 5 of 6 target-level criteria (83%)" in result.stdout
@@ -80,13 +82,13 @@ def test_goalposts_stay_put_after_the_handbook_moves(moved):
     assert payload["judged_against"] == "1.3.0" and payload["behind_by"] == "2.0.0"
 
 
-def test_the_same_packet_repinned_sees_the_new_criteria(moved):
+def test_the_same_packet_repinned_sees_the_new_criteria(moved: Path) -> None:
     edit(moved / PACKET, "criteria_version: 1.3.0", "criteria_version: 2.0.0")
     result = invoke("readiness", PACKET, cwd=moved)
     assert "Coverage: 5 of 8 target-level criteria (62%)" in result.stdout
 
 
-def test_a_criterion_removed_later_is_still_valid_for_a_packet_pinned_before(moved):
+def test_a_criterion_removed_later_is_still_valid_for_a_packet_pinned_before(moved: Path) -> None:
     edit(
         moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n", "    - id: col-ic3-coaching\n"
     )
@@ -101,7 +103,7 @@ def test_a_criterion_removed_later_is_still_valid_for_a_packet_pinned_before(mov
     assert result.returncode == 1 and "unknown criterion 'col-ic3-mentoring'" in result.stdout
 
 
-def test_the_tag_wins_over_the_latest_declaring_commit(moved):
+def test_the_tag_wins_over_the_latest_declaring_commit(moved: Path) -> None:
     first = git(moved, "rev-list", "--max-parents=0", "HEAD").strip()
     points = pinned.version_points(moved)
     assert points["1.3.0"].commit == first and points["1.3.0"].source == "settings"
@@ -110,7 +112,7 @@ def test_the_tag_wins_over_the_latest_declaring_commit(moved):
     assert points["1.3.0"].source == "tag" and points["1.3.0"].commit == git(moved, "rev-parse", "HEAD").strip()
 
 
-def test_internal_packet_page_uses_the_pinned_version(moved):
+def test_internal_packet_page_uses_the_pinned_version(moved: Path) -> None:
     result = invoke("build", "--include-private", cwd=moved)
     assert result.returncode == 0, result.stderr
     html = " ".join((moved / "site-internal" / "packets" / "pat-doe" / "index.html").read_text().split())
@@ -119,7 +121,7 @@ def test_internal_packet_page_uses_the_pinned_version(moved):
     assert "rel-ic3-capacity" not in html
 
 
-def test_each_version_is_loaded_once_per_process(moved, monkeypatch):
+def test_each_version_is_loaded_once_per_process(moved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.git import history
 
     calls = []
@@ -138,7 +140,7 @@ def test_each_version_is_loaded_once_per_process(moved, monkeypatch):
     assert len(calls) == 1
 
 
-def test_unknown_version_falls_back_to_current_criteria_and_says_so(tmp_path):
+def test_unknown_version_falls_back_to_current_criteria_and_says_so(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "hb")
     five_of_six_packet(repo)
     edit(repo / "site_config/handbook.yaml", "criteria_version: 1.3.0", "criteria_version: 1.4.0")
@@ -147,7 +149,7 @@ def test_unknown_version_falls_back_to_current_criteria_and_says_so(tmp_path):
     assert "criteria 1.3.0 are not in the handbook's history" in result.stdout
 
 
-def test_repin_shows_coverage_before_and_after_then_moves_the_packet(moved):
+def test_repin_shows_coverage_before_and_after_then_moves_the_packet(moved: Path) -> None:
     dry = invoke("repin", PACKET, "--dry-run", cwd=moved)
     assert dry.returncode == 0, dry.stderr
     assert "before 1.3.0: 5 of 6 target-level criteria (83%)" in dry.stdout
@@ -159,7 +161,7 @@ def test_repin_shows_coverage_before_and_after_then_moves_the_packet(moved):
     assert "Coverage: 5 of 8" in invoke("readiness", PACKET, cwd=moved).stdout
 
 
-def test_release_refuses_a_bump_smaller_than_the_diff_requires(moved):
+def test_release_refuses_a_bump_smaller_than_the_diff_requires(moved: Path) -> None:
     edit(moved / "site_config/handbook.yaml", "criteria_version: 2.0.0", "criteria_version: 1.4.0")
     git(moved, "commit", "-qa", "--amend", "-m", "Raise expectations, version too small")
     refused = invoke("release", cwd=moved)
@@ -185,7 +187,7 @@ OLDER_MODEL = (
 )
 
 
-def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_said_once(tmp_path):
+def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_said_once(tmp_path: Path) -> None:
     """The scenario of issue 22: the first commit declaring 1.3.0 held an older model; the packet
     was written against the last 1.3.0 criteria; the handbook then moved to 9.0.0 with one new
     criterion. The packet keeps 5 of 6, and validate says once that 1.3.0 moved."""
@@ -216,7 +218,7 @@ def test_a_version_declared_over_several_commits_is_judged_at_the_latest_and_sai
     assert first[:10] in said[0] and last[:10] in said[0] and "handbook release" in said[0]
 
 
-def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved):
+def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved: Path) -> None:
     edit(
         moved / "rubrics/dimensions/collaboration.yaml", "    - id: col-ic3-mentoring\n", "    - id: col-ic3-coaching\n"
     )

@@ -1,10 +1,12 @@
 """Private packets are validated like any other but leave no trace in the public site."""
 
+from __future__ import annotations
+
 import gzip
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, invoke
+from conftest import Built, copy_content, invoke
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 MARKERS = {
@@ -32,7 +34,7 @@ pytestmark = pytest.mark.xdist_group("public-site")
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = copy_content(tmp_path_factory.mktemp("private"))
     private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
     private_packet(repo / "packets" / "2026-h1", "zqxmarkerother")
@@ -48,13 +50,13 @@ def every_file_text(site: Path):
             yield path, raw.decode("utf-8", errors="replace").lower()
 
 
-def test_private_packets_validate(repo):
+def test_private_packets_validate(repo: Path) -> None:
     result = invoke("validate", cwd=repo)
     assert result.returncode == 0, result.stdout
     assert "30 files checked" in result.stdout  # with the sample team's 5 files
 
 
-def test_public_build_holds_no_trace_of_private_packets(public_site):
+def test_public_build_holds_no_trace_of_private_packets(public_site: Built) -> None:
     """public_site (conftest.py) holds private_packet's zqxmarkerslug and zqxmarkerother."""
     site = public_site.site
     scanned = 0
@@ -69,7 +71,7 @@ def test_public_build_holds_no_trace_of_private_packets(public_site):
     assert "Internal build" not in (site / "index.html").read_text()
 
 
-def test_internal_build_must_be_asked_for_and_says_so_on_every_page(internal_site):
+def test_internal_build_must_be_asked_for_and_says_so_on_every_page(internal_site: Built) -> None:
     repo, internal = internal_site.repo, internal_site.site
     assert "zqxmarkertitle" in (internal / "packets" / "zqxmarkerslug" / "index.html").read_text().lower()
     pages = [p for p in internal.rglob("index.html")]

@@ -1,8 +1,12 @@
 """Process-health aggregates from a fixture repository with real git history and known figures."""
 
+from __future__ import annotations
+
 import json
 import os
 import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import copy_content, invoke
@@ -17,7 +21,16 @@ IC2_CRITERIA = [
 ]
 
 
-def packet(name, cycle, status, decided=None, ratings=(3, 3), full=False, invisible=False, appeal=None):
+def packet(
+    name: str,
+    cycle: str,
+    status: str,
+    decided: str | None = None,
+    ratings: tuple[int, ...] = (3, 3),
+    full: bool = False,
+    invisible: bool = False,
+    appeal: str | None = None,
+) -> str:
     criteria = IC2_CRITERIA if full else IC2_CRITERIA[:2]
     evidence = f"""  - id: first
     title: Secretmarker {name} first piece
@@ -66,7 +79,7 @@ H2 = [
 ]
 
 
-def commit(repo, message, day):
+def commit(repo, message, day) -> None:
     env = {
         **os.environ,
         "GIT_AUTHOR_DATE": f"{day}T12:00:00",
@@ -84,7 +97,7 @@ pytestmark = pytest.mark.xdist_group("health-repository")  # its module-scoped f
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = copy_content(tmp_path_factory.mktemp("health"))
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     commit(repo, "handbook", "2026-01-01")
@@ -100,15 +113,15 @@ def repo(tmp_path_factory):
     return repo
 
 
-def cells(figure):
+def cells(figure: dict[str, Any]) -> list[tuple[str, float | None]]:  # parsed JSON
     return [(c["label"], c["value"]) for c in figure["cells"]]
 
 
-def figures(cycle):
+def figures(cycle: dict[str, Any]) -> dict[str, dict[str, Any]]:  # parsed JSON
     return {f["id"]: f for f in cycle["figures"]}
 
 
-def test_known_aggregates(repo):
+def test_known_aggregates(repo: Path) -> None:
     result = invoke("stats", "--format", "json", cwd=repo)
     assert result.returncode == 0, result.stderr
     health = json.loads(result.stdout)
@@ -128,7 +141,7 @@ def test_known_aggregates(repo):
     assert h2["status"] == "open" and h2["figures"] == []  # closes 2026-12-11: nothing before it has closed
 
 
-def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
+def test_public_page_only_from_the_committed_aggregates_file(repo: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     assert invoke("build", "--site-dir", str(site), cwd=repo).returncode == 0
     before = (site / "process-health" / "index.html").read_text()
@@ -151,7 +164,7 @@ def test_public_page_only_from_the_committed_aggregates_file(repo, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ['"packets": 7', '"format": 1', '"kind": "counts"'])
-def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
+def test_a_broken_aggregates_file_is_a_validation_error(repo: Path, damage: str) -> None:
     path = repo / "site_config/process-health.json"
     shipped = path.read_text()
     assert invoke("stats", "--export", "site_config/process-health.json", cwd=repo).returncode == 0
@@ -165,7 +178,7 @@ def test_a_broken_aggregates_file_is_a_validation_error(repo, damage):
         path.write_text(shipped)
 
 
-def test_minimum_group_size_is_configurable(repo, tmp_path):
+def test_minimum_group_size_is_configurable(repo: Path, tmp_path: Path) -> None:
     settings = repo / "site_config" / "handbook.yaml"
     original = settings.read_text()
     try:
@@ -187,7 +200,7 @@ def test_minimum_group_size_is_configurable(repo, tmp_path):
         settings.write_text(original)
 
 
-def test_stats_text_names_open_and_suppressed_cycles(repo):
+def test_stats_text_names_open_and_suppressed_cycles(repo: Path) -> None:
     result = invoke("stats", cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "Second half 2026 (2026-h2): open until 2026-12-11; published once it has closed" in result.stdout

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY
+from conftest import FIXED_TODAY, search
 from conftest import invoke as run_cli
 from shapes import AREAS, cumulative_packet, dump, load, points_packet, write_branching, write_cumulative, write_points
 
@@ -23,7 +23,7 @@ TODAY = date.fromisoformat(FIXED_TODAY)
 
 
 def article_text(path: Path) -> str:
-    html = re.search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
+    html = search(r"<article.*?</article>", path.read_text("utf-8"), re.S).group(0)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
@@ -34,7 +34,7 @@ def built(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shapes(tmp_path_factory) -> dict[str, Path]:
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("shapes")
     branching = write_branching(base / "branching")
     cumulative = write_cumulative(base / "cumulative")
@@ -60,7 +60,7 @@ def report_of(root: Path, packet: str, fmt: str = "json") -> dict | str:
 
 
 @pytest.mark.parametrize("shape", ["branching", "cumulative", "points"])
-def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes, shape):
+def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes: dict[str, Path], shape: str) -> None:
     report = validate_repository(shapes[shape], today=TODAY)
     assert report.diagnostics == (), [d.message for d in report.diagnostics]
     site = shapes[shape] / "site"
@@ -71,7 +71,9 @@ def test_each_shape_validates_without_errors_or_warnings_and_builds(shapes, shap
 # --- Verdicts under each framework's own rule --------------------------------------------------------
 
 
-def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(shapes, tmp_path):
+def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["cumulative"], tmp_path / "c", ignore=shutil.ignore_patterns("site"))
     judged = report_of(root, "packets/examples/robin.yaml")["judgement"]
     assert judged["ready"] is True and judged["rule"]["rule"] == "proportion"
@@ -89,7 +91,9 @@ def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(sh
     )
 
 
-def test_a_topic_starting_at_level_3_is_not_judged_below_it_and_warns_nowhere(shapes, tmp_path):
+def test_a_topic_starting_at_level_3_is_not_judged_below_it_and_warns_nowhere(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["cumulative"], tmp_path / "c", ignore=shutil.ignore_patterns("site"))
     path = cumulative_packet(root, [["tech-2-1"], ["deli-2-1"], ["feed-2-1"], ["coll-2-1"]], "early")
     data = load(path)
@@ -102,7 +106,9 @@ def test_a_topic_starting_at_level_3_is_not_judged_below_it_and_warns_nowhere(sh
     assert "This dimension starts at Level 3" in page and "not yet reviewed" in page
 
 
-def test_points_rule_sums_milestones_and_maps_the_total_to_a_level_and_title(shapes, tmp_path):
+def test_points_rule_sums_milestones_and_maps_the_total_to_a_level_and_title(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["points"], tmp_path / "p", ignore=shutil.ignore_patterns("site"))
     judged = report_of(root, "packets/examples/robin.yaml")["judgement"]
     assert judged["total_points"] == 3 + 6 + 3 + 1 + 3 + 1 == 17
@@ -144,7 +150,7 @@ def test_points_rule_sums_milestones_and_maps_the_total_to_a_level_and_title(sha
     assert "17 points -> Grade 2 (Engineer I)" in text
 
 
-def test_points_pages_show_ranges_titles_and_milestones(shapes):
+def test_points_pages_show_ranges_titles_and_milestones(shapes: dict[str, Path]) -> None:
     site = shapes["points"] / "site"
     home = article_text(site / "index.html")
     assert "Grade 3 20–34 (Engineer II)" in home and "Grade 5 55+ (Senior Engineer)" in home
@@ -165,7 +171,7 @@ def test_points_pages_show_ranges_titles_and_milestones(shapes):
     )
 
 
-def test_holistic_rule_gives_no_verdict_only_the_evidence_map(shapes, tmp_path):
+def test_holistic_rule_gives_no_verdict_only_the_evidence_map(shapes: dict[str, Path], tmp_path: Path) -> None:
     root = shutil.copytree(shapes["cumulative"], tmp_path / "h", ignore=shutil.ignore_patterns("site"))
     settings = load(root / "site_config" / "handbook.yaml")
     settings["promotion"] = {"rule": "holistic"}
@@ -176,7 +182,7 @@ def test_holistic_rule_gives_no_verdict_only_the_evidence_map(shapes, tmp_path):
     assert "still lack" not in report["verdict"]
 
 
-def test_a_track_may_override_the_rule(shapes, tmp_path):
+def test_a_track_may_override_the_rule(shapes: dict[str, Path], tmp_path: Path) -> None:
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
     settings = load(root / "site_config" / "handbook.yaml")
     settings["tracks"][1]["promotion"] = {"rule": "proportion", "minimum_share": 0.5}
@@ -190,7 +196,7 @@ def test_a_track_may_override_the_rule(shapes, tmp_path):
     assert "Individual contributor: A packet shows evidence for every criterion" in home
 
 
-def test_the_rule_reads_as_one_sentence_for_every_kind():
+def test_the_rule_reads_as_one_sentence_for_every_kind() -> None:
     for rule in (
         PromotionRule(),
         PromotionRule(rule="proportion", minimum_share=0.6, must_have=("x",)),
@@ -205,7 +211,9 @@ def test_the_rule_reads_as_one_sentence_for_every_kind():
 # --- Track changes ---------------------------------------------------------------------------------
 
 
-def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(shapes, tmp_path):
+def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
     report = report_of(root, "packets/examples/kai-switch.yaml")
     assert report["judgement"]["track_change"] is True
@@ -219,7 +227,7 @@ def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(
     assert "This is a track change" in page
 
 
-def test_new_packet_switches_track_with_current_or_track(shapes, tmp_path):
+def test_new_packet_switches_track_with_current_or_track(shapes: dict[str, Path], tmp_path: Path) -> None:
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
     result = run_cli(
         "new", "packet", "--candidate", "Ana Li", "--current", "4-senior-2", "--target", "4-manager-1", cwd=root
@@ -242,7 +250,9 @@ def test_new_packet_switches_track_with_current_or_track(shapes, tmp_path):
     assert result.returncode != 0 and "same or a higher rank" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_move_the_settings_do_not_allow_is_an_error_naming_track_changes(shapes, tmp_path):
+def test_a_move_the_settings_do_not_allow_is_an_error_naming_track_changes(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["branching"], tmp_path / "b", ignore=shutil.ignore_patterns("site"))
     settings = load(root / "site_config" / "handbook.yaml")
     del settings["track_changes"]
@@ -261,7 +271,7 @@ PROCESS_CLAIMS = re.compile(
 )
 
 
-def test_without_process_settings_no_page_claims_a_process(shapes):
+def test_without_process_settings_no_page_claims_a_process(shapes: dict[str, Path]) -> None:
     site = shapes["cumulative"] / "site"
     for page in (
         "index.html",
@@ -275,7 +285,7 @@ def test_without_process_settings_no_page_claims_a_process(shapes):
         assert found is None, (page, found and text[max(0, found.start() - 80) : found.end() + 40])
 
 
-def test_declared_process_settings_are_what_the_pages_say(shapes):
+def test_declared_process_settings_are_what_the_pages_say(shapes: dict[str, Path]) -> None:
     site = shapes["points"] / "site"
     home = article_text(site / "index.html")
     assert "Send your packet to your manager." in home and "Each packet is read by 3 reviewers." in home
@@ -287,7 +297,7 @@ def test_declared_process_settings_are_what_the_pages_say(shapes):
 # --- Richer criteria and pages -----------------------------------------------------------------------
 
 
-def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shapes):
+def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shapes: dict[str, Path]) -> None:
     site = shapes["cumulative"] / "site"
     level = (site / "levels" / "level-3" / "index.html").read_text()
     assert 'Proficiency: <span class="hb-badge">practised</span>' in level
@@ -298,24 +308,26 @@ def test_criterion_attributes_show_as_badges_and_as_a_step_in_what_changes(shape
     assert level4.count('<span class="hb-badge">must have</span>') == 1  # tech-4-1, the must-have
 
 
-def test_organisation_pages_are_placed_and_sanitized(shapes):
+def test_organisation_pages_are_placed_and_sanitized(shapes: dict[str, Path]) -> None:
     site = shapes["cumulative"] / "site"
     html = (site / "pages" / "about" / "index.html").read_text()
-    body = re.search(r"<article.*?</article>", html, re.S).group(0)
+    body = search(r"<article.*?</article>", html, re.S).group(0)
     assert "You can progress without showing every behaviour." in body
     assert "<script" not in body and "javascript:" not in body and "onclick" not in body
     nav = (site / "index.html").read_text()
     assert re.search(r'href="pages/about/"', nav)
 
 
-def test_a_missing_review_date_is_reported_once_by_lint_not_by_validate(shapes):
+def test_a_missing_review_date_is_reported_once_by_lint_not_by_validate(shapes: dict[str, Path]) -> None:
     root = shapes["cumulative"]
     assert not [d for d in validate_repository(root, today=TODAY).diagnostics if "review" in d.code]
     result = run_cli("lint", cwd=root)
     assert result.stdout.count("no review date (not yet reviewed)") == 5
 
 
-def test_a_missing_organisation_page_fails_the_build_with_a_clear_message(shapes, tmp_path):
+def test_a_missing_organisation_page_fails_the_build_with_a_clear_message(
+    shapes: dict[str, Path], tmp_path: Path
+) -> None:
     root = shutil.copytree(shapes["cumulative"], tmp_path / "c", ignore=shutil.ignore_patterns("site"))
     (root / "pages" / "about.md").unlink()
     result = run_cli("build", cwd=root)

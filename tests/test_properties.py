@@ -1,8 +1,11 @@
 """Property-based: random mutations of valid files never crash the validator; they are reported."""
 
+from __future__ import annotations
+
 import shutil
 from datetime import date
 
+import pytest
 from conftest import REPO, copy_content
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,7 +50,7 @@ def mutated(draw):
 
 @given(st.binary(max_size=2000))
 @settings(max_examples=300, deadline=None)
-def test_loader_never_raises_on_arbitrary_bytes(raw):
+def test_loader_never_raises_on_arbitrary_bytes(raw) -> None:
     result = load_bytes(raw, "x.yaml")
     assert result.document is not None or result.diagnostics
     for d in result.diagnostics:
@@ -56,7 +59,7 @@ def test_loader_never_raises_on_arbitrary_bytes(raw):
 
 @given(mutated())
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_mutated_repository_only_ever_reports(tmp_path_factory, mutation):
+def test_mutated_repository_only_ever_reports(tmp_path_factory: pytest.TempPathFactory, mutation) -> None:
     display, data = mutation
     repo = copy_content(tmp_path_factory.mktemp("mut"))
     (repo / display).write_bytes(data)

@@ -2,6 +2,15 @@
 headless Chromium: nothing hidden at any width, printable level sheets, axe in both palettes,
 keyboard reach, and status words that never rely on colour."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conftest import Built
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 import math
 import re
 from pathlib import Path
@@ -47,12 +56,12 @@ pytestmark = pytest.mark.xdist_group("public-site")
 
 
 @pytest.fixture(scope="module")
-def site(public_site):
+def site(public_site: Built) -> Path:
     return public_site.site
 
 
 @pytest.fixture(scope="module")
-def site_url(public_url):
+def site_url(public_url: str) -> str:
     return public_url
 
 
@@ -68,7 +77,7 @@ def every_page(site: Path) -> list[str]:
 # --- 1. Nothing hidden at any width ------------------------------------------------------------
 
 
-def test_no_page_hides_content_at_any_width(browser, site, site_url):
+def test_no_page_hides_content_at_any_width(browser: Browser, site: Path, site_url: str) -> None:
     paths = every_page(site)
     assert len(paths) > 30 and set(PAGE_TYPES) <= set(paths)
     context, page = new_page(browser)
@@ -95,7 +104,9 @@ def resize(page, width: int, height: int = 900) -> None:
 
 @pytest.mark.parametrize("path", ["/metrics/change-lead-time/", "/dimensions/reliability/", "/levels/ic2/"])
 @pytest.mark.parametrize("narrow", [390, 768])
-def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(browser, site_url, path, narrow):
+def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(
+    browser: Browser, site_url: str, path: str, narrow: int
+) -> None:
     """The theme's header search box animates its width for 250 ms when the window grows past
     60em; while it does, it sticks out past the right edge. The page must not scroll sideways
     even then (this was the 'scrolls sideways: 1334 > 1280' on a different page each run)."""
@@ -120,7 +131,7 @@ def test_crossing_the_desktop_breakpoint_never_scrolls_sideways(browser, site_ur
         context.close()
 
 
-def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser, site_url):
+def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser: Browser, site_url: str) -> None:
     # The metric catalogue fits at every width now (issue 23); a packet's evidence table does not on a
     # small tablet.
     context, page = new_page(browser, viewport={"width": 640, "height": 900})
@@ -140,7 +151,7 @@ def test_a_wide_table_scrolls_with_a_cue_the_keyboard_and_a_name(browser, site_u
         context.close()
 
 
-def test_wide_tables_become_labelled_cards_on_a_phone(browser, site_url):
+def test_wide_tables_become_labelled_cards_on_a_phone(browser: Browser, site_url: str) -> None:
     context, page = new_page(browser, viewport={"width": 390, "height": 800})
     try:
         page.goto(site_url + "/packets/priya-raman-senior/")
@@ -155,7 +166,7 @@ def test_wide_tables_become_labelled_cards_on_a_phone(browser, site_url):
 
 
 @pytest.mark.parametrize("path", ["/packets/priya-raman-senior/", "/ladder/", "/levels/ic2/"])
-def test_ids_never_break_inside_a_word(browser, site_url, path):
+def test_ids_never_break_inside_a_word(browser: Browser, site_url: str, path: str) -> None:
     """Each line of an id code span ends at a hyphen or at the id's end: `rel-ic2-observability`
     may wrap after `ic2-`, never as `observabilit / y`."""
     context, page = new_page(browser, viewport={"width": 390, "height": 800})
@@ -185,7 +196,7 @@ def test_ids_never_break_inside_a_word(browser, site_url, path):
         context.close()
 
 
-def test_pages_keep_working_with_javascript_off(browser, site_url):
+def test_pages_keep_working_with_javascript_off(browser: Browser, site_url: str) -> None:
     """Without JavaScript a wide table is its own scroll box (with the shadow cue) and no page
     scrolls sideways."""
     context, page = new_page(browser, java_script_enabled=False, viewport={"width": 390, "height": 800})
@@ -217,7 +228,7 @@ NEARLY_EMPTY = 0.1  # a last sheet holding less than this share of a page is a s
 
 
 @pytest.fixture(scope="module")
-def printed_levels(browser, site, site_url):
+def printed_levels(browser: Browser, site: Path, site_url: str) -> dict[str, tuple[int, float]]:
     """Each level page printed to A4: {path: (PDF pages, content height in the print layout)}.
     The page is laid out at the printable width, so the article's height is what the sheets hold."""
     context, page = new_page(browser, viewport={"width": round(A4_PRINTABLE_PX[1]), "height": round(A4_PAGE_HEIGHT)})
@@ -241,7 +252,7 @@ def printed_levels(browser, site, site_url):
     return printed
 
 
-def test_a_level_prints_on_as_few_pages_as_its_content_needs(printed_levels):
+def test_a_level_prints_on_as_few_pages_as_its_content_needs(printed_levels: dict[str, tuple[int, float]]) -> None:
     """As many sheets as the content fills (its height in the print layout over the printable
     page height, rounded up), and never a last sheet that holds only a few spilled lines."""
     assert len(printed_levels) == 7  # the default levels
@@ -254,7 +265,9 @@ def test_a_level_prints_on_as_few_pages_as_its_content_needs(printed_levels):
         )
 
 
-def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_url, printed_levels):
+def test_print_all_levels_gives_each_level_its_own_sheets(
+    browser: Browser, site: Path, site_url: str, printed_levels: dict[str, tuple[int, float]]
+) -> None:
     """Every level starts on a new sheet and takes the same sheets as printing it alone."""
     context, page = new_page(browser)
     try:
@@ -284,7 +297,7 @@ def test_print_all_levels_gives_each_level_its_own_sheets(browser, site, site_ur
 
 
 @pytest.mark.parametrize("palette", ["light", "dark"])
-def test_axe_finds_no_serious_violation_on_any_page_type(browser, site_url, palette):
+def test_axe_finds_no_serious_violation_on_any_page_type(browser: Browser, site_url: str, palette: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -307,7 +320,7 @@ def test_axe_finds_no_serious_violation_on_any_page_type(browser, site_url, pale
     assert found == []
 
 
-def test_the_palette_toggle_switches_light_and_dark(browser, site_url):
+def test_the_palette_toggle_switches_light_and_dark(browser: Browser, site_url: str) -> None:
     context, page = new_page(browser, color_scheme="light")
     try:
         page.goto(site_url + "/")
@@ -318,7 +331,7 @@ def test_the_palette_toggle_switches_light_and_dark(browser, site_url):
         context.close()
 
 
-def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser, site_url):
+def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser: Browser, site_url: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(site_url + "/")
@@ -345,7 +358,7 @@ def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser, s
 @pytest.mark.parametrize(
     "path", ["/metrics/", "/packets/priya-raman-senior/", "/metrics/story-point-velocity/", "/packets/"]
 )
-def test_colour_never_carries_a_status_alone(browser, site_url, path):
+def test_colour_never_carries_a_status_alone(browser: Browser, site_url: str, path: str) -> None:
     context, page = new_page(browser)
     try:
         page.goto(site_url + path)
@@ -358,7 +371,7 @@ def test_colour_never_carries_a_status_alone(browser, site_url, path):
 
 
 @pytest.mark.parametrize("width", [1280, 1920])
-def test_the_metric_catalogue_fits_without_scrolling_its_tables(browser, site_url, width):
+def test_the_metric_catalogue_fits_without_scrolling_its_tables(browser: Browser, site_url: str, width: int) -> None:
     """Issue 23: at 1280 px the review-status column sat behind a horizontal scroll."""
     context, page = new_page(browser)
     try:

@@ -1,9 +1,12 @@
 """Files the project ships for GitHub, pre-commit and editors: parsed, and their commands run."""
 
+from __future__ import annotations
+
 import re
 import shlex
 import subprocess
 from fnmatch import fnmatch
+from pathlib import Path
 
 import yaml
 from conftest import REPO, copy_content, edit, invoke
@@ -13,7 +16,7 @@ from generator.load.repository import KIND_PATTERNS
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
 
-def test_workflows_parse_and_call_real_commands():
+def test_workflows_parse_and_call_real_commands() -> None:
     assert {w.name for w in WORKFLOWS} == {"pull-request.yml", "publish.yml", "governance.yml"}
     commands = set()
     for workflow in WORKFLOWS:
@@ -27,7 +30,7 @@ def test_workflows_parse_and_call_real_commands():
         assert invoke(command, "--help", cwd=REPO).returncode == 0, command
 
 
-def test_pull_request_workflow_uses_annotations_and_one_comment():
+def test_pull_request_workflow_uses_annotations_and_one_comment() -> None:
     text = (REPO / ".github/workflows/pull-request.yml").read_text()
     assert "handbook validate --format github" in text
     # the report goes to one PR comment (job summary on forks), written by `handbook comment` itself
@@ -35,7 +38,7 @@ def test_pull_request_workflow_uses_annotations_and_one_comment():
     assert "fetch-depth: 0" in text and "--check" in text
 
 
-def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path):
+def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path: Path) -> None:
     [hook] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     pattern = re.compile(hook["files"])
     assert pattern.search("packets/2026-h2/someone.yaml") and not pattern.search("generator/cli.py")
@@ -46,7 +49,7 @@ def test_pre_commit_hook_runs_on_the_files_it_matches(tmp_path):
     assert result.returncode == 1 and "levels/ic2.yaml:9:15" in result.stdout
 
 
-def test_editor_schema_mapping_matches_the_repository_layout():
+def test_editor_schema_mapping_matches_the_repository_layout() -> None:
     import json
 
     mapping = json.loads((REPO / ".vscode/settings.json").read_text())["yaml.schemas"]
@@ -57,7 +60,7 @@ def test_editor_schema_mapping_matches_the_repository_layout():
         assert any(k == kind and fnmatch(sample, p) for k, p in KIND_PATTERNS), (glob, kind)
 
 
-def test_codeowners_is_current_and_the_check_catches_drift(tmp_path):
+def test_codeowners_is_current_and_the_check_catches_drift(tmp_path: Path) -> None:
     assert invoke("codeowners", "--check", cwd=REPO).returncode == 0
     repo = copy_content(tmp_path / "hb")
     (repo / ".github").mkdir()
@@ -74,10 +77,10 @@ def test_codeowners_is_current_and_the_check_catches_drift(tmp_path):
     assert "@northwind/slo-owners" in (repo / ".github/CODEOWNERS").read_text()
 
 
-def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path):
+def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "hb")
 
-    def git(*args):
+    def git(*args) -> None:
         subprocess.run(
             ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
             cwd=repo,

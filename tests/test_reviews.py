@@ -24,21 +24,21 @@ CLEAR_MARKERS = (
 
 
 @pytest.fixture
-def sealed(repo: Path, tmp_path: Path):
+def sealed(repo: Path, tmp_path: Path) -> tuple[Path, Committee]:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee)
     build_cycle(repo, committee)
     return repo, committee
 
 
-def test_the_default_handbook_validates_with_sealing_off_and_on(repo: Path, tmp_path: Path):
+def test_the_default_handbook_validates_with_sealing_off_and_on(repo: Path, tmp_path: Path) -> None:
     assert invoke("validate", "--no-cache", cwd=repo).returncode == 0
     enable_sealing(repo, Committee(tmp_path / "keys"))
     result = invoke("validate", "--no-cache", cwd=repo)
     assert result.returncode == 0, result.stdout
 
 
-def test_a_sealed_review_holds_nothing_but_reviewer_packet_and_date_in_clear(sealed):
+def test_a_sealed_review_holds_nothing_but_reviewer_packet_and_date_in_clear(sealed: tuple[Path, Committee]) -> None:
     repo, _ = sealed
     files = sorted(repo.glob("packets/2026-h2/*.reviews/*.yaml"))
     assert len(files) == 11
@@ -53,7 +53,7 @@ def test_a_sealed_review_holds_nothing_but_reviewer_packet_and_date_in_clear(sea
     assert result.returncode == 0, result.stdout
 
 
-def test_review_command_seals_from_flags_and_from_a_file(sealed, tmp_path: Path):
+def test_review_command_seals_from_flags_and_from_a_file(sealed: tuple[Path, Committee], tmp_path: Path) -> None:
     repo, committee = sealed
     packet = write_packet(repo, "echo", "submitted")
     draft = tmp_path / "draft.yaml"
@@ -110,7 +110,9 @@ def test_review_command_seals_from_flags_and_from_a_file(sealed, tmp_path: Path)
         (("--rating", "delivery=three"), "not a whole number"),
     ],
 )
-def test_review_command_refuses_invalid_assessments_and_writes_nothing(sealed, flags, message):
+def test_review_command_refuses_invalid_assessments_and_writes_nothing(
+    sealed: tuple[Path, Committee], flags: tuple[()] | tuple[str, ...], message: str
+) -> None:
     repo, _ = sealed
     packet = write_packet(repo, "echo", "submitted")
     result = invoke("review", packet, "--reviewer", "erin", *flags, cwd=repo)
@@ -120,7 +122,9 @@ def test_review_command_refuses_invalid_assessments_and_writes_nothing(sealed, f
     assert not (repo / "packets/2026-h2/echo.reviews/erin.yaml").exists()
 
 
-def test_review_command_never_overwrites_without_replace_and_keeps_drafts_out_of_the_repository(sealed):
+def test_review_command_never_overwrites_without_replace_and_keeps_drafts_out_of_the_repository(
+    sealed: tuple[Path, Committee],
+) -> None:
     repo, _ = sealed
     packet = "packets/2026-h2/delta.yaml"
     again = invoke("review", packet, "--reviewer", "bob", "--rating", "delivery=1", cwd=repo)
@@ -137,7 +141,7 @@ def test_review_command_never_overwrites_without_replace_and_keeps_drafts_out_of
 
 
 @pytest.mark.parametrize("key", ["outsider", "garbage", "empty", "missing"])
-def test_a_wrong_identity_cannot_read_sealed_reviews(sealed, tmp_path: Path, key: str):
+def test_a_wrong_identity_cannot_read_sealed_reviews(sealed: tuple[Path, Committee], tmp_path: Path, key: str) -> None:
     repo, committee = sealed
     paths = {"outsider": committee.outsider, "garbage": tmp_path / "garbage.key", "empty": tmp_path / "empty.key"}
     paths["garbage"].write_text("AGE-SECRET-KEY-1NOTAKEY\n", "utf-8")
@@ -155,7 +159,9 @@ def test_a_wrong_identity_cannot_read_sealed_reviews(sealed, tmp_path: Path, key
     }[key] in result.stderr
 
 
-def test_nothing_sealed_reaches_logs_caches_or_the_internal_site(sealed, tmp_path: Path):
+def test_nothing_sealed_reaches_logs_caches_or_the_internal_site(
+    sealed: tuple[Path, Committee], tmp_path: Path
+) -> None:
     repo, committee = sealed
     cache = tmp_path / "cache"
     env = {"HANDBOOK_CACHE_DIR": str(cache)}
@@ -185,7 +191,9 @@ def test_nothing_sealed_reaches_logs_caches_or_the_internal_site(sealed, tmp_pat
     )
 
 
-def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_pointer(repo: Path, tmp_path: Path):
+def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_pointer(
+    repo: Path, tmp_path: Path
+) -> None:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee)
     packet = write_packet(repo, "echo", "submitted")
@@ -209,7 +217,7 @@ def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_p
         (("date: '2026-11-20'", "date: '2026-11-20'\nsealed: x"), "schema-pattern"),
     ],
 )
-def test_review_files_are_schema_and_cross_checked(repo: Path, mutation, code):
+def test_review_files_are_schema_and_cross_checked(repo: Path, mutation: tuple[str, ...], code: str) -> None:
     packet = write_packet(repo, "echo", "submitted")
     path = write_review(repo, packet, "erin", body((3, 3, 3)), None)
     edit(path, *mutation)
@@ -218,13 +226,13 @@ def test_review_files_are_schema_and_cross_checked(repo: Path, mutation, code):
     assert "Traceback" not in result.stderr
 
 
-def test_an_orphan_review_is_reported(repo: Path):
+def test_an_orphan_review_is_reported(repo: Path) -> None:
     write_review(repo, "packets/2026-h2/ghost.yaml", "erin", body((3, 3, 3)), None)
     result = invoke("validate", "--no-cache", cwd=repo)
     assert result.returncode == 1 and "no packet packets/2026-h2/ghost.yaml for this review" in result.stdout
 
 
-def test_reveal_only_after_decision_and_only_when_settings_keep_ratings(repo: Path, tmp_path: Path):
+def test_reveal_only_after_decision_and_only_when_settings_keep_ratings(repo: Path, tmp_path: Path) -> None:
     committee = Committee(tmp_path / "keys")
     enable_sealing(repo, committee, keep=False)
     build_cycle(repo, committee)
@@ -244,7 +252,7 @@ def test_reveal_only_after_decision_and_only_when_settings_keep_ratings(repo: Pa
     assert FIXED_TODAY  # the decision dates of the fixtures lie before the fixed today
 
 
-def test_validating_one_review_file_checks_it_against_its_packet(repo: Path):
+def test_validating_one_review_file_checks_it_against_its_packet(repo: Path) -> None:
     packet = write_packet(repo, "echo", "submitted")
     path = write_review(repo, packet, "erin", body((3, 3, 3)), None)
     assert invoke("validate", str(path), cwd=repo).returncode == 0

@@ -1,6 +1,9 @@
 """Each cross-reference rule, triggered by a real edit to a copy of the default handbook."""
 
+from __future__ import annotations
+
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import edit
@@ -167,7 +170,7 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize("file, old, new, code, reported, line", MUTATIONS, ids=[m[3] + ":" + m[0] for m in MUTATIONS])
-def test_rule(repo, file, old, new, code, reported, line):
+def test_rule(repo: Path, file, old, new, code, reported, line) -> None:
     edit(repo / file, old, new)
     report = validate_repository(repo, today=TODAY)
     matching = [d for d in report.errors if d.code == code]
@@ -175,13 +178,13 @@ def test_rule(repo, file, old, new, code, reported, line):
     assert (matching[0].file, matching[0].line) == (reported, line), matching[0]
 
 
-def test_the_default_handbook_validates_cleanly(repo):
+def test_the_default_handbook_validates_cleanly(repo: Path) -> None:
     report = validate_repository(repo, today=TODAY)
     assert report.diagnostics == ()
     assert report.files_checked == 28  # 23 handbook files and the sample team's 5 (teams/checkout)
 
 
-def test_retired_metric_cannot_be_cited(repo):
+def test_retired_metric_cannot_be_cited(repo: Path) -> None:
     edit(repo / "rubrics/metrics/slo-attainment.yaml", "status: active", "status: retired")
     report = validate_repository(repo, today=TODAY)
     retired = [d for d in report.errors if d.code == "retired-metric"]
@@ -192,7 +195,7 @@ def test_retired_metric_cannot_be_cited(repo):
     }
 
 
-def test_metric_without_anti_gaming_rules(repo):
+def test_metric_without_anti_gaming_rules(repo: Path) -> None:
     path = repo / "rubrics/metrics/deployment-rework-rate.yaml"
     text = path.read_text()
     start, end = text.index("anti_gaming:\n"), text.index("owner:")
@@ -201,7 +204,7 @@ def test_metric_without_anti_gaming_rules(repo):
     assert [d.code for d in report.errors] == ["no-anti-gaming"]
 
 
-def test_overdue_review_is_a_warning_with_the_due_date(repo):
+def test_overdue_review_is_a_warning_with_the_due_date(repo: Path) -> None:
     report = validate_repository(repo, today=date(2027, 1, 14))
     overdue = [d for d in report.warnings if d.code == "review-overdue"]
     assert len(overdue) == 7  # every quarterly metric; dimensions are semiannual and not yet due
@@ -212,19 +215,19 @@ def test_overdue_review_is_a_warning_with_the_due_date(repo):
     assert not report.errors and report.failed(strict=True)
 
 
-def test_missing_settings_file(repo):
+def test_missing_settings_file(repo: Path) -> None:
     (repo / "site_config/handbook.yaml").unlink()
     report = validate_repository(repo, today=TODAY)
     assert "missing-file" in {d.code for d in report.errors}
 
 
-def test_broken_level_file_does_not_cascade_into_unknown_level_errors(repo):
+def test_broken_level_file_does_not_cascade_into_unknown_level_errors(repo: Path) -> None:
     edit(repo / "levels/ic3.yaml", "title: Senior Engineer", "title: [Senior Engineer")
     report = validate_repository(repo, today=TODAY)
     assert [d.code for d in report.errors] == ["yaml-syntax"]
 
 
-def test_only_given_files_are_reported_but_checked_against_the_whole_model(repo):
+def test_only_given_files_are_reported_but_checked_against_the_whole_model(repo: Path) -> None:
     edit(repo / "levels/ic3.yaml", "summary:", "sumary:")
     edit(repo / PRIYA, "target_level: ic3", "target_level: ic7")
     report = validate_repository(repo, only=[repo / PRIYA], today=TODAY)
@@ -232,14 +235,14 @@ def test_only_given_files_are_reported_but_checked_against_the_whole_model(repo)
     assert [d.code for d in report.errors] == ["unknown-level"]
 
 
-def test_evidence_and_decisions_cannot_be_dated_after_today(repo):
+def test_evidence_and_decisions_cannot_be_dated_after_today(repo: Path) -> None:
     edit(repo / PRIYA, 'date: "2026-01-14"', 'date: "2026-12-24"')
     edit(repo / PRIYA, '  date: "2026-06-19"', '  date: "2027-01-05"')
     report = validate_repository(repo, today=TODAY)
     assert [(d.code, d.line) for d in report.errors] == [("evidence-in-future", 37), ("decision-in-future", 88)]
 
 
-def test_decisions_need_a_date_and_enough_reviews(repo):
+def test_decisions_need_a_date_and_enough_reviews(repo: Path) -> None:
     edit(repo / PRIYA, '  date: "2026-06-19"\n', "")
     text = (repo / PRIYA).read_text()
     start = text.index("  - reviewer: Reviewer C")
@@ -250,7 +253,7 @@ def test_decisions_need_a_date_and_enough_reviews(repo):
     assert "decided on 2 review(s); the process asks for 3" in {d.message for d in report.warnings}
 
 
-def test_a_handbook_without_levels_says_so(repo):
+def test_a_handbook_without_levels_says_so(repo: Path) -> None:
     for level in (repo / "levels").iterdir():
         level.unlink()
     codes = {d.code for d in validate_repository(repo, today=TODAY).errors}

@@ -1,5 +1,7 @@
 """`handbook serve`: a real server on loopback regenerates pages when YAML changes."""
 
+from __future__ import annotations
+
 import os
 import socket
 import subprocess
@@ -8,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from conftest import FIXED_TODAY, edit, override_template
 
@@ -55,7 +58,7 @@ class Output:
         return wait_for(lambda: fragment in self.text)
 
 
-def test_serve_regenerates_after_an_edit(repo):
+def test_serve_regenerates_after_an_edit(repo: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/levels/ic4/"
     env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
@@ -100,7 +103,7 @@ def test_serve_regenerates_after_an_edit(repo):
 HOSTILE_KEY = "<img src=x onerror=alert(1)>"
 
 
-def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo):
+def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo: Path) -> None:
     """Broken YAML of several kinds: every page says so, with file:line, escaped; fixed, it goes."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"

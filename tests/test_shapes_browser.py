@@ -3,6 +3,13 @@ any impact on any page, and nothing is hidden at 390, 768, 1280 or 1920 px."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 import pytest
 from browserkit import new_page, require_chromium, serving
 from conftest import invoke
@@ -14,7 +21,7 @@ pytestmark = pytest.mark.xdist_group("shapes-sites")  # each shape is built once
 
 
 @pytest.fixture(scope="module", params=["cumulative", "points"])
-def shape_site(request, tmp_path_factory):
+def shape_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     root = tmp_path_factory.mktemp(request.param) / "handbook"
     if request.param == "cumulative":
         write_cumulative(root)
@@ -29,7 +36,7 @@ def shape_site(request, tmp_path_factory):
         yield site, url
 
 
-def test_no_axe_violation_and_nothing_hidden_on_any_page(browser, shape_site):
+def test_no_axe_violation_and_nothing_hidden_on_any_page(browser: Browser, shape_site: tuple[Path, str]) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     site, url = shape_site

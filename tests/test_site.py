@@ -1,12 +1,15 @@
 """Build the real site into a temporary folder and inspect the HTML."""
 
+from __future__ import annotations
+
 import json
 import re
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import copy_content, edit, invoke, override_template
+from conftest import Built, copy_content, edit, invoke, override_template, search
 
 FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
 
@@ -14,8 +17,11 @@ FIXTURE_PACKET = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff
 pytestmark = pytest.mark.xdist_group("public-site")
 
 
+Site = tuple[Path, Path, subprocess.CompletedProcess[str]]  # (repository, site folder, the build's result)
+
+
 @pytest.fixture
-def built(public_site):
+def built(public_site: Built) -> Site:
     """The default handbook with tests/fixtures/packets/fixture-staff.yaml among its examples (and
     private packets, which a public site leaves out), built once per session (conftest.py)."""
     return public_site.repo, public_site.site, public_site.result
@@ -29,13 +35,13 @@ def text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_build_reports_progress_and_result(built):
+def test_build_reports_progress_and_result(built: Site) -> None:
     _, site, result = built
     assert "• Validating" in result.stderr and "• Building" in result.stderr
     assert result.stdout.startswith("Built 42 pages into")  # the teams index and its page; the dimensions index
 
 
-def test_every_entity_has_its_page(built):
+def test_every_entity_has_its_page(built: Site) -> None:
     repo, site, _ = built
     for level in ("ic1", "ic2", "ic3", "ic4", "ic5", "em1", "em2"):
         assert "<h1" in page(site, f"levels/{level}")
@@ -54,7 +60,9 @@ def test_every_entity_has_its_page(built):
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-def test_every_criterion_has_an_anchor_on_its_level_page(built):
+def test_every_criterion_has_an_anchor_on_its_level_page(
+    built: Site,
+) -> None:
     repo, site, _ = built
     from generator.workspace.workspace import validate_repository
 
@@ -64,7 +72,9 @@ def test_every_criterion_has_an_anchor_on_its_level_page(built):
             assert f'id="{criterion.id}"' in page(site, f"levels/{criterion.level}"), criterion.id
 
 
-def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
+def test_coverage_matrix_and_composite_for_the_fixture_packet(
+    built: Site,
+) -> None:
     _, site, _ = built
     text = text_of(page(site, "packets/fixture-staff"))
     assert "4 of 6 criteria covered (67%)" in text
@@ -79,7 +89,7 @@ def test_coverage_matrix_and_composite_for_the_fixture_packet(built):
     assert "2 of 4 pieces of evidence are invisible work" in text
 
 
-def test_gallery_and_withheld_score(built):
+def test_gallery_and_withheld_score(built: Site) -> None:
     _, site, _ = built
     text = text_of(page(site, "packets/jonas-berg-staff"))
     assert (
@@ -94,7 +104,7 @@ def test_gallery_and_withheld_score(built):
     assert "Priya Raman" in decided and "promoted (2026-06-19)" in decided
 
 
-def test_composite_page_worked_example(built):
+def test_composite_page_worked_example(built: Site) -> None:
     _, site, _ = built
     text = text_of(page(site, "composite"))
     # Ratings come from the composite itself: its first gate's dimension just under the threshold.
@@ -104,7 +114,7 @@ def test_composite_page_worked_example(built):
     assert "Composite: 2.5 — capped from 3.73, because High output cannot offset" in text
 
 
-def test_metric_catalogue_shows_governance_status(built):
+def test_metric_catalogue_shows_governance_status(built: Site) -> None:
     _, site, _ = built
     html = page(site, "metrics")
     assert html.count('class="hb-status hb-status-current"') == 7
@@ -112,13 +122,13 @@ def test_metric_catalogue_shows_governance_status(built):
     assert "2027-01-06" in html  # deployment frequency: last reviewed 2026-10-06, quarterly
 
 
-def test_search_index_contains_criteria_text(built):
+def test_search_index_contains_criteria_text(built: Site) -> None:
     _, site, _ = built
     index = (site / "search" / "search_index.json").read_text("utf-8")
     assert "Shapes on-call for several teams so it is sustainable" in index
 
 
-def test_material_features(built):
+def test_material_features(built: Site) -> None:
     _, site, _ = built
     home = page(site, ".")
     assert "How you are evaluated, in two minutes" in home
@@ -127,7 +137,7 @@ def test_material_features(built):
     assert "handbook.css" in home
 
 
-def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_path):
+def test_failing_validation_builds_nothing_and_keeps_the_old_site(built: Site, tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "broken")
     (repo / "site").mkdir()
     (repo / "site" / "marker.txt").write_text("previous site")
@@ -141,7 +151,7 @@ def test_failing_validation_builds_nothing_and_keeps_the_old_site(built, tmp_pat
     assert not list(tmp_path.joinpath("broken").glob(".site-build-*"))
 
 
-def test_template_error_is_reported_without_traceback(tmp_path):
+def test_template_error_is_reported_without_traceback(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "tpl")
     edit(
         override_template(repo, "composite.md.j2"),
@@ -155,7 +165,7 @@ def test_template_error_is_reported_without_traceback(tmp_path):
     assert not (repo / "site").exists()
 
 
-def test_harm_reviews_on_metric_pages_and_catalogue(built):
+def test_harm_reviews_on_metric_pages_and_catalogue(built: Site) -> None:
     _, site, _ = built
     metric = text_of(page(site, "metrics/deployment-frequency"))
     assert "2026-10-06 — keep" in metric and "2026-04-08 — change" in metric
@@ -166,14 +176,16 @@ def test_harm_reviews_on_metric_pages_and_catalogue(built):
     assert 'id="harm-reviews"' in page(site, "metrics/story-point-velocity")
 
 
-def test_default_process_health_page_comes_from_the_committed_aggregates(built):
+def test_default_process_health_page_comes_from_the_committed_aggregates(
+    built: Site,
+) -> None:
     _, site, _ = built
     text = text_of(page(site, "process-health"))
     assert "No review cycle has been published yet" in text
     assert "examples left out" in text and "published once, after it has closed" in text
 
 
-def test_link_check_finds_missing_files_and_anchors(tmp_path):
+def test_link_check_finds_missing_files_and_anchors(tmp_path: Path) -> None:
     from generator.site.linkcheck import check_site
 
     (tmp_path / "a").mkdir()
@@ -191,9 +203,9 @@ def test_link_check_finds_missing_files_and_anchors(tmp_path):
     }
 
 
-def test_home_page_reads_in_under_two_minutes(built):
+def test_home_page_reads_in_under_two_minutes(built: Site) -> None:
     _, site, _ = built
-    article = re.search(r"<article.*?</article>", page(site, "."), re.S).group(0)
+    article = search(r"<article.*?</article>", page(site, "."), re.S).group(0)
     article = re.sub(r'<div class="hb-print-only.*?</div>', "", article, flags=re.S)  # on paper only
     words = len(text_of(article).split())
     assert words <= 500, f"{words} words: more than two minutes at 250 words a minute"

@@ -45,7 +45,7 @@ def complete(site: Path) -> bool:
     return (site / MARKER).is_file() and (site / "index.html").is_file() and (site / "levels/ic4/index.html").is_file()
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess, code: int, *fragments: str) -> None:
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == code, output
     assert "Traceback" not in output, output
@@ -158,7 +158,7 @@ REFUSED = [
         "through-linked-parent",
     ],
 )
-def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path, make, message, private):
+def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path: Path, make, message, private: bool) -> None:
     repo = copy_content(tmp_path / "handbook")
     target = make(repo)
     before, outside = listing(repo), listing(tmp_path)
@@ -172,7 +172,7 @@ def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path, make, message
     assert listing(tmp_path) == outside
 
 
-def test_regular_file_as_site_folder_is_refused(repo):
+def test_regular_file_as_site_folder_is_refused(repo: Path) -> None:
     (repo / "site").write_text("not a folder")
     result = invoke("build", cwd=repo)
     assert_clean_failure(result, 2)
@@ -181,7 +181,7 @@ def test_regular_file_as_site_folder_is_refused(repo):
 
 @pytest.mark.parametrize("private", [False, True], ids=["public", "internal"])
 @pytest.mark.parametrize("state", ["missing", "empty", "built-before"])
-def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo, state, private):
+def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo: Path, state: str, private: bool) -> None:
     site = repo / ("site-internal" if private else "site")
     if state in ("empty", "built-before"):
         site.mkdir()
@@ -196,7 +196,7 @@ def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo, state, pri
     assert sorted(p.name for p in (repo / STAGING).iterdir()) == [".gitignore", f"{site.name}.lock"]
 
 
-def test_site_folder_outside_the_repository(tmp_path, repo):
+def test_site_folder_outside_the_repository(tmp_path: Path, repo: Path) -> None:
     out = tmp_path / "published" / "handbook"
     result = invoke("build", "--site-dir", str(out), cwd=repo)
     assert result.returncode == 0, result.stderr
@@ -220,7 +220,7 @@ def immutable(folder: Path):
 
 
 @pytest.mark.parametrize("target", ["locked/site", "locked/deeper/site"])
-def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo, target):
+def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo: Path, target: str) -> None:
     (repo / "locked").mkdir()
     undo = immutable(repo / "locked")
     if undo is None:
@@ -254,7 +254,7 @@ def untracked(repo: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("gitignore", [True, False], ids=["project-gitignore", "no-gitignore"])
-def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_path, gitignore):
+def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_path: Path, gitignore: bool) -> None:
     repo = copy_content(tmp_path / "handbook")
     private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
     if gitignore:
@@ -305,7 +305,7 @@ def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_p
         assert untracked(repo) == []
 
 
-def test_leftovers_of_the_old_layout_are_removed(repo):
+def test_leftovers_of_the_old_layout_are_removed(repo: Path) -> None:
     """Folders the previous version left beside the site (private pages among them) go at the next build."""
     for name in (".site-build-abcd1234", ".site-old-4242"):
         (repo / name / "packets").mkdir(parents=True)
@@ -322,7 +322,7 @@ def test_leftovers_of_the_old_layout_are_removed(repo):
     assert (repo / ".site-build-notmine").is_dir()
 
 
-def test_a_second_build_waits_for_the_first_and_says_so(repo):
+def test_a_second_build_waits_for_the_first_and_says_so(repo: Path) -> None:
     import fcntl
 
     assert invoke("build", cwd=repo).returncode == 0
@@ -345,7 +345,7 @@ def test_a_second_build_waits_for_the_first_and_says_so(repo):
     assert complete(repo / "site")
 
 
-def test_two_builds_at_once_both_succeed(repo):
+def test_two_builds_at_once_both_succeed(repo: Path) -> None:
     first, second = start_build(repo), start_build(repo)
     results = [(p.wait(timeout=300), p.communicate()[1]) for p in (first, second)]
     assert [code for code, _ in results] == [0, 0], results
@@ -354,7 +354,9 @@ def test_two_builds_at_once_both_succeed(repo):
     assert complete(repo / "site")
 
 
-def test_without_an_atomic_exchange_an_interrupted_swap_is_restored(tmp_path, monkeypatch):
+def test_without_an_atomic_exchange_an_interrupted_swap_is_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Systems without renameat2/renamex_np use two renames; a kill between them leaves the new
     site in the work folder, and the next build puts it back before anything else."""
     site = tmp_path / "site"
@@ -385,7 +387,9 @@ def serve_workdirs(pid: int) -> list[Path]:
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
-def test_serve_include_private_keeps_private_pages_outside_the_repository_and_removes_them(repo, stop_signal):
+def test_serve_include_private_keeps_private_pages_outside_the_repository_and_removes_them(
+    repo: Path, stop_signal
+) -> None:
     private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -416,7 +420,7 @@ def test_serve_include_private_keeps_private_pages_outside_the_repository_and_re
     assert serve_workdirs(server.pid) == []
 
 
-def test_serve_kills_an_engine_that_ignores_terminate():
+def test_serve_kills_an_engine_that_ignores_terminate() -> None:
     stubborn = subprocess.Popen(
         [
             sys.executable,
@@ -445,7 +449,7 @@ BINARY_ASSETS = {
 }
 
 
-def test_binary_assets_are_copied_as_bytes(repo):
+def test_binary_assets_are_copied_as_bytes(repo: Path) -> None:
     for name, data in BINARY_ASSETS.items():
         target = repo / "site_config" / "assets" / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -471,7 +475,7 @@ LINKS = {
 
 
 @pytest.mark.parametrize("kind", LINKS)
-def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, kind):
+def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo: Path, kind: str) -> None:
     repo = git_repo
     name, target = LINKS[kind]
     (repo / name).symlink_to(target)
@@ -495,7 +499,7 @@ def test_a_link_anywhere_in_rubric_history_is_a_warning_not_a_crash(git_repo, ki
     assert diff.returncode == 0 and "Traceback" not in diff.stderr, diff.stderr
 
 
-def test_git_archive_failing_is_a_clear_error(git_repo):
+def test_git_archive_failing_is_a_clear_error(git_repo: Path) -> None:
     repo = git_repo
     old_blob = git(repo, "rev-parse", "HEAD:rubrics/dimensions/reliability.yaml").strip()
     edit(
@@ -535,7 +539,9 @@ TEMPLATE_FAULTS = {
     ],
     ids=["governance-text", "governance-markdown", "readiness", "stats", "new-packet", "site-page"],
 )
-def test_an_error_in_any_template_names_file_and_line(repo, template, line, command, fault):
+def test_an_error_in_any_template_names_file_and_line(
+    repo: Path, template: str, line: int, command: list[str], fault: str
+) -> None:
     path = override_template(repo, template)
     lines = path.read_text("utf-8").splitlines(keepends=True)
     lines.insert(line - 1, TEMPLATE_FAULTS[fault] + "\n")

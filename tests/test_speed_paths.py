@@ -1,6 +1,9 @@
 """The shortcuts that make validation fast must never change what it reports."""
 
+from __future__ import annotations
+
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import edit
@@ -20,7 +23,7 @@ PRIYA = "packets/examples/priya-raman-senior.yaml"
         "see [x](other.md)",
     ],
 )
-def test_links_made_by_escapes_are_still_reported(repo, written):
+def test_links_made_by_escapes_are_still_reported(repo: Path, written: str) -> None:
     edit(
         repo / PRIYA,
         "impact: p95 invoice render time fell from 1.8 s to 240 ms; the chosen design is unchanged six months on.",
@@ -30,14 +33,14 @@ def test_links_made_by_escapes_are_still_reported(repo, written):
     assert "relative-link" in codes
 
 
-def test_a_source_without_link_markers_or_escapes_is_skipped():
+def test_a_source_without_link_markers_or_escapes_is_skipped() -> None:
     assert not may_hold_links(b"summary: see [x] (other.md)\ntitle: a: b\n")
     assert may_hold_links(b"summary: see [x](other.md)\n")
     assert may_hold_links(b'summary: "\\x5d("\n')
     assert may_hold_links(b"[^1]: note\n")
 
 
-def test_tabs_are_still_refused_in_indentation(repo):
+def test_tabs_are_still_refused_in_indentation(repo: Path) -> None:
     text = (repo / PRIYA).read_text()
     (repo / PRIYA).write_text(text.replace("\n  ", "\n\t", 1))
     codes = [d.code for d in validate_repository(repo, today=TODAY).errors if d.file == PRIYA]

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from conftest import edit, invoke
 from teamkit import deployment as dep
 from teamkit import incident as inc
@@ -161,7 +162,7 @@ def test_a_packet_stating_a_team_figure_as_its_own_is_an_error(repo: Path) -> No
     assert "person-team-figure" in line or "states a team signal" in line, result.stdout
 
 
-def test_unchanged_clean_teams_are_not_read_again(tmp_path: Path, monkeypatch) -> None:
+def test_unchanged_clean_teams_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.check import teams as module
     from generator.load.cache import ResultCache
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, invoke
+from conftest import FIXED_TODAY, copy_content, edit, invoke, search
 
 from generator.load.loader import load_bytes
 from generator.model.safe_text import for_terminal
@@ -86,7 +86,7 @@ def errors(repo: Path) -> list:
 
 @pytest.mark.parametrize("control", CONTROLS)
 @pytest.mark.parametrize("where", ["value", "key", "list item", "prose"])
-def test_loader_refuses_control_characters_in_every_string(control, where):
+def test_loader_refuses_control_characters_in_every_string(control: str, where: str) -> None:
     body = {
         "value": f"id: {quoted('abc' + control)}\n",
         "key": f"id: abc\n{quoted('k' + control)}: 1\n",
@@ -101,13 +101,13 @@ def test_loader_refuses_control_characters_in_every_string(control, where):
     assert f"U+{ord(control[0]):04X}" in found[0].message
 
 
-def test_newlines_and_tabs_stay_allowed_in_prose():
+def test_newlines_and_tabs_stay_allowed_in_prose() -> None:
     loaded = load_bytes(b'summary: "One.\\n\\tTwo."\nblock: |\n  One.\n  Two\there.\n', "x.yaml")
     assert loaded.diagnostics == () and loaded.document.data["summary"] == "One.\n\tTwo."
 
 
 @pytest.mark.parametrize("control", ["\x1b[2K\r", "\x1b[1A\x1b[2K", "\r\n"])
-def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path, control):
+def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path: Path, control: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "  - id: ev-one", f"  - id: {quoted('ev' + control + '0 errors')}")
     named = repo / "packets" / f"bad{control.strip()}name.yaml"  # the file name itself holds escapes
@@ -134,19 +134,19 @@ def test_escape_sequences_cannot_fake_the_validate_summary(tmp_path, control):
         ("Zoë 李 👩\u200d💻", "Zoë 李 👩\u200d💻"),
     ],
 )
-def test_for_terminal_shows_every_dangerous_character_as_an_escape(raw, shown):
+def test_for_terminal_shows_every_dangerous_character_as_an_escape(raw: str, shown: str) -> None:
     assert for_terminal(raw) == shown
 
 
 @pytest.mark.parametrize("template", ["{{ value }}", "{{ value | md }}", "{{ '%-20s' | format(value) }}"])
-def test_every_report_template_value_is_escaped_and_kept_on_one_line(tmp_path, template):
+def test_every_report_template_value_is_escaped_and_kept_on_one_line(tmp_path: Path, template: str) -> None:
     (tmp_path / "reports").mkdir()
     env = report_environment(tmp_path)
     out = env.from_string(f"before {template} after\n").render(value="x\x1b[2K\r\n0 errors\u202e\x85")
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", out) and out.count("\n") == 1, repr(out)
 
 
-def test_readiness_and_governance_text_reports_escape_bidi_prose(tmp_path):
+def test_readiness_and_governance_text_reports_escape_bidi_prose(tmp_path: Path) -> None:
     repo = packet_repo(tmp_path)
     edit(
         repo / "rubrics/dimensions/reliability.yaml",
@@ -194,7 +194,7 @@ MARKDOWN_SHAPES = [
 
 
 @pytest.mark.parametrize("shape", MARKDOWN_SHAPES)
-def test_markdown_cell_is_inert_text(shape):
+def test_markdown_cell_is_inert_text(shape: str) -> None:
     cell = markdown_cell(shape)
     assert html.unescape(cell) == shape  # the reader sees exactly what was written
     assert not re.search(r"[<>\[\]()*_`#|~!:$@\\]", re.sub(r"&#\d+;", "", cell))
@@ -205,7 +205,7 @@ def test_markdown_cell_is_inert_text(shape):
 
 
 @pytest.mark.parametrize("shape", MARKDOWN_SHAPES[:6])
-def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path, shape):
+def test_markdown_readiness_report_shows_candidate_text_as_text(tmp_path: Path, shape: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {quoted(shape)}")
     edit(repo / "packets" / "fixture.yaml", "impact: Migrated six services.", f"impact: {quoted(shape)}")
@@ -235,7 +235,7 @@ NAME_FIELDS = [
 
 
 @pytest.mark.parametrize("char", HIDDEN + ["\n", "\t", "\u2028"])
-def test_names_refuse_bidi_invisible_and_line_characters(tmp_path, char):
+def test_names_refuse_bidi_invisible_and_line_characters(tmp_path: Path, char: str) -> None:
     repo = packet_repo(tmp_path)
     name = quoted("Ada" + char + "Lovelace")
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {name}")
@@ -245,14 +245,14 @@ def test_names_refuse_bidi_invisible_and_line_characters(tmp_path, char):
 
 
 @pytest.mark.parametrize("path, old, new", NAME_FIELDS)
-def test_every_name_and_title_field_refuses_an_override(tmp_path, path, old, new):
+def test_every_name_and_title_field_refuses_an_override(tmp_path: Path, path: str, old: str, new: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / path, old, new.format(quoted("Evil\u202eeman")))
     assert any(d.file == path and d.code == "schema-not" and "U+202E" in d.message for d in errors(repo))
 
 
 @pytest.mark.parametrize("name", ["👩\u200d💻 Ada Lovelace", "زهرا می\u200cخواهد", "李小龍", "Zoë Müller", "क्\u200dष"])
-def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path, name):
+def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path: Path, name: str) -> None:
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", "candidate: Fixture Candidate", f"candidate: {quoted(name)}")
     assert [d for d in errors(repo) if d.file == "packets/fixture.yaml"] == []
@@ -260,7 +260,7 @@ def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path, name):
 
 @pytest.mark.parametrize("char", HIDDEN)
 @pytest.mark.parametrize("render", [text.inline, text.block, text.plain, text.label])
-def test_pages_drop_reordering_and_invisible_characters_from_prose(char, render):
+def test_pages_drop_reordering_and_invisible_characters_from_prose(char: str, render) -> None:
     out = render(f"Ship {char}the *fix*{char} today")
     assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]", out)
     assert "Ship" in out and "today" in out
@@ -274,7 +274,7 @@ def limits() -> dict[str, int]:
     return {"name": packet["name"]["maxLength"], "text": packet["text"]["maxLength"]}
 
 
-def test_every_schema_bounds_names_and_prose_alike():
+def test_every_schema_bounds_names_and_prose_alike() -> None:
     for path in SCHEMAS.glob("*.schema.json"):
         defs = json.loads(path.read_text("utf-8")).get("$defs", {})
         if "text" not in defs:  # files of figures or references only: no prose to bound
@@ -291,7 +291,9 @@ def test_every_schema_bounds_names_and_prose_alike():
         ("summary", "summary: A fixture with known coverage and a known composite.", "text"),
     ],
 )
-def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(tmp_path, field, old, limit):
+def test_text_over_its_limit_is_a_clear_error_and_at_its_limit_is_fine(
+    tmp_path: Path, field: str, old: str, limit: str
+) -> None:
     size = limits()[limit]
     repo = packet_repo(tmp_path)
     edit(repo / "packets" / "fixture.yaml", old, f"{field}: {'x' * size}")
@@ -336,7 +338,7 @@ def worst_shapes(size: int) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("render", [text.inline, text.block])
-def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render):
+def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render) -> None:
     slow = {}
     for name, shape in worst_shapes(limits()["text"]).items():
         started = time.perf_counter()
@@ -358,12 +360,12 @@ def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render):
         "\n".join(" " * (4 * d) + "1. x" for d in range(400)),
     ],
 )
-def test_deep_nesting_never_raises(shape):
+def test_deep_nesting_never_raises(shape: str) -> None:
     for render in (text.inline, text.block):
         assert "x" in render(shape + "x")
 
 
-def test_links_and_lists_still_render_below_the_bounds():
+def test_links_and_lists_still_render_below_the_bounds() -> None:
     out = text.block("See [the RFC](https://example.com/rfc) and <https://example.com/a>.\n\n1. one\n    - nested\n")
     assert '<a href="https://example.com/rfc"' in out and "<ol>" in out and "<ul>" in out
 
@@ -374,7 +376,7 @@ pytestmark = pytest.mark.xdist_group("hostile-site-text")  # its module-scoped f
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory):
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     repo = copy_content(tmp_path_factory.mktemp("hostile-titles"))
     base = FIXTURE.read_text("utf-8")
     size = limits()["text"]
@@ -399,18 +401,18 @@ def hostile_site(tmp_path_factory):
     return repo / "site", time.perf_counter() - started
 
 
-def test_every_page_has_a_markup_free_title_beyond_twenty_examples(hostile_site):
+def test_every_page_has_a_markup_free_title_beyond_twenty_examples(hostile_site: tuple[Path, float]) -> None:
     site, _ = hostile_site
     pages = list(site.rglob("index.html"))
     assert len([p for p in pages if p.parent.parent.name == "packets"]) == 23 + 3 > NAV_PACKETS_MAX
     for page in pages:
-        title = re.search(r"<title>(.*?)</title>", page.read_text("utf-8"), re.S).group(1)
+        title = search(r"<title>(.*?)</title>", page.read_text("utf-8"), re.S).group(1)
         assert not re.search(r"[<>&\"]", title), (page, title)
-    title = re.search(r"<title>(.*?)</title>", (site / "packets/hostile-0/index.html").read_text("utf-8")).group(1)
+    title = search(r"<title>(.*?)</title>", (site / "packets/hostile-0/index.html").read_text("utf-8")).group(1)
     assert title == "‹/title›‹script›alert(1)‹/script› - Northwind Engineering Handbook"
 
 
-def test_worst_text_builds_fast_without_traceback_and_shows_as_written(hostile_site):
+def test_worst_text_builds_fast_without_traceback_and_shows_as_written(hostile_site: tuple[Path, float]) -> None:
     site, elapsed = hostile_site
     page = (site / "packets/hostile-1/index.html").read_text("utf-8")
     assert "1. 1. 1." in page and "[[[[" in html.unescape(page)

@@ -5,6 +5,8 @@ date (where the content is valid) and must pass, and on a date before the conten
 (where reviews are dated in the future) must fail for exactly that reason.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import signal
@@ -43,7 +45,7 @@ def commands(year: int) -> list[tuple[str, ...]]:
     ]
 
 
-def run_dated(args: tuple[str, ...], repo: Path, today: str, how: str) -> subprocess.CompletedProcess:
+def run_dated(args: tuple[str, ...], repo: Path, today: str, how: str) -> subprocess.CompletedProcess[str]:
     # HANDBOOK_TODAY is always set by invoke; "flag" overrides it with a wrong one so the flag must win.
     if how == "flag":
         return invoke(*args, "--today", today, cwd=repo, env={"HANDBOOK_TODAY": "1999-12-31"})
@@ -51,7 +53,7 @@ def run_dated(args: tuple[str, ...], repo: Path, today: str, how: str) -> subpro
 
 
 @pytest.mark.parametrize("years,how", [(-30, "flag"), (70, "env")])
-def test_every_command_passes_on_a_date_matching_the_content(tmp_path, years, how):
+def test_every_command_passes_on_a_date_matching_the_content(tmp_path: Path, years: int, how: str) -> None:
     repo = shifted_copy(tmp_path / "hb", years)
     year = 2026 + years
     today = f"{year}-11-28"
@@ -69,7 +71,7 @@ PAST = "2000-01-01"
 
 
 @pytest.mark.parametrize("how", ["flag", "env"])
-def test_every_command_fails_on_a_date_before_the_content(repo, tmp_path, how):
+def test_every_command_fails_on_a_date_before_the_content(repo: Path, tmp_path: Path, how: str) -> None:
     assert invoke("codeowners", cwd=repo).returncode == 0
     for args in [*commands(2026), ("build", "--site-dir", str(tmp_path / "site"))]:
         if args == NEW_PACKET:  # a scaffold, not a check: it picks the next cycle as of that date
@@ -88,7 +90,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(tmp_path):
+def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(tmp_path: Path) -> None:
     past = run_cli(
         "serve",
         "--today",

@@ -1,6 +1,10 @@
 """Criteria versions enforced: `handbook diff --check` fails when the settings' version is not raised
 by at least the bump the change needs, and every bump says why (issue 16, item 5)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 import pytest
 from conftest import edit, git, invoke
 
@@ -36,7 +40,7 @@ ONCALL = "Shapes on-call for several teams"
         ("Acknowledges pages quickly", "Acknowledges pages quikcly", "patch", "spelling only"),
     ],
 )
-def test_rewording_is_classified_by_what_it_adds(old, new, bump, why):
+def test_rewording_is_classified_by_what_it_adds(old: str, new: str, bump: str, why: str) -> None:
     found, reason = classify_rewording(old, new)
     assert found == bump and why in reason, (found, reason)
 
@@ -56,12 +60,12 @@ def test_rewording_is_classified_by_what_it_adds(old, new, bump, why):
         ("1.2.3", "1.4.0", "patch", True),
     ],
 )
-def test_bump_is_sufficient(old, new, required, ok):
+def test_bump_is_sufficient(old: str, new: str, required: str, ok: bool) -> None:
     assert bump_is_sufficient(old, new, required) is ok
 
 
 @pytest.fixture
-def repo_with_base(git_repo):
+def repo_with_base(git_repo: Path) -> Path:
     return git_repo  # the default handbook, committed once (conftest.git_template)
 
 
@@ -81,7 +85,9 @@ def repo_with_base(git_repo):
         ("none", "1.3.0", 0),
     ],
 )
-def test_diff_check_exits_one_when_the_bump_is_too_small(repo_with_base, change, version, exit_code):
+def test_diff_check_exits_one_when_the_bump_is_too_small(
+    repo_with_base: Path, change: str, version: str, exit_code: int
+) -> None:
     repo = repo_with_base
     if change == "new-criterion":
         edit(

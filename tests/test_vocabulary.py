@@ -1,10 +1,13 @@
 """One vocabulary (issue 17, item 5): each concept has one set of status words, and pages,
 reports and the command line use the same ones."""
 
+from __future__ import annotations
+
 import re
+from pathlib import Path
 
 import pytest
-from conftest import invoke
+from conftest import Built, invoke, search
 
 from generator.render.vocabulary import WORDS, say
 
@@ -12,18 +15,18 @@ pytestmark = pytest.mark.xdist_group("public-site")
 
 
 @pytest.fixture
-def built(public_site):
+def built(public_site: Built) -> Path:
     return public_site.repo
 
 
 def article(repo, path: str) -> str:
     html = (repo / "site" / path / "index.html").read_text("utf-8")
-    body = re.search(r"<article.*?</article>", html, re.S).group(0)
+    body = search(r"<article.*?</article>", html, re.S).group(0)
     body = re.sub(r'<div class="hb-print-only.*?</div>', "", body, flags=re.S)
     return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").split())
 
 
-def test_no_word_means_two_things():
+def test_no_word_means_two_things() -> None:
     """A reader never sees the same word for two different statuses of two concepts, except
     'retired' (a retired metric has no review) and the shared 'in review' / 'withdrawn'."""
     seen = {}
@@ -36,7 +39,7 @@ def test_no_word_means_two_things():
 
 
 @pytest.mark.parametrize("metric", ["deployment-frequency", "change-lead-time", "slo-attainment"])
-def test_an_active_metric_says_status_and_review_in_the_same_words_everywhere(built, metric):
+def test_an_active_metric_says_status_and_review_in_the_same_words_everywhere(built: Path, metric: str) -> None:
     text = article(built, f"metrics/{metric}")
     assert "Status: active · review: up to date" in text
     assert "Status active Review up to date" in text  # the governance table
@@ -45,7 +48,7 @@ def test_an_active_metric_says_status_and_review_in_the_same_words_everywhere(bu
     assert "up to date" in catalogue and " current " not in catalogue
 
 
-def test_a_retired_metric_says_do_not_cite_and_has_no_next_review(built):
+def test_a_retired_metric_says_do_not_cite_and_has_no_next_review(built: Path) -> None:
     text = article(built, "metrics/story-point-velocity")
     assert "Retired metric: do not cite" in text
     assert "Next review none: retired metrics are not reviewed" in text
@@ -55,12 +58,12 @@ def test_a_retired_metric_says_do_not_cite_and_has_no_next_review(built):
 
 
 @pytest.mark.parametrize("fmt,expected", [("text", "up to date"), ("markdown", "up to date")])
-def test_the_governance_command_uses_the_same_words(built, fmt, expected):
+def test_the_governance_command_uses_the_same_words(built: Path, fmt: str, expected: str) -> None:
     result = invoke("governance", "--format", fmt, cwd=built)
     assert expected in result.stdout and "current" not in result.stdout, result.stdout
 
 
-def test_composite_is_explained_at_first_use_and_the_reference_tab_opens_the_glossary(built):
+def test_composite_is_explained_at_first_use_and_the_reference_tab_opens_the_glossary(built: Path) -> None:
     composite = article(built, "composite")
     first = composite.index("OV")
     assert composite[first - 40 : first + 40].count("overall value") == 1

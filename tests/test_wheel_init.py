@@ -14,14 +14,14 @@ import pytest
 from conftest import FIXED_TODAY, REPO, invoke
 
 
-def _run(*args, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess:
+def _run(*args, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, dict]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A fresh venv in a temp folder with only the wheel installed; dependencies come from the test
     environment through a .pth file (so the test needs no network), never the source tree."""
     work = tmp_path_factory.mktemp("wheel")
@@ -66,7 +66,9 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
     return venv, env
 
 
-def test_init_from_the_installed_wheel_validates_and_builds(installed, tmp_path):
+def test_init_from_the_installed_wheel_validates_and_builds(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
     venv, env = installed
     handbook = str(venv / "bin" / "handbook")
     created = _run(handbook, "init", "acme-handbook", "--name", "Acme Robotics", cwd=tmp_path, env=env)
@@ -83,7 +85,7 @@ def test_init_from_the_installed_wheel_validates_and_builds(installed, tmp_path)
     assert (root / "site" / "levels" / "changes" / "engineer-to-senior-engineer" / "index.html").is_file()
 
 
-def test_init_writes_a_complete_blank_repository(tmp_path):
+def test_init_writes_a_complete_blank_repository(tmp_path: Path) -> None:
     result = invoke("init", "new", "--name", "Acme Robotics", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     root = tmp_path / "new"
@@ -111,7 +113,7 @@ def test_init_writes_a_complete_blank_repository(tmp_path):
 
 
 @pytest.mark.parametrize("existing", ["file.txt", ".git/HEAD"])
-def test_init_never_writes_over_an_existing_folder(tmp_path, existing):
+def test_init_never_writes_over_an_existing_folder(tmp_path: Path, existing: str) -> None:
     target = tmp_path / "taken"
     (target / existing).parent.mkdir(parents=True, exist_ok=True)
     (target / existing).write_text("mine")

@@ -1,6 +1,8 @@
 """The GitHub workflows: pinned actions, no expression injection into shell, least privilege per
 job, the right triggers, and shell steps that work for any file name (run here in a real git repo)."""
 
+from __future__ import annotations
+
 import os
 import re
 import subprocess
@@ -30,13 +32,13 @@ def step_named(workflow: dict, name: str) -> dict:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_no_expression_inside_any_run_block(path):
+def test_no_expression_inside_any_run_block(path) -> None:
     for job_name, _, step in steps(load(path)):
         assert "${{" not in step.get("run", ""), (job_name, step.get("name"))
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path):
+def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path) -> None:
     workflow = load(path)
     used = [step["uses"] for _, _, step in steps(workflow) if "uses" in step]
     used += [job["uses"] for job in workflow["jobs"].values() if "uses" in job]
@@ -50,7 +52,7 @@ def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path
         assert re.search(r"@[0-9a-f]{40} +# v[0-9]+(\.[0-9]+)*\s*$", line), line
 
 
-def test_the_same_action_is_pinned_to_the_same_sha_everywhere():
+def test_the_same_action_is_pinned_to_the_same_sha_everywhere() -> None:
     pins: dict[str, set[str]] = {}
     for path in WORKFLOWS:
         for line in path.read_text("utf-8").splitlines():
@@ -61,7 +63,7 @@ def test_the_same_action_is_pinned_to_the_same_sha_everywhere():
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_least_privilege_per_job(path):
+def test_least_privilege_per_job(path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
     for name, job in workflow["jobs"].items():
@@ -86,14 +88,14 @@ def test_least_privilege_per_job(path):
             assert granted == {}, (path.name, name, granted)
 
 
-def test_checkouts_do_not_leave_the_token_in_git_config():
+def test_checkouts_do_not_leave_the_token_in_git_config() -> None:
     for path in WORKFLOWS:
         for _, _, step in steps(load(path)):
             if "actions/checkout@" in step.get("uses", ""):
                 assert step.get("with", {}).get("persist-credentials") is False, path.name
 
 
-def test_pull_request_workflow_triggers_on_code_dependencies_and_ci():
+def test_pull_request_workflow_triggers_on_code_dependencies_and_ci() -> None:
     workflow = load(REPO / ".github/workflows/pull-request.yml")
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     paths = trigger["pull_request"]["paths"]
@@ -112,7 +114,7 @@ def test_pull_request_workflow_triggers_on_code_dependencies_and_ci():
         assert required in paths, required
 
 
-def test_pull_request_workflow_passes_base_ref_through_env():
+def test_pull_request_workflow_passes_base_ref_through_env() -> None:
     workflow = load(REPO / ".github/workflows/pull-request.yml")
     for job in workflow["jobs"].values():
         assert job["env"]["BASE_REF"] == "${{ github.base_ref }}"
@@ -120,7 +122,7 @@ def test_pull_request_workflow_passes_base_ref_through_env():
     assert sum('"origin/$BASE_REF"' in run for run in runs) >= 3
 
 
-def test_the_test_suite_runs_when_code_changes():
+def test_the_test_suite_runs_when_code_changes() -> None:
     workflow = load(REPO / ".github/workflows/pull-request.yml")
     tests = step_named(workflow, "Test suite")
     assert tests["run"].strip() == "make test"
@@ -177,7 +179,7 @@ def pr_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path, Path]:
+def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir(exist_ok=True)
     handbook = fake_bin / "handbook"
@@ -217,7 +219,7 @@ def run_step(script: str, repo: Path, tmp_path: Path) -> tuple[subprocess.Comple
         ("README.md", "false"),
     ],
 )
-def test_code_change_detection_step(pr_repo, tmp_path, changed, expected):
+def test_code_change_detection_step(pr_repo: Path, tmp_path: Path, changed: str, expected: str) -> None:
     script = step_named(load(REPO / ".github/workflows/pull-request.yml"), "Did code or tests change?")["run"]
     (pr_repo / changed).parent.mkdir(parents=True, exist_ok=True)
     (pr_repo / changed).write_text("changed\n")
