@@ -112,3 +112,19 @@ def test_help_imports_no_heavy_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "HEAVY:", f"handbook --help imported: {result.stdout.splitlines()[-1]}"
+
+
+def test_only_the_cli_reads_the_clock() -> None:
+    """Every computation gets `today` from its caller: the one fallback to the clock is --today's default."""
+    readers = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("today", "now", "utcnow")
+                and getattr(node.func.value, "id", "") in ("date", "datetime")
+            ):
+                readers.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert any(r.startswith("cli/common.py:") for r in readers), "the check sees --today's default"
+    assert [r for r in readers if not r.startswith("cli/common.py:")] == []

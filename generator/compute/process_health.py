@@ -65,7 +65,7 @@ FigureBuilder = Callable[[Group], "Figure | None"]
 def process_health(
     hb: Handbook,
     submitted_on: Mapping[str, date],
-    today: date | None = None,
+    today: date,
     minimum_group: int | None = None,
     group_key: bytes = b"",
 ) -> ProcessHealth:
@@ -74,7 +74,6 @@ def process_health(
     settings = hb.settings
     k = minimum_group or (settings.minimum_group_size if settings else 5)
     step = settings.round_counts_to if settings else 1
-    today = today or date.today()
     real = [p for p in hb.packets if not p.is_example and p.decision.status != "draft"]
     cycles = []
     for cycle in settings.review_cycles if settings else ():
