@@ -62,6 +62,14 @@ def workspace(
     )
 
 
+def handbook_root(root: Path | None) -> Path:
+    """The handbook repository a command reads: --root, else found from the working directory (inside
+    a packets repository, the handbook it names), as `workspace` finds it."""
+    from ..workspace.layout import find_layout
+
+    return find_layout(Path.cwd(), root).handbook_root
+
+
 def fail(message: str) -> NoReturn:
     raise HandbookError(message)
 

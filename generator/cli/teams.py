@@ -11,11 +11,10 @@ from typing import Any
 
 import click
 
-from ..load.repository import find_root
 from ..model.errors import HandbookError
 from ..model.safe_text import for_terminal
 from .common import emit as _emit
-from .common import format_option, root_option, today_option
+from .common import format_option, handbook_root, root_option, today_option
 from .common import parse_today as _today
 from .common import say as _progress
 
@@ -38,7 +37,7 @@ def _figures(
     from ..check.teams import check_teams
     from ..compute.teams import catalogue_links, load_bands, parse_period, team_figures
 
-    base = root or find_root(Path.cwd())
+    base = handbook_root(root)
     if period is not None:
         try:
             parse_period(period)
@@ -186,7 +185,7 @@ def import_events(
     from ..actions import team_import as imports
     from ..load.loader import load_file
 
-    base = root or find_root(Path.cwd())
+    base = handbook_root(root)
     folder = base / "teams" / team
     loaded = load_file(folder / "team.yaml", f"teams/{team}/team.yaml")
     if loaded.document is None or not isinstance(loaded.document.data, dict):
