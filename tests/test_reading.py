@@ -52,7 +52,8 @@ require_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-pytestmark = pytest.mark.xdist_group("public-site")
+# no xdist group: the reading tests are the longest in the suite, so they spread over both workers
+# (each worker builds the shared site once, in about 2 s)
 
 
 @pytest.fixture(scope="module")

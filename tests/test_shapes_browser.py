@@ -17,7 +17,7 @@ from shapes import cumulative_packet, points_packet, write_cumulative, write_poi
 from test_reading import HIDDEN_CONTENT, WIDTHS, every_page, resize
 
 require_chromium()
-pytestmark = pytest.mark.xdist_group("shapes-sites")  # each shape is built once, on one worker
+# no xdist group: each shape is built once on the worker that runs it, so the two spread over both workers
 
 
 @pytest.fixture(scope="module", params=["cumulative", "points"])
