@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -289,7 +290,7 @@ def test_changing_any_file_of_the_package_is_a_miss(repo: Path, tmp_path: Path, 
 def test_the_fingerprint_walks_the_package_rather_than_a_list() -> None:
     source = (REPO / "generator/load/cache.py").read_text()
     assert "_CODE = (" not in source
-    names = [name for name, _ in cache_module._package_files(cache_module.resources.files("generator"))]
+    names = [name for name, _ in cache_module._package_files(resources.files("generator"))]
     assert {"check/rules.py", "cli/__init__.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
