@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_a_folder_others_can_write_is_not_used(repo: Path, tmp_path: Path, folde
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, folder_mode)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     report = validate_repository(repo, today=TODAY, cache=cache)
     assert cache.connection is None and report.diagnostics == ()
@@ -107,7 +108,7 @@ def test_a_folder_of_another_user_is_not_used(repo: Path, tmp_path: Path, monkey
     else:
         real = os.getuid()
         monkeypatch.setattr(os, "getuid", lambda: real + 1)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     validate_repository(repo, today=TODAY, cache=cache)
     assert cache.connection is None
@@ -121,7 +122,7 @@ def test_a_symlinked_database_or_secret_is_refused(repo: Path, tmp_path: Path) -
     elsewhere = tmp_path / "elsewhere.sqlite"
     elsewhere.write_bytes(b"")
     os.symlink(elsewhere, folder / DATABASE)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     assert cache.connection is None and warnings
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
@@ -183,7 +184,7 @@ GOOD_DIAGNOSTIC = {
     "column": 1,
     "on_key": False,
 }
-WRONG_ROWS = [
+WRONG_ROWS: list[object] = [
     None,
     1,
     "text",
@@ -210,7 +211,7 @@ WRONG_ROWS = [
 
 @pytest.mark.parametrize("row", WRONG_ROWS, ids=[json.dumps(r)[:60] for r in WRONG_ROWS])
 @pytest.mark.parametrize("target", [LEVEL, PRIYA, "rubrics/dimensions/delivery.yaml", "site_config/handbook.yaml"])
-def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row, target: str) -> None:
+def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row: object, target: str) -> None:
     folder = tmp_path / "cache"
     expected = summary(validate_repository(repo, today=TODAY))
     cache = ResultCache(folder)
@@ -261,7 +262,9 @@ PROBE = textwrap.dedent("""
         ("new_module.py", None),
     ],
 )
-def test_changing_any_file_of_the_package_is_a_miss(repo: Path, tmp_path: Path, change) -> None:
+def test_changing_any_file_of_the_package_is_a_miss(
+    repo: Path, tmp_path: Path, change: tuple[str, Callable[[str], str] | None]
+) -> None:
     install = tmp_path / "install"
     package = install / "generator"
     shutil.copytree(REPO / "generator", package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -299,7 +302,7 @@ def test_a_secret_this_program_did_not_write_is_refused(repo: Path, tmp_path: Pa
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     (folder / SECRET).write_bytes(b"short")
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     assert cache.connection is None and "remove it" in warnings[0]
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
