@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -37,7 +38,7 @@ MEASURE = (
 
 
 def measure(
-    command: list[str], cwd: Path, env: dict | None = None, repeat: int = 3, expect_success: bool = False
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, repeat: int = 3, expect_success: bool = False
 ) -> tuple[float, int]:
     """Median seconds and peak RSS (MiB) of a command run `repeat` times."""
     times, peaks = [], []
@@ -195,14 +196,16 @@ def incremental_rows(folder: Path, size: int, repeat: int) -> list[list[str]]:
 def build_rows(folder: Path, sizes: list[int], repeat: int, engines: list[str]) -> list[list[str]]:
     rows = []
     sys.path.insert(0, str(REPO))
+    from generator.model.handbook import checked
     from generator.site.publish import generate_docs
     from generator.workspace.workspace import validate_repository
 
     report = validate_repository(REPO, today=date(2026, 11, 28))
+    checked_handbook = checked(report.handbook)
     with tempfile.TemporaryDirectory() as docs:
         start = time.perf_counter()
         for _ in range(repeat):
-            generate_docs(REPO, Path(docs) / "docs", report, date.today())
+            generate_docs(REPO, Path(docs) / "docs", checked_handbook, date.today())
         generation = (time.perf_counter() - start) / repeat
     for engine in engines:
         total, peak = measure(
@@ -271,13 +274,14 @@ def main() -> None:
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
         flush=True,
     )
-    rows = []
-    for title, step in (
+    rows: list[list[str]] = []
+    steps: tuple[tuple[str, Callable[[], list[list[str]]]], ...] = (
         ("floor", lambda: floor_rows(folder, 2000, args.repeat)),
         ("validate", lambda: validate_rows(folder, sizes, args.repeat)),
         ("incremental", lambda: incremental_rows(folder, sizes[-1], args.repeat)),
         ("build", lambda: build_rows(folder, build_sizes, args.repeat, engines)),
-    ):
+    )
+    for title, step in steps:
         print(f"… {title}", file=sys.stderr, flush=True)
         rows += step()
     print(table(rows))

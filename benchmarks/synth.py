@@ -14,6 +14,7 @@ import argparse
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,7 +35,7 @@ def sentence(rng: random.Random, words: int = 9) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def dump(path: Path, kind: str, data: dict, depth: int) -> None:
+def dump(path: Path, kind: str, data: dict[str, Any], depth: int) -> None:
     """depth: how many folders the file sits below the repository root."""
     path.parent.mkdir(parents=True, exist_ok=True)
     header = f"# yaml-language-server: $schema={'../' * depth}generator/schemas/{kind}.schema.json\n"
@@ -49,7 +50,7 @@ def generate(
     seed: int = 7,
     error_rate: float = 0.01,
     today: date | None = None,
-) -> dict:
+) -> dict[str, int]:
     """The repository at `out`, valid on `today` except for `error_rate` of its packets."""
     rng = random.Random(seed)
     day = today or date.today()
@@ -268,13 +269,13 @@ def _packets(
     return errors
 
 
-def _decision(rng: random.Random, day: date) -> dict:
+def _decision(rng: random.Random, day: date) -> dict[str, str]:
     """Under review, or decided on a day after all its evidence (evidence is at least a month old)."""
     status = rng.choice(["submitted", "promoted", "not-yet"])
     return {"status": status} if status == "submitted" else {"status": status, "date": _ago(day, rng.randint(0, 30))}
 
 
-def _break(packet: dict, rng: random.Random) -> None:
+def _break(packet: dict[str, Any], rng: random.Random) -> None:
     choice = rng.randrange(4)
     if choice == 0:
         packet["evidence"][0]["criteria"] = ["no-such-criterion"]

@@ -15,11 +15,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from multiprocessing import Pool
 from pathlib import Path
+from typing import TypeVar
 
 from .teams_synth import generate_team
+
+T = TypeVar("T")
 
 TODAY = date(2026, 11, 28)
 START = date(2024, 11, 29)  # two years of events up to TODAY
@@ -42,7 +46,8 @@ def _one(args: tuple[str, int, float]) -> tuple[int, int]:
 def generate(folder: Path, teams: int, per_day: float) -> tuple[int, int]:
     marker = folder / f".generated-{teams}-{per_day}"
     if marker.exists():
-        return tuple(int(x) for x in marker.read_text().split())  # type: ignore[return-value]
+        deployments, incidents = marker.read_text().split()
+        return int(deployments), int(incidents)
     (folder / "site_config").mkdir(parents=True, exist_ok=True)
     with Pool(2) as pool:
         counts = pool.map(_one, [(str(folder), n, per_day) for n in range(teams)])
@@ -51,8 +56,9 @@ def generate(folder: Path, teams: int, per_day: float) -> tuple[int, int]:
     return totals
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def timed(function: Callable[[], T], repeat: int) -> tuple[float, T]:
+    """The median seconds of `repeat` calls, and the last call's result."""
+    times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = function()
@@ -96,12 +102,12 @@ def main() -> None:
     from generator.load.cache import ResultCache
 
     check_seconds, report = timed(lambda: check_teams(folder), options.repeat)
-    assert not report.errors, report.errors[:3]  # type: ignore[attr-defined]
+    assert not report.errors, report.errors[:3]
     with tempfile.TemporaryDirectory() as cache_folder:
         cache = ResultCache(Path(cache_folder))
         check_teams(folder, cache=cache)  # fills the cache
         warm_seconds, _ = timed(lambda: check_teams(folder, cache=cache), options.repeat)
-    compute_seconds, figures = timed(lambda: team_figures(report, TODAY), options.repeat)  # type: ignore[arg-type]
+    compute_seconds, figures = timed(lambda: team_figures(report, TODAY), options.repeat)
     plain_seconds, _ = timed(lambda: plain_duckdb(folder), options.repeat)
     total = check_seconds + compute_seconds
     rows = [
@@ -112,7 +118,7 @@ def main() -> None:
         ("validate + compute (warm cache)", warm_seconds + compute_seconds),
         ("plain duckdb: one hand-written query over the same files", plain_seconds),
     ]
-    print(f"cores: {os.cpu_count()}, teams with figures: {len(figures)}")  # type: ignore[arg-type]
+    print(f"cores: {os.cpu_count()}, teams with figures: {len(figures)}")
     for label, seconds in rows:
         print(f"  {label:58s} {seconds:6.2f} s")
     print(

@@ -9,6 +9,7 @@ import json
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 IMPACTS = (
     "Card payments failed for some customers",
@@ -74,7 +75,7 @@ def generate_team(
                 change += 1
                 hours = rng.lognormvariate(2.5, 1.1)
                 changes.append({"id": f"{team}-c{change}", "committed_at": _stamp(moment - timedelta(hours=hours))})
-            row: dict = {
+            row: dict[str, Any] = {
                 "id": ident,
                 "service": service,
                 "environment": environment,
@@ -116,8 +117,8 @@ def generate_team(
         day += timedelta(days=1)
     (base / "deployments.jsonl").write_text("\n".join(deployments) + "\n", "utf-8")
     (base / "incidents.jsonl").write_text("\n".join(incidents) + ("\n" if incidents else ""), "utf-8")
-    for slo, target in slos:
-        _write_slo(base / "slos", slo, target, services[0], start, end, rng)
+    for slo, objective in slos:
+        _write_slo(base / "slos", slo, objective, services[0], start, end, rng)
     return len(deployments), len(incidents)
 
 

@@ -4,11 +4,15 @@ keys new`), a sealing committee, and packets repositories that name it."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 from conftest import REPO, copy_content, edit
 from conftest import invoke as run_cli
+
+from generator.model.handbook import Handbook, Packet
 
 CYCLE = "2026-h2"
 REVIEWERS = ("bob", "carol", "dan", "erin")
@@ -92,7 +96,9 @@ def write_packet(repo: Path, slug: str, candidate: str, manager: str | None = No
     return path
 
 
-def review(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int], note: str, *extra: str):
+def review(
+    repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[int, int, int], note: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
     dims = ("delivery", "reliability", "collaboration")
     flags = [x for d, r in zip(dims, ratings) for x in ("--rating", f"{d}={r}")]
     return run_cli(
@@ -110,9 +116,17 @@ def review(repo: Path, packet: Path, reviewer: str, key: Path, ratings: tuple[in
     )
 
 
-def as_json(result) -> dict:
+def packet_of(hb: Handbook, file: str) -> Packet:
+    """The packet at `file`, which the test wrote."""
+    packet = hb.packet(file)
+    assert packet is not None, file
+    return packet
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 CANDIDATES = {"alpha": "Ada Alpha", "bravo": "Ben Bravo", "charlie": "Cleo Charlie"}
@@ -153,17 +167,19 @@ def forge(
     from generator.actions.keys import load_signing_key
     from generator.actions.reviews import signed_review
     from generator.check.reviews import packet_digest, review_file
+    from generator.model.handbook import checked
     from generator.workspace.workspace import Workspace
 
     space = Workspace.find(repo, repo, date.fromisoformat(today))
-    process = space.report.handbook.settings.review_process
+    handbook = checked(space.report.handbook)
+    process = handbook.settings.review_process
     packet_file = packet.resolve().relative_to(repo.resolve()).as_posix()
     relative = review_file(packet_file, reviewer)
     header = {
         "reviewer": reviewer,
         "packet": packet.stem,
         "date": today,
-        "packet_digest": packet_digest(space.report.handbook.packet(packet_file)),
+        "packet_digest": packet_digest(packet_of(handbook, packet_file)),
     }
     body = {"ratings": {d: {"rating": r} for d, r in zip(("delivery", "reliability", "collaboration"), ratings)}}
     path = repo / relative

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,12 +43,12 @@ def external_id(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
-def _dump(path: Path, data: dict) -> None:
+def _dump(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), "utf-8")
 
 
-def _criteria(theme: str, level: str, index: int) -> list[dict]:
+def _criteria(theme: str, level: str, index: int) -> list[dict[str, Any]]:
     """Two criteria per level; the first raises the first of the level below on the same ladder."""
     name = theme.replace("-", " ")
     items = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyrage
 import yaml
@@ -70,7 +71,7 @@ def write_packet(repo: Path, slug: str, decision: str, cycle: str = "2026-h2") -
     return relative
 
 
-def body(ratings: tuple[int, ...], note: str | None = None) -> dict:
+def body(ratings: tuple[int, ...], note: str | None = None) -> dict[str, Any]:
     return {
         "ratings": {d: {"rating": r, **({"note": note} if note else {})} for d, r in zip(DIMS, ratings)},
         "criteria": [
@@ -81,7 +82,9 @@ def body(ratings: tuple[int, ...], note: str | None = None) -> dict:
     }
 
 
-def write_review(repo: Path, packet_file: str, reviewer: str, content: dict, recipients: list[str] | None) -> Path:
+def write_review(
+    repo: Path, packet_file: str, reviewer: str, content: dict[str, Any], recipients: list[str] | None
+) -> Path:
     relative = review_file(packet_file, reviewer)
     header = {
         "reviewer": reviewer,

@@ -13,25 +13,27 @@ as an organisation porting one writes them (nothing from the default content):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from framework import write_framework
 
 
-def dump(path: Path, data: dict) -> None:
+def dump(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), "utf-8")
 
 
-def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text("utf-8"))
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text("utf-8"))
+    return data
 
 
-def _owner() -> dict:
+def _owner() -> dict[str, str]:
     return {"group": "Framework stewards", "contact": "stewards@example.org"}
 
 
-def _packet(track: str, current: str, target: str, criteria: list[list[str]], cycle: str = "2026") -> dict:
+def _packet(track: str, current: str, target: str, criteria: list[list[str]], cycle: str = "2026") -> dict[str, Any]:
     return {
         "candidate": "Robin Example",
         "visibility": "example",
@@ -117,7 +119,7 @@ def write_cumulative(root: Path) -> Path:
         for n in range(start, 7):
             items = []
             for k in (1, 2):
-                item: dict = {
+                item: dict[str, Any] = {
                     "id": cumulative_criterion(topic, n, k),
                     "text": f"Shows {topic.replace('-', ' ')} behaviour {k} as expected at level {n}.",
                     "attributes": {"proficiency": PROFICIENCY[min(2, (n - 1) // 2)]},
@@ -128,7 +130,7 @@ def write_cumulative(root: Path) -> Path:
                     item["raises"] = cumulative_criterion(topic, n - 1, k)
                 items.append(item)
             expectations[f"level-{n}"] = items
-        dimension: dict = {
+        dimension: dict[str, Any] = {
             "id": topic,
             "name": topic.replace("-", " ").capitalize(),
             "order": order,

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 
-def ts(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC) if value else None
+def ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def p50(values: list[float]) -> float | None:
@@ -35,7 +35,10 @@ def reference(
     w0 = datetime(start.year, start.month, start.day, tzinfo=UTC)
     w1 = datetime(end.year, end.month, end.day, tzinfo=UTC)
     days = (end - start).days
-    in_w = lambda t: w0 <= t < w1  # noqa: E731
+
+    def in_w(t: datetime) -> bool:
+        return w0 <= t < w1
+
     prod = [d for d in deployments if d["environment"] in production]
     prod_w = [d for d in prod if in_w(ts(d["finished_at"]))]
     ok_w = [d for d in prod_w if d["result"] == "success"]

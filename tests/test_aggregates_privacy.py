@@ -16,7 +16,7 @@ from conftest import copy_content
 from generator.check import assemble
 from generator.compute.aggregates import Aggregates, protect_counts, write_export
 from generator.compute.process_health import process_health
-from generator.model.handbook import Handbook, Packet
+from generator.model.handbook import CheckedHandbook, Handbook, Packet, checked
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)  # 2026-h1 (closes 2026-06-12) has closed; 2026-h2 (closes 2026-12-11) is open
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.xdist_group("aggregates")  # its module-scoped fixture 
 
 
 @pytest.fixture(scope="module")
-def handbook(tmp_path_factory: pytest.TempPathFactory) -> Handbook:
-    return validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook
+def handbook(tmp_path_factory: pytest.TempPathFactory) -> CheckedHandbook:
+    return checked(validate_repository(copy_content(tmp_path_factory.mktemp("agg")), today=TODAY).handbook)
 
 
 def make(
@@ -103,7 +103,7 @@ def export(tmp_path: Path, aggregates: Aggregates, today: date = TODAY) -> Any: 
     return json.loads(path.read_text())
 
 
-def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook: Handbook, tmp_path: Path) -> None:
+def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook: CheckedHandbook, tmp_path: Path) -> None:
     """Attack: publish spread over 5, add her packet, publish again: 1 -> 1.5, so hers was 4."""
     five = [make(f"p{i}", ratings=(3, 4)) for i in range(5)]
     first = export(tmp_path, health(handbook, five))
@@ -114,7 +114,7 @@ def test_one_packet_added_to_a_group_of_five_reveals_nothing(handbook: Handbook,
     assert live["reviewer-spread"] != published(health(handbook, five))["reviewer-spread"]  # the live figure would
 
 
-def test_each_merged_decision_does_not_show_on_the_next_publish(handbook: Handbook, tmp_path: Path) -> None:
+def test_each_merged_decision_does_not_show_on_the_next_publish(handbook: CheckedHandbook, tmp_path: Path) -> None:
     """Attack: every merged decision shows as +1 in a count on the next publish."""
     pending = [make(f"p{i}", cycle="2026-h2", status="submitted") for i in range(8)]
     assert published(health(handbook, pending), "2026-h2") == {}  # open cycle: nothing at all
@@ -136,7 +136,9 @@ def test_each_merged_decision_does_not_show_on_the_next_publish(handbook: Handbo
         ["not-yet"] * 9 + ["withdrawn"],
     ],
 )
-def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook: Handbook, statuses: list[str]) -> None:
+def test_a_small_group_with_one_outcome_does_not_reveal_everyone(
+    handbook: CheckedHandbook, statuses: list[str]
+) -> None:
     """Attack: a group of exactly 5 with one outcome (5 promoted, 0 otherwise) reveals all five."""
     packets = [make(f"p{i}", status=s) for i, s in enumerate(statuses)]
     outcome_cells = published(health(handbook, packets))["outcomes"]
@@ -148,7 +150,7 @@ def test_a_small_group_with_one_outcome_does_not_reveal_everyone(handbook: Handb
     assert not any(value == total for _, value in outcome_cells)  # never "all of them"
 
 
-def test_a_typical_time_over_five_is_no_one_persons_value(handbook: Handbook) -> None:
+def test_a_typical_time_over_five_is_no_one_persons_value(handbook: CheckedHandbook) -> None:
     """Attack: a median over 5 is one person's value."""
     days = [10, 20, 30, 40, 90]
     packets = [make(f"p{i}", days=d) for i, d in enumerate(days)]
@@ -158,7 +160,7 @@ def test_a_typical_time_over_five_is_no_one_persons_value(handbook: Handbook) ->
     assert fewer["typical-days-to-decision"] == [("Typical days from submission to decision", None)]
 
 
-def test_a_suppressed_cycle_counts_in_no_other_figure(handbook: Handbook) -> None:
+def test_a_suppressed_cycle_counts_in_no_other_figure(handbook: CheckedHandbook) -> None:
     """Attack: a suppressed cycle's packets still counted in the global histogram and appeals count."""
     h1 = [make(f"p{i}", appeal="upheld" if i < 5 else None, days=20 + 5 * i) for i in range(11)]
     small = [make(f"s{i}", cycle="2026-h2", status="not-yet", days=200, appeal="overturned") for i in range(2)]
@@ -180,7 +182,7 @@ def test_no_hidden_count_can_be_worked_out_from_the_total() -> None:
             assert len(hidden) >= 2 and sum(counts[i] for i in hidden) >= 5, counts
 
 
-def test_counts_can_be_rounded(handbook: Handbook, tmp_path: Path) -> None:
+def test_counts_can_be_rounded(handbook: CheckedHandbook, tmp_path: Path) -> None:
     settings = replace(handbook.settings, round_counts_to=5, minimum_group_size=5)
     packets = (
         [make(f"p{i}") for i in range(7)]

@@ -7,12 +7,13 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from conftest import REPO, edit, invoke
 
-from generator.check import validate
+from generator.check import rules, validate
 from generator.check.validate import check, load
 from generator.model import errors
 from generator.model.handbook import CheckedHandbook
@@ -25,11 +26,11 @@ TODAY = date(2026, 11, 28)
 def test_workspace_loads_and_checks_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"load": 0, "check": 0}
 
-    def counting_load(*args, **kwargs):
+    def counting_load(*args: Any, **kwargs: Any) -> object:  # load's own signature
         calls["load"] += 1
         return load(*args, **kwargs)
 
-    def counting_check(*args, **kwargs):
+    def counting_check(*args: Any, **kwargs: Any) -> object:  # check's own signature
         calls["check"] += 1
         return check(*args, **kwargs)
 
@@ -74,10 +75,10 @@ def test_invalid_handbook_raises_validation_failed(repo: Path, breakage: tuple[s
 def test_load_runs_no_rule_and_reads_no_clock(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Old revisions (history, pinned versions) are loaded with load() alone."""
 
-    def no_rules(*args, **kwargs) -> None:
+    def no_rules(*args: object, **kwargs: object) -> None:
         raise AssertionError("a rule ran during load()")
 
-    monkeypatch.setattr(validate.rules, "check_all", no_rules)
+    monkeypatch.setattr(rules, "check_all", no_rules)
     monkeypatch.setattr(validate, "date", None)  # any date.today() in load() would fail
     loaded = load(repo)
     assert loaded.handbook.settings is not None and loaded.files_checked > 0
@@ -90,18 +91,17 @@ def test_history_loads_revisions_without_rules(repo: Path, monkeypatch: pytest.M
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A"], cwd=repo, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"], cwd=repo, check=True)
 
-    def no_rules(*args, **kwargs) -> None:
+    def no_rules(*args: object, **kwargs: object) -> None:
         raise AssertionError("a rule ran while loading a revision")
 
-    monkeypatch.setattr(validate.rules, "check_all", no_rules)
+    monkeypatch.setattr(rules, "check_all", no_rules)
     assert history.load_revision(repo, "HEAD").settings is not None
 
 
-def _error_classes() -> list[type]:
+def _error_classes() -> list[type[Exception]]:
     import generator.actions.ci_comment
     import generator.actions.codeowners
     import generator.actions.release
-    import generator.actions.scaffold
     import generator.actions.starter
     import generator.check.reviews
     import generator.git.handbook_clone
@@ -119,7 +119,7 @@ def _error_classes() -> list[type]:
         generator.render.plan.PlanError,
         generator.report.commands.ReportTemplateError,
         generator.check.reviews.ReviewError,
-        generator.actions.scaffold.ScaffoldError,
+        errors.ScaffoldError,
         generator.site.site_folder.SiteFolderError,
         generator.actions.starter.InitError,
         errors.GitError,
@@ -129,7 +129,7 @@ def _error_classes() -> list[type]:
 
 
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
-def test_every_program_error_is_one_family(cls) -> None:
+def test_every_program_error_is_one_family(cls: type[Exception]) -> None:
     assert issubclass(cls, errors.HandbookError) and issubclass(cls, click.ClickException)
 
 
@@ -246,9 +246,10 @@ def test_init_template_errors_name_file_and_line(tmp_path: Path, monkeypatch: py
     import shutil
 
     from generator.actions import starter
+    from generator.render.pages import PACKAGE_TEMPLATES
 
     shipped = tmp_path / "templates"
-    shutil.copytree(starter.PACKAGE_TEMPLATES / "init", shipped / "init")
+    shutil.copytree(PACKAGE_TEMPLATES / "init", shipped / "init")
     first = starter.FILES[0][1]
     (shipped / "init" / first).write_text("line one\n" + broken + "\n", "utf-8")
     monkeypatch.setattr(starter, "PACKAGE_TEMPLATES", shipped)

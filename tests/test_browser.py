@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Dialog, Page
 
 import shutil
 from pathlib import Path
@@ -66,7 +66,7 @@ def test_search_finds_a_criterion_by_a_word_in_its_text(page: Page, site_url: st
     page.keyboard.type("sustainable", delay=30)
     result = page.locator(".md-search-result__item").filter(has_text="Shapes on-call for several teams")
     result.first.wait_for()
-    hrefs = [a.get_attribute("href") for a in result.first.locator("a").all()]
+    hrefs = [a.get_attribute("href") or "" for a in result.first.locator("a").all()]
     assert any("levels/ic4/" in h and h.endswith("#rel-ic4-oncall") for h in hrefs), hrefs
 
 
@@ -77,10 +77,22 @@ def test_criterion_anchor_scrolls_to_it(page: Page, site_url: str) -> None:
     assert 0 <= top < 300
 
 
+def record_dialogs(page: Page) -> list[str]:
+    """Every dialog's message (a dialog is a script that ran), each dismissed."""
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return dialogs
+
+
 @pytest.mark.parametrize("path", ["/packets/hostile-example/", "/packets/", "/", "/metrics/slo-attainment/"])
 def test_hostile_text_runs_no_script(page: Page, site_url: str, path: str) -> None:
-    dialogs, errors = [], []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = record_dialogs(page)
+    errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(site_url + path)
@@ -98,8 +110,7 @@ def test_hostile_text_runs_no_script(page: Page, site_url: str, path: str) -> No
 
 
 def test_search_results_for_hostile_text_run_no_script(page: Page, site_url: str) -> None:
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = record_dialogs(page)
     page.goto(site_url + "/")
     page.locator("label.md-search__icon, input.md-search__input").first.click()
     page.keyboard.type("emphasis", delay=30)
@@ -139,8 +150,8 @@ def many_examples_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 
 @pytest.mark.parametrize("index", range(len(TITLE_ATTACKS)))
 def test_packet_titles_run_no_script_beyond_the_navigation(page: Page, many_examples_url: str, index: int) -> None:
-    dialogs, errors = [], []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = record_dialogs(page)
+    errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{many_examples_url}/packets/title-{index}/")
     page.wait_for_load_state("networkidle")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, edit
@@ -15,7 +17,7 @@ from generator.check import batch, schema_check
 from generator.load import cache as cache_module
 from generator.load.cache import ResultCache
 from generator.load.loader import load_bytes
-from generator.model.diagnostics import Report
+from generator.model.diagnostics import Pointer, Report
 from generator.workspace.workspace import validate_repository
 
 CORPUS = Path(__file__).parent / "fixtures" / "hostile"
@@ -86,7 +88,7 @@ PACKET_SOURCE = (REPO / PRIYA).read_text()
 
 @given(st.data())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_fast_validator_agrees_with_the_full_one(data) -> None:
+def test_fast_validator_agrees_with_the_full_one(data: st.DataObject) -> None:
     lines = PACKET_SOURCE.splitlines(keepends=True)
     index = data.draw(st.integers(1, len(lines) - 1))
     replacement = data.draw(
@@ -125,7 +127,7 @@ def test_fast_validator_agrees_with_the_full_one(data) -> None:
     )
 )
 @settings(max_examples=1500, deadline=None)
-def test_plain_text_fast_path_renders_like_markdown(text) -> None:
+def test_plain_text_fast_path_renders_like_markdown(text: str) -> None:
     import re
 
     from generator.render import text as render_text
@@ -167,7 +169,7 @@ AGREEMENT_SOURCES = {
 }
 
 
-def _string_paths(node, path=()):
+def _string_paths(node: Any, path: Pointer = ()) -> Iterator[Pointer]:  # node: parsed YAML
     if isinstance(node, dict):
         for key, value in node.items():
             yield from _string_paths(value, path + (key,))
@@ -178,7 +180,7 @@ def _string_paths(node, path=()):
         yield path
 
 
-def _replaced(node, path, value):
+def _replaced(node: Any, path: Pointer, value: str) -> Any:  # parsed YAML in and out
     if not path:
         return value
     head, rest = path[0], path[1:]
@@ -189,9 +191,10 @@ def _replaced(node, path, value):
 
 @given(st.data())
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_both_validators_agree_on_line_breaks_and_white_space(data) -> None:
+def test_both_validators_agree_on_line_breaks_and_white_space(data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(sorted(AGREEMENT_SOURCES)))
     document = load_bytes((REPO / AGREEMENT_SOURCES[kind]).read_bytes(), "x.yaml").document
+    assert document is not None
     path = data.draw(st.sampled_from(list(_string_paths(document.data))))
     value = _get(document.data, path)
     edge = data.draw(st.sampled_from(EDGE_CHARACTERS))
@@ -209,7 +212,7 @@ def test_both_validators_agree_on_line_breaks_and_white_space(data) -> None:
     assert schema_check.is_valid(changed, kind) == (not full), (kind, path, mutated)
 
 
-def _get(node, path):
+def _get(node: Any, path: Pointer) -> Any:  # parsed YAML
     for part in path:
         node = node[part]
     return node
@@ -224,11 +227,12 @@ def test_a_trailing_newline_in_an_id_is_reported_at_its_line(repo: Path) -> None
 
 def test_a_document_the_fast_validator_refuses_is_never_passed_in_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     class Refuses:
-        def is_valid(self, _data):
+        def is_valid(self, _data: object) -> bool:
             return False
 
     monkeypatch.setattr(schema_check, "fast_validator_for", lambda kind: Refuses())
     document = load_bytes((REPO / PRIYA).read_bytes(), PRIYA).document
+    assert document is not None
     found = schema_check.check(document, "packet")
     assert [(d.file, d.code, d.pointer) for d in found] == [(PRIYA, "schema-invalid", ())]
     assert PRIYA in found[0].message

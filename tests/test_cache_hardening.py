@@ -11,7 +11,9 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -90,7 +92,7 @@ def test_a_folder_others_can_write_is_not_used(repo: Path, tmp_path: Path, folde
     folder = tmp_path / "cache"
     folder.mkdir()
     os.chmod(folder, folder_mode)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     report = validate_repository(repo, today=TODAY, cache=cache)
     assert cache.connection is None and report.diagnostics == ()
@@ -106,7 +108,7 @@ def test_a_folder_of_another_user_is_not_used(repo: Path, tmp_path: Path, monkey
     else:
         real = os.getuid()
         monkeypatch.setattr(os, "getuid", lambda: real + 1)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     validate_repository(repo, today=TODAY, cache=cache)
     assert cache.connection is None
@@ -120,7 +122,7 @@ def test_a_symlinked_database_or_secret_is_refused(repo: Path, tmp_path: Path) -
     elsewhere = tmp_path / "elsewhere.sqlite"
     elsewhere.write_bytes(b"")
     os.symlink(elsewhere, folder / DATABASE)
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     assert cache.connection is None and warnings
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()
@@ -182,7 +184,7 @@ GOOD_DIAGNOSTIC = {
     "column": 1,
     "on_key": False,
 }
-WRONG_ROWS = [
+WRONG_ROWS: list[object] = [
     None,
     1,
     "text",
@@ -209,7 +211,7 @@ WRONG_ROWS = [
 
 @pytest.mark.parametrize("row", WRONG_ROWS, ids=[json.dumps(r)[:60] for r in WRONG_ROWS])
 @pytest.mark.parametrize("target", [LEVEL, PRIYA, "rubrics/dimensions/delivery.yaml", "site_config/handbook.yaml"])
-def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row, target: str) -> None:
+def test_a_wrongly_shaped_row_is_a_miss_never_a_crash(repo: Path, tmp_path: Path, row: object, target: str) -> None:
     folder = tmp_path / "cache"
     expected = summary(validate_repository(repo, today=TODAY))
     cache = ResultCache(folder)
@@ -260,7 +262,9 @@ PROBE = textwrap.dedent("""
         ("new_module.py", None),
     ],
 )
-def test_changing_any_file_of_the_package_is_a_miss(repo: Path, tmp_path: Path, change) -> None:
+def test_changing_any_file_of_the_package_is_a_miss(
+    repo: Path, tmp_path: Path, change: tuple[str, Callable[[str], str] | None]
+) -> None:
     install = tmp_path / "install"
     package = install / "generator"
     shutil.copytree(REPO / "generator", package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -289,7 +293,7 @@ def test_changing_any_file_of_the_package_is_a_miss(repo: Path, tmp_path: Path, 
 def test_the_fingerprint_walks_the_package_rather_than_a_list() -> None:
     source = (REPO / "generator/load/cache.py").read_text()
     assert "_CODE = (" not in source
-    names = [name for name, _ in cache_module._package_files(cache_module.resources.files("generator"))]
+    names = [name for name, _ in cache_module._package_files(resources.files("generator"))]
     assert {"check/rules.py", "cli/__init__.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
@@ -298,7 +302,7 @@ def test_a_secret_this_program_did_not_write_is_refused(repo: Path, tmp_path: Pa
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o700)
     (folder / SECRET).write_bytes(b"short")
-    warnings = []
+    warnings: list[str] = []
     cache = ResultCache(folder, warn=warnings.append)
     assert cache.connection is None and "remove it" in warnings[0]
     assert validate_repository(repo, today=TODAY, cache=cache).diagnostics == ()

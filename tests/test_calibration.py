@@ -13,8 +13,10 @@ from conftest import FIXED_TODAY, invoke
 from reviewkit import Committee, body, build_cycle, enable_sealing, write_packet, write_review
 
 from generator.actions.reviews import open_packets, read_identities
-from generator.compute.calibration import CONFLICT_FLAG, calibrate
+from generator.compute.aggregates import Figure
+from generator.compute.calibration import CONFLICT_FLAG, Calibration, PacketCalibration, calibrate
 from generator.compute.process_health import process_health
+from generator.compute.scoring import CompositeScore
 from generator.workspace.workspace import validate_repository
 
 EXPECTED = {  # slug: (composite, disagreements, conflict?)
@@ -33,7 +35,7 @@ def sealed(repo: Path, tmp_path: Path) -> tuple[Path, Committee]:
     return repo, committee
 
 
-def _view(repo: Path, keyfile: Path | None, level: str | None = None):
+def _view(repo: Path, keyfile: Path | None, level: str | None = None) -> Calibration:
     report = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY))
     assert not report.errors, report.errors
     hb = report.handbook
@@ -41,11 +43,16 @@ def _view(repo: Path, keyfile: Path | None, level: str | None = None):
     return calibrate(dataclasses.replace(hb, packets=opened), "2026-h2", level)
 
 
+def score(c: PacketCalibration) -> CompositeScore:
+    assert c.score is not None, "the default handbook has a composite"
+    return c.score
+
+
 def test_flags_match_the_known_answers(sealed: tuple[Path, Committee]) -> None:
     repo, committee = sealed
     view = _view(repo, committee.keyfiles[0])
     assert [lvl.level for lvl in view.levels] == ["ic3"]
-    found = {c.packet.slug: (c.score.final, c.disagreements, c.conflict is not None) for c in view.levels[0].packets}
+    found = {c.packet.slug: (score(c).final, c.disagreements, c.conflict is not None) for c in view.levels[0].packets}
     assert found == EXPECTED
     assert view.conflicts == 2
     assert all(c.reviews_expected == 3 for c in view.levels[0].packets)
@@ -56,7 +63,7 @@ def test_without_the_key_sealed_reviews_count_but_say_nothing(sealed: tuple[Path
     repo, _ = sealed
     view = _view(repo, None)
     for c in view.levels[0].packets:
-        assert not c.score.shown and c.conflict is None and not c.disagreements
+        assert not score(c).shown and c.conflict is None and not c.disagreements
         assert all(r.sealed for r in c.reviewers)
 
 
@@ -116,14 +123,16 @@ def test_conflict_rate_joins_process_health_with_small_groups_suppressed(repo: P
     build_cycle(repo, None)
     hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
 
-    def figure(k: int):
+    def figure(k: int) -> Figure | None:
         cycle = next(c for c in process_health(hb, {}, AFTER_CLOSE, minimum_group=k).cycles if c.cycle == "2026-h2")
         assert not cycle.suppressed
         return cycle.figure("numbers-and-narrative")
 
     # alpha, bravo, charlie decided (two disagree); delta pending
-    assert [(c.label, c.value) for c in figure(1).cells] == [("agree", 1), ("disagree: discussed at calibration", 2)]
-    assert [c.value for c in figure(3).cells] == [None, None]  # both cells under k: neither can be published
+    one, three = figure(1), figure(3)
+    assert one is not None and three is not None
+    assert [(c.label, c.value) for c in one.cells] == [("agree", 1), ("disagree: discussed at calibration", 2)]
+    assert [c.value for c in three.cells] == [None, None]  # both cells under k: neither can be published
     assert figure(4) is None  # fewer than k decided packets to compare: no figure at all
     open_cycle = next(
         c
@@ -145,4 +154,5 @@ def test_sealed_ratings_stay_out_of_process_health(repo: Path, tmp_path: Path) -
     hb = validate_repository(repo, today=date.fromisoformat(FIXED_TODAY)).handbook
     cycle = next(c for c in process_health(hb, {}, AFTER_CLOSE, minimum_group=2).cycles if c.cycle == "2026-h2")
     assert cycle.figure("numbers-and-narrative") is None
-    assert all(cell.value is None for cell in cycle.figure("reviewer-spread").cells)
+    spread = cycle.figure("reviewer-spread")
+    assert spread is not None and all(cell.value is None for cell in spread.cells)

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import edit, invoke, search
-from test_diff_history import RELIABILITY, commit, history  # noqa: F401 (a fixture)
+from conftest import commit, edit, invoke, search
+from test_diff_history import RELIABILITY, history  # noqa: F401 (a fixture)
 
 
 def sections(repo: Path) -> dict[str, str]:
@@ -24,7 +24,7 @@ def text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", "", html).split())
 
 
-def test_each_version_has_a_summary_line_and_folded_details(history) -> None:
+def test_each_version_has_a_summary_line_and_folded_details(history: Path) -> None:
     found = sections(history)
     assert list(found) == ["2.0.0", "1.3.0"]
     latest = found["2.0.0"]
@@ -36,7 +36,7 @@ def test_each_version_has_a_summary_line_and_folded_details(history) -> None:
     assert len(re.findall(r"<li>", details.group(2))) == 2
 
 
-def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history) -> None:
+def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion(history: Path) -> None:
     first = sections(history)["1.3.0"]
     assert re.search(r"Initial criteria</strong>: the first criteria version in this history, \d+ criteria", first)
     assert "<li>" not in first and "<details" not in first and "added" not in text(first)
@@ -61,7 +61,9 @@ def test_the_first_version_reads_initial_criteria_without_a_bullet_per_criterion
         ),
     ],
 )
-def test_changes_not_yet_released_are_counted_the_same_way(history, change, summary) -> None:
+def test_changes_not_yet_released_are_counted_the_same_way(
+    history: Path, change: tuple[str, str, str], summary: str
+) -> None:
     path, old, new = change
     edit(history / path, old, new)
     commit(history, "Unreleased change")

@@ -9,10 +9,12 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -81,7 +83,7 @@ def test_five_mistakes_give_five_messages_in_one_run(repo: Path) -> None:
         ("candidate: Amara Okafor (example)", "candidate: 42"),  # wrong type at the top
     ],
 )
-def test_schema_errors_never_hide_cross_reference_checks(repo: Path, broken: tuple[str, ...]) -> None:
+def test_schema_errors_never_hide_cross_reference_checks(repo: Path, broken: tuple[str, str]) -> None:
     edit(repo / AMARA, *broken)
     edit(repo / AMARA, "criteria: [rel-ic3-slos]", "criteria: [rel-ic3-slo]")
     result = invoke("validate", AMARA, cwd=repo)
@@ -113,9 +115,11 @@ def test_readiness_of_a_packet_that_cannot_be_read_prints_its_problems(repo: Pat
 
 
 class FakeApi:
+    url: str  # set by the fixture once its server listens
+
     def __init__(self) -> None:
-        self.comments: dict[int, dict] = {}
-        self.requests: list[tuple[str, str, dict]] = []
+        self.comments: dict[int, dict[str, Any]] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.next_id = 100
         self.fail_with: int | None = None
 
@@ -138,7 +142,7 @@ def api() -> Iterator[FakeApi]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def _answer(self, status: int, payload) -> None:
+        def _answer(self, status: int, payload: object) -> None:
             raw = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -148,7 +152,7 @@ def api() -> Iterator[FakeApi]:
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            body: Any = json.loads(self.rfile.read(length)) if length else None  # parsed JSON
             path, _, query = self.path.partition("?")
             state.requests.append((self.command, path, dict(self.headers)))
             if state.fail_with:
@@ -185,7 +189,7 @@ def api() -> Iterator[FakeApi]:
     server.server_close()
 
 
-def github_env(api: FakeApi, tmp_path: Path, fork: bool = False, token: str | None = "ghs_test") -> dict:
+def github_env(api: FakeApi, tmp_path: Path, fork: bool = False, token: str | None = "ghs_test") -> dict[str, str]:
     event = {
         "number": 12,
         "pull_request": {
@@ -205,7 +209,7 @@ def github_env(api: FakeApi, tmp_path: Path, fork: bool = False, token: str | No
     return {**env, "GITHUB_TOKEN": token} if token else env
 
 
-def gitlab_env(api: FakeApi, token: str | None = "glpat-test") -> dict:
+def gitlab_env(api: FakeApi, token: str | None = "glpat-test") -> dict[str, str]:
     env = {"CI_API_V4_URL": f"{api.url}/api/v4", "CI_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "3"}
     return {**env, "HANDBOOK_GITLAB_TOKEN": token} if token else env
 
@@ -305,11 +309,12 @@ def pull_request(tmp_path: Path) -> Path:
 
 def workflow_step(job: str, name: str) -> str:
     workflow = yaml.safe_load((REPO / ".github/workflows/pull-request.yml").read_text("utf-8"))
-    return next(step["run"] for step in workflow["jobs"][job]["steps"] if step.get("name") == name)
+    script: str = next(step["run"] for step in workflow["jobs"][job]["steps"] if step.get("name") == name)
+    return script
 
 
-def run_step(script: str, repo: Path, env: dict) -> subprocess.CompletedProcess[str]:
-    bin_dir = str(Path(os.sys.executable).parent)
+def run_step(script: str, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    bin_dir = str(Path(sys.executable).parent)
     full = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",

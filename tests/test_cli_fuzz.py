@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 CYCLE = "2026"
 PACKET = "packets/2026/ada-lovelace.yaml"
 # Arguments a shell can pass: no NUL, no lone surrogates.
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
 HOSTILE_YAML = st.sampled_from(
     [
         "criteria_version: " + "9" * 4400 + "\n",
@@ -124,10 +124,15 @@ def _path(choice: str, root: Path, work: Path) -> str:
 
 
 @st.composite
-def command_lines(draw, root: Path, work: Path) -> list[str]:
+def command_lines(draw: st.DrawFn, root: Path, work: Path) -> list[str]:
     """One command with generated options; PATH values become real paths of every kind."""
-    path = lambda: _path(draw(PATHS), root, work)  # noqa: E731 - drawn lazily, only when used
-    maybe = lambda *args: list(args) if draw(st.booleans()) else []  # noqa: E731
+
+    def path() -> str:  # drawn lazily, only when used
+        return _path(draw(PATHS), root, work)
+
+    def maybe(*args: str) -> list[str]:
+        return list(args) if draw(st.booleans()) else []
+
     today = maybe("--today", draw(st.sampled_from([FIXED_TODAY, "2027-02-30", "99999-01-01"]) | TEXT))
     root_option = maybe("--root", path())
     command = draw(
@@ -307,7 +312,7 @@ def command_lines(draw, root: Path, work: Path) -> list[str]:
 
 
 @st.composite
-def environments(draw, work: Path) -> dict[str, str]:
+def environments(draw: st.DrawFn, work: Path) -> dict[str, str]:
     env: dict[str, str] = {}
     if draw(st.booleans()):
         env["HANDBOOK_CACHE_DIR"] = draw(
@@ -342,7 +347,7 @@ EXPLORE = int(os.environ.get("HANDBOOK_FUZZ_EXAMPLES", "0"))
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
-def test_no_command_prints_a_traceback_for_any_input(base: Path, data) -> None:
+def test_no_command_prints_a_traceback_for_any_input(base: Path, data: st.DataObject) -> None:
     work = Path(tempfile.mkdtemp(prefix="handbook-fuzz-"))
     try:
         root = work / "handbook"

@@ -13,6 +13,7 @@ from conftest import REPO, edit, invoke
 
 from generator.actions.codeowners import OWNER_PATTERN, PATH_PATTERN, CodeownersError, render_codeowners
 from generator.check.schema_check import fast_validator_for, validator_for
+from generator.model.handbook import checked
 from generator.workspace.workspace import validate_repository
 
 TODAY = date(2026, 11, 28)
@@ -116,7 +117,7 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
 
 @pytest.mark.parametrize("value", HOSTILE_OWNERS)
 def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(value: str) -> None:
-    handbook = validate_repository(REPO, today=TODAY).handbook
+    handbook = checked(validate_repository(REPO, today=TODAY).handbook)
     dimension = handbook.dimensions[0]
     broken = dataclasses.replace(dimension, owner=dataclasses.replace(dimension.owner, contact=value))
     hostile = dataclasses.replace(handbook, dimensions=(broken, *handbook.dimensions[1:]))
@@ -129,7 +130,7 @@ def test_the_generator_refuses_a_bad_owner_even_when_validation_is_bypassed(valu
 
 @pytest.mark.parametrize("path", ["a b/", "docs/\n* @mallory", "!generator/", "#x", "gen[er]ator/", "a\\ b", ""])
 def test_protected_paths_are_one_codeowners_path(repo: Path, path: str) -> None:
-    handbook = validate_repository(REPO, today=TODAY).handbook
+    handbook = checked(validate_repository(REPO, today=TODAY).handbook)
     settings = dataclasses.replace(handbook.settings, protected_paths=((path, ("@northwind/x",)),))
     with pytest.raises(CodeownersError):
         render_codeowners(dataclasses.replace(handbook, settings=settings))

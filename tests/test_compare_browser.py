@@ -23,7 +23,7 @@ pytestmark = pytest.mark.xdist_group("framework-site")  # framework_url: conftes
 
 def tables(page: Page, root: str = "#hb-compare-result") -> dict[str, list[list[str]]]:
     """{dimension name: [(first cell, second cell, change)]} as shown under `root`."""
-    return page.evaluate(
+    found: dict[str, list[list[str]]] = page.evaluate(
         """root => {
         const found = {};
         for (const h of document.querySelectorAll(root + ' h3')) {
@@ -35,6 +35,7 @@ def tables(page: Page, root: str = "#hb-compare-result") -> dict[str, list[list[
     }""",
         root,
     )
+    return found
 
 
 def pick(page: Page, first: str, second: str) -> None:
@@ -62,7 +63,8 @@ def test_across_the_branch_a_raise_chain_pairs_with_the_criterion_it_replaces(
         assert raised[0].startswith("Shows teamwork at the Engineer level")
         assert raised[1].startswith("Shows teamwork at the Engineering Manager 2 level")
         link = page.locator("#hb-compare-result a").first
-        assert link.get_attribute("href").endswith("/2-engineer/#21-craft")
+        href = link.get_attribute("href")
+        assert href is not None and href.endswith("/2-engineer/#21-craft")
     finally:
         context.close()
 
@@ -177,13 +179,14 @@ def test_no_sideways_scroll(browser: Browser, framework_url: str, width: int) ->
 
 def visible_ladder(page: Page) -> list[Any]:  # [tracks, tables], from the page
     """(visible track headings, per visible table its visible header cells)."""
-    return page.evaluate("""() => {
+    shown: list[Any] = page.evaluate("""() => {
         const shown = e => e.getClientRects().length > 0;
         const tracks = [...document.querySelectorAll('article h2')].filter(shown).map(h => h.textContent.replace('¶', '').trim());
         const tables = [...document.querySelectorAll('article table')].filter(shown)
             .map(t => [...t.querySelectorAll('thead th')].filter(shown).map(th => th.textContent.trim()));
         return [tracks, tables];
     }""")
+    return shown
 
 
 def test_the_ladder_filters_by_track_and_by_dimension(browser: Browser, framework_url: str) -> None:

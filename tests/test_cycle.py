@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import edit
 from conftest import invoke as run_cli
-from cyclekit import CANDIDATES, CYCLE, Cycle, CycleHandbook, as_json, make_cycle, review, write_packet
+from cyclekit import CANDIDATES, CYCLE, Cycle, CycleHandbook, as_json, make_cycle, packet_of, review, write_packet
 
 from generator.actions.keys import new_reviewer_key
 from generator.actions.reviews import signed_review
@@ -74,7 +74,7 @@ def test_a_whole_cycle(cycle: Cycle, tmp_path: Path) -> None:
         "reviewer": "dan",
         "packet": "bravo",
         "date": "2026-11-20",
-        "packet_digest": packet_digest(space.cycle_handbook.packet(f"packets/{CYCLE}/bravo.yaml")),
+        "packet_digest": packet_digest(packet_of(space.cycle_handbook, f"packets/{CYCLE}/bravo.yaml")),
     }
     body = {"ratings": {"delivery": {"rating": 5}, "reliability": {"rating": 5}, "collaboration": {"rating": 5}}}
     original = bravo_dan.read_text()

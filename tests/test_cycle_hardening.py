@@ -4,6 +4,7 @@ test failed on the code as first merged."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import edit
 from conftest import invoke as run_cli
-from cyclekit import CYCLE, Cycle, as_json, forge, make_cycle, review
+from cyclekit import CYCLE, Cycle, CycleHandbook, as_json, forge, make_cycle, review
 
 from generator.check.reviews import review_file
 
@@ -21,7 +22,7 @@ def cycle(tmp_path: Path) -> Cycle:
     return make_cycle(tmp_path)
 
 
-def _calibrated(repo: Path, identity: Path) -> dict[str, dict]:
+def _calibrated(repo: Path, identity: Path) -> dict[str, dict[str, Any]]:
     view = as_json(run_cli("calibrate", CYCLE, "--format", "json", "--identity", identity, cwd=repo))
     return {
         p["packet"]["file"].rsplit("/", 1)[-1].removesuffix(".yaml"): p
@@ -285,7 +286,8 @@ def test_handbook_ref_gives_the_checkout_on_the_ci_server(
 def _sealed_block(path: Path) -> str:
     import yaml
 
-    return yaml.safe_load(path.read_text())["sealed"]
+    sealed: str = yaml.safe_load(path.read_text())["sealed"]
+    return sealed
 
 
 def _with_block(path: Path, block: str) -> None:
@@ -350,7 +352,7 @@ def test_any_shape_of_review_input_gives_an_error_not_a_traceback(
 ) -> None:
     hb, repos, packets, _ = cycle
     assert run_cli("assign", packets["alpha"], "--reviewers", "bob,carol", cwd=repos["team-a"]).returncode == 0
-    extra: tuple = ()
+    extra: tuple[str | Path, ...] = ()
     if draft is not None:
         (tmp_path / "draft.yaml").write_text(draft)
         extra = ("--from", tmp_path / "draft.yaml")
@@ -482,7 +484,7 @@ def test_the_committee_records_who_the_candidate_and_manager_are(cycle: Cycle) -
 # --- M5, M6: every generated workflow is pinned, quoted, least-privileged, installs from the base --
 
 
-def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict], dict]:
+def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict[Any, Any]], dict[str, Any]]:  # YAML 1.1: a key may be True
     import yaml
 
     assert run_cli("init", tmp_path / "hb", "--tool-source", "handbook==1.0.0", cwd=tmp_path).returncode == 0
@@ -499,12 +501,13 @@ def _generated_ci(tmp_path: Path) -> tuple[dict[str, dict], dict]:
         cwd=tmp_path,
     )
     assert made.returncode == 0, made.stderr
-    workflows = {
+    workflows: dict[str, dict[Any, Any]] = {
         str(p.relative_to(tmp_path)): yaml.safe_load(p.read_text())
         for p in sorted(tmp_path.glob("*/.github/workflows/*.yml"))
     }
     assert len(workflows) == 4
-    return workflows, yaml.safe_load((tmp_path / "pk/.gitlab-ci.yml").read_text())
+    gitlab: dict[str, Any] = yaml.safe_load((tmp_path / "pk/.gitlab-ci.yml").read_text())
+    return workflows, gitlab
 
 
 def test_generated_github_workflows_are_pinned_quoted_and_least_privileged(tmp_path: Path) -> None:
@@ -571,7 +574,7 @@ def issues_api() -> Iterator[dict[str, Any]]:
     from generator.actions.ci_comment import STATUS_MARKER
 
     marker = STATUS_MARKER.format(cycle=CYCLE)
-    state = {
+    state: dict[str, Any] = {  # the tests read writes and set issues
         "writes": [],
         "issues": [
             {
@@ -635,7 +638,7 @@ def test_a_planted_issue_with_the_marker_is_never_edited(issues_api: dict[str, A
 # --- L2, L3, L5, L6: decisions, dates, keys, modelines and which option is wrong ------------------
 
 
-def _decided_bravo(hb, team_a, packets):
+def _decided_bravo(hb: CycleHandbook, team_a: Path, packets: dict[str, Path]) -> subprocess.CompletedProcess[str]:
     assert run_cli("assign", packets["bravo"], "--reviewers", "bob,carol", cwd=team_a).returncode == 0
     assert review(team_a, packets["bravo"], "bob", hb.signing["bob"], (3, 3, 3), "no").returncode == 0
     return run_cli(

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import commit, copy_content, edit, git, invoke
 
-from generator.compute.semantic_diff import diff_handbooks
-from generator.git.changelog import ChangelogEntry
+from generator.compute.semantic_diff import ChangelogEntry, diff_handbooks
 from generator.git.changelog import changelog as changelog_of
 from generator.git.history import load_revision
 from generator.git.pinned import Revisions

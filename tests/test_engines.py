@@ -85,7 +85,8 @@ def test_no_private_packet_text_anywhere(built: tuple[str, Path, Path]) -> None:
 def test_missing_engine_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from generator.site.publish import BuildError, require_engine
+    from generator.model.errors import BuildError
+    from generator.site.publish import require_engine
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BuildError, match=r"zensical is not installed: pip install '\.\[zensical\]'"):

@@ -32,13 +32,17 @@ def step_script(workflow: Path, name: str) -> str:
     for job in data["jobs"].values():
         for step in job.get("steps", ()):
             if step.get("name") == name:
-                return step["run"]
+                script: str = step["run"]
+                return script
     raise AssertionError(f"{workflow}: no step named {name!r}")
 
 
 def test_the_default_tool_source_comes_from_pep_610_metadata() -> None:
     commit = "0" * 40
-    git = {"url": "https://example.org/tools/handbook.git", "vcs_info": {"vcs": "git", "commit_id": commit}}
+    git: dict[str, object] = {
+        "url": "https://example.org/tools/handbook.git",
+        "vcs_info": {"vcs": "git", "commit_id": commit},
+    }
     assert requirement_from(git, "0.1.0").requirement == f"git+https://example.org/tools/handbook.git@{commit}"
     assert requirement_from(None, "1.4.0").requirement == "handbook==1.4.0"
     local = requirement_from({"url": "file:///src/handbook", "dir_info": {"editable": True}}, "0.1.0")

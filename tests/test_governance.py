@@ -11,6 +11,7 @@ from conftest import REPO, edit, invoke
 
 from generator.check.governance import governance_report
 from generator.check.reviewdates import add_months, review_status
+from generator.model.handbook import checked
 from generator.workspace.workspace import validate_repository
 
 
@@ -39,7 +40,7 @@ def test_retired_metrics_are_never_overdue() -> None:
 
 
 def test_report_orders_overdue_first() -> None:
-    hb = validate_repository(REPO, today=date(2026, 11, 28)).handbook
+    hb = checked(validate_repository(REPO, today=date(2026, 11, 28)).handbook)
     report = governance_report(hb, date(2027, 1, 10))
     assert [r.status for r in report.rows[:3]] == ["overdue"] * 3
     assert report.rows[-1].id == "story-point-velocity" and report.rows[-1].status == "retired"
@@ -49,7 +50,7 @@ def test_report_orders_overdue_first() -> None:
 def test_cadence_defaults_come_from_settings(repo: Path) -> None:
     edit(repo / "rubrics/metrics/error-budget-burn.yaml", "  review_cadence: quarterly\n", "")
     edit(repo / "site_config/handbook.yaml", "    metrics: quarterly", "    metrics: monthly")
-    hb = validate_repository(repo, today=date(2026, 11, 28)).handbook
+    hb = checked(validate_repository(repo, today=date(2026, 11, 28)).handbook)
     row = next(r for r in governance_report(hb, date(2026, 11, 1)).rows if r.id == "error-budget-burn")
     assert (row.cadence, row.next_due) == ("monthly", "2026-11-13")
 

@@ -4,6 +4,7 @@ its fix. Each test names the item it pins; the class of each defect has its own 
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from conftest import invoke
 
 
-def assert_one_line_error(result, *needles: str) -> None:
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -198,9 +199,9 @@ def test_item4_every_number_the_schemas_accept_is_bounded() -> None:
 
     from conftest import REPO
 
-    unbounded = []
+    unbounded: list[str] = []
 
-    def walk(node, where) -> None:
+    def walk(node: object, where: str) -> None:
         if isinstance(node, dict):
             kind = node.get("type")  # a dict here is a property named "type", not a type
             types = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
@@ -227,7 +228,7 @@ def servers() -> Iterator[dict[str, Any]]:
     collector on another host that records what reaches it."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    state = {"status": 307, "body": None, "collected": []}
+    state: dict[str, Any] = {"status": 307, "body": None, "collected": []}  # the tests set status and body
 
     class Collector(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -275,7 +276,7 @@ def servers() -> Iterator[dict[str, Any]]:
         server.server_close()
 
 
-def _platform_env(platform: str, state: dict, tmp_path: Path) -> dict:
+def _platform_env(platform: str, state: dict[str, Any], tmp_path: Path) -> dict[str, str]:
     import json
 
     if platform == "github":
@@ -520,10 +521,10 @@ def test_item1_every_git_command_is_hardened(monkeypatch: pytest.MonkeyPatch, tm
     from generator.git import handbook_clone as packets_repo
     from generator.git import history
 
-    seen = []
+    seen: list[tuple[list[str], dict[str, str]]] = []
     real = subprocess.run
 
-    def spy(args, *rest, **kwargs):
+    def spy(args: Any, *rest: Any, **kwargs: Any) -> subprocess.CompletedProcess[Any]:  # run's own signature
         if args and args[0] == "git":
             seen.append((list(args), kwargs.get("env") or {}))
         return real(args, *rest, **kwargs)
@@ -553,7 +554,7 @@ def test_item6_eight_parallel_checkouts_of_one_url_all_succeed_cold_and_warm(
     monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(cache))
     manifest = packets_repo.Manifest(url_handbook.as_uri(), None, "packets.yaml")
 
-    def checkout(_):
+    def checkout(_: int) -> Path | str:
         try:
             return packets_repo.handbook_checkout(tmp_path, manifest)
         except packets_repo.PacketsRepoError as problem:

@@ -4,6 +4,7 @@ leaves an existing site untouched."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -127,12 +128,16 @@ def test_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("fixture, destination, code, line, column", CASES, ids=[c[0] for c in CASES])
-def test_corpus_file_is_rejected_cleanly(repo_with_site: Path, fixture, destination, code, line, column) -> None:
+def test_corpus_file_is_rejected_cleanly(
+    repo_with_site: Path, fixture: str, destination: str, code: str, line: int, column: int
+) -> None:
     shutil.copy(CORPUS / fixture, repo_with_site / destination)
     assert_rejected(repo_with_site, destination, code, line, column)
 
 
 @pytest.mark.parametrize("make, code, line, column", GENERATED, ids=[g[0].__name__ for g in GENERATED])
-def test_generated_hostile_input_is_rejected_cleanly(repo_with_site: Path, make, code, line, column) -> None:
+def test_generated_hostile_input_is_rejected_cleanly(
+    repo_with_site: Path, make: Callable[[Path], str], code: str, line: int, column: int
+) -> None:
     path = make(repo_with_site)
     assert_rejected(repo_with_site, path, code, line, column)

@@ -72,7 +72,7 @@ def _created(result: subprocess.CompletedProcess[str], repo: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", PRINTABLE_NAMES, ids=range(len(PRINTABLE_NAMES)))
-def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo: Path, name) -> None:
+def test_new_packet_accepts_any_printable_name_and_writes_a_valid_file(repo: Path, name: str) -> None:
     path = _created(invoke("new", "packet", "--candidate", name, "--target", "ic4", cwd=repo), repo)
     assert PACKET_NAME_PATTERN.fullmatch(path.stem) and path.parent.name == "2026-h2"
     loaded = load_file(path, "p.yaml")
@@ -127,7 +127,9 @@ def test_criterion_text_spanning_lines_cannot_break_or_rewrite_the_packet(repo: 
     )
     assert invoke("validate", cwd=repo).returncode in (0, 1)  # whatever rules say of the text itself
     path = _created(invoke("new", "packet", "--candidate", "Ada", "--target", "ic3", cwd=repo), repo)
-    data = load_file(path, "p.yaml").document.data
+    document = load_file(path, "p.yaml").document
+    assert document is not None
+    data = document.data
     assert data["visibility"] == "private" and data["candidate"] == "Ada"
     assert [line for line in path.read_text("utf-8").splitlines() if "del-ic3-projects:" in line][0].startswith("#")
     assert invoke("validate", str(path), cwd=repo).returncode == 0

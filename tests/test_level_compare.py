@@ -13,7 +13,7 @@ from conftest import FIXED_TODAY, search
 from framework import THEMES, write_framework
 
 from generator.compute.level_compare import ChangeRow, compare_dimension, compare_levels, ordered_pair
-from generator.model.handbook import Handbook
+from generator.model.handbook import Handbook, Level
 from generator.workspace.workspace import validate_repository
 
 pytestmark = pytest.mark.xdist_group("level-compare")  # its module-scoped fixture is built on one worker only
@@ -25,6 +25,12 @@ def hb(tmp_path_factory: pytest.TempPathFactory) -> Handbook:
     report = validate_repository(root, today=date.fromisoformat(FIXED_TODAY))
     assert report.errors == ()
     return report.handbook
+
+
+def level(hb: Handbook, level_id: str) -> Level:
+    found = hb.level(level_id)
+    assert found is not None, level_id
+    return found
 
 
 def pairs(rows: Sequence[ChangeRow], kind: str) -> list[tuple[str | None, str | None]]:
@@ -68,9 +74,9 @@ def test_the_same_level_carries_everything(hb: Handbook) -> None:
 
 
 def test_every_dimension_in_declared_order_and_lower_level_first(hb: Handbook) -> None:
-    first, second = ordered_pair(hb, hb.level("5-staff"), hb.level("2-engineer"))
+    first, second = ordered_pair(hb, level(hb, "5-staff"), level(hb, "2-engineer"))
     assert (first.id, second.id) == ("2-engineer", "5-staff")
-    assert ordered_pair(hb, hb.level("4-senior-2"), hb.level("4-manager-1")) == (
+    assert ordered_pair(hb, level(hb, "4-senior-2"), level(hb, "4-manager-1")) == (
         hb.level("4-senior-2"),
         hb.level("4-manager-1"),
     )

@@ -57,6 +57,7 @@ def test_yaml11_surprises_are_reported_and_kept_as_text(name: str, value: str, l
     [problem] = result.diagnostics
     assert (problem.code, problem.line, problem.column) == ("ambiguous-scalar", line, column)
     assert f"'{value}' is ambiguous" in problem.message
+    assert result.document is not None
     assert value in result.document.data.values()
 
 
@@ -70,11 +71,14 @@ def test_oversize_file_is_refused_before_reading(tmp_path: Path) -> None:
 
 def test_dates_stay_strings_and_core_scalars_resolve() -> None:
     doc = load_bytes(b'd: 2026-01-15\nn: 3\nf: 0.25\nt: true\nz: ~\nq: "no"\nh: 0x1F\n', "x.yaml").document
+    assert doc is not None
     assert doc.data == {"d": "2026-01-15", "n": 3, "f": 0.25, "t": True, "z": None, "q": "no", "h": 31}
 
 
 def test_every_node_keeps_its_position() -> None:
     doc = load_bytes(b"a:\n  b:\n    - x\n    - y: 1\n", "x.yaml").document
+    assert doc is not None
+    assert doc.node_marks is not None and doc.key_marks is not None
     assert doc.node_marks[("a", "b", 1, "y")] == (4, 10)
     assert doc.key_marks[("a", "b")] == (2, 3)
     assert doc.position(("a", "b", 1, "missing")) == (4, 7)
@@ -82,16 +86,19 @@ def test_every_node_keeps_its_position() -> None:
 
 def test_keys_are_always_text() -> None:
     doc = load_bytes(b"1: one\nno: two\n", "x.yaml").document
+    assert doc is not None
     assert doc.data == {"1": "one", "no": "two"}
 
 
 def test_a_few_aliases_are_allowed() -> None:
     doc = load_bytes(b"a: &x [1, 2]\nb: *x\n", "x.yaml").document
+    assert doc is not None
     assert doc.data == {"a": [1, 2], "b": [1, 2]}
 
 
 def test_utf8_bom_is_accepted() -> None:
-    assert load_bytes("\ufeffa: 1\n".encode(), "x.yaml").document.data == {"a": 1}
+    document = load_bytes("\ufeffa: 1\n".encode(), "x.yaml").document
+    assert document is not None and document.data == {"a": 1}
 
 
 @pytest.mark.parametrize(

@@ -299,7 +299,7 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize("name,file,edits,expected", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_one_mistake_one_message(repo: Path, name, file, edits, expected) -> None:
+def test_one_mistake_one_message(repo: Path, name: str, file: str, edits: list[tuple[str, str]], expected: str) -> None:
     if file == NEW:
         (repo / NEW).parent.mkdir(parents=True, exist_ok=True)
         (repo / NEW).write_text(NEW_PACKET, "utf-8")

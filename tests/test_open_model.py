@@ -86,7 +86,7 @@ class _Blocks(HTMLParser):
         self.events: list[tuple[str, str]] = []
         self.depth = 0
 
-    def handle_starttag(self, tag, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("h1", "h2", "h3", "h4"):
             self.events.append(("heading", tag))
         elif tag in ("p", "ul", "ol", "table", "div", "dl") and self.events and self.events[-1][0] == "heading":
@@ -94,7 +94,7 @@ class _Blocks(HTMLParser):
         elif tag == "tr":
             self.events.append(("row", tag))
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         if tag == "thead":
             self.events.append(("body", tag))
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import copy_content, edit, invoke
 
 from generator.git import pinned
+from generator.model.handbook import Handbook
 from generator.workspace.workspace import Workspace
 
 TODAY = date(2026, 11, 28)
@@ -124,10 +125,10 @@ def test_internal_packet_page_uses_the_pinned_version(moved: Path) -> None:
 def test_each_version_is_loaded_once_per_process(moved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.git import history
 
-    calls = []
+    calls: list[str] = []
     original = history.load_revision
 
-    def counting(root, revision, *rest):
+    def counting(root: Path, revision: str, *rest: history.Warn | None) -> Handbook:
         calls.append(revision)
         return original(root, revision, *rest)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def every_file_text(site: Path):
+def every_file_text(site: Path) -> Iterator[tuple[Path, str]]:
     for path in site.rglob("*"):
         if path.is_file():
             raw = path.read_bytes()

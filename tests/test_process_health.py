@@ -79,7 +79,7 @@ H2 = [
 ]
 
 
-def commit(repo, message, day) -> None:
+def commit(repo: Path, message: str, day: str) -> None:
     env = {
         **os.environ,
         "GIT_AUTHOR_DATE": f"{day}T12:00:00",

@@ -9,6 +9,7 @@ import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXED_TODAY, search
@@ -50,10 +51,15 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return roots
 
 
-def report_of(root: Path, packet: str, fmt: str = "json") -> dict | str:
+def report_text(root: Path, packet: str, fmt: str = "text") -> str:
     result = run_cli("readiness", "--format", fmt, packet, cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(result.stdout) if fmt == "json" else result.stdout
+    return result.stdout
+
+
+def report_of(root: Path, packet: str) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(report_text(root, packet, "json"))
+    return report
 
 
 # --- Each shape validates cleanly and builds ------------------------------------------------------
@@ -81,7 +87,7 @@ def test_cumulative_proportion_rule_needs_a_share_per_topic_and_the_must_have(
     # Carried-up criteria are context: level 3's tech-3-1 does not count for level 4.
     assert report_of(root, "packets/examples/robin.yaml")["coverage"]["total"] == 10
     cumulative_packet(root, [["tech-4-2"], ["deli-4-1"], ["feed-4-1", "coll-4-1"], ["lead-4-1"]], "sam")
-    text = report_of(root, "packets/examples/sam.yaml", "text")
+    text = report_text(root, "packets/examples/sam.yaml")
     assert "must-have criteria without evidence: tech-4-1" in text
     assert (
         json.loads(run_cli("readiness", "--format", "json", "packets/examples/sam.yaml", cwd=root).stdout)["judgement"][
@@ -142,7 +148,7 @@ def test_points_rule_sums_milestones_and_maps_the_total_to_a_level_and_title(
     )
     dump(path, data)
     assert report_of(root, "packets/examples/gap.yaml")["judgement"]["total_points"] == 0
-    text = report_of(root, "packets/examples/robin.yaml", "text")
+    text = report_text(root, "packets/examples/robin.yaml")
     assert (
         "Web client               Milestone 3 (6 points)" in text
         and "Servers                  Milestone 1 (1 point)" in text
@@ -220,7 +226,7 @@ def test_a_track_switch_packet_validates_and_is_judged_on_what_is_new_or_raised(
     counted = {row["criterion"]["id"] for row in report["coverage"]["rows"]}
     # What Senior 2 already expects (e.g. Senior 1's second craft criterion, carried) is not asked again.
     assert "32-craft" not in counted and {"71-craft", "72-craft"} <= counted
-    text = report_of(root, "packets/examples/kai-switch.yaml", "text")
+    text = report_text(root, "packets/examples/kai-switch.yaml")
     assert "This is a track change" in text
     assert "Expected at Senior 2 and not asked at Engineering Manager 1 (context for the move): 41-craft" in text
     page = article_text(shapes["branching"] / "site" / "packets" / "kai-switch" / "index.html")

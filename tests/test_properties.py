@@ -19,7 +19,7 @@ YAMLISH = st.text(alphabet=list(":-[]{}&*!|>#'\"\t\n ,?%@`~<=") + list("abcyesno
 
 
 @st.composite
-def mutated(draw):
+def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     source = draw(st.sampled_from(SOURCES))
     text = source.path.read_text("utf-8")
     lines = text.splitlines(keepends=True)
@@ -50,7 +50,7 @@ def mutated(draw):
 
 @given(st.binary(max_size=2000))
 @settings(max_examples=300, deadline=None)
-def test_loader_never_raises_on_arbitrary_bytes(raw) -> None:
+def test_loader_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
     result = load_bytes(raw, "x.yaml")
     assert result.document is not None or result.diagnostics
     for d in result.diagnostics:
@@ -59,7 +59,9 @@ def test_loader_never_raises_on_arbitrary_bytes(raw) -> None:
 
 @given(mutated())
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_mutated_repository_only_ever_reports(tmp_path_factory: pytest.TempPathFactory, mutation) -> None:
+def test_mutated_repository_only_ever_reports(
+    tmp_path_factory: pytest.TempPathFactory, mutation: tuple[str, bytes]
+) -> None:
     display, data = mutation
     repo = copy_content(tmp_path_factory.mktemp("mut"))
     (repo / display).write_bytes(data)

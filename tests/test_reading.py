@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from conftest import Built
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 import math
 import re
@@ -96,7 +96,7 @@ def test_no_page_hides_content_at_any_width(browser: Browser, site: Path, site_u
     assert problems == []
 
 
-def resize(page, width: int, height: int = 900) -> None:
+def resize(page: Page, width: int, height: int = 900) -> None:
     """Resize the viewport and wait until handbook.js has measured the tables at the new width
     (its data-hb-width marker), so a check never races the script."""
     page.set_viewport_size({"width": width, "height": height})

@@ -80,7 +80,7 @@ def test_codeowners_is_current_and_the_check_catches_drift(tmp_path: Path) -> No
 def test_outdated_packet_warning_says_what_changed_for_its_level(tmp_path: Path) -> None:
     repo = copy_content(tmp_path / "hb")
 
-    def git(*args) -> None:
+    def git(*args: str) -> None:
         subprocess.run(
             ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
             cwd=repo,

@@ -217,7 +217,7 @@ def test_clear_reviews_are_an_error_while_sealed_and_in_file_assessments_get_a_p
         (("date: '2026-11-20'", "date: '2026-11-20'\nsealed: x"), "schema-pattern"),
     ],
 )
-def test_review_files_are_schema_and_cross_checked(repo: Path, mutation: tuple[str, ...], code: str) -> None:
+def test_review_files_are_schema_and_cross_checked(repo: Path, mutation: tuple[str, str], code: str) -> None:
     packet = write_packet(repo, "echo", "submitted")
     path = write_review(repo, packet, "erin", body((3, 3, 3)), None)
     edit(path, *mutation)

@@ -170,7 +170,7 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize("file, old, new, code, reported, line", MUTATIONS, ids=[m[3] + ":" + m[0] for m in MUTATIONS])
-def test_rule(repo: Path, file, old, new, code, reported, line) -> None:
+def test_rule(repo: Path, file: str, old: str, new: str, code: str, reported: str, line: int) -> None:
     edit(repo / file, old, new)
     report = validate_repository(repo, today=TODAY)
     matching = [d for d in report.errors if d.code == code]

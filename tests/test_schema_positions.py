@@ -20,8 +20,9 @@ readiness:
 """
 
 
-def problems(source: bytes, kind: str):
+def problems(source: bytes, kind: str) -> set[tuple[int, int, str, str]]:
     document = load_bytes(source, f"{kind}.yaml").document
+    assert document is not None
     return {(d.line, d.column, d.json_path, d.message) for d in check(document, kind)}
 
 

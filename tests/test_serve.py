@@ -10,7 +10,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from conftest import FIXED_TODAY, edit, override_template
 
@@ -18,13 +20,15 @@ from conftest import FIXED_TODAY, edit, override_template
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode("utf-8")
+            body: bytes = response.read()
+            return body.decode("utf-8")
     except urllib.error.HTTPError as failure:
         failure.close()  # it holds the connection
         return None
@@ -32,7 +36,7 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def wait_for(predicate, seconds: float = 40, poll: float = 0.05) -> bool:
+def wait_for(predicate: Callable[[], object], seconds: float = 40, poll: float = 0.05) -> bool:
     """True as soon as predicate() is, polled every `poll` seconds; False after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -45,7 +49,7 @@ def wait_for(predicate, seconds: float = 40, poll: float = 0.05) -> bool:
 class Output:
     """A process's output, read by a thread as it comes, so that a test can wait for a message."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: IO[str]) -> None:
         self.lines: list[str] = []
         self.thread = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")), daemon=True)
         self.thread.start()
@@ -71,6 +75,7 @@ def test_serve_regenerates_after_an_edit(repo: Path) -> None:
         stdin=subprocess.DEVNULL,
         text=True,
     )
+    assert server.stdout is not None
     output = Output(server.stdout)
     try:
         assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(url) or "")), "server never answered"
@@ -92,12 +97,13 @@ def test_serve_regenerates_after_an_edit(repo: Path) -> None:
         server.terminate()
         server.wait(timeout=20)
         output.thread.join(timeout=20)
+        assert server.stdout is not None
         server.stdout.close()
-    output = output.text
-    assert "levels/ic4.yaml:10:10: error: YAML syntax error" in output
-    assert "still serving the last good pages" in output
-    assert "level.md.j2:" in output and "no_such" in output and "Still serving the last good pages." in output
-    assert "Traceback" not in output
+    text = output.text
+    assert "levels/ic4.yaml:10:10: error: YAML syntax error" in text
+    assert "still serving the last good pages" in text
+    assert "level.md.j2:" in text and "no_such" in text and "Still serving the last good pages." in text
+    assert "Traceback" not in text
 
 
 HOSTILE_KEY = "<img src=x onerror=alert(1)>"
@@ -125,11 +131,17 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo: Path
     ]
     try:
         assert wait_for(lambda: "Shapes on-call for several teams" in (fetch(base + "/levels/ic4/") or ""))
-        assert "hb-serve-errors" not in fetch(base + "/")
+        home = fetch(base + "/")
+        assert home is not None and "hb-serve-errors" not in home
         for old, new, where in breakages:
             level.write_text(good.replace(old, new, 1), "utf-8")
-            assert wait_for(lambda where=where: all(where in (fetch(base + p) or "") for p in pages)), where
+
+            def shown_everywhere(where: str = where) -> bool:
+                return all(where in (fetch(base + p) or "") for p in pages)
+
+            assert wait_for(shown_everywhere), where
             html = fetch(base + "/levels/ic4/")
+            assert html is not None
             assert html.count('class="admonition danger hb-serve-errors"') == 1
             assert "Shapes on-call for several teams" in html  # the last good page, under the banner
             assert HOSTILE_KEY not in html  # quoted as text, never markup

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,7 @@ def _device(repo: Path) -> str:
     return "/dev/null"
 
 
-def _fixed(path: str):
+def _fixed(path: str) -> Callable[[Path], str]:
     return lambda repo: path
 
 
@@ -158,7 +159,9 @@ REFUSED = [
         "through-linked-parent",
     ],
 )
-def test_build_refuses_a_site_folder_it_must_not_replace(tmp_path: Path, make, message, private: bool) -> None:
+def test_build_refuses_a_site_folder_it_must_not_replace(
+    tmp_path: Path, make: Callable[[Path], str], message: str, private: bool
+) -> None:
     repo = copy_content(tmp_path / "handbook")
     target = make(repo)
     before, outside = listing(repo), listing(tmp_path)
@@ -204,7 +207,7 @@ def test_site_folder_outside_the_repository(tmp_path: Path, repo: Path) -> None:
     assert stat.S_IMODE((out.parent / STAGING).stat().st_mode) == 0o700
 
 
-def immutable(folder: Path):
+def immutable(folder: Path) -> Callable[[], None] | None:
     """Make folder unwritable even for root (chattr +i); None when this system cannot."""
     folder.chmod(0o555)
     probe = folder / "probe"
@@ -214,7 +217,12 @@ def immutable(folder: Path):
         return lambda: folder.chmod(0o755)
     probe.rmdir()
     if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0:
-        return lambda: (subprocess.run(["chattr", "-i", str(folder)], check=True), folder.chmod(0o755))
+
+        def unlock() -> None:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+            folder.chmod(0o755)
+
+        return unlock
     folder.chmod(0o755)
     return None
 
@@ -236,7 +244,7 @@ def test_read_only_parent_of_the_site_folder_is_a_clear_error(repo: Path, target
 # --- 2. Interrupted and concurrent builds -------------------------------------------------------
 
 
-def start_build(repo: Path, *args: str) -> subprocess.Popen:
+def start_build(repo: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "generator", "build", *args],
         cwd=repo,
@@ -331,6 +339,7 @@ def test_a_second_build_waits_for_the_first_and_says_so(repo: Path) -> None:
     os.pwrite(lock, b"4242\n", 0)
     try:
         waiting = start_build(repo)
+        assert waiting.stderr is not None
         line = ""
         while "waiting" not in line:
             line = waiting.stderr.readline()
@@ -388,7 +397,7 @@ def serve_workdirs(pid: int) -> list[Path]:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_serve_include_private_keeps_private_pages_outside_the_repository_and_removes_them(
-    repo: Path, stop_signal
+    repo: Path, stop_signal: signal.Signals
 ) -> None:
     private_packet(repo / "packets" / "2026-h2", "zqxmarkerslug")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -430,9 +439,9 @@ def test_serve_kills_an_engine_that_ignores_terminate() -> None:
             "time.sleep(120)",
         ],
         stdout=subprocess.PIPE,
-        text=True,
     )
-    assert stubborn.stdout.readline() == "ready\n"
+    assert stubborn.stdout is not None
+    assert stubborn.stdout.readline() == b"ready\n"
     started = time.monotonic()
     stop(stubborn, patience=0.5)  # wait(timeout) raised TimeoutExpired here before
     stubborn.stdout.close()

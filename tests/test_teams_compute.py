@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from teamkit import deployment as dep
@@ -12,8 +13,8 @@ from teamkit import write_slo, write_team
 from teams_reference import budget as reference_budget
 from teams_reference import reference
 
-from generator.check.teams import TeamSettings, check_teams
-from generator.compute.dora import Window, dora_counts
+from generator.check.teams import TeamSettings, TeamsReport, check_teams
+from generator.compute.dora import DoraCounts, Window, dora_counts
 from generator.compute.error_budget import budget_counts
 from generator.compute.teams import dora_figures, team_figures
 
@@ -54,13 +55,13 @@ INCIDENTS = [
 ]
 
 
-def _checked(root: Path):
+def _checked(root: Path) -> TeamsReport:
     report = check_teams(root, TeamSettings())
     assert not report.errors, report.errors
     return report
 
 
-def _counts(root: Path, window: Window = W):
+def _counts(root: Path, window: Window = W) -> dict[tuple[str, str], DoraCounts]:
     report = _checked(root)
     return dora_counts(report.teams, [(t.id, window) for t in report.teams])
 
@@ -92,7 +93,7 @@ def test_engine_agrees_with_reference_on_known_data(tmp_path: Path) -> None:
     _assert_agree(_counts(tmp_path)[("checkout", "test")], reference(DEPLOYMENTS, INCIDENTS, W.start, W.end))
 
 
-def _assert_agree(c, expected) -> None:
+def _assert_agree(c: DoraCounts, expected: dict[str, Any]) -> None:
     got = {
         "production": c.production,
         "successful": c.successful,

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,13 +28,13 @@ def _at(minutes: int) -> str:
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
+def histories(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     n = draw(st.integers(0, 25))
     minute = st.integers(0, 35 * 24 * 60)
-    deployments = []
+    deployments: list[dict[str, Any]] = []
     for index in range(n):
         finished = draw(minute)
-        row = {
+        row: dict[str, Any] = {
             "id": f"d{index}",
             "service": "api",
             "environment": draw(st.sampled_from(["production", "production", "staging"])),
@@ -48,7 +49,7 @@ def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
         if row["result"] == "rolled_back" and draw(st.booleans()):
             row["rolled_back_at"] = _at(finished + draw(st.integers(0, 600)))
         deployments.append(row)
-    incidents = []
+    incidents: list[dict[str, Any]] = []
     for index in range(draw(st.integers(0, 8))):
         started = draw(minute)
         row = {
@@ -62,16 +63,16 @@ def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
         if draw(st.booleans()):
             row["resolved_at"] = _at(started + draw(st.integers(0, 3000)))
         incidents.append(row)
-    targets = [d["id"] for d in deployments] + [i["id"] for i in incidents]
+    targets: list[str] = [d["id"] for d in deployments] + [i["id"] for i in incidents]
     for row in deployments:
-        if targets and draw(st.booleans()):
+        if len(targets) > 0 and draw(st.booleans()):
             row["remediates"] = sorted(set(draw(st.lists(st.sampled_from(targets), max_size=2))) - {row["id"]})
     return deployments, incidents
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
-def test_engine_agrees_with_reference(history: tuple[list[dict], list[dict]]) -> None:
+def test_engine_agrees_with_reference(history: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
     deployments, incidents = history
     root = Path(tempfile.mkdtemp(prefix="teams-prop-"))
     try:

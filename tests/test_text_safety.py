@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 from conftest import FIXED_TODAY, copy_content, edit, invoke, search
 
 from generator.load.loader import load_bytes
+from generator.model.diagnostics import Diagnostic
 from generator.model.safe_text import for_terminal
 from generator.render import text
 from generator.render.plan import NAV_PACKETS_MAX
@@ -77,7 +79,7 @@ def packet_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def errors(repo: Path) -> list:
+def errors(repo: Path) -> list[Diagnostic]:
     return [d for d in validate_repository(repo, today=TODAY).diagnostics if d.severity == "error"]
 
 
@@ -103,6 +105,7 @@ def test_loader_refuses_control_characters_in_every_string(control: str, where: 
 
 def test_newlines_and_tabs_stay_allowed_in_prose() -> None:
     loaded = load_bytes(b'summary: "One.\\n\\tTwo."\nblock: |\n  One.\n  Two\there.\n', "x.yaml")
+    assert loaded.document is not None
     assert loaded.diagnostics == () and loaded.document.data["summary"] == "One.\n\tTwo."
 
 
@@ -260,7 +263,7 @@ def test_names_in_any_script_and_emoji_sequences_are_accepted(tmp_path: Path, na
 
 @pytest.mark.parametrize("char", HIDDEN)
 @pytest.mark.parametrize("render", [text.inline, text.block, text.plain, text.label])
-def test_pages_drop_reordering_and_invisible_characters_from_prose(char: str, render) -> None:
+def test_pages_drop_reordering_and_invisible_characters_from_prose(char: str, render: Callable[[object], str]) -> None:
     out = render(f"Ship {char}the *fix*{char} today")
     assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]", out)
     assert "Ship" in out and "today" in out
@@ -338,7 +341,7 @@ def worst_shapes(size: int) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("render", [text.inline, text.block])
-def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render) -> None:
+def test_each_worst_shape_at_the_limit_renders_in_under_two_seconds(render: Callable[[object], str]) -> None:
     slow = {}
     for name, shape in worst_shapes(limits()["text"]).items():
         started = time.perf_counter()

@@ -87,7 +87,8 @@ def test_every_command_fails_on_a_date_before_the_content(repo: Path, tmp_path: 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(tmp_path: Path) -> None:
@@ -111,6 +112,7 @@ def test_serve_fails_on_a_date_before_the_content_and_serves_on_a_matching_one(t
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert server.stdout is not None
     try:
         deadline = time.monotonic() + 120
         seen = ""

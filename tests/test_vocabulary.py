@@ -19,7 +19,7 @@ def built(public_site: Built) -> Path:
     return public_site.repo
 
 
-def article(repo, path: str) -> str:
+def article(repo: Path, path: str) -> str:
     html = (repo / "site" / path / "index.html").read_text("utf-8")
     body = search(r"<article.*?</article>", html, re.S).group(0)
     body = re.sub(r'<div class="hb-print-only.*?</div>', "", body, flags=re.S)
@@ -29,7 +29,7 @@ def article(repo, path: str) -> str:
 def test_no_word_means_two_things() -> None:
     """A reader never sees the same word for two different statuses of two concepts, except
     'retired' (a retired metric has no review) and the shared 'in review' / 'withdrawn'."""
-    seen = {}
+    seen: dict[str, set[str]] = {}
     for concept, words in WORDS.items():
         for code, word in words.items():
             seen.setdefault(word, set()).add(concept)

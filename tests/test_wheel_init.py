@@ -14,7 +14,9 @@ import pytest
 from conftest import FIXED_TODAY, REPO, invoke
 
 
-def _run(*args, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )

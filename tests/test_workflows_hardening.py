@@ -7,7 +7,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,28 +19,29 @@ WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 SHA_PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 
 
-def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text("utf-8"))
+def load(path: Path) -> dict[Any, Any]:  # YAML 1.1 may read a key as True
+    data: dict[Any, Any] = yaml.safe_load(path.read_text("utf-8"))
+    return data
 
 
-def steps(workflow: dict):
+def steps(workflow: dict[Any, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     for name, job in workflow["jobs"].items():
         for step in job.get("steps", ()):
             yield name, job, step
 
 
-def step_named(workflow: dict, name: str) -> dict:
+def step_named(workflow: dict[Any, Any], name: str) -> dict[str, Any]:
     return next(step for _, _, step in steps(workflow) if step.get("name") == name)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_no_expression_inside_any_run_block(path) -> None:
+def test_no_expression_inside_any_run_block(path: Path) -> None:
     for job_name, _, step in steps(load(path)):
         assert "${{" not in step.get("run", ""), (job_name, step.get("name"))
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path) -> None:
+def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path: Path) -> None:
     workflow = load(path)
     used = [step["uses"] for _, _, step in steps(workflow) if "uses" in step]
     used += [job["uses"] for job in workflow["jobs"].values() if "uses" in job]
@@ -53,7 +56,7 @@ def test_every_action_is_pinned_by_commit_sha_with_its_version_in_a_comment(path
 
 
 def test_the_same_action_is_pinned_to_the_same_sha_everywhere() -> None:
-    pins: dict[str, set[str]] = {}
+    pins: dict[str, set[tuple[str, str]]] = {}
     for path in WORKFLOWS:
         for line in path.read_text("utf-8").splitlines():
             found = re.search(r"uses: ([^@\s]+)@([0-9a-f]{40}) +# (v\S+)", line)
@@ -63,7 +66,7 @@ def test_the_same_action_is_pinned_to_the_same_sha_everywhere() -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_least_privilege_per_job(path) -> None:
+def test_least_privilege_per_job(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
     for name, job in workflow["jobs"].items():
@@ -98,6 +101,7 @@ def test_checkouts_do_not_leave_the_token_in_git_config() -> None:
 def test_pull_request_workflow_triggers_on_code_dependencies_and_ci() -> None:
     workflow = load(REPO / ".github/workflows/pull-request.yml")
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert trigger is not None
     paths = trigger["pull_request"]["paths"]
     for required in [
         "pyproject.toml",
