@@ -229,3 +229,12 @@ def test_repin_lists_cited_criteria_the_new_version_drops_or_replaces(moved: Pat
     dry = invoke("repin", PACKET, "--dry-run", cwd=moved)
     assert dry.returncode == 0, dry.stderr
     assert "cited col-ic3-mentoring: replaced by col-ic3-coaching" in dry.stdout
+
+
+def test_calibration_judges_a_pinned_packet_as_readiness_does(moved: Path) -> None:
+    """The committee's side-by-side view uses the criteria the packet pinned, not today's."""
+    result = invoke("calibrate", "2026-h2", "--format", "json", cwd=moved)
+    assert result.returncode == 0, result.stderr
+    rows = [row for level in json.loads(result.stdout)["levels"] for row in level["packets"]]
+    [pat] = [row for row in rows if row["packet"]["file"] == PACKET]
+    assert (pat["coverage"]["covered"], pat["coverage"]["total"]) == (5, 6)

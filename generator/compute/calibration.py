@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.handbook import Counterexample, Handbook, Packet, Review
+from ..model.pinned import criteria_of
 from .coverage import Coverage, packet_coverage
 from .promotion import judge
 from .scoring import CompositeScore, packet_score
@@ -130,8 +131,9 @@ def _by_rank(hb: Handbook, packets: list[Packet]) -> list[Packet]:
 
 
 def packet_calibration(hb: Handbook, packet: Packet, bar: float | None) -> PacketCalibration:
-    coverage = packet_coverage(hb, packet)
-    score = packet_score(hb, packet, coverage.ratio)
+    criteria = criteria_of(hb, packet)  # judged against the version it pins, as readiness and decide judge it
+    coverage = packet_coverage(criteria, packet)
+    score = packet_score(criteria, packet, coverage.ratio)
     dims = [d.id for d in hb.ordered_dimensions]
     blank = tuple(None for _ in dims)
     rows = [
