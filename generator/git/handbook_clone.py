@@ -5,18 +5,17 @@ command at a time, with hardened git (git/hardened.py)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
 import stat
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..load.repository import SETTINGS_FILE
+from ..load.safe_files import LockFileProblem, open_lock, wait_for_lock
 from ..model.errors import HandbookError
 
 MANIFEST = "packets.yaml"
@@ -121,29 +120,21 @@ def _clone_lock(path: Path, patience: float = CLONE_LOCK_SECONDS) -> Iterator[No
     """One command at a time clones, fetches and checks out a cached handbook (parallel commands
     would trip over git's index.lock); the others wait, at most `patience` seconds."""
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-    except OSError as problem:
+        descriptor = open_lock(path)
+    except LockFileProblem as problem:
+        if problem.kind is None:
+            raise PacketsRepoError(
+                f"{MANIFEST}: cannot open the lock {path}: {problem.reason}; remove it and run again"
+            ) from None
         raise PacketsRepoError(
-            f"{MANIFEST}: cannot open the lock {path}: {problem.strerror or problem}; remove it and run again"
+            f"{MANIFEST}: the lock {path} is not a regular file of yours; remove it and run again"
         ) from None
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        if not wait_for_lock(descriptor, patience, poll=0.1):
             raise PacketsRepoError(
-                f"{MANIFEST}: the lock {path} is not a regular file of yours; remove it and run again"
+                f"{MANIFEST}: gave up after {patience:.0f} s waiting for another command "
+                f"to fetch the handbook (lock {path}); run again"
             )
-        deadline = time.monotonic() + patience
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PacketsRepoError(
-                        f"{MANIFEST}: gave up after {patience:.0f} s waiting for another command "
-                        f"to fetch the handbook (lock {path}); run again"
-                    ) from None
-                time.sleep(0.1)
         yield
     finally:
         os.close(descriptor)  # releases the lock, as the kernel does for a killed process

@@ -153,3 +153,45 @@ def private_folder(folder: Path, *, what: str = "folder") -> Path:
         except OSError:
             pass
     return folder
+
+
+class LockFileProblem(Exception):
+    """The lock file cannot be used: `kind` says what is there instead ("a symbolic link", "a folder",
+    "not a regular file", "another user's file"), or None with the system's `reason`."""
+
+    def __init__(self, kind: str | None, reason: str = "") -> None:
+        super().__init__(kind or reason)
+        self.kind, self.reason = kind, reason
+
+
+def open_lock(path: Path) -> int:
+    """A lock file (created 0600) that is a regular file of ours, open for reading and writing: a link,
+    FIFO or folder there is never followed or blocked on; raises LockFileProblem."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else None
+        raise LockFileProblem(kind, str(exc.strerror or exc)) from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(descriptor)
+        raise LockFileProblem("not a regular file" if not stat.S_ISREG(info.st_mode) else "another user's file")
+    return descriptor
+
+
+def wait_for_lock(descriptor: int, patience: float, poll: float) -> bool:
+    """Take an exclusive flock on `descriptor`, waiting at most `patience` seconds; False when it
+    could not be had in time. (The lock goes with the descriptor, as the kernel releases it for a
+    killed process.)"""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)

@@ -17,11 +17,10 @@ import re
 import shutil
 import stat
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..load.safe_files import UnsafeFileError, private_folder
+from ..load.safe_files import LockFileProblem, UnsafeFileError, open_lock, private_folder, wait_for_lock
 from ..model.errors import HandbookError
 
 try:
@@ -175,42 +174,25 @@ def _open_lock(path: Path) -> int:
     one-line error naming it, never followed or blocked on."""
     remedy = "remove it and build again (no build is running when it is not a plain file)"
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-    except OSError as exc:
-        kind = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else None
-        if kind:
-            raise SiteFolderError(f"the build lock {shown(path)} is {kind}: {remedy}") from None
-        raise SiteFolderError(f"cannot open the build lock {shown(path)}: {exc.strerror or exc}; {remedy}") from None
-    info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-        os.close(descriptor)
-        what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "another user's file"
-        raise SiteFolderError(f"the build lock {shown(path)} is {what}: {remedy}")
-    return descriptor
+        return open_lock(path)
+    except LockFileProblem as problem:
+        if problem.kind is None:
+            raise SiteFolderError(f"cannot open the build lock {shown(path)}: {problem.reason}; {remedy}") from None
+        raise SiteFolderError(f"the build lock {shown(path)} is {problem.kind}: {remedy}") from None
 
 
 def _acquire(descriptor: int, site: Path, progress: Callable[[str], None], patience: float) -> None:
     if fcntl is None:  # pragma: no cover
         return
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if wait_for_lock(descriptor, 0, poll=0.2):
         return
-    except BlockingIOError:
-        pass
     holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "unknown"
     progress(f"Another build is writing {shown(site)} (process {holder}); waiting for it to finish")
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SiteFolderError(
-                    f"gave up after {patience:.0f} s waiting for the build of {shown(site)} "
-                    f"by process {holder}; stop it, or build into another --site-dir"
-                ) from None
-            time.sleep(0.2)
+    if not wait_for_lock(descriptor, patience, poll=0.2):
+        raise SiteFolderError(
+            f"gave up after {patience:.0f} s waiting for the build of {shown(site)} "
+            f"by process {holder}; stop it, or build into another --site-dir"
+        )
 
 
 def new_workspace(staging: Path, site: Path) -> Path:
