@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema_rs
 import yaml
 
-SCHEMA = Path(__file__).resolve().parent.parent / "generator" / "schemas" / "packet.schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "generator" / "check" / "schemas" / "packet.schema.json"
 
 
 def main(paths: list[str]) -> int:

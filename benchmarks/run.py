@@ -27,7 +27,7 @@ from pathlib import Path
 from .synth import generate
 
 REPO = Path(__file__).resolve().parent.parent
-PACKET_SCHEMA = REPO / "generator" / "schemas" / "packet.schema.json"
+PACKET_SCHEMA = REPO / "generator" / "check" / "schemas" / "packet.schema.json"
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"

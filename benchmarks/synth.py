@@ -38,7 +38,7 @@ def sentence(rng: random.Random, words: int = 9) -> str:
 def dump(path: Path, kind: str, data: dict[str, Any], depth: int) -> None:
     """depth: how many folders the file sits below the repository root."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = f"# yaml-language-server: $schema={'../' * depth}generator/schemas/{kind}.schema.json\n"
+    header = f"# yaml-language-server: $schema={'../' * depth}generator/check/schemas/{kind}.schema.json\n"
     path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), "utf-8")
 
 

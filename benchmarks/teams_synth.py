@@ -46,7 +46,7 @@ def generate_team(
     base = folder / "teams" / team
     (base / "slos").mkdir(parents=True, exist_ok=True)
     (base / "team.yaml").write_text(
-        "# yaml-language-server: $schema=../../generator/schemas/team.schema.json\n"
+        "# yaml-language-server: $schema=../../generator/check/schemas/team.schema.json\n"
         f"name: {name}\nowner: {name} engineering manager (role)\nheadcount: {headcount}\n"
         f'services: [{", ".join(services)}]\nevents_from: "{start.isoformat()}"\n' + terrain,
         "utf-8",
@@ -134,7 +134,7 @@ def _write_slo(
     folder: Path, name: str, target: float, service: str, start: date, end: date, rng: random.Random
 ) -> None:
     (folder / f"{name}.yaml").write_text(
-        "# yaml-language-server: $schema=../../../generator/schemas/slo.schema.json\n"
+        "# yaml-language-server: $schema=../../../generator/check/schemas/slo.schema.json\n"
         "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n"
         f"  name: {name}\n  displayName: {service} {name}\nspec:\n"
         f"  description: Share of {service} requests answered without a server error.\n"

@@ -41,7 +41,7 @@ def override_template(repo: Path, name: str) -> Path:
     shipped one, and return its path there."""
     target = repo / "site_config" / "templates" / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(REPO / "generator" / "templates" / name, target)
+    shutil.copy2(REPO / "generator" / "render" / "templates" / name, target)
     return target
 
 

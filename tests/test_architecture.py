@@ -176,7 +176,7 @@ def test_status_literals_match_the_schemas(alias: str, schema: str, pointer: tup
 
     from generator.model import handbook as model
 
-    node = json.loads((REPO / "generator" / "schemas" / f"{schema}.schema.json").read_text("utf-8"))
+    node = json.loads((REPO / "generator" / "check" / "schemas" / f"{schema}.schema.json").read_text("utf-8"))
     for part in pointer:
         node = node[part]
     assert set(typing.get_args(getattr(model, alias))) == set(node["enum"])

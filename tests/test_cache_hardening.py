@@ -256,7 +256,7 @@ PROBE = textwrap.dedent("""
 @pytest.mark.parametrize(
     "change",
     [
-        ("schemas/level.schema.json", lambda text: text.replace('"type": "object"', '"type":  "object"', 1)),
+        ("check/schemas/level.schema.json", lambda text: text.replace('"type": "object"', '"type":  "object"', 1)),
         ("check/rules.py", lambda text: text + "\n# a changed rule\n"),
         ("render/text.py", lambda text: text + "\n# a change deep in the package\n"),
         ("new_module.py", None),
@@ -294,7 +294,7 @@ def test_the_fingerprint_walks_the_package_rather_than_a_list() -> None:
     source = (REPO / "generator/load/cache.py").read_text()
     assert "_CODE = (" not in source
     names = [name for name, _ in cache_module._package_files(resources.files("generator"))]
-    assert {"check/rules.py", "cli/__init__.py", "render/text.py", "schemas/packet.schema.json"} <= set(names)
+    assert {"check/rules.py", "cli/__init__.py", "render/text.py", "check/schemas/packet.schema.json"} <= set(names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
 
 

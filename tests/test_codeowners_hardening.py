@@ -106,12 +106,12 @@ def test_every_owner_field_in_the_schemas_uses_the_generators_pattern() -> None:
                 yield from owner_patterns(v, key)
 
     found: dict[str, list[str | None]] = {}
-    for path in sorted((REPO / "generator/schemas").glob("*.json")):
+    for path in sorted((REPO / "generator/check/schemas").glob("*.json")):
         found[path.name] = list(owner_patterns(json.loads(path.read_text())))
     assert found["settings.schema.json"] == [OWNER_PATTERN]
     assert found["dimension.schema.json"] == [OWNER_PATTERN]
     assert found["metric.schema.json"] == [OWNER_PATTERN]
-    settings = json.loads((REPO / "generator/schemas/settings.schema.json").read_text())
+    settings = json.loads((REPO / "generator/check/schemas/settings.schema.json").read_text())
     assert settings["$defs"]["codeowners_path"]["pattern"] == PATH_PATTERN
 
 

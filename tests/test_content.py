@@ -19,7 +19,7 @@ def test_every_file_starts_with_a_schema_modeline_that_resolves(source: SourceFi
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
     schema = (source.path.parent / first.removeprefix(prefix)).resolve()
-    assert schema == REPO / "generator" / "schemas" / f"{source.kind}.schema.json"
+    assert schema == REPO / "generator" / "check" / "schemas" / f"{source.kind}.schema.json"
 
 
 def test_default_content_is_complete() -> None:

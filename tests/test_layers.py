@@ -60,6 +60,12 @@ def test_every_module_lives_in_a_stage(graph: dict[str, set[str]]) -> None:
     assert not loose, f"modules outside the stage packages {STAGES}: {loose}"
 
 
+def test_the_top_of_the_package_is_its_stages() -> None:
+    """The tree shows the flow: each stage keeps its own files (schemas, templates, data)."""
+    entries = {p.name for p in PACKAGE.iterdir() if p.name != "__pycache__"}
+    assert entries == {*STAGES, "__init__.py", "__main__.py"}
+
+
 def backward_imports(graph: dict[str, set[str]]) -> list[str]:
     return sorted(
         f"{a} -> {b}"

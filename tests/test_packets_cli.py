@@ -17,7 +17,7 @@ def test_new_packet_validates_lists_criteria_and_refuses_to_overwrite(repo: Path
     assert "Created packets/2026-h2/zoe-muller.yaml" in result.stdout
     path = repo / "packets/2026-h2/zoe-muller.yaml"
     text = path.read_text("utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../generator/schemas/packet.schema.json\n")
+    assert text.startswith("# yaml-language-server: $schema=../../generator/check/schemas/packet.schema.json\n")
     assert 'candidate: "Zoë Müller"' in text and "visibility: private" in text
     assert "current_level: ic3" in text and "criteria_version: 1.3.0" in text
     for criterion in ("del-ic4-cross-team", "rel-ic4-failure-modes", "col-ic4-sponsorship"):

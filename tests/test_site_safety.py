@@ -470,7 +470,7 @@ def test_binary_assets_are_copied_as_bytes(repo: Path) -> None:
     assert (
         (repo / "site" / "assets" / "handbook.css")
         .read_text("utf-8")
-        .startswith((REPO / "generator" / "templates" / "assets" / "handbook.css").read_text("utf-8")[:40])
+        .startswith((REPO / "generator" / "render" / "templates" / "assets" / "handbook.css").read_text("utf-8")[:40])
     )
 
 

@@ -30,7 +30,7 @@ from generator.report.commands import markdown_cell, report_environment
 from generator.workspace.workspace import validate_repository
 
 FIXTURE = Path(__file__).parent / "fixtures" / "packets" / "fixture-staff.yaml"
-SCHEMAS = Path(__file__).resolve().parent.parent / "generator" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent.parent / "generator" / "check" / "schemas"
 TODAY = date.fromisoformat(FIXED_TODAY)
 
 CONTROLS = [

@@ -32,12 +32,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     [wheel] = (work / "dist").glob("handbook-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in (
-        "generator/templates/home.md.j2",
-        "generator/templates/reports/readiness.txt.j2",
-        "generator/templates/assets/handbook.css",
-        "generator/templates/mkdocs.yml",
-        "generator/templates/init/handbook.yaml.j2",
-        "generator/schemas/level.schema.json",
+        "generator/render/templates/home.md.j2",
+        "generator/render/templates/reports/readiness.txt.j2",
+        "generator/render/templates/assets/handbook.css",
+        "generator/render/templates/mkdocs.yml",
+        "generator/render/templates/init/handbook.yaml.j2",
+        "generator/check/schemas/level.schema.json",
     ):
         assert needed in names, needed
     venv = work / "venv"

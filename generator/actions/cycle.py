@@ -28,7 +28,7 @@ from ..model.pinned import criteria_of
 from .modeline import schema_ref
 
 ASSIGNMENTS = "assignments.yaml"
-ASSIGNMENTS_SCHEMA = "generator/schemas/assignments.schema.json"
+ASSIGNMENTS_SCHEMA = "generator/check/schemas/assignments.schema.json"
 DISCUSSED = f"{CONFLICT_FLAG.split(':')[0]}: discussed by the committee"
 OUTCOMES = ("promoted", "not-yet", "withdrawn")
 

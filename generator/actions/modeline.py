@@ -1,13 +1,13 @@
 """Where a written YAML file's `# yaml-language-server: $schema=` modeline points: the schemas a
 repository actually has. A handbook made by `handbook init` and a packets repository keep them
-in schemas/; this repository keeps them in generator/schemas/."""
+in schemas/; this repository keeps them in generator/check/schemas/."""
 
 from __future__ import annotations
 
 import posixpath
 from pathlib import Path
 
-SCHEMA_FOLDERS = ("schemas", "generator/schemas")
+SCHEMA_FOLDERS = ("schemas", "generator/check/schemas")
 
 
 def schema_ref(root: Path, relative_file: str, kind: str) -> str:

@@ -77,7 +77,7 @@ def init_packets(
     existing = [name for name in (*SKELETON.values(), *COPIES) if os.path.lexists(target / name)]
     if existing:
         raise PacketsRepoError(f"{target} already has {', '.join(existing)}; refusing to overwrite")
-    package = resources.files("generator").joinpath("skeletons/packets")
+    package = resources.files("generator.actions").joinpath("skeletons/packets")
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     context = {"handbook": location, "ref": ref, "tool": tool or installed_tool_source(), "owners": owners}

@@ -2,7 +2,7 @@
 
 One track with two levels, two dimensions, settings carrying the organisation's name, CI workflows,
 pull-request templates and a README; no example organisation's content or history. The files come
-from templates shipped in the package (generator/templates/init/)."""
+from templates shipped in the package (generator/render/templates/init/)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..render.template_errors import template_problem
 from .codeowners import is_owner
 from .tool_source import ToolSource, installed_tool_source
 
-# (file in the new repository, template in generator/templates/init/)
+# (file in the new repository, template in generator/render/templates/init/)
 FILES = (
     ("site_config/handbook.yaml", "handbook.yaml.j2"),
     ("levels/engineer.yaml", "engineer.yaml.j2"),

@@ -305,5 +305,5 @@ def _problem(record: dict[str, Any], kind: str) -> str | None:
         if isinstance(value, str) and PERSON_VALUE.search(value):
             return f"'{key}' looks like an e-mail address or @handle"
     if not is_valid(record, kind):
-        return f"does not match the {kind} schema (generator/schemas/{kind}.schema.json)"
+        return f"does not match the {kind} schema (generator/check/schemas/{kind}.schema.json)"
     return None

@@ -41,7 +41,7 @@ from .signatures import CONTENT_CHANGED, canonical, content_digest, review_probl
 FOLDER_SUFFIX = ".reviews"
 CONTENT_KEYS = ("ratings", "criteria", "counterexamples")
 SALT_KEY = "salt"  # inside a sealed review: what makes its signed digest unguessable
-SCHEMA = "generator/schemas/review.schema.json"
+SCHEMA = "generator/check/schemas/review.schema.json"
 
 
 class ReviewError(HandbookError):

@@ -28,7 +28,7 @@ _ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-onca
 
 
 def schema_text(kind: str) -> str:
-    return resources.files("generator").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+    return resources.files("generator.check").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
 
 
 @cache
@@ -67,7 +67,7 @@ def check(document: Document, kind: str) -> list[Diagnostic]:
                 document.path,
                 "schema-invalid",
                 f"{document.path} does not match the {kind} schema "
-                f"(generator/schemas/{kind}.schema.json); check every value against it",
+                f"(generator/check/schemas/{kind}.schema.json); check every value against it",
             )
         )
     found = _one_per_mistake(found)

@@ -48,7 +48,7 @@ DORA_ORDER = (
     "deployment-rework-rate",
     "time-to-restore",
 )
-PACKAGE_BANDS = Path(__file__).resolve().parent.parent / "data" / "dora-bands.yaml"
+PACKAGE_BANDS = Path(__file__).resolve().parent / "data" / "dora-bands.yaml"
 ORGANISATION_BANDS = "site_config/dora-bands.yaml"
 _PERIOD = re.compile(r"([0-9]{4})-Q([1-4])")
 
@@ -166,7 +166,7 @@ def weeks_covered(team: Team, window: Window) -> int:
 def load_bands(root: Path) -> tuple[Bands | None, list[Diagnostic]]:
     """The organisation's bands (site_config/dora-bands.yaml) or the shipped ones."""
     own = root / ORGANISATION_BANDS
-    path, shown = (own, ORGANISATION_BANDS) if own.is_file() else (PACKAGE_BANDS, "generator/data/dora-bands.yaml")
+    path, shown = (own, ORGANISATION_BANDS) if own.is_file() else (PACKAGE_BANDS, "generator/compute/data/dora-bands.yaml")
     loaded = load_file(path, shown)
     if loaded.document is None:
         return None, list(loaded.diagnostics)

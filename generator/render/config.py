@@ -57,7 +57,7 @@ def base_config(root: Path, settings: Settings) -> dict[str, Any]:
     """Shipped defaults, then the organisation's overrides file (if any), then the settings. `repo_url`
     is not generated: Material then asks the forge's API for repository facts, and the published site
     makes no request to any other host unless the organisation opts in through the overrides file."""
-    config = read_base_config(DEFAULTS, "generator/templates/mkdocs.yml")
+    config = read_base_config(DEFAULTS, "generator/render/templates/mkdocs.yml")
     overrides = root / OVERRIDES
     if overrides.is_symlink():  # a link out of the repository would be read, and quoted in errors
         raise ConfigError(f"{OVERRIDES}:1:1: symbolic links are not followed; commit the file itself")

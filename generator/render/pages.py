@@ -19,7 +19,7 @@ from . import text, vocabulary
 from .plan import Page, SitePlan
 from .text import first_sentence, short_form
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def template_loader(overrides: Path, subdir: str = "") -> jinja2.BaseLoader:
