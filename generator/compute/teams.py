@@ -166,7 +166,9 @@ def weeks_covered(team: Team, window: Window) -> int:
 def load_bands(root: Path) -> tuple[Bands | None, list[Diagnostic]]:
     """The organisation's bands (site_config/dora-bands.yaml) or the shipped ones."""
     own = root / ORGANISATION_BANDS
-    path, shown = (own, ORGANISATION_BANDS) if own.is_file() else (PACKAGE_BANDS, "generator/compute/data/dora-bands.yaml")
+    path, shown = (
+        (own, ORGANISATION_BANDS) if own.is_file() else (PACKAGE_BANDS, "generator/compute/data/dora-bands.yaml")
+    )
     loaded = load_file(path, shown)
     if loaded.document is None:
         return None, list(loaded.diagnostics)
