@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..check.teams import Slo, Team
-from .dora import Window, connect
+from .dora import Window, connect, insert_rows
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,10 @@ def budget_counts(
         for (team, name), s in slos.items()
         if s.counts is not None and s.counts.stat().st_size > 0
     ]
-    con.executemany("INSERT INTO slo_file VALUES (?, ?, ?)", files)
-    con.executemany(
-        "INSERT INTO slo_window VALUES (?, ?, ?, ?, ?, ?)",
+    insert_rows(con, "slo_file", files)
+    insert_rows(
+        con,
+        "slo_window",
         [
             (team, name, w.label, w.start, w.end, slos[(team, name)].time_slice_target or 0.0)
             for team, name, w in windows
