@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -114,7 +116,7 @@ def clean_events(deployments: Path | None, incidents: Path | None, services: Seq
     if not _clean_remediations(deployed, deployment_ids | incident_ids):
         return None
     started = _days(i.started_at for i in happened)
-    return CleanEvents(sorted(_days(d.finished_at for d in deployed)), min(started) if started else None)
+    return CleanEvents(sorted(_days(map(attrgetter("finished_at"), deployed))), min(started) if started else None)
 
 
 def clean_count_days(path: Path) -> list[date] | None:
@@ -183,20 +185,21 @@ def _decoded(path: Path, kind: type[T]) -> list[T] | None:
 
 def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> frozenset[str] | None:
     """The deployment ids, when every deployment passes the schema and the rules of one record."""
-    ids = [d.id for d in deployed]
-    changes = [c for d in deployed if d.changes for c in d.changes]
-    change_ids = [c.id for c in changes]
-    remediated = [t for d in deployed if d.remediates for t in d.remediates]
+    # map(attrgetter) and chain: the fastest ways Python has to gather a field of a million records
+    ids = list(map(attrgetter("id"), deployed))
+    changes = list(chain.from_iterable(d.changes for d in deployed if d.changes))
+    change_ids = list(map(attrgetter("id"), changes))
+    remediated = list(chain.from_iterable(d.remediates for d in deployed if d.remediates))
     urls = [d.url for d in deployed if d.url is not UNSET]
     clean = (
         _all(EVENT_ID, ids)
         and _all(EVENT_ID, change_ids)
         and _all(EVENT_ID, remediated)
-        and _all(TIMESTAMP, [d.finished_at for d in deployed])
-        and _all(TIMESTAMP, [c.committed_at for c in changes])
+        and _all(TIMESTAMP, list(map(attrgetter("finished_at"), deployed)))
+        and _all(TIMESTAMP, list(map(attrgetter("committed_at"), changes)))
         and _all_urls(urls)
-        and {d.service for d in deployed} <= services
-        and _all_ids({d.environment for d in deployed})
+        and set(map(attrgetter("service"), deployed)) <= services
+        and _all_ids(set(map(attrgetter("environment"), deployed)))
         and len(set(ids)) == len(ids)
         and _rolled_back_in_order(deployed)
         and (len(set(change_ids)) == len(change_ids) or _no_change_twice(deployed))

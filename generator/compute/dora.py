@@ -121,7 +121,7 @@ FROM (SELECT {columns} FROM read_csv(?, header = true, all_varchar = true))
 
 _DEFINITIONS = """
 -- Production deployments.
-CREATE TEMP TABLE prod AS
+CREATE TEMP VIEW prod AS
 SELECT * FROM deploy WHERE environment IN (SELECT name FROM production_environment);
 
 -- From the first window's start to the last one's end: no figure counts a deployment outside it.

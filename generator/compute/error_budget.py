@@ -37,7 +37,9 @@ CREATE TEMP TABLE counts (team VARCHAR, slo VARCHAR, day DATE, good BIGINT, tota
 _LOAD = """
 INSERT INTO counts
 SELECT f.team, f.slo, c.date, c.good, c.total
-FROM read_csv(?, header = true, filename = true, columns = {'date': 'DATE', 'good': 'BIGINT', 'total': 'BIGINT'}) AS c
+-- The dialect is given, not sniffed (sniffing 200 small files took three times as long as reading them).
+FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true,
+              columns = {'date': 'DATE', 'good': 'BIGINT', 'total': 'BIGINT'}) AS c
 JOIN slo_file AS f ON f.file = c.filename
 """
 
