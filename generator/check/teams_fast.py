@@ -5,8 +5,8 @@ of several microseconds a line. Most files have no problem, so they are first re
 msgspec decodes each line into a closed, typed record (the schema's fields, types and enums), and
 the remaining rules run over all values of a field at once (patterns, sets of ids and services,
 time order). Only a "clean" is trusted: the answer is None as soon as anything is, or might be,
-wrong, and anything this path does not judge (escapes, an '@', a byte order mark, blank lines,
-CSV events) counts as might be. Then the caller reads the files line by line, so every message
+wrong, and anything this path does not judge (an '@', a byte order mark, blank lines, Windows line
+ends, CSV events) counts as might be. Then the caller reads the files line by line, so every message
 and every position is that reader's. Every test here is at least as strict as the schema and
 the rules it stands for; tests/test_teams_fast.py checks the two paths agree."""
 
@@ -40,7 +40,7 @@ TIMESTAMP = re.compile(
     rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
-URL = re.compile(r"https?://[!-~]+")  # printable ASCII only: no white space of any kind
+URL = re.compile(r"https?://[!-?A-~]+")  # printable ASCII but '@': no white space, nothing like an e-mail address
 URL_MAX_LENGTH = 2000
 # `short` text (user_impact): 1 to 500 characters, at least one of them not blank.
 VISIBLE = re.compile(
@@ -48,6 +48,7 @@ VISIBLE = re.compile(
 )
 SHORT_MAX_LENGTH = 500
 T = TypeVar("T")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB]")
 COUNTS_HEADER = "date,good,total"
 # At most 15 digits: far below the reader's bound on numbers (2**53).
 COUNT_ROWS = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2},[0-9]{1,15},[0-9]{1,15}\n)*")
@@ -146,12 +147,13 @@ def clean_count_days(path: Path) -> list[date] | None:
 
 
 def _clean_bytes(path: Path, display: str) -> bytes | None:
-    """The file's bytes when none of them needs the line-by-line reader: ASCII (or well-formed UTF-8),
-    no escape (so a value is its text in the file), no '@' (so no value looks like a person)."""
+    """The file's bytes when none of them needs the line-by-line reader: no '@' (a value that may look
+    like a person; an escaped one, \\u0040, is looked for in the values that may hold it), no escaped
+    surrogate (Python reads a lone one, the schema validators may not), well-formed UTF-8."""
     if too_large(path, display) is not None:
         return None
     data = path.read_bytes()
-    if b"\\" in data or b"@" in data:
+    if b"@" in data or (b"\\u" in data and SURROGATE_ESCAPE.search(data)):
         return None
     if not data.isascii():
         try:
@@ -191,12 +193,14 @@ def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> 
     change_ids = list(map(attrgetter("id"), changes))
     remediated = list(chain.from_iterable(d.remediates for d in deployed if d.remediates))
     urls = [d.url for d in deployed if d.url is not UNSET]
+    rolled_back = [d.rolled_back_at for d in deployed if isinstance(d.rolled_back_at, str)]
     clean = (
         _all(EVENT_ID, ids)
         and _all(EVENT_ID, change_ids)
         and _all(EVENT_ID, remediated)
         and _all(TIMESTAMP, list(map(attrgetter("finished_at"), deployed)))
         and _all(TIMESTAMP, list(map(attrgetter("committed_at"), changes)))
+        and _all(TIMESTAMP, rolled_back)
         and _all_urls(urls)
         and set(map(attrgetter("service"), deployed)) <= services
         and _all_ids(set(map(attrgetter("environment"), deployed)))
@@ -219,7 +223,7 @@ def _clean_incidents(
         and _all(TIMESTAMP, [i.started_at for i in happened])
         and _all(TIMESTAMP, [i.resolved_at for i in resolved if isinstance(i.resolved_at, str)])
         and _all_urls([i.postmortem for i in happened if isinstance(i.postmortem, str)])
-        and all(0 < len(i.user_impact) <= SHORT_MAX_LENGTH and VISIBLE.search(i.user_impact) for i in happened)
+        and all(_short_text(i.user_impact) for i in happened)
         and {i.service for i in happened} <= services
         and _all_ids({i.severity for i in happened})
         and len(set(ids)) == len(ids)
@@ -232,6 +236,11 @@ def _clean_incidents(
 def _clean_remediations(deployed: list[Deployment], known: frozenset[str]) -> bool:
     """Every id a deployment remediates is a deployment or an incident of the team, never itself."""
     return all(set(d.remediates) <= known and d.id not in d.remediates for d in deployed if d.remediates)
+
+
+def _short_text(value: str) -> bool:
+    """`short` text, and nothing in it that could look like a person (an escaped '@')."""
+    return 0 < len(value) <= SHORT_MAX_LENGTH and VISIBLE.search(value) is not None and "@" not in value
 
 
 def _all(pattern: re.Pattern[str], values: list[str]) -> bool:
