@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -40,8 +40,8 @@ TIMESTAMP = re.compile(
     rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
-URL = re.compile(r"https?://[!-?A-~]+")  # printable ASCII but '@': no white space, nothing like an e-mail address
-URL_MAX_LENGTH = 2000
+# At most 2,000 characters of printable ASCII but '@': no white space, nothing like an e-mail address.
+URL = re.compile(r"https://[!-?A-~]{1,1992}|http://[!-?A-~]{1,1993}")
 # `short` text (user_impact): 1 to 500 characters, at least one of them not blank.
 VISIBLE = re.compile(
     "[^\\t\\n\\u000b\\f\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
@@ -116,8 +116,8 @@ def clean_events(deployments: Path | None, incidents: Path | None, services: Seq
         return None
     if not _clean_remediations(deployed, deployment_ids | incident_ids):
         return None
-    started = _days(i.started_at for i in happened)
-    return CleanEvents(sorted(_days(map(attrgetter("finished_at"), deployed))), min(started) if started else None)
+    started = _days(list(map(attrgetter("started_at"), happened)))
+    return CleanEvents(sorted(_days(list(map(attrgetter("finished_at"), deployed)))), min(started) if started else None)
 
 
 def clean_count_days(path: Path) -> list[date] | None:
@@ -193,19 +193,19 @@ def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> 
     change_ids = list(map(attrgetter("id"), changes))
     remediated = list(chain.from_iterable(d.remediates for d in deployed if d.remediates))
     urls = [d.url for d in deployed if d.url is not UNSET]
-    rolled_back = [d.rolled_back_at for d in deployed if isinstance(d.rolled_back_at, str)]
+    rolled_back = [d for d in deployed if d.rolled_back_at is not UNSET]
     clean = (
         _all(EVENT_ID, ids)
         and _all(EVENT_ID, change_ids)
         and _all(EVENT_ID, remediated)
         and _all(TIMESTAMP, list(map(attrgetter("finished_at"), deployed)))
         and _all(TIMESTAMP, list(map(attrgetter("committed_at"), changes)))
-        and _all(TIMESTAMP, rolled_back)
-        and _all_urls(urls)
+        and _all(TIMESTAMP, list(map(attrgetter("rolled_back_at"), rolled_back)))
+        and _all(URL, urls)
         and set(map(attrgetter("service"), deployed)) <= services
         and _all_ids(set(map(attrgetter("environment"), deployed)))
         and len(set(ids)) == len(ids)
-        and _rolled_back_in_order(deployed)
+        and _rolled_back_in_order(rolled_back)
         and (len(set(change_ids)) == len(change_ids) or _no_change_twice(deployed))
     )
     return frozenset(ids) if clean else None
@@ -222,7 +222,7 @@ def _clean_incidents(
         and _all(EVENT_ID, ids)
         and _all(TIMESTAMP, [i.started_at for i in happened])
         and _all(TIMESTAMP, [i.resolved_at for i in resolved if isinstance(i.resolved_at, str)])
-        and _all_urls([i.postmortem for i in happened if isinstance(i.postmortem, str)])
+        and _all(URL, [i.postmortem for i in happened if isinstance(i.postmortem, str)])
         and all(_short_text(i.user_impact) for i in happened)
         and {i.service for i in happened} <= services
         and _all_ids({i.severity for i in happened})
@@ -251,10 +251,6 @@ def _all_ids(values: Iterable[str]) -> bool:
     return all(len(v) <= ID_MAX_LENGTH and ID.fullmatch(v) for v in values)
 
 
-def _all_urls(values: list[str]) -> bool:
-    return all(len(v) <= URL_MAX_LENGTH for v in values) and _all(URL, values)
-
-
 def _rolled_back_in_order(deployed: list[Deployment]) -> bool:
     return not any(_before(d.rolled_back_at, d.finished_at) for d in deployed if isinstance(d.rolled_back_at, str))
 
@@ -271,7 +267,9 @@ def _before(later: str, earlier: str) -> bool:
     return parse_timestamp(later) < parse_timestamp(earlier)
 
 
-def _days(stamps: Iterable[str]) -> set[date]:
+def _days(stamps: list[str]) -> set[date]:
+    if set(map(itemgetter(-1), stamps)) <= {"Z"}:  # all in UTC, as most are: the day is the first ten characters
+        return {date.fromisoformat(day) for day in set(map(itemgetter(slice(0, 10)), stamps))}
     utc: set[str] = set()
     days: set[date] = set()
     for stamp in stamps:
