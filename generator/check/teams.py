@@ -247,6 +247,7 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
     if loaded.document is None:
         return None, list(loaded.diagnostics), 1
     problems = list(loaded.diagnostics) + schema_errors(loaded.document, "team")
+    problems += _person_like_texts(loaded.document)
     if problems:
         return None, problems, 1
     data = loaded.document.data
@@ -496,6 +497,36 @@ def _person_problems(record: Record) -> Iterator[Diagnostic]:
             ).at(*record.at(key))
 
 
+def _person_like_texts(document: Document) -> list[Diagnostic]:
+    """Every text in a team's YAML file (its terrain, owner, an SLO's description...) that looks like an
+    e-mail address or an @handle, at its line and column: team signals never name a person."""
+    return [
+        document.locate(
+            error(
+                document.path,
+                "person-like-value",
+                f"'{next(k for k in reversed(pointer) if isinstance(k, str))}' holds {found.group().strip()!r}, "
+                "which looks like an e-mail address or an "
+                "@handle: team files never name a person; name a group or a role, or describe the system instead",
+                pointer,
+            )
+        )
+        for pointer, text in _texts(document.data, ())
+        if (found := PERSON_VALUE.search(text)) is not None
+    ]
+
+
+def _texts(node: Any, pointer: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, str):
+        yield pointer, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, (*pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, (*pointer, index))
+
+
 def _person_like(value: Any) -> str | None:
     if isinstance(value, str):
         found = PERSON_VALUE.search(value)
@@ -647,6 +678,7 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
         return None, list(loaded.diagnostics)
     document = loaded.document
     problems = list(loaded.diagnostics) + schema_errors(document, "slo")
+    problems += _person_like_texts(document)
     if problems:
         return None, problems
     data = document.data
