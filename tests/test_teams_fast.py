@@ -245,6 +245,14 @@ def test_fine_files_agree_whichever_path_reads_them(tmp_path: Path, case: str) -
     assert not [line for line in found if ": error: " in line], found
 
 
+def test_a_large_file_is_read_line_by_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _valid_team(tmp_path)
+    monkeypatch.setattr(teams_fast, "MAX_WHOLE_BYTES", (folder / DEP).stat().st_size - 1)
+    assert _clean(tmp_path) is None  # whole, its records would take several times its size in memory
+    _, found = _agree(tmp_path)
+    assert not [line for line in found if ": error: " in line], found
+
+
 @pytest.mark.parametrize(
     "rows",
     [

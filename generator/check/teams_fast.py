@@ -146,11 +146,15 @@ def clean_count_days(path: Path) -> list[date] | None:
 # --- reading -----------------------------------------------------------------------------------------------
 
 
+# A larger file is read line by line: whole, its records would take several times its size in memory.
+MAX_WHOLE_BYTES = 32 * 1024 * 1024
+
+
 def _clean_bytes(path: Path, display: str) -> bytes | None:
     """The file's bytes when none of them needs the line-by-line reader: no '@' (a value that may look
     like a person; an escaped one, \\u0040, is looked for in the values that may hold it), no escaped
     surrogate (Python reads a lone one, the schema validators may not), well-formed UTF-8."""
-    if too_large(path, display) is not None:
+    if too_large(path, display, MAX_WHOLE_BYTES) is not None:
         return None
     data = path.read_bytes()
     if b"@" in data or (b"\\u" in data and SURROGATE_ESCAPE.search(data)):
