@@ -5,8 +5,8 @@ of several microseconds a line. Most files have no problem, so they are first re
 msgspec decodes each line into a closed, typed record (the schema's fields, types and enums), and
 the remaining rules run over all values of a field at once (patterns, sets of ids and services,
 time order). Only a "clean" is trusted: the answer is None as soon as anything is, or might be,
-wrong, and anything this path does not judge (an '@', a byte order mark, blank lines, Windows line
-ends, CSV events) counts as might be. Then the caller reads the files line by line, so every message
+wrong, and anything this path does not judge (an '@', a byte order mark, a blank line, an escaped
+surrogate, CSV events, a quoted or Windows-ended counts file, a file over 32 MiB) counts as might be. Then the caller reads the files line by line, so every message
 and every position is that reader's. Every test here is at least as strict as the schema and
 the rules it stands for; tests/test_teams_fast.py checks the two paths agree."""
 
