@@ -295,6 +295,48 @@ def test_every_timestamp_the_fast_path_accepts_the_schema_accepts(stamp: str) ->
     teams_fast.parse_timestamp(stamp)  # and Python reads it (the rules compare timestamps)
 
 
+def test_the_usual_timestamps_checked_column_by_column_are_exactly_the_valid_ones() -> None:
+    """Every month, day and hour around the edges, one value at a time: the column check accepts a value
+    only where TIMESTAMP does, and every valid one outside 29 February (which goes to TIMESTAMP)."""
+    for year in ("2024", "2026", "1999"):
+        for month in range(14):
+            for day in range(33):
+                for time in (
+                    "00:00:00",
+                    "09:59:59",
+                    "19:00:00",
+                    "20:30:00",
+                    "23:59:59",
+                    "24:00:00",
+                    "29:00:00",
+                    "10:60:00",
+                    "10:00:60",
+                ):
+                    stamp = f"{year}-{month:02d}-{day:02d}T{time}Z"
+                    valid = teams_fast.TIMESTAMP.fullmatch(stamp) is not None
+                    usual = teams_fast._usual_and_valid([stamp])
+                    assert not usual or valid, stamp
+                    assert usual or not valid or year == "1999" or (month, day) == (2, 29), stamp
+                    assert teams_fast._all_timestamps([stamp]) == valid, stamp
+
+
+DIGIT = st.sampled_from("0123456789") | st.sampled_from("0123")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[DIGIT] * 14).map(lambda d: "{}{}{}{}-{}{}-{}{}T{}{}:{}{}:{}{}Z".format("2", *d[1:4], *d[4:])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_column_check_agrees_with_the_pattern_on_any_list(stamps: list[str]) -> None:
+    expected = all(teams_fast.TIMESTAMP.fullmatch(s) for s in stamps)
+    assert not teams_fast._usual_and_valid(stamps) or expected
+    assert teams_fast._all_timestamps(stamps) == expected
+
+
 STAMPS = [
     "2026-09-01T10:00:00Z",
     "2026-09-01T09:00:00Z",

@@ -12,6 +12,7 @@ the rules it stands for; tests/test_teams_fast.py checks the two paths agree."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -202,9 +203,9 @@ def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> 
         _all(EVENT_ID, ids)
         and _all(EVENT_ID, change_ids)
         and _all(EVENT_ID, remediated)
-        and _all(TIMESTAMP, list(map(attrgetter("finished_at"), deployed)))
-        and _all(TIMESTAMP, list(map(attrgetter("committed_at"), changes)))
-        and _all(TIMESTAMP, list(map(attrgetter("rolled_back_at"), rolled_back)))
+        and _all_timestamps(list(map(attrgetter("finished_at"), deployed)))
+        and _all_timestamps(list(map(attrgetter("committed_at"), changes)))
+        and _all_timestamps(list(map(attrgetter("rolled_back_at"), rolled_back)))
         and _all(URL, urls)
         and set(map(attrgetter("service"), deployed)) <= services
         and _all_ids(set(map(attrgetter("environment"), deployed)))
@@ -224,8 +225,8 @@ def _clean_incidents(
     clean = (
         deployment_ids is not None
         and _all(EVENT_ID, ids)
-        and _all(TIMESTAMP, [i.started_at for i in happened])
-        and _all(TIMESTAMP, [i.resolved_at for i in resolved if isinstance(i.resolved_at, str)])
+        and _all_timestamps([i.started_at for i in happened])
+        and _all_timestamps([i.resolved_at for i in resolved if isinstance(i.resolved_at, str)])
         and _all(URL, [i.postmortem for i in happened if isinstance(i.postmortem, str)])
         and all(_short_text(i.user_impact) for i in happened)
         and {i.service for i in happened} <= services
@@ -245,6 +246,80 @@ def _clean_remediations(deployed: list[Deployment], known: frozenset[str]) -> bo
 def _short_text(value: str) -> bool:
     """`short` text, and nothing in it that could look like a person (an escaped '@')."""
     return 0 < len(value) <= SHORT_MAX_LENGTH and VISIBLE.search(value) is not None and "@" not in value
+
+
+def _all_timestamps(values: list[str]) -> bool:
+    return _usual_and_valid(values) or _all(TIMESTAMP, values)
+
+
+# The usual form, 2YYY-MM-DDTHH:MM:SSZ, one a line: once each digit is mapped to '9', every line reads
+# UTC_LAYOUT. Most files hold only this form: checking it a column at a time over all values at once
+# costs half of matching TIMESTAMP value by value.
+UTC_LAYOUT = b"9999-99-99T99:99:99Z\n"
+DIGITS_AS_9 = bytes.maketrans(b"0123456789", b"9" * 10)
+
+
+def _bounds(ones: dict[int, tuple[int, int]]) -> tuple[bytes, bytes]:
+    """Translation tables from a byte (a tens digit, a month-and-tens code) to the lowest and highest ones
+    digit allowed with it; any other byte to bounds no digit meets (':' above '9', '/' below '0')."""
+    low, high = bytearray(b":" * 256), bytearray(b"/" * 256)
+    for code, (lowest, highest) in ones.items():
+        low[code], high[code] = ord("0") + lowest, ord("0") + highest
+    return bytes(low), bytes(high)
+
+
+MONTH_ONES = _bounds({ord("0"): (1, 9), ord("1"): (0, 2)})  # by the month's tens: 01-09, 10-12
+HOUR_ONES = _bounds({ord("0"): (0, 9), ord("1"): (0, 9), ord("2"): (0, 3)})  # by the hour's tens: 00-23
+# By month * 4 + the day's tens: days 01 to the month's last in a year that is not a leap year (29
+# February, and years before 2000, go to TIMESTAMP).
+DAY_ONES = _bounds(
+    {
+        month * 4 + tens: (1 if tens == 0 else 0, min(9, calendar.monthrange(2001, month)[1] - 10 * tens))
+        for month in range(1, 13)
+        for tens in range(4)
+        if calendar.monthrange(2001, month)[1] >= 10 * tens
+    }
+)
+MONTH_TENS = bytes.maketrans(b"01", b"\x00\x0a")  # a month's tens digit as the tens it adds
+
+
+def _usual_and_valid(values: list[str]) -> bool:
+    """Whether every value is in the usual form and a real time (False: not sure, match TIMESTAMP)."""
+    text = "\n".join(values) + "\n"
+    width, n = len(UTC_LAYOUT), len(values)
+    if not values or len(text) != width * n or not text.isascii():
+        return False
+    lines = text.encode("ascii")
+    if lines.translate(DIGITS_AS_9) != UTC_LAYOUT * n or lines[0::width] != b"2" * n:
+        return False
+    if lines[14::width].translate(None, b"012345") or lines[17::width].translate(None, b"012345"):
+        return False  # a minute or second of 60 or more
+    month_tens, month_ones, day_tens, day_ones = (lines[i::width] for i in (5, 6, 8, 9))
+    if not (
+        _ones_within(month_tens, month_ones, MONTH_ONES) and _ones_within(lines[11::width], lines[12::width], HOUR_ONES)
+    ):
+        return False
+    if day_tens.translate(None, b"0123"):
+        return False
+    zeros = b"0" * n
+    month = _number(month_ones) - _number(zeros) + _number(month_tens.translate(MONTH_TENS))  # 1-12 a byte
+    code = (month << 2) + _number(day_tens) - _number(zeros)  # month * 4 + the day's tens, a byte each
+    return _ones_within(code.to_bytes(n, "big"), day_ones, DAY_ONES)
+
+
+def _ones_within(keys: bytes, ones: bytes, bounds: tuple[bytes, bytes]) -> bool:
+    """Whether low[keys[i]] <= ones[i] <= high[keys[i]] for every i: one subtraction of big integers, a
+    byte of each per value (a digit, or a bound just outside the digits), no byte ever borrows from the next,
+    so the top bit of a byte of the difference is set exactly where that byte's test holds."""
+    low, high = (keys.translate(table) for table in bounds)
+    top = _number(b"\x80" * len(ones))
+    return (((_number(ones) | top) - _number(low)) & top == top) and (
+        ((_number(high) | top) - _number(ones)) & top == top
+    )
+
+
+def _number(data: bytes) -> int:
+    return int.from_bytes(data, "big")
 
 
 def _all(pattern: re.Pattern[str], values: list[str]) -> bool:
