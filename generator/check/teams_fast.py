@@ -194,6 +194,7 @@ def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> 
     """The deployment ids, when every deployment passes the schema and the rules of one record."""
     # map(attrgetter) and chain: the fastest ways Python has to gather a field of a million records
     ids = list(map(attrgetter("id"), deployed))
+    unique_ids = frozenset(ids)
     changes = list(chain.from_iterable(d.changes for d in deployed if d.changes))
     change_ids = list(map(attrgetter("id"), changes))
     remediated = list(chain.from_iterable(d.remediates for d in deployed if d.remediates))
@@ -209,17 +210,18 @@ def _clean_deployments(deployed: list[Deployment], services: frozenset[str]) -> 
         and _all(URL, urls)
         and set(map(attrgetter("service"), deployed)) <= services
         and _all_ids(set(map(attrgetter("environment"), deployed)))
-        and len(set(ids)) == len(ids)
+        and len(unique_ids) == len(ids)
         and _rolled_back_in_order(rolled_back)
         and (len(set(change_ids)) == len(change_ids) or _no_change_twice(deployed))
     )
-    return frozenset(ids) if clean else None
+    return unique_ids if clean else None
 
 
 def _clean_incidents(
     happened: list[Incident], services: frozenset[str], deployment_ids: frozenset[str] | None
 ) -> frozenset[str] | None:
     ids = [i.id for i in happened]
+    unique_ids = frozenset(ids)
     causes = [i.caused_by for i in happened if isinstance(i.caused_by, str)]
     resolved = [i for i in happened if i.resolved_at is not UNSET]
     clean = (
@@ -231,11 +233,11 @@ def _clean_incidents(
         and all(_short_text(i.user_impact) for i in happened)
         and {i.service for i in happened} <= services
         and _all_ids({i.severity for i in happened})
-        and len(set(ids)) == len(ids)
+        and len(unique_ids) == len(ids)
         and set(causes) <= deployment_ids
         and all(not _before(i.resolved_at, i.started_at) for i in resolved if isinstance(i.resolved_at, str))
     )
-    return frozenset(ids) if clean else None
+    return unique_ids if clean else None
 
 
 def _clean_remediations(deployed: list[Deployment], known: frozenset[str]) -> bool:
