@@ -158,7 +158,7 @@ def _clean_bytes(path: Path, display: str) -> bytes | None:
     if too_large(path, display, MAX_WHOLE_BYTES) is not None:
         return None
     data = path.read_bytes()
-    if b"@" in data or (b"\\u" in data and SURROGATE_ESCAPE.search(data)):
+    if b"@" in data or (b"\\" in data and SURROGATE_ESCAPE.search(data)):  # one byte: the fastest search
         return None
     if not data.isascii():
         try:
