@@ -128,7 +128,7 @@ SELECT * FROM deploy WHERE environment IN (SELECT name FROM production_environme
 CREATE TEMP TABLE span AS SELECT min(w_start) AS first, max(w_end) AS last FROM windows;
 
 -- Every (deployment, id it remediates) pair, of any deployment of the team.
-CREATE TEMP VIEW remediation AS
+CREATE TEMP TABLE remediation AS
 SELECT team, id AS by_id, finished_at AS by_at, result AS by_result, unnest(remediates) AS target FROM deploy;
 
 -- Incidents each deployment caused: how many, how many resolved, the latest resolution.
