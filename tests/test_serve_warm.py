@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import FIXED_TODAY, edit
 
 from generator.site.publish import prepare_sources
-from generator.site.warm import BYTECODE, WarmBuild
+from generator.site.warm import BYTECODE, PreviewServer, WarmBuild
 from generator.workspace.workspace import Workspace
 
 ADDRESS = "127.0.0.1:8765"
@@ -51,7 +51,11 @@ def test_warm_rebuilds_make_the_site_a_cold_build_makes(repo: Path, tmp_path: Pa
     pages = workdir / "site"
     written = {path: (pages / html_of(path)).stat().st_mtime_ns for path in regenerate(repo, workdir) | {"index.md"}}
 
-    edit(repo / "rubrics/dimensions/reliability.yaml", "Shapes on-call for several teams", "Shapes on-call for every team")
+    edit(
+        repo / "rubrics/dimensions/reliability.yaml",
+        "Shapes on-call for several teams",
+        "Shapes on-call for every team",
+    )
     changed = regenerate(repo, workdir)
     assert changed and "index.md" not in changed
     warm()
@@ -81,3 +85,34 @@ def test_the_theme_bytecode_stays_in_memory(repo: Path, tmp_path: Path) -> None:
     assert BYTECODE.compiled, "the theme's templates were compiled into the cache"
     assert sorted(p.name for p in workdir.iterdir()) == ["docs", "mkdocs.yml", "site"]
     assert not [p for p in tmp_path.rglob("*") if p.suffix in (".cache", ".pyc") or p.name.startswith("__jinja2_")]
+
+
+def test_the_preview_lets_browsers_keep_only_fingerprinted_theme_files(tmp_path: Path) -> None:
+    files = {
+        "assets/javascripts/bundle.a5f9d56c.min.js": True,  # its name changes with its content
+        "assets/stylesheets/main.57a0d79d.min.css": True,
+        "assets/handbook.css": False,  # the organisation's: edited under the same name
+        "levels/ic4/index.html": False,
+    }
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", "utf-8")
+    server = PreviewServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        for name, kept in files.items():
+            status, headers, body = request(server, "/" + name)
+            assert (status, body) == ("200 OK", b"x")
+            assert (("Cache-Control", "max-age=86400, immutable") in headers) == kept, name
+    finally:
+        server.server_close()
+
+
+def request(server: PreviewServer, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+    answer = server.serve_request({"PATH_INFO": path}, lambda status, headers, *rest: sent.append((status, headers)))
+    try:
+        body = b"".join(answer)
+    finally:
+        getattr(answer, "close", lambda: None)()
+    [(status, headers)] = sent
+    return status, headers, body

@@ -214,10 +214,10 @@ def _serve_with_mkdocs(
 def _live_reload_server(build: WarmBuild, site: Path) -> LiveReloadServer:
     """MkDocs' server for the built site, listening; it injects the reload script into the pages it
     serves because it has a watched path, but its own (polling) watcher is never started."""
-    from mkdocs.livereload import LiveReloadServer
+    from .warm import PreviewServer
 
     host, port = build.load().dev_addr
-    server = LiveReloadServer(builder=build, host=host, port=port, root=str(site))
+    server = PreviewServer(builder=build, host=host, port=port, root=str(site))
 
     def error_page(code: int) -> bytes | None:
         page = site / f"{code}.html"

@@ -19,14 +19,17 @@ complete (MkDocs' --dirty leaves both stale).
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from mkdocs.livereload import LiveReloadServer
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -107,6 +110,7 @@ class WarmBuild:
     converted: dict[tuple[str, str], _Converted] = field(default_factory=dict)
     rendered: dict[str, tuple[object, ...]] = field(default_factory=dict)  # page -> what its HTML was made from
     files_key: tuple[str, ...] = ()
+    indexed: dict[tuple[object, ...], list[Any]] = field(default_factory=dict)  # search entries of each page
 
     def load(self) -> MkDocsConfig:
         """The configuration, loaded again only when mkdocs.yml changed (a new navigation)."""
@@ -127,6 +131,7 @@ class WarmBuild:
             self.config, self.config_text = config, text
             self.converted.clear()
             self.rendered.clear()
+            self.indexed.clear()
         return self.config
 
     def close(self) -> None:
@@ -145,6 +150,7 @@ class WarmBuild:
         config = self.load()
         try:
             config = config.plugins.on_config(config)
+            self._index_from_memory(config)
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
             env = config.theme.get_env()
@@ -158,6 +164,7 @@ class WarmBuild:
                 utils.clean_directory(config.site_dir)
                 self.converted.clear()
                 self.rendered.clear()
+                self.indexed.clear()
                 self.files_key = files_key
             nav = get_navigation(files, config)
             nav = config.plugins.on_nav(nav, config=config, files=files)
@@ -189,6 +196,28 @@ class WarmBuild:
             if isinstance(error, BuildError):
                 raise Abort(str(error)) from None
             raise
+
+    def _index_from_memory(self, config: MkDocsConfig) -> None:
+        """The search plugin makes a new index each build and parses every page's HTML into it;
+        a page whose HTML, title, address and settings are unchanged gives the same entries, so
+        they are taken from the last build (Material's and MkDocs' search index alike)."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            entries = getattr(index, "entries", None)
+            add = getattr(index, "add_entry_from_context", None)
+            if not isinstance(entries, list) or add is None:
+                continue
+
+            def add_known(page: Page, add: Callable[[Page], None] = add, entries: list[Any] = entries) -> None:
+                key = (page.file.src_uri, page.content, page.title, page.url, repr(page.meta), repr(page.toc))
+                if key not in self.indexed:
+                    before = len(entries)
+                    add(page)
+                    self.indexed[key] = copy.deepcopy(entries[before:])
+                    return
+                entries.extend(copy.deepcopy(self.indexed[key]))
+
+            index.add_entry_from_context = add_known  # type: ignore[union-attr]
 
     def _populate(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         """Read the page and convert its Markdown, or take the HTML of the same Markdown from the
@@ -275,3 +304,20 @@ def _walk(items: Sequence[Any]) -> list[Any]:
         found.append(item)
         found.extend(_walk(item.children or ()))
     return found
+
+
+FINGERPRINTED = re.compile(r"/assets/(javascripts|stylesheets)/[\w./-]*\.[0-9a-f]{8}\.min\.(js|css)")
+
+
+class PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server, telling browsers to keep the theme's fingerprinted scripts and
+    style sheets (their names change with their content) instead of fetching them on every reload."""
+
+    def serve_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not FINGERPRINTED.fullmatch(str(environ.get("PATH_INFO", ""))):
+            return super().serve_request(environ, start_response)
+
+        def cached(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            return start_response(status, [*headers, ("Cache-Control", "max-age=86400, immutable")], *rest)
+
+        return super().serve_request(environ, cached)
