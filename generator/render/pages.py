@@ -17,6 +17,7 @@ import yaml
 from ..compute.promotion import promotion_view
 from ..model.handbook import CheckedHandbook
 from . import text, vocabulary
+from .bytecode import bytecode_cache
 from .plan import Page, SitePlan
 from .text import first_sentence, short_form
 
@@ -129,6 +130,7 @@ def _overrides(templates: Path) -> tuple[tuple[str, int], ...]:
 @functools.lru_cache(maxsize=8)
 def _environment(templates: str, schemes: frozenset[str], overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     env = template_environment(Path(templates))
+    env.bytecode_cache = bytecode_cache()  # compiled once per user, in a private cache folder
     env.filters.update(
         inline=lambda value: text.inline(value, schemes),
         block=lambda value: text.block(value, schemes),
