@@ -11,12 +11,13 @@ busy moment of a shared machine hits both; CPU time (user + system) is printed b
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from .run import CPU, REPO, handbook, measure, synthetic, table
+from .run import CPU, handbook, measure, synthetic, table
 
 GENERATE = (
     "import sys, time\n"
@@ -38,7 +39,7 @@ def generation(repo: Path, workdir: Path) -> tuple[float, float, int]:
 
     out = subprocess.run(
         [sys.executable, "-c", GENERATE, str(repo), str(workdir)],
-        cwd=REPO,
+        cwd=repo,  # the package installed (or on PYTHONPATH), as `handbook build` there imports it
         capture_output=True,
         text=True,
         check=True,
@@ -49,7 +50,10 @@ def generation(repo: Path, workdir: Path) -> tuple[float, float, int]:
 def split_rows(folder: Path, packets: int, repeat: int) -> list[list[str]]:
     repo = synthetic(folder, packets, with_site=True)
     workdir = folder / f"generated-{packets}"
-    runs = [generation(repo, workdir) for _ in range(repeat)]
+    runs = []
+    for _ in range(repeat):  # into an empty folder each time, as a build does
+        shutil.rmtree(workdir, ignore_errors=True)
+        runs.append(generation(repo, workdir))
     pages = runs[0][2]
     wall = statistics.median(r[0] for r in runs)
     cpu_time = statistics.median(r[1] for r in runs)

@@ -137,7 +137,6 @@ def _serve_from(
         return 1
     if engine == "mkdocs":
         return _serve_with_mkdocs(workdir, space, address, include_private, echo)
-    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it (Zensical ignores it).
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address)
     server = subprocess.Popen(command, cwd=space.root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
