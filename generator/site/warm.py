@@ -109,7 +109,7 @@ class WarmBuild:
     config: MkDocsConfig | None = None
     converted: dict[tuple[str, str], _Converted] = field(default_factory=dict)
     rendered: dict[str, tuple[object, ...]] = field(default_factory=dict)  # page -> what its HTML was made from
-    files_key: tuple[str, ...] = ()
+    files_key: tuple[tuple[str, str], ...] = ()
     indexed: dict[tuple[object, ...], list[Any]] = field(default_factory=dict)  # search entries of each page
 
     def load(self) -> MkDocsConfig:
@@ -157,7 +157,7 @@ class WarmBuild:
             files.add_files_from_theme(env, config)
             files = config.plugins.on_files(files, config=config)
             set_exclusions(files, config)
-            files_key = tuple(file.src_uri for file in files)
+            files_key = tuple((file.src_uri, file.dest_uri) for file in files)
             if files_key != self.files_key:  # links are resolved against the files; removed pages go
                 from mkdocs import utils
 
