@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from ..model.handbook import Criterion, Handbook, Packet
 from .promotion import packet_criteria
@@ -31,7 +30,7 @@ class Coverage:
     def total(self) -> int:
         return len(self.rows)
 
-    @cached_property  # asked for by the page, its ratio, readiness and the aggregates
+    @property
     def covered(self) -> int:
         return sum(row.covered for row in self.rows)
 
