@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import date
 from pathlib import Path
 
-from conftest import FIXED_TODAY, edit
+from conftest import FIXED_TODAY, edit, run_cli
 
 from generator.site.publish import prepare_sources
 from generator.site.warm import BYTECODE, PreviewServer, WarmBuild
@@ -116,3 +117,14 @@ def request(server: PreviewServer, path: str) -> tuple[str, list[tuple[str, str]
         getattr(answer, "close", lambda: None)()
     [(status, headers)] = sent
     return status, headers, body
+
+
+def test_serve_on_an_address_in_use_says_so_in_one_line(repo: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--dev-addr", f"127.0.0.1:{port}", cwd=repo, timeout=120)
+    assert result.returncode == 1
+    assert "error: cannot start the preview:" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -191,8 +191,11 @@ def _serve_with_mkdocs(
         try:
             build()
             server = _live_reload_server(build, workdir / "site")
-        except (MkDocsException, OSError) as problem:
-            echo(f"error: cannot start the preview: {problem}")
+        except Exception as problem:  # MkDocs, Material, a Markdown extension, or the address: no traceback
+            shown = (
+                problem if isinstance(problem, (MkDocsException, OSError)) else f"{type(problem).__name__}: {problem}"
+            )
+            echo(f"error: cannot start the preview: {shown}")
             build.close()
             return 1
         server.serve_thread.start()
