@@ -198,9 +198,12 @@ def _serve_with_mkdocs(
             echo(f"error: cannot start the preview: {shown}")
             build.close()
             return 1
-        server.serve_thread.start()
-        echo(f"Serving on {server.url} — edit YAML or templates and the page reloads. Ctrl-C stops.")
+        # A stop (Ctrl-C, SIGTERM) can come at any moment: the server's thread never keeps the process
+        # alive, and is shut down from the same try as the watching.
+        server.serve_thread.daemon = True
         try:
+            server.serve_thread.start()
+            echo(f"Serving on {server.url} — edit YAML or templates and the page reloads. Ctrl-C stops.")
             for changes in _changes(space):
                 if changes:
                     space = _regenerated(space, workdir, include_private, echo)
