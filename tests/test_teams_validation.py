@@ -138,6 +138,15 @@ def test_slo_counts_rows_and_columns(tmp_path: Path) -> None:
     assert any("warning: coverage-gap" in p and "2026-09-03 to 2026-09-04" in p for p in problems), problems
 
 
+def test_a_week_date_is_not_a_day_of_counts(tmp_path: Path) -> None:
+    write_slo(write_team(tmp_path), "availability", [("2026-09-01", 1, 1), ("2026-W36-3", 1, 1), ("20260904", 1, 1)])
+    problems = _problems(tmp_path)
+    assert [p.split(": warning")[0] for p in problems if ": error: " in p] == [
+        "teams/checkout/slos/availability.csv:3:1: error: csv-value: '2026-W36-3' is not a date (YYYY-MM-DD)",
+        "teams/checkout/slos/availability.csv:4:1: error: csv-value: '20260904' is not a date (YYYY-MM-DD)",
+    ]
+
+
 def test_csv_deployments_are_read_and_positioned(tmp_path: Path) -> None:
     folder = write_team(tmp_path)
     _lines(

@@ -62,6 +62,7 @@ PERSON_KEYS = frozenset(
         "triggered_by",
     }
 )
+COUNT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DEPLOYMENT_CSV = {
     "csv_lists": ("remediates",),
     "csv_pairs": {"changes": ("id", "committed_at")},
@@ -771,7 +772,7 @@ def _count_problems(record: Record, seen: dict[date, int]) -> Iterator[Diagnosti
     except (TypeError, ValueError):
         yield error(record.file, "csv-value", f"'{data['date']}' is not a date (YYYY-MM-DD)").at(*record.at("date"))
         return
-    if len(data["date"]) != 10:
+    if not COUNT_DATE.fullmatch(data["date"]):  # Python also reads 20260901 and week dates (2026-W36-3)
         yield error(record.file, "csv-value", f"'{data['date']}' is not a date (YYYY-MM-DD)").at(*record.at("date"))
         return
     if day in seen:
