@@ -55,9 +55,23 @@ def test_every_entity_has_its_page(built: Site) -> None:
         assert (site / "levels" / "changes" / change / "index.html").is_file()
     for team in (repo / "teams").iterdir():
         assert (site / "teams" / team.name / "index.html").is_file()
-    for kind in ("level", "packet", "metric", "dimension", "composite", "settings"):
+    schemas_page = page(site, "schemas")
+    for kind in (
+        "level",
+        "packet",
+        "metric",
+        "dimension",
+        "composite",
+        "settings",
+        "team",
+        "slo",
+        "deployment",
+        "incident",
+    ):
         schema = json.loads((site / "schemas" / f"{kind}.schema.json").read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert f'href="{kind}.schema.json"' in schemas_page
+    assert "Team files" in schemas_page and "teams/&#60;team-id&#62;/deployments.jsonl" in schemas_page
 
 
 def test_every_criterion_has_an_anchor_on_its_level_page(

@@ -77,6 +77,31 @@ def test_person_like_values_are_refused(tmp_path: Path) -> None:
     assert "incidents.jsonl:1:" in problem and "person-like-value" in problem and "@jdoe" in problem
 
 
+def test_person_like_texts_in_team_files_are_refused_where_they_are(tmp_path: Path) -> None:
+    folder = write_team(tmp_path, deployments=GOOD)
+    team = folder / "team.yaml"
+    clean = team.read_text("utf-8")
+    team.write_text(clean + "  notes:\n    - Ask ada@example.com about the gateway\n", "utf-8")
+    write_slo(folder, "availability", [("2026-09-01", 10, 10)])
+    line = team.read_text("utf-8").splitlines().index("    - Ask ada@example.com about the gateway") + 1
+    assert _problems(tmp_path) == [
+        f"teams/checkout/team.yaml:{line}:7: error: person-like-value: 'notes' holds 'ada@example.com', "
+        "which looks like an e-mail address or an @handle: team files never name a person; name a group or a "
+        "role, or describe the system instead",
+    ]
+    team.write_text(clean, "utf-8")
+    slo = folder / "slos" / "availability.yaml"
+    slo.write_text(
+        slo.read_text("utf-8").replace("  service: api\n", "  service: api\n  description: Owned by @jdoe\n")
+    )
+    line = slo.read_text("utf-8").splitlines().index("  description: Owned by @jdoe") + 1
+    assert _problems(tmp_path) == [
+        f"teams/checkout/slos/availability.yaml:{line}:16: error: person-like-value: 'description' holds "
+        "'@jdoe', which looks like an e-mail address or an @handle: team files never name a person; name a group "
+        "or a role, or describe the system instead",
+    ]
+
+
 def test_rules_across_events(tmp_path: Path) -> None:
     write_team(
         tmp_path,
@@ -111,6 +136,15 @@ def test_slo_counts_rows_and_columns(tmp_path: Path) -> None:
     )
     assert any(p.startswith("teams/checkout/slos/availability.csv:5:1: error: csv-value") for p in problems), problems
     assert any("warning: coverage-gap" in p and "2026-09-03 to 2026-09-04" in p for p in problems), problems
+
+
+def test_a_week_date_is_not_a_day_of_counts(tmp_path: Path) -> None:
+    write_slo(write_team(tmp_path), "availability", [("2026-09-01", 1, 1), ("2026-W36-3", 1, 1), ("20260904", 1, 1)])
+    problems = _problems(tmp_path)
+    assert [p.split(": warning")[0] for p in problems if ": error: " in p] == [
+        "teams/checkout/slos/availability.csv:3:1: error: csv-value: '2026-W36-3' is not a date (YYYY-MM-DD)",
+        "teams/checkout/slos/availability.csv:4:1: error: csv-value: '20260904' is not a date (YYYY-MM-DD)",
+    ]
 
 
 def test_csv_deployments_are_read_and_positioned(tmp_path: Path) -> None:

@@ -25,11 +25,18 @@ except ImportError:  # pragma: no cover - the wheel exists for the usual platfor
     jsonschema_rs = None  # type: ignore[assignment]
 
 KINDS = ("settings", "composite", "dimension", "metric", "level", "packet", "review", "assignments")
+# The files of teams/<team-id>/ (team signals); published beside the others.
+TEAM_KINDS = ("team", "slo", "deployment", "incident")
 _ID_HINT = "use lowercase letters, digits and single hyphens, e.g. 'rel-ic4-oncall'"
 
 
 def schema_text(kind: str) -> str:
     return resources.files("generator.check").joinpath(f"schemas/{kind}.schema.json").read_text("utf-8")
+
+
+def schema_description(kind: str) -> str:
+    """What the schema says it describes (its `description`)."""
+    return str(json.loads(schema_text(kind)).get("description", ""))
 
 
 @cache

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ from ..load.cache import ResultCache
 from ..load.events import EventFile, Record, read_events
 from ..load.loader import Document, load_file
 from ..model.diagnostics import Diagnostic, error, warning
+from .teams_fast import clean_count_days, clean_events, parse_timestamp
+from .teams_fast import utc_day as _day
 
 TEAMS_FOLDER = "teams"
 RESERVED_TEAM_IDS = frozenset({"index"})  # teams/index.md is the teams index page
@@ -60,6 +62,7 @@ PERSON_KEYS = frozenset(
         "triggered_by",
     }
 )
+COUNT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DEPLOYMENT_CSV = {
     "csv_lists": ("remediates",),
     "csv_pairs": {"changes": ("id", "committed_at")},
@@ -245,6 +248,7 @@ def _team_head(folder: Path, settings: TeamSettings) -> tuple[TeamHead | None, l
     if loaded.document is None:
         return None, list(loaded.diagnostics), 1
     problems = list(loaded.diagnostics) + schema_errors(loaded.document, "team")
+    problems += _person_like_texts(loaded.document)
     if problems:
         return None, problems, 1
     data = loaded.document.data
@@ -329,6 +333,27 @@ def _checked_events(heads: list[TeamHead], settings: TeamSettings) -> Iterator[t
 
 
 def _check_events(head: TeamHead, settings: TeamSettings) -> tuple[Team, list[Diagnostic], int]:
+    """Every event file of a team checked: whole when clean (the common case, fast), else line by line."""
+    team = head.team
+    clean = clean_events(team.deployments, team.incidents, team.services)
+    if clean is None:
+        return _check_events_line_by_line(head, settings)
+    display = f"{TEAMS_FOLDER}/{team.id}"
+    problems: list[Diagnostic] = []
+    first = [d for d in (clean.first_incident, *clean.deployment_days[:1]) if d is not None]
+    if clean.deployment_days and team.deployments is not None:
+        problems += _deployment_gaps(
+            f"{display}/{team.deployments.name}", clean.deployment_days, head.events_from, settings.coverage_gap_days
+        )
+    files = (team.deployments is not None) + (team.incidents is not None)
+    for slo in team.slos:
+        if slo.counts is not None:
+            files += 1
+            problems += _check_counts(slo.counts, f"{display}/slos/{slo.counts.name}")
+    return replace(team, first_event=min(first) if first else None), problems, files
+
+
+def _check_events_line_by_line(head: TeamHead, settings: TeamSettings) -> tuple[Team, list[Diagnostic], int]:
     """Every event file of a team read line by line: each problem at its line and column."""
     team = head.team
     display = f"{TEAMS_FOLDER}/{team.id}"
@@ -357,7 +382,12 @@ def _check_events(head: TeamHead, settings: TeamSettings) -> tuple[Team, list[Di
         first.append(min(_day(r.data["started_at"]) for r in incident_records))
     if deployment_records:
         first.append(min(_day(r.data["finished_at"]) for r in deployment_records))
-        problems += _deployment_gaps(deployment_records, head.events_from, settings.coverage_gap_days)
+        problems += _deployment_gaps(
+            deployment_records[0].file,
+            sorted({_day(r.data["finished_at"]) for r in deployment_records}),
+            head.events_from,
+            settings.coverage_gap_days,
+        )
     for slo in team.slos:
         if slo.counts is not None:
             files += 1
@@ -387,19 +417,6 @@ def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | N
         )
         return None
     return found[0] if found else None
-
-
-def _day(timestamp: str) -> date:
-    """The UTC day of a timestamp (most events are written in UTC, where the day is the first ten characters)."""
-    if timestamp.endswith("Z"):
-        return date.fromisoformat(timestamp[:10])
-    return parse_timestamp(timestamp).date()
-
-
-def parse_timestamp(value: str) -> datetime:
-    """An RFC 3339 timestamp (schema-checked) as an aware datetime in UTC."""
-
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 # --- one event file: schema, person-like values, services ------------------------------------------------
@@ -479,6 +496,36 @@ def _person_problems(record: Record) -> Iterator[Diagnostic]:
                 f"'{key}' holds {text!r}, which looks like an e-mail "
                 "address or an @handle: event files never name a person; describe the event instead",
             ).at(*record.at(key))
+
+
+def _person_like_texts(document: Document) -> list[Diagnostic]:
+    """Every text in a team's YAML file (its terrain, owner, an SLO's description...) that looks like an
+    e-mail address or an @handle, at its line and column: team signals never name a person."""
+    return [
+        document.locate(
+            error(
+                document.path,
+                "person-like-value",
+                f"'{next(k for k in reversed(pointer) if isinstance(k, str))}' holds {found.group().strip()!r}, "
+                "which looks like an e-mail address or an "
+                "@handle: team files never name a person; name a group or a role, or describe the system instead",
+                pointer,
+            )
+        )
+        for pointer, text in _texts(document.data, ())
+        if (found := PERSON_VALUE.search(text)) is not None
+    ]
+
+
+def _texts(node: Any, pointer: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, str):
+        yield pointer, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, (*pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, (*pointer, index))
 
 
 def _person_like(value: Any) -> str | None:
@@ -576,14 +623,14 @@ def _reference_problems(
                 )
 
 
-def _deployment_gaps(records: list[Record], events_from: str | None, gap_days: int) -> Iterator[Diagnostic]:
-    days = sorted({_day(r.data["finished_at"]) for r in records})
+def _deployment_gaps(file: str, days: list[date], events_from: str | None, gap_days: int) -> Iterator[Diagnostic]:
+    """A warning at the first pause longer than gap_days between the sorted distinct days with a deployment."""
     start = date.fromisoformat(events_from) if events_from else days[0]
     previous = start
     for day in [d for d in days if d >= start]:
         if (day - previous).days > gap_days:
             yield warning(
-                records[0].file,
+                file,
                 "coverage-gap",
                 f"no deployment at all from {previous} to {day} "
                 f"({(day - previous).days} days): missing events, or a real pause? Figures over these "
@@ -632,6 +679,7 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
         return None, list(loaded.diagnostics)
     document = loaded.document
     problems = list(loaded.diagnostics) + schema_errors(document, "slo")
+    problems += _person_like_texts(document)
     if problems:
         return None, problems
     data = document.data
@@ -690,6 +738,14 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
 
 
 def _check_counts(path: Path, shown: str) -> list[Diagnostic]:
+    """A file of daily counts checked: whole when clean (the common case, fast), else row by row."""
+    clean = clean_count_days(path)
+    if clean is not None:
+        return list(_count_gaps(clean, shown))
+    return _check_counts_line_by_line(path, shown)
+
+
+def _check_counts_line_by_line(path: Path, shown: str) -> list[Diagnostic]:
     events = read_events(path, shown, csv_numbers=("good", "total"))
     problems = list(events.problems)
     if events.records and list(events.records[0].columns) != ["date", "good", "total"]:
@@ -716,7 +772,7 @@ def _count_problems(record: Record, seen: dict[date, int]) -> Iterator[Diagnosti
     except (TypeError, ValueError):
         yield error(record.file, "csv-value", f"'{data['date']}' is not a date (YYYY-MM-DD)").at(*record.at("date"))
         return
-    if len(data["date"]) != 10:
+    if not COUNT_DATE.fullmatch(data["date"]):  # Python also reads 20260901 and week dates (2026-W36-3)
         yield error(record.file, "csv-value", f"'{data['date']}' is not a date (YYYY-MM-DD)").at(*record.at("date"))
         return
     if day in seen:

@@ -39,8 +39,9 @@ class Record:
 
     @property
     def at_sign(self) -> bool:
-        """Whether any value could hold an e-mail address or @handle (most lines cannot: skip the closer look)."""
-        return "@" in self.text if self.text is not None else True
+        """Whether any value could hold an e-mail address or @handle (most lines cannot: skip the closer look).
+        An escape may spell the '@' (\\u0040), so a line with one gets the closer look too."""
+        return "@" in self.text or "\\u" in self.text if self.text is not None else True
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         if not key:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..compute.semantic_diff import ChangelogEntry
     from ..compute.teams import TeamSite
 from ..check.governance import governance_report
-from ..check.schema_check import KINDS
+from ..check.schema_check import KINDS, TEAM_KINDS, schema_description
 from ..compute.coverage import packet_coverage
 from ..compute.level_compare import ChangeRow, compare_dimension, compare_levels, comparison_data, script_json
 from ..compute.promotion import Judgement, explain, judge, milestone_points
@@ -294,7 +294,7 @@ def plan_site(
     if health is not None:
         pages.append(Page("process-health.md", "process_health.md.j2", "Process health", {"health": health}))
     pages.append(Page("changelog.md", "changelog.md.j2", "Criteria changelog", {"entries": changelog}))
-    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS}))
+    pages.append(Page("reference.md", "glossary.md.j2", "Glossary", {"kinds": KINDS + TEAM_KINDS}))
     pages.append(Page("dimensions/index.md", "dimensions.md.j2", "Dimensions", {}))
     written = organisation_pages or {}
     for org_page in hb.settings.pages:
@@ -307,7 +307,8 @@ def plan_site(
                     {"body": without_title(written[org_page.id], org_page.title)},
                 )
             )
-    pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS}))
+    team_kinds = {kind: schema_description(kind) for kind in TEAM_KINDS}
+    pages.append(Page("schemas/index.md", "schemas.md.j2", "JSON Schemas", {"kinds": KINDS, "team_kinds": team_kinds}))
 
     _refuse_collisions(pages)
     nav = _nav(tracks, pairs, dims, metric_rows, packets, health, composite is not None)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..check.schema_check import KINDS, schema_text
+from ..check.schema_check import KINDS, TEAM_KINDS, schema_text
 from ..compute.aggregates import Aggregates
 from ..compute.semantic_diff import ChangelogEntry
 from ..load.safe_files import create_new, write_exclusive
@@ -62,7 +62,7 @@ def generate_docs(
     )
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
-    for kind in KINDS:
+    for kind in KINDS + TEAM_KINDS:
         files[f"schemas/{kind}.schema.json"] = schema_text(kind)
     for assets in (PACKAGE_TEMPLATES / "assets", root / "site_config" / "assets"):  # the organisation's override ours
         if assets.is_dir():
