@@ -419,3 +419,15 @@ def validation_problems(loaded: Loaded, root: Path, today: date, cache: ResultCa
         document = loaded.documents.get(finding.file)
         located.append(document.locate(finding) if document else finding)
     return located
+
+
+def site_signals(
+    root: Path, hb: Handbook, today: date, include_private: bool, cache: ResultCache | None = None
+) -> dict[str, tuple[SignalView, ...]]:
+    """The packet pages' evidence team signals: for published packets only, and on the public site
+    never a team under the minimum headcount (the page plan filters again, by the same rule)."""
+    packets = [p for p in hb.packets if include_private or p.is_example]
+    if not any(True for _ in pointers(packets)):
+        return {}
+    views = signal_views(hb, signal_context(root, cache), today, packets)
+    return views if include_private else public(views)
