@@ -9,13 +9,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import edit, invoke
 from teamkit import deployment as dep
 from teamkit import write_team
 
 AMARA = "packets/examples/amara-okafor-senior.yaml"
-POINTER = "      team: checkout\n      metric: failed-deployment-recovery-time\n      from: 2026-Q3\n      to: 2026-Q4\n"
+POINTER = (
+    "      team: checkout\n      metric: failed-deployment-recovery-time\n      from: 2026-Q3\n      to: 2026-Q4\n"
+)
 HOSTILE = "<script>alert('x')</script> *Tiny* [x](javascript:1)"
 
 
@@ -115,7 +116,14 @@ def test_each_problem_is_positioned(
 def test_stated_figures_that_agree_pass_and_hostile_text_stays_inert(repo: Path) -> None:
     _atlas(repo, name=HOSTILE)
     edit(repo / AMARA, "  team: Checkout\n", "  team: atlas\n")
-    _point(repo, "atlas", "deployment-frequency", "2026-Q1", "2026-Q2", '      stated: {from: "1.0 per week", to: "2.0/wk"}\n')
+    _point(
+        repo,
+        "atlas",
+        "deployment-frequency",
+        "2026-Q1",
+        "2026-Q2",
+        '      stated: {from: "1.0 per week", to: "2.0/wk"}\n',
+    )
     ok = invoke("validate", cwd=repo)
     assert ok.returncode == 0 and "team-signal" not in ok.stdout + ok.stderr, ok.stdout + ok.stderr
     hostile = '      stated: {from: "1.0 per week", to: "\\e[31m9 <b>x</b>"}\n'

@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..check.rules import did_you_mean, evidence_name
-from ..check.validate import Loaded
 from ..check.teams import Team, TeamsReport, check_teams
+from ..check.validate import Loaded
 from ..load.cache import ResultCache
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.handbook import Evidence, Handbook, Packet, TeamSignal
-from .dora import Window, dora_counts
+from .dora import DoraCounts, Window, dora_counts
 from .teams import DORA_ORDER, NAMES, Bands, Figure, catalogue_links, dora_figures, load_bands, parse_period, show
 from .teams import weeks_covered as covered_weeks
 
@@ -260,7 +260,7 @@ def _view(
     evidence: Evidence,
     signal: TeamSignal,
     today: date,
-    counts: Mapping[tuple[str, str], object],
+    counts: Mapping[tuple[str, str], DoraCounts],
 ) -> SignalView:
     metric = hb.metric(signal.metric)
     team = context.report.team(signal.team) if context.report else None
@@ -304,12 +304,12 @@ def _with(view: SignalView, status: str, reason: str, internal: bool = False) ->
 
 
 def _figure(
-    context: SignalContext, team: Team, window: Window, computation: str, counts: Mapping[tuple[str, str], object]
+    context: SignalContext, team: Team, window: Window, computation: str, counts: Mapping[tuple[str, str], DoraCounts]
 ) -> Figure:
     assert context.report is not None
     links = {c: m for m, c in context.computations.items()}
     figures = dora_figures(
-        counts[(team.id, window.label)],  # type: ignore[arg-type]
+        counts[(team.id, window.label)],
         window,
         covered_weeks(team, window),
         context.report.settings,
@@ -333,7 +333,7 @@ def public(views: Mapping[str, tuple[SignalView, ...]]) -> dict[str, tuple[Signa
 _STATED = re.compile(
     r"\s*([0-9]+(?:\.([0-9]+))?)\s*(%|min|mins|minutes?|h|hrs?|hours?|d|days?|/\s*wk|/\s*week|per week|a week)?\s*"
 )
-_SECONDS = {"min": 60, "h": 3600, "hr": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_SECONDS: dict[str, float] = {"min": 60, "h": 3600, "hr": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 def stated_value(text: str, unit: str) -> tuple[float, float] | None:
@@ -345,6 +345,7 @@ def stated_value(text: str, unit: str) -> tuple[float, float] | None:
     number, decimals, suffix = float(found.group(1)), len(found.group(2) or ""), (found.group(3) or "").replace(" ", "")
     half = 0.5 * 10**-decimals
     word = suffix.rstrip("s") if suffix not in ("%",) else suffix
+    scale: float | None
     if unit == "seconds":
         scale = _SECONDS.get(word.removesuffix("ute")) if word else None
     elif unit == "share":

@@ -332,9 +332,7 @@ def plan_site(
     return SitePlan(tuple(pages), nav, include_private)
 
 
-def _with_signals(
-    view: PacketView, signals: Mapping[str, tuple[SignalView, ...]], include_private: bool
-) -> PacketView:
+def _with_signals(view: PacketView, signals: Mapping[str, tuple[SignalView, ...]], include_private: bool) -> PacketView:
     """The packet's evidence team signals, after its figures: a team under the minimum headcount is
     nearly a person, so its signal is never on the public site (example packets are public)."""
     found = tuple(s for s in signals.get(view.packet.file, ()) if include_private or not s.internal_only)
