@@ -5,7 +5,9 @@
 A copy of the default handbook is served by the real command; headless Chromium (Playwright, the
 Debian browser at /usr/bin/chromium) holds a page open, and each edit writes a new sentence into a
 YAML file and waits until the page shows it: the watcher, regeneration, the engine's rebuild and
-the browser's live reload, end to end. Prints the median of the edits for each kind of file.
+the browser's live reload, end to end. Prints the median of the edits for each kind of file, and
+beside it the CPU time (user + system) the preview's processes spent from the save to the change
+(read from /proc; on a shared machine the comparable figure).
 """
 
 from __future__ import annotations
@@ -60,7 +62,30 @@ def _up(url: str, seconds: float = 120) -> None:
     raise SystemExit(f"the preview never answered at {url}")
 
 
-def measure(edits: int) -> list[tuple[str, list[float]]]:
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        process = int(stat.parent.name)
+        parents[process] = int(fields[1])
+        used[process] = (int(fields[11]) + int(fields[12])) / tick
+    tree, found = {pid}, True
+    while found:
+        found = False
+        for process, parent in parents.items():
+            if parent in tree and process not in tree:
+                tree.add(process)
+                found = True
+    return sum(used.get(process, 0.0) for process in tree)
+
+
+def measure(edits: int) -> list[tuple[str, list[float], list[float]]]:
     from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp(prefix="handbook-preview-bench-"))
@@ -88,16 +113,17 @@ def measure(edits: int) -> list[tuple[str, list[float]]]:
                 page.get_by_text(sentence, exact=False).first.wait_for(timeout=60_000)
                 path = folder / file
                 current = sentence
-                times = []
+                times, cpu = [], []
                 for number in range(edits):
                     time.sleep(1.0)  # let the previous rebuild settle, as between two saves by a person
                     marker = f"{sentence} (edit {number + 1})"
                     path.write_text(path.read_text("utf-8").replace(current, marker, 1), "utf-8")
-                    start = time.perf_counter()
+                    start, used = time.perf_counter(), tree_cpu(server.pid)
                     page.get_by_text(marker, exact=False).first.wait_for(timeout=60_000)
                     times.append(time.perf_counter() - start)
+                    cpu.append(tree_cpu(server.pid) - used)
                     current = marker
-                results.append((title, times))
+                results.append((title, times, cpu))
             browser.close()
     finally:
         server.terminate()
@@ -113,10 +139,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=5)
     args = parser.parse_args()
-    print("| save → visible change | median | each edit |")
-    print("|---|---|---|")
-    for title, times in measure(args.edits):
-        print(f"| {title} | {statistics.median(times):.2f} s | {', '.join(f'{t:.2f}' for t in times)} |")
+    print("| save → visible change | median (wall) | each edit | median CPU of the preview |")
+    print("|---|---|---|---|")
+    for title, times, cpu in measure(args.edits):
+        each = ", ".join(f"{t:.2f}" for t in times)
+        print(f"| {title} | {statistics.median(times):.2f} s | {each} | {statistics.median(cpu):.2f} s |")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,22 @@ def test_help_imports_no_heavy_library() -> None:
     assert result.stdout.splitlines()[-1] == "HEAVY:", f"handbook --help imported: {result.stdout.splitlines()[-1]}"
 
 
+def test_validating_a_valid_packet_leaves_the_pure_python_validator_unimported() -> None:
+    """The pre-commit hook validates the files it is given: the compiled validator answers for a
+    valid one; the pure-Python one, which explains failures, is imported only for a broken one."""
+    code = (
+        "import sys; from generator.cli import main\n"
+        "try:\n    main(['validate', '--today', '2026-11-28', '--root', sys.argv[1], sys.argv[2]])\nexcept SystemExit as end:\n"
+        "    print('EXIT:', end.code)\n"
+        "print('PURE:', 'jsonschema' in sys.modules)"
+    )
+    packet = PACKAGE.parent / "packets" / "examples" / "priya-raman-senior.yaml"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(PACKAGE.parent), str(packet)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-2:] == ["EXIT: 0", "PURE: False"], result.stdout
+
+
 def test_only_the_cli_reads_the_clock() -> None:
     """Every computation gets `today` from its caller: the one fallback to the clock is --today's default."""
     readers = []

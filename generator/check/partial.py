@@ -17,12 +17,13 @@ import copy
 import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from ..model.diagnostics import Diagnostic, Pointer
 from .schema_check import is_valid, schema_text
+
+if TYPE_CHECKING:  # imported where a broken file needs it: a valid one never does
+    from jsonschema import Draft202012Validator
 
 SALVAGEABLE = frozenset({"packet", "settings"})
 # Settings are read by every rule, so only their review process is repaired (a broken committee
@@ -52,6 +53,8 @@ def _root_schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(_root_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -160,6 +163,8 @@ def _accepts(root: dict[str, Any], schema: dict[str, Any], value: Any) -> bool:
 @lru_cache(maxsize=256)
 def _validator_of(schema: str) -> Draft202012Validator:
     """One validator per sub-schema (by its JSON text), built once: building one costs far more than using it."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(json.loads(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

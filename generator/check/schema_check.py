@@ -9,14 +9,15 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..load.loader import Document
 from ..model.diagnostics import Diagnostic, Pointer, error
 from ..model.safe_text import describe
+
+if TYPE_CHECKING:  # the pure-Python validator is imported only to explain a failure (a valid file never needs it)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 try:  # a compiled validator answers "valid?" ~500× faster; the pure-Python one explains failures
     import jsonschema_rs
@@ -33,6 +34,8 @@ def schema_text(kind: str) -> str:
 
 @cache
 def validator_for(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_text(kind))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 

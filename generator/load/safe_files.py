@@ -111,6 +111,25 @@ def write_exclusive(path: Path, data: bytes | str, mode: int = 0o644) -> None:
         raise UnsafeFileError(f"cannot write {path}: {problem.strerror or problem}") from None
 
 
+def create_new(path: Path, data: bytes, mode: int = 0o644) -> bool:
+    """Create PATH with DATA if nothing is there (O_CREAT|O_EXCL: never over a file, never through a
+    link); False if something is. Cheaper than write_exclusive's temporary file and rename, for a
+    folder being filled from empty (its folder must exist); an interrupted write leaves a short file,
+    so only for private work folders that a failure discards."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    except FileExistsError:
+        return False
+    except OSError as problem:
+        raise UnsafeFileError(f"cannot write {path}: {problem.strerror or problem}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+    except OSError as problem:
+        raise UnsafeFileError(f"cannot write {path}: {problem.strerror or problem}") from None
+    return True
+
+
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)

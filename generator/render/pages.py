@@ -6,6 +6,7 @@ import functools
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import yaml
 from ..compute.promotion import promotion_view
 from ..model.handbook import CheckedHandbook
 from . import text, vocabulary
+from .bytecode import bytecode_cache
 from .plan import Page, SitePlan
 from .text import first_sentence, short_form
 
@@ -128,24 +130,55 @@ def _overrides(templates: Path) -> tuple[tuple[str, int], ...]:
 @functools.lru_cache(maxsize=8)
 def _environment(templates: str, schemes: frozenset[str], overrides: tuple[tuple[str, int], ...]) -> jinja2.Environment:
     env = template_environment(Path(templates))
+    env.bytecode_cache = bytecode_cache()  # compiled once per user, in a private cache folder
     env.filters.update(
         inline=lambda value: text.inline(value, schemes),
         block=lambda value: text.block(value, schemes),
         link_to=lambda title, url: text.link_to(title, url, schemes),
         plain=text.plain,
-        short=lambda value: text.inline(short_form(value), schemes),
+        short=_memoised(lambda value: text.inline(short_form(value), schemes)),
         sentence=lambda value: text.inline(first_sentence(value), schemes),
         is_long=lambda value: short_form(value) != " ".join(str(value).split()),
     )
     env.globals["link"] = _link
+    env.globals["criterion_href"] = _criterion_href
     env.globals["sheet"] = _sheet
     return env
+
+
+def _memoised(function: Callable[[str], str], limit: int = 8192) -> Callable[[object], str]:
+    """A text filter remembered by its text: a packet page shows the same few dozen criteria that a
+    thousand other packet pages show."""
+    known: dict[str, str] = {}
+
+    def remembered(value: object) -> str:
+        key = str(value)
+        found = known.get(key)
+        if found is None:
+            if len(known) >= limit:
+                known.clear()
+            found = known[key] = function(key)
+        return found
+
+    return remembered
 
 
 @jinja2.pass_context
 def _link(context: jinja2.runtime.Context, target: str, anchor: str = "") -> str:
     """A relative link from the page being rendered to another generated page."""
     return _relative(posixpath.dirname(context["page_path"]) or ".", target, anchor)
+
+
+@jinja2.pass_context
+def _criterion_href(context: jinja2.runtime.Context, criterion_id: str) -> str | None:
+    """The link from the page being rendered to where one of today's criteria is defined (its
+    dimension's page for a milestone, else its level's), or None for a criterion no longer there.
+    One call where the macros made three (a packet page cites dozens of criteria)."""
+    criterion = context["hb"].criterion(criterion_id)
+    if criterion is None:
+        return None
+    page = f"dimensions/{criterion.dimension}.md" if criterion.milestone else f"levels/{criterion.level}.md"
+    return _relative(posixpath.dirname(context["page_path"]) or ".", page, criterion_id)
 
 
 @functools.lru_cache(maxsize=16384)

@@ -32,6 +32,7 @@ def check_site(site: Path) -> list[BrokenLink]:
     files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     folders = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir()} | {"."}
     ids: dict[str, set[str]] = {}
+    found: dict[tuple[str, str], bool] = {}
     resolved: dict[tuple[str, str], tuple[str | None, str | None]] = {}
     broken: list[BrokenLink] = []
     for page, text in texts.items():
@@ -48,11 +49,25 @@ def check_site(site: Path) -> list[BrokenLink]:
                 broken.append(BrokenLink(page, href, fragment or "no such file"))
                 continue
             if fragment and target in texts:
-                if target not in ids:
-                    ids[target] = {m.group(2) for m in _ID.finditer(texts[target])}
-                if fragment not in ids[target]:
+                anchor = (target, fragment)
+                if anchor not in found:
+                    found[anchor] = _plainly_has_id(texts[target], fragment) or fragment in _ids(target, texts, ids)
+                if not found[anchor]:
                     broken.append(BrokenLink(page, href, f"no element with id '{fragment}'"))
     return broken
+
+
+def _ids(target: str, texts: dict[str, str], ids: dict[str, set[str]]) -> set[str]:
+    if target not in ids:
+        ids[target] = {m.group(2) for m in _ID.finditer(texts[target])}
+    return ids[target]
+
+
+def _plainly_has_id(text: str, fragment: str) -> bool:
+    """The common case found by a substring search, as our engines write ids: ` id="..."`. The
+    regular expression over the whole page, which finds every other way of writing one, is
+    needed only when this does not (a page's own table of contents links to each of its headings)."""
+    return '"' not in fragment and f' id="{fragment}"' in text
 
 
 def _resolve(page: str, here: str, href: str, files: set[str], folders: set[str]) -> tuple[str | None, str | None]:
@@ -63,11 +78,11 @@ def _resolve(page: str, here: str, href: str, files: set[str], folders: set[str]
     elif path.startswith("/"):  # root-relative, as in the 404 page
         target = posixpath.normpath(path.lstrip("/") or ".")
     else:
-        target = posixpath.normpath(posixpath.join(here, path))
+        target = posixpath.normpath(f"{here}/{path}" if here else path)  # posixpath.join, for a relative path
     if target.startswith(".."):
         return None, "points outside the site"
     if target in folders or path.endswith("/"):
-        target = "index.html" if target == "." else posixpath.join(target, "index.html")
+        target = "index.html" if target == "." else f"{target}/index.html"
     if target not in files:
         return None, "no such file"
     return target, unquote(parts.fragment) or None

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..check.schema_check import KINDS, schema_text
 from ..compute.aggregates import Aggregates
 from ..compute.semantic_diff import ChangelogEntry
-from ..load.safe_files import write_exclusive
+from ..load.safe_files import create_new, write_exclusive
 from ..model.diagnostics import Report
 from ..model.errors import BuildError, GitError
 from ..model.handbook import CheckedHandbook
@@ -126,11 +126,17 @@ def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> S
 
 def write_tree(folder: Path, files: dict[str, str | bytes]) -> None:
     """Write files (text, or bytes as they are) under folder, rewriting only those whose content
-    changed, and removing the rest, so that a watching server sees exactly what changed."""
+    changed, and removing the rest, so that a watching server sees exactly what changed. The folder
+    is private to the build or preview (a failure discards it): a file not there yet is created
+    directly, the others replaced whole."""
+    folders: set[Path] = set()
     for relative, content in files.items():
         target = folder / relative
         data = content if isinstance(content, bytes) else content.encode("utf-8")
-        if target.is_file() and target.read_bytes() == data:
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        if create_new(target, data) or (target.is_file() and target.read_bytes() == data):
             continue
         write_exclusive(target, data)
     if folder.is_dir():

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..load.safe_files import write_exclusive
 from ..model.errors import BuildError
@@ -20,6 +23,12 @@ from ..report.validation import render
 from ..workspace.workspace import Workspace
 from .engines import ENGINE_ENV
 from .publish import engine_command, prepare_sources
+
+if TYPE_CHECKING:
+    import watchfiles
+    from mkdocs.livereload import LiveReloadServer
+
+    from .warm import WarmBuild
 
 WATCHED = ("rubrics", "levels", "packets", "site_config", "mkdocs.yml")
 WORKDIR_PREFIX = "handbook-serve-"
@@ -124,42 +133,154 @@ def serve(
 def _serve_from(
     workdir: Path, space: Workspace, address: str, include_private: bool, echo: Callable[[str], None], engine: str
 ) -> int:
-    import watchfiles
-
-    root = space.root
     if not regenerate(space, workdir, include_private, echo):
         return 1
-    # click newer than 8.2.1 turned MkDocs' live reload off by default: ask for it. --dirty: MkDocs
-    # rebuilds only the pages whose Markdown changed, and regenerating rewrites only those; it warns
-    # that a dirty build may leave navigation stale, which strict mode would turn into a failed
-    # preview (`handbook build` stays strict, and is the gate).
-    extra = ["--livereload", "--dirty", "--no-strict"] if engine == "mkdocs" else []
-    command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address, *extra)
-    server = subprocess.Popen(command, cwd=root, env={**os.environ, **ENGINE_ENV})
+    if engine == "mkdocs":
+        return _serve_with_mkdocs(workdir, space, address, include_private, echo)
+    command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address)
+    server = subprocess.Popen(command, cwd=space.root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
     try:
-        # The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet
-        # moment; every half second the loop also looks whether the engine's server still runs.
-        roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
-        for changes in watchfiles.watch(
-            *watched_paths(space),
-            step=50,
-            rust_timeout=500,
-            yield_on_timeout=True,
-            watch_filter=lambda change, path: is_source(roots, Path(path)),
-            raise_interrupt=False,
-        ):
+        for changes in _changes(space):
             if server.poll() is not None:
                 break
             if changes:
-                echo("Change detected: regenerating")
-                space = space.fresh()
-                regenerate(space, workdir, include_private, echo)
+                space = _regenerated(space, workdir, include_private, echo)
     except KeyboardInterrupt:
         pass
     finally:
         stop(server)
     return server.returncode or 0
+
+
+def _changes(space: Workspace) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet moment;
+    every half second an empty set, so that the caller can look whether its server still runs."""
+    import watchfiles
+
+    roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
+    return watchfiles.watch(
+        *watched_paths(space),
+        step=50,
+        rust_timeout=500,
+        yield_on_timeout=True,
+        watch_filter=lambda change, path: is_source(roots, Path(path)),
+        raise_interrupt=False,
+    )
+
+
+def _regenerated(space: Workspace, workdir: Path, include_private: bool, echo: Callable[[str], None]) -> Workspace:
+    echo("Change detected: regenerating")
+    space = space.fresh()
+    regenerate(space, workdir, include_private, echo)
+    return space
+
+
+def _serve_with_mkdocs(
+    workdir: Path, space: Workspace, address: str, include_private: bool, echo: Callable[[str], None]
+) -> int:
+    """MkDocs' live-reload server in this process, with a builder that stays warm (warm.py): each
+    change is regenerated, built and the browsers told to reload at once, with no second watcher
+    and no second wait for changes to settle."""
+    from mkdocs.exceptions import MkDocsException
+
+    from .warm import WarmBuild
+
+    build = WarmBuild(workdir / "mkdocs.yml", workdir / "site", address)
+    with _mkdocs_log(echo):
+        try:
+            build()
+            server = _live_reload_server(build, workdir / "site")
+        except Exception as problem:  # MkDocs, Material, a Markdown extension, or the address: no traceback
+            shown = (
+                problem if isinstance(problem, (MkDocsException, OSError)) else f"{type(problem).__name__}: {problem}"
+            )
+            echo(f"error: cannot start the preview: {shown}")
+            build.close()
+            return 1
+        # A stop (Ctrl-C, SIGTERM) can come at any moment: the server's thread never keeps the process
+        # alive, and is shut down from the same try as the watching.
+        server.serve_thread.daemon = True
+        try:
+            server.serve_thread.start()
+            echo(f"Serving on {server.url} — edit YAML or templates and the page reloads. Ctrl-C stops.")
+            for changes in _changes(space):
+                if changes:
+                    space = _regenerated(space, workdir, include_private, echo)
+                    _rebuild(server, build, echo)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+            build.close()
+    return 0
+
+
+def _live_reload_server(build: WarmBuild, site: Path) -> LiveReloadServer:
+    """MkDocs' server for the built site, listening; it injects the reload script into the pages it
+    serves because it has a watched path, but its own (polling) watcher is never started."""
+    from .warm import PreviewServer
+
+    host, port = build.load().dev_addr
+    server = PreviewServer(builder=build, host=host, port=port, root=str(site))
+
+    def error_page(code: int) -> bytes | None:
+        page = site / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    server.watch(str(site))
+    try:
+        server.server_bind()
+        server.server_activate()
+    except OSError:
+        server.server_close()
+        raise
+    return server
+
+
+def _rebuild(server: LiveReloadServer, build: WarmBuild, echo: Callable[[str], None]) -> None:
+    """Build, holding page requests until it is done (as MkDocs' own build loop does), then tell the
+    browsers to reload. A failed build is reported and the preview goes on."""
+    from mkdocs.livereload import _timestamp
+
+    with server._epoch_cond:
+        server._wanted_epoch = _timestamp()
+    try:
+        build()
+    except Exception as failure:  # anything MkDocs, Material or a Markdown extension raises
+        echo(f"error: mkdocs failed: {failure}")
+        echo("Still serving the last good pages.")
+    finally:
+        with server._epoch_cond:
+            server._visible_epoch = server._wanted_epoch
+            server._epoch_cond.notify_all()
+
+
+@contextmanager
+def _mkdocs_log(echo: Callable[[str], None]) -> Iterator[None]:
+    """MkDocs' warnings and errors, printed as `mkdocs serve` prints them; its progress lines are not."""
+    handler = _Echo(echo)
+    logger = logging.getLogger("mkdocs")
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+class _Echo(logging.Handler):
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.echo(f"{record.levelname:<8}-  {record.getMessage()}")
 
 
 def stop(server: subprocess.Popen[bytes], patience: float = 10.0) -> None:

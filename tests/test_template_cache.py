@@ -1,0 +1,46 @@
+"""The page templates' compiled bytecode is kept in the user's private cache folder, and any problem
+with it means compiling again, never a failure."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from generator.render.pages import environment
+
+SCHEMES = frozenset({"https"})
+
+
+def test_compiled_templates_go_to_a_private_folder_of_the_cache_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    environment(tmp_path / "overrides-1", SCHEMES).get_template("packet.md.j2")
+    folder = tmp_path / "cache" / "templates"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    entries = list(folder.iterdir())
+    assert entries and all(p.name.startswith("__jinja2_") and p.suffix == ".cache" for p in entries)
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in entries)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"], "nothing written anywhere else"
+
+
+def test_a_damaged_entry_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    environment(tmp_path / "overrides-1", SCHEMES).get_template("_macros.md.j2")
+    for entry in (tmp_path / "cache" / "templates").iterdir():
+        magic = entry.read_bytes()[: len(jinja2.bccache.bc_magic)]
+        entry.write_bytes(magic + b"\xff not a checksum")  # pickle cannot read it
+    macros = environment(tmp_path / "overrides-2", SCHEMES).get_template("_macros.md.j2")
+    assert macros.module.plural(2, "packet") == "2 packets"  # type: ignore[attr-defined]
+
+
+def test_without_a_usable_cache_folder_templates_are_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", "utf-8")
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(blocker / "cache"))
+    env = environment(tmp_path / "overrides-3", SCHEMES)
+    assert env.bytecode_cache is None
+    assert env.get_template("_macros.md.j2").module.plural(1, "packet") == "1 packet"  # type: ignore[attr-defined]
