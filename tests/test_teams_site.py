@@ -94,15 +94,37 @@ def test_budget_exhausted_guidance_says_invest_in_reliability(repo: Path) -> Non
 
 
 def test_team_events_never_move_a_packet(repo: Path) -> None:
+    signals: list[str] = []
+
     def readiness() -> list[str]:
+        """Every packet's readiness without its team context (evidence team signals, and the problems
+        that only say a pointer cannot be verified): coverage, composite, verdict, judgement."""
         outputs = []
         for packet in sorted((repo / "packets").rglob("*.yaml")):
-            result = invoke("readiness", str(packet), "--format", "json", cwd=repo)
-            outputs.append(result.stdout)
+            result = json.loads(invoke("readiness", str(packet), "--format", "json", cwd=repo).stdout)
+            signals.append(json.dumps(result.pop("team_signals")))
+            result["problems"] = [p for p in result["problems"] if not p["code"].startswith("team-signal")]
+            outputs.append(json.dumps(result, sort_keys=True))
         return outputs
 
+    pointed = repo / "packets/examples/amara-okafor-senior.yaml"
+    private = repo / "packets/2026-h2/pointing.yaml"  # a private packet pointing at two team signals
+    private.parent.mkdir(parents=True, exist_ok=True)
+    private.write_text(
+        pointed.read_text("utf-8")
+        .replace("visibility: example", "visibility: private")
+        .replace(
+            "    invisible_work: true\n  - id: oncall-handbook",
+            "    invisible_work: true\n    team_signal: {team: checkout, metric: change-failure-rate, "
+            "from: 2026-Q3, to: 2026-Q4}\n  - id: oncall-handbook",
+        ),
+        "utf-8",
+    )
     before, figures = readiness(), invoke("teams", "--format", "json", cwd=repo).stdout
-    assert len(before) >= 3 and all("target_level" in json.loads(o)["packet"] for o in before)
+    assert len(before) >= 4 and all("target_level" in json.loads(o)["packet"] for o in before)
+    with_signals = [s for s in signals if s != "[]"]
+    assert len(with_signals) == 2 and all('"status": "computed"' in s for s in with_signals)
+    signals.clear()
     events = repo / "teams/checkout/deployments.jsonl"
     lines = events.read_text("utf-8").splitlines()
     events.write_text(
@@ -112,5 +134,8 @@ def test_team_events_never_move_a_packet(repo: Path) -> None:
     moved = invoke("teams", "--format", "json", cwd=repo)
     assert moved.returncode == 0 and moved.stdout != figures  # the team's figures did move
     assert readiness() == before  # composite, coverage and verdict of every packet did not
+    assert [s for s in signals if s != "[]"] != with_signals  # while the team context beside them did
+    signals.clear()
     shutil.rmtree(repo / "teams")
     assert readiness() == before
+    assert all('"status": "unverified"' in s for s in signals if s != "[]")

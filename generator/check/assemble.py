@@ -41,6 +41,7 @@ from ..model.handbook import (
     ReviewProcess,
     Settings,
     TeamContext,
+    TeamSignal,
     TimeInLevel,
     Track,
 )
@@ -226,6 +227,19 @@ def level(file: str, d: dict[str, Any]) -> Level:
     )
 
 
+def _team_signal(d: dict[str, Any] | None) -> TeamSignal | None:
+    if not d:
+        return None
+    stated = d.get("stated")
+    return TeamSignal(
+        team=d["team"],
+        metric=d["metric"],
+        start=d["from"],
+        end=d["to"],
+        stated=(stated["from"], stated["to"]) if stated else None,
+    )
+
+
 def packet(file: str, d: dict[str, Any]) -> Packet:
     evidence = tuple(
         Evidence(
@@ -239,6 +253,7 @@ def packet(file: str, d: dict[str, Any]) -> Packet:
             impact=e["impact"],
             invisible_work=e.get("invisible_work", False),
             index=index,
+            team_signal=_team_signal(e.get("team_signal")),
         )
         for index, e in enumerate(d["evidence"])
     )

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import emit, fail, format_option, parse_today, root_option, today_option, workspace
+
+if TYPE_CHECKING:
+    from ..compute.readiness import ReadinessReport
+    from ..model.handbook import Handbook
+    from ..workspace.workspace import Workspace
 
 
 @click.group()
@@ -76,6 +82,7 @@ def readiness(packet: Path, fmt: str, root: Path | None, today: str | None) -> N
         click.echo(render(report, "text"), err=True)  # it could not be read at all: its problems are the report
         fail(f"{relative} could not be read, so there is no readiness report yet; fix the problems above")
     result = build_report(report.handbook, found, tuple(d for d in report.diagnostics if d.file == relative))
+    result = with_team_signals(result, report.handbook, space)  # after the report is computed: context, never an input
     emit(space.root, "readiness", fmt, result, report=result)
     if report.errors:
         raise click.exceptions.Exit(1)  # the report was printed: errors first, then what could still be computed
@@ -131,6 +138,17 @@ def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | Non
         )
         return
     emit(space.root, "stats", fmt, health, health=health)
+
+
+def with_team_signals(result: ReadinessReport, hb: Handbook, space: Workspace) -> ReadinessReport:
+    """The report with its evidence team signals, computed from the team's events (none: unchanged)."""
+    from ..compute.team_signals import signal_context, signal_views
+
+    packet = result.packet
+    if not any(e.team_signal for e in packet.evidence):
+        return result
+    views = signal_views(hb, signal_context(space.root, space.cache), space.today, [packet])
+    return replace(result, team_signals=views.get(packet.file, ()))
 
 
 COMMANDS = (new, readiness, stats)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +23,10 @@ from .common import (
     today_option,
     workspace,
 )
+
+if TYPE_CHECKING:
+    from ..compute.calibration import Calibration
+    from ..model.handbook import Handbook
 
 
 @click.command()
@@ -161,10 +168,11 @@ def calibrate(
     from ..compute.calibration import calibrate as build_view
     from ..workspace.manifest import cycle_space
 
-    hb, _, templates, _ = cycle_space(Path.cwd(), root, parse_today(today), manifest)
+    hb, _, templates, day = cycle_space(Path.cwd(), root, parse_today(today), manifest)
     if level is not None and hb.level(level) is None:
         raise click.BadParameter(f"unknown level '{level}'", param_hint="--level")
     view = build_view(open_cycle(hb, cycle, identity), cycle, level)
+    view = with_team_signals(view, hb, templates.parent.parent, day)  # after: context, never an input
     emit(templates.parent.parent, "calibration", fmt, view, cal=view)
 
 
@@ -196,3 +204,18 @@ def reveal(cycle: str, identity: Path | None, root: Path | None, today: str | No
 
 
 COMMANDS = (review, calibrate, reveal)
+
+
+def with_team_signals(view: Calibration, hb: Handbook, root: Path, today: date) -> Calibration:
+    """The calibration view with each packet's evidence team signals, computed from the team's events."""
+    from ..compute.team_signals import signal_context, signal_views
+
+    packets = [p.packet for lvl in view.levels for p in lvl.packets]
+    if not any(e.team_signal for p in packets for e in p.evidence):
+        return view
+    signals = signal_views(hb, signal_context(root), today, packets)
+    levels = tuple(
+        replace(lvl, packets=tuple(replace(p, team_signals=signals.get(p.packet.file, ())) for p in lvl.packets))
+        for lvl in view.levels
+    )
+    return replace(view, levels=levels)

@@ -15,6 +15,7 @@ from ..model.pinned import criteria_of
 from .coverage import Coverage, packet_coverage
 from .promotion import judge
 from .scoring import CompositeScore, packet_score
+from .team_signals import SignalView
 
 DISAGREEMENT = 2  # rating points between the lowest and highest reviewer on one dimension
 CONFLICT_FLAG = "numbers and narrative disagree: discuss"
@@ -59,6 +60,8 @@ class PacketCalibration:
     counterexamples: tuple[tuple[str, Counterexample], ...]  # (reviewer, counterexample)
     conflict: str | None  # why numbers and narrative disagree, or None
     rule_verdict: str | None = None  # what the evidence supports under the declared promotion rule
+    # Evidence team signals, attached after the figures above: team context, never this person's score.
+    team_signals: tuple[SignalView, ...] = ()
 
     @property
     def disagreements(self) -> tuple[str, ...]:

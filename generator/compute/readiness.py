@@ -11,6 +11,7 @@ from .coverage import Coverage, packet_coverage
 from .promotion import Judgement, judge
 from .scoring import CompositeScore, packet_ratings, packet_score
 from .semantic_diff import Change, diff_handbooks
+from .team_signals import SignalView
 
 ADVISORY_NOTE = "This verdict is advisory: reviewers and the committee decide, not this report."
 
@@ -41,6 +42,9 @@ class ReadinessReport:
     changes_since: tuple[Change, ...] = ()  # what changed for the target level since the pinned version
     problems: tuple[Diagnostic, ...] = ()  # the packet's validation problems, errors first; shown before the rest
     judgement: Judgement | None = None  # the declared promotion rule applied to the evidence
+    # Evidence team signals (compute.team_signals.SignalView), attached after everything above is
+    # computed and read by nothing that judges: team context, never this person's score.
+    team_signals: tuple[SignalView, ...] = ()
 
     @property
     def blocked(self) -> bool:

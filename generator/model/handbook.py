@@ -228,6 +228,20 @@ class Evidence:
     impact: str
     invisible_work: bool
     index: int
+    team_signal: TeamSignal | None = None  # a pointer at a team's figures: context, never an input to any score
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamSignal:
+    """An evidence item's pointer at a change in a team signal: the team, a catalogue metric, two
+    calendar quarters. The figures are computed from the team's committed events, never typed in;
+    `stated` holds the values the packet wrote anyway (checked against the computed ones)."""
+
+    team: str
+    metric: str
+    start: str  # quarter, e.g. 2026-Q1
+    end: str
+    stated: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

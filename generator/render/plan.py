@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from .text import short_form  # the same short form as the criteria in tables
 if TYPE_CHECKING:
     from ..compute.aggregates import Aggregates
     from ..compute.semantic_diff import ChangelogEntry
+    from ..compute.team_signals import SignalView
     from ..compute.teams import TeamSite
 from ..check.governance import governance_report
 from ..check.schema_check import KINDS, TEAM_KINDS, schema_description
@@ -74,6 +75,7 @@ class PacketView:
     current: Level | None
     criteria: Handbook | None = None  # the criteria the packet is judged against (its pinned version)
     judgement: Judgement | None = None  # the declared promotion rule applied to the evidence
+    team_signals: tuple[Any, ...] = ()  # compute.team_signals.SignalView: team context, never an input above
 
 
 def published_packets(hb: Handbook, include_private: bool) -> tuple[Packet, ...]:
@@ -188,10 +190,14 @@ def plan_site(
     health: Aggregates | None = None,
     teams: TeamSite | None = None,
     organisation_pages: Mapping[str, str] | None = None,
+    team_signals: Mapping[str, tuple[SignalView, ...]] | None = None,
 ) -> SitePlan:
     dims = hb.ordered_dimensions
     tracks = [(t, hb.track_levels(t.id)) for t in hb.settings.tracks]
-    packets = tuple(packet_view(hb, p) for p in published_packets(hb, include_private))
+    packets = tuple(
+        _with_signals(packet_view(hb, p), team_signals or {}, include_private)
+        for p in published_packets(hb, include_private)
+    )
     pairs = adjacent_pairs(hb)
     governance = {row.id: row for row in governance_report(hb, today).rows if row.kind == "metric"}
     metric_rows = [
@@ -285,10 +291,18 @@ def plan_site(
         )
     if packets:
         pages.append(Page("packets/index.md", "packet_gallery.md.j2", "Example packets", {"packets": packets}))
-    for view in packets:
-        pages.append(Page(f"packets/{view.packet.slug}.md", "packet.md.j2", view.packet.candidate, {"view": view}))
-    example = next((c for d in dims for c in d.criteria), None)
     team_pages = _team_pages(hb, teams, include_private)
+    with_page = frozenset(p.path for p in team_pages)
+    for view in packets:
+        pages.append(
+            Page(
+                f"packets/{view.packet.slug}.md",
+                "packet.md.j2",
+                view.packet.candidate,
+                {"view": view, "team_pages": with_page},
+            )
+        )
+    example = next((c for d in dims for c in d.criteria), None)
     pages.extend(team_pages)
     pages.append(Page("process.md", "process.md.j2", "Submitting and reviewing", {"example_criterion": example}))
     if health is not None:
@@ -317,6 +331,13 @@ def plan_site(
         nav = (*nav[:at], NavItem("Teams", children=tuple(NavItem(p.title, p.path) for p in team_pages)), *nav[at:])
     nav = _place_pages(nav, tuple(p for p in hb.settings.pages if p.id in written))
     return SitePlan(tuple(pages), nav, include_private)
+
+
+def _with_signals(view: PacketView, signals: Mapping[str, tuple[SignalView, ...]], include_private: bool) -> PacketView:
+    """The packet's evidence team signals, after its figures: a team under the minimum headcount is
+    nearly a person, so its signal is never on the public site (example packets are public)."""
+    found = tuple(s for s in signals.get(view.packet.file, ()) if include_private or not s.internal_only)
+    return replace(view, team_signals=found) if found else view
 
 
 def _team_pages(hb: Handbook, teams: TeamSite | None, include_private: bool) -> list[Page]:

@@ -55,10 +55,18 @@ def generate_docs(
     health: Aggregates | None = None,
 ) -> SitePlan:
     """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
+    from ..compute.team_signals import site_signals
     from ..compute.teams import team_site
 
     plan = plan_site(
-        handbook, today, include_private, history, health, team_site(root, today), organisation_pages(root, handbook)
+        handbook,
+        today,
+        include_private,
+        history,
+        health,
+        team_site(root, today),
+        organisation_pages(root, handbook),
+        site_signals(root, handbook, today, include_private),
     )
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}

@@ -189,7 +189,14 @@ class Workspace:
     @cached_property
     def report(self) -> Report:
         """Every problem: load, schema and rules (the old versions packets pin included)."""
-        return check(self.loaded, self.today)
+        report = check(self.loaded, self.today)
+        from ..compute.team_signals import validation_problems
+
+        signals = validation_problems(self.loaded, self.root, self.today, self.cache)  # evidence team_signal
+        if not signals:
+            return report
+        ordered = sorted(dict.fromkeys((*report.diagnostics, *signals)), key=Diagnostic.sort_key)
+        return replace(report, diagnostics=tuple(ordered))
 
     @cached_property
     def explained_report(self) -> Report:

@@ -1,0 +1,185 @@
+"""Evidence team signals: a packet points at a team figure's change between two quarters; the figures
+are computed from the team's events, shown as team context, never this person's score."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import edit, invoke
+from teamkit import deployment as dep
+from teamkit import write_team
+
+AMARA = "packets/examples/amara-okafor-senior.yaml"
+POINTER = (
+    "      team: checkout\n      metric: failed-deployment-recovery-time\n      from: 2026-Q3\n      to: 2026-Q4\n"
+)
+HOSTILE = "<script>alert('x')</script> *Tiny* [x](javascript:1)"
+
+
+def _atlas(repo: Path, headcount: int = 6, name: str = "Atlas") -> None:
+    """Known answer: 13 successful production deployments in 2026-Q1 (90 days: 13 ÷ 90/7 = 1.0111 per
+    week), 26 in 2026-Q2 (91 days: 26 ÷ 13 = 2.0 per week), events from 2026-01-01 (13 weeks covered)."""
+    week = timedelta(days=7)
+    q1 = [date(2026, 1, 5) + k * week for k in range(13)]  # to 2026-03-30
+    q2 = [start + k * week for start in (date(2026, 4, 1), date(2026, 4, 3)) for k in range(13)]  # to 06-26
+    rows = [dep(f"a-{n}", f"{day}T10:00:00Z") for n, day in enumerate(q1 + q2)]
+    write_team(repo, "atlas", name=name, headcount=headcount, events_from="2026-01-01", deployments=rows)
+
+
+def _point(repo: Path, team: str, metric: str, start: str, end: str, extra: str = "") -> Path:
+    packet = repo / AMARA
+    edit(packet, POINTER, f"      team: {team}\n      metric: {metric}\n      from: {start}\n      to: {end}\n{extra}")
+    return packet
+
+
+def _at(packet: Path, text: str) -> str:
+    """file:line:col of the value after `text` in the packet (the first line holding it)."""
+    for number, line in enumerate(packet.read_text("utf-8").splitlines(), 1):
+        if text in line:
+            return f"{AMARA}:{number}:{line.index(text) + len(text) + 1}"
+    raise AssertionError(text)
+
+
+def test_known_answer_figures_in_every_readiness_format(repo: Path) -> None:
+    _atlas(repo)
+    edit(repo / AMARA, "  team: Checkout\n", "  team: Atlas\n")
+    _point(repo, "atlas", "deployment-frequency", "2026-Q1", "2026-Q2")
+    text = invoke("readiness", AMARA, cwd=repo)
+    assert text.returncode == 0, text.stdout + text.stderr
+    line = next(x for x in text.stdout.splitlines() if "evidence tracing-rollout" in x)
+    assert line.startswith("Team context — not this person's score: evidence tracing-rollout points at Atlas (atlas)")
+    assert "2026-Q1 1 per week (deployment-frequency v1 · 2026-Q1 · n = 13)" in line.replace("1.0 per", "1 per")
+    assert "2026-Q2 2 per week (deployment-frequency v1 · 2026-Q2 · n = 26)" in line.replace("2.0 per", "2 per")
+    assert "terrain: teams/atlas/team.yaml" in line
+    markdown = invoke("readiness", AMARA, "--format", "markdown", cwd=repo).stdout
+    assert "**Team context — not this person's score**: evidence `tracing&#45;rollout`" in markdown
+    data = json.loads(invoke("readiness", AMARA, "--format", "json", cwd=repo).stdout)
+    [signal] = data["team_signals"]
+    assert signal["status"] == "computed" and signal["scope"] == "team context: not this person's score"
+    assert signal["before"]["value"] == pytest.approx(13 / (90 / 7)) and signal["before"]["n"] == 13
+    assert signal["after"]["value"] == pytest.approx(2.0) and signal["after"]["n"] == 26
+    assert signal["after"]["window"]["label"] == "2026-Q2" and signal["after"]["version"] == 1
+
+
+def test_insufficient_data_is_said_not_shown(repo: Path) -> None:
+    text = invoke("readiness", AMARA, cwd=repo).stdout
+    _point(repo, "checkout", "failed-deployment-recovery-time", "2026-Q2", "2026-Q3")
+    later = invoke("readiness", AMARA, cwd=repo).stdout
+    assert "2026-Q4 (to 2026-11-28)" in text  # a running quarter ends with today, as on the team page
+    assert "2026-Q2 insufficient data (n = 6; 4 of the 8 weeks needed covered)" in later
+
+
+ATLAS = ("atlas", "deployment-frequency", "2026-Q1", "2026-Q2")
+STATED = '      stated: {from: "1.0 per week", to: '
+
+
+@pytest.mark.parametrize(
+    ("pointer", "extra", "code", "anchor", "severity"),
+    [
+        (("nobody", *ATLAS[1:]), "", "[team-signal-team]", "      team: ", "error"),
+        (("atlas", "lead-times", *ATLAS[2:]), "", "[team-signal-metric]", "      metric: ", "error"),
+        (("atlas", "error-budget-burn", *ATLAS[2:]), "", "[team-signal-no-computation]", "      metric: ", "error"),
+        (("atlas", "deployment-frequency", "2026-Q2", "2026-Q2"), "", "[team-signal-order]", "      to: ", "error"),
+        (("atlas", "deployment-frequency", "2026-Q1", "2027-Q1"), "", "[team-signal-future]", "      to: ", "error"),
+        (("atlas", "deployment-frequency", "2026-Q1", "2026-Q5"), "", "[schema-", "      to: ", "error"),
+        (ATLAS, "", "[team-signal-other-team]", "      team: ", "warning"),
+        (ATLAS, STATED + '"3 per week"}\n', "[team-signal-stated]", STATED, "error"),
+        (ATLAS, STATED + '"2 days"}\n', "[team-signal-stated]", STATED, "error"),
+        (ATLAS, "      lead_time_p50: 3\n", "[person-team-figure]", "      lead_time_p50", "error"),
+    ],
+)
+def test_each_problem_is_positioned(
+    repo: Path, pointer: tuple[str, str, str, str], extra: str, code: str, anchor: str, severity: str
+) -> None:
+    _atlas(repo)
+    packet = _point(repo, *pointer, extra=extra)
+    if code != "[team-signal-other-team]":
+        edit(packet, "  team: Checkout\n", "  team: Atlas\n")
+    result = invoke("validate", cwd=repo)
+    assert "Traceback" not in result.stderr
+    found = [x for x in (result.stdout + result.stderr).splitlines() if x.startswith(AMARA) and code in x]
+    assert len(found) == 1, result.stdout + result.stderr
+    place = _at(packet, anchor)
+    if anchor == STATED:  # the flow mapping's `to` value, on that line
+        line = packet.read_text("utf-8").splitlines()[int(place.split(":")[1]) - 1]
+        place = f"{AMARA}:{place.split(':')[1]}:{line.index('to: ') + 5}"
+    elif "lead_time" in extra:
+        place = f"{AMARA}:{place.split(':')[1]}:7"  # the key itself
+    assert found[0].startswith(f"{place}: {severity}:"), (place, found)
+    assert result.returncode == (1 if severity == "error" else 0)
+
+
+def test_stated_figures_that_agree_pass_and_hostile_text_stays_inert(repo: Path) -> None:
+    _atlas(repo, name=HOSTILE)
+    edit(repo / AMARA, "  team: Checkout\n", "  team: atlas\n")
+    _point(
+        repo,
+        "atlas",
+        "deployment-frequency",
+        "2026-Q1",
+        "2026-Q2",
+        '      stated: {from: "1.0 per week", to: "2.0/wk"}\n',
+    )
+    ok = invoke("validate", cwd=repo)
+    assert ok.returncode == 0 and "team-signal" not in ok.stdout + ok.stderr, ok.stdout + ok.stderr
+    hostile = '      stated: {from: "1.0 per week", to: "\\e[31m9 <b>x</b>"}\n'
+    edit(repo / AMARA, '      stated: {from: "1.0 per week", to: "2.0/wk"}\n', hostile)
+    control = invoke("validate", cwd=repo).stdout
+    assert "control character U+001B" in control and "[team-signal-stated]" not in control  # one mistake, one message
+    markup = '      stated: {from: "1.0 per week", to: "9 <b>x</b> [a](javascript:1)"}\n'
+    edit(repo / AMARA, hostile, markup)
+    bad = invoke("validate", cwd=repo)
+    [line] = [x for x in bad.stdout.splitlines() if "[team-signal-stated]" in x]
+    assert bad.returncode == 1 and "cannot be read as a value in per week" in line
+    edit(repo / AMARA, markup, "")
+    markdown = invoke("readiness", AMARA, "--format", "markdown", cwd=repo).stdout
+    assert "<script>" not in markdown and "&#60;script&#62;" in markdown.replace("&lt;", "&#60;")
+
+
+def test_without_teams_the_pointer_is_unverified(repo: Path) -> None:
+    shutil.rmtree(repo / "teams")
+    result = invoke("validate", cwd=repo)
+    assert result.returncode == 0
+    [warned] = [x for x in (result.stdout + result.stderr).splitlines() if "[team-signal-unverified]" in x]
+    assert warned.startswith(f"{AMARA}:") and ": warning:" in warned and "no teams/ folder" in warned
+    text = invoke("readiness", AMARA, cwd=repo).stdout
+    assert "2026-Q3 → 2026-Q4: unverified pointer, no figures" in text and "n = " not in text.split("points at")[1]
+
+
+def test_calibration_shows_team_context(repo: Path) -> None:
+    private = repo / "packets/2026-h2/amara.yaml"
+    private.parent.mkdir(parents=True, exist_ok=True)
+    private.write_text((repo / AMARA).read_text("utf-8").replace("visibility: example", "visibility: private"))
+    text = invoke("calibrate", "2026-h2", cwd=repo)
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert "Team context — not this person's score: evidence tracing-rollout points at Checkout" in text.stdout
+    assert "(failed-deployment-recovery-time v1 · 2026-Q3 · n = 16)" in text.stdout
+    markdown = invoke("calibrate", "2026-h2", "--format", "markdown", cwd=repo).stdout
+    assert "**Team context — not this person's score**" in markdown
+
+
+def test_packet_pages_show_signals_and_small_teams_stay_internal(repo: Path, tmp_path: Path) -> None:
+    _atlas(repo, headcount=2, name=HOSTILE)  # two people: nearly a person, internal only
+    edit(
+        repo / AMARA,
+        "    impact: Both hires shipped production changes in their first month and now take on-call alone.\n",
+        "    impact: Both hires shipped production changes in their first month and now take on-call alone.\n"
+        "    team_signal: {team: atlas, metric: deployment-frequency, from: 2026-Q1, to: 2026-Q2}\n",
+    )
+    public, internal = tmp_path / "public", tmp_path / "internal"
+    assert invoke("build", "--site-dir", str(public), cwd=repo).returncode == 0
+    page = (public / "packets/amara-okafor-senior/index.html").read_text("utf-8")
+    section = page.split('id="team-context-for-the-evidence"')[1].split("</table>")[0]
+    assert "Team context — not this person" in section
+    assert "6.1 h" in section and "7.4 h" in section and "n = 16" in section and "n = 11" in section
+    assert 'href="../../teams/checkout/#terrain"' in section
+    assert "mentoring-new-hires" not in section and "alert(" not in page and "Tiny" not in page
+    assert invoke("build", "--include-private", "--site-dir", str(internal), cwd=repo).returncode == 0
+    inside = (internal / "packets/amara-okafor-senior/index.html").read_text("utf-8")
+    rows = inside.split('id="team-context-for-the-evidence"')[1].split("</table>")[0]
+    assert "mentoring-new-hires" in rows and "<script>" not in rows and "&#60;script&#62;alert" in rows
+    assert "n = 13" in rows and "n = 26" in rows
