@@ -139,3 +139,19 @@ def test_team_events_never_move_a_packet(repo: Path) -> None:
     shutil.rmtree(repo / "teams")
     assert readiness() == before
     assert all('"status": "unverified"' in s for s in signals if s != "[]")
+
+
+def test_a_chosen_quarter_gives_the_figures_its_trend_entry_gives(repo: Path) -> None:
+    """The chosen quarter is also a quarter of its own trend: asked for twice, it must be counted once."""
+    default = json.loads(invoke("teams", "--format", "json", cwd=repo).stdout)[0]
+    quarters = [entry for entry in default["trend"] if not entry["window"]["label"].endswith(")")]
+    assert any(f["n"] for entry in quarters for f in entry["figures"]), "the sample has events in its trend"
+    for entry in quarters:
+        label = entry["window"]["label"]
+        chosen = json.loads(invoke("teams", "--period", label, "--format", "json", cwd=repo).stdout)[0]
+        assert [(f["metric"], f["n"], f["value"], f["p90"]) for f in chosen["figures"]] == [
+            (f["metric"], f["n"], f["value"], f["p90"]) for f in entry["figures"]
+        ], label
+        for mine in chosen["trend"]:
+            if mine["window"]["label"] == label:
+                assert mine["figures"] == chosen["figures"]

@@ -288,10 +288,23 @@ def dora_counts(
     con = connect()
     con.execute(_TABLES)
     insert_rows(con, "production_environment", [(name,) for name in production])
-    insert_rows(con, "windows", [(team, w.label, midnight(w.start), midnight(w.end), w.days) for team, w in windows])
+    insert_rows(
+        con, "windows", once_each([(team, w.label, midnight(w.start), midnight(w.end), w.days) for team, w in windows])
+    )
     _load_events(con, teams)
     con.execute(_DEFINITIONS)
     return _collect(con)
+
+
+def once_each(rows: list[tuple[Any, ...]], key_length: int = 2) -> list[tuple[Any, ...]]:
+    """Each window row once by its key (team, [SLO,] label): a window asked for twice (the chosen
+    quarter is also the last quarter of its trend) would otherwise join every event twice and
+    double every count."""
+    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in rows:
+        if seen.setdefault(row[:key_length], row) != row:
+            raise ValueError(f"window {row[:key_length]!r} asked for with two different spans")
+    return list(seen.values())
 
 
 def _load_events(con: duckdb.DuckDBPyConnection, teams: Sequence[Team]) -> None:

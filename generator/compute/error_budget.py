@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..check.teams import Slo, Team
-from .dora import Window, connect, insert_rows
+from .dora import Window, connect, insert_rows, once_each
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,14 @@ def budget_counts(
     insert_rows(
         con,
         "slo_window",
-        [
-            (team, name, w.label, w.start, w.end, slos[(team, name)].time_slice_target or 0.0)
-            for team, name, w in windows
-            if (team, name) in slos
-        ],
+        once_each(
+            [
+                (team, name, w.label, w.start, w.end, slos[(team, name)].time_slice_target or 0.0)
+                for team, name, w in windows
+                if (team, name) in slos
+            ],
+            key_length=3,
+        ),
     )
     if files:
         con.execute(_LOAD, [[path for path, _, _ in files]])
