@@ -214,3 +214,71 @@ def test_unchanged_clean_teams_are_not_read_again(tmp_path: Path, monkeypatch: p
     monkeypatch.undo()
     _lines(folder, "deployments.jsonl", json.dumps(GOOD[0]), json.dumps(GOOD[1])[:30])  # a changed file is read again
     assert [d.code for d in check_teams(tmp_path, TeamSettings(), cache=cache).errors] == ["json-syntax"]
+
+
+# Timestamps the pattern lets through that name no real instant, or one a computer cannot hold in UTC.
+UNREAL_TIMESTAMPS = [
+    "2026-02-30T10:00:00Z",
+    "2025-02-29T10:00:00+01:00",
+    "2026-13-01T10:00:00Z",
+    "2026-04-31T10:00:00-02:00",
+    "2026-09-01T24:00:00Z",
+    "2026-09-01T10:60:00Z",
+    "2026-09-01T10:00:61Z",
+    "2026-09-01T10:00:00+24:00",
+    "9999-12-31T23:00:00-05:00",
+    "0001-01-01T00:30:00+01:00",
+]
+
+
+@pytest.mark.parametrize("stamp", UNREAL_TIMESTAMPS)
+@pytest.mark.parametrize("field", ["finished_at", "committed_at", "started_at", "resolved_at", "rolled_back_at"])
+def test_a_timestamp_that_is_no_real_instant_is_an_error_at_its_field(tmp_path: Path, field: str, stamp: str) -> None:
+    deployments = [dict(row) for row in GOOD]
+    incidents = [inc("i1", "2026-09-01T11:00:00Z", "2026-09-01T12:00:00Z", "d1")]
+    if field == "committed_at":
+        deployments[0]["changes"] = [{"id": "c1", "committed_at": stamp}]
+    elif field in ("finished_at", "rolled_back_at"):
+        deployments[0][field] = stamp
+        if field == "rolled_back_at":
+            deployments[0]["result"] = "rolled_back"
+    else:
+        incidents[0][field] = stamp
+    write_team(tmp_path, deployments=deployments, incidents=incidents)
+    problems = _problems(tmp_path)
+    kind = "incidents" if field in ("started_at", "resolved_at") else "deployments"
+    key = "changes" if field == "committed_at" else field
+    line = json.dumps((incidents if kind == "incidents" else deployments)[0])
+    column = line.index(json.dumps(key)) + 1
+    where = f"teams/checkout/{kind}.jsonl:1:{column}: error:"
+    assert any(p.startswith(where) and stamp in p for p in problems), problems
+    result = invoke("validate", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2025-02-29", "2026-13-01", "2026-04-31", "0000-01-01"])
+def test_a_day_of_counts_that_does_not_exist_is_an_error_on_its_row(tmp_path: Path, day: str) -> None:
+    write_slo(write_team(tmp_path), "availability", [("2026-09-01", 1, 1), (day, 1, 1)])
+    problems = [p for p in _problems(tmp_path) if ": error: " in p]
+    assert problems and all(p.startswith("teams/checkout/slos/availability.csv:3:1: error:") for p in problems), (
+        problems
+    )
+    assert day in problems[0]
+    result = invoke("validate", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-30T10:00:00Z", "9999-12-31T23:00:00-05:00"])
+def test_an_unreal_timestamp_in_a_csv_file_is_an_error_on_its_row(tmp_path: Path, stamp: str) -> None:
+    folder = write_team(tmp_path)
+    _lines(
+        folder,
+        "deployments.csv",
+        "id,service,environment,finished_at,result,changes,planned,remediates",
+        f"d1,api,production,{stamp},success,c1@2026-09-01T08:00:00Z,,",
+    )
+    problems = [p for p in _problems(tmp_path) if ": error: " in p]
+    assert problems and all(p.startswith("teams/checkout/deployments.csv:2:") and stamp in p for p in problems), (
+        problems
+    )
+    assert "Traceback" not in invoke("validate", cwd=tmp_path).stderr

@@ -440,6 +440,12 @@ class _Allowed(dict[str, frozenset[str]]):
 _ALLOWED_KEYS = _Allowed()
 
 
+TIMESTAMP_KEYS = ("finished_at", "rolled_back_at", "started_at", "resolved_at")
+TIMESTAMP_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 @cache
 def _fast(kind: str) -> Any:
     from ..check.schema_check import fast_validator_for
@@ -458,14 +464,43 @@ def _checked_records(events: EventFile, kind: str, services: tuple[str, ...]) ->
         if found:
             problems += found
             continue
+        unreal = list(_unreal_timestamps(record))
         if not (fast.is_valid(record.data) if fast is not None else is_valid(record.data, kind)):
-            found = _record_schema_errors(record, kind)
+            found = unreal + [
+                d for d in _record_schema_errors(record, kind) if not (unreal and d.code == "schema-invalid")
+            ]
         else:
-            found = list(_record_rules(record, kind, allowed))
+            found = unreal or list(_record_rules(record, kind, allowed))
         problems += found
         if not any(d.severity == "error" for d in found):
             good.append(record)
     return good, problems
+
+
+def _unreal_timestamps(record: Record) -> Iterator[Diagnostic]:
+    """Timestamps written in the right shape that name no instant (30 February, 24:00, an offset of
+    24 hours) or none a computer holds in UTC (year 9999 at -05:00): the schema's pattern lets them through."""
+    data = record.data
+    stamps = [(key, data[key]) for key in TIMESTAMP_KEYS if isinstance(data.get(key), str)]
+    changes = data.get("changes")
+    if isinstance(changes, list):
+        stamps += [
+            ("changes", c["committed_at"])
+            for c in changes
+            if isinstance(c, dict) and isinstance(c.get("committed_at"), str)
+        ]
+    for key, stamp in stamps:
+        if TIMESTAMP_SHAPE.fullmatch(stamp) is None:
+            continue  # the schema explains a wrong shape
+        try:
+            parse_timestamp(stamp)
+        except (ValueError, OverflowError) as problem:
+            yield error(
+                record.file,
+                "unreal-timestamp",
+                f"'{key}' holds {stamp!r}, which is no real date and time ({problem}); "
+                "write an RFC 3339 timestamp such as 2026-09-01T14:03:00Z",
+            ).at(*record.at(key))
 
 
 def _record_schema_errors(record: Record, kind: str) -> list[Diagnostic]:
