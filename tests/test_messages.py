@@ -115,7 +115,7 @@ MISTAKES = [
                 "    role: author\n    reviewers: [ana]\n    criteria: [del-ic3-technical-design]",
             )
         ],
-        "31:5: error: evidence 'cache-strategy-rfc' (item 2): unknown key 'reviewers'; allowed keys: criteria, date, id, impact, invisible_work, kind, link, role, title [schema-additionalProperties]",
+        "31:5: error: evidence 'cache-strategy-rfc' (item 2): unknown key 'reviewers'; allowed keys: criteria, date, id, impact, invisible_work, kind, link, role, team_signal, title [schema-additionalProperties]",
     ),
     (
         "missing impact",
