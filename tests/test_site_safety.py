@@ -288,7 +288,7 @@ def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_p
     watcher.start()
     rng = random.Random(11)
     try:
-        for _ in range(8 if gitignore else 3):  # without .gitignore only git's view at the end differs
+        for _ in range(6 if gitignore else 3):  # without .gitignore only git's view at the end differs
             build = start_build(repo, *args)
             time.sleep(rng.uniform(0.1, duration))
             os.killpg(build.pid, signal.SIGKILL)

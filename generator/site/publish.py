@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..check.schema_check import KINDS, TEAM_KINDS, schema_text
 from ..compute.aggregates import Aggregates
@@ -32,6 +33,10 @@ from ..render.template_errors import template_problem
 from ..report.validation import render
 from ..workspace.workspace import Workspace
 from .engines import ENGINE_ENV, ENGINES
+
+if TYPE_CHECKING:
+    import jinja2
+    from mkdocs.config.defaults import MkDocsConfig
 from .linkcheck import check_site
 from .site_folder import check_site_folder, locked, mark, new_workspace, put_in_place, site_path
 
@@ -214,6 +219,22 @@ def _build_into(
     return plan
 
 
+def _compile_theme_templates_once(config: MkDocsConfig) -> None:
+    """Give the theme's template environment the preview's in-memory bytecode cache: a process that
+    builds more than once (the tests, a script) compiles the theme's templates once. Jinja compares
+    each entry with its template's source, so an edited override is compiled again; nothing is written."""
+    from .warm import BYTECODE
+
+    make_environment = config.theme.get_env
+
+    def get_env() -> jinja2.Environment:
+        env = make_environment()
+        env.bytecode_cache = BYTECODE
+        return env
+
+    config.theme.get_env = get_env  # type: ignore[method-assign]
+
+
 def run_mkdocs(config_file: Path) -> None:
     """`mkdocs build --strict` in this process, through MkDocs' Python API: a second Python process
     that imports MkDocs and Material again took longer than the build. MkDocs' log lines are
@@ -235,6 +256,7 @@ def run_mkdocs(config_file: Path) -> None:
         with warnings.catch_warnings():  # as `mkdocs build` does: deprecations are its log's business
             warnings.simplefilter("ignore", DeprecationWarning)
             config = load_config(str(config_file), strict=True)
+            _compile_theme_templates_once(config)
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 build_with_mkdocs(config)
