@@ -16,6 +16,9 @@ validate: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/handbook serve
 
+# The suite starts the CLI in further Python processes (signals, kill -9, serve, the installed
+# wheel): each would compile the package from source again where PYTHONDONTWRITEBYTECODE is set.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: $(STAMP)
 	./scripts/ensure-browser
 	$(BIN)/python -m ruff check generator tests benchmarks scripts
