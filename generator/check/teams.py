@@ -878,11 +878,15 @@ def packet_figure_problems(
 ) -> list[Diagnostic]:
     """Every key in a packet (outside team_context) that states a DORA or SLO figure as the candidate's own."""
     names = frozenset(m.replace("-", "_") for m in metric_ids)
+    verdicts: dict[str, bool] = {}  # packets repeat the same few keys thousands of times
     found: list[Diagnostic] = []
     for path, document in documents.items():
         if kinds.get(path) == "packet":
             for pointer, key in _keys(document.data, ()):
-                if _names_team_figure(key, names):
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = verdicts[key] = _names_team_figure(key, names)
+                if verdict:
                     found.append(
                         document.locate(
                             error(
