@@ -376,7 +376,7 @@ def test_a_broken_csv_export_is_refused_at_its_line_and_column(
 def test_a_path_that_is_not_a_regular_file_is_refused_without_hanging(
     repo: Path, tmp_path: Path, kind: str, source: str
 ) -> None:
-    path = {"fifo": tmp_path / "pipe", "folder": tmp_path / "folder", "device": Path("/dev/zero")}[kind]
+    path = {"fifo": tmp_path / "pipe", "folder": tmp_path / "folder", "device": Path("/dev/null")}[kind]
     if kind == "fifo":
         os.mkfifo(path)
     elif kind == "folder":
