@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,3 +253,31 @@ def test_markdown_code_spans_show_ids_as_written(repo: Path) -> None:
     line = next(x for x in markdown.splitlines() if "Team context" in x)
     assert "evidence `tracing-rollout`" in line and "(`checkout`)" in line, line
     assert "`teams/checkout/team.yaml`" in line and "`teams/checkout.md`" in line and "&#" not in line.split("`")[1]
+
+
+def _judgement(repo: Path, today: str) -> tuple[int, str, int]:
+    """What judges the person: readiness's exit code and its report without the team context, and validate's exit."""
+    shown = invoke("readiness", AMARA, "--format", "json", cwd=repo, env={"HANDBOOK_TODAY": today})
+    data = json.loads(shown.stdout)
+    judged = {key: value for key, value in data.items() if key not in ("team_signals", "problems")}
+    errors = [p for p in data["problems"] if p["severity"] == "error"]
+    return shown.returncode, json.dumps([judged, errors], sort_keys=True), invoke("validate", cwd=repo).returncode
+
+
+@pytest.mark.parametrize("stated", ['{from: "6.1 h", to: "7.4 h"}', '{from: "6.1 h", to: "99 h"}'])
+def test_stated_values_never_change_the_persons_judgement(repo: Path, stated: str) -> None:
+    before = _judgement(repo, "2026-11-28")
+    edit(repo / AMARA, POINTER, POINTER + f"      stated: {stated}\n")
+    assert _judgement(repo, "2026-11-28") == before  # a value that disagrees: a warning, not a failure
+    assert _judgement(repo, "2026-11-15")[0::2] == before[0::2]  # the running quarter has too few events yet
+    events = repo / "teams/checkout/incidents.jsonl"
+    assert events.is_file()
+    incidents = [json.loads(line) for line in events.read_text("utf-8").splitlines()]
+    for incident in incidents:  # every recovery takes two days longer
+        if incident.get("resolved_at"):
+            later = datetime.fromisoformat(incident["resolved_at"]) + timedelta(days=2)
+            incident["resolved_at"] = later.isoformat().replace("+00:00", "Z")
+    events.write_text("".join(json.dumps(i) + "\n" for i in incidents), "utf-8")  # the person's judgement stays
+    assert _judgement(repo, "2026-11-28") == before
+    warned = [x for x in invoke("validate", cwd=repo).stdout.splitlines() if "[team-signal-stated]" in x]
+    assert warned and all(": warning:" in x for x in warned), warned
