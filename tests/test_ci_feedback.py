@@ -390,6 +390,8 @@ def test_the_comment_shows_team_signals_as_readiness_does(pull_request: Path) ->
     """The comment's readiness is `handbook readiness`'s: the evidence team signal comes with it."""
     comment = invoke("comment", "--platform", "github", "--dry-run", "--base", "main", cwd=pull_request)
     assert comment.returncode == 0 and "Traceback" not in comment.stderr, comment.stdout + comment.stderr
-    readiness = invoke("readiness", "packets/examples/amara-okafor-senior.yaml", "--format", "markdown", cwd=pull_request)
+    readiness = invoke(
+        "readiness", "packets/examples/amara-okafor-senior.yaml", "--format", "markdown", cwd=pull_request
+    )
     [line] = [x for x in readiness.stdout.splitlines() if x.startswith("**Team context — not this person's score**")]
     assert "points at Checkout" in line and line in comment.stdout.splitlines()

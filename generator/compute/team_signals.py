@@ -260,7 +260,9 @@ def signal_views(
     return {file: tuple(v) for file, v in views.items()}
 
 
-def packet_signals(hb: Handbook, packet: Packet, root: Path, today: date, cache: ResultCache | None = None) -> tuple[SignalView, ...]:
+def packet_signals(
+    hb: Handbook, packet: Packet, root: Path, today: date, cache: ResultCache | None = None
+) -> tuple[SignalView, ...]:
     """One packet's evidence team signals, as every readiness report (CLI, pull-request comment) attaches
     them after the person's figures are computed; () without pointers (no teams are read)."""
     if not any(e.team_signal for e in packet.evidence):
