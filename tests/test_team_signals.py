@@ -281,3 +281,16 @@ def test_stated_values_never_change_the_persons_judgement(repo: Path, stated: st
     assert _judgement(repo, "2026-11-28") == before
     warned = [x for x in invoke("validate", cwd=repo).stdout.splitlines() if "[team-signal-stated]" in x]
     assert warned and all(": warning:" in x for x in warned), warned
+
+
+def test_a_stated_value_for_a_running_quarter_is_warned_whatever_it_says(repo: Path) -> None:
+    packet = repo / AMARA
+    edit(packet, POINTER, POINTER + '      stated: {from: "6.1 h", to: "7.4 h"}\n')  # 2026-Q4 runs to 2026-12-31
+    result = invoke("validate", cwd=repo)
+    [line] = [x for x in result.stdout.splitlines() if "[team-signal-stated]" in x]
+    number = int(_at(packet, "      stated: ").split(":")[1])
+    column = packet.read_text("utf-8").splitlines()[number - 1].index("to: ") + 5
+    assert line.startswith(f"{AMARA}:{number}:{column}: warning:") and "2026-Q4 is still running" in line, line
+    assert result.returncode == 0
+    done = invoke("validate", cwd=repo, env={"HANDBOOK_TODAY": "2027-01-02"})
+    assert "[team-signal-stated]" not in done.stdout and done.returncode == 0, done.stdout

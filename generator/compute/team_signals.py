@@ -402,9 +402,10 @@ def stated_problems(views: Mapping[str, tuple[SignalView, ...]], hb: Handbook) -
             signal = signals.get((view.packet_file, view.evidence_index))
             if signal is None or signal.stated is None or view.status != COMPUTED:
                 continue
-            for key, said, figure in zip(("from", "to"), signal.stated, (view.before, view.after)):
+            quarters = (view.start, view.end)
+            for key, said, figure, quarter in zip(("from", "to"), signal.stated, (view.before, view.after), quarters):
                 assert figure is not None
-                problem = _disagreement(said, figure)
+                problem = _disagreement(said, figure, quarter)
                 if problem:
                     found.append(
                         warning(
@@ -419,7 +420,13 @@ def stated_problems(views: Mapping[str, tuple[SignalView, ...]], hb: Handbook) -
     return found
 
 
-def _disagreement(said: str, figure: Figure) -> str | None:
+def _disagreement(said: str, figure: Figure, quarter: str) -> str | None:
+    whole = computable(quarter)
+    if whole is not None and figure.window.end < whole.end:
+        # Compared, a quoted figure of a running quarter would agree one day and not the next.
+        return (
+            f"{quarter} is still running, so its figure changes until the quarter ends: quote completed quarters only"
+        )
     if figure.value is None:
         return f"the events give no figure for it ({figure.insufficient})"
     read = stated_value(said, figure.unit)
