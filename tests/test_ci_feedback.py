@@ -384,3 +384,14 @@ def test_gitlab_ci_check_job_writes_code_quality_and_fails_on_errors(pull_reques
     assert result.returncode == 1
     issues = json.loads((pull_request / "gl-code-quality.json").read_text())
     assert len(issues) == 5 and {i["severity"] for i in issues} == {"major"}
+
+
+def test_the_comment_shows_team_signals_as_readiness_does(pull_request: Path) -> None:
+    """The comment's readiness is `handbook readiness`'s: the evidence team signal comes with it."""
+    comment = invoke("comment", "--platform", "github", "--dry-run", "--base", "main", cwd=pull_request)
+    assert comment.returncode == 0 and "Traceback" not in comment.stderr, comment.stdout + comment.stderr
+    readiness = invoke(
+        "readiness", "packets/examples/amara-okafor-senior.yaml", "--format", "markdown", cwd=pull_request
+    )
+    [line] = [x for x in readiness.stdout.splitlines() if x.startswith("**Team context — not this person's score**")]
+    assert "points at Checkout" in line and line in comment.stdout.splitlines()

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -249,6 +249,7 @@ def comment_body(space: Workspace, base: str) -> str:
     first), and the semantic diff of the criteria when they changed."""
     from ..compute.readiness import readiness
     from ..compute.semantic_diff import diff_handbooks
+    from ..compute.team_signals import packet_signals
     from ..report.commands import render_report
     from ..workspace.workspace import Workspace
 
@@ -260,13 +261,11 @@ def comment_body(space: Workspace, base: str) -> str:
     for file in packets:
         found = changed.packet(file)
         problems = tuple(d for d in report.diagnostics if d.file == file)
-        entries.append(
-            {
-                "file": file,
-                "problems": problems,
-                "report": readiness(report.handbook, found, problems) if found else None,
-            }
-        )
+        result = readiness(report.handbook, found, problems) if found else None
+        if result is not None and found is not None:  # as `handbook readiness`: context after the figures
+            signals = packet_signals(report.handbook, found, root, changed.today, changed.cache)
+            result = replace(result, team_signals=signals)
+        entries.append({"file": file, "problems": problems, "report": result})
     diff = diff_handbooks(changed.at_revision(base), changed.at_revision(None)) if criteria_changed else None
     return render_report(
         changed.templates,

@@ -33,6 +33,10 @@ _MAX_PASSES = 12
 # Stand-ins tried for text values, in order: the first the node's schema accepts is used.
 _TEXT_STAND_INS = ("-", "x", "1.0.0", "2000-01-01", "https://example.invalid/")
 _PREFERRED_ENUM = ("private", "draft", "other")  # never let a stand-in publish a packet
+# Objects shown to readers as written and judged by no rule but their own checks (an evidence item's
+# team_signal): one broken value drops the whole object, so no stand-in ("x") is ever shown as its
+# content. `None` stands for any list index.
+_WHOLE_OR_NOTHING = {"packet": (("evidence", None, "team_signal"),)}
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def salvage(data: Any, kind: str) -> Salvaged | None:
         # The compiled validator says "valid" in microseconds; only an invalid copy is walked for its failures.
         failures = [] if is_valid(data, kind) else list(_validator(kind).iter_errors(data))
         if not failures:
-            return Salvaged(data, tuple(dict.fromkeys(touched)))
+            return Salvaged(data, tuple(dict.fromkeys(_whole_or_nothing(data, kind, touched))))
         part = _ONLY_UNDER.get(kind)
         if part is not None and any(tuple(f.absolute_path)[: len(part)] != part for f in failures):
             return None
@@ -98,6 +102,8 @@ def _repair(
     data: Any, root: dict[str, Any], pointer: Pointer, touched: list[Pointer], remove_only: bool = False
 ) -> bool:
     """Repair the value at `pointer`, or the nearest ancestor that can be repaired."""
+    if not _exists(data, pointer[:-1]):
+        return True  # an ancestor was already removed by an earlier repair in this pass
     while pointer:
         parent = _get(data, pointer[:-1])
         key = pointer[-1]
@@ -125,6 +131,35 @@ def _repair(
 
 
 _NONE = object()
+
+
+def _exists(data: Any, pointer: Pointer) -> bool:
+    for part in pointer:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return False
+    return True
+
+
+def _whole_or_nothing(data: Any, kind: str, touched: list[Pointer]) -> list[Pointer]:
+    """Drop each whole-or-nothing object that a repair touched (see _WHOLE_OR_NOTHING)."""
+    found = list(touched)
+    for pattern in _WHOLE_OR_NOTHING.get(kind, ()):
+        for pointer in touched:
+            if len(pointer) < len(pattern) or not _matches(pointer[: len(pattern)], pattern):
+                continue
+            whole = pointer[: len(pattern)]
+            if _exists(data, whole):
+                _get(data, whole[:-1]).pop(whole[-1])
+            found.append(whole)
+    return found
+
+
+def _matches(pointer: Pointer, pattern: tuple[str | None, ...]) -> bool:
+    return all(want is None or part == want for part, want in zip(pointer, pattern, strict=True))
 
 
 def _get(data: Any, pointer: Pointer) -> Any:

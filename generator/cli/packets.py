@@ -142,13 +142,10 @@ def stats(fmt: str, export: Path | None, manifest: Path | None, root: Path | Non
 
 def with_team_signals(result: ReadinessReport, hb: Handbook, space: Workspace) -> ReadinessReport:
     """The report with its evidence team signals, computed from the team's events (none: unchanged)."""
-    from ..compute.team_signals import signal_context, signal_views
+    from ..compute.team_signals import packet_signals
 
-    packet = result.packet
-    if not any(e.team_signal for e in packet.evidence):
-        return result
-    views = signal_views(hb, signal_context(space.root, space.cache), space.today, [packet])
-    return replace(result, team_signals=views.get(packet.file, ()))
+    signals = packet_signals(hb, result.packet, space.root, space.today, space.cache)
+    return replace(result, team_signals=signals) if signals else result
 
 
 COMMANDS = (new, readiness, stats)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
@@ -113,14 +114,18 @@ def teams(
 @today_option
 def show(team: str, no_cache: bool, period: str | None, fmt: str, root: Path | None, today: str | None) -> None:
     """One team in detail: figures with stamps and bands, error budgets, the quarterly trend, terrain, guidance."""
+    from ..actions.team_import import require_team_id
     from ..compute.teams import as_data, guidance_text
 
+    require_team_id(team)
     base, figures, bands, (report, failed) = _figures(root, today, period, no_cache)
     found = next((f for f in figures if f.team.id == team), None)
     if found is None:
         known = ", ".join(f.team.id for f in figures) or "none"
-        broken = " (its files have errors: see above)" if (base / "teams" / team).is_dir() else ""
-        raise HandbookError(f"no team '{team}'{broken}; teams with figures: {known}")
+        own = (f"teams/{team}", f"teams/{team}/")
+        broken = any(d.file == own[0] or d.file.startswith(own[1]) for d in report.diagnostics)
+        why = " (its files have errors: see above)" if broken else f" (there is no folder teams/{team}/)"
+        raise HandbookError(f"no team '{team}'{why}; teams with figures: {known}")
     _emit(
         base,
         "team",
@@ -185,51 +190,59 @@ def import_events(
 ) -> None:
     """Add events to teams/TEAM/ from PATH (idempotent: the same source twice gives the same file).
 
-    Never reads or writes who did something: no author, committer, creator or user."""
-    import json
-
+    TEAM is a team's id: the name of its folder under teams/. Never reads or writes who did something:
+    no author, committer, creator or user."""
     from ..actions import team_import as imports
     from ..load.loader import load_file
 
     base = handbook_root(root)
-    folder = base / "teams" / team
+    folder = imports.team_folder(base, team)
+    if kind == "incidents" and source != "csv":
+        raise click.UsageError("only --from csv imports incidents")
     loaded = load_file(folder / "team.yaml", f"teams/{team}/team.yaml")
     if loaded.document is None or not isinstance(loaded.document.data, dict):
         raise HandbookError(
             f"teams/{team}/team.yaml is missing or broken: create the team first (name, owner, services, headcount)"
         )
     services = loaded.document.data.get("services") or []
-    chosen = service or (services[0] if len(services) == 1 else None)
+    chosen = service or (services[0] if isinstance(services, list) and len(services) == 1 else None)
     if chosen is None:
         raise click.UsageError(f"the team owns {len(services)} services: name one with --service")
-    records: list[dict[str, Any]]
+    if (folder / f"{kind}.csv").exists():
+        raise HandbookError(
+            f"teams/{team}/{kind}.csv exists: imports write {kind}.jsonl; convert or remove the CSV first"
+        )
+    records = _imported(imports, source, path, pattern, branch, str(chosen), environment, mapping)
+    event_kind = "incident" if kind == "incidents" else "deployment"
+    done = imports.write_events(folder / f"{kind}.jsonl", event_kind, records, _progress)
+    click.echo(f"teams/{team}/{kind}.jsonl: {done.added} added, {done.updated} updated, {done.unchanged} unchanged")
+
+
+def _imported(
+    imports: ModuleType,
+    source: str,
+    path: Path,
+    pattern: str | None,
+    branch: str,
+    chosen: str,
+    environment: str,
+    mapping: tuple[str, ...],
+) -> list[Any]:
+    """The events PATH holds, read by the reader for --from."""
     if source == "git-tags":
-        records = imports.from_git_tags(path, pattern or "*", chosen, environment, _progress)
-    elif source == "git-merges":
-        records = imports.from_git_merges(path, branch, pattern, chosen, environment, _progress)
-    elif source == "csv":
+        return list(imports.from_git_tags(path, pattern or "*", chosen, environment, _progress))
+    if source == "git-merges":
+        return list(imports.from_git_merges(path, branch, pattern, chosen, environment, _progress))
+    if source == "csv":
         fields = {}
         for pair in mapping:
             field, equals, column = pair.partition("=")
             if not equals:
                 raise click.BadParameter(f"'{pair}' is not FIELD=COLUMN", param_hint="--map")
             fields[field.strip()] = column
-        records = imports.from_csv(path, fields, {} if "service" in fields else {"service": chosen})
-    else:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise HandbookError(f"{path}: not a JSON file: {exc}") from None
-        records = (imports.from_github if source == "github" else imports.from_gitlab)(data, chosen)
-    if kind == "incidents" and source != "csv":
-        raise click.UsageError("only --from csv imports incidents")
-    event_kind = "incident" if kind == "incidents" else "deployment"
-    if (folder / f"{kind}.csv").exists():
-        raise HandbookError(
-            f"teams/{team}/{kind}.csv exists: imports write {kind}.jsonl; convert or remove the CSV first"
-        )
-    done = imports.write_events(folder / f"{kind}.jsonl", event_kind, records, _progress)
-    click.echo(f"teams/{team}/{kind}.jsonl: {done.added} added, {done.updated} updated, {done.unchanged} unchanged")
+        return list(imports.from_csv(path, fields, {} if "service" in fields else {"service": chosen}))
+    reader = imports.from_github if source == "github" else imports.from_gitlab
+    return list(reader(imports.read_json(path), chosen, str(path)))
 
 
 COMMANDS = (teams,)

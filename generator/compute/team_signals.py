@@ -92,10 +92,21 @@ def pointers(packets: Iterable[Packet]) -> Iterator[tuple[Packet, Evidence, Team
 # --- quarters ---------------------------------------------------------------------------------------------
 
 
+def computable(quarter: str) -> Window | None:
+    """The quarter as a window, or None when its days fall outside the calendar Python computes
+    (0000-Q1, 9999-Q4: the schema's YYYY-Qn admits them)."""
+    try:
+        return parse_period(quarter)
+    except (ValueError, OverflowError):
+        return None
+
+
 def quarter_window(quarter: str, today: date) -> Window | None:
     """The quarter as a window; a quarter still running ends with today (as the team page's trend);
-    None for a quarter that has not started."""
-    window = parse_period(quarter)
+    None for a quarter that has not started or cannot be computed (validate says which)."""
+    window = computable(quarter)
+    if window is None:
+        return None
     tomorrow = today + timedelta(days=1)
     if window.start >= tomorrow:
         return None
@@ -144,6 +155,19 @@ def _problems(
             f"{', '.join(usable) or 'none'}",
             (*at, "metric"),
         )
+    yield from _team_problems(context, packet, evidence, signal, at)
+    quarters = (("from", signal.start), ("to", signal.end))
+    strange = [(key, quarter) for key, quarter in quarters if computable(quarter) is None]
+    for key, quarter in strange:
+        yield error(
+            file,
+            "team-signal-quarter",
+            f"{name}: {quarter} is not a quarter the tool can compute (years 0001 to 9999, the last quarter "
+            "ending by 9999-Q3); point at quarters with events",
+            (*at, key),
+        )
+    if strange:
+        return
     if _ordinal(signal.start) >= _ordinal(signal.end):
         yield error(
             file,
@@ -151,7 +175,7 @@ def _problems(
             f"{name}: the team signal runs from {signal.start} to {signal.end}; 'from' must be an earlier quarter than 'to'",
             (*at, "to"),
         )
-    for key, quarter in (("from", signal.start), ("to", signal.end)):
+    for key, quarter in quarters:
         if quarter_window(quarter, today) is None:
             yield error(
                 file,
@@ -159,7 +183,6 @@ def _problems(
                 f"{name}: {quarter} has not started yet (today is {today}); point at quarters with events",
                 (*at, key),
             )
-    yield from _team_problems(context, packet, evidence, signal, at)
 
 
 def _team_problems(
@@ -235,6 +258,16 @@ def signal_views(
         view = _view(hb, context, packet, evidence, signal, today, counts)
         views.setdefault(packet.file, []).append(view)
     return {file: tuple(v) for file, v in views.items()}
+
+
+def packet_signals(
+    hb: Handbook, packet: Packet, root: Path, today: date, cache: ResultCache | None = None
+) -> tuple[SignalView, ...]:
+    """One packet's evidence team signals, as every readiness report (CLI, pull-request comment) attaches
+    them after the person's figures are computed; () without pointers (no teams are read)."""
+    if not any(e.team_signal for e in packet.evidence):
+        return ()
+    return signal_views(hb, signal_context(root, cache), today, [packet]).get(packet.file, ())
 
 
 def _windows(
@@ -358,8 +391,10 @@ def stated_value(text: str, unit: str) -> tuple[float, float] | None:
 
 
 def stated_problems(views: Mapping[str, tuple[SignalView, ...]], hb: Handbook) -> list[Diagnostic]:
-    """Values a packet quotes for its team signal must agree with the computed figures at the quoted
-    rounding: an error otherwise, since a wrong team number in a promotion case misleads its readers."""
+    """Values a packet quotes for its team signal should agree with the computed figures at the quoted
+    rounding: a warning otherwise, never an error. The firewall: a team's events (a new import, a running
+    quarter filling up, the calendar) must never change a person's readiness, blocked status or exit
+    code, and an error would (validate fails, readiness is blocked)."""
     signals = {(p.file, e.index): s for p, e, s in pointers(hb.packets)}
     found: list[Diagnostic] = []
     for views_of in views.values():
@@ -367,24 +402,31 @@ def stated_problems(views: Mapping[str, tuple[SignalView, ...]], hb: Handbook) -
             signal = signals.get((view.packet_file, view.evidence_index))
             if signal is None or signal.stated is None or view.status != COMPUTED:
                 continue
-            for key, said, figure in zip(("from", "to"), signal.stated, (view.before, view.after)):
+            quarters = (view.start, view.end)
+            for key, said, figure, quarter in zip(("from", "to"), signal.stated, (view.before, view.after), quarters):
                 assert figure is not None
-                problem = _disagreement(said, figure)
+                problem = _disagreement(said, figure, quarter)
                 if problem:
                     found.append(
-                        error(
+                        warning(
                             view.packet_file,
                             "team-signal-stated",
                             f"evidence '{view.evidence_id}' states {NAMES[figure.computation].lower()} {said!r} "
-                            f"for {figure.window.label}; {problem}. Remove `stated` (the figures are computed) or "
-                            "correct it",
+                            f"for {figure.window.label}; {problem}. Remove `stated` (the figures are computed and shown) "
+                            "or correct it",
                             ("evidence", view.evidence_index, "team_signal", "stated", key),
                         )
                     )
     return found
 
 
-def _disagreement(said: str, figure: Figure) -> str | None:
+def _disagreement(said: str, figure: Figure, quarter: str) -> str | None:
+    whole = computable(quarter)
+    if whole is not None and figure.window.end < whole.end:
+        # Compared, a quoted figure of a running quarter would agree one day and not the next.
+        return (
+            f"{quarter} is still running, so its figure changes until the quarter ends: quote completed quarters only"
+        )
     if figure.value is None:
         return f"the events give no figure for it ({figure.insufficient})"
     read = stated_value(said, figure.unit)

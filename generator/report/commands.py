@@ -25,6 +25,7 @@ def report_environment(templates: Path) -> jinja2.Environment:
     env = template_environment(templates / "reports", "reports")
     env.finalize = _one_line  # every value a report prints, whatever its template says
     env.filters["md"] = markdown_cell  # num and pct come with every template environment (render/pages.py)
+    env.filters["code"] = markdown_code  # a whole code span: `{{ x | code }}`, never inside backticks
     return env
 
 
@@ -45,6 +46,17 @@ _MARKDOWN_INERT = str.maketrans({char: f"&#{ord(char)};" for char in "&<>`*_{}[]
 def markdown_cell(value: Any) -> str:
     """Text for a pull-request comment or job summary: inert text on one line, never Markdown or HTML."""
     return " ".join(str(value).split()).translate(_MARKDOWN_INERT)
+
+
+def markdown_code(value: Any) -> str:
+    """Text as a whole Markdown code span on one line: shown exactly (a code span shows entities
+    literally, so markdown_cell does not belong inside one), fenced with more backticks than any run
+    of backticks in the text, so no text can close the span early."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_report(templates: Path, name: str, fmt: str, **context: Any) -> str:
