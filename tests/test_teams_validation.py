@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -355,25 +356,32 @@ NOT_FILES = {"FIFO": _fifo, "folder": _directory, "device": _device, "link out":
 def test_an_event_file_that_is_not_a_regular_file_is_refused_before_it_is_opened(
     tmp_path: Path, name: str, kind: str
 ) -> None:
-    import signal
-
     incidents = [inc("i1", "2026-09-01T11:00:00Z", "2026-09-01T12:00:00Z", "d1")] if name != "incidents.csv" else None
     folder = write_team(tmp_path, deployments=GOOD if name != "deployments.jsonl" else None, incidents=incidents)
     write_slo(folder, "availability", [("2026-09-01", 1, 1)])
     (folder / name).unlink(missing_ok=True)
     NOT_FILES[kind](folder / name)
 
-    def hung(*_: object) -> None:
-        raise TimeoutError("the check opened a FIFO and waited for a writer")
+    hung: list[bool] = []
+    done = threading.Event()
 
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(20)
+    def unblock() -> None:  # a reader waiting on the FIFO (on any thread) is let go, and the test fails
+        while not done.wait(0.2):
+            try:
+                os.close(os.open(folder / name, os.O_WRONLY | os.O_NONBLOCK))
+                hung.append(True)
+            except OSError:
+                pass  # nobody is waiting on it: not opened, or not a FIFO
+
+    watchdog = threading.Thread(target=unblock, daemon=True)
+    watchdog.start()
     try:
         result = invoke("validate", cwd=tmp_path)  # with the cache: its key must not open the file either
         again = invoke("teams", cwd=tmp_path)
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        done.set()
+        watchdog.join()
+    assert not hung, "the check opened a FIFO and waited for a writer"
     errors = [line for line in result.stdout.splitlines() if ": error: " in line and line.startswith("teams/")]
     linked = ("link" in kind or kind == "dangling") and not name.startswith("slos/")
     expected = "symbolic links are not followed" if linked else "not a regular file"
