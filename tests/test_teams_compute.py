@@ -226,3 +226,64 @@ def test_timeslices_count_good_days(tmp_path: Path) -> None:
     assert budget.attainment == pytest.approx(12 / 14)  # two days below 99% good
     assert budget.burned == pytest.approx(2 / (0.1 * 14))
     assert budget.burn_rate_7d is None  # a rate over events, not defined for slices
+
+
+# --- dates at the ends of the calendar Python computes -------------------------------------------------------
+
+
+def test_quarters_are_labelled_with_four_digit_years() -> None:
+    from generator.compute.teams import parse_period, trend_windows
+
+    assert [w.label for w in trend_windows(parse_period("0001-Q4"))] == ["0001-Q1", "0001-Q2", "0001-Q3", "0001-Q4"]
+    assert parse_period("0999-Q2").label == "0999-Q2"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--period", "0001-Q1"),
+        ("--period", "0001-Q3"),
+        ("--period", "9999-Q4"),
+        ("--period", "0000-Q1"),
+        ("--today", "0001-01-05"),
+        ("--today", "0001-09-30"),  # the trend's first quarter would be 0000-Q4
+        ("--today", "9999-12-30"),  # its quarter ends on 1 January 10000
+        ("--today", "9999-12-31"),
+        ("show", "checkout", "--period", "0001-Q2"),
+        ("show", "checkout", "--today", "0001-06-01"),
+    ],
+)
+def test_a_date_whose_windows_leave_the_calendar_is_a_usage_error(tmp_path: Path, args: tuple[str, ...]) -> None:
+    from conftest import invoke
+
+    write_slo(
+        write_team(tmp_path, deployments=DEPLOYMENTS, incidents=INCIDENTS), "availability", [("2026-09-01", 1, 1)]
+    )
+    result = invoke("teams", *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and "OverflowError" not in result.stderr
+    [message] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert "cannot compute figures" in message or "not a quarter the tool can compute" in message, message
+
+
+def test_the_first_and_last_computable_dates_have_figures(tmp_path: Path) -> None:
+    from conftest import invoke
+
+    write_team(tmp_path, deployments=DEPLOYMENTS, incidents=INCIDENTS)
+    for args in (
+        ("--period", "0001-Q4"),
+        ("--period", "9999-Q3"),
+        ("--today", "0001-12-31"),
+        ("--today", "9999-09-29"),
+    ):
+        result = invoke("teams", *args, "--format", "json", cwd=tmp_path)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    assert '"0001-Q4"' in invoke("teams", "--period", "0001-Q4", "--format", "json", cwd=tmp_path).stdout
+
+
+def test_an_slo_window_reaching_before_year_one_is_refused(tmp_path: Path) -> None:
+    from generator.compute.teams import check_windows
+
+    check_windows(date(20, 1, 1), 90, None, (28,))
+    with pytest.raises(ValueError, match="cannot compute figures for 0020-01-01 as today"):
+        check_windows(date(20, 1, 1), 90, None, (999 * 7,))  # a 999-week SLO window starts before year 1

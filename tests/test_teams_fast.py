@@ -201,6 +201,53 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
     "an array line": (_rewrite(DEP, lambda t: t + "[]\n"), "not-an-object"),
     "not UTF-8": (_latin1, "not-utf8"),
     "NaN": (_rewrite(DEP, lambda t: t.replace('"planned": false', '"planned": NaN')), "number-out-of-range"),
+    # a key twice: msgspec (like Python) keeps the last, the figures' reader refuses the line
+    "a key twice": (
+        _rewrite(
+            DEP, lambda t: t.replace('"result": "success"', '"result": "failed", ' * 1 + '"result": "success"', 1)
+        ),
+        "duplicate-key",
+    ),
+    "a key twice, same value": (
+        _rewrite(INC, lambda t: t.replace('"severity": "sev2"', '"severity": "sev2", "severity": "sev2"', 1)),
+        "duplicate-key",
+    ),
+    "a key twice, one escaped": (
+        _rewrite(DEP, lambda t: t.replace('"result": "success"', '"result": "success", "\\u0072esult": "success"', 1)),
+        "duplicate-key",
+    ),
+    "a key twice, spaced colon": (
+        _rewrite(DEP, lambda t: t.replace('"result": "success"', '"result" : "failed", "result": "success"', 1)),
+        "duplicate-key",
+    ),
+    "a key twice, tab before colon": (
+        _rewrite(DEP, lambda t: t.replace('"result": "success"', '"result"\t: "failed", "result": "success"', 1)),
+        "duplicate-key",
+    ),
+    "a key twice, and a quoted colon in a value": (
+        _rewrite(
+            INC,
+            lambda t: t.replace('"severity": "sev2"', '"severity": "sev2", "severity": "sev2"', 1).replace(
+                "Zahlungen", 'Zahlungen \\": x', 1
+            ),
+        ),
+        "duplicate-key",
+    ),
+    "a key twice in a change": (
+        _rewrite(
+            DEP,
+            lambda t: t.replace(
+                '"committed_at": "2026-09-01T08:00:00Z"',
+                '"committed_at": "2026-09-01T08:00:00Z", "committed_at": "2026-09-01T08:00:00Z"',
+                1,
+            ),
+        ),
+        "duplicate-key",
+    ),
+    "an id twice in a change": (
+        _rewrite(DEP, lambda t: t.replace('{"id": "c1"', '{"id": "c1", "id": "c1"', 1)),
+        "duplicate-key",
+    ),
 }
 
 
@@ -243,6 +290,33 @@ def test_fine_files_agree_whichever_path_reads_them(tmp_path: Path, case: str) -
     assert (_clean(tmp_path) is not None) == fast
     _, found = _agree(tmp_path)
     assert not [line for line in found if ": error: " in line], found
+
+
+# Each duplicate key above: its file, and the text of the key's second writing on line 1 (the nth occurrence).
+DUPLICATES = {
+    "a key twice": (DEP, '"result"', 2),
+    "a key twice, same value": (INC, '"severity"', 2),
+    "a key twice, one escaped": (DEP, '"\\u0072esult"', 1),
+    "a key twice, spaced colon": (DEP, '"result"', 2),
+    "a key twice, tab before colon": (DEP, '"result"', 2),
+    "a key twice, and a quoted colon in a value": (INC, '"severity"', 2),
+    "a key twice in a change": (DEP, '"committed_at"', 2),
+    "an id twice in a change": (DEP, '"id"', 3),  # the deployment's id, the change's, then the second
+}
+
+
+@pytest.mark.parametrize("case", sorted(DUPLICATES))
+def test_a_duplicate_key_is_one_error_at_its_second_writing(tmp_path: Path, case: str) -> None:
+    folder = _valid_team(tmp_path)
+    BROKEN[case][0](folder)
+    name, key, nth = DUPLICATES[case]
+    line = (folder / name).read_text("utf-8").split("\n")[0]
+    column = -1
+    for _ in range(nth):
+        column = line.index(key, column + 1)
+    assert _clean(tmp_path) is None
+    _, found = _agree(tmp_path)
+    assert [f for f in found if ": error: " in f] == [f"teams/checkout/{name}:1:{column + 1}: error: duplicate-key"]
 
 
 def test_a_large_file_is_read_line_by_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

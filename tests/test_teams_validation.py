@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,134 @@ def test_an_unreal_timestamp_in_a_csv_file_is_an_error_on_its_row(tmp_path: Path
         problems
     )
     assert "Traceback" not in invoke("validate", cwd=tmp_path).stderr
+
+
+# --- hostile files: a key twice, a file that is no file, digits of other scripts ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('"result": "failed", "result": "success"', "result"),
+        ('"result": "success", "\\u0072esult": "success"', "result"),  # the same key, spelled with an escape
+        ('"result" : "failed", "result": "success"', "result"),  # a space before the colon
+    ],
+)
+def test_a_duplicate_key_is_refused_at_its_column(tmp_path: Path, line: str, key: str) -> None:
+    folder = write_team(tmp_path, deployments=GOOD)
+    text = (folder / "deployments.jsonl").read_text("utf-8")
+    first = text.splitlines()[0].replace('"result": "success"', line)
+    (folder / "deployments.jsonl").write_text(text.replace(text.splitlines()[0], first, 1), "utf-8")
+    column = first.rindex('"result"' if "\\u0072" not in line else '"\\u0072esult"') + 1
+    assert _problems(tmp_path) == [
+        f"teams/checkout/deployments.jsonl:1:{column}: error: duplicate-key: duplicate key '{key}': each key "
+        "appears once in an object (readers disagree on which one counts); keep one"
+    ]
+    result = invoke("validate", cwd=tmp_path)
+    assert result.returncode == 1 and f"deployments.jsonl:1:{column}: error: duplicate key '{key}'" in result.stdout
+    figures = invoke("teams", "--today", "2026-09-10", cwd=tmp_path)
+    assert figures.returncode == 1 and "Traceback" not in result.stdout + result.stderr + figures.stderr
+
+
+def test_a_duplicate_key_inside_a_change_is_refused(tmp_path: Path) -> None:
+    folder = write_team(tmp_path, deployments=GOOD)
+    change = '"committed_at": "2026-09-01T08:00:00Z"'
+    text = (folder / "deployments.jsonl").read_text("utf-8").replace(change, f"{change}, {change}", 1)
+    (folder / "deployments.jsonl").write_text(text, "utf-8")
+    column = text.splitlines()[0].rindex('"committed_at"') + 1
+    assert [p.split(": ")[0:3] for p in _problems(tmp_path)] == [
+        [f"teams/checkout/deployments.jsonl:1:{column}", "error", "duplicate-key"]
+    ]
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _device(path: Path) -> None:
+    import stat
+
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null
+    except PermissionError:
+        pytest.skip("creating a device needs privileges")
+
+
+def _link_out(path: Path) -> None:
+    path.symlink_to("/etc/hostname")
+
+
+def _dangling_link(path: Path) -> None:
+    path.symlink_to("/nowhere/at/all.jsonl")
+
+
+NOT_FILES = {"FIFO": _fifo, "folder": _directory, "device": _device, "link out": _link_out, "dangling": _dangling_link}
+
+
+@pytest.mark.parametrize("name", ["deployments.jsonl", "incidents.csv", "slos/availability.csv"])
+@pytest.mark.parametrize("kind", sorted(NOT_FILES))
+def test_an_event_file_that_is_not_a_regular_file_is_refused_before_it_is_opened(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    incidents = [inc("i1", "2026-09-01T11:00:00Z", "2026-09-01T12:00:00Z", "d1")] if name != "incidents.csv" else None
+    folder = write_team(tmp_path, deployments=GOOD if name != "deployments.jsonl" else None, incidents=incidents)
+    write_slo(folder, "availability", [("2026-09-01", 1, 1)])
+    (folder / name).unlink(missing_ok=True)
+    NOT_FILES[kind](folder / name)
+
+    hung: list[bool] = []
+    done = threading.Event()
+
+    def unblock() -> None:  # a reader waiting on the FIFO (on any thread) is let go, and the test fails
+        while not done.wait(0.2):
+            try:
+                os.close(os.open(folder / name, os.O_WRONLY | os.O_NONBLOCK))
+                hung.append(True)
+            except OSError:
+                pass  # nobody is waiting on it: not opened, or not a FIFO
+
+    watchdog = threading.Thread(target=unblock, daemon=True)
+    watchdog.start()
+    try:
+        result = invoke("validate", cwd=tmp_path)  # with the cache: its key must not open the file either
+        again = invoke("teams", cwd=tmp_path)
+    finally:
+        done.set()
+        watchdog.join()
+    assert not hung, "the check opened a FIFO and waited for a writer"
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line and line.startswith("teams/")]
+    linked = ("link" in kind or kind == "dangling") and not name.startswith("slos/")
+    expected = "symbolic links are not followed" if linked else "not a regular file"
+    assert len(errors) == 1 and errors[0].startswith(f"teams/checkout/{name}:"), result.stdout  # no follow-on errors
+    assert expected in errors[0]
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert again.returncode == 1 and "Traceback" not in again.stdout + again.stderr
+    assert "unknown-reference" not in again.stderr
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["17753\uff19", "\u0661\u0662", "1_000", " 5", "5 ", "+5", "0x1F", "1.0", "1e3", "\u00b2"],
+)
+def test_a_count_that_is_not_ascii_digits_is_one_error_on_its_cell(tmp_path: Path, cell: str) -> None:
+    folder = write_team(tmp_path, deployments=GOOD)
+    write_slo(folder, "availability", [("2026-09-01", 1, 1), ("2026-09-02", 1, 1)])
+    path = folder / "slos" / "availability.csv"
+    path.write_text(path.read_text("utf-8").replace("2026-09-02,1,1", f"2026-09-02,1,{cell}"), "utf-8")
+    assert [p for p in _problems(tmp_path) if ": error: " in p] == [
+        f"teams/checkout/slos/availability.csv:3:3: error: csv-value: column 'total': '{cell}' is not a whole "
+        "number (digits 0-9 only)"
+    ]
+    figures = invoke("teams", "--today", "2026-09-10", cwd=tmp_path)
+    assert figures.returncode == 1 and "Traceback" not in figures.stdout + figures.stderr
+
+
+def test_a_negative_count_is_still_said_to_be_negative(tmp_path: Path) -> None:
+    write_slo(write_team(tmp_path, deployments=GOOD), "availability", [("2026-09-01", -1, 1)])
+    assert [p.split(": ", 3)[2:] for p in _problems(tmp_path) if ": error: " in p] == [
+        ["csv-value", "counts cannot be negative"]
+    ]

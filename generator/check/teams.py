@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
@@ -20,7 +20,7 @@ from typing import Any
 from ..check.schema_check import check as schema_errors
 from ..check.schema_check import is_valid
 from ..load.cache import ResultCache
-from ..load.events import EventFile, Record, read_events
+from ..load.events import EventFile, Record, read_events, too_large
 from ..load.loader import Document, load_file
 from ..model.diagnostics import Diagnostic, error, warning
 from .teams_fast import clean_count_days, clean_events, parse_timestamp
@@ -364,20 +364,23 @@ def _check_events_line_by_line(head: TeamHead, settings: TeamSettings) -> tuple[
     deployment_ids: dict[str, Record] = {}
     incident_records: list[Record] = []
     deployment_records: list[Record] = []
+    refused: set[str] = set()  # ids of events refused for another reason: a reference to one is not a new mistake
     if team.deployments is not None:
         files += 1
         events = read_events(team.deployments, f"{display}/{team.deployments.name}", **DEPLOYMENT_CSV)  # type: ignore[arg-type]
         deployment_records, found = _checked_records(events, "deployment", services)
         problems += found
+        refused |= _refused_ids(events, deployment_records)
         deployment_ids = _unique_ids(deployment_records, problems)
     if team.incidents is not None:
         files += 1
         events = read_events(team.incidents, f"{display}/{team.incidents.name}")
         incident_records, found = _checked_records(events, "incident", services)
         problems += found
+        refused |= _refused_ids(events, incident_records)
         _unique_ids(incident_records, problems)
     incident_ids = {r.data["id"]: r for r in incident_records}
-    problems += _reference_problems(deployment_records, incident_records, deployment_ids, incident_ids)
+    problems += _reference_problems(deployment_records, incident_records, deployment_ids, incident_ids, refused)
     if incident_records:
         first.append(min(_day(r.data["started_at"]) for r in incident_records))
     if deployment_records:
@@ -396,7 +399,8 @@ def _check_events_line_by_line(head: TeamHead, settings: TeamSettings) -> tuple[
 
 
 def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | None:
-    found = [folder / f"{stem}.{ext}" for ext in ("jsonl", "csv") if (folder / f"{stem}.{ext}").exists()]
+    # lexists: a link that points nowhere (or out of the folder) is refused, not read as no events
+    found = [folder / f"{stem}.{ext}" for ext in ("jsonl", "csv") if os.path.lexists(folder / f"{stem}.{ext}")]
     for path in found:
         if path.is_symlink():
             problems.append(
@@ -406,6 +410,10 @@ def _event_path(folder: Path, stem: str, problems: list[Diagnostic]) -> Path | N
                     "symbolic links are not followed; commit the file itself",
                 )
             )
+            return None
+        refused = too_large(path, f"{TEAMS_FOLDER}/{folder.name}/{path.name}")
+        if refused is not None:  # before anything opens or hashes it: a FIFO would hang, a folder would crash
+            problems.append(refused)
             return None
     if len(found) > 1:
         problems.append(
@@ -629,15 +637,26 @@ def _unique_ids(records: list[Record], problems: list[Diagnostic]) -> dict[str, 
     return seen
 
 
+def _refused_ids(events: EventFile, good: list[Record]) -> set[str]:
+    """The ids of the file's events that were read but refused (each already has its own error)."""
+    kept = {id(record) for record in good}
+    return {
+        r.data["id"]
+        for r in (*events.refused, *(r for r in events.records if id(r) not in kept))
+        if isinstance(r.data.get("id"), str)
+    }
+
+
 def _reference_problems(
     deployments: list[Record],
     incidents: list[Record],
     deployment_ids: Mapping[str, Record],
     incident_ids: Mapping[str, Record],
+    refused: Set[str] = frozenset(),
 ) -> Iterator[Diagnostic]:
     for record in incidents:
         cause = record.data.get("caused_by")
-        if cause is not None and cause not in deployment_ids:
+        if cause is not None and cause not in deployment_ids and cause not in refused:
             yield error(
                 record.file,
                 "unknown-reference",
@@ -645,6 +664,8 @@ def _reference_problems(
             ).at(*record.at("caused_by"))
     for record in deployments:
         for target in record.data.get("remediates", ()):
+            if target in refused and target not in deployment_ids and target not in incident_ids:
+                continue
             if target not in deployment_ids and target not in incident_ids:
                 yield error(
                     record.file,
@@ -682,6 +703,8 @@ def _check_slos(
     folder: Path, display: str, services: tuple[str, ...], settings: TeamSettings
 ) -> tuple[tuple[Slo, ...], list[Diagnostic], int]:
     base = folder / "slos"
+    if base.is_symlink():
+        return (), [error(f"{display}/slos", "symlink", "symbolic links are not followed; commit the folder itself")], 0
     if not base.is_dir():
         return (), [], 0
     slos: list[Slo] = []
@@ -756,6 +779,9 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
     duration = spec["timeWindow"][0]["duration"]
     days = int(duration[:-1]) * (7 if duration.endswith("w") else 1)
     counts = path.with_suffix(".csv")
+    refused = too_large(counts, shown.removesuffix(".yaml") + ".csv") if os.path.lexists(counts) else None
+    if refused is not None:  # a folder, FIFO, device or link named <name>.csv: refused before anything reads it
+        return None, [refused]
     slo = Slo(
         path.stem,
         data["metadata"].get("displayName", path.stem),
@@ -765,7 +791,7 @@ def _check_slo(path: Path, shown: str, services: tuple[str, ...]) -> tuple[Slo |
         spec["budgetingMethod"],
         objective.get("timeSliceTarget"),
         path,
-        counts if counts.is_file() and not counts.is_symlink() else None,
+        counts if os.path.lexists(counts) else None,
     )
     if slo.counts is None:
         problems.append(warning(shown, "no-counts", f"no daily counts: add slos/{path.stem}.csv (date,good,total)"))
@@ -787,7 +813,10 @@ def _check_counts_line_by_line(path: Path, shown: str) -> list[Diagnostic]:
         return problems + [error(shown, "csv-header", "the header must be date,good,total").at(1, 1)]
     days: list[date] = []
     seen: dict[date, int] = {}
+    unreadable = {d.line for d in events.problems}  # a row with a cell that is not a number: said once, there
     for record in events.records:
+        if record.line in unreadable:
+            continue
         found = list(_count_problems(record, seen))
         problems += found
         if not found:

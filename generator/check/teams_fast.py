@@ -85,6 +85,11 @@ class Incident(Struct, forbid_unknown_fields=True, gc=False):
     postmortem: str | UnsetType = UNSET
 
 
+REQUIRED: dict[type, frozenset[str]] = {
+    kind: frozenset(f.name for f in msgspec.structs.fields(kind) if f.required) for kind in (Deployment, Incident)
+}
+
+
 @dataclass(frozen=True)
 class CleanEvents:
     """What the line-by-line reader would conclude about a team's clean event files."""
@@ -182,9 +187,41 @@ def _decoded(path: Path, kind: type[T]) -> list[T] | None:
         return None
     decode = msgspec.json.Decoder(kind).decode
     try:
-        return [decode(line) for line in lines]
+        records = [decode(line) for line in lines]
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
+    return records if _keys_written(data) == _keys_decoded(records) else None
+
+
+# A key as most writers put it: a closing quote, then the colon. A key's closing quote never follows a
+# backslash (every field name is plain letters), and a quote inside a string always does.
+KEY_END = b'":'
+SPACED_KEY_END = re.compile(rb'"[ \t\r]+:')
+
+
+def _keys_written(data: bytes) -> int | None:
+    """How many keys the lines spell, all objects together (None: not sure, a key may be spaced out)."""
+    if (b'" ' in data or b'"\t' in data or b'"\r' in data) and SPACED_KEY_END.search(data):
+        return None
+    return data.count(KEY_END)
+
+
+def _keys_decoded(records: Sequence[object]) -> int:
+    """How many keys the typed records hold: msgspec keeps the last of a key written twice (the figures'
+    reader refuses the line), so fewer than written means a duplicate key (or a '\":' in a value: either
+    way the line-by-line reader decides)."""
+    if not records:
+        return 0
+    kind = type(records[0])
+    fields = kind.__struct_fields__  # type: ignore[attr-defined]
+    optional = [f for f in fields if f not in REQUIRED[kind]]
+    total = len(records) * (len(fields) - len(optional))
+    for name in optional:
+        values = list(map(attrgetter(name), records))
+        total += len(values) - values.count(UNSET)
+    if kind is Deployment:
+        total += 2 * sum(len(d.changes) for d in records if isinstance(d, Deployment) and d.changes)
+    return total
 
 
 # --- rules over whole fields -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def _figures(
     root: Path | None, today: str | None, period: str | None, no_cache: bool = False
 ) -> tuple[Path, Any, Any, Any]:
     from ..check.teams import check_teams
-    from ..compute.teams import catalogue_links, load_bands, parse_period, team_figures
+    from ..compute.teams import catalogue_links, check_windows, load_bands, parse_period, team_figures
 
     base = handbook_root(root)
     if period is not None:
@@ -47,6 +47,12 @@ def _figures(
     from ..load.cache import ResultCache
 
     report = check_teams(base, progress=_progress, cache=None if no_cache else ResultCache())
+    try:  # before any output: a date whose windows leave the calendar Python computes is a usage error
+        check_windows(
+            _today(today), report.settings.window_days, period, (s.window_days for t in report.teams for s in t.slos)
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period" if period else "--today") from None
     bands, band_problems = load_bands(base)
     links, link_problems = catalogue_links(base)
     problems = [*report.diagnostics, *band_problems, *link_problems]

@@ -6,7 +6,7 @@ settings; nothing here ever takes or gives a person's number."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -125,7 +125,7 @@ def quarter_of(day: date) -> Window:
     first_month = 3 * ((day.month - 1) // 3) + 1
     start = date(day.year, first_month, 1)
     end = date(day.year + (first_month == 10), 1 if first_month == 10 else first_month + 3, 1)
-    return Window(f"{day.year}-Q{(first_month - 1) // 3 + 1}", start, end)
+    return Window(f"{day.year:04d}-Q{(first_month - 1) // 3 + 1}", start, end)
 
 
 def parse_period(text: str) -> Window:
@@ -133,13 +133,36 @@ def parse_period(text: str) -> Window:
     found = _PERIOD.fullmatch(text.strip())
     if not found:
         raise ValueError(f"'{text}' is not a quarter: write it as YYYY-Qn, e.g. 2026-Q3")
-    return quarter_of(date(int(found.group(1)), 3 * int(found.group(2)), 1))
+    try:
+        return quarter_of(date(int(found.group(1)), 3 * int(found.group(2)), 1))
+    except (ValueError, OverflowError):  # year 0, or 9999-Q4 (it ends on 1 January 10000)
+        raise ValueError(
+            f"'{text.strip()}' is not a quarter the tool can compute: dates run from 0001-Q1 to 9999-Q3"
+        ) from None
 
 
 def main_window(today: date, days: int, period: str | None) -> Window:
     if period:
         return parse_period(period)
     return Window(f"last {days} days", today + timedelta(days=1) - timedelta(days=days), today + timedelta(days=1))
+
+
+def check_windows(today: date, days: int, period: str | None, slo_days: Iterable[int] = ()) -> None:
+    """Raises ValueError (one line) when the window, its quarterly trend or an SLO's window would leave the
+    calendar Python computes (years 1 to 9999); and, like parse_period, for a period that is not a quarter."""
+    if period:
+        parse_period(period)  # its own message for a malformed quarter
+    try:
+        window = main_window(today, days, period)
+        trend_windows(window)
+        for length in {*slo_days, days}:
+            _ = window.end - timedelta(days=length)
+    except (ValueError, OverflowError):
+        asked = f"the quarter {period.strip()}" if period else f"{today.isoformat()} as today"
+        raise ValueError(
+            f"cannot compute figures for {asked}: the window or the year of quarterly trend before it "
+            "reaches outside the years 0001-9999 that dates can hold; choose a date well inside them"
+        ) from None
 
 
 def trend_windows(window: Window) -> tuple[Window, ...]:
@@ -204,6 +227,7 @@ def team_figures(
 ) -> tuple[TeamFigures, ...]:
     """Every checked team's figures for W (and its quarterly trend), alphabetical by name, never ranked."""
     settings = report.settings
+    check_windows(today, settings.window_days, period, (s.window_days for t in report.teams for s in t.slos))
     window = main_window(today, settings.window_days, period)
     trend = trend_windows(window)
     teams = report.teams

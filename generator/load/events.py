@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .loader import MAX_INTEGER, MAX_NUMBER_CHARACTERS
 # deployments is a few MB; a file this large is an export gone wrong, not events.
 MAX_EVENT_BYTES = 256 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
+CSV_INTEGER = re.compile(r"-?[0-9]+")  # a negative count is read, then refused with its own message
 MAX_PROBLEMS_PER_FILE = 50  # a file broken on every line says so once per line only up to here
 
 
@@ -60,6 +62,7 @@ class EventFile:
     records: tuple[Record, ...]
     problems: tuple[Diagnostic, ...]
     format: str  # "jsonl" or "csv"
+    refused: tuple[Record, ...] = ()  # lines read but refused as they stand (a key twice): their ids are known
 
 
 def too_large(path: Path, display: str, max_bytes: int = MAX_EVENT_BYTES) -> Diagnostic | None:
@@ -104,6 +107,7 @@ def read_events(
 
 def _read_jsonl(path: Path, display: str) -> EventFile:
     records: list[Record] = []
+    refused: list[Record] = []
     problems: list[Diagnostic] = []
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -119,9 +123,11 @@ def _read_jsonl(path: Path, display: str) -> EventFile:
             record, problem = _json_line(raw, number, display)
             if problem is not None:
                 problems.append(problem)
+                if record is not None:
+                    refused.append(record)
             elif record is not None:
                 records.append(record)
-    return EventFile(display, tuple(records), tuple(problems), "jsonl")
+    return EventFile(display, tuple(records), tuple(problems), "jsonl", tuple(refused))
 
 
 def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Diagnostic | None]:
@@ -140,9 +146,24 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
     if not text.strip():
         return None, None
     try:
-        data = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant)
+        data = json.loads(
+            text,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
     except _OutOfRange as exc:
         return None, error(display, "number-out-of-range", f"number out of range: {exc}").at(number, 1)
+    except _DuplicateKey:
+        key, column = first_duplicate_key(text)
+        salvaged = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant)
+        return Record(display, number, salvaged, text=text) if isinstance(salvaged, dict) else None, error(
+            display,
+            "duplicate-key",
+            f"duplicate key '{key}': each key appears once in an object (readers disagree on which one counts); "
+            "keep one",
+        ).at(number, column)
     except json.JSONDecodeError as exc:
         hint = " (the line ends early: a truncated file?)" if exc.pos >= len(text.rstrip()) else ""
         return None, error(display, "json-syntax", f"not JSON: {exc.msg}{hint}; each line holds one JSON object").at(
@@ -155,6 +176,49 @@ def _json_line(raw: bytes, number: int, display: str) -> tuple[Record | None, Di
             number, 1
         )
     return Record(display, number, data, text=text), None
+
+
+class _DuplicateKey(ValueError):
+    """A key written twice in one object (Python keeps the last, the figures' reader refuses the line)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _DuplicateKey
+    return data
+
+
+# The tokens that place a key: strings and the punctuation around them (numbers and literals are skipped).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
+
+
+def first_duplicate_key(text: str) -> tuple[str, int]:
+    """The first key (in reading order) repeated in its object, and its 1-based column in text."""
+    objects: list[set[str] | None] = []  # per open container: the keys seen so far (None: an array)
+    expect_key = False
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        if value == "{":
+            objects.append(set())
+            expect_key = True
+        elif value == "[":
+            objects.append(None)
+        elif value in "}]":
+            if objects:
+                objects.pop()
+            expect_key = False
+        elif value == ",":
+            expect_key = bool(objects) and objects[-1] is not None
+        elif value == ":":
+            expect_key = False
+        elif expect_key and objects and (keys := objects[-1]) is not None:
+            key = json.loads(value)
+            if key in keys:
+                return key, token.start() + 1
+            keys.add(key)
+            expect_key = False
+    return "?", 1
 
 
 class _OutOfRange(ValueError):
@@ -283,8 +347,12 @@ def _cell(
             raise ValueError(f"'{cell}' is not true or false")
         return cell.lower() == "true"
     if name in numbers:
+        # ASCII digits only: int() also reads other scripts' digits, '_', '+' and spaces, which the
+        # figures' CSV reader refuses
+        if not CSV_INTEGER.fullmatch(cell):
+            raise ValueError(f"'{cell}' is not a whole number (digits 0-9 only)")
         try:
-            return _bounded_int(cell.strip())
+            return _bounded_int(cell)
         except ValueError:
             raise ValueError(f"'{cell}' is not a whole number") from None
     return cell
