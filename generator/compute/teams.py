@@ -417,21 +417,13 @@ def _budget(slo: Slo, window: Window, counts: BudgetCounts, settings: TeamSettin
         else f"insufficient data (n = {counts.days_counted} days; counts on {settings.min_slo_days_share:.0%} "
         "of the window's days needed)"
     )
+
+    def budget(attainment: float | None, allowed: float | None, burned: float | None, rate: float | None) -> Budget:
+        made = (slo.name, slo.title, slo.service, slo.target, slo.method, window, counts.days_counted)
+        return Budget(*made, attainment, allowed, burned, rate, insufficient=short)
+
     if short:
-        return Budget(
-            slo.name,
-            slo.title,
-            slo.service,
-            slo.target,
-            slo.method,
-            window,
-            counts.days_counted,
-            None,
-            None,
-            None,
-            None,
-            short,
-        )
+        return budget(None, None, None, None)
     budget_share = 1 - slo.target
     if slo.method == "Timeslices":
         good, total, bad_7, total_7 = counts.good_slices, counts.slices, None, None
@@ -440,19 +432,7 @@ def _budget(slo: Slo, window: Window, counts: BudgetCounts, settings: TeamSettin
     allowed = budget_share * total
     burned = (total - good) / allowed if allowed else None
     rate = (bad_7 / total_7) / budget_share if bad_7 is not None and total_7 else None
-    return Budget(
-        slo.name,
-        slo.title,
-        slo.service,
-        slo.target,
-        slo.method,
-        window,
-        counts.days_counted,
-        good / total if total else None,
-        allowed,
-        burned,
-        rate,
-    )
+    return budget(good / total if total else None, allowed, burned, rate)
 
 
 def guidance_key(figures: Sequence[Figure], budgets: Sequence[Budget]) -> str:
