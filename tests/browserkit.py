@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
+import json
 import os
 import shutil
 import threading
@@ -40,15 +42,38 @@ def require_chromium() -> None:
         pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
 
 
+SEARCH_INDEX = "/search/search_index.json"
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
 
+class EmptySearchIndexHandler(QuietHandler):
+    """Serves the search index with its configuration but no documents: the theme's search worker
+    then builds an empty index instead of a full one on every page load (a fifth of the browser's
+    work, and nothing a layout check sees). An index that fails to load would break the theme's
+    other scripts, the palette toggle among them."""
+
+    def send_head(self) -> Any:
+        if not self.path.split("?")[0].endswith(SEARCH_INDEX):
+            return super().send_head()
+        index = json.loads((Path(self.directory) / SEARCH_INDEX.lstrip("/")).read_text("utf-8"))
+        body = json.dumps({**index, "docs": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """A static server on loopback for folder, for as long as the block runs; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+def serving(folder: Path, *, search: bool = True) -> Iterator[str]:
+    """A static server on loopback for folder, for as long as the block runs; yields its base URL.
+    With search=False it serves an empty search index (for tests that check layout, not search)."""
+    handler = QuietHandler if search else EmptySearchIndexHandler
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -84,3 +109,16 @@ def page(browser: Browser) -> Iterator[Page]:
     context, page = new_page(browser)
     yield page
     context.close()
+
+
+def axe_violations(page: Page, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now. axe is injected once per loaded document:
+    axe-playwright-python's Axe.run sends its 570 kB script again on every run."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    results: dict[str, list[dict[str, Any]]] = page.evaluate(
+        "options => axe.run(options)", {"resultTypes": ["violations"], **(options or {})}
+    )
+    return results["violations"]

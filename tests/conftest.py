@@ -225,7 +225,8 @@ def public_url(public_site: Built) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def framework_url(framework_site: Built) -> Iterator[str]:
+    """framework_site without its search index, for the tests of layout and the compare page."""
     from browserkit import serving
 
-    with serving(framework_site.site) as url:
+    with serving(framework_site.site, search=False) as url:
         yield url

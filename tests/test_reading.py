@@ -11,12 +11,15 @@ from conftest import Built
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+import json
 import math
 import re
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import new_page, require_chromium
+from browserkit import axe_violations, new_page, require_chromium, serving
 from conftest import FIXED_TODAY
 
 WIDTHS = (390, 768, 1280, 1920)
@@ -62,8 +65,21 @@ def site(public_site: Built) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site_url(public_url: str) -> str:
-    return public_url
+def site_url(site: Path) -> Iterator[str]:
+    """The shared site without its search index: these tests check layout, not search (see
+    browserkit.EmptySearchIndexHandler); the keyboard test, which searches, uses public_url."""
+    with serving(site, search=False) as url:
+        yield url
+
+
+def test_the_layout_server_empties_only_the_search_index(site: Path, site_url: str) -> None:
+    with urllib.request.urlopen(site_url + "/assets/handbook.js") as response:
+        assert response.read() == (site / "assets" / "handbook.js").read_bytes()
+    full = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    assert full["docs"]
+    for path in ("/search/search_index.json", "/search/search_index.json?v=1"):
+        with urllib.request.urlopen(site_url + path) as response:
+            assert json.loads(response.read()) == {**full, "docs": []}
 
 
 def every_page(site: Path) -> list[str]:
@@ -82,7 +98,7 @@ def every_page(site: Path) -> list[str]:
 def test_no_page_hides_content_at_any_width(browser: Browser, site: Path, site_url: str, half: int) -> None:
     paths = every_page(site)
     assert len(paths) > 30 and set(PAGE_TYPES) <= set(paths)
-    context, page = new_page(browser)
+    context, page = new_page(browser, reduced_motion="reduce")
     problems = []
     try:
         for path in paths[half::2]:
@@ -306,20 +322,17 @@ PALETTE_TOGGLE = "label.md-header__button[for^='__palette']:visible"
 
 
 def test_axe_finds_no_violation_on_any_page_type_in_either_palette(browser: Browser, site_url: str) -> None:
-    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
-
-    axe = Axe()
     context, page = new_page(browser, color_scheme="light")
     found = []
     try:
         for path in PAGE_TYPES:
             page.goto(site_url + path)
             page.wait_for_load_state("load")
-            for scheme, options in (("default", DEFAULT_OPTIONS), ("slate", DEFAULT_OPTIONS | COLOUR_RULES)):
+            for scheme, options in (("default", None), ("slate", COLOUR_RULES)):
                 if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme:
                     page.locator(PALETTE_TOGGLE).first.click()
                 assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
-                for violation in axe.run(page, options=options).response["violations"]:
+                for violation in axe_violations(page, options):
                     if violation["impact"]:  # any impact (issue 23)
                         found.append(
                             f"{path} ({scheme}): {violation['id']} ({violation['impact']}) at "
@@ -332,12 +345,10 @@ def test_axe_finds_no_violation_on_any_page_type_in_either_palette(browser: Brow
 
 
 def test_the_colour_rules_find_text_too_faint_to_read(browser: Browser) -> None:
-    from axe_playwright_python.sync_playwright import DEFAULT_OPTIONS, Axe
-
     context, page = new_page(browser)
     try:
         page.set_content('<html lang="en"><title>t</title><main><p style="color:#777;background:#888">faint</p></main>')
-        violations = Axe().run(page, options=DEFAULT_OPTIONS | COLOUR_RULES).response["violations"]
+        violations = axe_violations(page, COLOUR_RULES)
     finally:
         context.close()
     assert [v["id"] for v in violations] == ["color-contrast"]
@@ -354,10 +365,10 @@ def test_the_palette_toggle_switches_light_and_dark(browser: Browser, site_url: 
         context.close()
 
 
-def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser: Browser, site_url: str) -> None:
+def test_the_keyboard_reaches_search_the_palette_toggle_and_every_tab(browser: Browser, public_url: str) -> None:
     context, page = new_page(browser)
     try:
-        page.goto(site_url + "/")
+        page.goto(public_url + "/")
         page.wait_for_load_state("load")
         reached = []
         for _ in range(40):
