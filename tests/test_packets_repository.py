@@ -3,14 +3,13 @@ path or by file:// URL; the handbook repository never reads them."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_TODAY, copy_content, edit, invoke
+from conftest import copy_content, edit, invoke
 from test_pinned_versions import commit, five_of_six_packet, git, move_to_2_0_0
 
 MARKER = "Zqxpacketsrepo"
@@ -113,18 +112,18 @@ def test_single_repository_layout_warns_unless_acknowledged(tmp_path: Path) -> N
 
 
 def test_serve_previews_the_internal_site_of_a_packets_repository(packets: Path) -> None:
-    from test_serve import fetch, free_port, wait_for
+    from test_serve import SERVE_ENV, fetch, free_port, stop_serve, wait_for
 
     refused = invoke("serve", cwd=packets)
     assert refused.returncode == 1 and "--include-private" in refused.stderr
     port = free_port()
-    env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=packets,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env=SERVE_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
     page = f"http://127.0.0.1:{port}/packets/pat-doe/"
@@ -135,5 +134,4 @@ def test_serve_previews_the_internal_site_of_a_packets_repository(packets: Path)
         edit(packet, f"{MARKER} Doe", f"{MARKER} Doe-Renamed")
         assert wait_for(lambda: "Doe-Renamed" in (fetch(page) or "")), "an edited packet regenerates"
     finally:
-        server.terminate()
-        server.communicate(timeout=20)
+        stop_serve(server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +15,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import pytest
 from conftest import FIXED_TODAY, edit, override_template
+
+
+def stop_serve(server: subprocess.Popen[str], stop_signal: int = signal.SIGTERM, patience: float = 30) -> str:
+    """Stop a preview with stop_signal and return what it printed. One that has not stopped within
+    `patience` seconds is aborted: with PYTHONFAULTHANDLER=1 in its environment (SERVE_ENV) it then
+    prints every thread's stack, which the failure shows."""
+    server.send_signal(stop_signal)
+    try:
+        return server.communicate(timeout=patience)[0] or ""
+    except subprocess.TimeoutExpired:
+        server.send_signal(signal.SIGABRT)
+        dump = server.communicate(timeout=patience)[0] or ""
+        raise AssertionError(
+            f"the preview did not stop within {patience} s of {stop_signal!r}:\n{dump[-6000:]}"
+        ) from None
+
+
+SERVE_ENV = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1", "PYTHONFAULTHANDLER": "1"}
 
 
 def free_port() -> int:
@@ -113,13 +133,13 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo: Path
     """Broken YAML of several kinds: every page says so, with file:line, escaped; fixed, it goes."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HANDBOOK_TODAY": FIXED_TODAY, "NO_MKDOCS_2_WARNING": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=repo,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env=SERVE_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         stdin=subprocess.DEVNULL,
     )
     pages = ("/", "/levels/ic4/", "/metrics/", "/packets/priya-raman-senior/", "/reference/")
@@ -150,5 +170,21 @@ def test_serve_shows_a_banner_on_every_page_while_the_yaml_is_invalid(repo: Path
                 lambda: all("hb-serve-errors" not in (fetch(base + p) or "x hb-serve-errors") for p in pages)
             ), "the banner stayed after the fix"
     finally:
-        server.terminate()
-        server.communicate(timeout=20)
+        stop_serve(server)
+
+
+def test_a_preview_that_does_not_stop_is_aborted_with_every_threads_stack() -> None:
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready', flush=True)\ntime.sleep(60)",
+        ],
+        env=SERVE_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+    with pytest.raises(AssertionError, match=r"(?s)did not stop within 0.5 s.*Current thread.*line 4"):
+        stop_serve(stubborn, patience=0.5)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import CACHE_DIR, FIXED_TODAY, REPO, commit, copy_content, edit, git, invoke, override_template, run_cli
 from test_privacy import private_packet
-from test_serve import fetch, free_port, wait_for
+from test_serve import SERVE_ENV, fetch, free_port, stop_serve, wait_for
 
 from generator.site import site_folder
 from generator.site.serve import WORKDIR_PREFIX, stop
@@ -408,7 +408,7 @@ def test_serve_include_private_keeps_private_pages_outside_the_repository_and_re
     server = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--include-private", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=repo,
-        env=ENV,
+        env={**SERVE_ENV, "HANDBOOK_CACHE_DIR": CACHE_DIR},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -423,8 +423,7 @@ def test_serve_include_private_keeps_private_pages_outside_the_repository_and_re
         assert not (repo / STAGING).exists()
         assert not [p for p in repo.rglob("*.md")], "no generated Markdown in the repository"
     finally:
-        server.send_signal(stop_signal)
-        output = server.communicate(timeout=30)[0]
+        output = stop_serve(server, stop_signal)
     assert "Traceback" not in output, output
     assert serve_workdirs(server.pid) == []
 
