@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,8 +110,27 @@ def show_banner(root: Path, workdir: Path, problems: list[Problem]) -> None:
             write_exclusive(page, updated)
 
 
-def _stop_on_terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, the terminal was closed
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[threading.Event]:
+    """Each stop signal raises KeyboardInterrupt where the preview is, and sets the event that its
+    watching checks every 50 ms. The event is what makes a stop certain: a KeyboardInterrupt raised
+    while Python finalizes an object (a generator, a socket) is printed and dropped, after which a
+    preview that relied on it alone would watch for ever."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, on_signal) for number in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def serve(
@@ -120,10 +140,9 @@ def serve(
     the repository, removed when the preview stops; one left by a killed preview goes at the next."""
     remove_stale_workdirs()
     workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
-    signal.signal(signal.SIGTERM, _stop_on_terminate)  # so that the engine's server is stopped too
-    signal.signal(signal.SIGHUP, _stop_on_terminate)  # the terminal was closed
     try:
-        return _serve_from(workdir, space, address, include_private, echo, engine)
+        with stopped_by_signals() as stopping:
+            return _serve_from(workdir, space, address, include_private, echo, engine, stopping)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -131,17 +150,23 @@ def serve(
 
 
 def _serve_from(
-    workdir: Path, space: Workspace, address: str, include_private: bool, echo: Callable[[str], None], engine: str
+    workdir: Path,
+    space: Workspace,
+    address: str,
+    include_private: bool,
+    echo: Callable[[str], None],
+    engine: str,
+    stopping: threading.Event,
 ) -> int:
     if not regenerate(space, workdir, include_private, echo):
         return 1
     if engine == "mkdocs":
-        return _serve_with_mkdocs(workdir, space, address, include_private, echo)
+        return _serve_with_mkdocs(workdir, space, address, include_private, echo, stopping)
     command = engine_command(engine, "serve", workdir / "mkdocs.yml", "--dev-addr", address)
     server = subprocess.Popen(command, cwd=space.root, env={**os.environ, **ENGINE_ENV})
     echo(f"Serving on http://{address}/ — edit YAML or templates and the page reloads. Ctrl-C stops.")
     try:
-        for changes in _changes(space):
+        for changes in _changes(space, stopping):
             if server.poll() is not None:
                 break
             if changes:
@@ -153,9 +178,10 @@ def _serve_from(
     return server.returncode or 0
 
 
-def _changes(space: Workspace) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+def _changes(space: Workspace, stopping: threading.Event) -> Iterator[set[tuple[watchfiles.Change, str]]]:
     """The operating system says what changed (inotify, FSEvents), within 50 ms of a quiet moment;
-    every half second an empty set, so that the caller can look whether its server still runs."""
+    every half second an empty set, so that the caller can look whether its server still runs.
+    Ends within 50 ms of `stopping` being set."""
     import watchfiles
 
     roots = (space.root, *((space.packets_root,) if space.packets_root is not None else ()))
@@ -166,6 +192,7 @@ def _changes(space: Workspace) -> Iterator[set[tuple[watchfiles.Change, str]]]:
         yield_on_timeout=True,
         watch_filter=lambda change, path: is_source(roots, Path(path)),
         raise_interrupt=False,
+        stop_event=stopping,
     )
 
 
@@ -177,7 +204,12 @@ def _regenerated(space: Workspace, workdir: Path, include_private: bool, echo: C
 
 
 def _serve_with_mkdocs(
-    workdir: Path, space: Workspace, address: str, include_private: bool, echo: Callable[[str], None]
+    workdir: Path,
+    space: Workspace,
+    address: str,
+    include_private: bool,
+    echo: Callable[[str], None],
+    stopping: threading.Event,
 ) -> int:
     """MkDocs' live-reload server in this process, with a builder that stays warm (warm.py): each
     change is regenerated, built and the browsers told to reload at once, with no second watcher
@@ -204,7 +236,7 @@ def _serve_with_mkdocs(
         try:
             server.serve_thread.start()
             echo(f"Serving on {server.url} — edit YAML or templates and the page reloads. Ctrl-C stops.")
-            for changes in _changes(space):
+            for changes in _changes(space, stopping):
                 if changes:
                     space = _regenerated(space, workdir, include_private, echo)
                     _rebuild(server, build, echo)
