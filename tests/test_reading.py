@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 import json
 import math
 import re
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,25 @@ def test_the_layout_server_empties_only_the_search_index(site: Path, site_url: s
     for path in ("/search/search_index.json", "/search/search_index.json?v=1"):
         with urllib.request.urlopen(site_url + path) as response:
             assert json.loads(response.read()) == {**full, "docs": []}
+
+
+def test_the_test_server_lets_a_cached_file_be_reused_only_if_it_is_the_same_file(tmp_path: Path) -> None:
+    """Browser tests share a context (and its cache); see browserkit.QuietHandler."""
+    tags = {}
+    for name in ("one", "two"):
+        (tmp_path / name / "levels").mkdir(parents=True)
+        (tmp_path / name / "levels" / "index.html").write_text(f"<p>{name}</p>", "utf-8")
+        with serving(tmp_path / name) as url:
+            with urllib.request.urlopen(url + "/levels/") as response:
+                tags[name] = response.headers["ETag"]
+                assert response.headers["Cache-Control"] == "no-cache" and response.read() == f"<p>{name}</p>".encode()
+            asked = urllib.request.Request(url + "/levels/", headers={"If-None-Match": tags[name]})
+            with pytest.raises(urllib.error.HTTPError, match="304"):
+                urllib.request.urlopen(asked)
+            (tmp_path / name / "levels" / "index.html").write_text(f"<p>{name}!</p>", "utf-8")
+            with urllib.request.urlopen(asked) as response:
+                assert response.status == 200 and response.read() == f"<p>{name}!</p>".encode()
+    assert tags["one"] != tags["two"]
 
 
 def every_page(site: Path) -> list[str]:
@@ -361,6 +381,15 @@ def test_the_palette_toggle_switches_light_and_dark(browser: Browser, site_url: 
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+        page.goto(site_url + "/ladder/")  # the choice is remembered on the next page
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    finally:
+        context.close()
+    # ... but not by the next test's page, although pages share a browser context (browserkit.new_page)
+    context, page = new_page(browser)
+    try:
+        page.goto(site_url + "/ladder/")
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
     finally:
         context.close()
 
