@@ -46,37 +46,8 @@ SEARCH_INDEX = "/search/search_index.json"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    """Static files, each with an ETag naming the file itself (path, inode, size, modification
-    time), which the browser must check before it reuses a copy: tests share a browser context, and
-    a server started later on a port used before must never get another site's file from its cache
-    (the Last-Modified check alone would, for an older file at the same path)."""
-
     def log_message(self, *args: object) -> None:
         pass
-
-    etag: str | None = None
-
-    def send_head(self) -> Any:
-        path = Path(self.translate_path(self.path))
-        if path.is_dir() and self.path.split("?")[0].endswith("/"):
-            path = path / "index.html"
-        if path.is_file():
-            status = path.stat()
-            tag = f'"{hash((str(path), status.st_ino, status.st_size, status.st_mtime_ns)) & 0xFFFFFFFFFFFF:x}"'
-            if self.headers.get("If-None-Match") == tag:
-                self.send_response(304)
-                self.send_header("ETag", tag)
-                self.end_headers()
-                return None
-            self.etag = tag
-        return super().send_head()
-
-    def end_headers(self) -> None:
-        if self.etag is not None:
-            self.send_header("ETag", self.etag)
-            self.send_header("Cache-Control", "no-cache")
-            self.etag = None
-        super().end_headers()
 
 
 class EmptySearchIndexHandler(QuietHandler):
@@ -97,13 +68,23 @@ class EmptySearchIndexHandler(QuietHandler):
         return io.BytesIO(body)
 
 
+_ports_served: set[int] = set()
+
+
 @contextlib.contextmanager
 def serving(folder: Path, *, search: bool = True) -> Iterator[str]:
     """A static server on loopback for folder, for as long as the block runs; yields its base URL.
-    With search=False it serves an empty search index (for tests that check layout, not search)."""
-    handler = QuietHandler if search else EmptySearchIndexHandler
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    With search=False it serves an empty search index (for tests that check layout, not search).
+
+    No two servers of a session share a port: browser tests share a context, whose cache would
+    otherwise give a later site the files an earlier one served at the same URL."""
+    handler = functools.partial(QuietHandler if search else EmptySearchIndexHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    while server.server_address[1] in _ports_served:
+        server.server_close()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    _ports_served.add(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

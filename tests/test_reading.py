@@ -4,7 +4,7 @@ keyboard reach, and status words that never rely on colour."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conftest import Built
 
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 import json
 import math
 import re
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -83,23 +83,22 @@ def test_the_layout_server_empties_only_the_search_index(site: Path, site_url: s
             assert json.loads(response.read()) == {**full, "docs": []}
 
 
-def test_the_test_server_lets_a_cached_file_be_reused_only_if_it_is_the_same_file(tmp_path: Path) -> None:
-    """Browser tests share a context (and its cache); see browserkit.QuietHandler."""
-    tags = {}
-    for name in ("one", "two"):
-        (tmp_path / name / "levels").mkdir(parents=True)
-        (tmp_path / name / "levels" / "index.html").write_text(f"<p>{name}</p>", "utf-8")
-        with serving(tmp_path / name) as url:
-            with urllib.request.urlopen(url + "/levels/") as response:
-                tags[name] = response.headers["ETag"]
-                assert response.headers["Cache-Control"] == "no-cache" and response.read() == f"<p>{name}</p>".encode()
-            asked = urllib.request.Request(url + "/levels/", headers={"If-None-Match": tags[name]})
-            with pytest.raises(urllib.error.HTTPError, match="304"):
-                urllib.request.urlopen(asked)
-            (tmp_path / name / "levels" / "index.html").write_text(f"<p>{name}!</p>", "utf-8")
-            with urllib.request.urlopen(asked) as response:
-                assert response.status == 200 and response.read() == f"<p>{name}!</p>".encode()
-    assert tags["one"] != tags["two"]
+def test_a_test_server_never_takes_a_port_served_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Browser tests share a context (and its cache); see browserkit.serving."""
+    import browserkit
+
+    with serving(tmp_path) as first:
+        pass
+    made: list[int] = []
+
+    class OldPortFirst(ThreadingHTTPServer):  # the system offers the old port again
+        def __init__(self, address: tuple[str, int], handler: Any) -> None:
+            super().__init__(("127.0.0.1", int(first.rsplit(":", 1)[1]) if not made else 0), handler)
+            made.append(self.server_address[1])
+
+    monkeypatch.setattr(browserkit, "ThreadingHTTPServer", OldPortFirst)
+    with serving(tmp_path) as second:
+        assert second != first and len(made) == 2 and f":{made[0]}" in first
 
 
 def every_page(site: Path) -> list[str]:
