@@ -121,15 +121,48 @@ def test_no_page_hides_content_at_any_width(browser: Browser, site: Path, site_u
     problems = []
     try:
         for path in paths[half::2]:
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.goto(site_url + path)
-            page.wait_for_load_state("load")
-            for width in WIDTHS:
-                resize(page, width)
-                problems += [f"{width}px {path}: {p}" for p in page.evaluate(HIDDEN_CONTENT)]
+            problems += hidden_at_every_width(page, site_url + path)
     finally:
         context.close()
     assert problems == []
+
+
+CLIPPED_PAGE = """<!doctype html><html lang="en"><title>t</title><body><div class="md-content" style="width: 300px">
+<div style="overflow: hidden; width: 200px"><p style="width: 900px">clipped text</p></div></div>
+<script>const mark = () => document.documentElement.setAttribute("data-hb-width", String(innerWidth));
+mark(); addEventListener("resize", () => requestAnimationFrame(mark));</script></body></html>"""
+
+
+def test_the_widths_check_reports_clipped_content_at_every_width(browser: Browser, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(CLIPPED_PAGE, "utf-8")
+    context, page = new_page(browser, viewport={"width": 768, "height": 900})
+    try:
+        with serving(tmp_path) as url:
+            problems = hidden_at_every_width(page, url + "/") + hidden_at_every_width(page, url + "/")
+    finally:
+        context.close()
+    clipped = [p.split(" ", 1)[0] for p in problems if "clips 700px" in p]
+    assert clipped == ["768px", "1280px", "1920px", "390px", "390px", "768px", "1280px", "1920px"], problems
+
+
+def hidden_at_every_width(page: Page, url: str) -> list[str]:
+    """Load url at the page's current width and check it there first, then at each other width:
+    four layouts of each page, none spent on the page before (so pages load at different widths)."""
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return hidden_at_each_width_from_here(page, url)
+
+
+def hidden_at_each_width_from_here(page: Page, label: str) -> list[str]:
+    """The loaded page checked at its current width, then at each other width of WIDTHS in turn, so
+    that the next page loads at the width before this one's (a page loads at each width in turn)."""
+    current = page.viewport_size["width"] if page.viewport_size else None
+    start = WIDTHS.index(current) if current in WIDTHS else 0
+    problems = []
+    for width in WIDTHS[start:] + WIDTHS[:start]:
+        resize(page, width)
+        problems += [f"{width}px {label}: {p}" for p in page.evaluate(HIDDEN_CONTENT)]
+    return problems
 
 
 def resize(page: Page, width: int, height: int = 900) -> None:
