@@ -25,6 +25,7 @@ from teamkit import write_jsonl, write_slo, write_team
 from generator.check import teams, teams_fast
 from generator.check.schema_check import is_valid, schema_text
 from generator.check.teams import PERSON_KEYS, TeamSettings, check_teams
+from generator.compute.dora import DEPLOYMENT_COLUMNS
 from generator.compute.teams import as_data, team_figures
 
 SETTINGS = TeamSettings()
@@ -449,18 +450,7 @@ VALUES: dict[str, Any] = {
     "postmortem": st.sampled_from(["https://wiki/1", "wiki"]),
     "author": st.just("Ada"),
 }
-DEPLOYMENT_KEYS = [
-    "id",
-    "service",
-    "environment",
-    "finished_at",
-    "result",
-    "rolled_back_at",
-    "planned",
-    "remediates",
-    "changes",
-    "url",
-]
+DEPLOYMENT_KEYS = [*DEPLOYMENT_COLUMNS, "url"]
 INCIDENT_KEYS = ["id", "service", "started_at", "resolved_at", "severity", "user_impact", "caused_by", "postmortem"]
 
 
