@@ -26,7 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = ("site_config", "rubrics", "levels", "packets", "mkdocs.yml")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# what scripts/ensure-browser installs, or full Chromium where that is all there is
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (what is edited, the page that shows it, the sentence in the file that each edit rewrites)
 EDITS = (

@@ -2,7 +2,7 @@
 
     .venv/bin/handbook build && .venv/bin/python scripts/screenshots.py [SITE] [OUT]
 
-SITE defaults to site/, OUT to docs/screenshots/. Chromium: /usr/bin/chromium (scripts/ensure-browser).
+SITE defaults to site/, OUT to docs/screenshots/. Chromium: chromium-headless-shell (scripts/ensure-browser installs it) or chromium.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ def main(site: Path, out: Path) -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
+                executable_path=shutil.which("chromium-headless-shell")
+                or shutil.which("chromium")
+                or "/usr/bin/chromium",
+                args=ARGS,
             )
             for name, path, viewport in SHOTS:
                 page = browser.new_page(viewport=viewport, color_scheme="light")

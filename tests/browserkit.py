@@ -21,7 +21,13 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's build of Chromium's old headless mode, which Playwright itself runs for headless tests: the
+# same Blink as the full browser, with a quarter less CPU a page load and a resize. Full Chromium is
+# the fallback for machines that have only that.
+CHROMIUM = next(
+    (found for name in ("chromium-headless-shell", "chromium") if (found := shutil.which(name))),
+    "/usr/bin/chromium-headless-shell",
+)
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -38,8 +44,13 @@ def require_chromium() -> None:
     """Skip the calling test module without Chromium; in CI its absence is an error."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
-            raise RuntimeError("chromium is required in CI: scripts/ensure-browser should have installed it")
-        pytest.skip("chromium is not installed (scripts/ensure-browser installs it as root)", allow_module_level=True)
+            raise RuntimeError(
+                "chromium-headless-shell (or chromium) is required in CI: scripts/ensure-browser should have installed it"
+            )
+        pytest.skip(
+            "neither chromium-headless-shell nor chromium is installed (scripts/ensure-browser installs the first as root)",
+            allow_module_level=True,
+        )
 
 
 SEARCH_INDEX = "/search/search_index.json"
