@@ -287,3 +287,17 @@ def test_an_slo_window_reaching_before_year_one_is_refused(tmp_path: Path) -> No
     check_windows(date(20, 1, 1), 90, None, (28,))
     with pytest.raises(ValueError, match="cannot compute figures for 0020-01-01 as today"):
         check_windows(date(20, 1, 1), 90, None, (999 * 7,))  # a 999-week SLO window starts before year 1
+
+
+def test_each_computation_has_a_connection_whose_tables_no_other_sees() -> None:
+    """The process shares one in-memory database (opening one costs ~25 ms); each computation gets
+    a connection of its own, so its temporary tables never leak into another's counts."""
+    from generator.compute.dora import connect
+
+    first, second = connect(), connect()
+    first.execute("CREATE TEMP TABLE deploy (id VARCHAR); INSERT INTO deploy VALUES ('leaked')")
+    second.execute("CREATE TEMP TABLE deploy (id VARCHAR)")
+    assert second.execute("SELECT count(*) FROM deploy").fetchone() == (0,)
+    assert first.execute("SELECT count(*) FROM deploy").fetchone() == (1,)
+    first.close()
+    assert connect().execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
