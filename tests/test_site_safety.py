@@ -4,7 +4,6 @@ failures (binary assets, read-only folders, links in history, git, templates) wi
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import signal
 import stat
@@ -42,8 +41,27 @@ def listing(folder: Path) -> dict[str, bytes | str]:
     return found
 
 
-def complete(site: Path) -> bool:
-    return (site / MARKER).is_file() and (site / "index.html").is_file() and (site / "levels/ic4/index.html").is_file()
+def complete(site: Path, level: str = "ic4") -> bool:
+    return (
+        (site / MARKER).is_file()
+        and (site / "index.html").is_file()
+        and (site / f"levels/{level}/index.html").is_file()
+    )
+
+
+@pytest.fixture(scope="module")
+def new_handbook_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `handbook init` makes: two levels and two dimensions, a third of the default handbook's
+    build time, for tests about which folders a build replaces, where the content does not matter."""
+    root = tmp_path_factory.mktemp("init") / "handbook"
+    made = invoke("init", root, "--name", "Acme", cwd=root.parent)
+    assert made.returncode == 0, made.stderr
+    return root
+
+
+@pytest.fixture
+def new_handbook(new_handbook_template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(new_handbook_template, tmp_path / "handbook", symlinks=True))
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
@@ -184,7 +202,8 @@ def test_regular_file_as_site_folder_is_refused(repo: Path) -> None:
 
 @pytest.mark.parametrize("private", [False, True], ids=["public", "internal"])
 @pytest.mark.parametrize("state", ["missing", "empty", "built-before"])
-def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo: Path, state: str, private: bool) -> None:
+def test_build_replaces_nothing_an_empty_folder_or_its_own_site(new_handbook: Path, state: str, private: bool) -> None:
+    repo = new_handbook
     site = repo / ("site-internal" if private else "site")
     if state in ("empty", "built-before"):
         site.mkdir()
@@ -193,7 +212,7 @@ def test_build_replaces_nothing_an_empty_folder_or_its_own_site(repo: Path, stat
         (site / "stale.html").write_text("from the previous build")
     result = invoke("build", *(["--include-private"] if private else []), cwd=repo)
     assert result.returncode == 0, result.stderr
-    assert complete(site) and not (site / "stale.html").exists()
+    assert complete(site, "senior-engineer") and not (site / "stale.html").exists()
     again = invoke("build", *(["--include-private"] if private else []), cwd=repo)
     assert again.returncode == 0, again.stderr  # a site a build made is replaced by the next one
     assert sorted(p.name for p in (repo / STAGING).iterdir()) == [".gitignore", f"{site.name}.lock"]
@@ -286,11 +305,14 @@ def test_kill_9_mid_build_keeps_a_complete_site_and_leaves_nothing_for_git(tmp_p
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    rng = random.Random(11)
+    # Kill points spread over a whole build (starting, rendering, writing, replacing the site) rather
+    # than drawn at random: as many phases with fewer builds. Without .gitignore only git's view at
+    # the end differs, so fewer.
+    fractions = (0.15, 0.4, 0.65, 0.9) if gitignore else (0.3, 0.8)
     try:
-        for _ in range(6 if gitignore else 3):  # without .gitignore only git's view at the end differs
+        for fraction in fractions:
             build = start_build(repo, *args)
-            time.sleep(rng.uniform(0.1, duration))
+            time.sleep(max(0.1, fraction * duration))
             os.killpg(build.pid, signal.SIGKILL)
             build.communicate()
             assert complete(site)
