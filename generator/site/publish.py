@@ -222,14 +222,16 @@ def _build_into(
 def _compile_theme_templates_once(config: MkDocsConfig) -> None:
     """Give the theme's template environment the preview's in-memory bytecode cache: a process that
     builds more than once (the tests, a script) compiles the theme's templates once. Jinja compares
-    each entry with its template's source, so an edited override is compiled again; nothing is written."""
-    from .warm import BYTECODE
+    each entry with its template's source, so an edited override is compiled again; nothing is written.
+    Its loader skips hidden folders when MkDocs lists the theme's files (warm.ThemeLoader)."""
+    from .warm import BYTECODE, ThemeLoader
 
     make_environment = config.theme.get_env
 
     def get_env() -> jinja2.Environment:
         env = make_environment()
         env.bytecode_cache = BYTECODE
+        env.loader = ThemeLoader(config.theme.dirs)
         return env
 
     config.theme.get_env = get_env  # type: ignore[method-assign]

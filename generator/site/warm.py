@@ -59,6 +59,24 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 BYTECODE = MemoryBytecodeCache()
 
 
+class ThemeLoader(jinja2.FileSystemLoader):
+    """The theme's template folders, listed without walking hidden folders. MkDocs lists them on
+    every build to find the theme's static files and leaves out every path with a part that starts
+    with a dot; Material's .icons folder alone holds 14,000 files (about 0.15 s a build to list and
+    filter, a sixth of a build of the default handbook). The list is otherwise jinja2's."""
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for searchpath in self.searchpath:
+            for folder, subfolders, files in os.walk(searchpath, followlinks=self.followlinks):
+                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+                relative = os.path.relpath(folder, searchpath)
+                for name in files:
+                    path = name if relative == "." else os.path.join(relative, name)
+                    found.add(path.replace(os.path.sep, "/"))
+        return sorted(found)
+
+
 class _ThemeEnvironment(jinja2.Environment):
     """The theme's environment, listing its static files once (MkDocs walks the theme's thousands of
     icon files on every build to find them)."""
