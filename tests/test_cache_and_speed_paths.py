@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, edit
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator.check import batch, schema_check
@@ -126,6 +126,11 @@ def test_fast_validator_agrees_with_the_full_one(data: st.DataObject) -> None:
         max_size=60,
     )
 )
+# Leading blank lines of four columns or more, which Python-Markdown once rendered as an empty code block
+@example("\t\nA")
+@example("    \n\nA")
+@example(" \t\n\t\nA *b*")
+@example("\n  \t \nA\n\t\nB")
 @settings(max_examples=1500, deadline=None)
 def test_plain_text_fast_path_renders_like_markdown(text: str) -> None:
     import re

@@ -38,7 +38,13 @@ MAX_NESTING = 16
 _NESTED_MARKERS = re.compile(rf"^(?:[ \t]*(?:>|[-*+]|[0-9]{{1,9}}[.)])(?=[ \t]|$)){{{MAX_NESTING + 1},}}", re.MULTILINE)
 
 
+# Python-Markdown empties a whitespace-only line only after a newline: as the first line, four
+# columns of blanks (one tab) open an empty code block. Leading blank lines mean nothing in Markdown.
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+
+
 def _defuse(text: str) -> str:
+    text = _LEADING_BLANK_LINES.sub("", text)
     if text.count("[") > MAX_OPENERS:
         text = text.replace("[", "\\[")
     if text.count("<") > MAX_OPENERS:
