@@ -301,3 +301,30 @@ def test_each_computation_has_a_connection_whose_tables_no_other_sees() -> None:
     assert first.execute("SELECT count(*) FROM deploy").fetchone() == (1,)
     first.close()
     assert connect().execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def _tables_a_child_sees(_: int) -> list[str]:
+    from generator.compute.dora import connect
+
+    return [row[0] for row in connect().execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+
+
+def test_a_forked_child_opens_a_database_of_its_own() -> None:
+    """A process pool forks after the parent has opened its database; the child must open its own
+    rather than use the parent's, whose worker threads the child does not have."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from generator.compute.dora import connect
+
+    parent = connect()
+    parent.execute("CREATE TABLE parents_marker (x INTEGER)")  # a table of the database, not temporary
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            seen = pool.submit(_tables_a_child_sees, 0).result(timeout=60)
+        assert "parents_marker" in [
+            row[0] for row in connect().execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        ]
+        assert "parents_marker" not in seen
+    finally:
+        parent.execute("DROP TABLE parents_marker")

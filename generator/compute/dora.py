@@ -11,6 +11,7 @@ Medians and p90 are `quantile_cont` (linear interpolation between closest ranks)
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -269,13 +270,15 @@ def midnight(day: date) -> datetime:
 def connect() -> duckdb.DuckDBPyConnection:
     """A connection of its own to the process's in-memory database: its temporary tables and views
     are invisible to every other connection, so computations never see each other's rows."""
-    return _database().cursor()
+    return _database(os.getpid()).cursor()
 
 
 @functools.cache
-def _database() -> duckdb.DuckDBPyConnection:
+def _database(process: int) -> duckdb.DuckDBPyConnection:
     """Opening an in-memory DuckDB costs about 25 ms and a build opens three connections; a further
-    connection to one open database costs 0.04 ms. It holds no data: every table is temporary."""
+    connection to one open database costs 0.04 ms. It holds no data: every table is temporary. One per
+    process id: a forked child (a process pool) opens its own rather than use its parent's, whose
+    threads it does not have."""
     import duckdb  # only commands that compute figures pay for loading the engine
 
     con = duckdb.connect(":memory:")
