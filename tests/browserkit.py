@@ -24,10 +24,7 @@ if TYPE_CHECKING:
 # Debian's build of Chromium's old headless mode, which Playwright itself runs for headless tests: the
 # same Blink as the full browser, with a quarter less CPU a page load and a resize. Full Chromium is
 # the fallback for machines that have only that.
-CHROMIUM = next(
-    (found for name in ("chromium-headless-shell", "chromium") if (found := shutil.which(name))),
-    "/usr/bin/chromium-headless-shell",
-)
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or "/usr/bin/chromium-headless-shell"
 ARGS = [
     "--headless",
     "--no-sandbox",
