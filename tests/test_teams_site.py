@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import edit, invoke
 from teamkit import deployment as dep
 from teamkit import write_team
@@ -35,6 +36,29 @@ def test_build_has_team_pages_alphabetical_and_humble(repo: Path, tmp_path: Path
     assert "n/a" in svg[0]  # a quarter without enough data: an empty bar, said in words
     zebra = (site / "teams/zebra/index.html").read_text("utf-8")
     assert zebra.count("insufficient data (n = ") >= 5 and "elite" not in zebra
+
+
+def test_a_build_reads_and_checks_teams_once(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validate, the team pages and the evidence team signals share one reading of teams/ (a build
+    used to check every event file four times)."""
+    from generator.compute import teams
+    from generator.load.cache import ResultCache
+
+    write_team(repo, "zebra", name="Zebra platform", headcount=9, deployments=[dep("z1", "2026-11-02T10:00:00Z")])
+    read: list[Path] = []
+    real = teams.read_team_folder
+
+    def counted(root: Path, cache: ResultCache | None = None) -> teams.TeamFolder:
+        read.append(root)
+        return real(root, cache)
+
+    monkeypatch.setattr(teams, "read_team_folder", counted)
+    result = invoke("build", "--site-dir", str(tmp_path / "site"), cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert read == [repo]
+    assert (tmp_path / "site/teams/zebra/index.html").is_file()
+    packet = (tmp_path / "site/packets/amara-okafor-senior/index.html").read_text("utf-8")
+    assert "failed-deployment-recovery-time" in packet and "not this person" in packet
 
 
 def test_internal_build_shows_small_teams(repo: Path, tmp_path: Path) -> None:

@@ -9,19 +9,19 @@ and pages attach these views beside the person's figures after those are compute
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from ..check.rules import did_you_mean, evidence_name
-from ..check.teams import Team, TeamsReport, check_teams
+from ..check.teams import Team, TeamsReport
 from ..check.validate import Loaded
 from ..load.cache import ResultCache
 from ..model.diagnostics import Diagnostic, error, warning
 from ..model.handbook import Evidence, Handbook, Packet, TeamSignal
 from .dora import DoraCounts, Window, dora_counts
-from .teams import DORA_ORDER, NAMES, Bands, Figure, catalogue_links, dora_figures, load_bands, parse_period, show
+from .teams import DORA_ORDER, NAMES, Bands, Figure, TeamFolder, dora_figures, parse_period, read_team_folder, show
 from .teams import weeks_covered as covered_weeks
 
 COMPUTED = "computed"  # both figures computed from the team's events (each may still say "insufficient data")
@@ -71,15 +71,18 @@ class SignalContext:
 
 
 def signal_context(root: Path, cache: ResultCache | None = None) -> SignalContext:
-    links, _ = catalogue_links(root)  # its problems are validate's (compute.teams.team_folder_problems)
-    computations = {metric: computation for computation, metric in links.items()}
-    folder = root / "teams"
-    if not folder.is_dir() or folder.is_symlink():
+    return context_of(read_team_folder(root, cache))
+
+
+def context_of(folder: TeamFolder) -> SignalContext:
+    """The context from teams/ as read once (compute.teams.read_team_folder); the catalogue's and the
+    bands' problems are validate's (compute.teams.team_folder_problems)."""
+    computations = {metric: computation for computation, metric in folder.links.items()}
+    teams = folder.root / "teams"
+    if not teams.is_dir() or teams.is_symlink():
         return SignalContext(None, frozenset(), computations, None)
-    bands, _ = load_bands(root)
-    report = check_teams(root, cache=cache)
-    folders = frozenset(p.name for p in folder.iterdir() if p.is_dir())
-    return SignalContext(report, folders, computations, bands)
+    names = frozenset(p.name for p in teams.iterdir() if p.is_dir())
+    return SignalContext(folder.report, names, computations, folder.bands)
 
 
 def pointers(packets: Iterable[Packet]) -> Iterator[tuple[Packet, Evidence, TeamSignal]]:
@@ -442,16 +445,17 @@ def _disagreement(said: str, figure: Figure, quarter: str) -> str | None:
 # --- validate ---------------------------------------------------------------------------------------------
 
 
-def validation_problems(loaded: Loaded, root: Path, today: date, cache: ResultCache | None = None) -> list[Diagnostic]:
+def validation_problems(loaded: Loaded, context: Callable[[], SignalContext], today: date) -> list[Diagnostic]:
     """What `handbook validate` adds for evidence team signals, located at file:line:col. Nothing when no
-    packet has one (no teams are read). Values a packet quotes are checked against computed figures."""
+    packet has one (then `context` is never asked for, and no teams are read). Values a packet quotes
+    are checked against computed figures."""
     hb = loaded.handbook
     if not any(True for _ in pointers(hb.packets)):
         return []
-    context = signal_context(root, cache)
-    found = signal_problems(hb, context, today)
+    teams = context()
+    found = signal_problems(hb, teams, today)
     if any(s.stated for _, _, s in pointers(hb.packets)):
-        found += stated_problems(signal_views(hb, context, today), hb)
+        found += stated_problems(signal_views(hb, teams, today), hb)
     located = []
     for finding in found:
         part = loaded.salvaged.get(finding.file)
@@ -465,12 +469,12 @@ def validation_problems(loaded: Loaded, root: Path, today: date, cache: ResultCa
 
 
 def site_signals(
-    root: Path, hb: Handbook, today: date, include_private: bool, cache: ResultCache | None = None
+    context: Callable[[], SignalContext], hb: Handbook, today: date, include_private: bool
 ) -> dict[str, tuple[SignalView, ...]]:
     """The packet pages' evidence team signals: for published packets only, and on the public site
     never a team under the minimum headcount (the page plan filters again, by the same rule)."""
     packets = [p for p in hb.packets if include_private or p.is_example]
     if not any(True for _ in pointers(packets)):
         return {}
-    views = signal_views(hb, signal_context(root, cache), today, packets)
+    views = signal_views(hb, context(), today, packets)
     return views if include_private else public(views)

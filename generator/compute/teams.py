@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..check.schema_check import check as schema_errors
-from ..check.teams import Slo, Team, TeamSettings, TeamsReport
+from ..check.teams import Slo, Team, TeamSettings, TeamsReport, check_teams
 from ..load.cache import ResultCache
 from ..load.loader import load_file
 from ..model.diagnostics import Diagnostic, error
@@ -586,17 +586,15 @@ class TeamSite:
     guidance: Mapping[str, str]
 
 
-def team_site(root: Path, today: date, cache: ResultCache | None = None) -> TeamSite | None:
+def team_site(folder: TeamFolder, today: date) -> TeamSite | None:
     """The team pages' data, or None when the handbook has no teams/ folder (then: no pages, no claims)."""
-    from ..check.teams import check_teams
-
-    if not (root / "teams").is_dir():
+    if not (folder.root / "teams").is_dir():
         return None
-    report = check_teams(root, cache=cache)
-    bands, _ = load_bands(root)
-    links, _ = catalogue_links(root)
-    figures = team_figures(report, today, None, bands, links)
-    return TeamSite(figures, bands, report.settings, {k: guidance_text(report.settings, k) for k in DEFAULT_GUIDANCE})
+    report = folder.report
+    figures = team_figures(report, today, None, folder.bands, folder.links)
+    return TeamSite(
+        figures, folder.bands, report.settings, {k: guidance_text(report.settings, k) for k in DEFAULT_GUIDANCE}
+    )
 
 
 @dataclass(frozen=True)
@@ -630,13 +628,31 @@ def show(figure: Figure) -> str:
     return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
-def team_folder_problems(root: Path, cache: ResultCache | None = None) -> tuple[list[Diagnostic], int]:
-    """What `handbook validate` adds for teams/: every team file's problems, the bands file's, and the
-    metric catalogue's computations (each must name a computation the tool has, at its version)."""
-    from ..check.teams import check_teams
+@dataclass(frozen=True)
+class TeamFolder:
+    """teams/, the bands and the metric catalogue, each read and checked once for a run: validate, the
+    team pages and the evidence team signals all need them (a build read them four times over)."""
 
+    root: Path
+    report: TeamsReport
+    bands: Bands | None
+    band_problems: tuple[Diagnostic, ...]
+    links: Mapping[str, str]
+    catalogue_problems: tuple[Diagnostic, ...]
+
+
+def read_team_folder(root: Path, cache: ResultCache | None = None) -> TeamFolder:
     report = check_teams(root, cache=cache)
-    own_bands = (root / ORGANISATION_BANDS).exists()
-    _, band_problems = load_bands(root) if report.teams or own_bands else (None, [])
-    _, catalogue_problems = catalogue_links(root)
-    return list(report.diagnostics) + band_problems + catalogue_problems, report.files_checked
+    bands, band_problems = load_bands(root)
+    links, catalogue_problems = catalogue_links(root)
+    return TeamFolder(root, report, bands, tuple(band_problems), links, tuple(catalogue_problems))
+
+
+def team_folder_problems(folder: TeamFolder) -> tuple[list[Diagnostic], int]:
+    """What `handbook validate` adds for teams/: every team file's problems, the bands file's (when there
+    are teams or an own bands file), and the metric catalogue's computations (each must name a
+    computation the tool has, at its version)."""
+    report = folder.report
+    own_bands = (folder.root / ORGANISATION_BANDS).exists()
+    band_problems = list(folder.band_problems) if report.teams or own_bands else []
+    return list(report.diagnostics) + band_problems + list(folder.catalogue_problems), report.files_checked

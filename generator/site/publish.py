@@ -37,6 +37,8 @@ from .engines import ENGINE_ENV, ENGINES
 if TYPE_CHECKING:
     import jinja2
     from mkdocs.config.defaults import MkDocsConfig
+
+    from ..compute.teams import TeamFolder
 from .linkcheck import check_site
 from .site_folder import check_site_folder, locked, mark, new_workspace, put_in_place, site_path
 
@@ -58,20 +60,23 @@ def generate_docs(
     include_private: bool = False,
     history: tuple[ChangelogEntry, ...] = (),
     health: Aggregates | None = None,
+    teams: TeamFolder | None = None,
 ) -> SitePlan:
-    """Write the generated Markdown, schemas and assets into docs_dir; return the site plan."""
-    from ..compute.team_signals import site_signals
-    from ..compute.teams import team_site
+    """Write the generated Markdown, schemas and assets into docs_dir; return the site plan. `teams`
+    is teams/ as the workspace read it (read here when not given)."""
+    from ..compute.team_signals import context_of, site_signals
+    from ..compute.teams import read_team_folder, team_site
 
+    folder = teams or read_team_folder(root)
     plan = plan_site(
         handbook,
         today,
         include_private,
         history,
         health,
-        team_site(root, today),
+        team_site(folder, today),
         organisation_pages(root, handbook),
-        site_signals(root, handbook, today, include_private),
+        site_signals(lambda: context_of(folder), handbook, today, include_private),
     )
     pages = render_pages(plan, handbook, root / "site_config" / "templates", today)
     files: dict[str, str | bytes] = {path: text for path, text in pages.items()}
@@ -114,7 +119,9 @@ def prepare_sources(space: Workspace, workdir: Path, include_private: bool) -> S
     try:
         base = base_config(root, handbook.settings)
         health = space.site_aggregates(include_private)
-        plan = generate_docs(root, workdir / "docs", handbook, space.today, include_private, history, health)
+        plan = generate_docs(
+            root, workdir / "docs", handbook, space.today, include_private, history, health, space.teams
+        )
     except (ConfigError, PlanError) as exc:
         raise BuildError(str(exc)) from None
     except Exception as exc:  # an exception raised inside a template is the template's problem

@@ -29,6 +29,8 @@ from .layout import find_layout
 if TYPE_CHECKING:
     from ..compute.aggregates import Aggregates
     from ..compute.semantic_diff import ChangelogEntry
+    from ..compute.team_signals import SignalContext
+    from ..compute.teams import TeamFolder
 
 Progress = Callable[[str], None]
 
@@ -146,9 +148,7 @@ class Workspace:
             diagnostics += tuple(check_published(self.root))
             from ..compute.teams import team_folder_problems
 
-            team_problems, team_files = team_folder_problems(
-                self.root, self.cache
-            )  # teams/: events, bands, computations
+            team_problems, team_files = team_folder_problems(self.teams)  # teams/: events, bands, computations
             diagnostics += tuple(team_problems)
             files_checked += team_files
         return replace(loaded, handbook=handbook, diagnostics=diagnostics, files_checked=files_checked)
@@ -192,11 +192,25 @@ class Workspace:
         report = check(self.loaded, self.today)
         from ..compute.team_signals import validation_problems
 
-        signals = validation_problems(self.loaded, self.root, self.today, self.cache)  # evidence team_signal
+        signals = validation_problems(self.loaded, lambda: self.signal_context, self.today)  # evidence team_signal
         if not signals:
             return report
         ordered = sorted(dict.fromkeys((*report.diagnostics, *signals)), key=Diagnostic.sort_key)
         return replace(report, diagnostics=tuple(ordered))
+
+    @cached_property
+    def teams(self) -> TeamFolder:
+        """teams/, the bands and the metric catalogue, read and checked once for this workspace."""
+        from ..compute.teams import read_team_folder
+
+        return read_team_folder(self.root, self.cache)
+
+    @cached_property
+    def signal_context(self) -> SignalContext:
+        """What evidence team signals are checked and computed against (from `teams`)."""
+        from ..compute.team_signals import context_of
+
+        return context_of(self.teams)
 
     @cached_property
     def explained_report(self) -> Report:
