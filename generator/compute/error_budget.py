@@ -60,7 +60,7 @@ def budget_counts(
     teams: Sequence[Team], windows: Iterable[tuple[str, str, Window]]
 ) -> dict[tuple[str, str, str], BudgetCounts]:
     """Counts for each (team id, SLO name, window label) asked for."""
-    con = connect()
+    con = connect(s.counts for t in teams for s in t.slos)
     con.execute(_SQL)
     slos: dict[tuple[str, str], Slo] = {(t.id, s.name): s for t in teams for s in t.slos}
     files = [
