@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -22,7 +23,7 @@ def test_compiled_templates_go_to_a_private_folder_of_the_cache_only(
     folder = tmp_path / "cache" / "templates"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     entries = list(folder.iterdir())
-    assert entries and all(p.name.startswith("__jinja2_") and p.suffix == ".cache" for p in entries)
+    assert entries and all(p.name.startswith("page-") and p.suffix == ".cache" for p in entries)
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in entries)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"], "nothing written anywhere else"
 
@@ -44,3 +45,29 @@ def test_without_a_usable_cache_folder_templates_are_compiled(tmp_path: Path, mo
     env = environment(tmp_path / "overrides-3", SCHEMES)
     assert env.bytecode_cache is None
     assert env.get_template("_macros.md.j2").module.plural(1, "packet") == "1 packet"  # type: ignore[attr-defined]
+
+
+def test_report_templates_are_compiled_once_and_kept_apart_from_page_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's code depends on its environment (every value goes through its finalize), so its
+    entries must never be the pages' entries for a template of the same name."""
+    from generator.report.commands import report_environment
+
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    first = report_environment(tmp_path / "overrides").get_template("readiness.txt.j2")
+    folder = tmp_path / "cache" / "templates"
+    assert {p.name.split("-")[0] for p in folder.iterdir()} == {"report"}
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    again = report_environment(tmp_path / "overrides").get_template("readiness.txt.j2")
+    assert compiled == [] and again.filename == first.filename
+    environment(tmp_path / "overrides", SCHEMES).get_template("_macros.md.j2")
+    assert compiled == ["_macros.md.j2"]
+    assert {p.name.split("-")[0] for p in folder.iterdir()} == {"report", "page"}

@@ -29,10 +29,12 @@ class PrivateBytecodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def bytecode_cache() -> jinja2.BytecodeCache | None:
-    """The cache, or None when the folder cannot be private (then templates are compiled)."""
+def bytecode_cache(kind: str = "page") -> jinja2.BytecodeCache | None:
+    """The cache, or None when the folder cannot be private (then templates are compiled). Each kind
+    of environment keeps its own entries: a template's code depends on its environment's settings
+    (reports finalize every value), and Jinja's key is only the template's name and file."""
     try:
         folder = private_folder(default_folder() / "templates", what="template cache folder")
     except Exception:  # no home folder, a file in the way, another user's or a shared folder
         return None
-    return PrivateBytecodeCache(str(folder))
+    return PrivateBytecodeCache(str(folder), f"{kind}-%s.cache")

@@ -13,6 +13,7 @@ import jinja2
 from ..model.errors import TemplateError
 from ..model.handbook import Dimension, Packet
 from ..model.safe_text import for_terminal
+from ..render.bytecode import bytecode_cache
 from ..render.pages import template_environment
 from ..render.template_errors import template_problem
 
@@ -26,6 +27,7 @@ def report_environment(templates: Path) -> jinja2.Environment:
     env.finalize = _one_line  # every value a report prints, whatever its template says
     env.filters["md"] = markdown_cell  # num and pct come with every template environment (render/pages.py)
     env.filters["code"] = markdown_code  # a whole code span: `{{ x | code }}`, never inside backticks
+    env.bytecode_cache = bytecode_cache("report")  # compiled once per user, as the pages' templates are
     return env
 
 
