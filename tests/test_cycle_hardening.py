@@ -614,7 +614,7 @@ def issues_api() -> Iterator[dict[str, Any]]:
         do_GET = do_POST = do_PATCH = do_PUT = _handle
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     state["url"] = f"http://127.0.0.1:{server.server_port}"
     yield state
     server.shutdown()

@@ -464,7 +464,7 @@ def test_serve_kills_an_engine_that_ignores_terminate() -> None:
     assert stubborn.stdout is not None
     assert stubborn.stdout.readline() == b"ready\n"
     started = time.monotonic()
-    stop(stubborn, patience=0.5)  # wait(timeout) raised TimeoutExpired here before
+    stop(stubborn, patience=0.1)  # wait(timeout) raised TimeoutExpired here before
     stubborn.stdout.close()
     assert stubborn.returncode == -signal.SIGKILL
     assert time.monotonic() - started < 10
