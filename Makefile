@@ -19,6 +19,8 @@ serve: $(STAMP)
 # The suite starts the CLI in further Python processes (signals, kill -9, serve, the installed
 # wheel): each would compile the package from source again where PYTHONDONTWRITEBYTECODE is set.
 test: export PYTHONDONTWRITEBYTECODE :=
+# Temporary files in RAM where the machine has a tmpfs to spare (scripts/test-tmpdir says why).
+test: export TMPDIR = $(shell ./scripts/test-tmpdir)
 test: $(STAMP)
 	./scripts/ensure-browser
 	$(BIN)/python -m ruff check generator tests benchmarks scripts

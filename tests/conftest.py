@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -59,6 +60,7 @@ def search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
 
 
 CACHE_DIR = tempfile.mkdtemp(prefix="handbook-test-cache-")
+atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)  # each process's own, gone with it
 
 
 def run_cli(
