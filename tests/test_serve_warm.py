@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
+import stat
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import jinja2
+import pytest
 from conftest import FIXED_TODAY, edit, run_cli
 
 from generator.site.publish import prepare_sources
@@ -79,17 +83,45 @@ def test_warm_rebuilds_make_the_site_a_cold_build_makes(repo: Path, tmp_path: Pa
     assert len(locations) == len(set(locations)), "the search index holds every page once"
 
 
-def test_the_theme_bytecode_stays_in_memory(repo: Path, tmp_path: Path) -> None:
+def test_the_theme_bytecode_is_kept_in_memory_and_in_the_private_cache_only(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(cache))
+    monkeypatch.setattr(BYTECODE, "compiled", {})  # a new process
     workdir = tmp_path / "work"
     regenerate(repo, workdir)
     WarmBuild(workdir / "mkdocs.yml", workdir / "site", ADDRESS)()
     assert BYTECODE.compiled, "the theme's templates were compiled into the cache"
+    kept = sorted((cache / "templates").glob("theme-*.cache"))
+    assert len(kept) == len(BYTECODE.compiled)
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in kept)
     assert sorted(p.name for p in workdir.iterdir()) == ["docs", "mkdocs.yml", "site"]
-    assert not [
-        p
-        for p in tmp_path.rglob("*")
-        if p.suffix in (".cache", ".pyc") or p.name.startswith(("__jinja2_", "page-", "report-"))
-    ]
+    outside = [p for p in tmp_path.rglob("*") if cache not in p.parents]
+    assert not [p for p in outside if p.suffix in (".cache", ".pyc") or p.name.startswith(("__jinja2_", "theme-"))]
+
+
+def test_a_new_process_loads_the_kept_theme_templates_instead_of_compiling_them(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(BYTECODE, "compiled", {})
+    workdir = tmp_path / "work"
+    regenerate(repo, workdir)
+    WarmBuild(workdir / "mkdocs.yml", workdir / "site", ADDRESS)()
+    first = dict(BYTECODE.compiled)
+    monkeypatch.setattr(BYTECODE, "compiled", {})  # the next `handbook build`, a process of its own
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    WarmBuild(workdir / "mkdocs.yml", workdir / "site-again", ADDRESS)()
+    assert compiled == [] and BYTECODE.compiled == first
+    assert (workdir / "site-again" / "index.html").read_bytes() == (workdir / "site" / "index.html").read_bytes()
 
 
 def test_the_preview_lets_browsers_keep_only_fingerprinted_theme_files(tmp_path: Path) -> None:

@@ -227,10 +227,10 @@ def _build_into(
 
 
 def _compile_theme_templates_once(config: MkDocsConfig) -> None:
-    """Give the theme's template environment the preview's in-memory bytecode cache: a process that
-    builds more than once (the tests, a script) compiles the theme's templates once. Jinja compares
-    each entry with its template's source, so an edited override is compiled again; nothing is written.
-    Its loader skips hidden folders when MkDocs lists the theme's files (warm.ThemeLoader)."""
+    """Give the theme's template environment the preview's bytecode cache (warm.ThemeBytecodeCache:
+    in this process and in the user's private cache), so the theme's templates are compiled once, not
+    on every build. Jinja compares each entry with its template's source, so an edited override is
+    compiled again. Its loader skips hidden folders when MkDocs lists the theme's files (warm.ThemeLoader)."""
     from .warm import BYTECODE, ThemeLoader
 
     make_environment = config.theme.get_env

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from mkdocs.livereload import LiveReloadServer
 
+from ..render.bytecode import bytecode_cache
+
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import File, Files
@@ -40,9 +42,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.commands.build")
 
 
-class MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled theme templates, kept in this process only: nothing reaches the disk. Jinja checks
-    each entry against its template's source, so an edited template is compiled again."""
+class ThemeBytecodeCache(jinja2.BytecodeCache):
+    """Compiled theme templates, kept in this process and in the user's private template cache
+    (render/bytecode.py, entries of their own kind): each `handbook build` is a new process, which
+    otherwise compiled Material's templates again, half a second of a build of the default handbook.
+    Jinja checks each entry against its template's source, so an edited template is compiled again.
+    Without a usable cache folder the entries stay in memory only."""
 
     def __init__(self) -> None:
         self.compiled: dict[str, bytes] = {}
@@ -51,12 +56,21 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
         data = self.compiled.get(bucket.key)
         if data is not None:
             bucket.bytecode_from_string(data)
+            return
+        kept = bytecode_cache("theme")
+        if kept is not None:
+            kept.load_bytecode(bucket)
+            if bucket.code is not None:
+                self.compiled[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+        kept = bytecode_cache("theme")
+        if kept is not None:
+            kept.dump_bytecode(bucket)
 
 
-BYTECODE = MemoryBytecodeCache()
+BYTECODE = ThemeBytecodeCache()
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
