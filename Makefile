@@ -18,17 +18,17 @@ serve: $(STAMP)
 
 # The suite starts the CLI in further Python processes (signals, kill -9, serve, the installed
 # wheel): each would compile the package from source again where PYTHONDONTWRITEBYTECODE is set.
+# pytest keeps its temporary files in RAM where the machine has a tmpfs to spare (scripts/test-tmpdir).
 test: export PYTHONDONTWRITEBYTECODE :=
-# Temporary files in RAM where the machine has a tmpfs to spare (scripts/test-tmpdir says why).
-test: export TMPDIR = $(shell ./scripts/test-tmpdir)
 test: $(STAMP)
 	./scripts/ensure-browser
 	$(BIN)/python -m ruff check generator tests benchmarks scripts
 	$(BIN)/python -m ruff format --check generator tests benchmarks scripts
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -n 2
+	TMPDIR="$$(./scripts/test-tmpdir)" $(BIN)/python -m pytest -n 2
 
 $(STAMP): pyproject.toml constraints.txt
+	rm -rf handbook.egg-info  # left by the setuptools backend this project used before flit_core
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@

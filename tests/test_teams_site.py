@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import edit, invoke
@@ -41,6 +42,7 @@ def test_build_has_team_pages_alphabetical_and_humble(repo: Path, tmp_path: Path
 def test_a_build_reads_and_checks_teams_once(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Validate, the team pages and the evidence team signals share one reading of teams/ (a build
     used to check every event file four times)."""
+    from generator.check import teams as team_checks
     from generator.compute import teams
     from generator.load.cache import ResultCache
 
@@ -53,9 +55,18 @@ def test_a_build_reads_and_checks_teams_once(repo: Path, tmp_path: Path, monkeyp
         return real(root, cache)
 
     monkeypatch.setattr(teams, "read_team_folder", counted)
+    heads: list[str] = []  # each team folder's files, checked (whoever calls the check)
+    real_head = team_checks._team_head
+
+    def counted_head(folder: Path, *args: Any) -> Any:
+        heads.append(folder.name)
+        return real_head(folder, *args)
+
+    monkeypatch.setattr(team_checks, "_team_head", counted_head)
     result = invoke("build", "--site-dir", str(tmp_path / "site"), cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert read == [repo]
+    assert sorted(heads) == ["checkout", "zebra"]
     assert (tmp_path / "site/teams/zebra/index.html").is_file()
     packet = (tmp_path / "site/packets/amara-okafor-senior/index.html").read_text("utf-8")
     assert "failed-deployment-recovery-time" in packet and "not this person" in packet

@@ -71,3 +71,23 @@ def test_report_templates_are_compiled_once_and_kept_apart_from_page_templates(
     environment(tmp_path / "overrides", SCHEMES).get_template("_macros.md.j2")
     assert compiled == ["_macros.md.j2"]
     assert {p.name.split("-")[0] for p in folder.iterdir()} == {"report", "page"}
+
+
+def test_two_kinds_never_load_each_others_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja keys an entry by the template's name and file only, yet its code depends on the
+    environment (a report's finalize): the same file under two kinds is compiled twice."""
+    from generator.render.bytecode import bytecode_cache
+
+    monkeypatch.setenv("HANDBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "x.j2").write_text("{{ word }}", "utf-8")
+
+    def env(kind: str, finalize: Any) -> jinja2.Environment:
+        made = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path / "shared")), finalize=finalize)
+        made.bytecode_cache = bytecode_cache(kind)
+        return made
+
+    assert env("page", None).get_template("x.j2").render(word="a") == "a"
+    assert env("report", str.upper).get_template("x.j2").render(word="a") == "A"
+    assert env("page", None).get_template("x.j2").render(word="a") == "a"  # from its own entry
+    assert len(list((tmp_path / "cache" / "templates").iterdir())) == 2

@@ -15,10 +15,11 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "test-tmpdir"
 ENOUGH_KIB = 4 * 1024 * 1024
 
 
-def run(tmp_path: Path, kind: str = "tmpfs", free_kib: int = ENOUGH_KIB) -> tuple[Path, str]:
+def run(tmp_path: Path, kind: str = "tmpfs", free_kib: int = ENOUGH_KIB, sticky: bool = True) -> tuple[Path, str]:
     """The shared folder the script is pointed at, and what it prints."""
     shared, fakes = tmp_path / "shm", tmp_path / "bin"
     shared.mkdir(exist_ok=True)
+    shared.chmod(0o1777 if sticky else 0o777)
     fakes.mkdir(exist_ok=True)
     for name, body in {"stat": f"echo {kind}", "df": f"echo header; echo fs 1 1 {free_kib} 1% {shared}"}.items():
         (fakes / name).write_text(f"#!/bin/sh\n{body}\n")
@@ -53,6 +54,11 @@ def test_a_disk_or_a_small_tmpfs_means_the_usual_temporary_folder(tmp_path: Path
     shared, printed = run(tmp_path, kind, free_kib)
     assert printed == "/fallback"
     assert list(shared.iterdir()) == []
+
+
+def test_a_shared_folder_others_could_empty_is_not_used(tmp_path: Path) -> None:
+    """Without the sticky bit anyone may rename our folder and put another in its place."""
+    assert run(tmp_path, sticky=False)[1] == "/fallback"
 
 
 def test_a_link_planted_in_the_shared_folder_is_not_followed(tmp_path: Path) -> None:

@@ -643,7 +643,8 @@ class TeamFolder:
 
 def read_team_folder(root: Path, cache: ResultCache | None = None) -> TeamFolder:
     report = check_teams(root, cache=cache)
-    bands, band_problems = load_bands(root)
+    needs_bands = (root / "teams").is_dir() or (root / ORGANISATION_BANDS).exists()
+    bands, band_problems = load_bands(root) if needs_bands else (None, [])
     links, catalogue_problems = catalogue_links(root)
     return TeamFolder(root, report, bands, tuple(band_problems), links, tuple(catalogue_problems))
 

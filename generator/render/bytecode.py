@@ -37,4 +37,6 @@ def bytecode_cache(kind: str = "page") -> jinja2.BytecodeCache | None:
         folder = private_folder(default_folder() / "templates", what="template cache folder")
     except Exception:  # no home folder, a file in the way, another user's or a shared folder
         return None
-    return PrivateBytecodeCache(str(folder), f"{kind}-%s.cache")
+    # Jinja checks an entry against its template's source and the Python version, not its own: an
+    # upgraded Jinja must not load code another version compiled
+    return PrivateBytecodeCache(str(folder), f"{kind}-{jinja2.__version__}-%s.cache")

@@ -7,7 +7,8 @@ in the same order and with the same plugin events, but keeps between rebuilds:
 
 - the loaded configuration (and its plugins), until mkdocs.yml changes;
 - the theme's template environment, so its templates are compiled once, with a bytecode cache in
-  memory that outlives a configuration reload (template bytecode only, never written to disk);
+  memory that outlives a configuration reload (and is kept in the user's private template cache,
+  ThemeBytecodeCache);
 - the HTML of each page's Markdown, keyed by the Markdown, so only pages whose text changed are
   converted again;
 - the list of the theme's static files.
