@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browserkit import browser, page  # noqa: F401 (fixtures, registered here once for the whole session)
@@ -44,6 +45,22 @@ def override_template(repo: Path, name: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "generator" / "render" / "templates" / name, target)
     return target
+
+
+def compiled_templates(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the Jinja templates compiled from now on in this test (any environment): a
+    template loaded from a bytecode cache is not compiled."""
+    import jinja2
+
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -8,11 +8,9 @@ import socket
 import stat
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import jinja2
 import pytest
-from conftest import FIXED_TODAY, edit, run_cli
+from conftest import FIXED_TODAY, compiled_templates, edit, run_cli
 
 from generator.site.publish import prepare_sources
 from generator.site.warm import BYTECODE, PreviewServer, WarmBuild
@@ -111,14 +109,7 @@ def test_a_new_process_loads_the_kept_theme_templates_instead_of_compiling_them(
     WarmBuild(workdir / "mkdocs.yml", workdir / "site", ADDRESS)()
     first = dict(BYTECODE.compiled)
     monkeypatch.setattr(BYTECODE, "compiled", {})  # the next `handbook build`, a process of its own
-    compiled: list[str | None] = []
-    original = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
-        compiled.append(name)
-        return original(self, source, name, *args)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = compiled_templates(monkeypatch)
     WarmBuild(workdir / "mkdocs.yml", workdir / "site-again", ADDRESS)()
     assert compiled == [] and BYTECODE.compiled == first
     assert (workdir / "site-again" / "index.html").read_bytes() == (workdir / "site" / "index.html").read_bytes()

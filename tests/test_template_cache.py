@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import pytest
+from conftest import compiled_templates
 
 from generator.render.pages import environment
 
@@ -58,14 +59,7 @@ def test_report_templates_are_compiled_once_and_kept_apart_from_page_templates(
     first = report_environment(tmp_path / "overrides").get_template("readiness.txt.j2")
     folder = tmp_path / "cache" / "templates"
     assert {p.name.split("-")[0] for p in folder.iterdir()} == {"report"}
-    compiled: list[str | None] = []
-    original = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
-        compiled.append(name)
-        return original(self, source, name, *args)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = compiled_templates(monkeypatch)
     again = report_environment(tmp_path / "overrides").get_template("readiness.txt.j2")
     assert compiled == [] and again.filename == first.filename
     environment(tmp_path / "overrides", SCHEMES).get_template("_macros.md.j2")
